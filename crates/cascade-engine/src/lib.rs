@@ -7,4 +7,6 @@
 //! results. The simulator (`cascade-sim`) drives many engines; the engine knows nothing of it.
 
 pub mod instrument;
+pub mod ledger;
 pub mod num;
+pub mod position;
