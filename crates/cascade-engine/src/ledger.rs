@@ -78,9 +78,7 @@ pub enum LedgerError {
     #[error("balance overflow")]
     Overflow,
     /// The conservation invariant failed: a bug, reported with the figures.
-    #[error(
-        "conservation violated for asset {asset}: holdings {holdings} != net deposits {net_deposits}"
-    )]
+    #[error("conservation violated for asset {asset}: holdings {holdings} != net deposits {net_deposits}")]
     ConservationViolated {
         /// Asset.
         asset: u16,
@@ -111,10 +109,7 @@ impl Account {
     /// Wallet balance in `asset`.
     #[must_use]
     pub fn balance(&self, asset: AssetId) -> Cash {
-        self.balances
-            .iter()
-            .find(|(a, _)| *a == asset)
-            .map_or(Cash::ZERO, |(_, c)| *c)
+        self.balances.iter().find(|(a, _)| *a == asset).map_or(Cash::ZERO, |(_, c)| *c)
     }
 
     fn balance_mut(&mut self, asset: AssetId) -> &mut Cash {
@@ -142,11 +137,7 @@ impl Account {
 
     /// The position in `instrument`, created flat with `mode` if absent.
     pub fn position_mut(&mut self, instrument: InstrumentId, mode: MarginMode) -> &mut Position {
-        let i = match self
-            .positions
-            .iter()
-            .position(|p| p.instrument == instrument)
-        {
+        let i = match self.positions.iter().position(|p| p.instrument == instrument) {
             Some(i) => i,
             None => {
                 self.positions.push(Position::flat(instrument, mode));
@@ -158,8 +149,7 @@ impl Account {
 
     /// Drops flat positions that hold no isolated margin, keeping the vector short.
     pub fn prune_flat(&mut self) {
-        self.positions
-            .retain(|p| !p.size.is_zero() || !p.isolated_margin.is_zero());
+        self.positions.retain(|p| !p.size.is_zero() || !p.isolated_margin.is_zero());
     }
 }
 
@@ -233,9 +223,7 @@ impl Ledger {
     /// # Errors
     /// [`LedgerError::UnknownAccount`].
     pub fn account(&self, id: AccountId) -> Result<&Account, LedgerError> {
-        self.accounts
-            .get(id.0 as usize)
-            .ok_or(LedgerError::UnknownAccount(id.0))
+        self.accounts.get(id.0 as usize).ok_or(LedgerError::UnknownAccount(id.0))
     }
 
     /// A trader account, mutably. Only position bookkeeping goes through this; money moves by
@@ -244,26 +232,18 @@ impl Ledger {
     /// # Errors
     /// [`LedgerError::UnknownAccount`].
     pub fn account_mut(&mut self, id: AccountId) -> Result<&mut Account, LedgerError> {
-        self.accounts
-            .get_mut(id.0 as usize)
-            .ok_or(LedgerError::UnknownAccount(id.0))
+        self.accounts.get_mut(id.0 as usize).ok_or(LedgerError::UnknownAccount(id.0))
     }
 
     /// Iterates over all accounts in id order.
     pub fn accounts(&self) -> impl Iterator<Item = (AccountId, &Account)> {
-        self.accounts
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (AccountId(i as u32), a))
+        self.accounts.iter().enumerate().map(|(i, a)| (AccountId(i as u32), a))
     }
 
     /// Venue balances for `asset`.
     #[must_use]
     pub fn system(&self, asset: AssetId) -> SystemBalances {
-        self.system
-            .get(usize::from(asset.0))
-            .copied()
-            .unwrap_or_default()
+        self.system.get(usize::from(asset.0)).copied().unwrap_or_default()
     }
 
     fn system_mut(&mut self, asset: AssetId) -> &mut SystemBalances {
@@ -278,12 +258,7 @@ impl Ledger {
     ///
     /// # Errors
     /// Non-positive amount, unknown account or overflow.
-    pub fn deposit(
-        &mut self,
-        id: AccountId,
-        asset: AssetId,
-        amount: Cash,
-    ) -> Result<(), LedgerError> {
+    pub fn deposit(&mut self, id: AccountId, asset: AssetId, amount: Cash) -> Result<(), LedgerError> {
         positive(amount)?;
         let bal = self.account_mut(id)?.balance_mut(asset);
         *bal = bal.checked_add(amount)?;
@@ -307,19 +282,11 @@ impl Ledger {
     ///
     /// # Errors
     /// Non-positive amount, unknown account or insufficient balance.
-    pub fn withdraw(
-        &mut self,
-        id: AccountId,
-        asset: AssetId,
-        amount: Cash,
-    ) -> Result<(), LedgerError> {
+    pub fn withdraw(&mut self, id: AccountId, asset: AssetId, amount: Cash) -> Result<(), LedgerError> {
         positive(amount)?;
         let bal = self.account_mut(id)?.balance_mut(asset);
         if *bal < amount {
-            return Err(LedgerError::Insufficient {
-                available: *bal,
-                requested: amount,
-            });
+            return Err(LedgerError::Insufficient { available: *bal, requested: amount });
         }
         *bal = bal.checked_sub(amount)?;
         self.system_mut(asset).withdrawals += i128::from(amount.0);
@@ -342,29 +309,12 @@ impl Ledger {
         })
     }
 
-    fn isolated(
-        &self,
-        id: AccountId,
-        ins: InstrumentId,
-        asset: AssetId,
-    ) -> Result<&Position, LedgerError> {
-        let settle = self
-            .settle_assets
-            .get(usize::from(ins.0))
-            .copied()
-            .unwrap_or_default();
+    fn isolated(&self, id: AccountId, ins: InstrumentId, asset: AssetId) -> Result<&Position, LedgerError> {
+        let settle = self.settle_assets.get(usize::from(ins.0)).copied().unwrap_or_default();
         if settle != asset {
-            return Err(LedgerError::WrongAsset {
-                instrument: ins.0,
-                asset: asset.0,
-            });
+            return Err(LedgerError::WrongAsset { instrument: ins.0, asset: asset.0 });
         }
-        self.account(id)?
-            .position(ins)
-            .ok_or(LedgerError::NoPosition {
-                account: id.0,
-                instrument: ins.0,
-            })
+        self.account(id)?.position(ins).ok_or(LedgerError::NoPosition { account: id.0, instrument: ins.0 })
     }
 
     /// Adds `delta` to a party's holding. Private: only `transfer` and `settle` call it, in pairs.
@@ -377,10 +327,7 @@ impl Ledger {
                     .positions
                     .iter_mut()
                     .find(|p| p.instrument == ins)
-                    .ok_or(LedgerError::NoPosition {
-                        account: id.0,
-                        instrument: ins.0,
-                    })?
+                    .ok_or(LedgerError::NoPosition { account: id.0, instrument: ins.0 })?
                     .isolated_margin
             }
             Party::FeePool => &mut self.system_mut(asset).fee_pool,
@@ -413,10 +360,7 @@ impl Ledger {
         if !matches!(from, Party::Clearing | Party::BadDebt) {
             let available = self.balance(from, asset)?;
             if available < amount {
-                return Err(LedgerError::Insufficient {
-                    available,
-                    requested: amount,
-                });
+                return Err(LedgerError::Insufficient { available, requested: amount });
             }
         }
         // Check the destination exists before moving anything, so a failure moves nothing.
@@ -492,11 +436,7 @@ impl Ledger {
                 add(*asset, *c);
             }
             for p in &a.positions {
-                let asset = self
-                    .settle_assets
-                    .get(usize::from(p.instrument.0))
-                    .copied()
-                    .unwrap_or_default();
+                let asset = self.settle_assets.get(usize::from(p.instrument.0)).copied().unwrap_or_default();
                 add(asset, p.isolated_margin);
             }
         }
@@ -514,11 +454,7 @@ impl Ledger {
             let holdings = h.get(i).copied().unwrap_or(0);
             let net_deposits = s.deposits - s.withdrawals;
             if holdings != net_deposits {
-                return Err(LedgerError::ConservationViolated {
-                    asset: i as u16,
-                    holdings,
-                    net_deposits,
-                });
+                return Err(LedgerError::ConservationViolated { asset: i as u16, holdings, net_deposits });
             }
         }
         Ok(())
@@ -526,11 +462,7 @@ impl Ledger {
 }
 
 fn positive(amount: Cash) -> Result<(), LedgerError> {
-    if amount.is_positive() {
-        Ok(())
-    } else {
-        Err(LedgerError::NonPositiveAmount(amount))
-    }
+    if amount.is_positive() { Ok(()) } else { Err(LedgerError::NonPositiveAmount(amount)) }
 }
 
 #[cfg(test)]
@@ -546,17 +478,8 @@ mod tests {
         let a = l.open_account().unwrap();
         l.deposit(a, USDT, Cash(100)).unwrap();
         l.seed_insurance_fund(USDT, Cash(30)).unwrap();
-        let s = l
-            .settle(Party::Wallet(a), Party::Clearing, USDT, Cash(150))
-            .unwrap();
-        assert_eq!(
-            s,
-            Settlement {
-                by_owner: Cash(100),
-                by_insurance: Cash(30),
-                bad_debt: Cash(20)
-            }
-        );
+        let s = l.settle(Party::Wallet(a), Party::Clearing, USDT, Cash(150)).unwrap();
+        assert_eq!(s, Settlement { by_owner: Cash(100), by_insurance: Cash(30), bad_debt: Cash(20) });
         assert_eq!(l.balance(Party::Clearing, USDT), Ok(Cash(150)));
         assert_eq!(l.balance(Party::BadDebt, USDT), Ok(Cash(20)));
         assert_eq!(l.balance(Party::Wallet(a), USDT), Ok(Cash(0)));
@@ -572,23 +495,9 @@ mod tests {
             l.transfer(Party::Wallet(a), Party::FeePool, USDT, Cash(11)),
             Err(LedgerError::Insufficient { .. })
         ));
-        assert!(
-            l.transfer(Party::Wallet(a), Party::Wallet(AccountId(9)), USDT, Cash(1))
-                .is_err()
-        );
-        assert!(
-            l.transfer(
-                Party::Wallet(a),
-                Party::Isolated(a, InstrumentId(0)),
-                USDT,
-                Cash(1)
-            )
-            .is_err()
-        );
-        assert!(matches!(
-            l.deposit(a, USDT, Cash(0)),
-            Err(LedgerError::NonPositiveAmount(_))
-        ));
+        assert!(l.transfer(Party::Wallet(a), Party::Wallet(AccountId(9)), USDT, Cash(1)).is_err());
+        assert!(l.transfer(Party::Wallet(a), Party::Isolated(a, InstrumentId(0)), USDT, Cash(1)).is_err());
+        assert!(matches!(l.deposit(a, USDT, Cash(0)), Err(LedgerError::NonPositiveAmount(_))));
         assert_eq!(l.balance(Party::Wallet(a), USDT), Ok(Cash(10)));
         assert!(l.withdraw(a, USDT, Cash(11)).is_err());
         l.check_conservation().unwrap();
@@ -600,29 +509,10 @@ mod tests {
         l.register_instrument(InstrumentId(0), AssetId(1));
         let a = l.open_account().unwrap();
         l.deposit(a, AssetId(1), Cash(500)).unwrap();
-        l.account_mut(a)
-            .unwrap()
-            .position_mut(InstrumentId(0), MarginMode::Isolated);
-        l.transfer(
-            Party::Wallet(a),
-            Party::Isolated(a, InstrumentId(0)),
-            AssetId(1),
-            Cash(200),
-        )
-        .unwrap();
-        assert!(
-            l.transfer(
-                Party::Wallet(a),
-                Party::Isolated(a, InstrumentId(0)),
-                USDT,
-                Cash(1)
-            )
-            .is_err()
-        );
-        assert_eq!(
-            l.balance(Party::Isolated(a, InstrumentId(0)), AssetId(1)),
-            Ok(Cash(200))
-        );
+        l.account_mut(a).unwrap().position_mut(InstrumentId(0), MarginMode::Isolated);
+        l.transfer(Party::Wallet(a), Party::Isolated(a, InstrumentId(0)), AssetId(1), Cash(200)).unwrap();
+        assert!(l.transfer(Party::Wallet(a), Party::Isolated(a, InstrumentId(0)), USDT, Cash(1)).is_err());
+        assert_eq!(l.balance(Party::Isolated(a, InstrumentId(0)), AssetId(1)), Ok(Cash(200)));
         l.check_conservation().unwrap();
     }
 

@@ -66,9 +66,7 @@ impl Position {
         if self.size.is_zero() {
             return Ok(None);
         }
-        instrument
-            .price_for_value(self.cost, self.size, Round::Floor)
-            .map(Some)
+        instrument.price_for_value(self.cost, self.size, Round::Floor).map(Some)
     }
 
     /// Unrealized PnL at `mark`, before fees (inverse: rounded against the trader).
@@ -84,11 +82,7 @@ impl Position {
         let round = if dir > 0 { Round::Floor } else { Round::Ceil };
         let v = instrument.value(mark, self.size, round)?;
         let diff = v.checked_sub(self.cost)?;
-        if dir > 0 {
-            Ok(diff)
-        } else {
-            diff.checked_neg()
-        }
+        if dir > 0 { Ok(diff) } else { diff.checked_neg() }
     }
 }
 
@@ -121,29 +115,15 @@ pub fn apply_fill(
     if held == 0 || held == sign {
         pos.size = pos.size.checked_add(signed_qty)?;
         pos.cost = pos.cost.checked_add(value)?;
-        return Ok(FillEffect {
-            realized: Cash::ZERO,
-            closed: Qty::ZERO,
-        });
+        return Ok(FillEffect { realized: Cash::ZERO, closed: Qty::ZERO });
     }
     let size_abs = pos.size.abs();
     let closed = qty.min(size_abs);
-    let removed_cost = if closed == size_abs {
-        pos.cost
-    } else {
-        pos.cost.mul_div(closed.0, size_abs.0, Round::Floor)?
-    };
-    let exit_value = if closed == qty {
-        value
-    } else {
-        value.mul_div(closed.0, qty.0, Round::Floor)?
-    };
+    let removed_cost =
+        if closed == size_abs { pos.cost } else { pos.cost.mul_div(closed.0, size_abs.0, Round::Floor)? };
+    let exit_value = if closed == qty { value } else { value.mul_div(closed.0, qty.0, Round::Floor)? };
     let gain = exit_value.checked_sub(removed_cost)?;
-    let realized = if held * pnl_sign > 0 {
-        gain
-    } else {
-        gain.checked_neg()?
-    };
+    let realized = if held * pnl_sign > 0 { gain } else { gain.checked_neg()? };
     pos.cost = pos.cost.checked_sub(removed_cost)?;
     pos.size = pos.size.checked_add(signed_qty)?;
     if closed < qty {
