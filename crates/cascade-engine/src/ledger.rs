@@ -20,9 +20,7 @@ use crate::instrument::{AssetId, InstrumentId};
 use crate::num::{Cash, Overflow};
 use crate::position::{MarginMode, Position};
 
-/// Index of a trader account within a venue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct AccountId(pub u32);
+pub use crate::book::AccountId;
 
 /// A place money can be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
