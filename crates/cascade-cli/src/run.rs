@@ -40,7 +40,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     }
     println!("cascade run: built-in default session (BTCUSDT, 1 venue), seed {}", s.seed);
     let rows = [
-        ("simulated time", format!("{} s, shock −{:.1}% at {} s", cfg.duration_s, cfg.shock_drop * 100.0, cfg.shock_at_s)),
+        (
+            "simulated time",
+            format!("{} s, shock −{:.1}% at {} s", cfg.duration_s, cfg.shock_drop * 100.0, cfg.shock_at_s),
+        ),
         ("operations", s.operations.to_string()),
         ("trades", s.trades.to_string()),
         ("volume", format!("{} BTC ({} USDT)", s.volume_btc, s.notional_usdt)),

@@ -148,7 +148,8 @@ impl Account {
     /// Drops flat cross positions, keeping the vector short (an isolated slot is kept: it
     /// remembers the account's chosen margin mode for that instrument).
     pub fn prune_flat(&mut self) {
-        self.positions.retain(|p| !p.size.is_zero() || !p.isolated_margin.is_zero() || p.mode == MarginMode::Isolated);
+        self.positions
+            .retain(|p| !p.size.is_zero() || !p.isolated_margin.is_zero() || p.mode == MarginMode::Isolated);
     }
 }
 

@@ -12,8 +12,8 @@
 use std::collections::BTreeSet;
 
 use crate::book::{
-    AccountId, Book, BookError, BookEvent, ExpireReason, Fate, NewOrder, OrderId, Side, StopBook, StopEntry, StopId,
-    StopOrder, Stp, TimeInForce, Trigger,
+    AccountId, Book, BookError, BookEvent, ExpireReason, Fate, NewOrder, OrderId, Side, StopBook, StopEntry,
+    StopId, StopOrder, Stp, TimeInForce, Trigger,
 };
 use crate::instrument::{AssetId, Instrument, InstrumentId, InstrumentSpec};
 use crate::ledger::{Ledger, LedgerError, Party, Settlement};
@@ -81,7 +81,14 @@ impl OrderRequest {
     /// A GTC limit order.
     #[must_use]
     pub fn limit(side: Side, price: Price, qty: Qty) -> Self {
-        Self { side, kind: OrderKind::Limit(price), qty, tif: TimeInForce::Gtc, reduce_only: false, stp: Stp::None }
+        Self {
+            side,
+            kind: OrderKind::Limit(price),
+            qty,
+            tif: TimeInForce::Gtc,
+            reduce_only: false,
+            stp: Stp::None,
+        }
     }
 
     /// A market order.
@@ -262,7 +269,8 @@ impl Venue {
     /// The spec is invalid, or the book refuses its tick/lot.
     pub fn add_instrument(&mut self, spec: InstrumentSpec) -> Result<InstrumentId, VenueError> {
         let instrument = Instrument::new(spec)?;
-        let id = InstrumentId(u16::try_from(self.markets.len()).map_err(|_| VenueError::Overflow("instruments"))?);
+        let id =
+            InstrumentId(u16::try_from(self.markets.len()).map_err(|_| VenueError::Overflow("instruments"))?);
         let (tick, lot) = (instrument.spec().tick, instrument.spec().lot);
         let book = Book::new(tick, lot)?.with_max_account(u32::MAX - 1);
         let stops = StopBook::new(tick, lot)?.with_max_account(u32::MAX - 1);
@@ -382,8 +390,11 @@ impl Venue {
         amount: Cash,
     ) -> Result<(), VenueError> {
         let asset = self.market(instrument)?.instrument.settle_asset();
-        let is_isolated =
-            self.ledger.account(account)?.position(instrument).is_some_and(|p| p.mode == MarginMode::Isolated);
+        let is_isolated = self
+            .ledger
+            .account(account)?
+            .position(instrument)
+            .is_some_and(|p| p.mode == MarginMode::Isolated);
         if !is_isolated {
             return Err(invalid("mode", "the position is not isolated (call set_margin_mode first)"));
         }
@@ -430,7 +441,10 @@ impl Venue {
         if let Some(p) = notional_price {
             let v = m.instrument.value(p, req.qty, Round::Floor).map_err(overflow("notional"))?;
             if v < spec.min_notional && !req.reduce_only {
-                return Err(invalid("qty", format!("notional {v} is below the minimum {}", spec.min_notional)));
+                return Err(invalid(
+                    "qty",
+                    format!("notional {v} is below the minimum {}", spec.min_notional),
+                ));
             }
         }
         match req.kind {
@@ -467,7 +481,10 @@ impl Venue {
         order: OrderId,
         events: &mut Vec<VenueEvent>,
     ) -> Result<(), VenueError> {
-        let m = self.markets.get_mut(usize::from(instrument.0)).ok_or(VenueError::UnknownInstrument(instrument.0))?;
+        let m = self
+            .markets
+            .get_mut(usize::from(instrument.0))
+            .ok_or(VenueError::UnknownInstrument(instrument.0))?;
         let view = m.book.order(order).ok_or(BookError::UnknownOrder(order))?;
         if view.account != account {
             return Err(VenueError::NotOwner(order));
@@ -494,7 +511,10 @@ impl Venue {
         instrument: InstrumentId,
         events: &mut Vec<VenueEvent>,
     ) -> Result<(), VenueError> {
-        let m = self.markets.get_mut(usize::from(instrument.0)).ok_or(VenueError::UnknownInstrument(instrument.0))?;
+        let m = self
+            .markets
+            .get_mut(usize::from(instrument.0))
+            .ok_or(VenueError::UnknownInstrument(instrument.0))?;
         self.scratch.clear();
         m.book.cancel_all(account, &mut self.scratch);
         for e in self.scratch.drain(..) {
@@ -530,7 +550,10 @@ impl Venue {
         new_qty: Qty,
         events: &mut Vec<VenueEvent>,
     ) -> Result<Fate, VenueError> {
-        let m = self.markets.get_mut(usize::from(instrument.0)).ok_or(VenueError::UnknownInstrument(instrument.0))?;
+        let m = self
+            .markets
+            .get_mut(usize::from(instrument.0))
+            .ok_or(VenueError::UnknownInstrument(instrument.0))?;
         let view = m.book.order(order).ok_or(BookError::UnknownOrder(order))?;
         if view.account != account {
             return Err(VenueError::NotOwner(order));
@@ -562,8 +585,10 @@ impl Venue {
         if mark.0 <= 0 {
             return Err(invalid("mark_price", format!("must be > 0 (got {})", mark.0)));
         }
-        self.markets.get_mut(usize::from(instrument.0)).ok_or(VenueError::UnknownInstrument(instrument.0))?.mark =
-            Some(mark);
+        self.markets
+            .get_mut(usize::from(instrument.0))
+            .ok_or(VenueError::UnknownInstrument(instrument.0))?
+            .mark = Some(mark);
         self.fire_stops(instrument, Trigger::Mark, events)
     }
 
@@ -659,9 +684,25 @@ impl Venue {
     ) -> Result<(), VenueError> {
         for e in book_events {
             match *e {
-                BookEvent::Fill { maker_order, maker_account, taker_account, taker_side, price, qty, maker_remaining } => {
-                    let trade =
-                        self.settle_fill(instrument, maker_order, maker_account, taker_account, taker_side, price, qty)?;
+                BookEvent::Fill {
+                    maker_order,
+                    maker_account,
+                    taker_account,
+                    taker_side,
+                    price,
+                    qty,
+                    maker_remaining,
+                    ..
+                } => {
+                    let trade = self.settle_fill(
+                        instrument,
+                        maker_order,
+                        maker_account,
+                        taker_account,
+                        taker_side,
+                        price,
+                        qty,
+                    )?;
                     let m = &mut self.markets[usize::from(instrument.0)];
                     m.last = Some(price);
                     if maker_remaining.is_zero() {
@@ -731,15 +772,20 @@ impl Venue {
         let mut shortfall = Cash::ZERO;
         let mut realized = [Cash::ZERO; 2];
         // Taker first, so its fee is in the pool before a maker rebate is paid from it.
-        for (i, (acct, side, fee)) in [(taker, taker_side, taker_fee), (maker, taker_side.opposite(), maker_fee)]
-            .into_iter()
-            .enumerate()
+        for (i, (acct, side, fee)) in
+            [(taker, taker_side, taker_fee), (maker, taker_side.opposite(), maker_fee)]
+                .into_iter()
+                .enumerate()
         {
             let pos = self.ledger.account_mut(acct)?.position_mut(instrument, MarginMode::Cross);
             let before = pos.size.0.max(0);
             let effect = apply_fill(pos, pnl_sign, side.sign(), qty, value).map_err(overflow("position"))?;
             oi_delta += pos.size.0.max(0) - before;
-            let party = if pos.mode == MarginMode::Isolated { Party::Isolated(acct, instrument) } else { Party::Wallet(acct) };
+            let party = if pos.mode == MarginMode::Isolated {
+                Party::Isolated(acct, instrument)
+            } else {
+                Party::Wallet(acct)
+            };
             realized[i] = effect.realized;
             if effect.realized.is_positive() {
                 self.ledger.transfer(Party::Clearing, party, asset, effect.realized)?;
@@ -775,13 +821,23 @@ impl Venue {
     }
 
     /// Returns a closed isolated position's margin to the wallet and drops flat positions.
-    fn release_if_flat(&mut self, acct: AccountId, instrument: InstrumentId, asset: AssetId) -> Result<(), VenueError> {
+    fn release_if_flat(
+        &mut self,
+        acct: AccountId,
+        instrument: InstrumentId,
+        asset: AssetId,
+    ) -> Result<(), VenueError> {
         let Some(pos) = self.ledger.account(acct)?.position(instrument).copied() else { return Ok(()) };
         if !pos.size.is_zero() {
             return Ok(());
         }
         if pos.isolated_margin.is_positive() {
-            self.ledger.transfer(Party::Isolated(acct, instrument), Party::Wallet(acct), asset, pos.isolated_margin)?;
+            self.ledger.transfer(
+                Party::Isolated(acct, instrument),
+                Party::Wallet(acct),
+                asset,
+                pos.isolated_margin,
+            )?;
         }
         if pos.mode == MarginMode::Cross {
             self.ledger.account_mut(acct)?.prune_flat();
@@ -797,8 +853,11 @@ impl Venue {
         events: &mut Vec<VenueEvent>,
     ) -> Result<(), VenueError> {
         let m = &self.markets[usize::from(instrument.0)];
-        let orders: Vec<OrderId> =
-            m.reduce_only.range((account, OrderId(0))..=(account, OrderId(u64::MAX))).map(|(_, o)| *o).collect();
+        let orders: Vec<OrderId> = m
+            .reduce_only
+            .range((account, OrderId(0))..=(account, OrderId(u64::MAX)))
+            .map(|(_, o)| *o)
+            .collect();
         if orders.is_empty() {
             return Ok(());
         }
@@ -864,7 +923,8 @@ impl Venue {
                 let o = stop.order;
                 events.push(VenueEvent::StopTriggered { instrument, stop: id, account: o.account });
                 let kind = o.limit.map_or(OrderKind::Market, OrderKind::Limit);
-                let req = OrderRequest { side: o.side, kind, qty: o.qty, tif: o.tif, reduce_only, stp: o.stp };
+                let req =
+                    OrderRequest { side: o.side, kind, qty: o.qty, tif: o.tif, reduce_only, stp: o.stp };
                 // A stop that can no longer be placed (nothing to reduce, empty book) expires.
                 match self.send(o.account, instrument, req, events) {
                     Ok(_) | Err(VenueError::InvalidOrder { .. } | VenueError::NoReferencePrice) => {}
@@ -914,13 +974,18 @@ impl Venue {
             if let (Some(b), Some(a)) = (m.book.best_bid(), m.book.best_ask())
                 && b >= a
             {
-                return Err(VenueError::Invariant(format!("instrument {i}: crossed book {} >= {}", b.0, a.0)));
+                return Err(VenueError::Invariant(format!(
+                    "instrument {i}: crossed book {} >= {}",
+                    b.0, a.0
+                )));
             }
         }
         for (asset, c) in claims.iter().enumerate() {
             let clearing = i128::from(self.ledger.system(AssetId(asset as u16)).clearing.0);
             if clearing + c != 0 {
-                return Err(VenueError::Invariant(format!("asset {asset}: clearing {clearing} + claims {c} != 0")));
+                return Err(VenueError::Invariant(format!(
+                    "asset {asset}: clearing {clearing} + claims {c} != 0"
+                )));
             }
         }
         Ok(())
@@ -976,7 +1041,8 @@ mod tests {
     fn hand_computed_session() {
         let mut v = Venue::new(VenueConfig::default());
         let btc = v.add_instrument(btcusdt()).unwrap();
-        let (mm, alice, bob) = (v.open_account().unwrap(), v.open_account().unwrap(), v.open_account().unwrap());
+        let (mm, alice, bob) =
+            (v.open_account().unwrap(), v.open_account().unwrap(), v.open_account().unwrap());
         v.deposit(mm, USDT, usdt("1000000")).unwrap();
         v.deposit(alice, USDT, usdt("10000")).unwrap();
         v.deposit(bob, USDT, usdt("10000")).unwrap();
@@ -1010,7 +1076,10 @@ mod tests {
         assert_eq!(l.system(USDT).clearing, Cash::ZERO);
         assert_eq!(v.open_interest(btc).unwrap(), Qty(500));
         let bob_pos = *l.account(bob).unwrap().position(btc).unwrap();
-        assert_eq!((bob_pos.size, bob_pos.entry_price(v.instrument(btc).unwrap()).unwrap()), (Qty(-500), Some(Price(999_000))));
+        assert_eq!(
+            (bob_pos.size, bob_pos.entry_price(v.instrument(btc).unwrap()).unwrap()),
+            (Qty(-500), Some(Price(999_000)))
+        );
         assert!(l.account(alice).unwrap().position(btc).is_none());
         v.check_invariants().unwrap();
     }
@@ -1025,10 +1094,16 @@ mod tests {
             Err(VenueError::InvalidOrder { field, .. }) => field,
             other => panic!("expected an invalid-order error, got {other:?}"),
         };
-        assert_eq!(err(v.place(a, btc, OrderRequest::limit(Side::Buy, Price(1_000_000), Qty(0)), &mut ev)), "qty");
+        assert_eq!(
+            err(v.place(a, btc, OrderRequest::limit(Side::Buy, Price(1_000_000), Qty(0)), &mut ev)),
+            "qty"
+        );
         assert_eq!(err(v.place(a, btc, OrderRequest::limit(Side::Buy, Price(-5), Qty(1)), &mut ev)), "price");
         // 0.001 BTC at 1,000.0 is 1 USDT, below the 5 USDT minimum notional.
-        assert_eq!(err(v.place(a, btc, OrderRequest::limit(Side::Buy, Price(10_000), Qty(1)), &mut ev)), "qty");
+        assert_eq!(
+            err(v.place(a, btc, OrderRequest::limit(Side::Buy, Price(10_000), Qty(1)), &mut ev)),
+            "qty"
+        );
         let mut ro = OrderRequest::limit(Side::Sell, Price(1_000_000), Qty(1));
         ro.reduce_only = true;
         assert_eq!(err(v.place(a, btc, ro, &mut ev)), "reduce_only");

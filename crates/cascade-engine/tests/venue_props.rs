@@ -49,12 +49,42 @@ fn inverse() -> InstrumentSpec {
 
 #[derive(Debug, Clone)]
 enum Op {
-    Order { acct: u32, ins: u16, buy: bool, kind: u8, offset: i64, qty: i64, tif: u8, reduce_only: bool, stp: u8 },
-    Cancel { acct: u32, ins: u16, pick: usize },
-    Amend { acct: u32, ins: u16, pick: usize, offset: i64, qty: i64 },
-    CancelAll { acct: u32, ins: u16 },
-    Mark { ins: u16, offset: i64 },
-    Deposit { acct: u32, asset: u16, amount: i64 },
+    Order {
+        acct: u32,
+        ins: u16,
+        buy: bool,
+        kind: u8,
+        offset: i64,
+        qty: i64,
+        tif: u8,
+        reduce_only: bool,
+        stp: u8,
+    },
+    Cancel {
+        acct: u32,
+        ins: u16,
+        pick: usize,
+    },
+    Amend {
+        acct: u32,
+        ins: u16,
+        pick: usize,
+        offset: i64,
+        qty: i64,
+    },
+    CancelAll {
+        acct: u32,
+        ins: u16,
+    },
+    Mark {
+        ins: u16,
+        offset: i64,
+    },
+    Deposit {
+        acct: u32,
+        asset: u16,
+        amount: i64,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -78,16 +108,35 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     let mut v = Venue::new(VenueConfig::default());
     v.add_instrument(linear()).unwrap();
     v.add_instrument(inverse()).unwrap();
-    for _ in 0..ACCOUNTS {
+    for i in 0..ACCOUNTS {
         let a = v.open_account().unwrap();
-        // Small balances on purpose: without margin checks some accounts lose more than they
-        // have, which exercises the insurance fund and bad debt paths.
-        v.deposit(a, AssetId(0), Cash::units(20_000).unwrap()).unwrap();
-        v.deposit(a, AssetId(1), Cash::units(1).unwrap()).unwrap();
+        // Every third account is nearly broke on purpose: without margin checks it loses more
+        // than it has, which drives the insurance-fund and bad-debt paths.
+        let (usdt, btc) = if i % 3 == 0 {
+            (Cash(1_000_000), Cash(100))
+        } else {
+            (Cash::units(20_000).unwrap(), Cash::units(1).unwrap())
+        };
+        v.deposit(a, AssetId(0), usdt).unwrap();
+        v.deposit(a, AssetId(1), btc).unwrap();
     }
-    v.seed_insurance_fund(AssetId(0), Cash::units(1_000).unwrap()).unwrap();
+    v.seed_insurance_fund(AssetId(0), Cash::units(1).unwrap()).unwrap();
     let mut events = Vec::new();
+    // Preamble: broke account 0 buys from account 1 on both instruments, so its fees cannot be
+    // paid and the insurance-fund / bad-debt path runs in every case.
+    for ins in [InstrumentId(0), InstrumentId(1)] {
+        let p = Price(CENTRE[usize::from(ins.0)]);
+        v.place(AccountId(1), ins, OrderRequest::limit(Side::Sell, p, Qty(50)), &mut events).unwrap();
+        v.place(AccountId(0), ins, OrderRequest::market(Side::Buy, Qty(50)), &mut events).unwrap();
+    }
+    let shortfall: i64 =
+        events.iter().map(|e| if let VenueEvent::Trade(t) = e { t.shortfall.0 } else { 0 }).sum();
+    prop_assert!(shortfall > 0);
+    let (usdt, btc) = (v.ledger().system(AssetId(0)), v.ledger().system(AssetId(1)));
+    prop_assert!(usdt.bad_debt.is_positive() && btc.bad_debt.is_positive() && usdt.insurance_fund.is_zero());
+    v.check_invariants().map_err(|e| TestCaseError::fail(e.to_string()))?;
     let mut trades = 0usize;
+    let (mut orders, mut accepted) = (0usize, 0usize);
     for o in ops {
         events.clear();
         match *o {
@@ -99,16 +148,24 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 let kind = match kind {
                     0..=5 => OrderKind::Limit(price),
                     6 | 7 => OrderKind::Market,
-                    8 => OrderKind::StopMarket { trigger: price, source: if stp % 2 == 0 { Trigger::Last } else { Trigger::Mark } },
+                    8 => OrderKind::StopMarket {
+                        trigger: price,
+                        source: if stp % 2 == 0 { Trigger::Last } else { Trigger::Mark },
+                    },
                     _ => OrderKind::StopLimit { trigger: price, source: Trigger::Last, price },
                 };
-                let tif = [TimeInForce::Gtc, TimeInForce::Ioc, TimeInForce::Fok, TimeInForce::PostOnly][usize::from(tif)];
+                let tif = [TimeInForce::Gtc, TimeInForce::Ioc, TimeInForce::Fok, TimeInForce::PostOnly]
+                    [usize::from(tif)];
                 let stp = [Stp::None, Stp::ExpireTaker, Stp::ExpireMaker, Stp::ExpireBoth][usize::from(stp)];
                 let req = OrderRequest { side, kind, qty: Qty(qty), tif, reduce_only, stp };
                 let before = v.book(ins_id).unwrap().len();
+                orders += 1;
                 match v.place(AccountId(acct), ins_id, req, &mut events) {
-                    Ok(Placed::Order { filled, .. }) => prop_assert!(filled.0 <= qty),
-                    Ok(Placed::Stop(_)) => {}
+                    Ok(Placed::Order { filled, .. }) => {
+                        accepted += 1;
+                        prop_assert!(filled.0 <= qty);
+                    }
+                    Ok(Placed::Stop(_)) => accepted += 1,
                     Err(_) => {
                         prop_assert!(events.is_empty(), "a refused order produced events");
                         prop_assert_eq!(v.book(ins_id).unwrap().len(), before);
@@ -137,8 +194,12 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
             }
             Op::Mark { ins, offset } => {
                 let tick = if ins == 0 { 5 } else { 1 };
-                v.set_mark_price(InstrumentId(ins), Price(CENTRE[usize::from(ins)] + offset * tick), &mut events)
-                    .unwrap();
+                v.set_mark_price(
+                    InstrumentId(ins),
+                    Price(CENTRE[usize::from(ins)] + offset * tick),
+                    &mut events,
+                )
+                .unwrap();
             }
             Op::Deposit { acct, asset, amount } => {
                 v.deposit(AccountId(acct), AssetId(asset), Cash(amount)).unwrap();
@@ -147,15 +208,24 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
         for e in &events {
             if let VenueEvent::Trade(t) = e {
                 trades += 1;
+
                 prop_assert!(t.qty.0 > 0);
-                prop_assert_eq!(v.instrument(t.instrument).unwrap().value(t.price, t.qty, cascade_engine::num::Round::Floor).unwrap(), t.value);
+                prop_assert_eq!(
+                    v.instrument(t.instrument)
+                        .unwrap()
+                        .value(t.price, t.qty, cascade_engine::num::Round::Floor)
+                        .unwrap(),
+                    t.value
+                );
             }
         }
         if let Err(e) = v.check_invariants() {
             return Err(TestCaseError::fail(format!("{e} after {o:?}")));
         }
     }
-    prop_assert!(trades > 0, "the stream should trade");
+    // The stream must really trade, not bounce off validation: a weak stream proves nothing.
+    prop_assert!(trades * 20 > ops.len(), "only {trades} trades in {} operations", ops.len());
+    prop_assert!(accepted * 2 > orders, "only {accepted} of {orders} orders accepted");
     Ok(())
 }
 

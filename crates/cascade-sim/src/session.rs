@@ -142,7 +142,7 @@ pub fn run_session(cfg: &SessionConfig) -> Result<SessionSummary, SessionError> 
     validate(cfg)?;
     let mut venue = Venue::new(VenueConfig::default());
     let btc = venue.add_instrument(spec())?;
-    let mut rng_of = |agent: u64| {
+    let rng_of = |agent: u64| {
         let mut r = ChaCha8Rng::seed_from_u64(cfg.seed);
         r.set_stream(agent);
         r
@@ -163,7 +163,8 @@ pub fn run_session(cfg: &SessionConfig) -> Result<SessionSummary, SessionError> 
         })
         .collect::<Result<_, _>>()?;
     let mut makers = makers;
-    let size = LogNormal::new(-3.0, 1.0).map_err(|_| SessionError::Invalid { field: "size", reason: "lognormal" })?;
+    let size = LogNormal::new(-3.0, 1.0)
+        .map_err(|_| SessionError::Invalid { field: "size", reason: "lognormal" })?;
     let mut fair = cfg.start_price;
     let mut events = Vec::new();
     let mut st = Stats::default();
@@ -206,8 +207,6 @@ pub fn run_session(cfg: &SessionConfig) -> Result<SessionSummary, SessionError> 
         st.absorb(&events);
         events.clear();
     }
-    let ins = venue.instrument(btc)?;
-    let _ = ins;
     let invariants_ok = venue.check_invariants().is_ok();
     let sys = venue.ledger().system(USDT);
     Ok(SessionSummary {

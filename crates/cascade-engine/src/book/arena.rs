@@ -62,10 +62,7 @@ pub(crate) struct OrderArena {
 
 impl OrderArena {
     pub fn new() -> Self {
-        Self {
-            nodes: Vec::new(),
-            free_head: NIL,
-        }
+        Self { nodes: Vec::new(), free_head: NIL }
     }
 
     /// Takes a vacant slot (or grows the arena) and fills it; the node is linked nowhere.
@@ -167,11 +164,7 @@ mod tests {
         let second = a.alloc(init()).unwrap();
         assert_eq!(second.slot(), first.slot());
         assert_ne!(second, first);
-        assert_eq!(
-            a.slot_of(first),
-            None,
-            "the stale id must not reach the new order"
-        );
+        assert_eq!(a.slot_of(first), None, "the stale id must not reach the new order");
         assert_eq!(a.slot_of(second), Some(second.slot()));
         assert_eq!(a.slot_of(OrderId::new(99, 0)), None);
     }

@@ -36,11 +36,7 @@ impl Iterator for Levels<'_> {
     fn next(&mut self) -> Option<LevelInfo> {
         let (price, li) = self.inner.next()?;
         let l = &self.levels[li as usize];
-        Some(LevelInfo {
-            price,
-            qty: l.total,
-            orders: l.count,
-        })
+        Some(LevelInfo { price, qty: l.total, orders: l.count })
     }
 }
 
@@ -97,10 +93,7 @@ impl Book {
     /// Price, quantity and order count of each level of `side`, from the best outward.
     #[must_use]
     pub fn level_infos(&self, side: Side) -> Levels<'_> {
-        Levels {
-            inner: self.ladders[side.idx()].iter(),
-            levels: &self.levels.levels,
-        }
+        Levels { inner: self.ladders[side.idx()].iter(), levels: &self.levels.levels }
     }
 
     /// The level of `side` at exactly `price`, if any order rests there.
@@ -108,19 +101,13 @@ impl Book {
     pub fn level_at(&self, side: Side, price: Price) -> Option<LevelInfo> {
         let li = *self.ladders[side.idx()].map.get(&price)?;
         let l = &self.levels.levels[li as usize];
-        Some(LevelInfo {
-            price,
-            qty: l.total,
-            orders: l.count,
-        })
+        Some(LevelInfo { price, qty: l.total, orders: l.count })
     }
 
     /// The orders resting at one price, in queue (time-priority) order.
     pub fn level_orders(&self, side: Side, price: Price) -> impl Iterator<Item = OrderView> + '_ {
-        let mut cur = self.ladders[side.idx()]
-            .map
-            .get(&price)
-            .map_or(NIL, |&li| self.levels.levels[li as usize].head);
+        let mut cur =
+            self.ladders[side.idx()].map.get(&price).map_or(NIL, |&li| self.levels.levels[li as usize].head);
         std::iter::from_fn(move || {
             if cur == NIL {
                 return None;
@@ -153,20 +140,10 @@ impl Book {
         let bound = match side {
             Side::Buy => {
                 let f = RATE_ONE.saturating_sub(rate.0);
-                if f <= 0 {
-                    Price(1)
-                } else {
-                    Price(mul_div(mid.0, f, RATE_ONE, Round::Ceil).unwrap_or(1))
-                }
+                if f <= 0 { Price(1) } else { Price(mul_div(mid.0, f, RATE_ONE, Round::Ceil).unwrap_or(1)) }
             }
             Side::Sell => Price(
-                mul_div(
-                    mid.0,
-                    RATE_ONE.saturating_add(rate.0),
-                    RATE_ONE,
-                    Round::Floor,
-                )
-                .unwrap_or(i64::MAX),
+                mul_div(mid.0, RATE_ONE.saturating_add(rate.0), RATE_ONE, Round::Floor).unwrap_or(i64::MAX),
             ),
         };
         Some(self.depth_between(side, mid, bound))
@@ -216,11 +193,7 @@ impl Book {
             let short = notional - acc;
             let lots = (short + p * lot - 1) / (p * lot);
             let q = i64::try_from(lots * lot).ok()?.min(info.qty.0);
-            return Some(Sweep {
-                qty: Qty(qty + q),
-                worst: info.price,
-                notional: acc + p * i128::from(q),
-            });
+            return Some(Sweep { qty: Qty(qty + q), worst: info.price, notional: acc + p * i128::from(q) });
         }
         None
     }
@@ -243,11 +216,7 @@ mod tests {
             (Side::Sell, 1020, 6),
             (Side::Sell, 1100, 50),
         ] {
-            b.submit(
-                NewOrder::limit(AccountId(1), side, Price(px), Qty(q)),
-                &mut ev,
-            )
-            .unwrap();
+            b.submit(NewOrder::limit(AccountId(1), side, Price(px), Qty(q)), &mut ev).unwrap();
         }
         b
     }
@@ -268,28 +237,12 @@ mod tests {
     fn mid_rounds_down() {
         let mut b = Book::new(Price(1), Qty(1)).unwrap();
         let mut ev = Vec::new();
-        b.submit(
-            NewOrder::limit(AccountId(0), Side::Buy, Price(7), Qty(1)),
-            &mut ev,
-        )
-        .unwrap();
-        b.submit(
-            NewOrder::limit(AccountId(0), Side::Sell, Price(10), Qty(1)),
-            &mut ev,
-        )
-        .unwrap();
+        b.submit(NewOrder::limit(AccountId(0), Side::Buy, Price(7), Qty(1)), &mut ev).unwrap();
+        b.submit(NewOrder::limit(AccountId(0), Side::Sell, Price(10), Qty(1)), &mut ev).unwrap();
         assert_eq!(b.mid(), Some(Price(8)));
         let mut b2 = Book::new(Price(1), Qty(1)).unwrap();
-        b2.submit(
-            NewOrder::limit(AccountId(0), Side::Buy, Price(i64::MAX - 2), Qty(1)),
-            &mut ev,
-        )
-        .unwrap();
-        b2.submit(
-            NewOrder::limit(AccountId(0), Side::Sell, Price(i64::MAX), Qty(1)),
-            &mut ev,
-        )
-        .unwrap();
+        b2.submit(NewOrder::limit(AccountId(0), Side::Buy, Price(i64::MAX - 2), Qty(1)), &mut ev).unwrap();
+        b2.submit(NewOrder::limit(AccountId(0), Side::Sell, Price(i64::MAX), Qty(1)), &mut ev).unwrap();
         assert_eq!(b2.mid(), Some(Price(i64::MAX - 1)));
     }
 
@@ -300,36 +253,14 @@ mod tests {
         assert_eq!(
             bids,
             vec![
-                LevelInfo {
-                    price: Price(990),
-                    qty: Qty(8),
-                    orders: 2
-                },
-                LevelInfo {
-                    price: Price(980),
-                    qty: Qty(7),
-                    orders: 1
-                },
-                LevelInfo {
-                    price: Price(900),
-                    qty: Qty(100),
-                    orders: 1
-                },
+                LevelInfo { price: Price(990), qty: Qty(8), orders: 2 },
+                LevelInfo { price: Price(980), qty: Qty(7), orders: 1 },
+                LevelInfo { price: Price(900), qty: Qty(100), orders: 1 },
             ]
         );
         let asks: Vec<_> = b.levels(Side::Sell).collect();
-        assert_eq!(
-            asks,
-            vec![
-                (Price(1010), Qty(4)),
-                (Price(1020), Qty(6)),
-                (Price(1100), Qty(50))
-            ]
-        );
-        assert_eq!(
-            b.level_at(Side::Buy, Price(980)).map(|l| l.qty),
-            Some(Qty(7))
-        );
+        assert_eq!(asks, vec![(Price(1010), Qty(4)), (Price(1020), Qty(6)), (Price(1100), Qty(50))]);
+        assert_eq!(b.level_at(Side::Buy, Price(980)).map(|l| l.qty), Some(Qty(7)));
         assert_eq!(b.level_at(Side::Buy, Price(970)), None);
     }
 
@@ -338,19 +269,10 @@ mod tests {
         let b = book();
         assert_eq!(b.depth_between(Side::Buy, Price(1000), Price(980)), Qty(15));
         assert_eq!(b.depth_between(Side::Buy, Price(980), Price(1000)), Qty(15));
-        assert_eq!(
-            b.depth_between(Side::Sell, Price(0), Price(i64::MAX)),
-            Qty(60)
-        );
+        assert_eq!(b.depth_between(Side::Sell, Price(0), Price(i64::MAX)), Qty(60));
         // 2% of mid 1000 = 20: bids >= 980, asks <= 1020.
-        assert_eq!(
-            b.depth_within(Side::Buy, Rate::from_bps(200)),
-            Some(Qty(15))
-        );
-        assert_eq!(
-            b.depth_within(Side::Sell, Rate::from_bps(200)),
-            Some(Qty(10))
-        );
+        assert_eq!(b.depth_within(Side::Buy, Rate::from_bps(200)), Some(Qty(15)));
+        assert_eq!(b.depth_within(Side::Sell, Rate::from_bps(200)), Some(Qty(10)));
         assert_eq!(b.depth_within(Side::Sell, Rate(-1)), Some(Qty::ZERO));
         assert_eq!(b.depth_within(Side::Buy, Rate(i64::MAX)), Some(Qty(115)));
         assert_eq!(b.depth_within(Side::Sell, Rate(i64::MAX)), Some(Qty(60)));
@@ -373,20 +295,12 @@ mod tests {
         // 5000: 4 @ 1010 = 4040, then 960 more at 1020 needs 1 lot (1020).
         assert_eq!(
             b.qty_for_notional(Side::Buy, 5000),
-            Some(Sweep {
-                qty: Qty(5),
-                worst: Price(1020),
-                notional: 5060
-            })
+            Some(Sweep { qty: Qty(5), worst: Price(1020), notional: 5060 })
         );
         // Exactly one level.
         assert_eq!(
             b.qty_for_notional(Side::Buy, 4040),
-            Some(Sweep {
-                qty: Qty(4),
-                worst: Price(1010),
-                notional: 4040
-            })
+            Some(Sweep { qty: Qty(4), worst: Price(1010), notional: 4040 })
         );
         assert_eq!(b.qty_for_notional(Side::Buy, 10_000_000), None);
         assert_eq!(b.qty_for_notional(Side::Sell, 0), None);

@@ -33,13 +33,7 @@ pub(crate) struct LevelArena {
 impl LevelArena {
     /// A new, empty level at `price`.
     pub fn alloc(&mut self, price: Price) -> u32 {
-        let level = Level {
-            price,
-            total: Qty::ZERO,
-            count: 0,
-            head: NIL,
-            tail: NIL,
-        };
+        let level = Level { price, total: Qty::ZERO, count: 0, head: NIL, tail: NIL };
         if let Some(i) = self.free.pop() {
             self.levels[i as usize] = level;
             i
@@ -117,10 +111,7 @@ pub(crate) struct Ladder {
 
 impl Ladder {
     pub fn new(side: Side) -> Self {
-        Self {
-            side,
-            map: BTreeMap::new(),
-        }
+        Self { side, map: BTreeMap::new() }
     }
 
     /// The best level: highest bid or lowest ask.

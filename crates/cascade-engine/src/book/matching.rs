@@ -9,8 +9,8 @@ use crate::num::{Price, Qty};
 use super::arena::NIL;
 use super::level;
 use super::order::{
-    AccountId, AmendOutcome, BookEvent, ExpireReason, Fate, NewOrder, OrderId, Side, Stp,
-    SubmitOutcome, TimeInForce,
+    AccountId, AmendOutcome, BookEvent, ExpireReason, Fate, NewOrder, OrderId, Side, Stp, SubmitOutcome,
+    TimeInForce,
 };
 use super::{Book, BookError, validate_price, validate_qty};
 
@@ -47,20 +47,13 @@ impl Book {
         self.validate(&order)?;
         self.room_for(order.side, order.qty)?;
         let id = self.alloc(&order)?;
-        let taker = Taker {
-            order: id,
-            account: order.account,
-            side: order.side,
-            limit: order.limit,
-            stp: order.stp,
-        };
+        let taker =
+            Taker { order: id, account: order.account, side: order.side, limit: order.limit, stp: order.stp };
         let early = match order.tif {
             TimeInForce::PostOnly if self.crosses(order.side, order.limit) => {
                 Some(ExpireReason::PostOnlyWouldCross)
             }
-            TimeInForce::Fok if !self.fok_fillable(&taker, order.qty) => {
-                Some(ExpireReason::FillOrKill)
-            }
+            TimeInForce::Fok if !self.fok_fillable(&taker, order.qty) => Some(ExpireReason::FillOrKill),
             _ => None,
         };
         if let Some(reason) = early {
@@ -70,12 +63,7 @@ impl Book {
         let remaining = Qty(order.qty.0 - filled.0);
         if remaining.is_zero() {
             self.orders.free(id.slot());
-            return Ok(SubmitOutcome {
-                order: id,
-                filled,
-                remaining,
-                fate: Fate::Filled,
-            });
+            return Ok(SubmitOutcome { order: id, filled, remaining, fate: Fate::Filled });
         }
         let reason = match (self_trade, order.tif, order.limit) {
             (true, _, _) => ExpireReason::SelfTrade,
@@ -89,12 +77,7 @@ impl Book {
                     price,
                     qty: remaining,
                 });
-                return Ok(SubmitOutcome {
-                    order: id,
-                    filled,
-                    remaining,
-                    fate: Fate::Resting,
-                });
+                return Ok(SubmitOutcome { order: id, filled, remaining, fate: Fate::Resting });
             }
             _ => ExpireReason::Unfilled,
         };
@@ -187,13 +170,7 @@ impl Book {
         self.detach(slot);
         self.orders.nodes[slot as usize].remaining = new_qty;
         let (filled, self_trade) = if crosses {
-            let taker = Taker {
-                order: id,
-                account: view.account,
-                side,
-                limit: Some(price),
-                stp: view.stp,
-            };
+            let taker = Taker { order: id, account: view.account, side, limit: Some(price), stp: view.stp };
             self.take(&taker, new_qty, events)
         } else {
             (Qty::ZERO, false)
@@ -225,21 +202,13 @@ impl Book {
             });
             Fate::Resting
         };
-        Ok(AmendOutcome {
-            order: id,
-            filled,
-            remaining,
-            fate,
-            priority_kept: false,
-        })
+        Ok(AmendOutcome { order: id, filled, remaining, fate, priority_kept: false })
     }
 
     /// Whether an order on `side` limited at `limit` would match the opposite best now.
     #[inline]
     fn crosses(&self, side: Side, limit: Option<Price>) -> bool {
-        self.ladders[side.opposite().idx()]
-            .best()
-            .is_some_and(|(p, _)| side.accepts(limit, p))
+        self.ladders[side.opposite().idx()].best().is_some_and(|(p, _)| side.accepts(limit, p))
     }
 
     /// Frees the taker's slot and reports its remainder as expired.
@@ -259,12 +228,7 @@ impl Book {
             remaining,
             reason,
         });
-        SubmitOutcome {
-            order: t.order,
-            filled,
-            remaining,
-            fate: Fate::Expired(reason),
-        }
+        SubmitOutcome { order: t.order, filled, remaining, fate: Fate::Expired(reason) }
     }
 
     /// Whether a FOK taker could fill `qty` now: quantity within its limit, skipping the own
@@ -384,11 +348,7 @@ impl Book {
     #[inline]
     fn remove_from_level(&mut self, slot: u32, li: u32, side: Side) {
         let remaining = self.orders.nodes[slot as usize].remaining;
-        level::unlink(
-            &mut self.orders.nodes,
-            &mut self.levels.levels[li as usize],
-            slot,
-        );
+        level::unlink(&mut self.orders.nodes, &mut self.levels.levels[li as usize], slot);
         self.accounts.unlink(&mut self.orders.nodes, slot);
         self.side_qty[side.idx()].0 -= remaining.0;
         self.side_orders[side.idx()] -= 1;

@@ -22,8 +22,8 @@ pub mod stops;
 pub use depth::{LevelInfo, Levels, Sweep};
 pub use error::BookError;
 pub use order::{
-    AccountId, AmendOutcome, BookEvent, CancelledOrder, ExpireReason, Fate, NewOrder, OrderId,
-    OrderView, Side, Stp, SubmitOutcome, TimeInForce,
+    AccountId, AmendOutcome, BookEvent, CancelledOrder, ExpireReason, Fate, NewOrder, OrderId, OrderView,
+    Side, Stp, SubmitOutcome, TimeInForce,
 };
 pub use stops::{StopBook, StopEntry, StopId, StopOrder, Trigger};
 
@@ -198,10 +198,7 @@ impl Book {
     pub fn heap_bytes(&self) -> usize {
         // A BTreeMap<i64, u32> leaf holds up to 11 entries in about 140 bytes.
         let ladder_levels = self.ladders[0].map.len() + self.ladders[1].map.len();
-        self.orders.heap_bytes()
-            + self.levels.heap_bytes()
-            + self.accounts.heap_bytes()
-            + ladder_levels * 16
+        self.orders.heap_bytes() + self.levels.heap_bytes() + self.accounts.heap_bytes() + ladder_levels * 16
     }
 
     /// Checks every internal invariant: queue links and level aggregates, ladder keys, account
@@ -226,10 +223,7 @@ impl Book {
                 last = Some(price);
                 let level = &self.levels.levels[li as usize];
                 if level.price != price {
-                    return Err(format!(
-                        "level {li} price {:?} != key {price:?}",
-                        level.price
-                    ));
+                    return Err(format!("level {li} price {:?} != key {price:?}", level.price));
                 }
                 if level.count == 0 {
                     return Err(format!("empty level left at {price:?}"));
@@ -263,9 +257,7 @@ impl Book {
                 qty += sum;
                 count += n as usize;
             }
-            if qty != i128::from(self.side_qty[side.idx()].0)
-                || count != self.side_orders[side.idx()]
-            {
+            if qty != i128::from(self.side_qty[side.idx()].0) || count != self.side_orders[side.idx()] {
                 return Err(format!("{side:?} side totals drifted"));
             }
             linked += count;
@@ -296,9 +288,7 @@ impl Book {
             }
         }
         if in_accounts != linked {
-            return Err(format!(
-                "{in_accounts} orders in account lists, {linked} in levels"
-            ));
+            return Err(format!("{in_accounts} orders in account lists, {linked} in levels"));
         }
         Ok(())
     }
@@ -325,20 +315,14 @@ impl Book {
     fn validate(&self, o: &NewOrder) -> Result<(), BookError> {
         validate_order(self.tick, self.lot, o)?;
         if o.account.0 > self.max_account {
-            return Err(BookError::AccountOutOfRange {
-                account: o.account,
-                max: self.max_account,
-            });
+            return Err(BookError::AccountOutOfRange { account: o.account, max: self.max_account });
         }
         Ok(())
     }
 
     /// Whether `extra` more quantity can rest on `side` without overflowing the side total.
     fn room_for(&self, side: Side, extra: Qty) -> Result<(), BookError> {
-        self.side_qty[side.idx()]
-            .checked_add(extra)
-            .map(|_| ())
-            .map_err(|_| BookError::Overflow)
+        self.side_qty[side.idx()].checked_add(extra).map(|_| ()).map_err(|_| BookError::Overflow)
     }
 
     /// Links an allocated, unlinked order at the back of the level at `price`, creating the
@@ -353,12 +337,7 @@ impl Book {
             std::collections::btree_map::Entry::Occupied(e) => *e.get(),
             std::collections::btree_map::Entry::Vacant(e) => *e.insert(self.levels.alloc(price)),
         };
-        level::push_back(
-            &mut self.orders.nodes,
-            &mut self.levels.levels[li as usize],
-            li,
-            slot,
-        );
+        level::push_back(&mut self.orders.nodes, &mut self.levels.levels[li as usize], li, slot);
         self.accounts.link(&mut self.orders.nodes, slot);
         self.side_qty[side.idx()] = Qty(self.side_qty[side.idx()].0 + remaining.0);
         self.side_orders[side.idx()] += 1;

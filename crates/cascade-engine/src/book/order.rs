@@ -137,27 +137,13 @@ impl NewOrder {
     /// A good-till-cancelled limit order without self-trade prevention: the common case.
     #[must_use]
     pub const fn limit(account: AccountId, side: Side, price: Price, qty: Qty) -> Self {
-        Self {
-            account,
-            side,
-            limit: Some(price),
-            qty,
-            tif: TimeInForce::Gtc,
-            stp: Stp::None,
-        }
+        Self { account, side, limit: Some(price), qty, tif: TimeInForce::Gtc, stp: Stp::None }
     }
 
     /// An immediate-or-cancel market order without self-trade prevention.
     #[must_use]
     pub const fn market(account: AccountId, side: Side, qty: Qty) -> Self {
-        Self {
-            account,
-            side,
-            limit: None,
-            qty,
-            tif: TimeInForce::Ioc,
-            stp: Stp::None,
-        }
+        Self { account, side, limit: None, qty, tif: TimeInForce::Ioc, stp: Stp::None }
     }
 
     /// The same order with another time in force.

@@ -163,10 +163,7 @@ impl StopBook {
         validate_order(self.tick, self.lot, &stop.order)?;
         let account = stop.order.account;
         if account.0 > self.max_account {
-            return Err(BookError::AccountOutOfRange {
-                account,
-                max: self.max_account,
-            });
+            return Err(BookError::AccountOutOfRange { account, max: self.max_account });
         }
         let slot = match self.free.pop() {
             Some(s) => s,
@@ -175,10 +172,7 @@ impl StopBook {
                 if s == NIL {
                     return Err(BookError::Full);
                 }
-                self.slots.push(Slot {
-                    generation: 0,
-                    pending: None,
-                });
+                self.slots.push(Slot { generation: 0, pending: None });
                 s
             }
         };
@@ -196,12 +190,7 @@ impl StopBook {
         }
         self.account_heads[a] = slot;
         let entry = &mut self.slots[slot as usize];
-        entry.pending = Some(Pending {
-            stop,
-            seq,
-            acct_prev: NIL,
-            acct_next: old_head,
-        });
+        entry.pending = Some(Pending { stop, seq, acct_prev: NIL, acct_next: old_head });
         self.queues[stop.trigger.idx()][stop.order.side.idx()].insert(key(&stop, seq), slot);
         self.len += 1;
         Ok(StopId::new(slot, entry.generation))
@@ -232,11 +221,7 @@ impl StopBook {
     pub fn cancel_all(&mut self, account: AccountId, out: &mut Vec<StopEntry>) -> usize {
         let mut n = 0;
         loop {
-            let head = self
-                .account_heads
-                .get(account.0 as usize)
-                .copied()
-                .unwrap_or(NIL);
+            let head = self.account_heads.get(account.0 as usize).copied().unwrap_or(NIL);
             if head == NIL {
                 return n;
             }
@@ -252,11 +237,7 @@ impl StopBook {
 
     /// The pending stops of an account, most recent first.
     pub fn orders_of(&self, account: AccountId) -> impl Iterator<Item = StopEntry> + '_ {
-        let mut cur = self
-            .account_heads
-            .get(account.0 as usize)
-            .copied()
-            .unwrap_or(NIL);
+        let mut cur = self.account_heads.get(account.0 as usize).copied().unwrap_or(NIL);
         std::iter::from_fn(move || {
             if cur == NIL {
                 return None;
@@ -351,9 +332,7 @@ mod tests {
     fn fire(sb: &mut StopBook, source: Trigger, px: i64) -> Vec<(StopId, i64)> {
         let mut out = Vec::new();
         sb.triggered(source, Price(px), &mut out);
-        out.into_iter()
-            .map(|e| (e.id, e.stop.trigger_price.0))
-            .collect()
+        out.into_iter().map(|e| (e.id, e.stop.trigger_price.0)).collect()
     }
 
     #[test]
@@ -370,15 +349,9 @@ mod tests {
         assert_eq!(fire(&mut sb, Trigger::Last, 101), vec![]);
         assert_eq!(fire(&mut sb, Trigger::Last, 99), vec![]);
         // The rise to 105 fires 102, 102 (arrival order), 105; not 110.
-        assert_eq!(
-            fire(&mut sb, Trigger::Last, 105),
-            vec![(b102, 102), (b102_late, 102), (b105, 105)]
-        );
+        assert_eq!(fire(&mut sb, Trigger::Last, 105), vec![(b102, 102), (b102_late, 102), (b105, 105)]);
         // A fall to 95 fires 98, 98 (arrival), then 95.
-        assert_eq!(
-            fire(&mut sb, Trigger::Last, 95),
-            vec![(s98, 98), (s98_late, 98), (s95, 95)]
-        );
+        assert_eq!(fire(&mut sb, Trigger::Last, 95), vec![(s98, 98), (s98_late, 98), (s95, 95)]);
         assert_eq!(sb.len(), 1);
         assert_eq!(sb.get(b110).map(|s| s.trigger_price), Some(Price(110)));
         assert_eq!(sb.get(b105), None, "fired stops are gone");
@@ -430,25 +403,16 @@ mod tests {
         let mut sb = StopBook::new(Price(10), Qty(5)).unwrap();
         let mut s = stop(1, Side::Buy, Trigger::Last, 105);
         s.order.qty = Qty(5);
-        assert!(
-            sb.place(s).is_ok(),
-            "the trigger may be finer than the tick"
-        );
+        assert!(sb.place(s).is_ok(), "the trigger may be finer than the tick");
         s.trigger_price = Price(0);
         assert_eq!(sb.place(s), Err(BookError::NonPositivePrice(Price(0))));
         s.trigger_price = Price(100);
         s.order.qty = Qty(7);
-        assert!(matches!(
-            sb.place(s),
-            Err(BookError::QtyNotLotMultiple { .. })
-        ));
+        assert!(matches!(sb.place(s), Err(BookError::QtyNotLotMultiple { .. })));
         s.order.qty = Qty(5);
         s.order.limit = Some(Price(101));
         s.order.tif = TimeInForce::Gtc;
-        assert!(matches!(
-            sb.place(s),
-            Err(BookError::PriceNotTickMultiple { .. })
-        ));
+        assert!(matches!(sb.place(s), Err(BookError::PriceNotTickMultiple { .. })));
         s.order.limit = None;
         assert_eq!(sb.place(s), Err(BookError::MarketOrderMustBeImmediate));
         s.order.limit = Some(Price(110));

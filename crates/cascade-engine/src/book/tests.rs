@@ -14,9 +14,7 @@ fn book() -> Book {
 
 fn place(b: &mut Book, acct: AccountId, side: Side, px: i64, q: i64) -> OrderId {
     let mut ev = Vec::new();
-    let out = b
-        .submit(NewOrder::limit(acct, side, Price(px), Qty(q)), &mut ev)
-        .unwrap();
+    let out = b.submit(NewOrder::limit(acct, side, Price(px), Qty(q)), &mut ev).unwrap();
     b.check_invariants().unwrap();
     out.resting().expect("expected the order to rest")
 }
@@ -25,13 +23,9 @@ fn place(b: &mut Book, acct: AccountId, side: Side, px: i64, q: i64) -> OrderId 
 fn fills(ev: &[BookEvent]) -> Vec<(OrderId, i64, i64, i64)> {
     ev.iter()
         .filter_map(|e| match *e {
-            BookEvent::Fill {
-                maker_order,
-                price,
-                qty,
-                maker_remaining,
-                ..
-            } => Some((maker_order, price.0, qty.0, maker_remaining.0)),
+            BookEvent::Fill { maker_order, price, qty, maker_remaining, .. } => {
+                Some((maker_order, price.0, qty.0, maker_remaining.0))
+            }
             _ => None,
         })
         .collect()
@@ -43,14 +37,8 @@ fn queue(b: &Book, side: Side, px: i64) -> Vec<OrderId> {
 
 #[test]
 fn new_rejects_non_positive_tick_and_lot() {
-    assert_eq!(
-        Book::new(Price(0), Qty(1)).err(),
-        Some(BookError::InvalidTick(Price(0)))
-    );
-    assert_eq!(
-        Book::new(Price(1), Qty(-1)).err(),
-        Some(BookError::InvalidLot(Qty(-1)))
-    );
+    assert_eq!(Book::new(Price(0), Qty(1)).err(), Some(BookError::InvalidTick(Price(0))));
+    assert_eq!(Book::new(Price(1), Qty(-1)).err(), Some(BookError::InvalidLot(Qty(-1))));
 }
 
 #[test]
@@ -58,27 +46,15 @@ fn submit_validates_and_changes_nothing_on_error() {
     let mut b = Book::new(Price(10), Qty(5)).unwrap();
     let mut ev = Vec::new();
     let bad = [
-        (
-            NewOrder::limit(A, Side::Buy, Price(100), Qty(0)),
-            BookError::NonPositiveQty(Qty(0)),
-        ),
+        (NewOrder::limit(A, Side::Buy, Price(100), Qty(0)), BookError::NonPositiveQty(Qty(0))),
         (
             NewOrder::limit(A, Side::Buy, Price(100), Qty(7)),
-            BookError::QtyNotLotMultiple {
-                qty: Qty(7),
-                lot: Qty(5),
-            },
+            BookError::QtyNotLotMultiple { qty: Qty(7), lot: Qty(5) },
         ),
-        (
-            NewOrder::limit(A, Side::Buy, Price(0), Qty(5)),
-            BookError::NonPositivePrice(Price(0)),
-        ),
+        (NewOrder::limit(A, Side::Buy, Price(0), Qty(5)), BookError::NonPositivePrice(Price(0))),
         (
             NewOrder::limit(A, Side::Buy, Price(105), Qty(5)),
-            BookError::PriceNotTickMultiple {
-                price: Price(105),
-                tick: Price(10),
-            },
+            BookError::PriceNotTickMultiple { price: Price(105), tick: Price(10) },
         ),
         (
             NewOrder::market(A, Side::Buy, Qty(5)).with_tif(TimeInForce::Gtc),
@@ -89,12 +65,7 @@ fn submit_validates_and_changes_nothing_on_error() {
             BookError::MarketOrderMustBeImmediate,
         ),
         (
-            NewOrder::limit(
-                AccountId(DEFAULT_MAX_ACCOUNT + 1),
-                Side::Buy,
-                Price(100),
-                Qty(5),
-            ),
+            NewOrder::limit(AccountId(DEFAULT_MAX_ACCOUNT + 1), Side::Buy, Price(100), Qty(5)),
             BookError::AccountOutOfRange {
                 account: AccountId(DEFAULT_MAX_ACCOUNT + 1),
                 max: DEFAULT_MAX_ACCOUNT,
@@ -107,15 +78,8 @@ fn submit_validates_and_changes_nothing_on_error() {
     assert!(ev.is_empty());
     assert!(b.is_empty());
     // The side total may not overflow.
-    b.submit(
-        NewOrder::limit(A, Side::Buy, Price(100), Qty(i64::MAX - 2)),
-        &mut ev,
-    )
-    .unwrap();
-    assert_eq!(
-        b.submit(NewOrder::limit(A, Side::Buy, Price(90), Qty(5)), &mut ev),
-        Err(BookError::Overflow)
-    );
+    b.submit(NewOrder::limit(A, Side::Buy, Price(100), Qty(i64::MAX - 2)), &mut ev).unwrap();
+    assert_eq!(b.submit(NewOrder::limit(A, Side::Buy, Price(90), Qty(5)), &mut ev), Err(BookError::Overflow));
     b.check_invariants().unwrap();
 }
 
@@ -127,15 +91,10 @@ fn fifo_within_a_level() {
     let c1 = place(&mut b, C, Side::Sell, 100, 5);
     assert_eq!(queue(&b, Side::Sell, 100), vec![a1, b1, c1]);
     let mut ev = Vec::new();
-    let out = b
-        .submit(NewOrder::limit(C, Side::Buy, Price(100), Qty(8)), &mut ev)
-        .unwrap();
+    let out = b.submit(NewOrder::limit(C, Side::Buy, Price(100), Qty(8)), &mut ev).unwrap();
     assert_eq!(out.filled, Qty(8));
     assert_eq!(out.fate, Fate::Filled);
-    assert_eq!(
-        fills(&ev),
-        vec![(a1, 100, 3, 0), (b1, 100, 4, 0), (c1, 100, 1, 4)]
-    );
+    assert_eq!(fills(&ev), vec![(a1, 100, 3, 0), (b1, 100, 4, 0), (c1, 100, 1, 4)]);
     assert_eq!(queue(&b, Side::Sell, 100), vec![c1]);
     assert_eq!(b.level_at(Side::Sell, Price(100)).unwrap().qty, Qty(4));
     b.check_invariants().unwrap();
@@ -147,9 +106,7 @@ fn better_price_first_and_never_outside_the_limit() {
     let far = place(&mut b, A, Side::Sell, 120, 5);
     let near = place(&mut b, B, Side::Sell, 110, 5);
     let mut ev = Vec::new();
-    let out = b
-        .submit(NewOrder::limit(C, Side::Buy, Price(110), Qty(8)), &mut ev)
-        .unwrap();
+    let out = b.submit(NewOrder::limit(C, Side::Buy, Price(110), Qty(8)), &mut ev).unwrap();
     // Only the 110 level is within the limit; the remainder rests at 110 as the best bid.
     assert_eq!(fills(&ev), vec![(near, 110, 5, 0)]);
     assert_eq!(out.fate, Fate::Resting);
@@ -167,19 +124,12 @@ fn market_order_sweeps_several_levels_and_expires_the_rest() {
     let l2 = place(&mut b, A, Side::Buy, 90, 3);
     let l3 = place(&mut b, B, Side::Buy, 80, 4);
     let mut ev = Vec::new();
-    let out = b
-        .submit(NewOrder::market(C, Side::Sell, Qty(7)), &mut ev)
-        .unwrap();
-    assert_eq!(
-        fills(&ev),
-        vec![(l1, 100, 2, 0), (l2, 90, 3, 0), (l3, 80, 2, 2)]
-    );
+    let out = b.submit(NewOrder::market(C, Side::Sell, Qty(7)), &mut ev).unwrap();
+    assert_eq!(fills(&ev), vec![(l1, 100, 2, 0), (l2, 90, 3, 0), (l3, 80, 2, 2)]);
     assert_eq!((out.filled, out.fate), (Qty(7), Fate::Filled));
     // A second market order larger than the book: fills 2, the rest expires.
     ev.clear();
-    let out = b
-        .submit(NewOrder::market(C, Side::Sell, Qty(10)), &mut ev)
-        .unwrap();
+    let out = b.submit(NewOrder::market(C, Side::Sell, Qty(10)), &mut ev).unwrap();
     assert_eq!(out.filled, Qty(2));
     assert_eq!(out.fate, Fate::Expired(ExpireReason::Unfilled));
     assert_eq!(
@@ -202,10 +152,7 @@ fn ioc_cancels_its_remainder() {
     let m = place(&mut b, A, Side::Sell, 100, 2);
     let mut ev = Vec::new();
     let out = b
-        .submit(
-            NewOrder::limit(B, Side::Buy, Price(100), Qty(5)).with_tif(TimeInForce::Ioc),
-            &mut ev,
-        )
+        .submit(NewOrder::limit(B, Side::Buy, Price(100), Qty(5)).with_tif(TimeInForce::Ioc), &mut ev)
         .unwrap();
     assert_eq!(fills(&ev), vec![(m, 100, 2, 0)]);
     assert_eq!(out.fate, Fate::Expired(ExpireReason::Unfilled));
@@ -231,10 +178,7 @@ fn fok_is_all_or_nothing() {
     // 4 wanted: fills completely.
     ev.clear();
     let out = b
-        .submit(
-            NewOrder::limit(B, Side::Buy, Price(110), Qty(4)).with_tif(TimeInForce::Fok),
-            &mut ev,
-        )
+        .submit(NewOrder::limit(B, Side::Buy, Price(110), Qty(4)).with_tif(TimeInForce::Fok), &mut ev)
         .unwrap();
     assert_eq!(out.fate, Fate::Filled);
     assert_eq!(fills(&ev), vec![(m1, 100, 2, 0), (m2, 110, 2, 0)]);
@@ -248,11 +192,8 @@ fn fok_counts_only_what_self_trade_prevention_leaves() {
     let own = place(&mut b, B, Side::Sell, 100, 3);
     place(&mut b, A, Side::Sell, 110, 3);
     let mut ev = Vec::new();
-    let fok = |stp, q| {
-        NewOrder::limit(B, Side::Buy, Price(110), Qty(q))
-            .with_tif(TimeInForce::Fok)
-            .with_stp(stp)
-    };
+    let fok =
+        |stp, q| NewOrder::limit(B, Side::Buy, Price(110), Qty(q)).with_tif(TimeInForce::Fok).with_stp(stp);
     // ExpireTaker stops at B's own order: only 3 reachable.
     let out = b.submit(fok(Stp::ExpireTaker, 4), &mut ev).unwrap();
     assert_eq!(out.fate, Fate::Expired(ExpireReason::FillOrKill));
@@ -284,10 +225,7 @@ fn post_only_rests_or_is_rejected_if_it_would_cross() {
     assert!(b.order(id).unwrap().post_only);
     // Amending it to a crossing price is refused and changes nothing.
     ev.clear();
-    assert_eq!(
-        b.amend(id, Some(Price(100)), Qty(1), &mut ev),
-        Err(BookError::PostOnlyWouldCross(id))
-    );
+    assert_eq!(b.amend(id, Some(Price(100)), Qty(1), &mut ev), Err(BookError::PostOnlyWouldCross(id)));
     assert!(ev.is_empty());
     assert_eq!(b.order(id).unwrap().price, Price(90));
     b.check_invariants().unwrap();
@@ -300,10 +238,7 @@ fn stp_expire_taker_keeps_the_maker() {
     let other = place(&mut b, B, Side::Sell, 100, 5);
     let mut ev = Vec::new();
     let out = b
-        .submit(
-            NewOrder::limit(A, Side::Buy, Price(100), Qty(3)).with_stp(Stp::ExpireTaker),
-            &mut ev,
-        )
+        .submit(NewOrder::limit(A, Side::Buy, Price(100), Qty(3)).with_stp(Stp::ExpireTaker), &mut ev)
         .unwrap();
     assert_eq!(out.fate, Fate::Expired(ExpireReason::SelfTrade));
     assert_eq!(out.filled, Qty::ZERO);
@@ -318,10 +253,7 @@ fn stp_expire_maker_removes_own_orders_and_matches_behind_them() {
     let other = place(&mut b, B, Side::Sell, 100, 5);
     let mut ev = Vec::new();
     let out = b
-        .submit(
-            NewOrder::limit(A, Side::Buy, Price(100), Qty(3)).with_stp(Stp::ExpireMaker),
-            &mut ev,
-        )
+        .submit(NewOrder::limit(A, Side::Buy, Price(100), Qty(3)).with_stp(Stp::ExpireMaker), &mut ev)
         .unwrap();
     assert_eq!(
         ev[0],
@@ -347,10 +279,7 @@ fn stp_expire_both_removes_maker_and_taker() {
     let behind = place(&mut b, B, Side::Sell, 100, 5);
     let mut ev = Vec::new();
     let out = b
-        .submit(
-            NewOrder::limit(A, Side::Buy, Price(100), Qty(4)).with_stp(Stp::ExpireBoth),
-            &mut ev,
-        )
+        .submit(NewOrder::limit(A, Side::Buy, Price(100), Qty(4)).with_stp(Stp::ExpireBoth), &mut ev)
         .unwrap();
     // Fills the first order of B, meets its own order: both expire.
     assert_eq!(fills(&ev), vec![(other, 100, 1, 0)]);
@@ -367,8 +296,7 @@ fn stp_none_allows_self_trades() {
     let mut b = book();
     let mine = place(&mut b, A, Side::Sell, 100, 5);
     let mut ev = Vec::new();
-    b.submit(NewOrder::limit(A, Side::Buy, Price(100), Qty(5)), &mut ev)
-        .unwrap();
+    b.submit(NewOrder::limit(A, Side::Buy, Price(100), Qty(5)), &mut ev).unwrap();
     assert_eq!(fills(&ev), vec![(mine, 100, 5, 0)]);
 }
 
@@ -393,10 +321,7 @@ fn size_decrease_keeps_priority_increase_loses_it() {
     let out = b.amend(second, None, Qty(5), &mut ev).unwrap();
     assert!(out.priority_kept);
     assert!(ev.is_empty());
-    assert_eq!(
-        b.amend(second, None, Qty(0), &mut ev),
-        Err(BookError::NonPositiveQty(Qty(0)))
-    );
+    assert_eq!(b.amend(second, None, Qty(0), &mut ev), Err(BookError::NonPositiveQty(Qty(0))));
     b.check_invariants().unwrap();
 }
 
@@ -435,9 +360,7 @@ fn a_move_across_the_book_matches_first_then_rests_at_the_back() {
     // Moving a bid fully through the book fills it and the id goes stale.
     place(&mut b, A, Side::Sell, 120, 1);
     ev.clear();
-    let out = b
-        .amend(bid_other, Some(Price(120)), Qty(1), &mut ev)
-        .unwrap();
+    let out = b.amend(bid_other, Some(Price(120)), Qty(1), &mut ev).unwrap();
     assert_eq!(out.fate, Fate::Filled);
     assert_eq!(b.order(bid_other), None);
     assert_eq!(b.cancel(bid_other), Err(BookError::UnknownOrder(bid_other)));
@@ -450,10 +373,7 @@ fn a_move_into_an_own_order_with_expire_taker_removes_the_mover() {
     place(&mut b, A, Side::Sell, 110, 3);
     let mut ev = Vec::new();
     let mover = b
-        .submit(
-            NewOrder::limit(A, Side::Buy, Price(100), Qty(2)).with_stp(Stp::ExpireTaker),
-            &mut ev,
-        )
+        .submit(NewOrder::limit(A, Side::Buy, Price(100), Qty(2)).with_stp(Stp::ExpireTaker), &mut ev)
         .unwrap()
         .order;
     let out = b.amend(mover, Some(Price(110)), Qty(2), &mut ev).unwrap();
@@ -470,29 +390,17 @@ fn stale_id_is_detected_after_its_slot_is_reused() {
     let gone = b.cancel(old).unwrap();
     assert_eq!(
         gone,
-        CancelledOrder {
-            order: old,
-            account: A,
-            side: Side::Buy,
-            price: Price(100),
-            remaining: Qty(1)
-        }
+        CancelledOrder { order: old, account: A, side: Side::Buy, price: Price(100), remaining: Qty(1) }
     );
     let new = place(&mut b, B, Side::Buy, 90, 7);
     assert_eq!(new.slot(), old.slot(), "the slot is reused");
     assert_ne!(new, old);
     let mut ev = Vec::new();
     assert_eq!(b.cancel(old), Err(BookError::UnknownOrder(old)));
-    assert_eq!(
-        b.amend(old, None, Qty(1), &mut ev),
-        Err(BookError::UnknownOrder(old))
-    );
+    assert_eq!(b.amend(old, None, Qty(1), &mut ev), Err(BookError::UnknownOrder(old)));
     assert_eq!(b.order(old), None);
     assert_eq!(b.order(new).unwrap().remaining, Qty(7));
-    assert_eq!(
-        b.cancel(OrderId(u64::MAX)),
-        Err(BookError::UnknownOrder(OrderId(u64::MAX)))
-    );
+    assert_eq!(b.cancel(OrderId(u64::MAX)), Err(BookError::UnknownOrder(OrderId(u64::MAX))));
 }
 
 #[test]
@@ -507,10 +415,7 @@ fn cancel_all_removes_only_that_accounts_orders() {
     let mut ev = Vec::new();
     assert_eq!(b.cancel_all(A, &mut ev), 3);
     assert_eq!(ev.len(), 3);
-    assert!(
-        ev.iter()
-            .all(|e| matches!(e, BookEvent::Cancelled { account: A, .. }))
-    );
+    assert!(ev.iter().all(|e| matches!(e, BookEvent::Cancelled { account: A, .. })));
     assert_eq!(b.orders_of(A).count(), 0);
     assert_eq!(b.len(), 1);
     assert_eq!(b.order(b1).unwrap().account, B);
@@ -549,65 +454,34 @@ fn hand_computed_session() {
     assert_eq!(b.spread(), Some(Price(10)));
 
     let mut ev = Vec::new();
-    let out = b
-        .submit(NewOrder::limit(B, Side::Buy, Price(1020), Qty(5)), &mut ev)
-        .unwrap();
+    let out = b.submit(NewOrder::limit(B, Side::Buy, Price(1020), Qty(5)), &mut ev).unwrap();
     assert_eq!(
         fills(&ev),
-        vec![
-            (b_ask_1010, 1010, 1, 0),
-            (a_ask_1020, 1020, 2, 0),
-            (b_ask_1020, 1020, 2, 1)
-        ]
+        vec![(b_ask_1010, 1010, 1, 0), (a_ask_1020, 1020, 2, 0), (b_ask_1020, 1020, 2, 1)]
     );
     assert_eq!((out.filled, out.fate), (Qty(5), Fate::Filled));
     assert_eq!(b.best_ask(), Some(Price(1020)));
-    assert_eq!(
-        b.levels(Side::Sell).collect::<Vec<_>>(),
-        vec![(Price(1020), Qty(1)), (Price(1030), Qty(4))]
-    );
+    assert_eq!(b.levels(Side::Sell).collect::<Vec<_>>(), vec![(Price(1020), Qty(1)), (Price(1030), Qty(4))]);
 
     ev.clear();
-    let out = b
-        .submit(NewOrder::market(C, Side::Sell, Qty(8)), &mut ev)
-        .unwrap();
-    assert_eq!(
-        fills(&ev),
-        vec![
-            (a_bid_1000, 1000, 5, 0),
-            (c_bid_1000, 1000, 2, 0),
-            (b_bid_990, 990, 1, 3)
-        ]
-    );
+    let out = b.submit(NewOrder::market(C, Side::Sell, Qty(8)), &mut ev).unwrap();
+    assert_eq!(fills(&ev), vec![(a_bid_1000, 1000, 5, 0), (c_bid_1000, 1000, 2, 0), (b_bid_990, 990, 1, 3)]);
     assert_eq!(out.fate, Fate::Filled);
     // Exact VWAP of that sell: (5·1000 + 2·1000 + 1·990) / 8 = 998.75.
     let notional: i128 = fills(&ev).iter().map(|f| i128::from(f.1 * f.2)).sum();
     assert_eq!(notional, 7990);
 
     ev.clear();
-    let out = b
-        .amend(c_ask_1030, Some(Price(990)), Qty(4), &mut ev)
-        .unwrap();
+    let out = b.amend(c_ask_1030, Some(Price(990)), Qty(4), &mut ev).unwrap();
     assert_eq!(fills(&ev), vec![(b_bid_990, 990, 3, 0)]);
-    assert_eq!(
-        (out.filled, out.remaining, out.fate),
-        (Qty(3), Qty(1), Fate::Resting)
-    );
+    assert_eq!((out.filled, out.remaining, out.fate), (Qty(3), Qty(1), Fate::Resting));
     assert_eq!(b.best_bid(), None);
     assert_eq!(b.best_ask(), Some(Price(990)));
     assert_eq!(
         b.level_infos(Side::Sell).collect::<Vec<_>>(),
         vec![
-            LevelInfo {
-                price: Price(990),
-                qty: Qty(1),
-                orders: 1
-            },
-            LevelInfo {
-                price: Price(1020),
-                qty: Qty(1),
-                orders: 1
-            },
+            LevelInfo { price: Price(990), qty: Qty(1), orders: 1 },
+            LevelInfo { price: Price(1020), qty: Qty(1), orders: 1 },
         ]
     );
     assert_eq!(b.order(b_ask_1020).unwrap().remaining, Qty(1));
