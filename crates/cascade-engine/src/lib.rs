@@ -7,4 +7,5 @@
 //! results. The simulator (`cascade-sim`) drives many engines; the engine knows nothing of it.
 
 pub mod instrument;
+pub mod margin;
 pub mod num;
