@@ -37,10 +37,7 @@ pub fn size_premium_margin_ratio(
         .isqrt();
     let numerator = u128::from(margin_ratio - margin_ratio / 5);
     let divisor = 100_000 * u128::from(IMF_PRECISION) / u128::from(MARGIN_PRECISION);
-    let premium = root
-        .checked_mul(u128::from(imf_factor))
-        .ok_or(Overflow)?
-        / divisor;
+    let premium = root.checked_mul(u128::from(imf_factor)).ok_or(Overflow)? / divisor;
     let weighted = u32::try_from(numerator + premium).map_err(|_| Overflow)?;
     Ok(margin_ratio.max(weighted))
 }

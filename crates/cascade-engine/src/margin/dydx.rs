@@ -78,6 +78,17 @@ impl LiquidityTier {
         u32::try_from(v).unwrap_or(u32::MAX)
     }
 
+    /// The largest absolute funding rate (ppm) allowed by a clamp factor (ppm):
+    /// `clamp × (IMF − MMF)` (dYdX `GetMaxAbsFundingClampPpm`, §6.2; §9 DYDX-20).
+    #[must_use]
+    pub fn max_abs_funding_clamp_ppm(&self, clamp_factor_ppm: u32) -> u64 {
+        let spread = u64::from(
+            self.initial_margin_ppm
+                .saturating_sub(self.maintenance_margin_ppm()),
+        );
+        u64::from(clamp_factor_ppm) * spread / 1_000_000
+    }
+
     /// Initial margin of `notional` when the market's open interest is worth
     /// `open_interest_notional`, rounded up (§6.1; §9 DYDX-21, DYDX-22):
     /// `IMF_eff = min(IMF + max(0, (OI − lower)/(upper − lower)) × (1 − IMF), 1)`; scaling is
@@ -108,7 +119,11 @@ impl LiquidityTier {
         let width = up - lo;
         let eff_num = imf
             .checked_mul(width)
-            .and_then(|a| (oi - lo).checked_mul(ppm - imf).and_then(|b| a.checked_add(b)))
+            .and_then(|a| {
+                (oi - lo)
+                    .checked_mul(ppm - imf)
+                    .and_then(|b| a.checked_add(b))
+            })
             .ok_or(Overflow)?;
         let num = n.checked_mul(eff_num).ok_or(Overflow)?;
         let den = ppm.checked_mul(width).ok_or(Overflow)?;

@@ -22,10 +22,11 @@ pub mod tables;
 pub mod tiers;
 
 pub use price::{
-    CrossAccount, MaintenanceBasis, MarginError, MarginRatioKind, Position,
-    bankruptcy_price, is_liquidatable, liquidation_price, margin_ratio,
+    CrossAccount, MaintenanceBasis, MarginError, MarginRatioKind, Position, bankruptcy_price,
+    is_liquidatable, liquidation_price, margin_ratio,
 };
 pub use tables::{Venue, VenueError, default_tiers};
 pub use tiers::{
-    Exposure, Leverage, LeverageError, RiskTiers, Tier, TierBasis, TierError, TierSpec, maintenance_amount,
+    Exposure, Leverage, LeverageError, RiskTiers, Tier, TierBasis, TierError, TierSpec,
+    maintenance_amount,
 };

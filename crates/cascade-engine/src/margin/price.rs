@@ -141,9 +141,10 @@ impl Position<'_> {
     /// `u`: the exact value of `|qty|` at one price unit (linear) or its face value in coin
     /// price units (inverse), in cash units. `value(P) = P·u` or `u/P`.
     fn unit_value(&self) -> Result<i128, MarginError> {
-        Ok(i128::from(
-            self.instrument.value(Price(1), self.qty, Round::Floor)?.0,
-        ))
+        Ok(mul(
+            i128::from(self.qty.0.unsigned_abs()),
+            self.instrument.value_factor(),
+        )?)
     }
 
     /// Position value at `price` (inverse rounded up).
@@ -179,7 +180,9 @@ impl Position<'_> {
         let side = i128::from(self.side());
         let (p, e) = (i128::from(price.0), i128::from(self.entry_price.0));
         let pnl = match self.instrument.kind() {
-            ContractKind::Linear => i64::try_from(side * u * (p - e)).map_err(|_| Overflow)?,
+            ContractKind::Linear => {
+                i64::try_from(mul(mul(side, u)?, p - e)?).map_err(|_| Overflow)?
+            }
             ContractKind::Inverse => {
                 let n = mul(mul(side, u)?, p - e)?;
                 div_i128(n, mul(p, e)?, Round::Floor)?
@@ -250,9 +253,7 @@ impl Position<'_> {
                 let tiers = self.tiers.tiers();
                 for (k, t) in tiers.iter().enumerate() {
                     let next = tiers.get(k + 1).map(|n| i128::from(n.floor));
-                    let Some((lo, hi)) =
-                        self.price_range(u, i128::from(t.floor), next)?
-                    else {
+                    let Some((lo, hi)) = self.price_range(u, i128::from(t.floor), next)? else {
                         continue;
                     };
                     let cum = i128::from(t.maintenance_amount.0);
@@ -315,9 +316,7 @@ impl Position<'_> {
         let one = i128::from(RATE_ONE);
         let sigma = i128::from(self.side() * self.instrument.pnl_sign());
         let g = sigma * one - i128::from(r);
-        let b_c = i128::from(collateral.0)
-            .checked_add(c)
-            .ok_or(Overflow)?;
+        let b_c = i128::from(collateral.0).checked_add(c).ok_or(Overflow)?;
         let ep = i128::from(self.entry_price.0);
         let (alpha, beta) = match self.instrument.kind() {
             ContractKind::Linear => {
@@ -386,7 +385,11 @@ impl Piece {
             return Ok(false);
         }
         let lhs = mul(p, self.alpha)?;
-        Ok(if strict { lhs < self.beta } else { lhs <= self.beta })
+        Ok(if strict {
+            lhs < self.beta
+        } else {
+            lhs <= self.beta
+        })
     }
 }
 
@@ -684,7 +687,12 @@ mod tests {
     fn flat_rates_give_the_textbook_formulas() {
         // §0: LP_long = EP·(1 − IMR + MMR) with margin = N·IMR; BP_long = EP·(1 − IMR).
         let inst = linear(2, 3);
-        let tiers = RiskTiers::flat(Rate::parse("0.005").unwrap(), Rate::parse("0.02").unwrap(), Cash::ZERO).unwrap();
+        let tiers = RiskTiers::flat(
+            Rate::parse("0.005").unwrap(),
+            Rate::parse("0.02").unwrap(),
+            Cash::ZERO,
+        )
+        .unwrap();
         let pos = Position {
             instrument: &inst,
             tiers: &tiers,
@@ -693,7 +701,10 @@ mod tests {
             mark_price: Price(1_000_000),
         };
         let im = pos
-            .initial_margin(MaintenanceBasis::Entry, Some(Leverage::from_int(50).unwrap()))
+            .initial_margin(
+                MaintenanceBasis::Entry,
+                Some(Leverage::from_int(50).unwrap()),
+            )
             .unwrap();
         assert_eq!(im, Cash::units(200).unwrap());
         let lp = liquidation_price(&pos, im, MaintenanceBasis::Entry).unwrap();
@@ -707,7 +718,10 @@ mod tests {
             liquidation_price(&short, im, MaintenanceBasis::Entry).unwrap(),
             Some(Price(1_015_000))
         );
-        assert_eq!(bankruptcy_price(&short, im).unwrap(), Some(Price(1_020_000)));
+        assert_eq!(
+            bankruptcy_price(&short, im).unwrap(),
+            Some(Price(1_020_000))
+        );
         // A 1x long cannot go bankrupt at a positive price.
         let full = Cash::units(10_000).unwrap();
         assert_eq!(bankruptcy_price(&pos, full).unwrap(), None);

@@ -378,7 +378,13 @@ fn okx_steps(
 /// A BitMEX risk-limit ladder (§4.1 [R]): base MM and IM up to the base risk limit, each
 /// further `step` adding the base MM to both; rates apply to the whole position (no
 /// maintenance amount). `steps` tiers above the base are generated.
-fn bitmex_ladder(base_limit: i64, step: i64, base_mm: i64, base_im: i64, steps: i64) -> Result<RiskTiers, TierError> {
+fn bitmex_ladder(
+    base_limit: i64,
+    step: i64,
+    base_mm: i64,
+    base_im: i64,
+    steps: i64,
+) -> Result<RiskTiers, TierError> {
     let mut specs = vec![TierSpec {
         floor: 0,
         mmr: pct(base_mm),
@@ -548,7 +554,15 @@ mod tests {
         assert_eq!(
             cum,
             [
-                0, 50, 1_300, 16_300, 266_300, 1_266_300, 2_516_300, 5_016_300, 25_016_300,
+                0,
+                50,
+                1_300,
+                16_300,
+                266_300,
+                1_266_300,
+                2_516_300,
+                5_016_300,
+                25_016_300,
                 100_016_300
             ]
         );
@@ -557,12 +571,22 @@ mod tests {
     #[test]
     fn okx_tiers_follow_the_announcement() {
         let t = okx_ethusdt().unwrap();
-        let floors: Vec<i64> = t.tiers().iter().take(5).map(|t| t.floor / 100_000_000).collect();
+        let floors: Vec<i64> = t
+            .tiers()
+            .iter()
+            .take(5)
+            .map(|t| t.floor / 100_000_000)
+            .collect();
         assert_eq!(floors, [0, 3_001, 6_001, 12_001, 24_001]);
         assert_eq!(t.tiers()[3].mmr, pct(150));
         assert_eq!(t.tiers()[3].imr, pct(200));
         let a = okx_altcoin().unwrap();
-        let floors: Vec<i64> = a.tiers().iter().take(5).map(|t| t.floor / 100_000_000).collect();
+        let floors: Vec<i64> = a
+            .tiers()
+            .iter()
+            .take(5)
+            .map(|t| t.floor / 100_000_000)
+            .collect();
         assert_eq!(floors, [0, 1_001, 3_001, 8_001, 16_001]);
     }
 }

@@ -58,8 +58,12 @@ impl Leverage {
         if self.0 <= 0 {
             return Err(Overflow);
         }
-        div_i128(i128::from(RATE_ONE) * i128::from(RATE_ONE), i128::from(self.0), Round::Ceil)
-            .map(Rate)
+        div_i128(
+            i128::from(RATE_ONE) * i128::from(RATE_ONE),
+            i128::from(self.0),
+            Round::Ceil,
+        )
+        .map(Rate)
     }
 
     /// The largest leverage `1 / imr`, rounded down (the venue's favour).
@@ -70,8 +74,12 @@ impl Leverage {
         if imr.0 <= 0 {
             return Err(Overflow);
         }
-        div_i128(i128::from(RATE_ONE) * i128::from(RATE_ONE), i128::from(imr.0), Round::Floor)
-            .map(Self)
+        div_i128(
+            i128::from(RATE_ONE) * i128::from(RATE_ONE),
+            i128::from(imr.0),
+            Round::Floor,
+        )
+        .map(Self)
     }
 }
 
@@ -605,7 +613,10 @@ mod tests {
     fn leverage_and_imr_convert_in_the_venues_favour() {
         assert_eq!(lev(125).to_imr(), Ok(rate("0.008")));
         assert_eq!(lev(3).to_imr(), Ok(Rate(33_333_334)));
-        assert_eq!(Leverage::from_imr(rate("0.0175")), Ok(Leverage(5_714_285_714)));
+        assert_eq!(
+            Leverage::from_imr(rate("0.0175")),
+            Ok(Leverage(5_714_285_714))
+        );
         assert_eq!(Leverage(0).to_imr(), Err(Overflow));
         assert_eq!(Leverage::parse("66.66").unwrap().to_string(), "66.66");
     }
@@ -613,11 +624,14 @@ mod tests {
     #[test]
     fn bad_tables_name_tier_and_field() {
         let ok = TierSpec::new(0, rate("0.004"), lev(125));
-        assert_eq!(RiskTiers::new(TierBasis::Notional, &[]), Err(TierError::Empty));
+        assert_eq!(
+            RiskTiers::new(TierBasis::Notional, &[]),
+            Err(TierError::Empty)
+        );
         let e = RiskTiers::new(TierBasis::Notional, &[TierSpec { floor: 5, ..ok }]).unwrap_err();
         assert_eq!((e.index(), e.field()), (Some(0), "floor"));
-        let e = RiskTiers::new(TierBasis::Notional, &[ok, TierSpec { floor: 0, ..ok }])
-            .unwrap_err();
+        let e =
+            RiskTiers::new(TierBasis::Notional, &[ok, TierSpec { floor: 0, ..ok }]).unwrap_err();
         assert!(matches!(e, TierError::FloorOutOfOrder { index: 1, .. }));
         let e = RiskTiers::new(
             TierBasis::Notional,
@@ -625,8 +639,11 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!((e.index(), e.field()), (Some(1), "max_leverage"));
-        let e = RiskTiers::new(TierBasis::Notional, &[TierSpec::new(0, rate("0.01"), lev(100))])
-            .unwrap_err();
+        let e = RiskTiers::new(
+            TierBasis::Notional,
+            &[TierSpec::new(0, rate("0.01"), lev(100))],
+        )
+        .unwrap_err();
         assert!(matches!(e, TierError::MmrNotBelowImr { index: 0, .. }));
         let e = RiskTiers::new(
             TierBasis::Notional,
@@ -650,8 +667,8 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e, TierError::MissingImr { index: 0 });
-        let e = RiskTiers::new(TierBasis::Notional, &[TierSpec { mmr: Rate(0), ..ok }])
-            .unwrap_err();
+        let e =
+            RiskTiers::new(TierBasis::Notional, &[TierSpec { mmr: Rate(0), ..ok }]).unwrap_err();
         assert_eq!(e.field(), "mmr");
     }
 
@@ -684,7 +701,10 @@ mod tests {
     fn initial_margin_checks_leverage() {
         let t = RiskTiers::flat(rate("0.005"), rate("0.01"), Cash::ZERO).unwrap();
         let e = Exposure::notional(Cash(20_000 * CASH_ONE));
-        assert_eq!(t.initial_margin(&e, Some(lev(50))), Ok(Cash(400 * CASH_ONE)));
+        assert_eq!(
+            t.initial_margin(&e, Some(lev(50))),
+            Ok(Cash(400 * CASH_ONE))
+        );
         assert_eq!(t.initial_margin(&e, None), Ok(Cash(200 * CASH_ONE)));
         assert!(matches!(
             t.initial_margin(&e, Some(Leverage(0))),
