@@ -1,12 +1,35 @@
 //! `cascade`: the command-line front door. Thin: parse arguments, call the library, print.
 
-use clap::Parser;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod run;
 
 /// Cascade: a laboratory for liquidation cascades in crypto derivatives markets.
 #[derive(Parser)]
-#[command(name = "cascade", version, about)]
-struct Cli {}
+#[command(name = "cascade", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() {
-    let _cli = Cli::parse();
+#[derive(Subcommand)]
+enum Command {
+    /// Run the built-in default session: makers, takers and a price shock on one exact venue.
+    Run(run::RunArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
 }

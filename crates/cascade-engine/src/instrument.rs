@@ -132,24 +132,13 @@ impl Instrument {
             return Err(InstrumentError::EmptySymbol);
         }
         let positive = |field, v: i64| {
-            if v > 0 {
-                Ok(())
-            } else {
-                Err(InstrumentError::NotPositive {
-                    field,
-                    value: v.to_string(),
-                })
-            }
+            if v > 0 { Ok(()) } else { Err(InstrumentError::NotPositive { field, value: v.to_string() }) }
         };
         positive("tick", spec.tick.0)?;
         positive("lot", spec.lot.0)?;
         positive("min_qty", spec.min_qty.0)?;
         if spec.min_qty.0 % spec.lot.0 != 0 {
-            return Err(InstrumentError::NotMultiple {
-                field: "min_qty",
-                value: spec.min_qty.0,
-                of: "lot",
-            });
+            return Err(InstrumentError::NotMultiple { field: "min_qty", value: spec.min_qty.0, of: "lot" });
         }
         if spec.min_notional.is_negative() {
             return Err(InstrumentError::NotPositive {
@@ -290,11 +279,7 @@ impl Instrument {
 /// `m × 10^exp` when it is a whole number that fits, else `None`.
 fn scale_by_pow10(m: i128, exp: i64) -> Option<i128> {
     let p = 10_i128.checked_pow(u32::try_from(exp.unsigned_abs()).ok()?)?;
-    if exp >= 0 {
-        m.checked_mul(p)
-    } else {
-        (m % p == 0).then(|| m / p)
-    }
+    if exp >= 0 { m.checked_mul(p) } else { (m % p == 0).then(|| m / p) }
 }
 
 #[cfg(test)]
@@ -314,10 +299,7 @@ mod tests {
             min_qty: Qty(1),
             min_notional: Cash::units(100).unwrap(),
             contract_size: Decimal::ONE,
-            fees: FeeSchedule {
-                maker: Rate::from_bps(2),
-                taker: Rate::from_bps(5),
-            },
+            fees: FeeSchedule { maker: Rate::from_bps(2), taker: Rate::from_bps(5) },
         }
     }
 
@@ -329,10 +311,7 @@ mod tests {
         assert_eq!(v.to_string(), "55000");
         // Taker fee 0.05% of 55,000 = 27.5 USDT.
         assert_eq!(i.fee(v, i.spec().fees.taker).unwrap().to_string(), "27.5");
-        assert_eq!(
-            i.price_for_value(v, Qty(500), Round::Floor),
-            Ok(Price(1_100_000))
-        );
+        assert_eq!(i.price_for_value(v, Qty(500), Round::Floor), Ok(Price(1_100_000)));
     }
 
     #[test]
@@ -350,21 +329,13 @@ mod tests {
             min_qty: Qty(1),
             min_notional: Cash::ZERO,
             contract_size: Decimal::from(100),
-            fees: FeeSchedule {
-                maker: Rate::from_bps(1),
-                taker: Rate::from_bps(5),
-            },
+            fees: FeeSchedule { maker: Rate::from_bps(1), taker: Rate::from_bps(5) },
         };
         let i = Instrument::new(spec).unwrap();
         let v = i.value(Price(250_000), Qty(100), Round::Floor).unwrap();
         assert_eq!(v, Cash::from_str("0.4").unwrap());
         // Maintenance margin at 0.4% of that value = 0.0016 BTC.
-        assert_eq!(
-            v.mul_rate(Rate::parse("0.004").unwrap(), Round::Ceil)
-                .unwrap()
-                .to_string(),
-            "0.0016"
-        );
+        assert_eq!(v.mul_rate(Rate::parse("0.004").unwrap(), Round::Ceil).unwrap().to_string(), "0.0016");
         // 1 contract at 30,000.1 does not divide evenly: floor and ceil differ by one satoshi.
         let lo = i.value(Price(300_001), Qty(1), Round::Floor).unwrap();
         let hi = i.value(Price(300_001), Qty(1), Round::Ceil).unwrap();
@@ -375,50 +346,26 @@ mod tests {
     fn bad_specs_name_the_field() {
         let mut s = btcusdt();
         s.tick = Price(0);
-        assert!(matches!(
-            Instrument::new(s),
-            Err(InstrumentError::NotPositive { field: "tick", .. })
-        ));
+        assert!(matches!(Instrument::new(s), Err(InstrumentError::NotPositive { field: "tick", .. })));
         let mut s = btcusdt();
         s.lot = Qty(-1);
-        assert!(matches!(
-            Instrument::new(s),
-            Err(InstrumentError::NotPositive { field: "lot", .. })
-        ));
+        assert!(matches!(Instrument::new(s), Err(InstrumentError::NotPositive { field: "lot", .. })));
         let mut s = btcusdt();
         s.lot = Qty(10);
         s.min_qty = Qty(15);
-        assert!(matches!(
-            Instrument::new(s),
-            Err(InstrumentError::NotMultiple {
-                field: "min_qty",
-                ..
-            })
-        ));
+        assert!(matches!(Instrument::new(s), Err(InstrumentError::NotMultiple { field: "min_qty", .. })));
         let mut s = btcusdt();
         s.price_decimals = 6;
         s.qty_decimals = 4;
-        assert!(matches!(
-            Instrument::new(s),
-            Err(InstrumentError::Inexact { .. })
-        ));
+        assert!(matches!(Instrument::new(s), Err(InstrumentError::Inexact { .. })));
         let mut s = btcusdt();
-        s.fees = FeeSchedule {
-            maker: Rate::from_bps(-6),
-            taker: Rate::from_bps(5),
-        };
-        assert!(matches!(
-            Instrument::new(s),
-            Err(InstrumentError::RebateExceedsTakerFee { .. })
-        ));
+        s.fees = FeeSchedule { maker: Rate::from_bps(-6), taker: Rate::from_bps(5) };
+        assert!(matches!(Instrument::new(s), Err(InstrumentError::RebateExceedsTakerFee { .. })));
         let mut s = btcusdt();
         s.contract_size = Decimal::ZERO;
         assert!(matches!(
             Instrument::new(s),
-            Err(InstrumentError::NotPositive {
-                field: "contract_size",
-                ..
-            })
+            Err(InstrumentError::NotPositive { field: "contract_size", .. })
         ));
     }
 }

@@ -6,6 +6,10 @@
 //! own: callers pass time in and receive events out, so the same calls always give the same
 //! results. The simulator (`cascade-sim`) drives many engines; the engine knows nothing of it.
 
+pub mod book;
 pub mod instrument;
+pub mod ledger;
 pub mod margin;
 pub mod num;
+pub mod position;
+pub mod venue;

@@ -62,11 +62,7 @@ pub fn div_i128(n: i128, d: i128, round: Round) -> Result<i64, Overflow> {
         return Err(Overflow);
     }
     // Normalise to a positive divisor, where Euclidean division is the floor.
-    let (n, d) = if d < 0 {
-        (n.checked_neg().ok_or(Overflow)?, -d)
-    } else {
-        (n, d)
-    };
+    let (n, d) = if d < 0 { (n.checked_neg().ok_or(Overflow)?, -d) } else { (n, d) };
     let q = match round {
         Round::Floor => n.div_euclid(d),
         Round::Ceil => -(n.checked_neg().ok_or(Overflow)?.div_euclid(d)),
@@ -114,10 +110,7 @@ pub fn parse_scaled(s: &str, decimals: u32) -> Result<i64, ParseError> {
         .map_err(|_| ParseError::NotANumber(s.to_string()))?
         .normalize();
     if d.scale() > decimals {
-        return Err(ParseError::TooPrecise {
-            value: s.to_string(),
-            decimals,
-        });
+        return Err(ParseError::TooPrecise { value: s.to_string(), decimals });
     }
     let factor = pow10(decimals - d.scale()).map_err(|_| ParseError::TooLarge(s.to_string()))?;
     i64::try_from(d.mantissa())
@@ -128,9 +121,7 @@ pub fn parse_scaled(s: &str, decimals: u32) -> Result<i64, ParseError> {
 
 /// Formats an integer count of 10^-`decimals` units as a decimal string, trailing zeros trimmed.
 pub fn format_scaled(raw: i64, decimals: u32) -> String {
-    Decimal::from_i128_with_scale(i128::from(raw), decimals)
-        .normalize()
-        .to_string()
+    Decimal::from_i128_with_scale(i128::from(raw), decimals).normalize().to_string()
 }
 
 macro_rules! fixed_newtype {
@@ -298,9 +289,7 @@ impl Cash {
     /// # Errors
     /// [`Overflow`] beyond about 9.2e10 units.
     pub fn units(n: i64) -> Result<Self, Overflow> {
-        n.checked_mul(pow10(CASH_DECIMALS)?)
-            .map(Self)
-            .ok_or(Overflow)
+        n.checked_mul(pow10(CASH_DECIMALS)?).map(Self).ok_or(Overflow)
     }
 }
 
@@ -385,18 +374,9 @@ mod tests {
         assert_eq!(Price::parse("116970.1", 1), Ok(Price(1_169_701)));
         assert_eq!(Price::parse("116970.10", 1), Ok(Price(1_169_701)));
         assert_eq!(Price::parse("-2.5", 2), Ok(Price(-250)));
-        assert!(matches!(
-            Price::parse("1.25", 1),
-            Err(ParseError::TooPrecise { .. })
-        ));
-        assert!(matches!(
-            Qty::parse("abc", 3),
-            Err(ParseError::NotANumber(_))
-        ));
-        assert!(matches!(
-            Cash::from_str("99999999999999"),
-            Err(ParseError::TooLarge(_))
-        ));
+        assert!(matches!(Price::parse("1.25", 1), Err(ParseError::TooPrecise { .. })));
+        assert!(matches!(Qty::parse("abc", 3), Err(ParseError::NotANumber(_))));
+        assert!(matches!(Cash::from_str("99999999999999"), Err(ParseError::TooLarge(_))));
         assert_eq!(Rate::parse("0.0005"), Ok(Rate(50_000)));
         assert_eq!(Rate::from_bps(2), Rate(20_000));
         assert_eq!(Cash::from_str("1e-8"), Ok(Cash(1)));

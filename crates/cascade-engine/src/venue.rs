@@ -1,0 +1,1175 @@
+//! The venue façade: one exchange's instruments, books, accounts and ledger behind one
+//! event-in / events-out API.
+//!
+//! The venue validates an order against its instrument (tick, lot, minimum quantity and notional,
+//! reduce-only, price protection), hands it to the book, and turns every fill into position
+//! updates, realized PnL and fees moved through the [`Ledger`]. Money moves only there, so the
+//! invariants ([`Venue::check_invariants`]) hold after every call: conservation of money, long
+//! open interest = short open interest, and clearing + open-position claims = 0.
+//!
+//! Margin requirements, liquidation and ADL build on this in later modules; this one trades.
+
+use std::collections::BTreeSet;
+
+use crate::book::{
+    AccountId, Book, BookError, BookEvent, ExpireReason, Fate, NewOrder, OrderId, Side, StopBook, StopEntry,
+    StopId, StopOrder, Stp, TimeInForce, Trigger,
+};
+use crate::instrument::{AssetId, Instrument, InstrumentId, InstrumentSpec};
+use crate::ledger::{Ledger, LedgerError, Party, Settlement};
+use crate::num::{Cash, Overflow, Price, Qty, RATE_ONE, Rate, Round};
+use crate::position::{MarginMode, apply_fill};
+
+/// Venue-wide settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VenueConfig {
+    /// Price protection for market orders: a market order fills no further than this fraction
+    /// from the reference price (best opposite quote on arrival, or the mark if set), as venues
+    /// cap market orders (e.g. Bybit's and Binance's price bands). Zero disables the band.
+    pub market_band: Rate,
+}
+
+impl Default for VenueConfig {
+    fn default() -> Self {
+        Self { market_band: Rate::from_bps(500) }
+    }
+}
+
+/// What kind of order a trader sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderKind {
+    /// A limit order at a price.
+    Limit(Price),
+    /// A market order, capped by the venue's price band.
+    Market,
+    /// A stop-market order: becomes a market order when `source` reaches `trigger`.
+    StopMarket {
+        /// Trigger price.
+        trigger: Price,
+        /// Last or mark price.
+        source: Trigger,
+    },
+    /// A stop-limit order: becomes a limit order at `price` when `source` reaches `trigger`.
+    StopLimit {
+        /// Trigger price.
+        trigger: Price,
+        /// Which price triggers it.
+        source: Trigger,
+        /// The limit price once triggered.
+        price: Price,
+    },
+}
+
+/// An order as a trader sends it to the venue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderRequest {
+    /// Buy or sell.
+    pub side: Side,
+    /// Limit, market or stop.
+    pub kind: OrderKind,
+    /// Quantity in the instrument's quantity units.
+    pub qty: Qty,
+    /// Time in force (market orders are always immediate: GTC and post-only become IOC).
+    pub tif: TimeInForce,
+    /// Only reduce the current position, never open or flip it.
+    pub reduce_only: bool,
+    /// Self-trade prevention.
+    pub stp: Stp,
+}
+
+impl OrderRequest {
+    /// A GTC limit order.
+    #[must_use]
+    pub fn limit(side: Side, price: Price, qty: Qty) -> Self {
+        Self {
+            side,
+            kind: OrderKind::Limit(price),
+            qty,
+            tif: TimeInForce::Gtc,
+            reduce_only: false,
+            stp: Stp::None,
+        }
+    }
+
+    /// A market order.
+    #[must_use]
+    pub fn market(side: Side, qty: Qty) -> Self {
+        Self { side, kind: OrderKind::Market, qty, tif: TimeInForce::Ioc, reduce_only: false, stp: Stp::None }
+    }
+}
+
+/// A trade as the venue settled it: both sides' fees and realized PnL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trade {
+    /// Instrument.
+    pub instrument: InstrumentId,
+    /// Price (the maker's).
+    pub price: Price,
+    /// Quantity.
+    pub qty: Qty,
+    /// Settle-asset value of the trade.
+    pub value: Cash,
+    /// The aggressor's side.
+    pub taker_side: Side,
+    /// The aggressor.
+    pub taker: AccountId,
+    /// The resting side's owner.
+    pub maker: AccountId,
+    /// The resting order.
+    pub maker_order: OrderId,
+    /// Fee paid by the taker.
+    pub taker_fee: Cash,
+    /// Fee paid by the maker (negative: rebate).
+    pub maker_fee: Cash,
+    /// PnL realized by the taker (before fees).
+    pub taker_realized: Cash,
+    /// PnL realized by the maker (before fees).
+    pub maker_realized: Cash,
+    /// Losses on this trade nobody could pay, covered by the fund or left as bad debt.
+    pub shortfall: Cash,
+}
+
+/// Why an order left the book without filling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelReason {
+    /// Cancelled by its owner.
+    Requested,
+    /// Remainder of an immediate order, or a post-only/FOK/STP expiry, as the book said.
+    Expired(ExpireReason),
+    /// A reduce-only order with nothing left to reduce.
+    ReduceOnly,
+}
+
+/// Something that happened at the venue, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VenueEvent {
+    /// A settled trade.
+    Trade(Trade),
+    /// An order (or its remainder) left the book without trading.
+    Cancelled {
+        /// Instrument.
+        instrument: InstrumentId,
+        /// Order.
+        order: OrderId,
+        /// Owner.
+        account: AccountId,
+        /// Quantity removed.
+        remaining: Qty,
+        /// Why.
+        reason: CancelReason,
+    },
+    /// A stop order fired and was sent to the book.
+    StopTriggered {
+        /// Instrument.
+        instrument: InstrumentId,
+        /// The stop.
+        stop: StopId,
+        /// Owner.
+        account: AccountId,
+    },
+}
+
+/// What happened to a placed order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placed {
+    /// Sent to the book.
+    Order {
+        /// Its id (stale unless it rests).
+        id: OrderId,
+        /// Filled on arrival.
+        filled: Qty,
+        /// What became of the rest.
+        fate: Fate,
+    },
+    /// Held as a stop until triggered.
+    Stop(StopId),
+}
+
+/// Why the venue refused a call. Nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VenueError {
+    /// No such instrument.
+    #[error("unknown instrument {0}")]
+    UnknownInstrument(u16),
+    /// A field of the order is invalid.
+    #[error("{field}: {reason}")]
+    InvalidOrder {
+        /// Which field.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// The order belongs to another account.
+    #[error("order {0:?} does not belong to this account")]
+    NotOwner(OrderId),
+    /// A market order found no reference price (empty opposite book and no mark).
+    #[error("no reference price for a market order: the opposite side of the book is empty")]
+    NoReferencePrice,
+    /// From the book.
+    #[error(transparent)]
+    Book(#[from] BookError),
+    /// From the ledger.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// An instrument spec was refused.
+    #[error(transparent)]
+    Instrument(#[from] crate::instrument::InstrumentError),
+    /// A figure did not fit.
+    #[error("arithmetic overflow in {0}")]
+    Overflow(&'static str),
+    /// An invariant failed: a bug in the engine, reported with what failed.
+    #[error("invariant violated: {0}")]
+    Invariant(String),
+}
+
+fn overflow(field: &'static str) -> impl Fn(Overflow) -> VenueError {
+    move |_| VenueError::Overflow(field)
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> VenueError {
+    VenueError::InvalidOrder { field, reason: reason.into() }
+}
+
+/// One instrument's market: its spec, book, stops and prices.
+#[derive(Debug)]
+struct Market {
+    instrument: Instrument,
+    book: Book,
+    stops: StopBook,
+    last: Option<Price>,
+    mark: Option<Price>,
+    /// Σ of long sizes (= Σ of short sizes).
+    open_interest: Qty,
+    /// Resting reduce-only orders by owner, re-checked when the owner's position changes.
+    reduce_only: BTreeSet<(AccountId, OrderId)>,
+    /// Whether a stop was marked reduce-only at placement.
+    reduce_only_stops: BTreeSet<StopId>,
+}
+
+/// One exchange.
+#[derive(Debug)]
+pub struct Venue {
+    config: VenueConfig,
+    ledger: Ledger,
+    markets: Vec<Market>,
+    /// Reused buffer for book events, so a busy venue does not allocate per call.
+    scratch: Vec<BookEvent>,
+}
+
+impl Venue {
+    /// An empty venue.
+    #[must_use]
+    pub fn new(config: VenueConfig) -> Self {
+        Self { config, ledger: Ledger::new(), markets: Vec::new(), scratch: Vec::new() }
+    }
+
+    /// Lists an instrument.
+    ///
+    /// # Errors
+    /// The spec is invalid, or the book refuses its tick/lot.
+    pub fn add_instrument(&mut self, spec: InstrumentSpec) -> Result<InstrumentId, VenueError> {
+        let instrument = Instrument::new(spec)?;
+        let id =
+            InstrumentId(u16::try_from(self.markets.len()).map_err(|_| VenueError::Overflow("instruments"))?);
+        let (tick, lot) = (instrument.spec().tick, instrument.spec().lot);
+        let book = Book::new(tick, lot)?.with_max_account(u32::MAX - 1);
+        let stops = StopBook::new(tick, lot)?.with_max_account(u32::MAX - 1);
+        self.ledger.register_instrument(id, instrument.settle_asset());
+        self.markets.push(Market {
+            instrument,
+            book,
+            stops,
+            last: None,
+            mark: None,
+            open_interest: Qty::ZERO,
+            reduce_only: BTreeSet::new(),
+            reduce_only_stops: BTreeSet::new(),
+        });
+        Ok(id)
+    }
+
+    /// Opens a trader account.
+    ///
+    /// # Errors
+    /// Too many accounts.
+    pub fn open_account(&mut self) -> Result<AccountId, VenueError> {
+        Ok(self.ledger.open_account()?)
+    }
+
+    /// Credits a deposit.
+    ///
+    /// # Errors
+    /// See [`Ledger::deposit`].
+    pub fn deposit(&mut self, account: AccountId, asset: AssetId, amount: Cash) -> Result<(), VenueError> {
+        Ok(self.ledger.deposit(account, asset, amount)?)
+    }
+
+    /// Seeds the insurance fund.
+    ///
+    /// # Errors
+    /// See [`Ledger::seed_insurance_fund`].
+    pub fn seed_insurance_fund(&mut self, asset: AssetId, amount: Cash) -> Result<(), VenueError> {
+        Ok(self.ledger.seed_insurance_fund(asset, amount)?)
+    }
+
+    /// The ledger (read-only: money moves only through the venue).
+    #[must_use]
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    fn market(&self, id: InstrumentId) -> Result<&Market, VenueError> {
+        self.markets.get(usize::from(id.0)).ok_or(VenueError::UnknownInstrument(id.0))
+    }
+
+    /// An instrument's spec.
+    ///
+    /// # Errors
+    /// Unknown instrument.
+    pub fn instrument(&self, id: InstrumentId) -> Result<&Instrument, VenueError> {
+        Ok(&self.market(id)?.instrument)
+    }
+
+    /// An instrument's book, for depth queries.
+    ///
+    /// # Errors
+    /// Unknown instrument.
+    pub fn book(&self, id: InstrumentId) -> Result<&Book, VenueError> {
+        Ok(&self.market(id)?.book)
+    }
+
+    /// Last traded price.
+    ///
+    /// # Errors
+    /// Unknown instrument.
+    pub fn last_price(&self, id: InstrumentId) -> Result<Option<Price>, VenueError> {
+        Ok(self.market(id)?.last)
+    }
+
+    /// Open interest (Σ long sizes).
+    ///
+    /// # Errors
+    /// Unknown instrument.
+    pub fn open_interest(&self, id: InstrumentId) -> Result<Qty, VenueError> {
+        Ok(self.market(id)?.open_interest)
+    }
+
+    /// Number of instruments.
+    #[must_use]
+    pub fn instrument_count(&self) -> usize {
+        self.markets.len()
+    }
+
+    /// Sets an instrument's margin mode for an account; only while it holds no position there.
+    ///
+    /// # Errors
+    /// Unknown instrument/account, or the position is open.
+    pub fn set_margin_mode(
+        &mut self,
+        account: AccountId,
+        instrument: InstrumentId,
+        mode: MarginMode,
+    ) -> Result<(), VenueError> {
+        self.market(instrument)?;
+        let pos = self.ledger.account_mut(account)?.position_mut(instrument, mode);
+        if !pos.size.is_zero() || !pos.isolated_margin.is_zero() {
+            return Err(invalid("mode", "margin mode can only change while the position is flat"));
+        }
+        pos.mode = mode;
+        Ok(())
+    }
+
+    /// Moves collateral from the wallet into an isolated position's margin.
+    ///
+    /// # Errors
+    /// The position is not isolated, or the wallet lacks the amount.
+    pub fn add_isolated_margin(
+        &mut self,
+        account: AccountId,
+        instrument: InstrumentId,
+        amount: Cash,
+    ) -> Result<(), VenueError> {
+        let asset = self.market(instrument)?.instrument.settle_asset();
+        let is_isolated = self
+            .ledger
+            .account(account)?
+            .position(instrument)
+            .is_some_and(|p| p.mode == MarginMode::Isolated);
+        if !is_isolated {
+            return Err(invalid("mode", "the position is not isolated (call set_margin_mode first)"));
+        }
+        self.ledger.transfer(Party::Wallet(account), Party::Isolated(account, instrument), asset, amount)?;
+        Ok(())
+    }
+
+    /// Places an order. Events (trades, cancellations, triggered stops) are appended to `events`.
+    ///
+    /// # Errors
+    /// [`VenueError`] naming the invalid field; nothing changes on error.
+    pub fn place(
+        &mut self,
+        account: AccountId,
+        instrument: InstrumentId,
+        req: OrderRequest,
+        events: &mut Vec<VenueEvent>,
+    ) -> Result<Placed, VenueError> {
+        self.ledger.account(account)?;
+        let m = self.market(instrument)?;
+        let spec = m.instrument.spec();
+        if req.qty.0 <= 0 {
+            return Err(invalid("qty", format!("must be > 0 (got {})", req.qty.0)));
+        }
+        if !m.instrument.on_lot(req.qty) {
+            return Err(invalid("qty", format!("{} is not a multiple of the lot {}", req.qty.0, spec.lot.0)));
+        }
+        if req.qty < spec.min_qty {
+            return Err(invalid("qty", format!("{} is below the minimum {}", req.qty.0, spec.min_qty.0)));
+        }
+        for (field, p) in price_fields(req.kind) {
+            if p.0 <= 0 {
+                return Err(invalid(field, format!("must be > 0 (got {})", p.0)));
+            }
+            if field != "trigger" && !m.instrument.on_tick(p) {
+                return Err(invalid(field, format!("{} is not a multiple of the tick {}", p.0, spec.tick.0)));
+            }
+        }
+        let notional_price = match req.kind {
+            OrderKind::Limit(p) | OrderKind::StopLimit { price: p, .. } => Some(p),
+            OrderKind::StopMarket { trigger, .. } => Some(trigger),
+            OrderKind::Market => self.reference_price(instrument, req.side)?,
+        };
+        if let Some(p) = notional_price {
+            let v = m.instrument.value(p, req.qty, Round::Floor).map_err(overflow("notional"))?;
+            if v < spec.min_notional && !req.reduce_only {
+                return Err(invalid(
+                    "qty",
+                    format!("notional {v} is below the minimum {}", spec.min_notional),
+                ));
+            }
+        }
+        match req.kind {
+            OrderKind::StopMarket { trigger, source } | OrderKind::StopLimit { trigger, source, .. } => {
+                let limit = match req.kind {
+                    OrderKind::StopLimit { price, .. } => Some(price),
+                    _ => None,
+                };
+                let tif = if limit.is_some() { req.tif } else { TimeInForce::Ioc };
+                let order = NewOrder { account, side: req.side, limit, qty: req.qty, tif, stp: req.stp };
+                let m = &mut self.markets[usize::from(instrument.0)];
+                let id = m.stops.place(StopOrder { trigger: source, trigger_price: trigger, order })?;
+                if req.reduce_only {
+                    m.reduce_only_stops.insert(id);
+                }
+                Ok(Placed::Stop(id))
+            }
+            OrderKind::Limit(_) | OrderKind::Market => {
+                let placed = self.send(account, instrument, req, events)?;
+                self.fire_stops(instrument, Trigger::Last, events)?;
+                Ok(placed)
+            }
+        }
+    }
+
+    /// Cancels a resting order of `account`.
+    ///
+    /// # Errors
+    /// Unknown order or not the account's.
+    pub fn cancel(
+        &mut self,
+        account: AccountId,
+        instrument: InstrumentId,
+        order: OrderId,
+        events: &mut Vec<VenueEvent>,
+    ) -> Result<(), VenueError> {
+        let m = self
+            .markets
+            .get_mut(usize::from(instrument.0))
+            .ok_or(VenueError::UnknownInstrument(instrument.0))?;
+        let view = m.book.order(order).ok_or(BookError::UnknownOrder(order))?;
+        if view.account != account {
+            return Err(VenueError::NotOwner(order));
+        }
+        let c = m.book.cancel(order)?;
+        m.reduce_only.remove(&(account, order));
+        events.push(VenueEvent::Cancelled {
+            instrument,
+            order,
+            account,
+            remaining: c.remaining,
+            reason: CancelReason::Requested,
+        });
+        Ok(())
+    }
+
+    /// Cancels every resting order and stop of `account` on `instrument`.
+    ///
+    /// # Errors
+    /// Unknown instrument.
+    pub fn cancel_all(
+        &mut self,
+        account: AccountId,
+        instrument: InstrumentId,
+        events: &mut Vec<VenueEvent>,
+    ) -> Result<(), VenueError> {
+        let m = self
+            .markets
+            .get_mut(usize::from(instrument.0))
+            .ok_or(VenueError::UnknownInstrument(instrument.0))?;
+        self.scratch.clear();
+        m.book.cancel_all(account, &mut self.scratch);
+        for e in self.scratch.drain(..) {
+            if let BookEvent::Cancelled { order, remaining, .. } = e {
+                m.reduce_only.remove(&(account, order));
+                events.push(VenueEvent::Cancelled {
+                    instrument,
+                    order,
+                    account,
+                    remaining,
+                    reason: CancelReason::Requested,
+                });
+            }
+        }
+        let mut gone = Vec::new();
+        m.stops.cancel_all(account, &mut gone);
+        for e in gone {
+            m.reduce_only_stops.remove(&e.id);
+        }
+        Ok(())
+    }
+
+    /// Amends a resting order's price and/or quantity (a size decrease keeps queue priority).
+    ///
+    /// # Errors
+    /// Unknown order, not the account's, or invalid new price/quantity.
+    pub fn amend(
+        &mut self,
+        account: AccountId,
+        instrument: InstrumentId,
+        order: OrderId,
+        new_price: Option<Price>,
+        new_qty: Qty,
+        events: &mut Vec<VenueEvent>,
+    ) -> Result<Fate, VenueError> {
+        let m = self
+            .markets
+            .get_mut(usize::from(instrument.0))
+            .ok_or(VenueError::UnknownInstrument(instrument.0))?;
+        let view = m.book.order(order).ok_or(BookError::UnknownOrder(order))?;
+        if view.account != account {
+            return Err(VenueError::NotOwner(order));
+        }
+        self.scratch.clear();
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let out = m.book.amend(order, new_price, new_qty, &mut scratch);
+        let result = match out {
+            Ok(o) => self.apply_book_events(instrument, &scratch, events).map(|()| o.fate),
+            Err(e) => Err(e.into()),
+        };
+        scratch.clear();
+        self.scratch = scratch;
+        let fate = result?;
+        self.fire_stops(instrument, Trigger::Last, events)?;
+        Ok(fate)
+    }
+
+    /// Sets the mark price (from the pricing module or a simulator) and fires mark-triggered stops.
+    ///
+    /// # Errors
+    /// Unknown instrument, non-positive price, or a failure while executing fired stops.
+    pub fn set_mark_price(
+        &mut self,
+        instrument: InstrumentId,
+        mark: Price,
+        events: &mut Vec<VenueEvent>,
+    ) -> Result<(), VenueError> {
+        if mark.0 <= 0 {
+            return Err(invalid("mark_price", format!("must be > 0 (got {})", mark.0)));
+        }
+        self.markets
+            .get_mut(usize::from(instrument.0))
+            .ok_or(VenueError::UnknownInstrument(instrument.0))?
+            .mark = Some(mark);
+        self.fire_stops(instrument, Trigger::Mark, events)
+    }
+
+    /// The mark price, if set.
+    ///
+    /// # Errors
+    /// Unknown instrument.
+    pub fn mark_price(&self, instrument: InstrumentId) -> Result<Option<Price>, VenueError> {
+        Ok(self.market(instrument)?.mark)
+    }
+
+    /// Reference price for a market order's band: the best opposite quote, else the mark.
+    fn reference_price(&self, instrument: InstrumentId, side: Side) -> Result<Option<Price>, VenueError> {
+        let m = self.market(instrument)?;
+        let best = match side {
+            Side::Buy => m.book.best_ask(),
+            Side::Sell => m.book.best_bid(),
+        };
+        Ok(best.or(m.mark))
+    }
+
+    /// Sends a limit or market order to the book (after reduce-only clipping) and settles fills.
+    fn send(
+        &mut self,
+        account: AccountId,
+        instrument: InstrumentId,
+        req: OrderRequest,
+        events: &mut Vec<VenueEvent>,
+    ) -> Result<Placed, VenueError> {
+        let idx = usize::from(instrument.0);
+        let mut qty = req.qty;
+        if req.reduce_only {
+            let held = self.ledger.account(account)?.position(instrument).map_or(Qty::ZERO, |p| p.size);
+            if held.signum() != -req.side.sign() {
+                return Err(invalid("reduce_only", "no position on the opposite side to reduce"));
+            }
+            qty = qty.min(held.abs());
+        }
+        let (limit, tif) = match req.kind {
+            OrderKind::Limit(p) => (Some(p), req.tif),
+            _ => {
+                let tif = if req.tif == TimeInForce::Fok { TimeInForce::Fok } else { TimeInForce::Ioc };
+                (self.market_limit(instrument, req.side)?, tif)
+            }
+        };
+        let order = NewOrder { account, side: req.side, limit, qty, tif, stp: req.stp };
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let submitted = self.markets[idx].book.submit(order, &mut scratch);
+        let result = match submitted {
+            Ok(out) => self.apply_book_events(instrument, &scratch, events).map(|()| out),
+            Err(e) => Err(e.into()),
+        };
+        scratch.clear();
+        self.scratch = scratch;
+        let out = result?;
+        if let (true, Some(id)) = (req.reduce_only, out.resting()) {
+            self.markets[idx].reduce_only.insert((account, id));
+            self.enforce_reduce_only(instrument, account, events)?;
+        }
+        Ok(Placed::Order { id: out.order, filled: out.filled, fate: out.fate })
+    }
+
+    /// The worst price a market order may reach under the price band (None: no band).
+    fn market_limit(&self, instrument: InstrumentId, side: Side) -> Result<Option<Price>, VenueError> {
+        if self.config.market_band.0 <= 0 {
+            return Ok(None);
+        }
+        let Some(reference) = self.reference_price(instrument, side)? else {
+            return Err(VenueError::NoReferencePrice);
+        };
+        let tick = self.market(instrument)?.instrument.spec().tick.0;
+        let band = self.config.market_band.0;
+        let cap = match side {
+            Side::Buy => reference.mul_div(RATE_ONE + band, RATE_ONE, Round::Floor),
+            Side::Sell => reference.mul_div(RATE_ONE - band.min(RATE_ONE), RATE_ONE, Round::Ceil),
+        }
+        .map_err(overflow("market band"))?;
+        // Snap to the tick grid inside the band.
+        let snapped = match side {
+            Side::Buy => cap.0 - cap.0.rem_euclid(tick),
+            Side::Sell => cap.0 + (tick - cap.0.rem_euclid(tick)) % tick,
+        };
+        Ok(Some(Price(snapped.max(tick))))
+    }
+
+    /// Settles the book's events: fills move money, expiries become cancellations.
+    fn apply_book_events(
+        &mut self,
+        instrument: InstrumentId,
+        book_events: &[BookEvent],
+        events: &mut Vec<VenueEvent>,
+    ) -> Result<(), VenueError> {
+        for e in book_events {
+            match *e {
+                BookEvent::Fill {
+                    maker_order,
+                    maker_account,
+                    taker_account,
+                    taker_side,
+                    price,
+                    qty,
+                    maker_remaining,
+                    ..
+                } => {
+                    let trade = self.settle_fill(
+                        instrument,
+                        maker_order,
+                        maker_account,
+                        taker_account,
+                        taker_side,
+                        price,
+                        qty,
+                    )?;
+                    let m = &mut self.markets[usize::from(instrument.0)];
+                    m.last = Some(price);
+                    if maker_remaining.is_zero() {
+                        m.reduce_only.remove(&(maker_account, maker_order));
+                    }
+                    events.push(VenueEvent::Trade(trade));
+                    self.enforce_reduce_only(instrument, maker_account, events)?;
+                    if taker_account != maker_account {
+                        self.enforce_reduce_only(instrument, taker_account, events)?;
+                    }
+                }
+                BookEvent::MakerExpired { order, account, remaining, .. } => {
+                    self.markets[usize::from(instrument.0)].reduce_only.remove(&(account, order));
+                    events.push(VenueEvent::Cancelled {
+                        instrument,
+                        order,
+                        account,
+                        remaining,
+                        reason: CancelReason::Expired(ExpireReason::SelfTrade),
+                    });
+                }
+                BookEvent::TakerExpired { order, account, remaining, reason, .. } => {
+                    events.push(VenueEvent::Cancelled {
+                        instrument,
+                        order,
+                        account,
+                        remaining,
+                        reason: CancelReason::Expired(reason),
+                    });
+                }
+                BookEvent::Cancelled { order, account, remaining, .. } => {
+                    events.push(VenueEvent::Cancelled {
+                        instrument,
+                        order,
+                        account,
+                        remaining,
+                        reason: CancelReason::Requested,
+                    });
+                }
+                BookEvent::Placed { .. } | BookEvent::Amended { .. } => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies one fill to both accounts: positions, realized PnL through clearing, fees.
+    #[allow(clippy::too_many_arguments)]
+    fn settle_fill(
+        &mut self,
+        instrument: InstrumentId,
+        maker_order: OrderId,
+        maker: AccountId,
+        taker: AccountId,
+        taker_side: Side,
+        price: Price,
+        qty: Qty,
+    ) -> Result<Trade, VenueError> {
+        let m = &self.markets[usize::from(instrument.0)];
+        let ins = &m.instrument;
+        let asset = ins.settle_asset();
+        let pnl_sign = ins.pnl_sign();
+        // One value for both sides, so their cost bases and the clearing account stay balanced.
+        let value = ins.value(price, qty, Round::Floor).map_err(overflow("trade value"))?;
+        let taker_fee = ins.fee(value, ins.spec().fees.taker).map_err(overflow("taker fee"))?;
+        let maker_fee = ins.fee(value, ins.spec().fees.maker).map_err(overflow("maker fee"))?;
+        let mut oi_delta = 0_i64;
+        let mut shortfall = Cash::ZERO;
+        let mut realized = [Cash::ZERO; 2];
+        // Taker first, so its fee is in the pool before a maker rebate is paid from it.
+        for (i, (acct, side, fee)) in
+            [(taker, taker_side, taker_fee), (maker, taker_side.opposite(), maker_fee)]
+                .into_iter()
+                .enumerate()
+        {
+            let pos = self.ledger.account_mut(acct)?.position_mut(instrument, MarginMode::Cross);
+            let before = pos.size.0.max(0);
+            let effect = apply_fill(pos, pnl_sign, side.sign(), qty, value).map_err(overflow("position"))?;
+            oi_delta += pos.size.0.max(0) - before;
+            let party = if pos.mode == MarginMode::Isolated {
+                Party::Isolated(acct, instrument)
+            } else {
+                Party::Wallet(acct)
+            };
+            realized[i] = effect.realized;
+            if effect.realized.is_positive() {
+                self.ledger.transfer(Party::Clearing, party, asset, effect.realized)?;
+            } else if effect.realized.is_negative() {
+                let s = self.ledger.settle(party, Party::Clearing, asset, Cash(-effect.realized.0))?;
+                shortfall = add_shortfall(shortfall, s)?;
+            }
+            if fee.is_positive() {
+                let s = self.ledger.settle(party, Party::FeePool, asset, fee)?;
+                shortfall = add_shortfall(shortfall, s)?;
+            } else if fee.is_negative() {
+                self.ledger.transfer(Party::FeePool, party, asset, Cash(-fee.0))?;
+            }
+            self.release_if_flat(acct, instrument, asset)?;
+        }
+        let m = &mut self.markets[usize::from(instrument.0)];
+        m.open_interest = Qty(m.open_interest.0 + oi_delta);
+        Ok(Trade {
+            instrument,
+            price,
+            qty,
+            value,
+            taker_side,
+            taker,
+            maker,
+            maker_order,
+            taker_fee,
+            maker_fee,
+            taker_realized: realized[0],
+            maker_realized: realized[1],
+            shortfall,
+        })
+    }
+
+    /// Returns a closed isolated position's margin to the wallet and drops flat positions.
+    fn release_if_flat(
+        &mut self,
+        acct: AccountId,
+        instrument: InstrumentId,
+        asset: AssetId,
+    ) -> Result<(), VenueError> {
+        let Some(pos) = self.ledger.account(acct)?.position(instrument).copied() else { return Ok(()) };
+        if !pos.size.is_zero() {
+            return Ok(());
+        }
+        if pos.isolated_margin.is_positive() {
+            self.ledger.transfer(
+                Party::Isolated(acct, instrument),
+                Party::Wallet(acct),
+                asset,
+                pos.isolated_margin,
+            )?;
+        }
+        if pos.mode == MarginMode::Cross {
+            self.ledger.account_mut(acct)?.prune_flat();
+        }
+        Ok(())
+    }
+
+    /// Shrinks or cancels an account's resting reduce-only orders that would now open exposure.
+    fn enforce_reduce_only(
+        &mut self,
+        instrument: InstrumentId,
+        account: AccountId,
+        events: &mut Vec<VenueEvent>,
+    ) -> Result<(), VenueError> {
+        let m = &self.markets[usize::from(instrument.0)];
+        let orders: Vec<OrderId> = m
+            .reduce_only
+            .range((account, OrderId(0))..=(account, OrderId(u64::MAX)))
+            .map(|(_, o)| *o)
+            .collect();
+        if orders.is_empty() {
+            return Ok(());
+        }
+        let held = self.ledger.account(account)?.position(instrument).map_or(Qty::ZERO, |p| p.size);
+        let lot = m.instrument.spec().lot.0;
+        let m = &mut self.markets[usize::from(instrument.0)];
+        for id in orders {
+            let Some(view) = m.book.order(id) else {
+                m.reduce_only.remove(&(account, id));
+                continue;
+            };
+            let room = if held.signum() == -view.side.sign() { held.abs().0 / lot * lot } else { 0 };
+            if room == 0 {
+                let c = m.book.cancel(id)?;
+                m.reduce_only.remove(&(account, id));
+                events.push(VenueEvent::Cancelled {
+                    instrument,
+                    order: id,
+                    account,
+                    remaining: c.remaining,
+                    reason: CancelReason::ReduceOnly,
+                });
+            } else if view.remaining.0 > room {
+                // A size decrease keeps priority and cannot cross: no fills come back.
+                self.scratch.clear();
+                m.book.amend(id, None, Qty(room), &mut self.scratch)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Fires stops whose trigger `source` price has been reached, repeatedly, since fills from
+    /// one stop can move the last price through the next.
+    fn fire_stops(
+        &mut self,
+        instrument: InstrumentId,
+        source: Trigger,
+        events: &mut Vec<VenueEvent>,
+    ) -> Result<(), VenueError> {
+        let idx = usize::from(instrument.0);
+        let mut fired: Vec<StopEntry> = Vec::new();
+        let mut source = source;
+        // Each stop fires once, so the loop ends after at most (stops + 1) rounds.
+        loop {
+            let m = &mut self.markets[idx];
+            let price = match source {
+                Trigger::Last => m.last,
+                Trigger::Mark => m.mark,
+            };
+            let Some(price) = price else { return Ok(()) };
+            fired.clear();
+            m.stops.triggered(source, price, &mut fired);
+            if fired.is_empty() {
+                if source == Trigger::Mark {
+                    // Mark-fired stops may have traded: check last-price stops once more.
+                    source = Trigger::Last;
+                    continue;
+                }
+                return Ok(());
+            }
+            for StopEntry { id, stop } in fired.drain(..) {
+                let reduce_only = self.markets[idx].reduce_only_stops.remove(&id);
+                let o = stop.order;
+                events.push(VenueEvent::StopTriggered { instrument, stop: id, account: o.account });
+                let kind = o.limit.map_or(OrderKind::Market, OrderKind::Limit);
+                let req =
+                    OrderRequest { side: o.side, kind, qty: o.qty, tif: o.tif, reduce_only, stp: o.stp };
+                // A stop that can no longer be placed (nothing to reduce, empty book) expires.
+                match self.send(o.account, instrument, req, events) {
+                    Ok(_) | Err(VenueError::InvalidOrder { .. } | VenueError::NoReferencePrice) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            source = Trigger::Last;
+        }
+    }
+
+    /// Checks every invariant by a full scan: conservation of money, long OI = short OI = the
+    /// tracked open interest, clearing + open-position claims = 0 per asset, no crossed book.
+    ///
+    /// # Errors
+    /// [`VenueError::Invariant`] describing the first violation.
+    pub fn check_invariants(&self) -> Result<(), VenueError> {
+        self.ledger.check_conservation().map_err(|e| VenueError::Invariant(e.to_string()))?;
+        let mut long = vec![0_i128; self.markets.len()];
+        let mut short = vec![0_i128; self.markets.len()];
+        let mut claims: Vec<i128> = Vec::new();
+        for (_, a) in self.ledger.accounts() {
+            for p in a.positions() {
+                let i = usize::from(p.instrument.0);
+                let m = &self.markets[i];
+                if p.size.0 > 0 {
+                    long[i] += i128::from(p.size.0);
+                } else {
+                    short[i] -= i128::from(p.size.0);
+                }
+                if p.cost.is_negative() {
+                    return Err(VenueError::Invariant(format!("negative cost basis on instrument {i}")));
+                }
+                let asset = usize::from(m.instrument.settle_asset().0);
+                if claims.len() <= asset {
+                    claims.resize(asset + 1, 0);
+                }
+                claims[asset] += p.clearing_claim(m.instrument.pnl_sign());
+            }
+        }
+        for (i, m) in self.markets.iter().enumerate() {
+            if long[i] != short[i] || long[i] != i128::from(m.open_interest.0) {
+                return Err(VenueError::Invariant(format!(
+                    "instrument {i}: long OI {} short OI {} tracked {}",
+                    long[i], short[i], m.open_interest.0
+                )));
+            }
+            if let (Some(b), Some(a)) = (m.book.best_bid(), m.book.best_ask())
+                && b >= a
+            {
+                return Err(VenueError::Invariant(format!(
+                    "instrument {i}: crossed book {} >= {}",
+                    b.0, a.0
+                )));
+            }
+        }
+        for (asset, c) in claims.iter().enumerate() {
+            let clearing = i128::from(self.ledger.system(AssetId(asset as u16)).clearing.0);
+            if clearing + c != 0 {
+                return Err(VenueError::Invariant(format!(
+                    "asset {asset}: clearing {clearing} + claims {c} != 0"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn add_shortfall(acc: Cash, s: Settlement) -> Result<Cash, VenueError> {
+    acc.checked_add(s.by_insurance).and_then(|a| a.checked_add(s.bad_debt)).map_err(overflow("shortfall"))
+}
+
+fn price_fields(kind: OrderKind) -> impl Iterator<Item = (&'static str, Price)> {
+    let (a, b) = match kind {
+        OrderKind::Limit(p) => (Some(("price", p)), None),
+        OrderKind::Market => (None, None),
+        OrderKind::StopMarket { trigger, .. } => (Some(("trigger", trigger)), None),
+        OrderKind::StopLimit { trigger, price, .. } => (Some(("trigger", trigger)), Some(("price", price))),
+    };
+    a.into_iter().chain(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::instrument::{ContractKind, FeeSchedule};
+    use rust_decimal::Decimal;
+
+    const USDT: AssetId = AssetId(0);
+
+    fn usdt(s: &str) -> Cash {
+        s.parse().unwrap()
+    }
+
+    fn btcusdt() -> InstrumentSpec {
+        InstrumentSpec {
+            symbol: "BTCUSDT".into(),
+            kind: ContractKind::Linear,
+            settle_asset: USDT,
+            price_decimals: 1,
+            qty_decimals: 3,
+            tick: Price(1),
+            lot: Qty(1),
+            min_qty: Qty(1),
+            min_notional: usdt("5"),
+            contract_size: Decimal::ONE,
+            fees: FeeSchedule { maker: Rate::from_bps(2), taker: Rate::from_bps(5) },
+        }
+    }
+
+    /// Worked by hand: a maker quotes 99,900.0 / 100,000.0 for 1 BTC each; Alice buys 0.5 at
+    /// market, Bob sells 0.5 into the bid, Alice sells 0.5 at market. Fees 0.02% maker, 0.05%
+    /// taker.
+    #[test]
+    fn hand_computed_session() {
+        let mut v = Venue::new(VenueConfig::default());
+        let btc = v.add_instrument(btcusdt()).unwrap();
+        let (mm, alice, bob) =
+            (v.open_account().unwrap(), v.open_account().unwrap(), v.open_account().unwrap());
+        v.deposit(mm, USDT, usdt("1000000")).unwrap();
+        v.deposit(alice, USDT, usdt("10000")).unwrap();
+        v.deposit(bob, USDT, usdt("10000")).unwrap();
+        let mut ev = Vec::new();
+        v.place(mm, btc, OrderRequest::limit(Side::Sell, Price(1_000_000), Qty(1000)), &mut ev).unwrap();
+        v.place(mm, btc, OrderRequest::limit(Side::Buy, Price(999_000), Qty(1000)), &mut ev).unwrap();
+        assert!(ev.is_empty());
+
+        // Alice buys 0.5 at 100,000.0: value 50,000; taker fee 25; maker fee 10.
+        v.place(alice, btc, OrderRequest::market(Side::Buy, Qty(500)), &mut ev).unwrap();
+        let VenueEvent::Trade(t) = ev[0] else { panic!("expected a trade") };
+        assert_eq!((t.value, t.taker_fee, t.maker_fee), (usdt("50000"), usdt("25"), usdt("10")));
+
+        // Bob sells 0.5 limit at the bid: value 49,950; the maker's short closes with +50 realized.
+        ev.clear();
+        v.place(bob, btc, OrderRequest::limit(Side::Sell, Price(999_000), Qty(500)), &mut ev).unwrap();
+        let VenueEvent::Trade(t) = ev[0] else { panic!("expected a trade") };
+        assert_eq!((t.maker_realized, t.taker_fee, t.maker_fee), (usdt("50"), usdt("24.975"), usdt("9.99")));
+
+        // Alice sells 0.5 at market into the rest of the bid: realizes −50.
+        ev.clear();
+        v.place(alice, btc, OrderRequest::market(Side::Sell, Qty(500)), &mut ev).unwrap();
+        let VenueEvent::Trade(t) = ev[0] else { panic!("expected a trade") };
+        assert_eq!(t.taker_realized, usdt("-50"));
+
+        let l = v.ledger();
+        assert_eq!(l.account(alice).unwrap().balance(USDT), usdt("9900.025"));
+        assert_eq!(l.account(bob).unwrap().balance(USDT), usdt("9975.025"));
+        assert_eq!(l.account(mm).unwrap().balance(USDT), usdt("1000020.02"));
+        assert_eq!(l.system(USDT).fee_pool, usdt("104.93"));
+        assert_eq!(l.system(USDT).clearing, Cash::ZERO);
+        assert_eq!(v.open_interest(btc).unwrap(), Qty(500));
+        let bob_pos = *l.account(bob).unwrap().position(btc).unwrap();
+        assert_eq!(
+            (bob_pos.size, bob_pos.entry_price(v.instrument(btc).unwrap()).unwrap()),
+            (Qty(-500), Some(Price(999_000)))
+        );
+        assert!(l.account(alice).unwrap().position(btc).is_none());
+        v.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn bad_orders_name_the_field_and_change_nothing() {
+        let mut v = Venue::new(VenueConfig::default());
+        let btc = v.add_instrument(btcusdt()).unwrap();
+        let a = v.open_account().unwrap();
+        let mut ev = Vec::new();
+        let err = |r: Result<Placed, VenueError>| match r {
+            Err(VenueError::InvalidOrder { field, .. }) => field,
+            other => panic!("expected an invalid-order error, got {other:?}"),
+        };
+        assert_eq!(
+            err(v.place(a, btc, OrderRequest::limit(Side::Buy, Price(1_000_000), Qty(0)), &mut ev)),
+            "qty"
+        );
+        assert_eq!(err(v.place(a, btc, OrderRequest::limit(Side::Buy, Price(-5), Qty(1)), &mut ev)), "price");
+        // 0.001 BTC at 1,000.0 is 1 USDT, below the 5 USDT minimum notional.
+        assert_eq!(
+            err(v.place(a, btc, OrderRequest::limit(Side::Buy, Price(10_000), Qty(1)), &mut ev)),
+            "qty"
+        );
+        let mut ro = OrderRequest::limit(Side::Sell, Price(1_000_000), Qty(1));
+        ro.reduce_only = true;
+        assert_eq!(err(v.place(a, btc, ro, &mut ev)), "reduce_only");
+        assert!(matches!(
+            v.place(a, InstrumentId(7), OrderRequest::market(Side::Buy, Qty(1)), &mut ev),
+            Err(VenueError::UnknownInstrument(7))
+        ));
+        assert!(matches!(
+            v.place(a, btc, OrderRequest::market(Side::Buy, Qty(1)), &mut ev),
+            Err(VenueError::NoReferencePrice)
+        ));
+        assert_eq!(v.book(btc).unwrap().len(), 0);
+        assert!(ev.is_empty());
+    }
+
+    #[test]
+    fn market_orders_stop_at_the_price_band() {
+        let mut v = Venue::new(VenueConfig { market_band: Rate::from_bps(100) });
+        let btc = v.add_instrument(btcusdt()).unwrap();
+        let (mm, t) = (v.open_account().unwrap(), v.open_account().unwrap());
+        v.deposit(mm, USDT, usdt("10000000")).unwrap();
+        v.deposit(t, USDT, usdt("10000000")).unwrap();
+        let mut ev = Vec::new();
+        // Asks at 100,000, 100,900 (inside 1%) and 101,100 (outside).
+        for p in [1_000_000, 1_009_000, 1_011_000] {
+            v.place(mm, btc, OrderRequest::limit(Side::Sell, Price(p), Qty(1000)), &mut ev).unwrap();
+        }
+        let placed = v.place(t, btc, OrderRequest::market(Side::Buy, Qty(3000)), &mut ev).unwrap();
+        assert!(matches!(placed, Placed::Order { filled: Qty(2000), .. }));
+        assert_eq!(v.book(btc).unwrap().best_ask(), Some(Price(1_011_000)));
+        v.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn stops_fire_on_last_and_mark_and_reduce_only_shrinks() {
+        let mut v = Venue::new(VenueConfig::default());
+        let btc = v.add_instrument(btcusdt()).unwrap();
+        let (mm, t) = (v.open_account().unwrap(), v.open_account().unwrap());
+        v.deposit(mm, USDT, usdt("10000000")).unwrap();
+        v.deposit(t, USDT, usdt("1000000")).unwrap();
+        let mut ev = Vec::new();
+        for (p, side) in [(1_000_000, Side::Sell), (990_000, Side::Buy), (980_000, Side::Buy)] {
+            v.place(mm, btc, OrderRequest::limit(side, Price(p), Qty(5000)), &mut ev).unwrap();
+        }
+        v.place(t, btc, OrderRequest::market(Side::Buy, Qty(2000)), &mut ev).unwrap();
+        // A reduce-only take-profit for more than the position is clipped to it.
+        let mut tp = OrderRequest::limit(Side::Sell, Price(1_050_000), Qty(9000));
+        tp.reduce_only = true;
+        let Placed::Order { id: tp_id, .. } = v.place(t, btc, tp, &mut ev).unwrap() else { panic!() };
+        assert_eq!(v.book(btc).unwrap().order(tp_id).unwrap().remaining, Qty(2000));
+        // Stop-loss on the mark at 99,500: fires when the mark drops there, sells 1 BTC.
+        let stop = OrderRequest {
+            kind: OrderKind::StopMarket { trigger: Price(995_000), source: Trigger::Mark },
+            reduce_only: true,
+            ..OrderRequest::market(Side::Sell, Qty(1000))
+        };
+        v.place(t, btc, stop, &mut ev).unwrap();
+        ev.clear();
+        v.set_mark_price(btc, Price(996_000), &mut ev).unwrap();
+        assert!(ev.is_empty());
+        v.set_mark_price(btc, Price(995_000), &mut ev).unwrap();
+        assert!(matches!(ev[0], VenueEvent::StopTriggered { .. }));
+        assert!(ev.iter().any(|e| matches!(e, VenueEvent::Trade(tr) if tr.price == Price(990_000))));
+        // The position is now 1 BTC, so the take-profit shrank to 1 BTC with its priority.
+        assert_eq!(v.ledger().account(t).unwrap().position(btc).unwrap().size, Qty(1000));
+        assert_eq!(v.book(btc).unwrap().order(tp_id).unwrap().remaining, Qty(1000));
+        v.check_invariants().unwrap();
+    }
+}
