@@ -24,8 +24,8 @@ use cascade_engine::margin::tables::{
     binance_btcusdt, bitmex_xbtusd, bybit_btcusdt, hyperliquid, hyperliquid_mmr, okx_ethusdt,
 };
 use cascade_engine::margin::{
-    Exposure, Leverage, MaintenanceBasis, Position, RiskTiers, Venue, bankruptcy_price,
-    default_tiers, drift, liquidation_price, maintenance_amount,
+    Exposure, Leverage, MaintenanceBasis, Position, RiskTiers, Venue, bankruptcy_price, default_tiers, drift,
+    liquidation_price, maintenance_amount,
 };
 use cascade_engine::num::{Cash, Price, Qty, Rate};
 use rust_decimal::Decimal;
@@ -54,10 +54,7 @@ fn instrument(kind: ContractKind, pd: u32, qd: u32, contract_size: &str) -> Inst
         min_qty: Qty(1),
         min_notional: Cash::ZERO,
         contract_size: Decimal::from_str(contract_size).unwrap(),
-        fees: FeeSchedule {
-            maker: Rate(0),
-            taker: Rate(0),
-        },
+        fees: FeeSchedule { maker: Rate(0), taker: Rate(0) },
     })
     .unwrap()
 }
@@ -68,12 +65,7 @@ fn linear(qd: u32) -> Instrument {
     instrument(ContractKind::Linear, 8 - qd, qd, "1")
 }
 
-fn position<'a>(
-    inst: &'a Instrument,
-    tiers: &'a RiskTiers,
-    qty: &str,
-    entry: &str,
-) -> Position<'a> {
+fn position<'a>(inst: &'a Instrument, tiers: &'a RiskTiers, qty: &str, entry: &str) -> Position<'a> {
     let pd = inst.spec().price_decimals;
     let p = Price::parse(entry, pd).unwrap();
     Position {
@@ -98,10 +90,7 @@ fn assert_close(got: Decimal, want: &str, abs_tol: &str) {
 fn assert_rel(got: Decimal, want: &str, rel: &str) {
     let want = Decimal::from_str(want).unwrap();
     let rel = Decimal::from_str(rel).unwrap();
-    assert!(
-        (got - want).abs() <= want.abs() * rel,
-        "got {got}, want {want} (rel {rel})"
-    );
+    assert!((got - want).abs() <= want.abs() * rel, "got {got}, want {want} (rel {rel})");
 }
 
 // ---------------------------------------------------------------- Binance (§9.1)
@@ -112,20 +101,14 @@ fn assert_rel(got: Decimal, want: &str, rel: &str) {
 fn bin_1_maintenance_amount() {
     let cum = maintenance_amount(cash("250000"), rate("0.01"), rate("0.005"), cash("50")).unwrap();
     assert_eq!(cum, cash("1300"));
-    assert_eq!(
-        binance_btcusdt().unwrap().tiers()[2].maintenance_amount,
-        cash("1300")
-    );
+    assert_eq!(binance_btcusdt().unwrap().tiers()[2].maintenance_amount, cash("1300"));
 }
 
 /// BIN-2: BTCUSDT notional 264,000 → MMR 1%. Source: same FAQ [R]. Exact.
 #[test]
 fn bin_2_bracket_lookup() {
     let t = binance_btcusdt().unwrap();
-    assert_eq!(
-        t.tier(&Exposure::notional(cash("264000"))).mmr,
-        rate("0.01")
-    );
+    assert_eq!(t.tier(&Exposure::notional(cash("264000"))).mmr, rate("0.01"));
 }
 
 /// BIN-3: ETHUSDT isolated long, WB 1,535,443.01, q 3,683.979, EP 1,456.84, MMR 0.10,
@@ -136,9 +119,7 @@ fn bin_3_isolated_long_liquidation_price() {
     let inst = linear(3);
     let tiers = RiskTiers::flat(rate("0.10"), rate("0.20"), cash("135365")).unwrap();
     let pos = position(&inst, &tiers, "3683.979", "1456.84");
-    let lp = liquidation_price(&pos, cash("1535443.01"), MaintenanceBasis::Mark)
-        .unwrap()
-        .unwrap();
+    let lp = liquidation_price(&pos, cash("1535443.01"), MaintenanceBasis::Mark).unwrap().unwrap();
     assert_close(as_decimal(lp, &inst), "1114.78", "0.01");
 }
 
@@ -151,19 +132,12 @@ fn bin_4_isolated_long_liquidation_price_and_bracket() {
     let inst = linear(3);
     let flat = RiskTiers::flat(rate("0.025"), rate("0.05"), cash("16300")).unwrap();
     let pos = position(&inst, &flat, "109.488", "32481.98");
-    let lp = liquidation_price(&pos, cash("1535443.01"), MaintenanceBasis::Mark)
-        .unwrap()
-        .unwrap();
+    let lp = liquidation_price(&pos, cash("1535443.01"), MaintenanceBasis::Mark).unwrap().unwrap();
     assert_close(as_decimal(lp, &inst), "18778.73", "0.01");
 
     let table = default_tiers(Venue::Binance, "BTCUSDT").unwrap();
-    let pos = Position {
-        tiers: &table,
-        ..pos
-    };
-    let lp2 = liquidation_price(&pos, cash("1535443.01"), MaintenanceBasis::Mark)
-        .unwrap()
-        .unwrap();
+    let pos = Position { tiers: &table, ..pos };
+    let lp2 = liquidation_price(&pos, cash("1535443.01"), MaintenanceBasis::Mark).unwrap().unwrap();
     assert_eq!(lp, lp2);
 }
 
@@ -175,10 +149,7 @@ fn bin_7_coin_m_maintenance_margin() {
     let tiers = RiskTiers::flat(rate("0.004"), rate("0.008"), Cash::ZERO).unwrap();
     let pos = position(&inst, &tiers, "100", "25000");
     assert_eq!(pos.notional(pos.mark_price).unwrap(), cash("0.4"));
-    assert_eq!(
-        pos.maintenance_margin(MaintenanceBasis::Mark).unwrap(),
-        cash("0.0016")
-    );
+    assert_eq!(pos.maintenance_margin(MaintenanceBasis::Mark).unwrap(), cash("0.0016"));
 }
 
 /// BIN-8: COIN-M level 5, floor 50 BTC, MMR 5% vs 2.5%, previous cum 0.56 BTC → 1.81 BTC.
@@ -199,9 +170,7 @@ fn bybit_position<'a>(
     leverage: i64,
 ) -> (Position<'a>, Cash) {
     let pos = position(inst, tiers, qty, entry);
-    let im = pos
-        .initial_margin(MaintenanceBasis::Entry, Some(lev(leverage)))
-        .unwrap();
+    let im = pos.initial_margin(MaintenanceBasis::Entry, Some(lev(leverage))).unwrap();
     (pos, im)
 }
 
@@ -213,13 +182,8 @@ fn byb_1_usdt_isolated_long() {
     let tiers = bybit_btcusdt().unwrap();
     let (pos, im) = bybit_position(&inst, &tiers, "1", "20000", 50);
     assert_eq!(im, cash("400"));
-    assert_eq!(
-        pos.maintenance_margin(MaintenanceBasis::Entry).unwrap(),
-        cash("100")
-    );
-    let lp = liquidation_price(&pos, im, Venue::Bybit.maintenance_basis())
-        .unwrap()
-        .unwrap();
+    assert_eq!(pos.maintenance_margin(MaintenanceBasis::Entry).unwrap(), cash("100"));
+    let lp = liquidation_price(&pos, im, Venue::Bybit.maintenance_basis()).unwrap().unwrap();
     assert_eq!(lp, Price::parse("19700", 5).unwrap());
 }
 
@@ -229,9 +193,7 @@ fn byb_2_usdt_isolated_short() {
     let inst = linear(3);
     let tiers = bybit_btcusdt().unwrap();
     let (pos, im) = bybit_position(&inst, &tiers, "-1", "20000", 50);
-    let lp = liquidation_price(&pos, im, MaintenanceBasis::Entry)
-        .unwrap()
-        .unwrap();
+    let lp = liquidation_price(&pos, im, MaintenanceBasis::Entry).unwrap().unwrap();
     assert_eq!(lp, Price::parse("20300", 5).unwrap());
 }
 
@@ -256,10 +218,7 @@ fn byb_5_linear_bankruptcy_price() {
     let inst = linear(3);
     let tiers = bybit_btcusdt().unwrap();
     let (pos, im) = bybit_position(&inst, &tiers, "1", "10000", 50);
-    assert_eq!(
-        bankruptcy_price(&pos, im).unwrap(),
-        Some(Price::parse("9800", 5).unwrap())
-    );
+    assert_eq!(bankruptcy_price(&pos, im).unwrap(), Some(Price::parse("9800", 5).unwrap()));
 }
 
 /// BYB-6: linear long 1 BTC @ 10,000, 50x, MMR 0.5% → LP 9,850; short 1 BTC @ 8,000, 40x →
@@ -287,10 +246,7 @@ fn byb_6_linear_liquidation_prices() {
 #[test]
 fn okx_3_position_tier() {
     let t = okx_ethusdt().unwrap();
-    let e = Exposure {
-        notional: Cash::ZERO,
-        size: 5_000 * 100_000_000,
-    };
+    let e = Exposure { notional: Cash::ZERO, size: 5_000 * 100_000_000 };
     assert_eq!(t.index_for(t.amount(&e)), 1);
     let tier = t.tier(&e);
     assert_eq!((tier.mmr, tier.imr), (rate("0.005"), rate("0.01")));
@@ -319,16 +275,10 @@ fn hl_case(max_lev: i64, size: &str, entry: &str, collateral: &str, expected: &s
     let qd = u32::try_from(Decimal::from_str(size).unwrap().normalize().scale()).unwrap();
     let inst = linear(qd);
     let l = lev(max_lev);
-    let tiers =
-        RiskTiers::flat(hyperliquid_mmr(l).unwrap(), l.to_imr().unwrap(), Cash::ZERO).unwrap();
+    let tiers = RiskTiers::flat(hyperliquid_mmr(l).unwrap(), l.to_imr().unwrap(), Cash::ZERO).unwrap();
     let pos = position(&inst, &tiers, size, entry);
-    let lp = liquidation_price(
-        &pos,
-        cash(collateral),
-        Venue::Hyperliquid.maintenance_basis(),
-    )
-    .unwrap()
-    .unwrap();
+    let lp =
+        liquidation_price(&pos, cash(collateral), Venue::Hyperliquid.maintenance_basis()).unwrap().unwrap();
     assert_rel(as_decimal(lp, &inst), expected, "0.0001");
 }
 
@@ -366,10 +316,7 @@ fn hl_4_eth_short() {
 fn hl_10_btc_margin_table() {
     let t = hyperliquid("BTC").unwrap();
     let tiers = t.tiers();
-    assert_eq!(
-        (tiers[0].mmr, tiers[1].mmr),
-        (rate("0.0125"), rate("0.025"))
-    );
+    assert_eq!((tiers[0].mmr, tiers[1].mmr), (rate("0.0125"), rate("0.025")));
     assert_eq!(tiers[1].maintenance_amount, cash("1875000"));
     assert_eq!(tiers[1].floor, cash("150000000").0);
 }
@@ -409,9 +356,7 @@ fn dydx_bq(usdc: &str, positions: &[(&str, &str)], index: usize, delta: &str) ->
     }
     let (size, px) = (d(positions[index].0), d(positions[index].1));
     let after = size + d(delta);
-    let delta_nnv = nnv(after, d(positions[index].1))
-        .checked_sub(nnv(size, px))
-        .unwrap();
+    let delta_nnv = nnv(after, d(positions[index].1)).checked_sub(nnv(size, px)).unwrap();
     let delta_mmr = mm(after, px).checked_sub(mm(size, px)).unwrap();
     let bq = bankruptcy_quote(delta_nnv, tnc, delta_mmr, tmmr, QUANTUM).unwrap();
     bq.0 / QUANTUM.0
@@ -421,29 +366,20 @@ fn dydx_bq(usdc: &str, positions: &[(&str, &str)], index: usize, delta: &str) ->
 /// BQ 4,501,000,000 quote quantums. Source: `TestGetBankruptcyPriceInQuoteQuantums` [R]. Exact.
 #[test]
 fn dydx_1_bankruptcy_quote_long() {
-    assert_eq!(
-        dydx_bq("-4501", &[("0.1", "50000")], 0, "-0.1"),
-        4_501_000_000
-    );
+    assert_eq!(dydx_bq("-4501", &[("0.1", "50000")], 0, "-0.1"), 4_501_000_000);
 }
 
 /// DYDX-2: short 0.1 BTC, USDC +5,499, close all → BQ −5,499,000,000. Source: as DYDX-1 [R].
 #[test]
 fn dydx_2_bankruptcy_quote_short() {
-    assert_eq!(
-        dydx_bq("5499", &[("-0.1", "50000")], 0, "0.1"),
-        -5_499_000_000
-    );
+    assert_eq!(dydx_bq("5499", &[("-0.1", "50000")], 0, "0.1"), -5_499_000_000);
 }
 
 /// DYDX-3: long 0.1 BTC, USDC −5,000 (TNC 0), close half → BQ 2,500,000,000. Source: as
 /// DYDX-1 [R]. Exact.
 #[test]
 fn dydx_3_bankruptcy_quote_partial() {
-    assert_eq!(
-        dydx_bq("-5000", &[("0.1", "50000")], 0, "-0.05"),
-        2_500_000_000
-    );
+    assert_eq!(dydx_bq("-5000", &[("0.1", "50000")], 0, "-0.05"), 2_500_000_000);
 }
 
 /// DYDX-4: long 0.004 BTC ($200) + 0.1 ETH ($300), USDC −490 (TNC 10, TMMR 50), close ETH →
@@ -463,11 +399,7 @@ fn dydx_5_bankruptcy_quote_rounds_up() {
 }
 
 fn tier(imf: u32, mf: u32) -> LiquidityTier {
-    LiquidityTier {
-        initial_margin_ppm: imf,
-        maintenance_fraction_ppm: mf,
-        ..TEST_TIER
-    }
+    LiquidityTier { initial_margin_ppm: imf, maintenance_fraction_ppm: mf, ..TEST_TIER }
 }
 
 /// DYDX-19: IM 15% × MF 80% → MMR 12%; 45% × 77% → 34.65%; 63.7239% × 28.9284% → 18.4343%.
@@ -483,10 +415,7 @@ fn dydx_19_maintenance_margin_ppm() {
 /// `TestLiquidityTierGetMaxAbsFundingClampPpm` [R]. Exact (ppm).
 #[test]
 fn dydx_20_funding_clamp() {
-    assert_eq!(
-        tier(150_000, 800_000).max_abs_funding_clamp_ppm(6_000_000),
-        180_000
-    );
+    assert_eq!(tier(150_000, 800_000).max_abs_funding_clamp_ppm(6_000_000), 180_000);
 }
 
 /// DYDX-21: IMF 20%, OI caps 1e12 / 2e12 quantums, OI 1.5e12, notional 500,000 → IMR 300,000
@@ -498,15 +427,9 @@ fn dydx_21_open_interest_scaled_imf() {
         open_interest_upper_cap: Cash(2_000_000_000_000),
         ..tier(200_000, 500_000)
     };
-    assert_eq!(
-        t.initial_margin(Cash(500_000), Cash(1_500_000_000_000)),
-        Ok(Cash(300_000))
-    );
+    assert_eq!(t.initial_margin(Cash(500_000), Cash(1_500_000_000_000)), Ok(Cash(300_000)));
     // Beyond the upper cap the IMF is 100%; below the lower cap it is the base.
-    assert_eq!(
-        t.initial_margin(Cash(500_000), Cash(2_000_000_000_000)),
-        Ok(Cash(500_000))
-    );
+    assert_eq!(t.initial_margin(Cash(500_000), Cash(2_000_000_000_000)), Ok(Cash(500_000)));
     assert_eq!(t.initial_margin(Cash(500_000), Cash(0)), Ok(Cash(100_000)));
 }
 
@@ -514,10 +437,7 @@ fn dydx_21_open_interest_scaled_imf() {
 /// Source: as DYDX-21 [R]. Exact.
 #[test]
 fn dydx_22_initial_margin_rounds_up() {
-    assert_eq!(
-        tier(567_243, 500_000).initial_margin(Cash(123_456), Cash(0)),
-        Ok(Cash(70_030))
-    );
+    assert_eq!(tier(567_243, 500_000).initial_margin(Cash(123_456), Cash(0)), Ok(Cash(70_030)));
 }
 
 // ---------------------------------------------------------------- Drift (§9.7)
@@ -529,21 +449,9 @@ fn dydx_22_initial_margin_rounds_up() {
 #[test]
 fn drift_19_initial_margin_requirement() {
     let base: i128 = -12_295_081_967 / 2;
-    assert_eq!(
-        drift::perp_margin_requirement(base, 22_050_000_000, 1_000, 1_000),
-        Ok(13_555_327_867)
-    );
-    assert_eq!(
-        drift::perp_margin_requirement(base, 21_050_000_000, 1_000, 1_000),
-        Ok(12_940_573_769)
-    );
-    assert_eq!(
-        drift::size_premium_margin_ratio(base.unsigned_abs(), 1_000, 1_000),
-        Ok(1_000)
-    );
+    assert_eq!(drift::perp_margin_requirement(base, 22_050_000_000, 1_000, 1_000), Ok(13_555_327_867));
+    assert_eq!(drift::perp_margin_requirement(base, 21_050_000_000, 1_000, 1_000), Ok(12_940_573_769));
+    assert_eq!(drift::size_premium_margin_ratio(base.unsigned_abs(), 1_000, 1_000), Ok(1_000));
     // A large enough position pays the premium: 1,000 BTC → 800 + ⌊√(10^13)⌋·1000/10^7 = 1,116.
-    assert_eq!(
-        drift::size_premium_margin_ratio(1_000_000_000_000, 1_000, 1_000),
-        Ok(1_116)
-    );
+    assert_eq!(drift::size_premium_margin_ratio(1_000_000_000_000, 1_000, 1_000), Ok(1_116));
 }

@@ -10,8 +10,8 @@ use cascade_engine::margin::tables::{
     binance_altcoin, binance_btcusdt, bitmex_xbtusd, bybit_btcusdt, hyperliquid,
 };
 use cascade_engine::margin::{
-    CrossAccount, Leverage, MaintenanceBasis, MarginRatioKind, Position, RiskTiers,
-    bankruptcy_price, is_liquidatable, liquidation_price,
+    CrossAccount, Leverage, MaintenanceBasis, MarginRatioKind, Position, RiskTiers, bankruptcy_price,
+    is_liquidatable, liquidation_price,
 };
 use cascade_engine::num::{Cash, Price, Qty, RATE_ONE, Rate};
 use proptest::prelude::*;
@@ -29,10 +29,7 @@ fn instrument(kind: ContractKind, pd: u32, qd: u32, contract_size: i64) -> Instr
         min_qty: Qty(1),
         min_notional: Cash::ZERO,
         contract_size: Decimal::from(contract_size),
-        fees: FeeSchedule {
-            maker: Rate(0),
-            taker: Rate(0),
-        },
+        fees: FeeSchedule { maker: Rate(0), taker: Rate(0) },
     })
     .unwrap()
 }
@@ -48,59 +45,30 @@ fn market(i: usize) -> Market {
     let lin = || instrument(ContractKind::Linear, 2, 3, 1);
     let inv = || instrument(ContractKind::Inverse, 1, 0, 100);
     match i {
-        0 => Market {
-            inst: lin(),
-            tiers: binance_btcusdt().unwrap(),
-            basis: MaintenanceBasis::Mark,
-        },
-        1 => Market {
-            inst: lin(),
-            tiers: binance_altcoin().unwrap(),
-            basis: MaintenanceBasis::Mark,
-        },
-        2 => Market {
-            inst: lin(),
-            tiers: bybit_btcusdt().unwrap(),
-            basis: MaintenanceBasis::Entry,
-        },
-        3 => Market {
-            inst: lin(),
-            tiers: hyperliquid("BTC").unwrap(),
-            basis: MaintenanceBasis::Mark,
-        },
+        0 => Market { inst: lin(), tiers: binance_btcusdt().unwrap(), basis: MaintenanceBasis::Mark },
+        1 => Market { inst: lin(), tiers: binance_altcoin().unwrap(), basis: MaintenanceBasis::Mark },
+        2 => Market { inst: lin(), tiers: bybit_btcusdt().unwrap(), basis: MaintenanceBasis::Entry },
+        3 => Market { inst: lin(), tiers: hyperliquid("BTC").unwrap(), basis: MaintenanceBasis::Mark },
         4 => Market {
             inst: inv(),
             tiers: RiskTiers::flat(Rate(400_000), Rate(800_000), Cash::ZERO).unwrap(),
             basis: MaintenanceBasis::Mark,
         },
-        _ => Market {
-            inst: inv(),
-            tiers: bitmex_xbtusd().unwrap(),
-            basis: MaintenanceBasis::Entry,
-        },
+        _ => Market { inst: inv(), tiers: bitmex_xbtusd().unwrap(), basis: MaintenanceBasis::Entry },
     }
 }
 
 /// A fresh isolated position: market index, signed qty, entry (= mark), and the isolated
 /// margin at a leverage between 1x and the tier's maximum.
 fn fresh() -> impl Strategy<Value = (usize, i64, i64, u64)> {
-    (
-        0usize..6,
-        1i64..3_000_000,
-        1_000i64..200_000,
-        any::<bool>(),
-        0u64..=1_000_000,
-    )
-        .prop_map(|(m, q, px, long, levf)| {
+    (0usize..6, 1i64..3_000_000, 1_000i64..200_000, any::<bool>(), 0u64..=1_000_000).prop_map(
+        |(m, q, px, long, levf)| {
             // Linear markets: qty in 0.001 units (≤ 3,000), price in cents. Inverse: contracts
             // (≤ 30,000) and price in tenths.
-            let (q, px) = if m >= 4 {
-                (q / 100 + 1, px * 10)
-            } else {
-                (q, px * 100)
-            };
+            let (q, px) = if m >= 4 { (q / 100 + 1, px * 10) } else { (q, px * 100) };
             (m, if long { q } else { -q }, px, levf)
-        })
+        },
+    )
 }
 
 fn setup(m: &Market, qty: i64, px: i64, levf: u64) -> Option<(Position<'_>, Cash)> {
@@ -212,12 +180,8 @@ proptest! {
 #[test]
 fn cross_liquidation_price_is_where_the_account_hits_maintenance() {
     let inst = instrument(ContractKind::Linear, 2, 3, 1);
-    let eth = RiskTiers::flat(
-        Rate::parse("0.005").unwrap(),
-        Rate::parse("0.01").unwrap(),
-        Cash::ZERO,
-    )
-    .unwrap();
+    let eth =
+        RiskTiers::flat(Rate::parse("0.005").unwrap(), Rate::parse("0.01").unwrap(), Cash::ZERO).unwrap();
     let btc = binance_btcusdt().unwrap();
     let positions = [
         Position {
@@ -236,59 +200,32 @@ fn cross_liquidation_price_is_where_the_account_hits_maintenance() {
         },
     ];
     let wb = Cash::from_str("10000").unwrap();
-    let account = CrossAccount {
-        wallet_balance: wb,
-        positions: &positions,
-    };
+    let account = CrossAccount { wallet_balance: wb, positions: &positions };
     assert_eq!(account.equity().unwrap(), Cash::from_str("8000").unwrap());
     // MM = 20 × 3,900 × 0.5% + 55,000 × 0.5% − 50 = 390 + 225.
+    assert_eq!(account.maintenance_margin(MaintenanceBasis::Mark).unwrap(), Cash::from_str("615").unwrap());
     assert_eq!(
-        account.maintenance_margin(MaintenanceBasis::Mark).unwrap(),
-        Cash::from_str("615").unwrap()
-    );
-    assert_eq!(
-        account
-            .margin_ratio(
-                MaintenanceBasis::Mark,
-                MarginRatioKind::MaintenanceOverEquity
-            )
-            .unwrap(),
+        account.margin_ratio(MaintenanceBasis::Mark, MarginRatioKind::MaintenanceOverEquity).unwrap(),
         Some(Rate::parse("0.076875").unwrap())
     );
     for (i, step) in [(0usize, 1i64), (1, -1)] {
-        let lp = account
-            .liquidation_price(i, MaintenanceBasis::Mark)
-            .unwrap()
-            .unwrap();
+        let lp = account.liquidation_price(i, MaintenanceBasis::Mark).unwrap().unwrap();
         let at = |p: i64| {
             let mut moved = positions;
             moved[i].mark_price = Price(p);
-            CrossAccount {
-                wallet_balance: wb,
-                positions: &moved,
-            }
-            .is_liquidatable(MaintenanceBasis::Mark)
-            .unwrap()
+            CrossAccount { wallet_balance: wb, positions: &moved }
+                .is_liquidatable(MaintenanceBasis::Mark)
+                .unwrap()
         };
         assert!(at(lp.0), "position {i} at its LP {lp:?}");
         assert!(!at(lp.0 + step), "position {i} one unit safer than {lp:?}");
         let bp = account.bankruptcy_price(i).unwrap().unwrap();
         let mut moved = positions;
         moved[i].mark_price = bp;
-        let e = CrossAccount {
-            wallet_balance: wb,
-            positions: &moved,
-        }
-        .equity()
-        .unwrap();
+        let e = CrossAccount { wallet_balance: wb, positions: &moved }.equity().unwrap();
         assert!(e.0 >= 0 && e.0 < 1_000_000, "equity at BP {e}");
     }
     // ETH long LP: 10,000 − 225 + 20·(P − 4,000) = 0.1·P → P = 3,528.894…; the long's LP
     // rounds down to the cent.
-    assert_eq!(
-        account
-            .liquidation_price(0, MaintenanceBasis::Mark)
-            .unwrap(),
-        Some(Price(352_889))
-    );
+    assert_eq!(account.liquidation_price(0, MaintenanceBasis::Mark).unwrap(), Some(Price(352_889)));
 }

@@ -22,19 +22,11 @@ pub const PRICE_PRECISION: u128 = 1_000_000;
 ///
 /// # Errors
 /// [`Overflow`] if the size is too large for Drift's own arithmetic.
-pub fn size_premium_margin_ratio(
-    size: u128,
-    imf_factor: u32,
-    margin_ratio: u32,
-) -> Result<u32, Overflow> {
+pub fn size_premium_margin_ratio(size: u128, imf_factor: u32, margin_ratio: u32) -> Result<u32, Overflow> {
     if imf_factor == 0 {
         return Ok(margin_ratio);
     }
-    let root = size
-        .checked_mul(10)
-        .and_then(|s| s.checked_add(1))
-        .ok_or(Overflow)?
-        .isqrt();
+    let root = size.checked_mul(10).and_then(|s| s.checked_add(1)).ok_or(Overflow)?.isqrt();
     let numerator = u128::from(margin_ratio - margin_ratio / 5);
     let divisor = 100_000 * u128::from(IMF_PRECISION) / u128::from(MARGIN_PRECISION);
     let premium = root.checked_mul(u128::from(imf_factor)).ok_or(Overflow)? / divisor;

@@ -72,8 +72,7 @@ impl LiquidityTier {
     /// `GetMaintenanceMarginPpm`; §9 DYDX-19).
     #[must_use]
     pub fn maintenance_margin_ppm(&self) -> u32 {
-        let v = u64::from(self.initial_margin_ppm) * u64::from(self.maintenance_fraction_ppm)
-            / 1_000_000;
+        let v = u64::from(self.initial_margin_ppm) * u64::from(self.maintenance_fraction_ppm) / 1_000_000;
         // Both factors are at most 10^6 after validation, so the product fits; saturate if not.
         u32::try_from(v).unwrap_or(u32::MAX)
     }
@@ -82,10 +81,7 @@ impl LiquidityTier {
     /// `clamp × (IMF − MMF)` (dYdX `GetMaxAbsFundingClampPpm`, §6.2; §9 DYDX-20).
     #[must_use]
     pub fn max_abs_funding_clamp_ppm(&self, clamp_factor_ppm: u32) -> u64 {
-        let spread = u64::from(
-            self.initial_margin_ppm
-                .saturating_sub(self.maintenance_margin_ppm()),
-        );
+        let spread = u64::from(self.initial_margin_ppm.saturating_sub(self.maintenance_margin_ppm()));
         u64::from(clamp_factor_ppm) * spread / 1_000_000
     }
 
@@ -96,17 +92,11 @@ impl LiquidityTier {
     ///
     /// # Errors
     /// [`Overflow`] if an intermediate product does not fit in `i128`.
-    pub fn initial_margin(
-        &self,
-        notional: Cash,
-        open_interest_notional: Cash,
-    ) -> Result<Cash, Overflow> {
+    pub fn initial_margin(&self, notional: Cash, open_interest_notional: Cash) -> Result<Cash, Overflow> {
         let n = i128::from(notional.abs().0);
         let imf = i128::from(self.initial_margin_ppm);
-        let (lo, up) = (
-            i128::from(self.open_interest_lower_cap.0),
-            i128::from(self.open_interest_upper_cap.0),
-        );
+        let (lo, up) =
+            (i128::from(self.open_interest_lower_cap.0), i128::from(self.open_interest_upper_cap.0));
         let oi = i128::from(open_interest_notional.0);
         if up != 0 && oi >= up {
             return Ok(notional.abs());
@@ -119,11 +109,7 @@ impl LiquidityTier {
         let width = up - lo;
         let eff_num = imf
             .checked_mul(width)
-            .and_then(|a| {
-                (oi - lo)
-                    .checked_mul(ppm - imf)
-                    .and_then(|b| a.checked_add(b))
-            })
+            .and_then(|a| (oi - lo).checked_mul(ppm - imf).and_then(|b| a.checked_add(b)))
             .ok_or(Overflow)?;
         let num = n.checked_mul(eff_num).ok_or(Overflow)?;
         let den = ppm.checked_mul(width).ok_or(Overflow)?;
@@ -136,9 +122,7 @@ impl LiquidityTier {
     /// # Errors
     /// [`Overflow`] if the figure does not fit.
     pub fn maintenance_margin(&self, notional: Cash) -> Result<Cash, Overflow> {
-        let im = notional
-            .abs()
-            .mul_div(i64::from(self.initial_margin_ppm), PPM, Round::Ceil)?;
+        let im = notional.abs().mul_div(i64::from(self.initial_margin_ppm), PPM, Round::Ceil)?;
         im.mul_div(i64::from(self.maintenance_fraction_ppm), PPM, Round::Ceil)
     }
 

@@ -27,6 +27,5 @@ pub use price::{
 };
 pub use tables::{Venue, VenueError, default_tiers};
 pub use tiers::{
-    Exposure, Leverage, LeverageError, RiskTiers, Tier, TierBasis, TierError, TierSpec,
-    maintenance_amount,
+    Exposure, Leverage, LeverageError, RiskTiers, Tier, TierBasis, TierError, TierSpec, maintenance_amount,
 };

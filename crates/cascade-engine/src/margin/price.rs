@@ -121,10 +121,7 @@ impl Position<'_> {
         if self.qty.is_zero() {
             return Err(MarginError::FlatPosition);
         }
-        for (field, p) in [
-            ("entry_price", self.entry_price),
-            ("mark_price", self.mark_price),
-        ] {
+        for (field, p) in [("entry_price", self.entry_price), ("mark_price", self.mark_price)] {
             if p.0 <= 0 {
                 return Err(MarginError::NotPositive { field, value: p.0 });
             }
@@ -141,10 +138,7 @@ impl Position<'_> {
     /// `u`: the exact value of `|qty|` at one price unit (linear) or its face value in coin
     /// price units (inverse), in cash units. `value(P) = P·u` or `u/P`.
     fn unit_value(&self) -> Result<i128, MarginError> {
-        Ok(mul(
-            i128::from(self.qty.0.unsigned_abs()),
-            self.instrument.value_factor(),
-        )?)
+        Ok(mul(i128::from(self.qty.0.unsigned_abs()), self.instrument.value_factor())?)
     }
 
     /// Position value at `price` (inverse rounded up).
@@ -171,18 +165,13 @@ impl Position<'_> {
     pub fn unrealized_pnl(&self, price: Price) -> Result<Cash, MarginError> {
         self.validate()?;
         if price.0 <= 0 {
-            return Err(MarginError::NotPositive {
-                field: "price",
-                value: price.0,
-            });
+            return Err(MarginError::NotPositive { field: "price", value: price.0 });
         }
         let u = self.unit_value()?;
         let side = i128::from(self.side());
         let (p, e) = (i128::from(price.0), i128::from(self.entry_price.0));
         let pnl = match self.instrument.kind() {
-            ContractKind::Linear => {
-                i64::try_from(mul(mul(side, u)?, p - e)?).map_err(|_| Overflow)?
-            }
+            ContractKind::Linear => i64::try_from(mul(mul(side, u)?, p - e)?).map_err(|_| Overflow)?,
             ContractKind::Inverse => {
                 let n = mul(mul(side, u)?, p - e)?;
                 div_i128(n, mul(p, e)?, Round::Floor)?
@@ -274,21 +263,16 @@ impl Position<'_> {
     ) -> Result<Option<(i128, Option<i128>)>, MarginError> {
         let (lo, hi) = match self.instrument.kind() {
             // V = u·P: V ≥ floor ⇔ P ≥ ⌈floor/u⌉; V < next ⇔ P ≤ ⌈next/u⌉ − 1.
-            ContractKind::Linear => (
-                ceil_div(floor, u)?,
-                next.map(|n| ceil_div(n, u).map(|c| c - 1)).transpose()?,
-            ),
+            ContractKind::Linear => {
+                (ceil_div(floor, u)?, next.map(|n| ceil_div(n, u).map(|c| c - 1)).transpose()?)
+            }
             // V = u/P: V ≥ floor ⇔ P ≤ ⌊u/floor⌋; V < next ⇔ P ≥ ⌊u/next⌋ + 1.
             ContractKind::Inverse => (
                 match next {
                     Some(n) => floor_div(u, n)? + 1,
                     None => 1,
                 },
-                if floor > 0 {
-                    Some(floor_div(u, floor)?)
-                } else {
-                    None
-                },
+                if floor > 0 { Some(floor_div(u, floor)?) } else { None },
             ),
         };
         let lo = lo.max(1);
@@ -325,18 +309,11 @@ impl Position<'_> {
                 (mul(u, g)?, mul(inner, one)?.checked_neg().ok_or(Overflow)?)
             }
             ContractKind::Inverse => {
-                let a = mul(mul(b_c, one)?, ep)?
-                    .checked_sub(mul(mul(sigma, u)?, one)?)
-                    .ok_or(Overflow)?;
+                let a = mul(mul(b_c, one)?, ep)?.checked_sub(mul(mul(sigma, u)?, one)?).ok_or(Overflow)?;
                 (a, mul(mul(u, g)?, ep)?.checked_neg().ok_or(Overflow)?)
             }
         };
-        Ok(Piece {
-            lo,
-            hi,
-            alpha,
-            beta,
-        })
+        Ok(Piece { lo, hi, alpha, beta })
     }
 }
 
@@ -355,19 +332,11 @@ impl Piece {
         let (a, b) = (self.alpha, self.beta);
         let (lo, hi) = if a > 0 {
             // P ≤ b/a (or < b/a).
-            let h = if strict {
-                ceil_div(b, a)? - 1
-            } else {
-                floor_div(b, a)?
-            };
+            let h = if strict { ceil_div(b, a)? - 1 } else { floor_div(b, a)? };
             (self.lo, Some(self.hi.map_or(h, |x| x.min(h))))
         } else if a < 0 {
             // P ≥ b/a (or > b/a): dividing by a negative number flips the inequality.
-            let l = if strict {
-                floor_div(b, a)? + 1
-            } else {
-                ceil_div(b, a)?
-            };
+            let l = if strict { floor_div(b, a)? + 1 } else { ceil_div(b, a)? };
             (self.lo.max(l), self.hi)
         } else if (strict && 0 < b) || (!strict && 0 <= b) {
             (self.lo, self.hi)
@@ -385,11 +354,7 @@ impl Piece {
             return Ok(false);
         }
         let lhs = mul(p, self.alpha)?;
-        Ok(if strict {
-            lhs < self.beta
-        } else {
-            lhs <= self.beta
-        })
+        Ok(if strict { lhs < self.beta } else { lhs <= self.beta })
     }
 }
 
@@ -422,10 +387,7 @@ pub fn is_liquidatable(
     price: Price,
 ) -> Result<bool, MarginError> {
     if price.0 <= 0 {
-        return Err(MarginError::NotPositive {
-            field: "price",
-            value: price.0,
-        });
+        return Err(MarginError::NotPositive { field: "price", value: price.0 });
     }
     for piece in position.liquidation_pieces(collateral, basis)? {
         if piece.holds_at(i128::from(price.0), false)? {
@@ -443,10 +405,7 @@ pub fn is_liquidatable(
 ///
 /// # Errors
 /// Invalid position or overflow.
-pub fn bankruptcy_price(
-    position: &Position<'_>,
-    collateral: Cash,
-) -> Result<Option<Price>, MarginError> {
+pub fn bankruptcy_price(position: &Position<'_>, collateral: Cash) -> Result<Option<Price>, MarginError> {
     position.validate()?;
     let u = position.unit_value()?;
     let piece = position.piece(u, collateral, 0, 0, 1, None)?;
@@ -455,11 +414,7 @@ pub fn bankruptcy_price(
     let Some(edge) = extreme(&[piece], long, true)? else {
         return Ok(None);
     };
-    Ok(Some(if long {
-        Price(edge.0.saturating_add(1).min(i64::MAX))
-    } else {
-        Price(edge.0 - 1)
-    }))
+    Ok(Some(if long { Price(edge.0.saturating_add(1).min(i64::MAX)) } else { Price(edge.0 - 1) }))
 }
 
 /// The highest (`highest`) or lowest price satisfying any piece; `None` if none does.
@@ -469,11 +424,7 @@ fn extreme(pieces: &[Piece], highest: bool, strict: bool) -> Result<Option<Price
         let Some((lo, hi)) = p.solve(strict)? else {
             continue;
         };
-        let v = if highest {
-            hi.unwrap_or(i128::from(i64::MAX))
-        } else {
-            lo
-        };
+        let v = if highest { hi.unwrap_or(i128::from(i64::MAX)) } else { lo };
         best = Some(match best {
             None => v,
             Some(b) if highest => b.max(v),
@@ -559,11 +510,7 @@ impl CrossAccount<'_> {
         basis: MaintenanceBasis,
         kind: MarginRatioKind,
     ) -> Result<Option<Rate>, MarginError> {
-        Ok(margin_ratio(
-            self.equity()?,
-            self.maintenance_margin(basis)?,
-            kind,
-        )?)
+        Ok(margin_ratio(self.equity()?, self.maintenance_margin(basis)?, kind)?)
     }
 
     /// Whether the account is liquidatable now: equity ≤ maintenance margin (with positions).
@@ -632,11 +579,7 @@ fn floor_div(n: i128, d: i128) -> Result<i128, Overflow> {
     if d == 0 {
         return Err(Overflow);
     }
-    let (n, d) = if d < 0 {
-        (n.checked_neg().ok_or(Overflow)?, -d)
-    } else {
-        (n, d)
-    };
+    let (n, d) = if d < 0 { (n.checked_neg().ok_or(Overflow)?, -d) } else { (n, d) };
     Ok(n.div_euclid(d))
 }
 
@@ -663,10 +606,7 @@ mod tests {
             min_qty: Qty(1),
             min_notional: Cash::ZERO,
             contract_size: Decimal::ONE,
-            fees: FeeSchedule {
-                maker: Rate(0),
-                taker: Rate(0),
-            },
+            fees: FeeSchedule { maker: Rate(0), taker: Rate(0) },
         })
         .unwrap()
     }
@@ -687,12 +627,8 @@ mod tests {
     fn flat_rates_give_the_textbook_formulas() {
         // §0: LP_long = EP·(1 − IMR + MMR) with margin = N·IMR; BP_long = EP·(1 − IMR).
         let inst = linear(2, 3);
-        let tiers = RiskTiers::flat(
-            Rate::parse("0.005").unwrap(),
-            Rate::parse("0.02").unwrap(),
-            Cash::ZERO,
-        )
-        .unwrap();
+        let tiers =
+            RiskTiers::flat(Rate::parse("0.005").unwrap(), Rate::parse("0.02").unwrap(), Cash::ZERO).unwrap();
         let pos = Position {
             instrument: &inst,
             tiers: &tiers,
@@ -700,28 +636,14 @@ mod tests {
             entry_price: Price(1_000_000),
             mark_price: Price(1_000_000),
         };
-        let im = pos
-            .initial_margin(
-                MaintenanceBasis::Entry,
-                Some(Leverage::from_int(50).unwrap()),
-            )
-            .unwrap();
+        let im = pos.initial_margin(MaintenanceBasis::Entry, Some(Leverage::from_int(50).unwrap())).unwrap();
         assert_eq!(im, Cash::units(200).unwrap());
         let lp = liquidation_price(&pos, im, MaintenanceBasis::Entry).unwrap();
         assert_eq!(lp, Some(Price(985_000)));
         assert_eq!(bankruptcy_price(&pos, im).unwrap(), Some(Price(980_000)));
-        let short = Position {
-            qty: Qty(-1_000),
-            ..pos
-        };
-        assert_eq!(
-            liquidation_price(&short, im, MaintenanceBasis::Entry).unwrap(),
-            Some(Price(1_015_000))
-        );
-        assert_eq!(
-            bankruptcy_price(&short, im).unwrap(),
-            Some(Price(1_020_000))
-        );
+        let short = Position { qty: Qty(-1_000), ..pos };
+        assert_eq!(liquidation_price(&short, im, MaintenanceBasis::Entry).unwrap(), Some(Price(1_015_000)));
+        assert_eq!(bankruptcy_price(&short, im).unwrap(), Some(Price(1_020_000)));
         // A 1x long cannot go bankrupt at a positive price.
         let full = Cash::units(10_000).unwrap();
         assert_eq!(bankruptcy_price(&pos, full).unwrap(), None);
@@ -738,9 +660,6 @@ mod tests {
             margin_ratio(e, m, MarginRatioKind::EquityOverMaintenance),
             Ok(Some(Rate::parse("4").unwrap()))
         );
-        assert_eq!(
-            margin_ratio(Cash(0), m, MarginRatioKind::MaintenanceOverEquity),
-            Ok(None)
-        );
+        assert_eq!(margin_ratio(Cash(0), m, MarginRatioKind::MaintenanceOverEquity), Ok(None));
     }
 }

@@ -40,9 +40,7 @@ pub enum Venue {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VenueError {
     /// Not a venue name.
-    #[error(
-        "unknown venue `{0}` (expected one of binance, bybit, okx, bitmex, hyperliquid, dydx, drift)"
-    )]
+    #[error("unknown venue `{0}` (expected one of binance, bybit, okx, bitmex, hyperliquid, dydx, drift)")]
     UnknownVenue(String),
     /// The reference records no table for this symbol on this venue.
     #[error("no margin table recorded for `{symbol}` on {venue}; give the rates explicitly")]
@@ -110,10 +108,7 @@ impl Venue {
     /// perpetuals are all linear (USDC-margined) whatever their symbol looks like.
     #[must_use]
     pub const fn has_inverse(self) -> bool {
-        matches!(
-            self,
-            Venue::Binance | Venue::Bybit | Venue::Okx | Venue::Bitmex
-        )
+        matches!(self, Venue::Binance | Venue::Bybit | Venue::Okx | Venue::Bitmex)
     }
 }
 
@@ -161,21 +156,14 @@ impl FromStr for Venue {
 /// BitMEX symbols other than XBT and USDT-margined ones).
 pub fn default_tiers(venue: Venue, symbol: &str) -> Result<RiskTiers, VenueError> {
     let s = symbol.trim().to_ascii_uppercase();
-    let no_table = || VenueError::NoTable {
-        venue,
-        symbol: symbol.to_string(),
-    };
+    let no_table = || VenueError::NoTable { venue, symbol: symbol.to_string() };
     let large = s.starts_with("BTC") || s.starts_with("XBT") || s.starts_with("ETH");
     Ok(match venue {
         Venue::Binance => {
             if s.contains("USD_") || s.ends_with("USD") {
                 return Err(no_table());
             }
-            if large {
-                binance_btcusdt()?
-            } else {
-                binance_altcoin()?
-            }
+            if large { binance_btcusdt()? } else { binance_altcoin()? }
         }
         Venue::Bybit => {
             if (s.starts_with("BTC") || s.starts_with("XBT")) && !s.ends_with("USD") {
@@ -214,10 +202,7 @@ pub fn default_tiers(venue: Venue, symbol: &str) -> Result<RiskTiers, VenueError
 
 /// The coin of a symbol as Hyperliquid names it: `BTC`, `BTC-PERP`, `BTC/USDC:USDC` → `BTC`.
 fn coin(s: &str) -> String {
-    s.split(['-', '/', ':', '_'])
-        .next()
-        .unwrap_or_default()
-        .to_string()
+    s.split(['-', '/', ':', '_']).next().unwrap_or_default().to_string()
 }
 
 fn pct(hundredths_of_percent: i64) -> Rate {
@@ -253,10 +238,8 @@ pub fn binance_btcusdt() -> Result<RiskTiers, TierError> {
         (200_000_000, 2, 2_500, 5_000),
         (300_000_000, 1, 5_000, 10_000),
     ];
-    let specs: Vec<TierSpec> = T
-        .iter()
-        .map(|&(f, l, m, i)| TierSpec::new(usd(f), pct(m), lev(l)).with_imr(pct(i)))
-        .collect();
+    let specs: Vec<TierSpec> =
+        T.iter().map(|&(f, l, m, i)| TierSpec::new(usd(f), pct(m), lev(l)).with_imr(pct(i))).collect();
     RiskTiers::new(TierBasis::Notional, &specs)
 }
 
@@ -274,10 +257,8 @@ pub fn binance_altcoin() -> Result<RiskTiers, TierError> {
         (250_000, 2, 1_250, 5_000),
         (1_000_000, 1, 5_000, 10_000),
     ];
-    let specs: Vec<TierSpec> = T
-        .iter()
-        .map(|&(f, l, m, i)| TierSpec::new(usd(f), pct(m), lev(l)).with_imr(pct(i)))
-        .collect();
+    let specs: Vec<TierSpec> =
+        T.iter().map(|&(f, l, m, i)| TierSpec::new(usd(f), pct(m), lev(l)).with_imr(pct(i))).collect();
     RiskTiers::new(TierBasis::Notional, &specs)
 }
 
@@ -318,11 +299,8 @@ pub fn bybit_base(_symbol: &str) -> Result<RiskTiers, TierError> {
 /// # Errors
 /// Only if the built-in table were invalid.
 pub fn okx_ethusdt() -> Result<RiskTiers, TierError> {
-    let specs = [
-        (0, 40, 80, lev(125)),
-        (3_001, 50, 100, lev(100)),
-        (6_001, 100, 150, Leverage(6_666_000_000)),
-    ];
+    let specs =
+        [(0, 40, 80, lev(125)), (3_001, 50, 100, lev(100)), (6_001, 100, 150, Leverage(6_666_000_000))];
     okx_steps(&specs, 12_000, 12_000, 10)
 }
 
@@ -333,11 +311,7 @@ pub fn okx_ethusdt() -> Result<RiskTiers, TierError> {
 /// # Errors
 /// Only if the built-in table were invalid.
 pub fn okx_altcoin() -> Result<RiskTiers, TierError> {
-    let specs = [
-        (0, 65, 200, lev(50)),
-        (1_001, 100, 250, lev(40)),
-        (3_001, 150, 500, lev(20)),
-    ];
+    let specs = [(0, 65, 200, lev(50)), (1_001, 100, 250, lev(40)), (3_001, 150, 500, lev(20))];
     okx_steps(&specs, 8_000, 8_000, 10)
 }
 
@@ -432,10 +406,8 @@ pub fn bitmex_usdt() -> Result<RiskTiers, TierError> {
 pub fn hyperliquid_table(rows: &[(i64, i64)]) -> Result<RiskTiers, TierError> {
     let mut specs = Vec::with_capacity(rows.len());
     for (index, &(lower, max_lev)) in rows.iter().enumerate() {
-        let l = Leverage::from_int(max_lev).map_err(|_| TierError::Overflow {
-            index,
-            field: "max_leverage",
-        })?;
+        let l =
+            Leverage::from_int(max_lev).map_err(|_| TierError::Overflow { index, field: "max_leverage" })?;
         specs.push(TierSpec {
             floor: lower,
             mmr: hyperliquid_mmr(l).map_err(|_| TierError::NotPositive {
@@ -469,8 +441,8 @@ pub fn hyperliquid_mmr(max_leverage: Leverage) -> Result<Rate, crate::num::Overf
 /// Only if the built-in table were invalid.
 pub fn hyperliquid(coin: &str) -> Result<RiskTiers, TierError> {
     const TO_20M: [&str; 22] = [
-        "DOGE", "KPEPE", "SUI", "WLD", "TRUMP", "LTC", "ENA", "POPCAT", "WIF", "AAVE", "KBONK",
-        "LINK", "CRV", "AVAX", "ADA", "UNI", "NEAR", "TIA", "APT", "BCH", "HYPE", "FARTCOIN",
+        "DOGE", "KPEPE", "SUI", "WLD", "TRUMP", "LTC", "ENA", "POPCAT", "WIF", "AAVE", "KBONK", "LINK",
+        "CRV", "AVAX", "ADA", "UNI", "NEAR", "TIA", "APT", "BCH", "HYPE", "FARTCOIN",
     ];
     let c = coin.trim().to_ascii_uppercase();
     let m = |n: i64| usd(n * 1_000_000);
@@ -504,10 +476,7 @@ mod tests {
             assert_eq!(v.name().parse::<Venue>(), Ok(v));
             assert_eq!(v.to_string().to_uppercase().parse::<Venue>(), Ok(v));
         }
-        assert!(matches!(
-            "ftx".parse::<Venue>(),
-            Err(VenueError::UnknownVenue(_))
-        ));
+        assert!(matches!("ftx".parse::<Venue>(), Err(VenueError::UnknownVenue(_))));
     }
 
     #[test]
@@ -537,56 +506,28 @@ mod tests {
                 assert!(r.is_ok() || v == Venue::Bitmex, "{v} {s}: {r:?}");
             }
         }
-        assert!(matches!(
-            default_tiers(Venue::Binance, "BTCUSD_PERP"),
-            Err(VenueError::NoTable { .. })
-        ));
+        assert!(matches!(default_tiers(Venue::Binance, "BTCUSD_PERP"), Err(VenueError::NoTable { .. })));
     }
 
     #[test]
     fn binance_maintenance_amounts_match_the_reference_column() {
         let t = binance_btcusdt().unwrap();
-        let cum: Vec<i64> = t
-            .tiers()
-            .iter()
-            .map(|t| t.maintenance_amount.0 / CASH_ONE)
-            .collect();
+        let cum: Vec<i64> = t.tiers().iter().map(|t| t.maintenance_amount.0 / CASH_ONE).collect();
         assert_eq!(
             cum,
-            [
-                0,
-                50,
-                1_300,
-                16_300,
-                266_300,
-                1_266_300,
-                2_516_300,
-                5_016_300,
-                25_016_300,
-                100_016_300
-            ]
+            [0, 50, 1_300, 16_300, 266_300, 1_266_300, 2_516_300, 5_016_300, 25_016_300, 100_016_300]
         );
     }
 
     #[test]
     fn okx_tiers_follow_the_announcement() {
         let t = okx_ethusdt().unwrap();
-        let floors: Vec<i64> = t
-            .tiers()
-            .iter()
-            .take(5)
-            .map(|t| t.floor / 100_000_000)
-            .collect();
+        let floors: Vec<i64> = t.tiers().iter().take(5).map(|t| t.floor / 100_000_000).collect();
         assert_eq!(floors, [0, 3_001, 6_001, 12_001, 24_001]);
         assert_eq!(t.tiers()[3].mmr, pct(150));
         assert_eq!(t.tiers()[3].imr, pct(200));
         let a = okx_altcoin().unwrap();
-        let floors: Vec<i64> = a
-            .tiers()
-            .iter()
-            .take(5)
-            .map(|t| t.floor / 100_000_000)
-            .collect();
+        let floors: Vec<i64> = a.tiers().iter().take(5).map(|t| t.floor / 100_000_000).collect();
         assert_eq!(floors, [0, 1_001, 3_001, 8_001, 16_001]);
     }
 }

@@ -20,8 +20,8 @@ use std::str::FromStr;
 
 use crate::instrument::Instrument;
 use crate::num::{
-    CASH_DECIMALS, Cash, Overflow, ParseError, Price, Qty, RATE_DECIMALS, RATE_ONE, Rate, Round,
-    div_i128, format_scaled, parse_scaled, pow10,
+    CASH_DECIMALS, Cash, Overflow, ParseError, Price, Qty, RATE_DECIMALS, RATE_ONE, Rate, Round, div_i128,
+    format_scaled, parse_scaled, pow10,
 };
 
 /// Decimal places of a size floor and of [`Exposure::size`]: sizes are counted in 10^-8
@@ -58,12 +58,7 @@ impl Leverage {
         if self.0 <= 0 {
             return Err(Overflow);
         }
-        div_i128(
-            i128::from(RATE_ONE) * i128::from(RATE_ONE),
-            i128::from(self.0),
-            Round::Ceil,
-        )
-        .map(Rate)
+        div_i128(i128::from(RATE_ONE) * i128::from(RATE_ONE), i128::from(self.0), Round::Ceil).map(Rate)
     }
 
     /// The largest leverage `1 / imr`, rounded down (the venue's favour).
@@ -74,12 +69,7 @@ impl Leverage {
         if imr.0 <= 0 {
             return Err(Overflow);
         }
-        div_i128(
-            i128::from(RATE_ONE) * i128::from(RATE_ONE),
-            i128::from(imr.0),
-            Round::Floor,
-        )
-        .map(Self)
+        div_i128(i128::from(RATE_ONE) * i128::from(RATE_ONE), i128::from(imr.0), Round::Floor).map(Self)
     }
 }
 
@@ -127,13 +117,7 @@ impl TierSpec {
     /// A tier from its floor, MMR and maximum leverage, other fields derived.
     #[must_use]
     pub const fn new(floor: i64, mmr: Rate, max_leverage: Leverage) -> Self {
-        Self {
-            floor,
-            mmr,
-            imr: None,
-            max_leverage: Some(max_leverage),
-            maintenance_amount: None,
-        }
+        Self { floor, mmr, imr: None, max_leverage: Some(max_leverage), maintenance_amount: None }
     }
 
     /// The same tier with an explicit initial-margin rate.
@@ -300,9 +284,7 @@ pub fn maintenance_amount(
     previous_amount: Cash,
 ) -> Result<Cash, Overflow> {
     let step = mmr.checked_sub(previous_mmr)?;
-    floor
-        .mul_rate(step, Round::Floor)?
-        .checked_add(previous_amount)
+    floor.mul_rate(step, Round::Floor)?.checked_add(previous_amount)
 }
 
 /// What a position looks like to a tier table: its notional value and its size.
@@ -321,10 +303,7 @@ impl Exposure {
     /// # Errors
     /// [`Overflow`] if a figure does not fit (or `price <= 0` on an inverse contract).
     pub fn of(instrument: &Instrument, qty: Qty, price: Price) -> Result<Self, Overflow> {
-        Ok(Self {
-            notional: instrument.value(price, qty, Round::Ceil)?,
-            size: size_amount(instrument, qty)?,
-        })
+        Ok(Self { notional: instrument.value(price, qty, Round::Ceil)?, size: size_amount(instrument, qty)? })
     }
 
     /// An exposure known only by its notional (for notional-based tables).
@@ -373,11 +352,7 @@ impl RiskTiers {
                 if v > 0 {
                     Ok(())
                 } else {
-                    Err(TierError::NotPositive {
-                        index,
-                        field,
-                        value: format_scaled(v, RATE_DECIMALS),
-                    })
+                    Err(TierError::NotPositive { index, field, value: format_scaled(v, RATE_DECIMALS) })
                 }
             };
             if index == 0 && s.floor != 0 {
@@ -385,11 +360,7 @@ impl RiskTiers {
             }
             if let Some(prev) = tiers.last() {
                 if s.floor <= prev.floor {
-                    return Err(TierError::FloorOutOfOrder {
-                        index,
-                        floor: s.floor,
-                        previous: prev.floor,
-                    });
+                    return Err(TierError::FloorOutOfOrder { index, floor: s.floor, previous: prev.floor });
                 }
             }
             positive("mmr", s.mmr.0)?;
@@ -408,38 +379,21 @@ impl RiskTiers {
             };
             for (field, value) in [("mmr", s.mmr), ("imr", imr)] {
                 if value.0 > RATE_ONE {
-                    return Err(TierError::AboveOne {
-                        index,
-                        field,
-                        value,
-                    });
+                    return Err(TierError::AboveOne { index, field, value });
                 }
             }
             if s.mmr >= imr {
-                return Err(TierError::MmrNotBelowImr {
-                    index,
-                    mmr: s.mmr,
-                    imr,
-                });
+                return Err(TierError::MmrNotBelowImr { index, mmr: s.mmr, imr });
             }
             if let Some(prev) = tiers.last() {
                 if s.mmr < prev.mmr {
-                    return Err(TierError::NotMonotone {
-                        index,
-                        field: "mmr",
-                    });
+                    return Err(TierError::NotMonotone { index, field: "mmr" });
                 }
                 if imr < prev.imr {
-                    return Err(TierError::NotMonotone {
-                        index,
-                        field: "imr",
-                    });
+                    return Err(TierError::NotMonotone { index, field: "imr" });
                 }
                 if max_leverage > prev.max_leverage {
-                    return Err(TierError::NotMonotone {
-                        index,
-                        field: "max_leverage",
-                    });
+                    return Err(TierError::NotMonotone { index, field: "max_leverage" });
                 }
             }
             let maintenance_amount = match (s.maintenance_amount, tiers.last(), basis) {
@@ -451,18 +405,9 @@ impl RiskTiers {
                 (None, _, _) => Cash::ZERO,
             };
             if maintenance_amount.is_negative() {
-                return Err(TierError::NegativeMaintenanceAmount {
-                    index,
-                    value: maintenance_amount,
-                });
+                return Err(TierError::NegativeMaintenanceAmount { index, value: maintenance_amount });
             }
-            tiers.push(Tier {
-                floor: s.floor,
-                mmr: s.mmr,
-                imr,
-                max_leverage,
-                maintenance_amount,
-            });
+            tiers.push(Tier { floor: s.floor, mmr: s.mmr, imr, max_leverage, maintenance_amount });
         }
         Ok(Self { basis, tiers })
     }
@@ -511,9 +456,7 @@ impl RiskTiers {
     #[must_use]
     pub fn index_for(&self, amount: i64) -> usize {
         // The first floor is 0, so for amount >= 0 at least one floor is <= amount.
-        self.tiers
-            .partition_point(|t| t.floor <= amount)
-            .saturating_sub(1)
+        self.tiers.partition_point(|t| t.floor <= amount).saturating_sub(1)
     }
 
     /// The tier that applies to `exposure`.
@@ -529,11 +472,7 @@ impl RiskTiers {
     /// [`Overflow`] if the product does not fit.
     pub fn maintenance_margin(&self, exposure: &Exposure) -> Result<Cash, Overflow> {
         let t = self.tier(exposure);
-        let mm = exposure
-            .notional
-            .abs()
-            .mul_rate(t.mmr, Round::Ceil)?
-            .checked_sub(t.maintenance_amount)?;
+        let mm = exposure.notional.abs().mul_rate(t.mmr, Round::Ceil)?.checked_sub(t.maintenance_amount)?;
         Ok(if mm.is_negative() { Cash::ZERO } else { mm })
     }
 
@@ -554,10 +493,9 @@ impl RiskTiers {
         match leverage {
             None => Ok(n.mul_rate(t.imr, Round::Ceil)?),
             Some(l) if l.0 <= 0 => Err(LeverageError::NotPositive(l)),
-            Some(l) if l > t.max_leverage => Err(LeverageError::AboveMax {
-                leverage: l,
-                max: t.max_leverage,
-            }),
+            Some(l) if l > t.max_leverage => {
+                Err(LeverageError::AboveMax { leverage: l, max: t.max_leverage })
+            }
             Some(l) => Ok(n.mul_div(RATE_ONE, l.0, Round::Ceil)?),
         }
     }
@@ -613,10 +551,7 @@ mod tests {
     fn leverage_and_imr_convert_in_the_venues_favour() {
         assert_eq!(lev(125).to_imr(), Ok(rate("0.008")));
         assert_eq!(lev(3).to_imr(), Ok(Rate(33_333_334)));
-        assert_eq!(
-            Leverage::from_imr(rate("0.0175")),
-            Ok(Leverage(5_714_285_714))
-        );
+        assert_eq!(Leverage::from_imr(rate("0.0175")), Ok(Leverage(5_714_285_714)));
         assert_eq!(Leverage(0).to_imr(), Err(Overflow));
         assert_eq!(Leverage::parse("66.66").unwrap().to_string(), "66.66");
     }
@@ -624,51 +559,26 @@ mod tests {
     #[test]
     fn bad_tables_name_tier_and_field() {
         let ok = TierSpec::new(0, rate("0.004"), lev(125));
-        assert_eq!(
-            RiskTiers::new(TierBasis::Notional, &[]),
-            Err(TierError::Empty)
-        );
+        assert_eq!(RiskTiers::new(TierBasis::Notional, &[]), Err(TierError::Empty));
         let e = RiskTiers::new(TierBasis::Notional, &[TierSpec { floor: 5, ..ok }]).unwrap_err();
         assert_eq!((e.index(), e.field()), (Some(0), "floor"));
-        let e =
-            RiskTiers::new(TierBasis::Notional, &[ok, TierSpec { floor: 0, ..ok }]).unwrap_err();
+        let e = RiskTiers::new(TierBasis::Notional, &[ok, TierSpec { floor: 0, ..ok }]).unwrap_err();
         assert!(matches!(e, TierError::FloorOutOfOrder { index: 1, .. }));
-        let e = RiskTiers::new(
-            TierBasis::Notional,
-            &[ok, TierSpec::new(100, rate("0.005"), Leverage(0))],
-        )
-        .unwrap_err();
+        let e = RiskTiers::new(TierBasis::Notional, &[ok, TierSpec::new(100, rate("0.005"), Leverage(0))])
+            .unwrap_err();
         assert_eq!((e.index(), e.field()), (Some(1), "max_leverage"));
-        let e = RiskTiers::new(
-            TierBasis::Notional,
-            &[TierSpec::new(0, rate("0.01"), lev(100))],
-        )
-        .unwrap_err();
+        let e = RiskTiers::new(TierBasis::Notional, &[TierSpec::new(0, rate("0.01"), lev(100))]).unwrap_err();
         assert!(matches!(e, TierError::MmrNotBelowImr { index: 0, .. }));
-        let e = RiskTiers::new(
-            TierBasis::Notional,
-            &[ok, TierSpec::new(100, rate("0.003"), lev(100))],
-        )
-        .unwrap_err();
+        let e = RiskTiers::new(TierBasis::Notional, &[ok, TierSpec::new(100, rate("0.003"), lev(100))])
+            .unwrap_err();
         assert_eq!((e.index(), e.field()), (Some(1), "mmr"));
-        let e = RiskTiers::new(
-            TierBasis::Notional,
-            &[ok, TierSpec::new(100, rate("0.005"), lev(150))],
-        )
-        .unwrap_err();
+        let e = RiskTiers::new(TierBasis::Notional, &[ok, TierSpec::new(100, rate("0.005"), lev(150))])
+            .unwrap_err();
         assert_eq!(e.field(), "imr");
-        let e = RiskTiers::new(
-            TierBasis::Notional,
-            &[TierSpec {
-                imr: None,
-                max_leverage: None,
-                ..ok
-            }],
-        )
-        .unwrap_err();
+        let e = RiskTiers::new(TierBasis::Notional, &[TierSpec { imr: None, max_leverage: None, ..ok }])
+            .unwrap_err();
         assert_eq!(e, TierError::MissingImr { index: 0 });
-        let e =
-            RiskTiers::new(TierBasis::Notional, &[TierSpec { mmr: Rate(0), ..ok }]).unwrap_err();
+        let e = RiskTiers::new(TierBasis::Notional, &[TierSpec { mmr: Rate(0), ..ok }]).unwrap_err();
         assert_eq!(e.field(), "mmr");
     }
 
@@ -687,12 +597,8 @@ mod tests {
         assert_eq!(t.index_for(50_000 * CASH_ONE), 1);
         assert_eq!(t.index_for(-5), 0);
         // Continuous at the boundary thanks to the derived amount (50).
-        let below = t
-            .maintenance_margin(&Exposure::notional(Cash(50_000 * CASH_ONE - 1)))
-            .unwrap();
-        let at = t
-            .maintenance_margin(&Exposure::notional(Cash(50_000 * CASH_ONE)))
-            .unwrap();
+        let below = t.maintenance_margin(&Exposure::notional(Cash(50_000 * CASH_ONE - 1))).unwrap();
+        let at = t.maintenance_margin(&Exposure::notional(Cash(50_000 * CASH_ONE))).unwrap();
         assert_eq!(at, Cash(200 * CASH_ONE));
         assert!(at.0 - below.0 <= 1);
     }
@@ -701,18 +607,9 @@ mod tests {
     fn initial_margin_checks_leverage() {
         let t = RiskTiers::flat(rate("0.005"), rate("0.01"), Cash::ZERO).unwrap();
         let e = Exposure::notional(Cash(20_000 * CASH_ONE));
-        assert_eq!(
-            t.initial_margin(&e, Some(lev(50))),
-            Ok(Cash(400 * CASH_ONE))
-        );
+        assert_eq!(t.initial_margin(&e, Some(lev(50))), Ok(Cash(400 * CASH_ONE)));
         assert_eq!(t.initial_margin(&e, None), Ok(Cash(200 * CASH_ONE)));
-        assert!(matches!(
-            t.initial_margin(&e, Some(Leverage(0))),
-            Err(LeverageError::NotPositive(_))
-        ));
-        assert!(matches!(
-            t.initial_margin(&e, Some(lev(101))),
-            Err(LeverageError::AboveMax { .. })
-        ));
+        assert!(matches!(t.initial_margin(&e, Some(Leverage(0))), Err(LeverageError::NotPositive(_))));
+        assert!(matches!(t.initial_margin(&e, Some(lev(101))), Err(LeverageError::AboveMax { .. })));
     }
 }
