@@ -360,6 +360,9 @@ fn prepare(venue: Venue, isolated: bool, node: &Node, path: &str) -> anyhow::Res
     // 4 unless the prices carry more (finer inverse prices multiply the `i128` products of the
     // exact liquidation-price solve by 10 per decimal).
     let qd = size.scale();
+    if qd > 8 {
+        bail!("{}: {size} has more than 8 decimal places", f.path("size"));
+    }
     let finest = match kind {
         ContractKind::Linear => 8,
         ContractKind::Inverse => entry.scale().max(mark.scale()).clamp(4, 8),
