@@ -134,7 +134,8 @@ fn json_numbers_are_read_exactly() {
 /// stderr that names the field.
 #[test]
 fn bad_inputs_exit_2_and_name_the_field() {
-    let pos = r#"{"symbol": "BTCUSDT", "side": "long", "size": "1", "entry_price": "20000", "leverage": "10"}"#;
+    let pos =
+        r#"{"symbol": "BTCUSDT", "side": "long", "size": "1", "entry_price": "20000", "leverage": "10"}"#;
     let doc = |venue: &str, mode: &str, p: &str| {
         format!(r#"{{"venue": "{venue}", "mode": "{mode}", "wallet_balance": "1000", "positions": [{p}]}}"#)
     };

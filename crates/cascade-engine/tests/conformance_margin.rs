@@ -272,7 +272,7 @@ fn bmx_2_risk_limit_steps() {
 /// HL-1..4 share one shape: isolated, `l = 1/(2·maxLev)` with the freqtrade fixture's max
 /// leverage, venue-reported LP compared at relative 1e-4 (as the freqtrade test does).
 fn hl_case(max_lev: i64, size: &str, entry: &str, collateral: &str, expected: &str) {
-    let qd = u32::try_from(Decimal::from_str(size).unwrap().normalize().scale()).unwrap();
+    let qd = Decimal::from_str(size).unwrap().normalize().scale();
     let inst = linear(qd);
     let l = lev(max_lev);
     let tiers = RiskTiers::flat(hyperliquid_mmr(l).unwrap(), l.to_imr().unwrap(), Cash::ZERO).unwrap();

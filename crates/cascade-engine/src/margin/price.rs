@@ -414,7 +414,7 @@ pub fn bankruptcy_price(position: &Position<'_>, collateral: Cash) -> Result<Opt
     let Some(edge) = extreme(&[piece], long, true)? else {
         return Ok(None);
     };
-    Ok(Some(if long { Price(edge.0.saturating_add(1).min(i64::MAX)) } else { Price(edge.0 - 1) }))
+    Ok(Some(if long { Price(edge.0.saturating_add(1)) } else { Price(edge.0 - 1) }))
 }
 
 /// The highest (`highest`) or lowest price satisfying any piece; `None` if none does.
