@@ -39,17 +39,17 @@ const fn usdc_m(millions: i64) -> Cash {
 
 impl LiquidityTier {
     /// Large-Cap (BTC, ETH): IMF 2%, MF 0.6, no OI scaling (sample pregenesis 2025-10-22,
-    /// §6.1 [R]).
+    /// §6.1 \[R\]).
     pub const LARGE_CAP: Self = Self::new("Large-Cap", 20_000, 600_000, 0, 0);
-    /// Small-Cap: IMF 10%, MF 0.5, OI caps 20M / 50M USDC (§6.1 [R]).
+    /// Small-Cap: IMF 10%, MF 0.5, OI caps 20M / 50M USDC (§6.1 \[R\]).
     pub const SMALL_CAP: Self = Self::new("Small-Cap", 100_000, 500_000, 20, 50);
-    /// Long-Tail: IMF 20%, MF 0.5, OI caps 5M / 10M USDC (§6.1 [R]).
+    /// Long-Tail: IMF 20%, MF 0.5, OI caps 5M / 10M USDC (§6.1 \[R\]).
     pub const LONG_TAIL: Self = Self::new("Long-Tail", 200_000, 500_000, 5, 10);
-    /// Safety: IMF 100%, MF 0.2, OI caps 2M / 5M USDC (§6.1 [R]).
+    /// Safety: IMF 100%, MF 0.2, OI caps 2M / 5M USDC (§6.1 \[R\]).
     pub const SAFETY: Self = Self::new("Safety", 1_000_000, 200_000, 2, 5);
-    /// Mid-Cap: IMF 5%, MF 0.6, OI caps 40M / 100M USDC (§6.1 [R]).
+    /// Mid-Cap: IMF 5%, MF 0.6, OI caps 40M / 100M USDC (§6.1 \[R\]).
     pub const MID_CAP: Self = Self::new("Mid-Cap", 50_000, 600_000, 40, 100);
-    /// FX: IMF 1%, MF 0.5, OI caps 0.5M / 1M USDC (§6.1 [R]).
+    /// FX: IMF 1%, MF 0.5, OI caps 0.5M / 1M USDC (§6.1 \[R\]).
     pub const FX: Self = Self {
         name: "FX",
         initial_margin_ppm: 10_000,

@@ -35,6 +35,12 @@
 //!   (rounded up, toward the entry); of a short, the *highest* (rounded down). Closing there
 //!   never leaves the venue with a deficit from rounding.
 //!
+//! Hyperliquid's isolated formula `liq = price − side × margin_available / size / (1 − l × side)`
+//! with `l = 1/(2·maxLev)` and `margin_available = margin − l × size × price` (§5.3) is this
+//! same solve with `MMR = l` and no maintenance amount (§9 HL-1..4); Binance's one-way formula
+//! `LP = (WB − TMM1 + UPNL1 + cum − side·|q|·EP) / (|q|·MMR − side·|q|)` (§1.3) is it with
+//! `B = WB − TMM1 + UPNL1`.
+//!
 //! With tiered tables the liquidation price is solved tier by tier and the tier whose notional
 //! range contains the solution is kept (Binance's "recompute with the bracket of the LP
 //! notional", §1.3). `None` means the position is never liquidatable (bankrupt) at a positive
@@ -264,12 +270,12 @@ impl Position<'_> {
         let (lo, hi) = match self.instrument.kind() {
             // V = u·P: V ≥ floor ⇔ P ≥ ⌈floor/u⌉; V < next ⇔ P ≤ ⌈next/u⌉ − 1.
             ContractKind::Linear => {
-                (ceil_div(floor, u)?, next.map(|n| ceil_div(n, u).map(|c| c - 1)).transpose()?)
+                (ceil_div(floor, u)?, next.map(|n| ceil_div(n, u).map(|c| c.saturating_sub(1))).transpose()?)
             }
             // V = u/P: V ≥ floor ⇔ P ≤ ⌊u/floor⌋; V < next ⇔ P ≥ ⌊u/next⌋ + 1.
             ContractKind::Inverse => (
                 match next {
-                    Some(n) => floor_div(u, n)? + 1,
+                    Some(n) => floor_div(u, n)?.saturating_add(1),
                     None => 1,
                 },
                 if floor > 0 { Some(floor_div(u, floor)?) } else { None },
@@ -332,11 +338,11 @@ impl Piece {
         let (a, b) = (self.alpha, self.beta);
         let (lo, hi) = if a > 0 {
             // P ≤ b/a (or < b/a).
-            let h = if strict { ceil_div(b, a)? - 1 } else { floor_div(b, a)? };
+            let h = if strict { ceil_div(b, a)?.saturating_sub(1) } else { floor_div(b, a)? };
             (self.lo, Some(self.hi.map_or(h, |x| x.min(h))))
         } else if a < 0 {
             // P ≥ b/a (or > b/a): dividing by a negative number flips the inequality.
-            let l = if strict { floor_div(b, a)? + 1 } else { ceil_div(b, a)? };
+            let l = if strict { floor_div(b, a)?.saturating_add(1) } else { ceil_div(b, a)? };
             (self.lo.max(l), self.hi)
         } else if (strict && 0 < b) || (!strict && 0 <= b) {
             (self.lo, self.hi)

@@ -1,7 +1,7 @@
 //! The venues' published margin tables, and how each venue states its margin rules.
 //!
 //! Every table cites its section of `shared/reference/venue-mechanics.md` and carries that
-//! file's provenance tag: [R] read in the venue's source, [S] secondary, [I] inferred. Live
+//! file's provenance tag: \[R\] read in the venue's source, \[S\] secondary, \[I\] inferred. Live
 //! tables change (venues adjust brackets per symbol); these are the versions the reference
 //! records, for simulation and conformance tests, not for trading.
 //!
@@ -140,15 +140,15 @@ impl FromStr for Venue {
 ///
 /// | venue | symbols | table |
 /// |---|---|---|
-/// | binance | `BTC…USDT`, `ETH…USDT` | [`binance_btcusdt`] (the 125x table; ETHUSDT's own was not recorded [I]) |
+/// | binance | `BTC…USDT`, `ETH…USDT` | [`binance_btcusdt`] (the 125x table; ETHUSDT's own was not recorded \[I\]) |
 /// | binance | other USDⓈ-M | [`binance_altcoin`] |
 /// | bybit | `BTC…` | [`bybit_btcusdt`] |
 /// | bybit | others | [`bybit_base`] |
-/// | okx | `BTC…`, `ETH…` | [`okx_ethusdt`] (BTC's own not recorded [I]) |
+/// | okx | `BTC…`, `ETH…` | [`okx_ethusdt`] (BTC's own not recorded \[I\]) |
 /// | okx | others | [`okx_altcoin`] |
 /// | bitmex | `XBT…` | [`bitmex_xbtusd`]; `…USDT`: [`bitmex_usdt`] |
 /// | hyperliquid | listed coins | [`hyperliquid`] |
-/// | dydx | BTC, ETH | Large-Cap; others Long-Tail [I] (see [`super::dydx`]) |
+/// | dydx | BTC, ETH | Large-Cap; others Long-Tail \[I\] (see [`super::dydx`]) |
 /// | drift | all | [`drift_default`] |
 ///
 /// # Errors
@@ -218,7 +218,7 @@ fn usd(n: i64) -> i64 {
     n * CASH_ONE
 }
 
-/// Binance BTCUSDT 125x brackets as announced 2021-03-18 (§1.1 [R]); maintenance amounts
+/// Binance BTCUSDT 125x brackets as announced 2021-03-18 (§1.1 \[R\]); maintenance amounts
 /// derived with Binance's formula (match the FAQ's Level 3 = 1,300, §9 BIN-1). Tier 8's IMR is
 /// the announced 33.3%, not 1/3.
 ///
@@ -244,7 +244,7 @@ pub fn binance_btcusdt() -> Result<RiskTiers, TierError> {
 }
 
 /// Binance typical altcoin 50x brackets (XEM, COTI, CHR, MANA, HBAR, ALICE; 2021-03-18,
-/// §1.1 [R]); maintenance amounts derived.
+/// §1.1 \[R\]); maintenance amounts derived.
 ///
 /// # Errors
 /// Only if the built-in table were invalid.
@@ -262,10 +262,10 @@ pub fn binance_altcoin() -> Result<RiskTiers, TierError> {
     RiskTiers::new(TierBasis::Notional, &specs)
 }
 
-/// Bybit BTCUSDT risk limits before the 2,000,000 USDT level-1 change (§2.1 [S]): level 1 up
+/// Bybit BTCUSDT risk limits before the 2,000,000 USDT level-1 change (§2.1 \[S\]): level 1 up
 /// to 1,000,000 USDT at MMR 0.5% / IMR 1%, each 1,000,000 step adding 0.5% to both — the only
-/// reading that gives the quoted "MMR 2%, IMR 2.5%, 40x at 4,000,000 USDT" [I]. Four levels
-/// are recorded; the last is open-ended. MM deductions derived with the shared formula [I].
+/// reading that gives the quoted "MMR 2%, IMR 2.5%, 40x at 4,000,000 USDT" \[I\]. Four levels
+/// are recorded; the last is open-ended. MM deductions derived with the shared formula \[I\].
 ///
 /// # Errors
 /// Only if the built-in table were invalid.
@@ -283,7 +283,7 @@ pub fn bybit_btcusdt() -> Result<RiskTiers, TierError> {
 }
 
 /// Bybit base risk limit for symbols other than BTC: MMR 1% (the inverse ETH/EOS/XRP base,
-/// §2.1 [R]) and IMR 2% (50x) [I]; one tier.
+/// §2.1 \[R\]) and IMR 2% (50x) \[I\]; one tier.
 ///
 /// # Errors
 /// Only if the built-in table were invalid.
@@ -291,7 +291,7 @@ pub fn bybit_base(_symbol: &str) -> Result<RiskTiers, TierError> {
     RiskTiers::flat(pct(100), pct(200), Cash::ZERO)
 }
 
-/// OKX ETHUSDT perpetual position tiers from 2021-06-11, by contracts (§3.1 [R]): 0–3,000 at
+/// OKX ETHUSDT perpetual position tiers from 2021-06-11, by contracts (§3.1 \[R\]): 0–3,000 at
 /// MMR 0.40% / IMR 0.80% / 125x; 3,001–6,000 0.50% / 1.00% / 100x; 6,001–12,000 1.00% /
 /// 1.50% / 66.66x; then +12,000 contracts per tier with +0.5% on both (ten such tiers kept).
 /// No maintenance amount: OKX applies the tier's rate to the whole position.
@@ -304,7 +304,7 @@ pub fn okx_ethusdt() -> Result<RiskTiers, TierError> {
     okx_steps(&specs, 12_000, 12_000, 10)
 }
 
-/// OKX typical altcoin tiers (AAVEUSDT from 2023-05-19, §3.1 [R]): ≤ 1,000 contracts 0.65% /
+/// OKX typical altcoin tiers (AAVEUSDT from 2023-05-19, §3.1 \[R\]): ≤ 1,000 contracts 0.65% /
 /// 2.00% / 50x; ≤ 3,000 1.00% / 2.50% / 40x; ≤ 8,000 1.50% / 5.00% / 20x; then +8,000
 /// contracts per tier with +0.5% on both (ten such tiers kept).
 ///
@@ -349,7 +349,7 @@ fn okx_steps(
     RiskTiers::new(TierBasis::Size, &specs)
 }
 
-/// A BitMEX risk-limit ladder (§4.1 [R]): base MM and IM up to the base risk limit, each
+/// A BitMEX risk-limit ladder (§4.1 \[R\]): base MM and IM up to the base risk limit, each
 /// further `step` adding the base MM to both; rates apply to the whole position (no
 /// maintenance amount). `steps` tiers above the base are generated.
 fn bitmex_ladder(
@@ -378,7 +378,7 @@ fn bitmex_ladder(
     RiskTiers::new(TierBasis::Notional, &specs)
 }
 
-/// BitMEX XBTUSD risk limits from the riskLimitsExamples page (§4.1 [R], §9 BMX-2), on the
+/// BitMEX XBTUSD risk limits from the riskLimitsExamples page (§4.1 \[R\], §9 BMX-2), on the
 /// position value in XBT: < 200 XBT MM 0.50% / IM 1.00%, then +150 XBT steps adding 0.50% to
 /// both (< 350: 1.00/1.50, < 500: 1.50/2.00, < 650: 2.00/2.50, …; nine steps kept).
 ///
@@ -388,7 +388,7 @@ pub fn bitmex_xbtusd() -> Result<RiskTiers, TierError> {
     bitmex_ladder(usd(200), usd(150), 50, 100, 9)
 }
 
-/// BitMEX altcoin USDT perpetuals from 2025-06-12 (§4.1 [R]): MM 1%, IM 2%, base risk limit
+/// BitMEX altcoin USDT perpetuals from 2025-06-12 (§4.1 \[R\]): MM 1%, IM 2%, base risk limit
 /// and step 40,000 USDT (nine steps kept).
 ///
 /// # Errors
@@ -397,7 +397,7 @@ pub fn bitmex_usdt() -> Result<RiskTiers, TierError> {
     bitmex_ladder(usd(40_000), usd(40_000), 100, 200, 9)
 }
 
-/// A Hyperliquid margin table from `(lower bound in USDC, max leverage)` rows (§5.1 [R]):
+/// A Hyperliquid margin table from `(lower bound in USDC, max leverage)` rows (§5.1 \[R\]):
 /// `IMR = 1/maxLev`, `MMR = IMR at max leverage / 2 = 1/(2·maxLev)` (rounded up to 10^-8),
 /// deductions by the same formula as Binance's maintenance amounts.
 ///
@@ -432,10 +432,10 @@ pub fn hyperliquid_mmr(max_leverage: Leverage) -> Result<Rate, crate::num::Overf
     Leverage(max_leverage.0.checked_mul(2).ok_or(crate::num::Overflow)?).to_imr()
 }
 
-/// Hyperliquid mainnet margin tiers for `coin` (§5.1 [R], the version read): BTC 40x to
+/// Hyperliquid mainnet margin tiers for `coin` (§5.1 \[R\], the version read): BTC 40x to
 /// 150M then 20x; ETH 25x to 100M then 15x; SOL 20x to 70M then 10x; XRP 20x to 40M then 10x;
 /// a listed group 10x to 20M then 5x; another 10x to 3M then 5x. Coins not listed get the last
-/// (most conservative listed) table [I].
+/// (most conservative listed) table \[I\].
 ///
 /// # Errors
 /// Only if the built-in table were invalid.
@@ -458,7 +458,7 @@ pub fn hyperliquid(coin: &str) -> Result<RiskTiers, TierError> {
 }
 
 /// Drift v2 default perp ratios: IM 10%, MM 5%, the values the protocol's tests use (§7.1
-/// [R]); live per-market ratios are on-chain. The size premium is in [`super::drift`].
+/// \[R\]); live per-market ratios are on-chain. The size premium is in [`super::drift`].
 ///
 /// # Errors
 /// Only if the built-in table were invalid.
