@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use cascade_engine::instrument::{AssetId, ContractKind, FeeSchedule, Instrument, InstrumentSpec};
 use cascade_engine::margin::tables::{
-    binance_altcoin, binance_btcusdt, bitmex_xbtusd, bybit_btcusdt, hyperliquid,
+    binance_altcoin, binance_btcusdt, bitmex_xbtusd, bybit_btcusdt, hyperliquid, okx_ethusdt,
 };
 use cascade_engine::margin::{
     CrossAccount, Leverage, MaintenanceBasis, MarginRatioKind, Position, RiskTiers, bankruptcy_price,
@@ -61,11 +61,11 @@ fn market(i: usize) -> Market {
 /// A fresh isolated position: market index, signed qty, entry (= mark), and the isolated
 /// margin at a leverage between 1x and the tier's maximum.
 fn fresh() -> impl Strategy<Value = (usize, i64, i64, u64)> {
-    (0usize..6, 1i64..3_000_000, 1_000i64..200_000, any::<bool>(), 0u64..=1_000_000).prop_map(
+    (0usize..7, 1i64..3_000_000, 1_000i64..200_000, any::<bool>(), 0u64..=1_000_000).prop_map(
         |(m, q, px, long, levf)| {
             // Linear markets: qty in 0.001 units (≤ 3,000), price in cents. Inverse: contracts
             // (≤ 30,000) and price in tenths.
-            let (q, px) = if m >= 4 { (q / 100 + 1, px * 10) } else { (q, px * 100) };
+            let (q, px) = if m == 4 || m == 5 { (q / 100 + 1, px * 10) } else { (q, px * 100) };
             (m, if long { q } else { -q }, px, levf)
         },
     )
