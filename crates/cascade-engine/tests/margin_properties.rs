@@ -54,7 +54,9 @@ fn market(i: usize) -> Market {
             tiers: RiskTiers::flat(Rate(400_000), Rate(800_000), Cash::ZERO).unwrap(),
             basis: MaintenanceBasis::Mark,
         },
-        _ => Market { inst: inv(), tiers: bitmex_xbtusd().unwrap(), basis: MaintenanceBasis::Entry },
+        5 => Market { inst: inv(), tiers: bitmex_xbtusd().unwrap(), basis: MaintenanceBasis::Entry },
+        // OKX tiers on size (contracts), rates on the whole position (no maintenance amount).
+        _ => Market { inst: lin(), tiers: okx_ethusdt().unwrap(), basis: MaintenanceBasis::Mark },
     }
 }
 
