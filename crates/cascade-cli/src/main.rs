@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod calc;
 mod run;
 
 /// Cascade: a laboratory for liquidation cascades in crypto derivatives markets.
@@ -18,12 +19,16 @@ struct Cli {
 enum Command {
     /// Run the built-in default session: makers, takers and a price shock on one exact venue.
     Run(run::RunArgs),
+    /// Margin calculator: liquidation and bankruptcy prices, margins and margin ratio of the
+    /// positions in a JSON file (`-` for stdin).
+    Calc(calc::CalcArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Calc(args) => calc::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

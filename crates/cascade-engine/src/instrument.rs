@@ -218,6 +218,16 @@ impl Instrument {
         }
     }
 
+    /// The exact factor behind [`Instrument::value`], in `i128`: for a linear contract the cash
+    /// units per (price unit × quantity unit), so `value = price × |qty| × factor`; for an
+    /// inverse one the numerator, so `value = |qty| × factor / price`. For exact rational
+    /// arithmetic (liquidation prices) where `value` would have to round or overflow `i64`.
+    #[inline]
+    #[must_use]
+    pub fn value_factor(&self) -> i128 {
+        self.value_factor
+    }
+
     /// `+1` if a long position gains when its value rises (linear), `-1` if it gains when its
     /// coin value falls (inverse: a long gains as the price rises and `qty/price` shrinks).
     #[inline]

@@ -9,6 +9,7 @@
 pub mod book;
 pub mod instrument;
 pub mod ledger;
+pub mod margin;
 pub mod num;
 pub mod position;
 pub mod venue;

@@ -1,0 +1,671 @@
+//! Equity, margin requirements, margin ratio, liquidation price and bankruptcy price.
+//!
+//! Pure functions over plain values, for linear and inverse contracts, isolated and cross
+//! margin (one-way mode). They never mutate, never panic on input, and never use floats: every
+//! figure is exact integer or rational arithmetic in `i128`, rounded only where a result is
+//! returned, in the direction documented on each function.
+//!
+//! # The model (venue-mechanics §0, §1.3, §2.3, §3.3, §5.3)
+//!
+//! A position of signed size `q` (long > 0) entered at `EP` is worth `V(P)` at price `P`:
+//! `V = P·u` for a linear contract and `V = u/P` for an inverse one, where `u` is the value of
+//! `|q|` at one price unit (linear) or its face value (inverse). Its unrealized PnL is
+//! `side × (V(P) − V(EP))` (linear) or `side × (V(EP) − V(P))` (inverse, in coin).
+//!
+//! The **collateral** `B` of a position is what backs it apart from its own PnL:
+//! * isolated: the position's isolated margin (Binance's isolated wallet balance);
+//! * cross: the wallet balance plus the other positions' unrealized PnL minus their
+//!   maintenance margin, all held at their mark prices (Binance's `WB − TMM1 + UPNL1`, §1.3).
+//!
+//! The position is **liquidatable** at price `P` when `B + PnL(P) ≤ MM(P)`, with
+//! `MM = max(0, N × MMR − cum)` (Binance: margin ratio `MM / margin balance ≥ 100%`; Bybit and
+//! BitMEX: the mark price *reaches* the liquidation price). [`MaintenanceBasis`] says whether the
+//! venue evaluates `MM` at the price itself with the tier of that notional (Binance,
+//! Hyperliquid, OKX, dYdX, Drift) or fixes it at the entry value (Bybit and BitMEX calculators:
+//! `LP = EP ∓ (IM − MM)/size`, §2.3).
+//!
+//! # Rounding of prices
+//!
+//! Prices are integers of the instrument's price unit, so a threshold is a set of price units:
+//! * the **liquidation price** of a long is the *highest* price at which it is liquidatable
+//!   (it is liquidated when the mark falls to or below it); of a short, the *lowest*. This is
+//!   the exact rational solution rounded away from the entry price, and it reproduces the
+//!   liquidation predicate exactly: `mark ≤ LP ⇔ liquidatable` for a long.
+//! * the **bankruptcy price** of a long is the *lowest* price at which its equity is ≥ 0
+//!   (rounded up, toward the entry); of a short, the *highest* (rounded down). Closing there
+//!   never leaves the venue with a deficit from rounding.
+//!
+//! Hyperliquid's isolated formula `liq = price − side × margin_available / size / (1 − l × side)`
+//! with `l = 1/(2·maxLev)` and `margin_available = margin − l × size × price` (§5.3) is this
+//! same solve with `MMR = l` and no maintenance amount (§9 HL-1..4); Binance's one-way formula
+//! `LP = (WB − TMM1 + UPNL1 + cum − side·|q|·EP) / (|q|·MMR − side·|q|)` (§1.3) is it with
+//! `B = WB − TMM1 + UPNL1`.
+//!
+//! With tiered tables the liquidation price is solved tier by tier and the tier whose notional
+//! range contains the solution is kept (Binance's "recompute with the bracket of the LP
+//! notional", §1.3). `None` means the position is never liquidatable (bankrupt) at a positive
+//! price — venues show "--".
+
+use crate::instrument::{ContractKind, Instrument};
+use crate::num::{Cash, Overflow, Price, Qty, RATE_ONE, Rate, Round, div_i128};
+
+use super::tiers::{Exposure, Leverage, LeverageError, RiskTiers, TierBasis};
+
+/// Which value the maintenance margin of a position is computed on when solving for the
+/// liquidation price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaintenanceBasis {
+    /// At the price itself, with the tier of the notional there (Binance §1.3, Hyperliquid
+    /// §5.3, OKX §3.3, dYdX §6.1, Drift §7.1).
+    Mark,
+    /// Fixed at the entry value (Bybit §2.3 `LP = EP − (IM − MM)/size`; BitMEX).
+    Entry,
+}
+
+/// How a venue states its margin ratio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarginRatioKind {
+    /// `MM / equity`; liquidation at ≥ 100% (Binance §1.3, Bybit UTA "MM rate" §2.3).
+    MaintenanceOverEquity,
+    /// `equity / MM`; liquidation at ≤ 100% (OKX §3.3, without its fee term).
+    EquityOverMaintenance,
+}
+
+/// Why a margin figure could not be computed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MarginError {
+    /// A price or quantity that must be strictly positive was not.
+    #[error("{field} must be > 0 (got {value})")]
+    NotPositive {
+        /// The field.
+        field: &'static str,
+        /// Its raw value.
+        value: i64,
+    },
+    /// The position is flat: it has no liquidation or bankruptcy price.
+    #[error("qty must not be zero")]
+    FlatPosition,
+    /// A leverage was refused.
+    #[error(transparent)]
+    Leverage(#[from] LeverageError),
+    /// A position index out of range.
+    #[error("no position at index {0}")]
+    NoSuchPosition(usize),
+    /// Arithmetic overflow.
+    #[error("arithmetic overflow")]
+    Overflow,
+}
+
+impl From<Overflow> for MarginError {
+    fn from(_: Overflow) -> Self {
+        Self::Overflow
+    }
+}
+
+/// One position, as the margin functions see it.
+#[derive(Debug, Clone, Copy)]
+pub struct Position<'a> {
+    /// The contract.
+    pub instrument: &'a Instrument,
+    /// The margin table that applies to it.
+    pub tiers: &'a RiskTiers,
+    /// Signed size in quantity units: long > 0.
+    pub qty: Qty,
+    /// Average entry price.
+    pub entry_price: Price,
+    /// Mark price.
+    pub mark_price: Price,
+}
+
+impl Position<'_> {
+    /// Checks that the position is open and its prices positive.
+    ///
+    /// # Errors
+    /// [`MarginError::FlatPosition`] or [`MarginError::NotPositive`] naming `entry_price` or
+    /// `mark_price`.
+    pub fn validate(&self) -> Result<(), MarginError> {
+        if self.qty.is_zero() {
+            return Err(MarginError::FlatPosition);
+        }
+        for (field, p) in [("entry_price", self.entry_price), ("mark_price", self.mark_price)] {
+            if p.0 <= 0 {
+                return Err(MarginError::NotPositive { field, value: p.0 });
+            }
+        }
+        Ok(())
+    }
+
+    /// `+1` long, `−1` short.
+    #[must_use]
+    pub fn side(&self) -> i64 {
+        self.qty.signum()
+    }
+
+    /// `u`: the exact value of `|qty|` at one price unit (linear) or its face value in coin
+    /// price units (inverse), in cash units. `value(P) = P·u` or `u/P`.
+    fn unit_value(&self) -> Result<i128, MarginError> {
+        Ok(mul(i128::from(self.qty.0.unsigned_abs()), self.instrument.value_factor())?)
+    }
+
+    /// Position value at `price` (inverse rounded up).
+    ///
+    /// # Errors
+    /// [`MarginError::Overflow`], or `price <= 0` on an inverse contract.
+    pub fn notional(&self, price: Price) -> Result<Cash, MarginError> {
+        Ok(self.instrument.value(price, self.qty, Round::Ceil)?)
+    }
+
+    /// The tier-table view of the position at `price`.
+    ///
+    /// # Errors
+    /// As [`Position::notional`].
+    pub fn exposure(&self, price: Price) -> Result<Exposure, MarginError> {
+        Ok(Exposure::of(self.instrument, self.qty, price)?)
+    }
+
+    /// Unrealized PnL at `price`, in the settle asset: exact for linear contracts, rounded
+    /// down (against the trader) for inverse ones.
+    ///
+    /// # Errors
+    /// [`MarginError::NotPositive`] for a non-positive price, or overflow.
+    pub fn unrealized_pnl(&self, price: Price) -> Result<Cash, MarginError> {
+        self.validate()?;
+        if price.0 <= 0 {
+            return Err(MarginError::NotPositive { field: "price", value: price.0 });
+        }
+        let u = self.unit_value()?;
+        let side = i128::from(self.side());
+        let (p, e) = (i128::from(price.0), i128::from(self.entry_price.0));
+        let pnl = match self.instrument.kind() {
+            ContractKind::Linear => i64::try_from(mul(mul(side, u)?, p - e)?).map_err(|_| Overflow)?,
+            ContractKind::Inverse => {
+                let n = mul(mul(side, u)?, p - e)?;
+                div_i128(n, mul(p, e)?, Round::Floor)?
+            }
+        };
+        Ok(Cash(pnl))
+    }
+
+    /// The price at which the maintenance margin is assessed under `basis` outside a
+    /// liquidation-price solve: the mark, or the entry.
+    fn mm_price(&self, basis: MaintenanceBasis) -> Price {
+        match basis {
+            MaintenanceBasis::Mark => self.mark_price,
+            MaintenanceBasis::Entry => self.entry_price,
+        }
+    }
+
+    /// Maintenance margin: `max(0, N × MMR − cum)` with `N` at the mark (or at the entry under
+    /// [`MaintenanceBasis::Entry`]), rounded up.
+    ///
+    /// # Errors
+    /// Invalid position or overflow.
+    pub fn maintenance_margin(&self, basis: MaintenanceBasis) -> Result<Cash, MarginError> {
+        self.validate()?;
+        let e = self.exposure(self.mm_price(basis))?;
+        Ok(self.tiers.maintenance_margin(&e)?)
+    }
+
+    /// Initial margin at the chosen `leverage` (`N / leverage`), or at the tier's maximum
+    /// leverage when `None` (`N × IMR`), with `N` at the mark (or entry under
+    /// [`MaintenanceBasis::Entry`]), rounded up.
+    ///
+    /// # Errors
+    /// Invalid position, a leverage that is not positive or above the tier's maximum, overflow.
+    pub fn initial_margin(
+        &self,
+        basis: MaintenanceBasis,
+        leverage: Option<Leverage>,
+    ) -> Result<Cash, MarginError> {
+        self.validate()?;
+        let e = self.exposure(self.mm_price(basis))?;
+        Ok(self.tiers.initial_margin(&e, leverage)?)
+    }
+
+    /// The pieces of the liquidation predicate: on each integer price interval
+    /// `[lo, hi]` the position is liquidatable iff `P·alpha ≤ beta`.
+    fn liquidation_pieces(
+        &self,
+        collateral: Cash,
+        basis: MaintenanceBasis,
+    ) -> Result<Vec<Piece>, MarginError> {
+        self.validate()?;
+        let u = self.unit_value()?;
+        let mut out = Vec::new();
+        // MM is clamped at zero: liquidatable whenever equity ≤ 0 as well.
+        out.push(self.piece(u, collateral, 0, 0, 1, None)?);
+        match (basis, self.tiers.basis()) {
+            (MaintenanceBasis::Entry, _) => {
+                let mm = self.maintenance_margin(MaintenanceBasis::Entry)?;
+                out.push(self.piece(u, collateral, 0, -i128::from(mm.0), 1, None)?);
+            }
+            (MaintenanceBasis::Mark, TierBasis::Size) => {
+                let t = self.tiers.tier(&self.exposure(self.entry_price)?);
+                let cum = i128::from(t.maintenance_amount.0);
+                out.push(self.piece(u, collateral, t.mmr.0, cum, 1, None)?);
+            }
+            (MaintenanceBasis::Mark, TierBasis::Notional) => {
+                let tiers = self.tiers.tiers();
+                for (k, t) in tiers.iter().enumerate() {
+                    let next = tiers.get(k + 1).map(|n| i128::from(n.floor));
+                    let Some((lo, hi)) = self.price_range(u, i128::from(t.floor), next)? else {
+                        continue;
+                    };
+                    let cum = i128::from(t.maintenance_amount.0);
+                    out.push(self.piece(u, collateral, t.mmr.0, cum, lo, hi)?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The integer prices `[lo, hi]` (`hi = None`: unbounded) at which the exact notional lies
+    /// in `[floor, next)`; `None` if there are none.
+    fn price_range(
+        &self,
+        u: i128,
+        floor: i128,
+        next: Option<i128>,
+    ) -> Result<Option<(i128, Option<i128>)>, MarginError> {
+        let (lo, hi) = match self.instrument.kind() {
+            // V = u·P: V ≥ floor ⇔ P ≥ ⌈floor/u⌉; V < next ⇔ P ≤ ⌈next/u⌉ − 1.
+            ContractKind::Linear => {
+                (ceil_div(floor, u)?, next.map(|n| ceil_div(n, u).map(|c| c.saturating_sub(1))).transpose()?)
+            }
+            // V = u/P: V ≥ floor ⇔ P ≤ ⌊u/floor⌋; V < next ⇔ P ≥ ⌊u/next⌋ + 1.
+            ContractKind::Inverse => (
+                match next {
+                    Some(n) => floor_div(u, n)?.saturating_add(1),
+                    None => 1,
+                },
+                if floor > 0 { Some(floor_div(u, floor)?) } else { None },
+            ),
+        };
+        let lo = lo.max(1);
+        Ok(match hi {
+            Some(h) if h < lo => None,
+            _ => Some((lo, hi)),
+        })
+    }
+
+    /// The liquidation predicate `B + PnL(P) ≤ V(P)·r − c` as `P·alpha ≤ beta` on `[lo, hi]`.
+    ///
+    /// With `σ = side × pnl_sign`, `g = σ·ONE − r`:
+    /// * linear: `alpha = u·g`, `beta = −(B + c − σ·u·EP)·ONE`;
+    /// * inverse (multiplied through by `P·EP > 0`): `alpha = (B + c)·ONE·EP − σ·u·ONE`,
+    ///   `beta = −u·g·EP`.
+    fn piece(
+        &self,
+        u: i128,
+        collateral: Cash,
+        r: i64,
+        c: i128,
+        lo: i128,
+        hi: Option<i128>,
+    ) -> Result<Piece, MarginError> {
+        let one = i128::from(RATE_ONE);
+        let sigma = i128::from(self.side() * self.instrument.pnl_sign());
+        let g = sigma * one - i128::from(r);
+        let b_c = i128::from(collateral.0).checked_add(c).ok_or(Overflow)?;
+        let ep = i128::from(self.entry_price.0);
+        let (alpha, beta) = match self.instrument.kind() {
+            ContractKind::Linear => {
+                let ve = mul(u, ep)?;
+                let inner = b_c.checked_sub(mul(sigma, ve)?).ok_or(Overflow)?;
+                (mul(u, g)?, mul(inner, one)?.checked_neg().ok_or(Overflow)?)
+            }
+            ContractKind::Inverse => {
+                let a = mul(mul(b_c, one)?, ep)?.checked_sub(mul(mul(sigma, u)?, one)?).ok_or(Overflow)?;
+                (a, mul(mul(u, g)?, ep)?.checked_neg().ok_or(Overflow)?)
+            }
+        };
+        Ok(Piece { lo, hi, alpha, beta })
+    }
+}
+
+/// On prices `[lo, hi]`, the predicate holds iff `P·alpha ≤ beta` (or `<` when strict).
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    lo: i128,
+    hi: Option<i128>,
+    alpha: i128,
+    beta: i128,
+}
+
+impl Piece {
+    /// The integer prices in `[lo, hi]` where the predicate holds, as `[lo, hi]`.
+    fn solve(&self, strict: bool) -> Result<Option<(i128, Option<i128>)>, Overflow> {
+        let (a, b) = (self.alpha, self.beta);
+        let (lo, hi) = if a > 0 {
+            // P ≤ b/a (or < b/a).
+            let h = if strict { ceil_div(b, a)?.saturating_sub(1) } else { floor_div(b, a)? };
+            (self.lo, Some(self.hi.map_or(h, |x| x.min(h))))
+        } else if a < 0 {
+            // P ≥ b/a (or > b/a): dividing by a negative number flips the inequality.
+            let l = if strict { floor_div(b, a)?.saturating_add(1) } else { ceil_div(b, a)? };
+            (self.lo.max(l), self.hi)
+        } else if (strict && 0 < b) || (!strict && 0 <= b) {
+            (self.lo, self.hi)
+        } else {
+            return Ok(None);
+        };
+        Ok(match hi {
+            Some(h) if h < lo => None,
+            _ => Some((lo, hi)),
+        })
+    }
+
+    fn holds_at(&self, p: i128, strict: bool) -> Result<bool, Overflow> {
+        if p < self.lo || self.hi.is_some_and(|h| p > h) {
+            return Ok(false);
+        }
+        let lhs = mul(p, self.alpha)?;
+        Ok(if strict { lhs < self.beta } else { lhs <= self.beta })
+    }
+}
+
+/// The liquidation price of `position` backed by `collateral` (isolated margin, or for cross
+/// margin the rest of the account net of the other positions' maintenance margin; see the
+/// module docs). A long's is the highest price at which it is liquidatable, a short's the
+/// lowest; `None` when it is never liquidatable at a positive price; [`Price::MAX`] for a long
+/// liquidatable at every price.
+///
+/// # Errors
+/// Invalid position (flat, non-positive prices) or overflow.
+pub fn liquidation_price(
+    position: &Position<'_>,
+    collateral: Cash,
+    basis: MaintenanceBasis,
+) -> Result<Option<Price>, MarginError> {
+    let pieces = position.liquidation_pieces(collateral, basis)?;
+    extreme(&pieces, position.side() > 0, false)
+}
+
+/// Whether `position` backed by `collateral` is liquidatable at `price`: the exact predicate
+/// `B + PnL ≤ max(0, MM)` that [`liquidation_price`] solves (no rounding of PnL or MM).
+///
+/// # Errors
+/// Invalid position or overflow.
+pub fn is_liquidatable(
+    position: &Position<'_>,
+    collateral: Cash,
+    basis: MaintenanceBasis,
+    price: Price,
+) -> Result<bool, MarginError> {
+    if price.0 <= 0 {
+        return Err(MarginError::NotPositive { field: "price", value: price.0 });
+    }
+    for piece in position.liquidation_pieces(collateral, basis)? {
+        if piece.holds_at(i128::from(price.0), false)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The bankruptcy price of `position` backed by `collateral` (isolated margin, or for cross
+/// margin the wallet balance plus the other positions' unrealized PnL): the price at which its
+/// equity is zero. A long's is the lowest price with equity ≥ 0 (rounded up), a short's the
+/// highest (rounded down). `None` when the equity is never negative at a positive price (e.g.
+/// a 1x linear long, whose bankruptcy price is 0).
+///
+/// # Errors
+/// Invalid position or overflow.
+pub fn bankruptcy_price(position: &Position<'_>, collateral: Cash) -> Result<Option<Price>, MarginError> {
+    position.validate()?;
+    let u = position.unit_value()?;
+    let piece = position.piece(u, collateral, 0, 0, 1, None)?;
+    let long = position.side() > 0;
+    // The set where equity < 0: a long's is below the bankruptcy price, a short's above.
+    let Some(edge) = extreme(&[piece], long, true)? else {
+        return Ok(None);
+    };
+    Ok(Some(if long { Price(edge.0.saturating_add(1)) } else { Price(edge.0 - 1) }))
+}
+
+/// The highest (`highest`) or lowest price satisfying any piece; `None` if none does.
+fn extreme(pieces: &[Piece], highest: bool, strict: bool) -> Result<Option<Price>, MarginError> {
+    let mut best: Option<i128> = None;
+    for p in pieces {
+        let Some((lo, hi)) = p.solve(strict)? else {
+            continue;
+        };
+        let v = if highest { hi.unwrap_or(i128::from(i64::MAX)) } else { lo };
+        best = Some(match best {
+            None => v,
+            Some(b) if highest => b.max(v),
+            Some(b) => b.min(v),
+        });
+    }
+    Ok(match best {
+        None => None,
+        Some(v) if v > i128::from(i64::MAX) => {
+            if highest {
+                Some(Price::MAX)
+            } else {
+                None
+            }
+        }
+        Some(v) => Some(Price(i64::try_from(v).map_err(|_| Overflow)?)),
+    })
+}
+
+/// A venue's margin ratio from equity and maintenance margin, rounded toward liquidation
+/// (up for `MM / equity`, down for `equity / MM`). `None` when the denominator is ≤ 0: for
+/// `MM / equity` the account is past bankruptcy, for `equity / MM` it holds no position.
+///
+/// # Errors
+/// [`Overflow`] if the ratio does not fit.
+pub fn margin_ratio(
+    equity: Cash,
+    maintenance: Cash,
+    kind: MarginRatioKind,
+) -> Result<Option<Rate>, Overflow> {
+    let (num, den, round) = match kind {
+        MarginRatioKind::MaintenanceOverEquity => (maintenance, equity, Round::Ceil),
+        MarginRatioKind::EquityOverMaintenance => (equity, maintenance, Round::Floor),
+    };
+    if den.0 <= 0 {
+        return Ok(None);
+    }
+    Ok(Some(Rate(num.mul_div(RATE_ONE, den.0, round)?.0)))
+}
+
+/// A cross-margin account in one settle asset (one-way mode): a wallet balance and positions
+/// held at their marks.
+#[derive(Debug, Clone, Copy)]
+pub struct CrossAccount<'a> {
+    /// Wallet balance (deposits plus realized PnL, fees and funding).
+    pub wallet_balance: Cash,
+    /// The open positions; all must settle in the wallet's asset.
+    pub positions: &'a [Position<'a>],
+}
+
+impl CrossAccount<'_> {
+    /// Equity (Binance's margin balance, Hyperliquid's account value, dYdX's TNC):
+    /// `wallet balance + Σ unrealized PnL` at the marks.
+    ///
+    /// # Errors
+    /// Invalid position or overflow.
+    pub fn equity(&self) -> Result<Cash, MarginError> {
+        let mut e = self.wallet_balance;
+        for p in self.positions {
+            e = e.checked_add(p.unrealized_pnl(p.mark_price)?)?;
+        }
+        Ok(e)
+    }
+
+    /// Total maintenance margin.
+    ///
+    /// # Errors
+    /// Invalid position or overflow.
+    pub fn maintenance_margin(&self, basis: MaintenanceBasis) -> Result<Cash, MarginError> {
+        let mut m = Cash::ZERO;
+        for p in self.positions {
+            m = m.checked_add(p.maintenance_margin(basis)?)?;
+        }
+        Ok(m)
+    }
+
+    /// The account's margin ratio in the venue's convention.
+    ///
+    /// # Errors
+    /// Invalid position or overflow.
+    pub fn margin_ratio(
+        &self,
+        basis: MaintenanceBasis,
+        kind: MarginRatioKind,
+    ) -> Result<Option<Rate>, MarginError> {
+        Ok(margin_ratio(self.equity()?, self.maintenance_margin(basis)?, kind)?)
+    }
+
+    /// Whether the account is liquidatable now: equity ≤ maintenance margin (with positions).
+    ///
+    /// # Errors
+    /// Invalid position or overflow.
+    pub fn is_liquidatable(&self, basis: MaintenanceBasis) -> Result<bool, MarginError> {
+        Ok(!self.positions.is_empty() && self.equity()? <= self.maintenance_margin(basis)?)
+    }
+
+    /// The collateral backing position `index`: wallet balance plus the other positions' PnL,
+    /// minus their maintenance margin when `net_of_mm`.
+    fn collateral_for(
+        &self,
+        index: usize,
+        basis: MaintenanceBasis,
+        net_of_mm: bool,
+    ) -> Result<Cash, MarginError> {
+        if index >= self.positions.len() {
+            return Err(MarginError::NoSuchPosition(index));
+        }
+        let mut b = self.wallet_balance;
+        for (i, p) in self.positions.iter().enumerate() {
+            if i == index {
+                continue;
+            }
+            b = b.checked_add(p.unrealized_pnl(p.mark_price)?)?;
+            if net_of_mm {
+                b = b.checked_sub(p.maintenance_margin(basis)?)?;
+            }
+        }
+        Ok(b)
+    }
+
+    /// Liquidation price of position `index` with every other position held at its mark
+    /// (Binance §1.3 cross: `WB − TMM1 + UPNL1`), as venue calculators show it.
+    ///
+    /// # Errors
+    /// [`MarginError::NoSuchPosition`], invalid position or overflow.
+    pub fn liquidation_price(
+        &self,
+        index: usize,
+        basis: MaintenanceBasis,
+    ) -> Result<Option<Price>, MarginError> {
+        let b = self.collateral_for(index, basis, true)?;
+        liquidation_price(&self.positions[index], b, basis)
+    }
+
+    /// Bankruptcy price of position `index` with every other position held at its mark: the
+    /// price at which the account's equity is zero.
+    ///
+    /// # Errors
+    /// [`MarginError::NoSuchPosition`], invalid position or overflow.
+    pub fn bankruptcy_price(&self, index: usize) -> Result<Option<Price>, MarginError> {
+        let b = self.collateral_for(index, MaintenanceBasis::Mark, false)?;
+        bankruptcy_price(&self.positions[index], b)
+    }
+}
+
+fn mul(a: i128, b: i128) -> Result<i128, Overflow> {
+    a.checked_mul(b).ok_or(Overflow)
+}
+
+/// `⌊n/d⌋` for any signs (`d ≠ 0`).
+fn floor_div(n: i128, d: i128) -> Result<i128, Overflow> {
+    if d == 0 {
+        return Err(Overflow);
+    }
+    let (n, d) = if d < 0 { (n.checked_neg().ok_or(Overflow)?, -d) } else { (n, d) };
+    Ok(n.div_euclid(d))
+}
+
+/// `⌈n/d⌉` for any signs (`d ≠ 0`).
+fn ceil_div(n: i128, d: i128) -> Result<i128, Overflow> {
+    Ok(-floor_div(n.checked_neg().ok_or(Overflow)?, d)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::instrument::{AssetId, FeeSchedule, InstrumentSpec};
+    use rust_decimal::Decimal;
+
+    fn linear(pd: u32, qd: u32) -> Instrument {
+        Instrument::new(InstrumentSpec {
+            symbol: "X".into(),
+            kind: ContractKind::Linear,
+            settle_asset: AssetId(0),
+            price_decimals: pd,
+            qty_decimals: qd,
+            tick: Price(1),
+            lot: Qty(1),
+            min_qty: Qty(1),
+            min_notional: Cash::ZERO,
+            contract_size: Decimal::ONE,
+            fees: FeeSchedule { maker: Rate(0), taker: Rate(0) },
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn floor_and_ceil_div_any_sign() {
+        assert_eq!(floor_div(7, 2), Ok(3));
+        assert_eq!(floor_div(-7, 2), Ok(-4));
+        assert_eq!(floor_div(7, -2), Ok(-4));
+        assert_eq!(floor_div(-7, -2), Ok(3));
+        assert_eq!(ceil_div(7, 2), Ok(4));
+        assert_eq!(ceil_div(-7, 2), Ok(-3));
+        assert_eq!(ceil_div(7, -2), Ok(-3));
+        assert_eq!(floor_div(1, 0), Err(Overflow));
+    }
+
+    #[test]
+    fn flat_rates_give_the_textbook_formulas() {
+        // §0: LP_long = EP·(1 − IMR + MMR) with margin = N·IMR; BP_long = EP·(1 − IMR).
+        let inst = linear(2, 3);
+        let tiers =
+            RiskTiers::flat(Rate::parse("0.005").unwrap(), Rate::parse("0.02").unwrap(), Cash::ZERO).unwrap();
+        let pos = Position {
+            instrument: &inst,
+            tiers: &tiers,
+            qty: Qty(1_000),
+            entry_price: Price(1_000_000),
+            mark_price: Price(1_000_000),
+        };
+        let im = pos.initial_margin(MaintenanceBasis::Entry, Some(Leverage::from_int(50).unwrap())).unwrap();
+        assert_eq!(im, Cash::units(200).unwrap());
+        let lp = liquidation_price(&pos, im, MaintenanceBasis::Entry).unwrap();
+        assert_eq!(lp, Some(Price(985_000)));
+        assert_eq!(bankruptcy_price(&pos, im).unwrap(), Some(Price(980_000)));
+        let short = Position { qty: Qty(-1_000), ..pos };
+        assert_eq!(liquidation_price(&short, im, MaintenanceBasis::Entry).unwrap(), Some(Price(1_015_000)));
+        assert_eq!(bankruptcy_price(&short, im).unwrap(), Some(Price(1_020_000)));
+        // A 1x long cannot go bankrupt at a positive price.
+        let full = Cash::units(10_000).unwrap();
+        assert_eq!(bankruptcy_price(&pos, full).unwrap(), None);
+    }
+
+    #[test]
+    fn margin_ratio_conventions() {
+        let (e, m) = (Cash(1_000), Cash(250));
+        assert_eq!(
+            margin_ratio(e, m, MarginRatioKind::MaintenanceOverEquity),
+            Ok(Some(Rate::parse("0.25").unwrap()))
+        );
+        assert_eq!(
+            margin_ratio(e, m, MarginRatioKind::EquityOverMaintenance),
+            Ok(Some(Rate::parse("4").unwrap()))
+        );
+        assert_eq!(margin_ratio(Cash(0), m, MarginRatioKind::MaintenanceOverEquity), Ok(None));
+    }
+}
