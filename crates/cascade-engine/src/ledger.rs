@@ -31,12 +31,25 @@ pub enum Party {
     Isolated(AccountId, InstrumentId),
     /// Trading fees collected (less maker rebates paid).
     FeePool,
-    /// The insurance fund.
-    InsuranceFund,
+    /// An insurance fund (a venue may keep one shared fund per asset or one per instrument).
+    InsuranceFund(FundId),
     /// The venue's side of open positions; may be negative.
     Clearing,
     /// Losses nobody paid. Paying *from* bad debt increases it.
     BadDebt,
+}
+
+/// Index of an insurance fund within a ledger. Each fund holds one asset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct FundId(pub u16);
+
+/// One insurance fund.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fund {
+    /// The asset it holds.
+    pub asset: AssetId,
+    /// Its balance.
+    pub balance: Cash,
 }
 
 /// Errors from moving money.
@@ -60,6 +73,14 @@ pub enum LedgerError {
         available: Cash,
         /// What was asked.
         requested: Cash,
+    },
+    /// No such insurance fund, or it holds another asset.
+    #[error("insurance fund {fund} does not exist or does not hold asset {asset}")]
+    UnknownFund {
+        /// Fund.
+        fund: u16,
+        /// Asset asked for.
+        asset: u16,
     },
     /// Isolated margin is held only in the instrument's settle asset.
     #[error("instrument {instrument} does not settle in asset {asset}")]
@@ -158,7 +179,7 @@ impl Account {
 pub struct SystemBalances {
     /// Fees collected less rebates paid.
     pub fee_pool: Cash,
-    /// Insurance fund.
+    /// Σ of the insurance funds holding this asset (filled in by [`Ledger::system`]).
     pub insurance_fund: Cash,
     /// The venue's side of open positions (may be negative).
     pub clearing: Cash,
@@ -188,6 +209,10 @@ pub struct Ledger {
     system: Vec<SystemBalances>,
     /// Settle asset of each instrument, for counting isolated margins.
     settle_assets: Vec<AssetId>,
+    /// Insurance funds by id.
+    funds: Vec<Fund>,
+    /// The shared (default) fund of each asset, created on first use.
+    default_funds: Vec<Option<FundId>>,
 }
 
 impl Ledger {
@@ -240,10 +265,51 @@ impl Ledger {
         self.accounts.iter().enumerate().map(|(i, a)| (AccountId(i as u32), a))
     }
 
-    /// Venue balances for `asset`.
+    /// Venue balances for `asset` (the insurance figure sums every fund holding it).
     #[must_use]
     pub fn system(&self, asset: AssetId) -> SystemBalances {
-        self.system.get(usize::from(asset.0)).copied().unwrap_or_default()
+        let mut s = self.system.get(usize::from(asset.0)).copied().unwrap_or_default();
+        s.insurance_fund =
+            Cash(self.funds.iter().filter(|f| f.asset == asset).map(|f| f.balance.0).sum::<i64>());
+        s
+    }
+
+    /// Creates a new, empty insurance fund holding `asset` (e.g. one per instrument).
+    ///
+    /// # Errors
+    /// [`LedgerError::Overflow`] past `u16::MAX` funds.
+    pub fn create_fund(&mut self, asset: AssetId) -> Result<FundId, LedgerError> {
+        let id = FundId(u16::try_from(self.funds.len()).map_err(|_| LedgerError::Overflow)?);
+        self.funds.push(Fund { asset, balance: Cash::ZERO });
+        Ok(id)
+    }
+
+    /// The shared insurance fund of `asset`, created empty on first use.
+    ///
+    /// # Errors
+    /// [`LedgerError::Overflow`] past `u16::MAX` funds.
+    pub fn default_fund(&mut self, asset: AssetId) -> Result<FundId, LedgerError> {
+        let i = usize::from(asset.0);
+        if self.default_funds.len() <= i {
+            self.default_funds.resize(i + 1, None);
+        }
+        if let Some(f) = self.default_funds[i] {
+            return Ok(f);
+        }
+        let f = self.create_fund(asset)?;
+        self.default_funds[i] = Some(f);
+        Ok(f)
+    }
+
+    /// An insurance fund.
+    ///
+    /// # Errors
+    /// [`LedgerError::UnknownFund`].
+    pub fn fund(&self, id: FundId) -> Result<Fund, LedgerError> {
+        self.funds
+            .get(usize::from(id.0))
+            .copied()
+            .ok_or(LedgerError::UnknownFund { fund: id.0, asset: u16::MAX })
     }
 
     fn system_mut(&mut self, asset: AssetId) -> &mut SystemBalances {
@@ -266,15 +332,25 @@ impl Ledger {
         Ok(())
     }
 
-    /// Money enters the venue straight into the insurance fund (the venue's seed capital).
+    /// Money enters the venue straight into the shared insurance fund of `asset` (seed capital).
     ///
     /// # Errors
     /// Non-positive amount or overflow.
     pub fn seed_insurance_fund(&mut self, asset: AssetId, amount: Cash) -> Result<(), LedgerError> {
+        let f = self.default_fund(asset)?;
+        self.seed_fund(f, amount)
+    }
+
+    /// Money enters the venue straight into insurance fund `fund` (seed capital).
+    ///
+    /// # Errors
+    /// Non-positive amount, unknown fund or overflow.
+    pub fn seed_fund(&mut self, fund: FundId, amount: Cash) -> Result<(), LedgerError> {
         positive(amount)?;
-        let s = self.system_mut(asset);
-        s.insurance_fund = s.insurance_fund.checked_add(amount)?;
-        s.deposits += i128::from(amount.0);
+        let asset = self.fund(fund)?.asset;
+        let f = &mut self.funds[usize::from(fund.0)];
+        f.balance = f.balance.checked_add(amount)?;
+        self.system_mut(asset).deposits += i128::from(amount.0);
         Ok(())
     }
 
@@ -303,10 +379,17 @@ impl Ledger {
             Party::Wallet(id) => self.account(id)?.balance(asset),
             Party::Isolated(id, ins) => self.isolated(id, ins, asset)?.isolated_margin,
             Party::FeePool => s.fee_pool,
-            Party::InsuranceFund => s.insurance_fund,
+            Party::InsuranceFund(f) => self.fund_checked(f, asset)?.balance,
             Party::Clearing => s.clearing,
             Party::BadDebt => s.bad_debt,
         })
+    }
+
+    fn fund_checked(&self, f: FundId, asset: AssetId) -> Result<Fund, LedgerError> {
+        match self.funds.get(usize::from(f.0)) {
+            Some(fund) if fund.asset == asset => Ok(*fund),
+            _ => Err(LedgerError::UnknownFund { fund: f.0, asset: asset.0 }),
+        }
     }
 
     fn isolated(&self, id: AccountId, ins: InstrumentId, asset: AssetId) -> Result<&Position, LedgerError> {
@@ -331,7 +414,10 @@ impl Ledger {
                     .isolated_margin
             }
             Party::FeePool => &mut self.system_mut(asset).fee_pool,
-            Party::InsuranceFund => &mut self.system_mut(asset).insurance_fund,
+            Party::InsuranceFund(f) => {
+                self.fund_checked(f, asset)?;
+                &mut self.funds[usize::from(f.0)].balance
+            }
             Party::Clearing => &mut self.system_mut(asset).clearing,
             // Money paid *from* bad debt raises the debt.
             Party::BadDebt => {
@@ -381,6 +467,23 @@ impl Ledger {
         asset: AssetId,
         amount: Cash,
     ) -> Result<Settlement, LedgerError> {
+        let fund = self.default_fund(asset)?;
+        self.settle_from(debtor, payee, asset, amount, fund)
+    }
+
+    /// As [`Ledger::settle`], drawing a shortfall from insurance fund `fund`.
+    ///
+    /// # Errors
+    /// Unknown account / position / fund or overflow (nothing moves).
+    pub fn settle_from(
+        &mut self,
+        debtor: Party,
+        payee: Party,
+        asset: AssetId,
+        amount: Cash,
+        fund: FundId,
+    ) -> Result<Settlement, LedgerError> {
+        self.fund_checked(fund, asset)?;
         let mut out = Settlement::default();
         if amount.0 <= 0 {
             return Ok(out);
@@ -391,10 +494,10 @@ impl Ledger {
         }
         out.by_owner = own;
         let rest = amount.checked_sub(own)?;
-        let fund = self.system(asset).insurance_fund.min(rest);
-        if fund.is_positive() && debtor != Party::InsuranceFund {
-            self.transfer(Party::InsuranceFund, payee, asset, fund)?;
-            out.by_insurance = fund;
+        let from_fund = self.funds[usize::from(fund.0)].balance.min(rest);
+        if from_fund.is_positive() && debtor != Party::InsuranceFund(fund) {
+            self.transfer(Party::InsuranceFund(fund), payee, asset, from_fund)?;
+            out.by_insurance = from_fund;
         }
         let unpaid = rest.checked_sub(out.by_insurance)?;
         if unpaid.is_positive() {
@@ -419,10 +522,7 @@ impl Ledger {
         let mut h: Vec<i128> = self
             .system
             .iter()
-            .map(|s| {
-                i128::from(s.fee_pool.0) + i128::from(s.insurance_fund.0) + i128::from(s.clearing.0)
-                    - i128::from(s.bad_debt.0)
-            })
+            .map(|s| i128::from(s.fee_pool.0) + i128::from(s.clearing.0) - i128::from(s.bad_debt.0))
             .collect();
         let mut add = |asset: AssetId, c: Cash| {
             let i = usize::from(asset.0);
@@ -431,6 +531,9 @@ impl Ledger {
             }
             h[i] += i128::from(c.0);
         };
+        for f in &self.funds {
+            add(f.asset, f.balance);
+        }
         for a in &self.accounts {
             for (asset, c) in &a.balances {
                 add(*asset, *c);
@@ -528,7 +631,7 @@ mod tests {
         match i % 8 {
             0..=3 => Party::Wallet(AccountId(u32::from(i % 4))),
             4 => Party::FeePool,
-            5 => Party::InsuranceFund,
+            5 => Party::InsuranceFund(FundId(0)),
             6 => Party::Clearing,
             _ => Party::BadDebt,
         }
