@@ -148,6 +148,11 @@ impl Account {
         &self.positions
     }
 
+    /// All positions, mutably (bookkeeping fields only; money moves through the ledger).
+    pub fn positions_mut(&mut self) -> &mut [Position] {
+        &mut self.positions
+    }
+
     /// The position in `instrument`, if any.
     #[must_use]
     pub fn position(&self, instrument: InstrumentId) -> Option<&Position> {

@@ -12,4 +12,5 @@ pub mod ledger;
 pub mod margin;
 pub mod num;
 pub mod position;
+pub mod risk;
 pub mod venue;

@@ -35,6 +35,11 @@ pub struct Position {
     pub isolated_margin: Cash,
     /// PnL realized over the life of this position slot, before fees.
     pub realized_pnl: Cash,
+    /// Chosen leverage (0: the tier's maximum).
+    pub leverage: u16,
+    /// The venue's liquidation-index key: `+price` for a long, `-price` for a short, 0 when not
+    /// indexed. Kept here so the entry can be removed in O(log n).
+    pub trigger: i64,
 }
 
 impl Position {
@@ -48,6 +53,8 @@ impl Position {
             cost: Cash::ZERO,
             isolated_margin: Cash::ZERO,
             realized_pnl: Cash::ZERO,
+            leverage: 0,
+            trigger: 0,
         }
     }
 

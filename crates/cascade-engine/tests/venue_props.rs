@@ -105,7 +105,7 @@ fn op() -> impl Strategy<Value = Op> {
 const CENTRE: [i64; 2] = [1_000_000, 1_000_000];
 
 fn run(ops: &[Op]) -> Result<(), TestCaseError> {
-    let mut v = Venue::new(VenueConfig::default());
+    let mut v = Venue::new(VenueConfig { enforce_initial_margin: false, ..VenueConfig::default() });
     v.add_instrument(linear()).unwrap();
     v.add_instrument(inverse()).unwrap();
     for i in 0..ACCOUNTS {

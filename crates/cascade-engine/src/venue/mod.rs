@@ -9,16 +9,26 @@
 //!
 //! Margin requirements, liquidation and ADL build on this in later modules; this one trades.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+
+mod liquidation;
+mod margin;
+
+pub use liquidation::{LiquidationKind, LiquidationReport};
+pub use margin::{CollateralRule, MarginState};
 
 use crate::book::{
     AccountId, Book, BookError, BookEvent, ExpireReason, Fate, NewOrder, OrderId, Side, StopBook, StopEntry,
     StopId, StopOrder, Stp, TimeInForce, Trigger,
 };
 use crate::instrument::{AssetId, Instrument, InstrumentId, InstrumentSpec};
-use crate::ledger::{Ledger, LedgerError, Party, Settlement};
+use crate::ledger::{FundId, Ledger, LedgerError, Party, Settlement};
+use crate::margin::tables::default_tiers;
+use crate::margin::tiers::RiskTiers;
 use crate::num::{Cash, Overflow, Price, Qty, RATE_ONE, Rate, Round};
 use crate::position::{MarginMode, apply_fill};
+use crate::risk::index::LiquidationIndex;
+use crate::risk::rules::RuleSet;
 
 /// Venue-wide settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,11 +37,30 @@ pub struct VenueConfig {
     /// from the reference price (best opposite quote on arrival, or the mark if set), as venues
     /// cap market orders (e.g. Bybit's and Binance's price bands). Zero disables the band.
     pub market_band: Rate,
+    /// The venue's liquidation rules (see `risk::rules`).
+    pub rules: RuleSet,
+    /// Refuse orders that would open exposure the account cannot back at initial margin.
+    pub enforce_initial_margin: bool,
+    /// One insurance fund per instrument (BitMEX §4.3, Bybit isolated pools §2.4) instead of
+    /// one shared fund per settle asset.
+    pub fund_per_instrument: bool,
+    /// Margin mode of new positions.
+    pub default_mode: MarginMode,
+    /// Width of the band around another mark within which a multi-position cross account's
+    /// liquidation triggers stay valid (see `risk::index`).
+    pub band: Rate,
 }
 
 impl Default for VenueConfig {
     fn default() -> Self {
-        Self { market_band: Rate::from_bps(500) }
+        Self {
+            market_band: Rate::from_bps(500),
+            rules: RuleSet::of(crate::margin::tables::Venue::Binance),
+            enforce_initial_margin: true,
+            fund_per_instrument: false,
+            default_mode: MarginMode::Cross,
+            band: Rate::from_bps(100),
+        }
     }
 }
 
@@ -158,6 +187,23 @@ pub enum VenueEvent {
         /// Why.
         reason: CancelReason,
     },
+    /// A position (or part of it) was liquidated.
+    Liquidation(LiquidationReport),
+    /// A profitable opposite position was auto-deleveraged against a bankrupt one.
+    Adl {
+        /// Instrument.
+        instrument: InstrumentId,
+        /// The bankrupt account whose position was closed.
+        liquidated: AccountId,
+        /// The deleveraged counterparty.
+        counterparty: AccountId,
+        /// Quantity closed.
+        qty: Qty,
+        /// Price it was closed at.
+        price: Price,
+        /// PnL the counterparty realized.
+        counterparty_realized: Cash,
+    },
     /// A stop order fired and was sent to the book.
     StopTriggered {
         /// Instrument.
@@ -214,6 +260,17 @@ pub enum VenueError {
     /// An instrument spec was refused.
     #[error(transparent)]
     Instrument(#[from] crate::instrument::InstrumentError),
+    /// The order would open exposure the account cannot back at initial margin.
+    #[error("insufficient margin: {required} required, {available} available")]
+    InsufficientMargin {
+        /// Initial margin the new position needs.
+        required: Cash,
+        /// What the account has free.
+        available: Cash,
+    },
+    /// A margin table was refused.
+    #[error(transparent)]
+    Tier(#[from] crate::margin::tiers::TierError),
     /// A figure did not fit.
     #[error("arithmetic overflow in {0}")]
     Overflow(&'static str),
@@ -244,6 +301,14 @@ struct Market {
     reduce_only: BTreeSet<(AccountId, OrderId)>,
     /// Whether a stop was marked reduce-only at placement.
     reduce_only_stops: BTreeSet<StopId>,
+    /// Margin tiers.
+    tiers: RiskTiers,
+    /// Who may become liquidatable at which mark.
+    index: LiquidationIndex,
+    /// The insurance fund that backs this instrument.
+    fund: FundId,
+    /// The mark before the current one (Hyperliquid's ADL price).
+    prev_mark: Option<Price>,
 }
 
 /// One exchange.
@@ -254,20 +319,57 @@ pub struct Venue {
     markets: Vec<Market>,
     /// Reused buffer for book events, so a busy venue does not allocate per call.
     scratch: Vec<BookEvent>,
+    /// How non-settle assets count as collateral, by asset.
+    collateral: Vec<Option<CollateralRule>>,
+    /// The venue's own account that takes over positions (insurance fund / liquidator vault).
+    backstop: Option<AccountId>,
+    /// Bands of multi-position cross accounts: (account, instrument) → (lo, hi).
+    bands: BTreeMap<(AccountId, InstrumentId), (Price, Price)>,
+    /// Margin mode of new positions.
+    default_mode: MarginMode,
+    /// The account being liquidated: its fills pay the liquidation fee to the fund.
+    liquidating: Option<AccountId>,
 }
 
 impl Venue {
     /// An empty venue.
     #[must_use]
     pub fn new(config: VenueConfig) -> Self {
-        Self { config, ledger: Ledger::new(), markets: Vec::new(), scratch: Vec::new() }
+        Self {
+            config,
+            ledger: Ledger::new(),
+            markets: Vec::new(),
+            scratch: Vec::new(),
+            collateral: Vec::new(),
+            backstop: None,
+            bands: BTreeMap::new(),
+            default_mode: config.default_mode,
+            liquidating: None,
+        }
     }
 
-    /// Lists an instrument.
+    /// Lists an instrument with the venue's default margin table for its symbol (the tables of
+    /// `margin::tables`; where the reference records none, a flat 0.5% / 1% table).
     ///
     /// # Errors
     /// The spec is invalid, or the book refuses its tick/lot.
     pub fn add_instrument(&mut self, spec: InstrumentSpec) -> Result<InstrumentId, VenueError> {
+        let tiers = match default_tiers(self.config.rules.venue, &spec.symbol) {
+            Ok(t) => t,
+            Err(_) => RiskTiers::flat(Rate::from_bps(50), Rate::from_bps(100), Cash::ZERO)?,
+        };
+        self.add_instrument_with_tiers(spec, tiers)
+    }
+
+    /// Lists an instrument with an explicit margin table.
+    ///
+    /// # Errors
+    /// The spec is invalid, or the book refuses its tick/lot.
+    pub fn add_instrument_with_tiers(
+        &mut self,
+        spec: InstrumentSpec,
+        tiers: RiskTiers,
+    ) -> Result<InstrumentId, VenueError> {
         let instrument = Instrument::new(spec)?;
         let id =
             InstrumentId(u16::try_from(self.markets.len()).map_err(|_| VenueError::Overflow("instruments"))?);
@@ -275,6 +377,11 @@ impl Venue {
         let book = Book::new(tick, lot)?.with_max_account(u32::MAX - 1);
         let stops = StopBook::new(tick, lot)?.with_max_account(u32::MAX - 1);
         self.ledger.register_instrument(id, instrument.settle_asset());
+        let fund = if self.config.fund_per_instrument {
+            self.ledger.create_fund(instrument.settle_asset())?
+        } else {
+            self.ledger.default_fund(instrument.settle_asset())?
+        };
         self.markets.push(Market {
             instrument,
             book,
@@ -284,6 +391,10 @@ impl Venue {
             open_interest: Qty::ZERO,
             reduce_only: BTreeSet::new(),
             reduce_only_stops: BTreeSet::new(),
+            tiers,
+            index: LiquidationIndex::default(),
+            fund,
+            prev_mark: None,
         });
         Ok(id)
     }
@@ -301,7 +412,72 @@ impl Venue {
     /// # Errors
     /// See [`Ledger::deposit`].
     pub fn deposit(&mut self, account: AccountId, asset: AssetId, amount: Cash) -> Result<(), VenueError> {
-        Ok(self.ledger.deposit(account, asset, amount)?)
+        self.ledger.deposit(account, asset, amount)?;
+        if !self.ledger.account(account)?.positions().is_empty() {
+            self.reindex(account)?;
+        }
+        Ok(())
+    }
+
+    /// Pays out a withdrawal, if what stays covers the initial margin of the account's positions.
+    ///
+    /// # Errors
+    /// Insufficient balance or margin; unknown account.
+    pub fn withdraw(&mut self, account: AccountId, asset: AssetId, amount: Cash) -> Result<(), VenueError> {
+        let s = self.pool_margin(account, asset)?;
+        let free = s.equity.checked_sub(s.initial).map_err(overflow("free margin"))?;
+        if s.initial.is_positive() && free < amount {
+            return Err(VenueError::InsufficientMargin { required: amount, available: free });
+        }
+        self.ledger.withdraw(account, asset, amount)?;
+        if !self.ledger.account(account)?.positions().is_empty() {
+            self.reindex(account)?;
+        }
+        Ok(())
+    }
+
+    /// The insurance fund backing `instrument`.
+    ///
+    /// # Errors
+    /// Unknown instrument.
+    pub fn fund_of(&self, instrument: InstrumentId) -> Result<FundId, VenueError> {
+        Ok(self.market(instrument)?.fund)
+    }
+
+    /// Seeds a specific insurance fund.
+    ///
+    /// # Errors
+    /// See [`Ledger::seed_fund`].
+    pub fn seed_fund(&mut self, fund: FundId, amount: Cash) -> Result<(), VenueError> {
+        Ok(self.ledger.seed_fund(fund, amount)?)
+    }
+
+    /// The venue's liquidation rules.
+    #[must_use]
+    pub fn rules(&self) -> &RuleSet {
+        &self.config.rules
+    }
+
+    /// An instrument's margin tiers.
+    ///
+    /// # Errors
+    /// Unknown instrument.
+    pub fn tiers(&self, id: InstrumentId) -> Result<&RiskTiers, VenueError> {
+        Ok(&self.market(id)?.tiers)
+    }
+
+    /// Number of positions in the instrument's liquidation index.
+    ///
+    /// # Errors
+    /// Unknown instrument.
+    pub fn indexed_positions(&self, id: InstrumentId) -> Result<usize, VenueError> {
+        Ok(self.market(id)?.index.len())
+    }
+
+    /// The venue's backstop account (insurance fund / liquidator vault), once it exists.
+    #[must_use]
+    pub fn backstop(&self) -> Option<AccountId> {
+        self.backstop
     }
 
     /// Seeds the insurance fund.
@@ -447,6 +623,13 @@ impl Venue {
                 ));
             }
         }
+        if self.config.enforce_initial_margin && !req.reduce_only && Some(account) != self.backstop {
+            let price = match notional_price.or(self.reference_mark(instrument)) {
+                Some(p) => p,
+                None => return Err(VenueError::NoReferencePrice),
+            };
+            self.check_initial_margin(account, instrument, req.qty.0 * req.side.sign(), price)?;
+        }
         match req.kind {
             OrderKind::StopMarket { trigger, source } | OrderKind::StopLimit { trigger, source, .. } => {
                 let limit = match req.kind {
@@ -585,11 +768,14 @@ impl Venue {
         if mark.0 <= 0 {
             return Err(invalid("mark_price", format!("must be > 0 (got {})", mark.0)));
         }
-        self.markets
+        let m = self
+            .markets
             .get_mut(usize::from(instrument.0))
-            .ok_or(VenueError::UnknownInstrument(instrument.0))?
-            .mark = Some(mark);
-        self.fire_stops(instrument, Trigger::Mark, events)
+            .ok_or(VenueError::UnknownInstrument(instrument.0))?;
+        m.prev_mark = m.mark;
+        m.mark = Some(mark);
+        self.fire_stops(instrument, Trigger::Mark, events)?;
+        self.liquidation_pass(instrument, events)
     }
 
     /// The mark price, if set.
@@ -748,7 +934,7 @@ impl Venue {
         Ok(())
     }
 
-    /// Applies one fill to both accounts: positions, realized PnL through clearing, fees.
+    /// Applies one book fill to both accounts.
     #[allow(clippy::too_many_arguments)]
     fn settle_fill(
         &mut self,
@@ -760,24 +946,52 @@ impl Venue {
         price: Price,
         qty: Qty,
     ) -> Result<Trade, VenueError> {
+        self.settle_trade(instrument, maker_order, maker, taker, taker_side, price, qty, true)
+    }
+
+    /// Applies one trade to both accounts: positions, realized PnL through clearing, fees
+    /// (`book`: the instrument's maker/taker fees, or the liquidation fee to the insurance fund
+    /// when the taker is being liquidated; off-book takeovers and ADL pay no fee), isolated
+    /// margin locked for new exposure, and both accounts re-indexed.
+    #[allow(clippy::too_many_arguments)]
+    fn settle_trade(
+        &mut self,
+        instrument: InstrumentId,
+        maker_order: OrderId,
+        maker: AccountId,
+        taker: AccountId,
+        taker_side: Side,
+        price: Price,
+        qty: Qty,
+        book: bool,
+    ) -> Result<Trade, VenueError> {
         let m = &self.markets[usize::from(instrument.0)];
         let ins = &m.instrument;
         let asset = ins.settle_asset();
+        let fund = m.fund;
         let pnl_sign = ins.pnl_sign();
         // One value for both sides, so their cost bases and the clearing account stay balanced.
         let value = ins.value(price, qty, Round::Floor).map_err(overflow("trade value"))?;
-        let taker_fee = ins.fee(value, ins.spec().fees.taker).map_err(overflow("taker fee"))?;
-        let maker_fee = ins.fee(value, ins.spec().fees.maker).map_err(overflow("maker fee"))?;
+        let liquidation = book && self.liquidating == Some(taker);
+        let (taker_rate, maker_rate) = match (book, liquidation) {
+            (false, _) => (Rate::ZERO, Rate::ZERO),
+            (true, true) => (self.config.rules.liquidation_fee, ins.spec().fees.maker),
+            (true, false) => (ins.spec().fees.taker, ins.spec().fees.maker),
+        };
+        let taker_fee = ins.fee(value, taker_rate).map_err(overflow("taker fee"))?;
+        let maker_fee = ins.fee(value, maker_rate).map_err(overflow("maker fee"))?;
+        let mode = self.default_mode;
         let mut oi_delta = 0_i64;
         let mut shortfall = Cash::ZERO;
         let mut realized = [Cash::ZERO; 2];
+        let mut fees = [taker_fee, maker_fee];
         // Taker first, so its fee is in the pool before a maker rebate is paid from it.
         for (i, (acct, side, fee)) in
             [(taker, taker_side, taker_fee), (maker, taker_side.opposite(), maker_fee)]
                 .into_iter()
                 .enumerate()
         {
-            let pos = self.ledger.account_mut(acct)?.position_mut(instrument, MarginMode::Cross);
+            let pos = self.ledger.account_mut(acct)?.position_mut(instrument, mode);
             let before = pos.size.0.max(0);
             let effect = apply_fill(pos, pnl_sign, side.sign(), qty, value).map_err(overflow("position"))?;
             oi_delta += pos.size.0.max(0) - before;
@@ -790,16 +1004,34 @@ impl Venue {
             if effect.realized.is_positive() {
                 self.ledger.transfer(Party::Clearing, party, asset, effect.realized)?;
             } else if effect.realized.is_negative() {
-                let s = self.ledger.settle(party, Party::Clearing, asset, Cash(-effect.realized.0))?;
+                let s =
+                    self.ledger.settle_from(party, Party::Clearing, asset, Cash(-effect.realized.0), fund)?;
                 shortfall = add_shortfall(shortfall, s)?;
             }
-            if fee.is_positive() {
-                let s = self.ledger.settle(party, Party::FeePool, asset, fee)?;
+            if liquidation && i == 0 {
+                // The liquidation fee goes to the insurance fund, capped at what is left.
+                let fee = fee.min(self.ledger.balance(party, asset)?);
+                if fee.is_positive() {
+                    self.ledger.transfer(party, Party::InsuranceFund(fund), asset, fee)?;
+                }
+                fees[0] = fee.max(Cash::ZERO);
+            } else if fee.is_positive() {
+                let s = self.ledger.settle_from(party, Party::FeePool, asset, fee, fund)?;
                 shortfall = add_shortfall(shortfall, s)?;
             } else if fee.is_negative() {
                 self.ledger.transfer(Party::FeePool, party, asset, Cash(-fee.0))?;
             }
+            let opened = qty.0 - effect.closed.0;
+            if opened > 0 {
+                let opened_value =
+                    value.mul_div(opened, qty.0, Round::Floor).map_err(overflow("opened value"))?;
+                self.lock_isolated_margin(acct, instrument, opened_value)?;
+            }
             self.release_if_flat(acct, instrument, asset)?;
+        }
+        self.reindex(taker)?;
+        if maker != taker {
+            self.reindex(maker)?;
         }
         let m = &mut self.markets[usize::from(instrument.0)];
         m.open_interest = Qty(m.open_interest.0 + oi_delta);
@@ -812,8 +1044,8 @@ impl Venue {
             taker,
             maker,
             maker_order,
-            taker_fee,
-            maker_fee,
+            taker_fee: fees[0],
+            maker_fee: fees[1],
             taker_realized: realized[0],
             maker_realized: realized[1],
             shortfall,
@@ -838,9 +1070,6 @@ impl Venue {
                 asset,
                 pos.isolated_margin,
             )?;
-        }
-        if pos.mode == MarginMode::Cross {
-            self.ledger.account_mut(acct)?.prune_flat();
         }
         Ok(())
     }
@@ -1121,7 +1350,7 @@ mod tests {
 
     #[test]
     fn market_orders_stop_at_the_price_band() {
-        let mut v = Venue::new(VenueConfig { market_band: Rate::from_bps(100) });
+        let mut v = Venue::new(VenueConfig { market_band: Rate::from_bps(100), ..VenueConfig::default() });
         let btc = v.add_instrument(btcusdt()).unwrap();
         let (mm, t) = (v.open_account().unwrap(), v.open_account().unwrap());
         v.deposit(mm, USDT, usdt("10000000")).unwrap();

@@ -1,0 +1,139 @@
+//! ADL ranking: which profitable opposite positions are closed first when the insurance fund
+//! cannot absorb a bankrupt position. Pure functions over plain figures; the venue collects the
+//! candidates and executes.
+//!
+//! Scores are exact integers (ratios scaled by [`SCORE_SCALE`], products in `i128`, saturating
+//! so that extreme figures still order sensibly); ties break by account id, so the ranking is
+//! deterministic.
+
+use crate::ledger::AccountId;
+use crate::num::Cash;
+
+use super::rules::AdlRanking;
+
+/// Fixed-point scale of a score (ratios are multiplied by this before dividing).
+pub const SCORE_SCALE: i128 = 1_000_000_000;
+
+/// What the ranking needs to know of one candidate position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdlCandidate {
+    /// Owner.
+    pub account: AccountId,
+    /// Unrealized PnL of the position at the mark (only `> 0` positions are candidates).
+    pub upnl: Cash,
+    /// Entry value (cost basis) of the position.
+    pub cost: Cash,
+    /// Value of the position at the mark (its notional).
+    pub notional: Cash,
+    /// The margin backing it: the account's wallet balance (cross) or isolated margin.
+    pub wallet: Cash,
+    /// Equity backing it: wallet + unrealized PnL (cross: of the whole pool).
+    pub equity: Cash,
+    /// Maintenance margin of the account (cross pool) or position (isolated).
+    pub maintenance: Cash,
+}
+
+fn ratio(n: i128, d: i128) -> i128 {
+    if d <= 0 {
+        return i128::MAX;
+    }
+    n.saturating_mul(SCORE_SCALE) / d
+}
+
+/// The candidate's score under `ranking` (higher is deleveraged first).
+#[must_use]
+pub fn score(ranking: AdlRanking, c: &AdlCandidate) -> i128 {
+    let (upnl, cost, notional) = (i128::from(c.upnl.0), i128::from(c.cost.0), i128::from(c.notional.0));
+    let (wallet, equity, mm) = (i128::from(c.wallet.0), i128::from(c.equity.0), i128::from(c.maintenance.0));
+    match ranking {
+        // §1.5: PnlPercent = max(0, upnl)/max(1, WB); MarginRatio = MM/(WB + upnl) if > 0 else 0.
+        AdlRanking::BinanceLeveragePnl => {
+            let pnl_pct = ratio(upnl.max(0), wallet.max(1));
+            let margin_ratio = if equity > 0 { ratio(mm, equity) } else { 0 };
+            pnl_pct.saturating_mul(margin_ratio) / SCORE_SCALE
+        }
+        // §2.4/§3.4/§4.3: PnL% × effective leverage, effective leverage = notional / equity.
+        AdlRanking::PnlTimesLeverage => {
+            let pnl_pct = ratio(upnl, cost.max(1));
+            let lev = ratio(notional, equity.max(1));
+            if upnl >= 0 { pnl_pct.saturating_mul(lev) / SCORE_SCALE } else { ratio(pnl_pct, lev.max(1)) }
+        }
+        // §5.4: (mark / entry) × (notional / account value); mark/entry = notional/cost.
+        AdlRanking::Hyperliquid => {
+            ratio(notional, cost.max(1)).saturating_mul(ratio(notional, equity.max(1))) / SCORE_SCALE
+        }
+        AdlRanking::DydxOffset | AdlRanking::None => 0,
+    }
+}
+
+/// Orders candidates for deleveraging: by score, highest first, ties by account id; dYdX
+/// (§6.4) instead walks accounts in id order starting from `start` and wrapping around.
+pub fn rank(ranking: AdlRanking, candidates: &mut [AdlCandidate], start: u32) {
+    match ranking {
+        AdlRanking::DydxOffset => {
+            candidates.sort_by_key(|c| c.account.0.wrapping_sub(start));
+        }
+        _ => candidates
+            .sort_by(|a, b| score(ranking, b).cmp(&score(ranking, a)).then(a.account.cmp(&b.account))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn usd(s: &str) -> Cash {
+        Cash::from_str(s).unwrap()
+    }
+
+    /// venue-mechanics §9 BIN-10: UPNL 40.2, WB 4.27, margin ratio 13.42% → PnlPercent 9.41,
+    /// LeveragePnl ≈ 1.26.
+    #[test]
+    fn bin_10_leverage_pnl() {
+        let equity = usd("44.47");
+        // MM chosen so that MM / (WB + UPNL) = 13.42%.
+        let mm = Cash((equity.0 as i128 * 1342 / 10_000) as i64);
+        let c = AdlCandidate {
+            account: AccountId(0),
+            upnl: usd("40.2"),
+            cost: usd("1000"),
+            notional: usd("1040.2"),
+            wallet: usd("4.27"),
+            equity,
+            maintenance: mm,
+        };
+        let s = score(AdlRanking::BinanceLeveragePnl, &c);
+        let got = s as f64 / SCORE_SCALE as f64;
+        assert!((got - 1.263).abs() < 0.005, "LeveragePnl {got}");
+    }
+
+    #[test]
+    fn higher_profit_and_leverage_rank_first() {
+        let base = AdlCandidate {
+            account: AccountId(1),
+            upnl: usd("100"),
+            cost: usd("1000"),
+            notional: usd("1100"),
+            wallet: usd("100"),
+            equity: usd("200"),
+            maintenance: usd("10"),
+        };
+        // More profit on the same equity (the wallet is smaller).
+        let richer = AdlCandidate {
+            account: AccountId(2),
+            upnl: usd("300"),
+            notional: usd("1300"),
+            wallet: usd("-100"),
+            ..base
+        };
+        let levered = AdlCandidate { account: AccountId(3), wallet: usd("20"), equity: usd("120"), ..base };
+        for r in [AdlRanking::PnlTimesLeverage, AdlRanking::Hyperliquid, AdlRanking::BinanceLeveragePnl] {
+            assert!(score(r, &richer) > score(r, &base), "{r:?}");
+            assert!(score(r, &levered) > score(r, &base), "{r:?}");
+        }
+        let mut v = vec![base, richer, levered];
+        rank(AdlRanking::DydxOffset, &mut v, 2);
+        assert_eq!(v.iter().map(|c| c.account.0).collect::<Vec<_>>(), vec![2, 3, 1]);
+    }
+}

@@ -1,0 +1,397 @@
+//! Margin of accounts at the venue: equity, maintenance and initial requirements by tier,
+//! collateral valuation, the initial-margin check on new orders, and keeping each position's
+//! liquidation trigger in the instrument's [`LiquidationIndex`](crate::risk::index::LiquidationIndex).
+//!
+//! A *pool* is what backs a set of positions: for cross margin, the wallet in the settle asset
+//! plus other collateral assets at their configured price less haircut, plus the unrealized PnL
+//! of every cross position settling in that asset; for an isolated position, its own margin
+//! plus its PnL. A pool is liquidatable when `equity ≤ maintenance` (with a positive
+//! maintenance), the predicate the margin module's liquidation price solves.
+
+use crate::instrument::{AssetId, InstrumentId};
+use crate::ledger::{AccountId, Party};
+use crate::margin::price as mp;
+use crate::margin::tiers::{Exposure, Leverage};
+use crate::num::{Cash, Price, Qty, RATE_ONE, Rate, Round};
+use crate::position::{MarginMode, Position};
+
+use super::{Venue, VenueError, overflow};
+
+/// Margin figures of one pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MarginState {
+    /// Collateral plus unrealized PnL at the marks.
+    pub equity: Cash,
+    /// Σ maintenance margin of the pool's positions at the marks.
+    pub maintenance: Cash,
+    /// Σ initial margin at each position's leverage (its tier's maximum if none chosen).
+    pub initial: Cash,
+}
+
+impl MarginState {
+    /// Whether the pool must be liquidated: `equity ≤ maintenance` while it holds exposure.
+    #[must_use]
+    pub fn liquidatable(&self) -> bool {
+        self.maintenance.is_positive() && self.equity <= self.maintenance
+    }
+}
+
+/// How a non-settle asset counts as cross collateral (multi-asset mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CollateralRule {
+    /// The settle asset whose pool it backs.
+    pub pool: AssetId,
+    /// Value of one whole unit in the pool asset, as the venue prices it: from an index, or —
+    /// as with USDe/wBETH/BNSOL on Binance on 10 Oct 2025 — from its own thin spot book.
+    pub price: Cash,
+    /// Share of the value not counted (e.g. 5%).
+    pub haircut: Rate,
+}
+
+impl Venue {
+    /// The mark price of `ins`, else its last trade price.
+    pub(super) fn reference_mark(&self, ins: InstrumentId) -> Option<Price> {
+        let m = self.markets.get(usize::from(ins.0))?;
+        m.mark.or(m.last)
+    }
+
+    /// Sets how `asset` counts as collateral, and re-indexes every account holding it (a full
+    /// scan: collateral prices move far less often than marks).
+    ///
+    /// # Errors
+    /// A non-positive price, a haircut outside [0, 1], or a failure while re-indexing.
+    pub fn set_collateral(&mut self, asset: AssetId, rule: CollateralRule) -> Result<(), VenueError> {
+        if !rule.price.is_positive() {
+            return Err(super::invalid("collateral.price", "must be > 0"));
+        }
+        if rule.haircut.0 < 0 || rule.haircut.0 > RATE_ONE {
+            return Err(super::invalid("collateral.haircut", "must be in [0, 1]"));
+        }
+        let i = usize::from(asset.0);
+        if self.collateral.len() <= i {
+            self.collateral.resize(i + 1, None);
+        }
+        self.collateral[i] = Some(rule);
+        let holders: Vec<AccountId> = self
+            .ledger
+            .accounts()
+            .filter(|(_, a)| a.balance(asset).is_positive() && !a.positions().is_empty())
+            .map(|(id, _)| id)
+            .collect();
+        for a in holders {
+            self.reindex(a)?;
+        }
+        Ok(())
+    }
+
+    /// Collateral of `acct`'s cross pool in `asset`: wallet plus other assets' haircut value.
+    fn pool_collateral(&self, acct: AccountId, asset: AssetId) -> Result<Cash, VenueError> {
+        let a = self.ledger.account(acct)?;
+        let mut c = a.balance(asset);
+        for (i, rule) in self.collateral.iter().enumerate() {
+            let Some(rule) = rule else { continue };
+            let other = AssetId(i as u16);
+            if rule.pool != asset || other == asset {
+                continue;
+            }
+            let units = a.balance(other);
+            if units.is_positive() {
+                let value = units
+                    .mul_div(rule.price.0, Cash::units(1).map_err(overflow("collateral"))?.0, Round::Floor)
+                    .and_then(|v| v.mul_div(RATE_ONE - rule.haircut.0, RATE_ONE, Round::Floor))
+                    .map_err(overflow("collateral value"))?;
+                c = c.checked_add(value).map_err(overflow("collateral"))?;
+            }
+        }
+        Ok(c)
+    }
+
+    /// Maintenance and initial margin of one position at `price`.
+    fn position_requirements(&self, p: &Position, price: Price) -> Result<(Cash, Cash), VenueError> {
+        let m = &self.markets[usize::from(p.instrument.0)];
+        let e = Exposure::of(&m.instrument, p.size, price).map_err(overflow("exposure"))?;
+        let mm = m.tiers.maintenance_margin(&e).map_err(overflow("maintenance margin"))?;
+        let lev = (p.leverage > 0).then_some(Leverage(i64::from(p.leverage)));
+        // A leverage above the tier's maximum (the position grew into a higher tier) falls back
+        // to the tier's own initial rate.
+        let im = m
+            .tiers
+            .initial_margin(&e, lev)
+            .or_else(|_| m.tiers.initial_margin(&e, None))
+            .map_err(|_| VenueError::Overflow("initial margin"))?;
+        Ok((mm, im))
+    }
+
+    /// Margin of `acct`'s cross pool in `asset` at the current marks.
+    ///
+    /// # Errors
+    /// Unknown account or overflow.
+    pub fn pool_margin(&self, acct: AccountId, asset: AssetId) -> Result<MarginState, VenueError> {
+        let mut s = MarginState { equity: self.pool_collateral(acct, asset)?, ..MarginState::default() };
+        for p in self.ledger.account(acct)?.positions() {
+            let m = &self.markets[usize::from(p.instrument.0)];
+            if p.mode != MarginMode::Cross || m.instrument.settle_asset() != asset || p.size.is_zero() {
+                continue;
+            }
+            self.add_position(&mut s, p)?;
+        }
+        Ok(s)
+    }
+
+    fn add_position(&self, s: &mut MarginState, p: &Position) -> Result<(), VenueError> {
+        let m = &self.markets[usize::from(p.instrument.0)];
+        let Some(mark) = self.reference_mark(p.instrument) else { return Ok(()) };
+        let upnl = p.unrealized_pnl(&m.instrument, mark).map_err(overflow("unrealized pnl"))?;
+        let (mm, im) = self.position_requirements(p, mark)?;
+        s.equity = s.equity.checked_add(upnl).map_err(overflow("equity"))?;
+        s.maintenance = s.maintenance.checked_add(mm).map_err(overflow("maintenance"))?;
+        s.initial = s.initial.checked_add(im).map_err(overflow("initial"))?;
+        Ok(())
+    }
+
+    /// Margin of the pool backing `acct`'s position in `ins`: its isolated margin, or the
+    /// cross pool of its settle asset.
+    ///
+    /// # Errors
+    /// Unknown account/instrument or overflow.
+    pub fn position_margin(&self, acct: AccountId, ins: InstrumentId) -> Result<MarginState, VenueError> {
+        let asset = self.market(ins)?.instrument.settle_asset();
+        match self.ledger.account(acct)?.position(ins) {
+            Some(p) if p.mode == MarginMode::Isolated => {
+                let mut s = MarginState { equity: p.isolated_margin, ..MarginState::default() };
+                if !p.size.is_zero() {
+                    self.add_position(&mut s, p)?;
+                }
+                Ok(s)
+            }
+            _ => self.pool_margin(acct, asset),
+        }
+    }
+
+    /// Chooses the leverage of `acct`'s position in `ins` (1 up to the tier's maximum for the
+    /// current size). It sets the initial margin new orders need and isolated positions lock.
+    ///
+    /// # Errors
+    /// Leverage 0 or above the tier's maximum; unknown account or instrument.
+    pub fn set_leverage(
+        &mut self,
+        acct: AccountId,
+        ins: InstrumentId,
+        leverage: u16,
+    ) -> Result<(), VenueError> {
+        let m = self.market(ins)?;
+        let size = self.ledger.account(acct)?.position(ins).map_or(Qty::ZERO, |p| p.size);
+        let price = self.reference_mark(ins).unwrap_or(Price(1));
+        let e = Exposure::of(&m.instrument, size, price).map_err(overflow("exposure"))?;
+        let max = m.tiers.max_leverage(&e);
+        if leverage == 0 || i64::from(leverage) > max.0 {
+            return Err(super::invalid(
+                "leverage",
+                format!("must be between 1 and {} (got {leverage})", max.0),
+            ));
+        }
+        let mode = self.default_mode;
+        self.ledger.account_mut(acct)?.position_mut(ins, mode).leverage = leverage;
+        Ok(())
+    }
+
+    /// Refuses an order that would open exposure the pool cannot back at initial margin, as if
+    /// it filled in full at `price`. Reducing orders always pass. Resting orders do not reserve
+    /// margin (a documented simplification).
+    pub(super) fn check_initial_margin(
+        &self,
+        acct: AccountId,
+        ins: InstrumentId,
+        signed_qty: i64,
+        price: Price,
+    ) -> Result<(), VenueError> {
+        let m = self.market(ins)?;
+        let asset = m.instrument.settle_asset();
+        let current = self.ledger.account(acct)?.position(ins).copied();
+        let mut p = current.unwrap_or_else(|| Position::flat(ins, self.default_mode));
+        let new_size = p.size.0.checked_add(signed_qty).ok_or(VenueError::Overflow("position size"))?;
+        if new_size.unsigned_abs() <= p.size.0.unsigned_abs()
+            && (new_size == 0 || new_size.signum() == p.size.signum())
+        {
+            return Ok(());
+        }
+        p.size = Qty(new_size);
+        let (_, im_new) = self.position_requirements(&p, price)?;
+        let available = if p.mode == MarginMode::Isolated {
+            self.ledger
+                .account(acct)?
+                .balance(asset)
+                .checked_add(p.isolated_margin)
+                .map_err(overflow("margin"))?
+        } else {
+            let mut s = self.pool_margin(acct, asset)?;
+            if let Some(c) = current.filter(|c| !c.size.is_zero())
+                && let Some(mark) = self.reference_mark(ins)
+            {
+                let (_, im_old) = self.position_requirements(&c, mark)?;
+                s.initial = s.initial.checked_sub(im_old).map_err(overflow("initial"))?;
+            }
+            s.equity.checked_sub(s.initial).map_err(overflow("available"))?
+        };
+        if available < im_new {
+            return Err(VenueError::InsufficientMargin { required: im_new, available });
+        }
+        Ok(())
+    }
+
+    /// Locks the initial margin of newly opened isolated exposure, from the wallet (as much as
+    /// it holds).
+    pub(super) fn lock_isolated_margin(
+        &mut self,
+        acct: AccountId,
+        ins: InstrumentId,
+        opened_value: Cash,
+    ) -> Result<(), VenueError> {
+        let Some(p) = self.ledger.account(acct)?.position(ins).copied() else { return Ok(()) };
+        if p.mode != MarginMode::Isolated || !opened_value.is_positive() {
+            return Ok(());
+        }
+        let m = &self.markets[usize::from(ins.0)];
+        let asset = m.instrument.settle_asset();
+        let lev = if p.leverage > 0 {
+            i64::from(p.leverage)
+        } else {
+            let e = Exposure::of(&m.instrument, p.size, self.reference_mark(ins).unwrap_or(Price(1)))
+                .map_err(overflow("exposure"))?;
+            m.tiers.max_leverage(&e).0.max(1)
+        };
+        let need = opened_value.mul_div(1, lev, Round::Ceil).map_err(overflow("isolated margin"))?;
+        let amount = need.min(self.ledger.account(acct)?.balance(asset));
+        if amount.is_positive() {
+            self.ledger.transfer(Party::Wallet(acct), Party::Isolated(acct, ins), asset, amount)?;
+        }
+        Ok(())
+    }
+
+    /// The margin module's view of a position, at `mark`, with the entry price rounded so
+    /// that the liquidation price it gives is conservative (never later than the true one).
+    fn margin_view<'a>(&'a self, p: &Position, mark: Price) -> Result<mp::Position<'a>, VenueError> {
+        let m = &self.markets[usize::from(p.instrument.0)];
+        let round = if p.size.is_positive() { Round::Ceil } else { Round::Floor };
+        let entry = m
+            .instrument
+            .price_for_value(p.cost, p.size, round)
+            .map_err(overflow("entry price"))?
+            .max(Price(1));
+        Ok(mp::Position {
+            instrument: &m.instrument,
+            tiers: &m.tiers,
+            qty: p.size,
+            entry_price: entry,
+            mark_price: mark,
+        })
+    }
+
+    /// Recomputes `acct`'s liquidation triggers (and, for several cross positions, their
+    /// bands) after anything that changed its positions, balances or the marks it depends on;
+    /// drops flat cross positions.
+    ///
+    /// # Errors
+    /// Unknown account or overflow.
+    pub(super) fn reindex(&mut self, acct: AccountId) -> Result<(), VenueError> {
+        self.unindex(acct)?;
+        self.ledger.account_mut(acct)?.prune_flat();
+        if self.backstop == Some(acct) {
+            return Ok(());
+        }
+        let positions: Vec<Position> = self.ledger.account(acct)?.positions().to_vec();
+        let band = self.config.band;
+        for p in positions.iter().filter(|p| !p.size.is_zero()) {
+            let Some(mark) = self.reference_mark(p.instrument) else { continue };
+            let m = &self.markets[usize::from(p.instrument.0)];
+            let asset = m.instrument.settle_asset();
+            let collateral = if p.mode == MarginMode::Isolated {
+                p.isolated_margin
+            } else {
+                // Other cross positions at the adverse edge of their band.
+                let mut c = self.pool_collateral(acct, asset)?;
+                for o in positions.iter().filter(|o| {
+                    o.instrument != p.instrument
+                        && o.mode == MarginMode::Cross
+                        && !o.size.is_zero()
+                        && self.markets[usize::from(o.instrument.0)].instrument.settle_asset() == asset
+                }) {
+                    let Some(om) = self.reference_mark(o.instrument) else { continue };
+                    let (lo, hi) = band_edges(om, band)?;
+                    let edge = if o.size.is_positive() { lo } else { hi };
+                    let om_ins = &self.markets[usize::from(o.instrument.0)].instrument;
+                    let upnl = o.unrealized_pnl(om_ins, edge).map_err(overflow("upnl"))?;
+                    let (mm, _) = self.position_requirements(o, edge)?;
+                    c = c
+                        .checked_add(upnl)
+                        .and_then(|c| c.checked_sub(mm))
+                        .map_err(overflow("collateral"))?;
+                }
+                c
+            };
+            let view = self.margin_view(p, mark)?;
+            let lp = mp::liquidation_price(&view, collateral, self.config.rules.basis)
+                .map_err(|e| VenueError::Invariant(format!("liquidation price: {e}")))?;
+            // A long with no liquidation price at a positive price is never liquidatable; a
+            // short with none is never liquidatable either. One extra unit absorbs rounding;
+            // the exact check at pop time decides.
+            let trigger = match lp {
+                Some(lp) if p.size.is_positive() => lp.0.saturating_add(1),
+                Some(lp) => -(lp.0.saturating_sub(1).max(1)),
+                None => 0,
+            };
+            if trigger != 0 {
+                let im = usize::from(p.instrument.0);
+                self.markets[im].index.insert(trigger > 0, Price(trigger.abs()), acct);
+            }
+            let mode = p.mode;
+            self.ledger.account_mut(acct)?.position_mut(p.instrument, mode).trigger = trigger;
+        }
+        // Bands for accounts whose cross triggers depend on other marks.
+        let mut cross_by_asset: std::collections::BTreeMap<AssetId, Vec<InstrumentId>> = Default::default();
+        for p in positions.iter().filter(|p| p.mode == MarginMode::Cross && !p.size.is_zero()) {
+            let asset = self.markets[usize::from(p.instrument.0)].instrument.settle_asset();
+            cross_by_asset.entry(asset).or_default().push(p.instrument);
+        }
+        for ins in cross_by_asset.into_values().filter(|v| v.len() > 1).flatten() {
+            let Some(mark) = self.reference_mark(ins) else { continue };
+            let (lo, hi) = band_edges(mark, band)?;
+            self.markets[usize::from(ins.0)].index.insert_band(lo, hi, acct);
+            self.bands.insert((acct, ins), (lo, hi));
+        }
+        Ok(())
+    }
+
+    /// Removes every trigger and band of `acct` from the indexes.
+    pub(super) fn unindex(&mut self, acct: AccountId) -> Result<(), VenueError> {
+        let acc = self.ledger.account_mut(acct)?;
+        let mut removed = Vec::new();
+        for p in acc.positions_mut() {
+            if p.trigger != 0 {
+                removed.push((p.instrument, p.trigger));
+                p.trigger = 0;
+            }
+        }
+        for (ins, t) in removed {
+            self.markets[usize::from(ins.0)].index.remove(t > 0, Price(t.abs()), acct);
+        }
+        let keys: Vec<(AccountId, InstrumentId)> = self
+            .bands
+            .range((acct, InstrumentId(0))..=(acct, InstrumentId(u16::MAX)))
+            .map(|(k, _)| *k)
+            .collect();
+        for k in keys {
+            if let Some((lo, hi)) = self.bands.remove(&k) {
+                self.markets[usize::from(k.1.0)].index.remove_band(lo, hi, acct);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `mark × (1 ∓ band)`, rounded outward.
+fn band_edges(mark: Price, band: Rate) -> Result<(Price, Price), VenueError> {
+    let lo = mark.mul_div(RATE_ONE - band.0, RATE_ONE, Round::Floor).map_err(overflow("band"))?;
+    let hi = mark.mul_div(RATE_ONE + band.0, RATE_ONE, Round::Ceil).map_err(overflow("band"))?;
+    Ok((lo.max(Price(1)), hi))
+}
