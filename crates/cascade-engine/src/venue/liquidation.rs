@@ -222,7 +222,12 @@ impl Venue {
                 Execution::TakeoverAtBankruptcy => Qty::ZERO,
             };
             if filled.is_positive() {
-                events.push(report(crate::venue::LiquidationKind::Book, filled, self)?);
+                let kind = if matches!(rules.execution, Execution::LiquidatorAtOracle { .. }) {
+                    LiquidationKind::Takeover
+                } else {
+                    LiquidationKind::Book
+                };
+                events.push(report(kind, filled, self)?);
             }
             let rest = Qty(qty.0 - filled.0);
             if rest.is_positive() {

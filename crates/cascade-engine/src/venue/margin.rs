@@ -111,7 +111,10 @@ impl Venue {
         let m = &self.markets[usize::from(p.instrument.0)];
         let e = Exposure::of(&m.instrument, p.size, price).map_err(overflow("exposure"))?;
         let mm = m.tiers.maintenance_margin(&e).map_err(overflow("maintenance margin"))?;
-        let lev = (p.leverage > 0).then_some(Leverage(i64::from(p.leverage)));
+        let lev = (p.leverage > 0)
+            .then(|| Leverage::from_int(i64::from(p.leverage)))
+            .transpose()
+            .map_err(overflow("leverage"))?;
         // A leverage above the tier's maximum (the position grew into a higher tier) falls back
         // to the tier's own initial rate.
         let im = m
@@ -183,11 +186,11 @@ impl Venue {
         let size = self.ledger.account(acct)?.position(ins).map_or(Qty::ZERO, |p| p.size);
         let price = self.reference_mark(ins).unwrap_or(Price(1));
         let e = Exposure::of(&m.instrument, size, price).map_err(overflow("exposure"))?;
-        let max = m.tiers.max_leverage(&e);
-        if leverage == 0 || i64::from(leverage) > max.0 {
+        let whole_max = m.tiers.max_leverage(&e).0 / RATE_ONE;
+        if leverage == 0 || i64::from(leverage) > whole_max {
             return Err(super::invalid(
                 "leverage",
-                format!("must be between 1 and {} (got {leverage})", max.0),
+                format!("must be between 1 and {whole_max} (got {leverage})"),
             ));
         }
         let mode = self.default_mode;
@@ -258,7 +261,7 @@ impl Venue {
         } else {
             let e = Exposure::of(&m.instrument, p.size, self.reference_mark(ins).unwrap_or(Price(1)))
                 .map_err(overflow("exposure"))?;
-            m.tiers.max_leverage(&e).0.max(1)
+            (m.tiers.max_leverage(&e).0 / RATE_ONE).max(1)
         };
         let need = opened_value.mul_div(1, lev, Round::Ceil).map_err(overflow("isolated margin"))?;
         let amount = need.min(self.ledger.account(acct)?.balance(asset));
