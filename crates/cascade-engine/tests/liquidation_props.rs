@@ -129,10 +129,11 @@ fn run(
     }
     v.check_invariants().map_err(|e| TestCaseError::fail(e.to_string()))?;
     let mut marks = START;
+    let mut prevs = START;
     let (mut liquidations, mut adls, mut takeovers) = (0usize, 0usize, 0usize);
     for &(k, step_bps, depth) in path {
         let k = usize::from(k % 2);
-        let prev = marks[k];
+        prevs[k] = marks[k];
         marks[k] = (marks[k] + marks[k] * step_bps / 10_000).max(10);
         requote(&mut v, mm, ins[k], marks[k], depth, 2_000, &mut ev);
         let before = snapshot(&v);
@@ -169,7 +170,9 @@ fn run(
                     prop_assert!(upnl.is_positive(), "ADL closed an unprofitable position: upnl {upnl}");
                     match rules.adl_price {
                         AdlPrice::Mark => prop_assert_eq!(price, Price(marks[usize::from(instrument.0)])),
-                        AdlPrice::PreviousMark => prop_assert_eq!(price, Price(prev)),
+                        AdlPrice::PreviousMark => {
+                            prop_assert_eq!(price, Price(prevs[usize::from(instrument.0)]))
+                        }
                         AdlPrice::Bankruptcy => {
                             // The liquidation report that closes this ADL step follows it.
                             let bp = ev[n..].iter().find_map(|x| match x {
@@ -187,13 +190,22 @@ fn run(
                 _ => {}
             }
         }
+        // Every position on the instrument whose mark moved has been dealt with.
         for (id, acc) in v.ledger().accounts() {
             if Some(id) == v.backstop() {
                 continue;
             }
-            for p in acc.positions().iter().filter(|p| !p.size.is_zero()) {
+            for p in acc.positions().iter().filter(|p| !p.size.is_zero() && p.instrument == ins[k]) {
                 let s = v.position_margin(id, p.instrument).unwrap();
-                prop_assert!(!s.liquidatable(), "account {} left below maintenance: {:?}", id.0, s);
+                prop_assert!(
+                    !s.liquidatable(),
+                    "account {} left below maintenance: {:?} position {:?} mark {:?} events {:?}",
+                    id.0,
+                    s,
+                    p,
+                    marks,
+                    ev
+                );
             }
         }
     }

@@ -55,6 +55,8 @@ pub struct LiquidationReport {
 
 /// Safety bound on liquidation steps per account and pass (each step closes something).
 const MAX_STEPS: usize = 64;
+/// Safety bound on rounds of a pass (each round liquidates someone or socialises a loss).
+const MAX_ROUNDS: usize = 64;
 
 impl Venue {
     /// Runs the liquidation pass for `ins` at its current mark.
@@ -73,34 +75,45 @@ impl Venue {
         for a in moved {
             self.reindex(a)?;
         }
+        // Rounds: liquidations, ADL and socialised losses change other accounts, which may
+        // cross their triggers in turn. Stop when a round changes nothing.
         let mut candidates = Vec::new();
-        self.markets[idx].index.crossed(mark, &mut candidates);
-        for acct in candidates {
-            self.liquidate(acct, ins, events)?;
+        for _ in 0..MAX_ROUNDS {
+            candidates.clear();
+            self.markets[idx].index.crossed(mark, &mut candidates);
+            let mut acted = false;
+            for &acct in &candidates {
+                acted |= self.liquidate(acct, ins, events)?;
+            }
+            self.unwind_backstop(ins, events)?;
+            let socialised = self.socialise_bad_debt(ins)?;
+            self.sweep_backstop(ins)?;
+            if !acted && !socialised {
+                break;
+            }
         }
-        self.unwind_backstop(ins, events)?;
-        self.socialise_bad_debt(ins)?;
-        self.sweep_backstop(ins)?;
         Ok(())
     }
 
     /// Liquidates `acct`'s position in `ins` (and, for cross margin, further positions of the
-    /// same pool) until its pool is above maintenance or flat.
+    /// same pool) until its pool is above maintenance or flat. Returns whether it acted.
     fn liquidate(
         &mut self,
         acct: AccountId,
         ins: InstrumentId,
         events: &mut Vec<VenueEvent>,
-    ) -> Result<(), VenueError> {
+    ) -> Result<bool, VenueError> {
         if Some(acct) == self.backstop {
-            return Ok(());
+            return Ok(false);
         }
-        let Some(mark) = self.reference_mark(ins) else { return Ok(()) };
+        if self.reference_mark(ins).is_none() {
+            return Ok(false);
+        }
         if !self.position_margin(acct, ins)?.liquidatable() {
-            // The trigger was conservative: the true liquidation price is beyond this mark.
-            self.reindex(acct)?;
-            self.tighten_trigger(acct, ins, mark)?;
-            return Ok(());
+            // A false alarm: the trigger is conservative (and with risk-limit tables whose
+            // maintenance jumps at tier edges, the liquidatable prices need not be one
+            // interval), so the account keeps its trigger and is checked again next time.
+            return Ok(false);
         }
         let mode = self.ledger.account(acct)?.position(ins).map_or(MarginMode::Cross, |p| p.mode);
         // 1. Cancel the account's orders (all of them for cross margin).
@@ -116,7 +129,8 @@ impl Venue {
         let result = self.liquidation_steps(acct, ins, mode, events);
         self.liquidating = None;
         result?;
-        self.reindex(acct)
+        self.reindex(acct)?;
+        Ok(true)
     }
 
     fn liquidation_steps(
@@ -339,28 +353,6 @@ impl Venue {
             .map_err(|e| VenueError::Invariant(format!("bankruptcy price: {e}")))?;
         // None: no positive price zeroes the equity (over-collateralised long); use the mark.
         Ok(bp.unwrap_or(mark))
-    }
-
-    /// After a false alarm at `mark`, makes sure the trigger does not fire again at this mark:
-    /// the account is safe here, and liquidation is monotone in the price.
-    fn tighten_trigger(&mut self, acct: AccountId, ins: InstrumentId, mark: Price) -> Result<(), VenueError> {
-        let Some(p) = self.ledger.account(acct)?.position(ins).copied() else { return Ok(()) };
-        let t = p.trigger;
-        let fixed = if t > 0 && t >= mark.0 {
-            mark.0 - 1
-        } else if t < 0 && -t <= mark.0 {
-            -(mark.0 + 1)
-        } else {
-            return Ok(());
-        };
-        let idx = usize::from(ins.0);
-        self.markets[idx].index.remove(t > 0, Price(t.abs()), acct);
-        if fixed != 0 && fixed.abs() > 0 {
-            self.markets[idx].index.insert(fixed > 0, Price(fixed.abs()), acct);
-        }
-        let mode = p.mode;
-        self.ledger.account_mut(acct)?.position_mut(ins, mode).trigger = fixed;
-        Ok(())
     }
 
     /// The venue's backstop account, opened on first use.
@@ -602,15 +594,15 @@ impl Venue {
 
     /// Drift-style socialised loss (§7.3): bad debt left on an instrument whose rules have no
     /// ADL is charged to every open position pro rata to its size, as far as each can pay.
-    fn socialise_bad_debt(&mut self, ins: InstrumentId) -> Result<(), VenueError> {
+    fn socialise_bad_debt(&mut self, ins: InstrumentId) -> Result<bool, VenueError> {
         if self.config.rules.adl_ranking != AdlRanking::None {
-            return Ok(());
+            return Ok(false);
         }
         let idx = usize::from(ins.0);
         let asset = self.markets[idx].instrument.settle_asset();
         let debt = self.ledger.system(asset).bad_debt;
         if !debt.is_positive() {
-            return Ok(());
+            return Ok(false);
         }
         let mut holders: Vec<AccountId> = self.markets[idx].index.members(true).collect();
         holders.extend(self.markets[idx].index.members(false));
@@ -625,8 +617,9 @@ impl Venue {
             .collect();
         let total: i128 = sizes.iter().map(|(_, s)| i128::from(*s)).sum();
         if total == 0 {
-            return Ok(());
+            return Ok(false);
         }
+        let mut charged = false;
         for (a, s) in sizes {
             let share = crate::num::div_i128(i128::from(debt.0) * i128::from(s), total, Round::Floor)
                 .map_err(overflow("socialised loss"))?;
@@ -634,9 +627,10 @@ impl Venue {
             if pay.is_positive() {
                 self.ledger.transfer(Party::Wallet(a), Party::BadDebt, asset, pay)?;
                 self.reindex(a)?;
+                charged = true;
             }
         }
-        Ok(())
+        Ok(charged)
     }
 
     /// Moves the backstop's realized gains into the insurance fund.

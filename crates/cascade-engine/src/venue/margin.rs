@@ -242,28 +242,21 @@ impl Venue {
         Ok(())
     }
 
-    /// Locks the initial margin of newly opened isolated exposure, from the wallet (as much as
-    /// it holds).
+    /// Tops an isolated position's margin up to its initial margin at `price` after it grew,
+    /// from the wallet (as much as the wallet holds).
     pub(super) fn lock_isolated_margin(
         &mut self,
         acct: AccountId,
         ins: InstrumentId,
-        opened_value: Cash,
+        price: Price,
     ) -> Result<(), VenueError> {
         let Some(p) = self.ledger.account(acct)?.position(ins).copied() else { return Ok(()) };
-        if p.mode != MarginMode::Isolated || !opened_value.is_positive() {
+        if p.mode != MarginMode::Isolated || p.size.is_zero() {
             return Ok(());
         }
-        let m = &self.markets[usize::from(ins.0)];
-        let asset = m.instrument.settle_asset();
-        let lev = if p.leverage > 0 {
-            i64::from(p.leverage)
-        } else {
-            let e = Exposure::of(&m.instrument, p.size, self.reference_mark(ins).unwrap_or(Price(1)))
-                .map_err(overflow("exposure"))?;
-            (m.tiers.max_leverage(&e).0 / RATE_ONE).max(1)
-        };
-        let need = opened_value.mul_div(1, lev, Round::Ceil).map_err(overflow("isolated margin"))?;
+        let asset = self.markets[usize::from(ins.0)].instrument.settle_asset();
+        let (_, im) = self.position_requirements(&p, price)?;
+        let need = im.checked_sub(p.isolated_margin).map_err(overflow("isolated margin"))?;
         let amount = need.min(self.ledger.account(acct)?.balance(asset));
         if amount.is_positive() {
             self.ledger.transfer(Party::Wallet(acct), Party::Isolated(acct, ins), asset, amount)?;
@@ -321,19 +314,14 @@ impl Venue {
                 }) {
                     let Some(om) = self.reference_mark(o.instrument) else { continue };
                     let (lo, hi) = band_edges(om, band)?;
-                    let edge = if o.size.is_positive() { lo } else { hi };
-                    let om_ins = &self.markets[usize::from(o.instrument.0)].instrument;
-                    let upnl = o.unrealized_pnl(om_ins, edge).map_err(overflow("upnl"))?;
-                    let (mm, _) = self.position_requirements(o, edge)?;
-                    c = c
-                        .checked_add(upnl)
-                        .and_then(|c| c.checked_sub(mm))
-                        .map_err(overflow("collateral"))?;
+                    c = c.checked_add(self.worst_in_band(o, lo, hi)?).map_err(overflow("collateral"))?;
                 }
                 c
             };
             let view = self.margin_view(p, mark)?;
-            let lp = mp::liquidation_price(&view, collateral, self.config.rules.basis)
+            // The index solves the same predicate the exact check uses (maintenance at the mark), so a
+            // trigger is never later than the check; `rules.basis` only changes the displayed price.
+            let lp = mp::liquidation_price(&view, collateral, mp::MaintenanceBasis::Mark)
                 .map_err(|e| VenueError::Invariant(format!("liquidation price: {e}")))?;
             // A long with no liquidation price at a positive price is never liquidatable; a
             // short with none is never liquidatable either. One extra unit absorbs rounding;
@@ -363,6 +351,35 @@ impl Venue {
             self.bands.insert((acct, ins), (lo, hi));
         }
         Ok(())
+    }
+
+    /// The least `upnl − maintenance` position `o` can show while its mark stays in
+    /// `[lo, hi]`. Within one tier it is monotone in the price, so the minimum is at a band edge
+    /// or at the edge of a tier inside the band (risk-limit tables whose maintenance jumps at a
+    /// tier floor make it non-monotone across tiers).
+    fn worst_in_band(&self, o: &Position, lo: Price, hi: Price) -> Result<Cash, VenueError> {
+        let m = &self.markets[usize::from(o.instrument.0)];
+        let mut points = vec![lo, hi];
+        for t in m.tiers.tiers().iter().skip(1) {
+            if t.floor <= 0 {
+                continue;
+            }
+            if let Ok(p) = m.instrument.price_for_value(Cash(t.floor), o.size, Round::Floor) {
+                for q in [p.0 - 1, p.0, p.0 + 1] {
+                    if q > lo.0 && q < hi.0 {
+                        points.push(Price(q));
+                    }
+                }
+            }
+        }
+        let mut worst: Option<Cash> = None;
+        for p in points {
+            let upnl = o.unrealized_pnl(&m.instrument, p).map_err(overflow("upnl"))?;
+            let (mm, _) = self.position_requirements(o, p)?;
+            let v = upnl.checked_sub(mm).map_err(overflow("collateral"))?;
+            worst = Some(worst.map_or(v, |w| w.min(v)));
+        }
+        Ok(worst.unwrap_or(Cash::ZERO))
     }
 
     /// Removes every trigger and band of `acct` from the indexes.

@@ -1021,11 +1021,8 @@ impl Venue {
             } else if fee.is_negative() {
                 self.ledger.transfer(Party::FeePool, party, asset, Cash(-fee.0))?;
             }
-            let opened = qty.0 - effect.closed.0;
-            if opened > 0 {
-                let opened_value =
-                    value.mul_div(opened, qty.0, Round::Floor).map_err(overflow("opened value"))?;
-                self.lock_isolated_margin(acct, instrument, opened_value)?;
+            if effect.closed < qty {
+                self.lock_isolated_margin(acct, instrument, price)?;
             }
             self.release_if_flat(acct, instrument, asset)?;
         }
