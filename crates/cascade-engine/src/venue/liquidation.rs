@@ -53,6 +53,15 @@ pub struct LiquidationReport {
     pub kind: LiquidationKind,
 }
 
+/// The ranked ADL candidates of one instrument side, consumed in order during a pass.
+#[derive(Debug, Clone)]
+pub(super) struct AdlQueue {
+    instrument: InstrumentId,
+    bankrupt_long: bool,
+    candidates: Vec<AdlCandidate>,
+    cursor: usize,
+}
+
 /// Safety bound on liquidation steps per account and pass (each step closes something).
 const MAX_STEPS: usize = 64;
 /// Safety bound on rounds of a pass (each round liquidates someone or socialises a loss).
@@ -92,6 +101,7 @@ impl Venue {
                 break;
             }
         }
+        self.adl_queue = None;
         Ok(())
     }
 
@@ -501,8 +511,70 @@ impl Venue {
         if rules.adl_ranking == AdlRanking::None {
             return Ok(Qty::ZERO);
         }
-        let idx = usize::from(ins.0);
         let Some(mark) = self.reference_mark(ins) else { return Ok(Qty::ZERO) };
+        let cached =
+            matches!(&self.adl_queue, Some(q) if q.instrument == ins && q.bankrupt_long == bankrupt_long);
+        if !cached {
+            let candidates = self.adl_candidates(acct, ins, bankrupt_long, mark)?;
+            self.adl_queue = Some(AdlQueue { instrument: ins, bankrupt_long, candidates, cursor: 0 });
+        }
+        let mut left = qty;
+        let bankrupt_side = if bankrupt_long { Side::Sell } else { Side::Buy };
+        while left.is_positive() {
+            let Some(q) = self.adl_queue.as_mut() else { break };
+            let Some(c) = q.candidates.get(q.cursor).copied() else { break };
+            let pos = self.ledger.account(c.account)?.position(ins).map_or(Qty::ZERO, |p| p.size);
+            // Still holding the opposite side (it may have been closed since it was ranked).
+            let size = if c.account != acct && !pos.is_zero() && pos.is_positive() != bankrupt_long {
+                pos.abs()
+            } else {
+                Qty::ZERO
+            };
+            let take = size.min(left);
+            if (take.is_zero() || size == take)
+                && let Some(q) = self.adl_queue.as_mut()
+            {
+                q.cursor += 1;
+            }
+            if take.is_zero() {
+                continue;
+            }
+            let trade = self.settle_trade(
+                ins,
+                OrderId(u64::MAX),
+                c.account,
+                acct,
+                bankrupt_side,
+                price,
+                take,
+                false,
+            )?;
+            events.push(VenueEvent::Adl {
+                instrument: ins,
+                liquidated: acct,
+                counterparty: c.account,
+                qty: take,
+                price,
+                counterparty_realized: trade.maker_realized,
+            });
+            // A deleveraged account's orders on the instrument are cancelled (Binance §1.5).
+            self.cancel_all(c.account, ins, events)?;
+            left = Qty(left.0 - take.0);
+        }
+        Ok(Qty(qty.0 - left.0))
+    }
+
+    /// Profitable positions opposite a bankrupt one, ranked by the venue's rule. Computed once
+    /// per pass and instrument side (venues refresh their ADL rankings periodically too).
+    fn adl_candidates(
+        &self,
+        acct: AccountId,
+        ins: InstrumentId,
+        bankrupt_long: bool,
+        mark: Price,
+    ) -> Result<Vec<AdlCandidate>, VenueError> {
+        let rules = self.config.rules;
+        let idx = usize::from(ins.0);
         let m = &self.markets[idx];
         let asset = m.instrument.settle_asset();
         // Opposite side: a bankrupt long is closed against shorts.
@@ -540,40 +612,7 @@ impl Venue {
         // dYdX's pseudo-random start: derived from the liquidated account and the mark.
         let start = acct.0.wrapping_mul(2_654_435_761).wrapping_add(mark.0 as u32);
         rank(rules.adl_ranking, &mut candidates, start);
-        let mut left = qty;
-        let bankrupt_side = if bankrupt_long { Side::Sell } else { Side::Buy };
-        for c in candidates {
-            if left.is_zero() {
-                break;
-            }
-            let size = self.ledger.account(c.account)?.position(ins).map_or(Qty::ZERO, |p| p.size.abs());
-            let take = size.min(left);
-            if take.is_zero() {
-                continue;
-            }
-            let trade = self.settle_trade(
-                ins,
-                OrderId(u64::MAX),
-                c.account,
-                acct,
-                bankrupt_side,
-                price,
-                take,
-                false,
-            )?;
-            events.push(VenueEvent::Adl {
-                instrument: ins,
-                liquidated: acct,
-                counterparty: c.account,
-                qty: take,
-                price,
-                counterparty_realized: trade.maker_realized,
-            });
-            // A deleveraged account's orders on the instrument are cancelled (Binance §1.5).
-            self.cancel_all(c.account, ins, events)?;
-            left = Qty(left.0 - take.0);
-        }
-        Ok(Qty(qty.0 - left.0))
+        Ok(candidates)
     }
 
     /// The backstop offers what it holds back to the book, within the market band.

@@ -329,6 +329,8 @@ pub struct Venue {
     default_mode: MarginMode,
     /// The account being liquidated: its fills pay the liquidation fee to the fund.
     liquidating: Option<AccountId>,
+    /// ADL ranking of the current liquidation pass.
+    adl_queue: Option<liquidation::AdlQueue>,
 }
 
 impl Venue {
@@ -345,6 +347,7 @@ impl Venue {
             bands: BTreeMap::new(),
             default_mode: config.default_mode,
             liquidating: None,
+            adl_queue: None,
         }
     }
 
