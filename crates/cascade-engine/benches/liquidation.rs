@@ -1,0 +1,190 @@
+//! Liquidation benchmarks (figures printed; run with
+//! `cargo bench -p cascade-engine --bench liquidation`).
+//!
+//! 1. **Mark update with k liquidations among n accounts**, n = 10^4 … 10^7 (set `MAX_N` to
+//!    stop earlier): n single-position accounts (one lot long each, leverage spread from ~2x to
+//!    ~18x so their liquidation prices spread from ~45% to ~95% of entry) are opened against a
+//!    market maker; then the mark is set (a) to a price that crosses nobody and (b) five times to
+//!    prices that each cross the next k accounts, which are liquidated into the maker's bids.
+//!    Target: cost flat in n (within 2×). Also the live heap per account (target ≤ 128 bytes),
+//!    counted by a global allocator: account, position, index entry, book list head, everything.
+//! 2. **ADL wave**: 50,000 longs at ~19x against 50,000 profitable 2x shorts, an insurance fund
+//!    of 1 USDT and no bids: one mark update 10% down liquidates every long, the fund is
+//!    exhausted at once and ADL closes them against the shorts. Target: under one second.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::time::Instant;
+
+use cascade_engine::book::Side;
+use cascade_engine::instrument::{AssetId, ContractKind, FeeSchedule, InstrumentId, InstrumentSpec};
+use cascade_engine::num::{Cash, Price, Qty, Rate};
+use cascade_engine::venue::{OrderRequest, Venue, VenueConfig, VenueEvent};
+use rust_decimal::Decimal;
+
+struct Counting;
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: delegates to the system allocator and only counts sizes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const USDT: AssetId = AssetId(0);
+const ENTRY: i64 = 1_000_000; // 100,000.0
+
+fn venue() -> (Venue, InstrumentId) {
+    let mut v = Venue::new(VenueConfig::default());
+    let ins = v
+        .add_instrument(InstrumentSpec {
+            symbol: "BTCUSDT".into(),
+            kind: ContractKind::Linear,
+            settle_asset: USDT,
+            price_decimals: 1,
+            qty_decimals: 3,
+            tick: Price(1),
+            lot: Qty(1),
+            min_qty: Qty(1),
+            min_notional: Cash::ZERO,
+            contract_size: Decimal::ONE,
+            fees: FeeSchedule { maker: Rate::from_bps(2), taker: Rate::from_bps(5) },
+        })
+        .expect("instrument");
+    (v, ins)
+}
+
+fn usdt(x: i64) -> Cash {
+    Cash::units(x).expect("fits")
+}
+
+/// Fraction in [0, 1) spread evenly over i (golden-ratio sequence): deterministic, no RNG.
+fn spread(i: u64) -> f64 {
+    (i as f64 * 0.618_033_988_749_895).fract()
+}
+
+fn mark_update_bench(n: u64) {
+    let (mut v, ins) = venue();
+    let mut ev = Vec::new();
+    v.set_mark_price(ins, Price(ENTRY), &mut ev).expect("mark");
+    let mm = v.open_account().expect("account");
+    v.deposit(mm, USDT, usdt(50_000_000_000)).expect("deposit");
+    v.place(mm, ins, OrderRequest::limit(Side::Sell, Price(ENTRY), Qty(n as i64 + 10)), &mut ev)
+        .expect("ask");
+    let before = LIVE.load(Ordering::Relaxed);
+    let t0 = Instant::now();
+    for i in 0..n {
+        let a = v.open_account().expect("account");
+        // Margin 5.5 … 55 USDT on a 100 USDT position: leverage ~18x … ~1.8x.
+        let margin = Cash((550_000_000.0 + 5_000_000_000.0 * spread(i)) as i64);
+        v.deposit(a, USDT, margin).expect("deposit");
+        ev.clear();
+        v.place(a, ins, OrderRequest::market(Side::Buy, Qty(1)), &mut ev).expect("buy");
+    }
+    let build = t0.elapsed();
+    let per_account = (LIVE.load(Ordering::Relaxed) - before) as f64 / n as f64;
+    // Triggers, highest first: the k-th one is the mark that liquidates exactly k more.
+    let mut triggers: Vec<i64> = v
+        .ledger()
+        .accounts()
+        .filter_map(|(_, a)| a.position(ins).map(|p| p.trigger))
+        .filter(|t| *t > 0)
+        .collect();
+    triggers.sort_unstable_by(|a, b| b.cmp(a));
+    // Bids for the liquidation orders, below every trigger that will be crossed.
+    let k = 100usize;
+    let lowest = triggers[(6 * k).min(triggers.len() - 1)];
+    for l in 0..200 {
+        let px = lowest - 10 - l * 10;
+        v.place(mm, ins, OrderRequest::limit(Side::Buy, Price(px), Qty(50)), &mut ev).expect("bid");
+    }
+    let idle = {
+        let t = Instant::now();
+        ev.clear();
+        v.set_mark_price(ins, Price(triggers[0] + 100), &mut ev).expect("mark");
+        assert!(!ev.iter().any(|e| matches!(e, VenueEvent::Liquidation(_))));
+        t.elapsed()
+    };
+    let mut times = Vec::new();
+    let mut liquidated = 0;
+    for step in 1..=5 {
+        let mark = triggers[step * k - 1];
+        ev.clear();
+        let t = Instant::now();
+        v.set_mark_price(ins, Price(mark), &mut ev).expect("mark");
+        times.push(t.elapsed().as_nanos() as f64);
+        liquidated += ev.iter().filter(|e| matches!(e, VenueEvent::Liquidation(_))).count();
+    }
+    v.check_invariants().expect("invariants");
+    times.sort_by(f64::total_cmp);
+    let median = times[2];
+    println!(
+        "n = {n:>9}: build {:>6.2} s ({:>5.0} ns/account) | heap {per_account:>6.1} B/account | \
+         idle mark update {:>7.0} ns | mark update with k = {k} liquidations: median {:>8.1} µs \
+         = {:>6.0} ns per liquidation ({liquidated} liquidation events in 5 updates)",
+        build.as_secs_f64(),
+        build.as_nanos() as f64 / n as f64,
+        idle.as_nanos() as f64,
+        median / 1e3,
+        median / k as f64,
+    );
+}
+
+fn adl_wave_bench(pairs: u64) {
+    let (mut v, ins) = venue();
+    let mut ev = Vec::new();
+    v.set_mark_price(ins, Price(ENTRY), &mut ev).expect("mark");
+    v.seed_insurance_fund(USDT, usdt(1)).expect("fund");
+    for i in 0..pairs {
+        let short = v.open_account().expect("account");
+        let long = v.open_account().expect("account");
+        v.deposit(short, USDT, usdt(60)).expect("deposit");
+        // ~19x long: 5.2 … 5.6 USDT on 100 USDT.
+        v.deposit(long, USDT, Cash((520_000_000.0 + 40_000_000.0 * spread(i)) as i64)).expect("deposit");
+        v.place(short, ins, OrderRequest::limit(Side::Sell, Price(ENTRY), Qty(1)), &mut ev).expect("ask");
+        v.place(long, ins, OrderRequest::market(Side::Buy, Qty(1)), &mut ev).expect("buy");
+    }
+    ev.clear();
+    let fund_before = v.ledger().system(USDT).insurance_fund;
+    let t = Instant::now();
+    v.set_mark_price(ins, Price(ENTRY * 9 / 10), &mut ev).expect("mark");
+    let took = t.elapsed();
+    v.check_invariants().expect("invariants");
+    let liquidations = ev.iter().filter(|e| matches!(e, VenueEvent::Liquidation(_))).count();
+    let adl = ev.iter().filter(|e| matches!(e, VenueEvent::Adl { .. })).count();
+    println!(
+        "ADL wave over {} accounts: {liquidations} liquidation events, {adl} ADL fills, insurance fund \
+         {fund_before} -> {} USDT, open interest left {} lots: {:.3} s (target < 1 s)",
+        2 * pairs,
+        v.ledger().system(USDT).insurance_fund,
+        v.open_interest(ins).expect("oi").0,
+        took.as_secs_f64()
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; any other argument is ignored.
+    let max_n: u64 = std::env::var("MAX_N").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000_000);
+    let mut n = 10_000;
+    while n <= max_n {
+        mark_update_bench(n);
+        n *= 10;
+    }
+    adl_wave_bench(50_000);
+}
