@@ -11,4 +11,5 @@ pub mod instrument;
 pub mod ledger;
 pub mod num;
 pub mod position;
+pub mod pricing;
 pub mod venue;
