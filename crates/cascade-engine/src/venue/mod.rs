@@ -9,6 +9,8 @@
 //!
 //! Margin requirements, liquidation and ADL build on this in later modules; this one trades.
 
+pub mod funding;
+
 use std::collections::BTreeSet;
 
 use crate::book::{
@@ -167,6 +169,8 @@ pub enum VenueEvent {
         /// Owner.
         account: AccountId,
     },
+    /// Funding was settled on an instrument (see [`funding`]).
+    Funding(funding::FundingSummary),
 }
 
 /// What happened to a placed order.
