@@ -474,10 +474,10 @@ impl FundingRule {
         Ok(())
     }
 
-    /// Number of samples in one full interval.
+    /// Number of whole samples in one full interval (rounded down; 0 for an invalid rule).
     #[must_use]
     pub fn samples_per_interval(&self) -> i64 {
-        if self.sample_interval_ms <= 0 { 0 } else { self.interval_ms / self.sample_interval_ms }
+        if self.sample_interval_ms <= 0 { 0 } else { self.interval_ms.div_euclid(self.sample_interval_ms) }
     }
 
     /// One premium sample from the book, per [`Self::premium`], clamped by [`Self::sample_clamp`].
@@ -566,7 +566,8 @@ impl PremiumAverager {
         let n = i128::from(self.count);
         match self.averaging {
             Averaging::Equal { min_samples } => n.max(i128::from(min_samples)),
-            Averaging::Linear => n * (n + 1) / 2,
+            // n(n + 1) is even: the halving is exact.
+            Averaging::Linear => (n * (n + 1)).div_euclid(2),
         }
     }
 

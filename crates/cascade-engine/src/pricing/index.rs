@@ -232,13 +232,19 @@ fn combine(method: IndexMethod, sources: &[IndexSource]) -> Result<Price, Pricin
     let none = PricingError::NoInput("index weights");
     match method {
         IndexMethod::WeightedMean => {
-            let (num, den) = sources.iter().fold((0_i128, 0_i128), |(n, d), s| {
-                (n + i128::from(s.price.0) * i128::from(s.weight), d + i128::from(s.weight))
-            });
+            let of = || PricingError::Overflow("index");
+            let (num, den) = sources
+                .iter()
+                .try_fold((0_i128, 0_i128), |(n, d), s| {
+                    // One product fits (|p| < 2^63, w < 2^64); the sums are checked.
+                    let pw = i128::from(s.price.0) * i128::from(s.weight);
+                    Some((n.checked_add(pw)?, d.checked_add(i128::from(s.weight))?))
+                })
+                .ok_or_else(of)?;
             if den == 0 {
                 return Err(none);
             }
-            div_i128(num, den, Round::Floor).map(Price).map_err(|_| PricingError::Overflow("index"))
+            div_i128(num, den, Round::Floor).map(Price).map_err(|_| of())
         }
         IndexMethod::WeightedMedian => {
             let pairs: SmallVec<[(Price, u64); 16]> = sources.iter().map(|s| (s.price, s.weight)).collect();
@@ -344,5 +350,7 @@ mod tests {
         assert!(bad.validate().is_err());
         assert_eq!(IndexRule::by_name("okx").unwrap(), IndexRule::okx(10_000));
         assert!(IndexRule::by_name("nope").is_err());
+        let huge = [src(i64::MAX, u64::MAX), src(i64::MAX, u64::MAX)];
+        assert_eq!(IndexRule::bybit().compute(&huge, 0), Err(PricingError::Overflow("index")));
     }
 }

@@ -140,7 +140,7 @@ impl Venue {
         };
         // Collect first, so the fee pool holds what the receivers are owed.
         for leg in legs.iter().filter(|l| l.pays) {
-            summary.payers += 1;
+            summary.payers = summary.payers.saturating_add(1);
             if leg.amount.is_positive() {
                 let s = self.ledger.settle(leg.party, Party::FeePool, asset, leg.amount)?;
                 summary.shortfall = summary
@@ -151,7 +151,7 @@ impl Venue {
             }
         }
         for leg in legs.iter().filter(|l| !l.pays) {
-            summary.receivers += 1;
+            summary.receivers = summary.receivers.saturating_add(1);
             if leg.amount.is_positive() {
                 self.ledger.transfer(Party::FeePool, leg.party, asset, leg.amount)?;
             }
