@@ -254,7 +254,7 @@ pub enum PremiumSource {
     /// Impact bid/ask against the index ([`premium_index`]).
     Impact,
     /// Mid against the index ([`mid_premium`]): OKX, and Drift's mark-TWAP-over-oracle-TWAP
-    /// spread approximated by sampled mids [I].
+    /// spread approximated by sampled mids (inferred).
     Mid,
 }
 
@@ -369,7 +369,7 @@ impl FundingRule {
 
     /// BitMEX §4.2: one sample a minute, 8 h TWAP, `P + clamp(I − P, ±0.05%)` with I = 0.01%
     /// (set from [`interest_from_rates`]), capped at `0.75 × (1% − 0.5%) = 0.375%`. The premium
-    /// is measured against the index, not the mark plus fair basis [I].
+    /// is measured against the index, not the mark plus fair basis (inferred).
     #[must_use]
     pub const fn bitmex() -> Self {
         Self { sample_interval_ms: 60_000, period_cap: Some(Rate(375_000)), ..Self::binance() }
@@ -400,7 +400,7 @@ impl FundingRule {
         }
     }
 
-    /// Drift v2 §7.2 for a tier A/B market: the mark-over-oracle spread (sampled mids [I]) plus
+    /// Drift v2 §7.2 for a tier A/B market: the mark-over-oracle spread (sampled mids (inferred)) plus
     /// `1/5000` per day, clamped to `±1/33` per day, paid hourly at `/24`.
     #[must_use]
     pub const fn drift() -> Self {

@@ -9,7 +9,7 @@
 //! * BitMEX §8: composite (weighted) index.
 //! * Hyperliquid §5.2: weighted median of venue mids, weights 3, 2, 2, 1, 1, 1, 1, 1.
 //! * dYdX §6.2 and Drift §7.2 take an oracle price; modelled as the plain median of the sources
-//!   given [I].
+//!   given (inferred).
 //!
 //! Pure computation: no clock (the caller passes `now_ms`), no state, integer arithmetic only,
 //! every division rounded down ([`Round::Floor`]) and said so. Errors name the source and field.
@@ -95,7 +95,7 @@ impl IndexRule {
     }
 
     /// OKX §3.2: weighted mean, stale venues dropped. The source gives no age limit; `max_age_ms`
-    /// is the caller's choice (the default by name is 10 s [I]).
+    /// is the caller's choice (the default by name is 10 s (inferred)).
     #[must_use]
     pub const fn okx(max_age_ms: i64) -> Self {
         Self {
@@ -118,13 +118,13 @@ impl IndexRule {
         Self { method: IndexMethod::WeightedMedian, outlier_band: None, max_age_ms: None, min_sources: 1 }
     }
 
-    /// dYdX §6.2 / Drift §7.2: an oracle price, modelled as the median of the sources [I].
+    /// dYdX §6.2 / Drift §7.2: an oracle price, modelled as the median of the sources (inferred).
     #[must_use]
     pub const fn oracle_median() -> Self {
         Self { method: IndexMethod::Median, outlier_band: None, max_age_ms: None, min_sources: 1 }
     }
 
-    /// The default rule of a venue (OKX with a 10 s age limit [I]).
+    /// The default rule of a venue (OKX with a 10 s age limit (inferred)).
     #[must_use]
     pub const fn for_venue(venue: VenueKind) -> Self {
         match venue {

@@ -6,7 +6,7 @@
 //!   `P1 = Index × (1 + lastFundingRate × timeUntilFunding / 8h)`, `P2 = Index + MA(basis)`,
 //!   `basis = (bid1 + ask1)/2 − Index`; Binance's MA is 30 one-second samples since 2025-09-18,
 //!   Bybit's is 5 minutes of one-second samples.
-//! * OKX §3.2: `Mark = Index + MA(basis)` (window not published; 60 one-second samples [I]).
+//! * OKX §3.2: `Mark = Index + MA(basis)` (window not published; 60 one-second samples (inferred)).
 //! * BitMEX §4.2: Fair Price `= Index × (1 + FundingRate × TimeUntilFunding / FundingInterval)`.
 //! * Hyperliquid §5.2: `median(Oracle + EMA₁₅₀ₛ(mid − Oracle), median(bid, ask, last),
 //!   weighted median of external perp mids)`; with only two inputs, a 30 s EMA of the book
@@ -80,7 +80,7 @@ impl MarkRule {
         Self::MedianOfThree { rate_period_ms: EIGHT_HOURS_MS, basis_window: 300, sample_interval_ms: 1_000 }
     }
 
-    /// OKX §3.2: index plus a basis MA (60 one-second samples [I]: the window is not published).
+    /// OKX §3.2: index plus a basis MA (60 one-second samples (inferred): the window is not published).
     #[must_use]
     pub const fn okx() -> Self {
         Self::IndexPlusBasis { basis_window: 60, sample_interval_ms: 1_000 }
@@ -368,7 +368,7 @@ impl MarkPricer {
 ///
 /// # Errors
 /// [`PricingError::InvalidParameter`] (`period_ms`) if not positive; [`PricingError::Overflow`]
-/// if the price does not fit.
+/// if the price does not fit; [`PricingError::NotPositive`] if the rate drives it to zero or below.
 pub fn funding_basis_price(
     index: Price,
     rate: Rate,
@@ -383,7 +383,10 @@ pub fn funding_basis_price(
     let num = den + i128::from(rate.0) * i128::from(ttf);
     let of = || PricingError::Overflow("funding basis price");
     let prod = i128::from(index.0).checked_mul(num).ok_or_else(of)?;
-    div_i128(prod, den, Round::Floor).map(Price).map_err(|_| of())
+    let p = div_i128(prod, den, Round::Floor).map(Price).map_err(|_| of())?;
+    // A rate below −100% per period would price the contract at or below zero.
+    positive("funding basis price", p.0)?;
+    Ok(p)
 }
 
 /// The median of the candidates present: the middle of three, the floor-mean of two, the one.
@@ -452,6 +455,10 @@ mod tests {
             Ok(Price(999_900))
         );
         assert!(funding_basis_price(Price(1), Rate::ZERO, 0, 0).is_err());
+        assert!(matches!(
+            funding_basis_price(Price(100), Rate(-2 * RATE_ONE), EIGHT_HOURS_MS, EIGHT_HOURS_MS),
+            Err(PricingError::NotPositive { .. })
+        ));
     }
 
     #[test]
