@@ -61,7 +61,9 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         6 => (0..ACCOUNTS, 0..ACCOUNTS, 0u16..2, any::<bool>(), -40i64..40, 1i64..200)
-            .prop_map(|(maker, taker, ins, buy, offset, qty)| Op::Trade { maker, taker, ins, buy, offset, qty }),
+            .prop_map(|(maker, taker, ins, buy, offset, qty)| {
+                Op::Trade { maker, taker, ins, buy, offset, qty }
+            }),
         2 => (0u16..2, -2_000i64..2_000).prop_map(|(ins, offset)| Op::Mark { ins, offset }),
         // Rates from a hundredth of a basis point to ±30%: small ones exercise rounding, large
         // ones exhaust nearly broke payers.

@@ -400,8 +400,8 @@ impl FundingRule {
         }
     }
 
-    /// Drift v2 §7.2 for a tier A/B market: the mark-over-oracle spread (sampled mids (inferred)) plus
-    /// `1/5000` per day, clamped to `±1/33` per day, paid hourly at `/24`.
+    /// Drift v2 §7.2 for a tier A/B market: the mark-over-oracle spread (from sampled mids,
+    /// inferred) plus `1/5000` per day, clamped to `±1/33` per day, paid hourly at `/24`.
     #[must_use]
     pub const fn drift() -> Self {
         Self {

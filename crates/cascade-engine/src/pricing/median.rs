@@ -109,7 +109,10 @@ mod tests {
 
     proptest! {
         #[test]
-        fn equal_weights_give_the_median(v in prop::collection::vec(-1_000_000i64..1_000_000, 1..30), w in 1u64..5) {
+        fn equal_weights_give_the_median(
+            v in prop::collection::vec(-1_000_000i64..1_000_000, 1..30),
+            w in 1u64..5,
+        ) {
             let prices = p(&v);
             let weighted: Vec<(Price, u64)> = prices.iter().map(|&x| (x, w)).collect();
             prop_assert_eq!(weighted_median(&weighted), median(&prices));

@@ -149,7 +149,10 @@ mod tests {
     proptest! {
         /// The running sum always equals a fresh sum over the last `capacity` samples.
         #[test]
-        fn running_sum_matches_a_recount(cap in 1usize..40, xs in prop::collection::vec(any::<i64>(), 0..200)) {
+        fn running_sum_matches_a_recount(
+            cap in 1usize..40,
+            xs in prop::collection::vec(any::<i64>(), 0..200),
+        ) {
             let mut w = SampleWindow::new(cap).unwrap();
             for (i, &x) in xs.iter().enumerate() {
                 w.push(x);
