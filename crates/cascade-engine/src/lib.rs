@@ -12,5 +12,6 @@ pub mod ledger;
 pub mod margin;
 pub mod num;
 pub mod position;
+pub mod pricing;
 pub mod risk;
 pub mod venue;

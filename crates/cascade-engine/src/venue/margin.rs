@@ -251,7 +251,7 @@ impl Venue {
         price: Price,
     ) -> Result<(), VenueError> {
         let Some(p) = self.ledger.account(acct)?.position(ins).copied() else { return Ok(()) };
-        if p.mode != MarginMode::Isolated || p.size.is_zero() {
+        if p.mode != MarginMode::Isolated || p.size.is_zero() || !self.config.enforce_initial_margin {
             return Ok(());
         }
         let asset = self.markets[usize::from(ins.0)].instrument.settle_asset();

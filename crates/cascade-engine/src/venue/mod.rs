@@ -7,12 +7,14 @@
 //! invariants ([`Venue::check_invariants`]) hold after every call: conservation of money, long
 //! open interest = short open interest, and clearing + open-position claims = 0.
 //!
-//! Margin requirements, liquidation and ADL build on this in later modules; this one trades.
+//! Margin (`margin.rs`), the liquidation pass (`liquidation.rs`) and funding payments
+//! (`funding.rs`) are further `impl Venue` blocks in this folder.
 
-use std::collections::{BTreeMap, BTreeSet};
-
+pub mod funding;
 mod liquidation;
 mod margin;
+
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use liquidation::{LiquidationKind, LiquidationReport};
 pub use margin::{CollateralRule, MarginState};
@@ -39,8 +41,13 @@ pub struct VenueConfig {
     pub market_band: Rate,
     /// The venue's liquidation rules (see `risk::rules`).
     pub rules: RuleSet,
-    /// Refuse orders that would open exposure the account cannot back at initial margin.
+    /// Refuse orders that would open exposure the account cannot back at initial margin, and
+    /// lock initial margin into isolated positions as they grow. Off: callers manage margin
+    /// themselves (a raw matching engine).
     pub enforce_initial_margin: bool,
+    /// Run the liquidation pass on mark updates. Off: nobody is forced out (the counterfactual
+    /// behind the cascade-amplification figure).
+    pub liquidations: bool,
     /// One insurance fund per instrument (BitMEX §4.3, Bybit isolated pools §2.4) instead of
     /// one shared fund per settle asset.
     pub fund_per_instrument: bool,
@@ -57,6 +64,7 @@ impl Default for VenueConfig {
             market_band: Rate::from_bps(500),
             rules: RuleSet::of(crate::margin::tables::Venue::Binance),
             enforce_initial_margin: true,
+            liquidations: true,
             fund_per_instrument: false,
             default_mode: MarginMode::Cross,
             band: Rate::from_bps(100),
@@ -213,6 +221,8 @@ pub enum VenueEvent {
         /// Owner.
         account: AccountId,
     },
+    /// Funding was settled on an instrument (see [`funding`]).
+    Funding(funding::FundingSummary),
 }
 
 /// What happened to a placed order.
@@ -778,7 +788,10 @@ impl Venue {
         m.prev_mark = m.mark;
         m.mark = Some(mark);
         self.fire_stops(instrument, Trigger::Mark, events)?;
-        self.liquidation_pass(instrument, events)
+        if self.config.liquidations {
+            self.liquidation_pass(instrument, events)?;
+        }
+        Ok(())
     }
 
     /// The mark price, if set.
