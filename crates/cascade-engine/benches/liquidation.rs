@@ -7,7 +7,9 @@
 //!    market maker; then the mark is set (a) to a price that crosses nobody and (b) five times to
 //!    prices that each cross the next k accounts, which are liquidated into the maker's bids.
 //!    Target: cost flat in n (within 2×). Also the live heap per account (target ≤ 128 bytes),
-//!    counted by a global allocator: account, position, index entry, book list head, everything.
+//!    counted by a global allocator: account, position, index entry, book list head, everything
+//!    (`MIN_N`/`MAX_N` select the sizes; the account table is reserved up front, as a simulator
+//!    that knows its population does).
 //! 2. **ADL wave**: 50,000 longs at ~19x against 50,000 profitable 2x shorts, an insurance fund
 //!    of 1 USDT and no bids: one mark update 10% down liquidates every long, the fund is
 //!    exhausted at once and ADL closes them against the shorts. Target: under one second.
@@ -89,6 +91,8 @@ fn mark_update_bench(n: u64) {
         .expect("ask");
     let before = LIVE.load(Ordering::Relaxed);
     let t0 = Instant::now();
+    // A simulator knows its population: reserve, as it would.
+    v.reserve_accounts(n as usize);
     for i in 0..n {
         let a = v.open_account().expect("account");
         // Margin 5.5 … 55 USDT on a 100 USDT position: leverage ~18x … ~1.8x.
@@ -181,7 +185,7 @@ fn adl_wave_bench(pairs: u64) {
 fn main() {
     // `cargo bench` passes `--bench`; any other argument is ignored.
     let max_n: u64 = std::env::var("MAX_N").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000_000);
-    let mut n = 10_000;
+    let mut n: u64 = std::env::var("MIN_N").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000);
     while n <= max_n {
         mark_update_bench(n);
         n *= 10;

@@ -412,6 +412,12 @@ impl Venue {
         Ok(id)
     }
 
+    /// Reserves room for `n` more accounts, so a large population does not leave up to half of
+    /// the account table as growth slack.
+    pub fn reserve_accounts(&mut self, n: usize) {
+        self.ledger.reserve(n);
+    }
+
     /// Opens a trader account.
     ///
     /// # Errors
