@@ -17,7 +17,9 @@ pub struct Noise {
     pub activity_per_s: f64,
     /// Share of noise orders that buy, in [0, 1] (default 0.5).
     pub buy_share: f64,
-    /// Order notional distribution (`[noise.size]`; default lognormal, median 1,000, sigma 1.0).
+    /// Order notional distribution (`[noise.size]`; default lognormal, median 1,000, sigma 1.0,
+    /// within [10, 5,000,000]). A `[noise.size]` table given in the file starts from
+    /// [`SizeDist`]'s own defaults (median 2,000, sigma 1.5) for the keys it leaves out.
     pub size: SizeDist,
     /// Collateral per noise or value trader, settle-asset units (default `"100000"`; > 0).
     pub capital: Dec,
