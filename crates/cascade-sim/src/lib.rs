@@ -3,5 +3,12 @@
 //! Seeded simulation that drives Cascade engines. Randomness lives here, never in the engine:
 //! every agent has its own ChaCha8 stream derived from the master seed and its index, so the same
 //! seed reproduces a run exactly and adding an agent leaves the others' draws unchanged.
+//!
+//! This crate does no I/O: scenarios come in as text, results go out as row structs; the
+//! cascade-io crate reads and writes files.
 
+pub mod metrics;
+pub mod rng;
+pub mod scenario;
+pub mod scheduler;
 pub mod session;

@@ -1,0 +1,98 @@
+//! Reading scenario files and writing any file atomically (temporary file, then rename).
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use cascade_sim::scenario::Scenario;
+
+use crate::error::IoError;
+
+/// Reads and validates a scenario file; errors name the file, and for a bad scenario the line,
+/// column and field.
+///
+/// # Errors
+/// [`IoError::File`] if it cannot be read, [`IoError::Scenario`] if it is not a valid scenario.
+pub fn read_scenario(path: &Path) -> Result<Scenario, IoError> {
+    let src = fs::read_to_string(path).map_err(|source| IoError::File {
+        path: path.to_path_buf(),
+        action: "reading the scenario",
+        source,
+    })?;
+    Ok(Scenario::from_toml(&src, &path.display().to_string())?)
+}
+
+/// The temporary name `path` is written under: `.NAME.PID.tmp` in the same directory, so the
+/// final rename stays on one file system and is atomic.
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+/// Writes `path` through `fill`, atomically: the bytes go to a temporary file in the same
+/// directory, which is flushed, synced and renamed over `path` only if `fill` succeeded. On
+/// failure the temporary file is removed and any previous `path` is left as it was.
+///
+/// # Errors
+/// [`IoError::File`] for OS failures, or whatever `fill` returns (it is given the final path to
+/// name in its errors).
+pub fn write_atomic<F>(path: &Path, fill: F) -> Result<(), IoError>
+where
+    F: FnOnce(&Path, &mut BufWriter<File>) -> Result<(), IoError>,
+{
+    let tmp = temp_path(path);
+    let io = |action: &'static str| {
+        let path = path.to_path_buf();
+        move |source| IoError::File { path, action, source }
+    };
+    let file = File::create(&tmp).map_err(io("creating the temporary file"))?;
+    let mut w = BufWriter::new(file);
+    let result = fill(path, &mut w)
+        .and_then(|()| w.flush().map_err(io("writing")))
+        .and_then(|()| w.get_ref().sync_all().map_err(io("syncing")))
+        .and_then(|()| fs::rename(&tmp, path).map_err(io("renaming the temporary file into place")));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_leaves_the_old_file_and_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.txt");
+        write_atomic(&p, |_, w| w.write_all(b"first").map_err(|e| panic!("{e}"))).unwrap();
+        let err = write_atomic(&p, |path, w| {
+            w.write_all(b"half").unwrap();
+            Err(IoError::File {
+                path: path.to_path_buf(),
+                action: "testing",
+                source: std::io::Error::other("boom"),
+            })
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("a.txt: testing: boom"), "{err}");
+        assert_eq!(fs::read(&p).unwrap(), b"first");
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["a.txt"]);
+    }
+
+    #[test]
+    fn reading_a_scenario_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.toml");
+        let e = read_scenario(&missing).unwrap_err();
+        assert!(e.to_string().contains("nope.toml: reading the scenario"), "{e}");
+        let bad = dir.path().join("bad.toml");
+        fs::write(&bad, "[run]\nseed = \"x\"\n").unwrap();
+        let e = read_scenario(&bad).unwrap_err().to_string();
+        assert!(e.contains("bad.toml:2:8: `run.seed`: invalid type"), "{e}");
+        let good = dir.path().join("default.toml");
+        fs::write(&good, cascade_sim::scenario::DEFAULT_TOML).unwrap();
+        assert_eq!(read_scenario(&good).unwrap(), Scenario::builtin_default());
+    }
+}

@@ -1,0 +1,20 @@
+//! # cascade-io
+//!
+//! Cascade's files: scenario files in; the tables of a run (time series, liquidations, ADL) out
+//! as CSV and Parquet, and its summary as JSON.
+//!
+//! No simulation logic lives here: the simulator hands over plain rows
+//! ([`cascade_sim::metrics`]) and this crate only lays them out. Every file is written to a
+//! temporary name in the same directory and renamed into place once complete, so a failure part
+//! way leaves every earlier file intact and never a half-written one under the real name.
+//! Outputs are deterministic: the same rows give byte-identical files.
+
+pub mod error;
+pub mod files;
+pub mod table;
+pub mod write;
+
+pub use error::IoError;
+pub use files::{read_scenario, write_atomic};
+pub use table::{Cell, Column, ColumnType, Table};
+pub use write::{RunFiles, write_csv, write_parquet, write_run, write_summary_json};

@@ -1,0 +1,134 @@
+//! `[[makers]]`: market makers quoting ladders whose size and spread follow realized volatility
+//! and inventory; they thin, widen and finally pull quotes under stress, and return as volatility
+//! decays.
+
+use serde::{Deserialize, Serialize};
+
+use super::validate::Validator;
+use super::values::Dec;
+
+/// `[[makers]]`: one or more identical makers on one instrument.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Maker {
+    /// Venue `name` (required).
+    pub venue: String,
+    /// Instrument `symbol` on that venue (required).
+    pub symbol: String,
+    /// Number of makers with these parameters (default 1; > 0).
+    #[serde(default = "one")]
+    pub count: u32,
+    /// Collateral deposited per maker, settle-asset units (default `"10000000"`; > 0).
+    #[serde(default = "default_capital")]
+    pub capital: Dec,
+    /// Price levels quoted per side (default 10; > 0).
+    #[serde(default = "default_levels")]
+    pub levels: u32,
+    /// Half the spread of the innermost quotes, basis points of fair value (default 1.0; ≥ 0).
+    #[serde(default = "default_half_spread")]
+    pub half_spread_bps: f64,
+    /// Distance between consecutive levels, basis points (default 2.0; > 0).
+    #[serde(default = "default_spacing")]
+    pub level_spacing_bps: f64,
+    /// Notional quoted per level in calm markets, settle-asset units (default `"50000"`; > 0).
+    #[serde(default = "default_level_notional")]
+    pub level_notional: Dec,
+    /// Time between requotes, milliseconds (default 1000; > 0).
+    #[serde(default = "default_requote")]
+    pub requote_ms: u64,
+    /// Inventory at which the maker quotes one side only, settle-asset notional (default
+    /// `"5000000"`; > 0).
+    #[serde(default = "default_max_inventory")]
+    pub max_inventory: Dec,
+    /// How far quotes lean against inventory at `max_inventory`, in half-spreads (default 1.0;
+    /// ≥ 0).
+    #[serde(default = "one_f")]
+    pub inventory_skew: f64,
+    /// Window of the realized-volatility estimate, seconds (default 60; > 0).
+    #[serde(default = "default_vol_window")]
+    pub vol_window_s: u64,
+    /// Annualised realized volatility at which quotes are normal (default 0.5; > 0).
+    #[serde(default = "default_calm_vol")]
+    pub calm_volatility: f64,
+    /// Annualised realized volatility at or above which quotes are pulled (default 3.0; above
+    /// `calm_volatility`). Between the two, spread widens and size thins in proportion.
+    #[serde(default = "default_pull_vol")]
+    pub pull_volatility: f64,
+    /// Half-life of the return to normal quoting once volatility decays, seconds (default 120; > 0).
+    #[serde(default = "default_return")]
+    pub return_half_life_s: u64,
+    /// Pull all quotes for `return_half_life_s` after being auto-deleveraged (default true).
+    #[serde(default = "yes")]
+    pub pull_on_adl: bool,
+}
+
+fn one() -> u32 {
+    1
+}
+fn one_f() -> f64 {
+    1.0
+}
+fn yes() -> bool {
+    true
+}
+fn default_capital() -> Dec {
+    Dec(10_000_000.into())
+}
+fn default_levels() -> u32 {
+    10
+}
+fn default_half_spread() -> f64 {
+    1.0
+}
+fn default_spacing() -> f64 {
+    2.0
+}
+fn default_level_notional() -> Dec {
+    Dec(50_000.into())
+}
+fn default_requote() -> u64 {
+    1_000
+}
+fn default_max_inventory() -> Dec {
+    Dec(5_000_000.into())
+}
+fn default_vol_window() -> u64 {
+    60
+}
+fn default_calm_vol() -> f64 {
+    0.5
+}
+fn default_pull_vol() -> f64 {
+    3.0
+}
+fn default_return() -> u64 {
+    120
+}
+
+impl Maker {
+    pub(crate) fn validate(&self, path: &str, v: &mut Validator) {
+        let f = |name: &str| format!("{path}.{name}");
+        v.nonzero(&f("count"), u64::from(self.count));
+        v.positive_dec(&f("capital"), self.capital);
+        v.fits_cash(&f("capital"), self.capital);
+        v.nonzero(&f("levels"), u64::from(self.levels));
+        v.non_negative_f64(&f("half_spread_bps"), self.half_spread_bps);
+        v.positive_f64(&f("level_spacing_bps"), self.level_spacing_bps);
+        v.positive_dec(&f("level_notional"), self.level_notional);
+        v.nonzero(&f("requote_ms"), self.requote_ms);
+        v.positive_dec(&f("max_inventory"), self.max_inventory);
+        v.non_negative_f64(&f("inventory_skew"), self.inventory_skew);
+        v.nonzero(&f("vol_window_s"), self.vol_window_s);
+        v.positive_f64(&f("calm_volatility"), self.calm_volatility);
+        if !(self.pull_volatility.is_finite() && self.pull_volatility > self.calm_volatility) {
+            v.err(
+                f("pull_volatility"),
+                format!(
+                    "must be above calm_volatility ({}), got {}",
+                    self.calm_volatility, self.pull_volatility
+                ),
+            );
+        }
+        v.nonzero(&f("return_half_life_s"), self.return_half_life_s);
+    }
+}

@@ -1,0 +1,206 @@
+//! `[population]`: the leveraged traders, drawn from distributions.
+//!
+//! These accounts are passive until the mark crosses one of their prices (stop, take-profit,
+//! dip, liquidation): they are not agents in the event queue (ARCHITECTURE.md, "scheduler").
+
+use serde::{Deserialize, Serialize};
+
+use super::validate::Validator;
+use super::values::{LeverageBucket, MarketRef, SizeDist, validate_leverage_mix};
+
+/// `[population]`: how many leveraged traders, where, and how they are drawn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Population {
+    /// Number of leveraged trader accounts (default 1000; 0 for none).
+    pub accounts: u32,
+    /// Where they trade and in what proportion (default: every listed instrument, equally).
+    pub markets: Vec<PopulationMarket>,
+    /// Share of accounts that are long, in [0, 1] (default 0.6).
+    pub long_share: f64,
+    /// Share of accounts in isolated margin, the rest cross, in [0, 1] (default 0.5).
+    pub isolated_share: f64,
+    /// Leverage mix as weighted buckets (default: 1–5x 0.70, 6–10x 0.15, 20x 0.08, 50x 0.05,
+    /// 100x 0.02). Weights sum to 1.
+    pub leverage: Vec<LeverageBucket>,
+    /// Where entry prices come from (`[population.entry]`).
+    pub entry: Entry,
+    /// Position notional distribution, settle-asset units (`[population.size]`; default
+    /// lognormal, median 2,000, sigma 1.5, within [10, 5,000,000]).
+    pub size: SizeDist,
+    /// Behaviours and their parameters (`[population.behaviour]`).
+    pub behaviour: Behaviour,
+}
+
+impl Default for Population {
+    fn default() -> Self {
+        Self {
+            accounts: 1_000,
+            markets: Vec::new(),
+            long_share: 0.6,
+            isolated_share: 0.5,
+            leverage: vec![
+                LeverageBucket::new(1, 5, 0.70),
+                LeverageBucket::new(6, 10, 0.15),
+                LeverageBucket::new(20, 20, 0.08),
+                LeverageBucket::new(50, 50, 0.05),
+                LeverageBucket::new(100, 100, 0.02),
+            ],
+            entry: Entry::default(),
+            size: SizeDist::default(),
+            behaviour: Behaviour::default(),
+        }
+    }
+}
+
+/// `[[population.markets]]`: a market the population trades and its share of accounts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationMarket {
+    /// Venue `name`.
+    pub venue: String,
+    /// Instrument `symbol` on that venue.
+    pub symbol: String,
+    /// Share of the accounts, in [0, 1]; the shares of all markets sum to 1.
+    pub weight: f64,
+    /// Share of longs here, overriding `population.long_share` (default: no override).
+    #[serde(default)]
+    pub long_share: Option<f64>,
+}
+
+impl PopulationMarket {
+    /// The market it names.
+    #[must_use]
+    pub fn market(&self) -> MarketRef {
+        MarketRef { venue: self.venue.clone(), symbol: self.symbol.clone() }
+    }
+}
+
+/// `[population.entry]`: entry prices are spread over a synthetic look-back path of the index
+/// that ends at the index price of time zero.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Entry {
+    /// Length of the look-back path, seconds (default 604800 = 7 days; > 0). Entry times are
+    /// drawn uniformly over it.
+    pub lookback_s: u64,
+    /// Annualised volatility of the look-back path (default: the asset's `annual_volatility`).
+    pub annual_volatility: Option<f64>,
+    /// Return of the path from its start to time zero, as a fraction (default 0; > −1). For
+    /// example −0.07 starts the path 7 % above the time-zero price, so recent longs are under
+    /// water before the run begins.
+    pub lookback_return: f64,
+}
+
+impl Default for Entry {
+    fn default() -> Self {
+        Self { lookback_s: 7 * 86_400, annual_volatility: None, lookback_return: 0.0 }
+    }
+}
+
+/// `[population.behaviour]`: what a trader does after entering. Shares sum to 1; distances are
+/// fractions of the entry price.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Behaviour {
+    /// Share that hold until closed by liquidation or the end (default 0.6).
+    pub hold: f64,
+    /// Share with a fixed stop-loss at `stop_distance` from entry (default 0.2).
+    pub static_stop: f64,
+    /// Share with a trailing stop `trail_distance` behind the best price seen (default 0.1).
+    pub adaptive_stop: f64,
+    /// Share with a take-profit at `take_profit_distance` (default 0.05).
+    pub take_profit: f64,
+    /// Share that add to a long when price falls `dip_trigger` below entry (default 0.05).
+    pub buy_the_dip: f64,
+    /// Static stop distance, fraction of entry in (0, 1) (default 0.05).
+    pub stop_distance: f64,
+    /// Trailing stop distance, fraction in (0, 1) (default 0.03).
+    pub trail_distance: f64,
+    /// Take-profit distance, fraction > 0 (default 0.10).
+    pub take_profit_distance: f64,
+    /// Dip that triggers adding, fraction of entry in (0, 1) (default 0.05).
+    pub dip_trigger: f64,
+    /// Size added at the dip, as a fraction of the initial size, > 0 (default 0.5).
+    pub dip_add: f64,
+}
+
+impl Default for Behaviour {
+    fn default() -> Self {
+        Self {
+            hold: 0.6,
+            static_stop: 0.2,
+            adaptive_stop: 0.1,
+            take_profit: 0.05,
+            buy_the_dip: 0.05,
+            stop_distance: 0.05,
+            trail_distance: 0.03,
+            take_profit_distance: 0.10,
+            dip_trigger: 0.05,
+            dip_add: 0.5,
+        }
+    }
+}
+
+impl Behaviour {
+    /// The shares, named: (hold, static_stop, adaptive_stop, take_profit, buy_the_dip).
+    #[must_use]
+    pub fn shares(&self) -> [(&'static str, f64); 5] {
+        [
+            ("hold", self.hold),
+            ("static_stop", self.static_stop),
+            ("adaptive_stop", self.adaptive_stop),
+            ("take_profit", self.take_profit),
+            ("buy_the_dip", self.buy_the_dip),
+        ]
+    }
+
+    fn validate(&self, v: &mut Validator) {
+        let p = "population.behaviour";
+        for (name, share) in self.shares() {
+            v.probability(&format!("{p}.{name}"), share);
+        }
+        v.weights_sum_to_one(p, self.shares().into_iter().map(|(_, s)| s), "behaviour share");
+        for (name, x) in [
+            ("stop_distance", self.stop_distance),
+            ("trail_distance", self.trail_distance),
+            ("dip_trigger", self.dip_trigger),
+        ] {
+            if !(x > 0.0 && x < 1.0) {
+                v.err(format!("{p}.{name}"), format!("must be a fraction in (0, 1), got {x}"));
+            }
+        }
+        v.positive_f64(&format!("{p}.take_profit_distance"), self.take_profit_distance);
+        v.positive_f64(&format!("{p}.dip_add"), self.dip_add);
+    }
+}
+
+impl Population {
+    pub(crate) fn validate(&self, v: &mut Validator) {
+        let p = "population";
+        v.probability(&format!("{p}.long_share"), self.long_share);
+        v.probability(&format!("{p}.isolated_share"), self.isolated_share);
+        validate_leverage_mix(&format!("{p}.leverage"), &self.leverage, v);
+        for (i, m) in self.markets.iter().enumerate() {
+            v.probability(&format!("{p}.markets[{i}].weight"), m.weight);
+            if let Some(l) = m.long_share {
+                v.probability(&format!("{p}.markets[{i}].long_share"), l);
+            }
+        }
+        if !self.markets.is_empty() {
+            v.weights_sum_to_one(&format!("{p}.markets"), self.markets.iter().map(|m| m.weight), "weight");
+        }
+        v.nonzero(&format!("{p}.entry.lookback_s"), self.entry.lookback_s);
+        if let Some(vol) = self.entry.annual_volatility {
+            v.non_negative_f64(&format!("{p}.entry.annual_volatility"), vol);
+        }
+        if !(self.entry.lookback_return.is_finite() && self.entry.lookback_return > -1.0) {
+            v.err(
+                format!("{p}.entry.lookback_return"),
+                format!("must be a fraction > -1, got {}", self.entry.lookback_return),
+            );
+        }
+        self.size.validate(&format!("{p}.size"), v);
+        self.behaviour.validate(v);
+    }
+}

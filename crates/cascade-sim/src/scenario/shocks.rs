@@ -1,0 +1,79 @@
+//! `[[shocks]]`: exogenous news. At time `at_s` the asset's fair value jumps by
+//! `fair_value_move`, and a seller (or buyer) starts working `notional` into the markets over
+//! `duration_s`, in equal slices every `slice_ms`.
+
+use serde::{Deserialize, Serialize};
+
+use super::validate::Validator;
+use super::values::Dec;
+
+/// Direction of the shock's flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowSide {
+    /// Market sells (the usual risk-off shock).
+    #[default]
+    Sell,
+    /// Market buys.
+    Buy,
+}
+
+/// `[[shocks]]`: one news event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shock {
+    /// Label for reports (default: empty).
+    #[serde(default)]
+    pub name: String,
+    /// When the news hits, seconds from the start (required; before the end of the run).
+    pub at_s: u64,
+    /// Asset hit, a `name` from `[[assets]]` (required).
+    pub asset: String,
+    /// Jump of the fair value (and spot index) at `at_s`, as a fraction (default 0; > −1), e.g.
+    /// −0.05 for a 5 % drop.
+    #[serde(default)]
+    pub fair_value_move: f64,
+    /// Notional the shock's trader sends, settle-asset units (default `"0"`: no flow; ≥ 0).
+    #[serde(default)]
+    pub notional: Dec,
+    /// `sell` (default) or `buy`.
+    #[serde(default)]
+    pub side: FlowSide,
+    /// Time over which the notional is sent, seconds (default 600; > 0 when there is flow).
+    #[serde(default = "default_duration")]
+    pub duration_s: u64,
+    /// Time between slices of the flow, milliseconds (default 1000; > 0).
+    #[serde(default = "default_slice")]
+    pub slice_ms: u64,
+    /// Venues the flow is split across, evenly (default: every venue listing the asset).
+    #[serde(default)]
+    pub venues: Vec<String>,
+}
+
+fn default_duration() -> u64 {
+    600
+}
+fn default_slice() -> u64 {
+    1_000
+}
+
+impl Shock {
+    pub(crate) fn validate(&self, path: &str, run_duration_s: u64, v: &mut Validator) {
+        let f = |name: &str| format!("{path}.{name}");
+        if self.at_s >= run_duration_s {
+            v.err(
+                f("at_s"),
+                format!("{} s is not before the end of the run ({run_duration_s} s)", self.at_s),
+            );
+        }
+        if !(self.fair_value_move.is_finite() && self.fair_value_move > -1.0) {
+            v.err(f("fair_value_move"), format!("must be a fraction > -1, got {}", self.fair_value_move));
+        }
+        v.non_negative_dec(&f("notional"), self.notional);
+        v.fits_cash(&f("notional"), self.notional);
+        if self.notional.is_positive() {
+            v.nonzero(&f("duration_s"), self.duration_s);
+        }
+        v.nonzero(&f("slice_ms"), self.slice_ms);
+    }
+}

@@ -1,0 +1,252 @@
+//! Scenario tests: the shipped scenarios parse and validate; each kind of bad scenario is
+//! refused with a message naming the file, the line, the column and the field.
+
+use super::*;
+
+const OCT_10: &str = include_str!("../../../../scenarios/oct-10-2025.toml");
+const FILE: &str = "scenarios/test.toml";
+
+/// The default scenario with `find` (which must occur exactly once) replaced.
+fn edit(find: &str, replace: &str) -> String {
+    assert_eq!(DEFAULT_TOML.matches(find).count(), 1, "`{find}` must occur once in default.toml");
+    DEFAULT_TOML.replacen(find, replace, 1)
+}
+
+/// Line (from 1) and column (from 1) of the first occurrence of `needle` in `src`.
+fn where_is(src: &str, needle: &str) -> Location {
+    let at = src.find(needle).unwrap_or_else(|| panic!("`{needle}` not in the source"));
+    Location::of_offset(src, at)
+}
+
+fn refuse(src: &str) -> ScenarioError {
+    match Scenario::from_toml(src, FILE) {
+        Ok(_) => panic!("the scenario should have been refused"),
+        Err(e) => e,
+    }
+}
+
+/// The one problem of `e` at `path`, checking that the message names file, line, column, path.
+fn problem_at<'a>(e: &'a ScenarioError, path: &str) -> &'a Problem {
+    let p = e
+        .problems()
+        .iter()
+        .find(|p| p.path == path)
+        .unwrap_or_else(|| panic!("no problem at `{path}` in:\n{e}"));
+    let loc = p.location.unwrap_or_else(|| panic!("problem at `{path}` has no location:\n{e}"));
+    let text = e.to_string();
+    let prefix = format!("{FILE}:{}:{}: `{path}`: ", loc.line, loc.column);
+    assert!(text.contains(&prefix), "message should contain `{prefix}`:\n{text}");
+    p
+}
+
+#[test]
+fn the_default_scenario_parses_and_validates() {
+    let s = Scenario::from_toml(DEFAULT_TOML, "scenarios/default.toml").unwrap();
+    assert_eq!(s, Scenario::builtin_default());
+    assert_eq!(s.run.name, "default");
+    assert_eq!((s.run.seed, s.run.duration_s, s.run.metrics_interval_ms), (42, 3600, 1000));
+    assert_eq!(s.venues[0].rule_set(), Ok(RuleSet::Binance));
+    assert_eq!(s.venues[1].rule_set(), Ok(RuleSet::Hyperliquid));
+    assert_eq!(s.assets[0].index_price, Dec::parse("100000").unwrap());
+    let btc = &s.venues[0].instruments[0];
+    assert_eq!((btc.price_decimals(), btc.qty_decimals()), (1, 3));
+    assert_eq!(btc.tiers.len(), 5);
+    assert_eq!(s.population.leverage[2].max(), 20);
+    assert_eq!(s.markets().len(), 2);
+    // The engine accepts every instrument as the scenario describes it.
+    let spec = btc.engine_spec(cascade_engine::instrument::AssetId(0)).unwrap();
+    assert_eq!((spec.tick.0, spec.lot.0, spec.min_notional.0), (1, 1, 500_000_000));
+}
+
+#[test]
+fn the_oct_10_2025_scenario_parses_and_validates() {
+    let s = Scenario::from_toml(OCT_10, "scenarios/oct-10-2025.toml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.run.start_utc.as_deref(), Some("2025-10-10T20:45:00Z"));
+    assert_eq!(s.assets.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["BTC", "ETH", "SOL"]);
+    // Opening prices from shared/calibration/oct-10-2025.md.
+    assert_eq!(s.assets[0].index_price.to_string(), "116970.1");
+    assert_eq!(s.venues.len(), 4);
+    assert_eq!(s.markets().len(), 10);
+}
+
+#[test]
+fn defaults_fill_everything_but_assets_and_venues() {
+    let src = r#"
+[[assets]]
+name = "BTC"
+index_price = "50000"
+
+[[venues]]
+name = "v"
+rules = "okx"
+
+[[venues.instruments]]
+symbol = "BTC-USDT-SWAP"
+asset = "BTC"
+tick = "0.1"
+lot = "0.01"
+"#;
+    let s = Scenario::from_toml(src, FILE).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.run, Run::default());
+    assert_eq!(s.population, Population::default());
+    assert_eq!(s.noise, Noise::default());
+    assert_eq!(s.venues[0].settle_asset, "USDT");
+    assert_eq!(s.venues[0].market_band.to_string(), "0.05");
+    assert_eq!(s.venues[0].instruments[0].taker_fee.to_string(), "0.0005");
+    assert!(s.makers.is_empty() && s.shocks.is_empty() && s.policy == Policy::default());
+    // Default leverage mix, size and behaviour shares are themselves valid.
+    assert!(s.validate().is_empty());
+}
+
+#[test]
+fn an_unknown_key_is_refused_with_its_place() {
+    let src = edit("accounts = 500\n", "accounts = 500\nlevrage = 3\n");
+    let e = refuse(&src);
+    assert!(matches!(e, ScenarioError::Schema { .. }), "{e:?}");
+    let p = problem_at(&e, "population.levrage");
+    assert_eq!(p.location, Some(where_is(&src, "levrage")));
+    assert!(p.message.contains("unknown field `levrage`"), "{}", p.message);
+}
+
+#[test]
+fn a_wrong_type_is_refused_with_its_place() {
+    let src = edit("accounts = 500", "accounts = \"many\"");
+    let e = refuse(&src);
+    assert!(matches!(e, ScenarioError::Schema { .. }), "{e:?}");
+    let p = problem_at(&e, "population.accounts");
+    assert_eq!(p.location.unwrap().line, where_is(&src, "accounts = \"many\"").line);
+    assert!(p.message.contains("invalid type"), "{}", p.message);
+}
+
+#[test]
+fn a_float_for_money_is_refused() {
+    let src = edit("index_price = \"100000\"", "index_price = 100000.5");
+    let e = refuse(&src);
+    let p = problem_at(&e, "assets[0].index_price");
+    assert_eq!(p.location.unwrap().line, where_is(&src, "100000.5").line);
+    assert!(p.message.contains("as a string"), "{}", p.message);
+}
+
+#[test]
+fn leverage_zero_is_refused_with_its_place() {
+    let src = edit("[[population.leverage]]\nmin = 1\n", "[[population.leverage]]\nmin = 0\n");
+    let e = refuse(&src);
+    assert!(matches!(e, ScenarioError::Invalid { .. }), "{e:?}");
+    let p = problem_at(&e, "population.leverage[0].min");
+    assert_eq!(p.location, Some(where_is(&src, "0\nmax = 5")));
+    assert!(p.message.contains("at least 1"), "{}", p.message);
+}
+
+#[test]
+fn tiers_out_of_order_are_refused_with_their_place() {
+    let src = edit("floor = \"1000000\"", "floor = \"100000\"");
+    let src = src.replacen("floor = \"250000\"", "floor = \"300000\"", 1);
+    let e = refuse(&src);
+    let p = problem_at(&e, "venues[0].instruments[0].tiers[3].floor");
+    let floor = where_is(&src, "floor = \"100000\"");
+    assert_eq!(p.location, Some(Location { line: floor.line, column: floor.column + 8 }));
+    assert!(p.message.contains("out of order"), "{}", p.message);
+}
+
+#[test]
+fn a_negative_price_is_refused_with_its_place() {
+    let src = edit("index_price = \"100000\"", "index_price = \"-100000\"");
+    let e = refuse(&src);
+    let p = problem_at(&e, "assets[0].index_price");
+    assert_eq!(p.location, Some(where_is(&src, "\"-100000\"")));
+    assert!(p.message.contains("> 0"), "{}", p.message);
+}
+
+#[test]
+fn malformed_toml_is_refused_with_its_place() {
+    let src = edit("accounts = 500", "accounts = ");
+    let e = refuse(&src);
+    assert!(matches!(e, ScenarioError::Syntax { .. }), "{e:?}");
+    let p = problem_at(&e, "population.accounts");
+    assert_eq!(p.location.unwrap().line, where_is(&src, "accounts = ").line);
+    assert!(p.message.contains("malformed TOML"), "{}", p.message);
+}
+
+#[test]
+fn every_semantic_problem_is_reported_at_once() {
+    let src = edit("rules = \"binance\"", "rules = \"binanse\"")
+        .replacen("long_share = 0.65", "long_share = 1.3", 1)
+        .replacen("weight = 0.7\n", "weight = 0.6\n", 1)
+        .replacen("tick = \"0.1\"", "tick = \"0\"", 1)
+        .replacen("symbol = \"BTC\"\ncount = 2", "symbol = \"ETH\"\ncount = 2", 1)
+        .replacen("at_s = 1800", "at_s = 4000", 1);
+    let e = refuse(&src);
+    let ScenarioError::Invalid { problems, .. } = &e else { panic!("{e:?}") };
+    let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+    for (path, words) in [
+        ("venues[0].rules", "unknown rule set `binanse`"),
+        ("population.long_share", "[0, 1]"),
+        ("population.leverage", "sum to 1"),
+        ("venues[0].instruments[0].tick", "> 0"),
+        ("makers[1].symbol", "lists no instrument `ETH`"),
+        ("shocks[0].at_s", "before the end"),
+    ] {
+        let p = problem_at(&e, path);
+        assert!(p.message.contains(words), "{path}: {}", p.message);
+    }
+    assert!(paths.len() >= 6, "{paths:?}");
+    // Problems are listed in file order.
+    let lines: Vec<usize> = problems.iter().filter_map(|p| p.location).map(|l| l.line).collect();
+    assert!(lines.windows(2).all(|w| w[0] <= w[1]), "{lines:?}");
+}
+
+#[test]
+fn a_field_left_to_its_default_is_located_at_its_table() {
+    // The shock has no `duration_s` line; a zero slice is given, and the problem with a field
+    // that *is* present points at it while the header-less default falls back to the table.
+    let src = edit("duration_s = 300\n", "duration_s = 300\nslice_ms = 0\n");
+    let e = refuse(&src);
+    let p = problem_at(&e, "shocks[0].slice_ms");
+    assert_eq!(p.location.unwrap().line, where_is(&src, "slice_ms = 0").line);
+    let mut s = Scenario::builtin_default();
+    s.makers[0].pull_volatility = 0.1;
+    let mut problems = s.validate();
+    assert_eq!(problems.len(), 1);
+    validate::locate(DEFAULT_TOML, &mut problems);
+    let loc = problems[0].location.expect("the enclosing [[makers]] table is in the file");
+    assert!(loc.line > where_is(DEFAULT_TOML, "[[makers]]").line - 1, "{loc:?}");
+}
+
+#[test]
+fn weights_and_references_are_cross_checked() {
+    let src = edit("weight = 0.5\n\n[[population.markets]]", "weight = 0.4\n\n[[population.markets]]")
+        .replacen(
+            "venue = \"hyperliquid\"\nsymbol = \"BTC\"\nweight",
+            "venue = \"nowhere\"\nsymbol = \"BTC\"\nweight",
+            1,
+        )
+        .replacen("asset = \"BTC\"\ntick = \"1\"", "asset = \"DOGE\"\ntick = \"1\"", 1);
+    let e = refuse(&src);
+    problem_at(&e, "population.markets");
+    assert!(problem_at(&e, "population.markets[1].venue").message.contains("unknown venue `nowhere`"));
+    assert!(problem_at(&e, "venues[1].instruments[0].asset").message.contains("unknown asset `DOGE`"));
+}
+
+#[test]
+fn tier_rates_must_leave_room_between_maintenance_and_initial_margin() {
+    let src = edit("mmr = \"0.004\"", "mmr = \"0.009\"");
+    let e = refuse(&src);
+    let p = problem_at(&e, "venues[0].instruments[0].tiers[0].imr");
+    assert!(p.message.contains("must be below the initial-margin rate"), "{}", p.message);
+}
+
+#[test]
+fn decimals_are_exact() {
+    assert_eq!(Dec::parse("0.1").unwrap().to_scaled(1), Some(1));
+    assert_eq!(Dec::parse("0.15").unwrap().to_scaled(1), None);
+    assert_eq!(Dec::parse("1e3").unwrap().to_scaled(0), Some(1000));
+    assert_eq!(Dec::parse("2.50").unwrap().places(), 1);
+    assert!(Dec::parse("abc").is_err());
+}
+#[test]
+fn a_missing_required_field_is_refused_with_its_table() {
+    let src = edit("[[assets]]\nname = \"BTC\"\n", "[[assets]]\n");
+    let e = refuse(&src);
+    let p = problem_at(&e, "assets[0]");
+    assert!(p.message.contains("missing field `name`"), "{}", p.message);
+}
