@@ -179,7 +179,7 @@ fn every_semantic_problem_is_reported_at_once() {
     let ScenarioError::Invalid { problems, .. } = &e else { panic!("{e:?}") };
     let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
     for (path, words) in [
-        ("venues[0].rules", "unknown rule set `binanse`"),
+        ("venues[0].rules", "unknown venue `binanse`"),
         ("population.long_share", "[0, 1]"),
         ("population.leverage", "sum to 1"),
         ("venues[0].instruments[0].tick", "> 0"),

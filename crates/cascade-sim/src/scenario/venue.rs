@@ -4,9 +4,6 @@
 //! deleverages; `../shared/reference/venue-mechanics.md` §1–7). Instruments carry the contract
 //! spec exactly as the engine wants it, plus an optional override of the rule set's margin tiers.
 
-use std::fmt;
-use std::str::FromStr;
-
 use cascade_engine::instrument::{
     AssetId, ContractKind, FeeSchedule, Instrument as EngineInstrument, InstrumentSpec,
 };
@@ -16,67 +13,8 @@ use serde::{Deserialize, Serialize};
 use super::validate::Validator;
 use super::values::{Dec, MAX_LEVERAGE};
 
-/// The venue rule sets the engine models (venue-mechanics.md §0.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum RuleSet {
-    /// Binance USDⓈ-M futures (§1).
-    Binance,
-    /// Bybit USDT perpetuals, Unified Trading Account (§2).
-    Bybit,
-    /// OKX perpetual swaps (§3).
-    Okx,
-    /// BitMEX perpetuals (§4).
-    Bitmex,
-    /// Hyperliquid perps (§5).
-    Hyperliquid,
-    /// dYdX v4 (§6).
-    Dydx,
-    /// Drift Protocol v2 (§7).
-    Drift,
-}
-
-impl RuleSet {
-    /// Every rule set, in the order the reference lists them.
-    pub const ALL: [RuleSet; 7] = [
-        RuleSet::Binance,
-        RuleSet::Bybit,
-        RuleSet::Okx,
-        RuleSet::Bitmex,
-        RuleSet::Hyperliquid,
-        RuleSet::Dydx,
-        RuleSet::Drift,
-    ];
-
-    /// The name a scenario uses.
-    #[must_use]
-    pub const fn name(self) -> &'static str {
-        match self {
-            RuleSet::Binance => "binance",
-            RuleSet::Bybit => "bybit",
-            RuleSet::Okx => "okx",
-            RuleSet::Bitmex => "bitmex",
-            RuleSet::Hyperliquid => "hyperliquid",
-            RuleSet::Dydx => "dydx",
-            RuleSet::Drift => "drift",
-        }
-    }
-}
-
-impl fmt::Display for RuleSet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for RuleSet {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        RuleSet::ALL.into_iter().find(|r| r.name() == s).ok_or_else(|| {
-            let names: Vec<_> = RuleSet::ALL.iter().map(|r| r.name()).collect();
-            format!("unknown rule set `{s}` (expected one of {})", names.join(", "))
-        })
-    }
-}
+/// The venue rule sets the engine models (venue-mechanics.md §0.1): the engine's own list.
+pub use cascade_engine::margin::tables::Venue as RuleSet;
 
 /// `[[venues]]`: one exchange.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -116,7 +54,7 @@ impl Venue {
     /// # Errors
     /// The name is not one of [`RuleSet::ALL`].
     pub fn rule_set(&self) -> Result<RuleSet, String> {
-        self.rules.parse()
+        self.rules.parse::<RuleSet>().map_err(|e| e.to_string())
     }
 
     pub(crate) fn validate(&self, path: &str, v: &mut Validator) {
