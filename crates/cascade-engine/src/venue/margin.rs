@@ -46,6 +46,19 @@ pub struct CollateralRule {
     pub price: Cash,
     /// Share of the value not counted (e.g. 5%).
     pub haircut: Rate,
+    /// Where `price` comes from when [`Venue::refresh_collateral`] runs.
+    pub source: CollateralSource,
+}
+
+/// What values a collateral asset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CollateralSource {
+    /// A price the caller sets (e.g. from an external index) with [`Venue::set_collateral`].
+    External,
+    /// The mid of one of the venue's own books quoted in the pool asset (Binance valued USDe,
+    /// wBETH and BNSOL off its own spot books on 10 Oct 2025: venue-mechanics §8). The book is
+    /// an instrument of this venue used for price discovery.
+    Book(InstrumentId),
 }
 
 impl Venue {
@@ -71,7 +84,55 @@ impl Venue {
         if self.collateral.len() <= i {
             self.collateral.resize(i + 1, None);
         }
+        if let CollateralSource::Book(ins) = rule.source {
+            self.market(ins)?;
+        }
         self.collateral[i] = Some(rule);
+        self.reindex_holders(asset)
+    }
+
+    /// Re-values `asset` from its source (for [`CollateralSource::Book`], the book's mid, else
+    /// its last trade), re-indexes the accounts holding it and runs the liquidation pass on
+    /// every instrument, so a collateral depeg liquidates at once. Returns the new price.
+    ///
+    /// # Errors
+    /// No rule for `asset`, or a failure while liquidating.
+    pub fn refresh_collateral(
+        &mut self,
+        asset: AssetId,
+        events: &mut Vec<super::VenueEvent>,
+    ) -> Result<Cash, VenueError> {
+        let Some(Some(rule)) = self.collateral.get(usize::from(asset.0)).copied() else {
+            return Err(super::invalid("collateral", "no collateral rule for this asset"));
+        };
+        let CollateralSource::Book(ins) = rule.source else { return Ok(rule.price) };
+        let m = self.market(ins)?;
+        let Some(px) = m.book.mid().or(m.last) else { return Ok(rule.price) };
+        // Price units of the book → cash units (10^-8) per whole unit of the asset.
+        let dec = m.instrument.spec().price_decimals;
+        let price = if dec <= crate::num::CASH_DECIMALS {
+            px.0.checked_mul(crate::num::pow10(crate::num::CASH_DECIMALS - dec).map_err(overflow("price"))?)
+                .map(Cash)
+                .ok_or(VenueError::Overflow("collateral price"))?
+        } else {
+            Cash(px.0 / crate::num::pow10(dec - crate::num::CASH_DECIMALS).map_err(overflow("price"))?)
+        };
+        if price == rule.price || !price.is_positive() {
+            return Ok(rule.price);
+        }
+        self.collateral[usize::from(asset.0)] = Some(CollateralRule { price, ..rule });
+        self.reindex_holders(asset)?;
+        for i in 0..self.markets.len() {
+            if self.config.liquidations {
+                self.liquidation_pass(InstrumentId(i as u16), events)?;
+            }
+        }
+        Ok(price)
+    }
+
+    /// Re-indexes every account holding `asset` with open positions (a full scan: collateral
+    /// prices move far less often than marks).
+    fn reindex_holders(&mut self, asset: AssetId) -> Result<(), VenueError> {
         let holders: Vec<AccountId> = self
             .ledger
             .accounts()

@@ -17,7 +17,7 @@ mod margin;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use liquidation::{LiquidationKind, LiquidationReport};
-pub use margin::{CollateralRule, MarginState};
+pub use margin::{CollateralRule, CollateralSource, MarginState};
 
 use crate::book::{
     AccountId, Book, BookError, BookEvent, ExpireReason, Fate, NewOrder, OrderId, Side, StopBook, StopEntry,

@@ -1,0 +1,95 @@
+//! Multi-asset collateral valued off the venue's own thin book (venue-mechanics §8: on
+//! 10 Oct 2025 Binance valued USDe, wBETH and BNSOL collateral from its internal spot books,
+//! which depegged while external prices did not). The same 3% BTC drop leaves a trader whose
+//! collateral holds its peg safe, and liquidates the one whose collateral book collapsed.
+
+use cascade_engine::book::Side;
+use cascade_engine::instrument::{AssetId, ContractKind, FeeSchedule, InstrumentId, InstrumentSpec};
+use cascade_engine::ledger::AccountId;
+use cascade_engine::num::{Cash, Price, Qty, Rate};
+use cascade_engine::venue::{CollateralRule, CollateralSource, OrderRequest, Venue, VenueConfig, VenueEvent};
+use rust_decimal::Decimal;
+
+const USDT: AssetId = AssetId(0);
+const USDE: AssetId = AssetId(1);
+
+fn spec(symbol: &str, price_decimals: u32, qty_decimals: u32) -> InstrumentSpec {
+    InstrumentSpec {
+        symbol: symbol.into(),
+        kind: ContractKind::Linear,
+        settle_asset: USDT,
+        price_decimals,
+        qty_decimals,
+        tick: Price(1),
+        lot: Qty(1),
+        min_qty: Qty(1),
+        min_notional: Cash::ZERO,
+        contract_size: Decimal::ONE,
+        fees: FeeSchedule { maker: Rate::ZERO, taker: Rate::ZERO },
+    }
+}
+
+/// A venue where `trader` holds 10 USDT + 10,000 USDe and is long 1.9 BTC at 100,000.
+fn setup() -> (Venue, InstrumentId, InstrumentId, AccountId, AccountId) {
+    let mut v = Venue::new(VenueConfig::default());
+    let btc = v.add_instrument(spec("BTCUSDT", 1, 3)).unwrap();
+    let usde = v.add_instrument(spec("USDEUSDT", 4, 0)).unwrap();
+    let mm = v.open_account().unwrap();
+    v.deposit(mm, USDT, Cash::units(100_000_000).unwrap()).unwrap();
+    let trader = v.open_account().unwrap();
+    v.deposit(trader, USDT, Cash::units(10).unwrap()).unwrap();
+    v.deposit(trader, USDE, Cash::units(10_000).unwrap()).unwrap();
+    let mut ev = Vec::new();
+    // The internal USDe book quotes the peg.
+    v.place(mm, usde, OrderRequest::limit(Side::Buy, Price(9_999), Qty(1_000_000)), &mut ev).unwrap();
+    v.place(mm, usde, OrderRequest::limit(Side::Sell, Price(10_001), Qty(1_000_000)), &mut ev).unwrap();
+    v.set_collateral(
+        USDE,
+        CollateralRule {
+            pool: USDT,
+            price: Cash::units(1).unwrap(),
+            haircut: Rate::ZERO,
+            source: CollateralSource::Book(usde),
+        },
+    )
+    .unwrap();
+    v.set_mark_price(btc, Price(1_000_000), &mut ev).unwrap();
+    v.place(mm, btc, OrderRequest::limit(Side::Sell, Price(1_000_000), Qty(1_900)), &mut ev).unwrap();
+    // Without its USDe the trader's 10 USDT could not back this position: the collateral counts.
+    v.place(trader, btc, OrderRequest::market(Side::Buy, Qty(1_900)), &mut ev).unwrap();
+    assert_eq!(v.ledger().account(trader).unwrap().position(btc).unwrap().size, Qty(1_900));
+    // Bids for the liquidation to sell into.
+    v.place(mm, btc, OrderRequest::limit(Side::Buy, Price(960_000), Qty(10_000)), &mut ev).unwrap();
+    (v, btc, usde, mm, trader)
+}
+
+fn liquidations(ev: &[VenueEvent]) -> usize {
+    ev.iter().filter(|e| matches!(e, VenueEvent::Liquidation(_))).count()
+}
+
+#[test]
+fn a_collateral_depeg_on_the_internal_book_liquidates() {
+    // Pegged: a 3% drop leaves equity 10 + 10,000 − 5,700 = 4,310 USDT above maintenance.
+    let (mut v, btc, _, _, trader) = setup();
+    let mut ev = Vec::new();
+    v.refresh_collateral(USDE, &mut ev).unwrap();
+    v.set_mark_price(btc, Price(970_000), &mut ev).unwrap();
+    assert_eq!(liquidations(&ev), 0);
+    assert!(!v.position_margin(trader, btc).unwrap().liquidatable());
+
+    // Depegged: the book's makers step away and a seller hits a thin bid at 0.65.
+    let (mut v, btc, usde, mm, trader) = setup();
+    let mut ev = Vec::new();
+    v.cancel_all(mm, usde, &mut ev).unwrap();
+    v.place(mm, usde, OrderRequest::limit(Side::Buy, Price(6_500), Qty(1_000)), &mut ev).unwrap();
+    v.place(mm, usde, OrderRequest::limit(Side::Sell, Price(6_501), Qty(1_000)), &mut ev).unwrap();
+    let price = v.refresh_collateral(USDE, &mut ev).unwrap();
+    assert_eq!(price, Cash(65_000_000)); // mid of 0.6500 / 0.6501, rounded down: 0.65 USDT
+    // 10 + 6,500 of equity still covers the 900 USDT maintenance at the unchanged mark …
+    assert_eq!(liquidations(&ev), 0);
+    // … but not after the same 3% drop: 10 + 6,500 − 5,700 = 810 < 871.5.
+    v.set_mark_price(btc, Price(970_000), &mut ev).unwrap();
+    assert!(liquidations(&ev) > 0, "the depeg should have liquidated the trader");
+    assert!(!v.position_margin(trader, btc).unwrap().liquidatable());
+    v.check_invariants().unwrap();
+}
