@@ -7,67 +7,26 @@
 //!
 //! Run: `cargo bench -p cascade-engine --bench account_memory`
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
-
 use cascade_engine::book::Side;
-use cascade_engine::instrument::{AssetId, ContractKind, FeeSchedule, InstrumentSpec};
-use cascade_engine::num::{Cash, Price, Qty, Rate};
+use cascade_engine::instrument::{AssetId, InstrumentSpec};
+use cascade_engine::num::{Cash, Price, Qty};
 use cascade_engine::venue::{OrderRequest, Venue, VenueConfig};
-use rust_decimal::Decimal;
 
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: delegates to the system allocator and only counts sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
 
 fn main() {
     let n: u32 = std::env::var("ACCOUNTS").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
     let usdt = AssetId(0);
     let mut v = Venue::new(VenueConfig::default());
-    let btc = v
-        .add_instrument(InstrumentSpec {
-            symbol: "BTCUSDT".into(),
-            kind: ContractKind::Linear,
-            settle_asset: usdt,
-            price_decimals: 1,
-            qty_decimals: 3,
-            tick: Price(1),
-            lot: Qty(1),
-            min_qty: Qty(1),
-            min_notional: Cash::ZERO,
-            contract_size: Decimal::ONE,
-            fees: FeeSchedule { maker: Rate::from_bps(2), taker: Rate::from_bps(5) },
-        })
-        .expect("valid instrument");
+    let btc = v.add_instrument(InstrumentSpec::linear("BTCUSDT", usdt, 1, 3)).expect("valid instrument");
     let mm = v.open_account().expect("account");
     v.deposit(mm, usdt, Cash::units(10_000_000_000).expect("fits")).expect("deposit");
     let mut ev = Vec::new();
     // The maker's single resting ask covers every account's one-lot buy.
     v.place(mm, btc, OrderRequest::limit(Side::Sell, Price(1_000_000), Qty(i64::from(n) + 1)), &mut ev)
         .expect("quote");
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = counting_alloc::live();
     let t0 = std::time::Instant::now();
     for _ in 0..n {
         let a = v.open_account().expect("account");
@@ -76,7 +35,7 @@ fn main() {
         v.place(a, btc, OrderRequest::market(Side::Buy, Qty(1)), &mut ev).expect("trade");
     }
     let elapsed = t0.elapsed();
-    let after = LIVE.load(Ordering::Relaxed);
+    let after = counting_alloc::live();
     v.check_invariants().expect("invariants");
     assert_eq!(v.open_interest(btc).expect("oi"), Qty(i64::from(n)));
     let per = (after - before) as f64 / f64::from(n);

@@ -6,42 +6,16 @@
 //!
 //! Run: `cargo bench -p cascade-engine --bench book_memory`
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
-
 use cascade_engine::book::{AccountId, Book, NewOrder, Side};
 use cascade_engine::num::{Price, Qty};
 
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards to the system allocator unchanged; only counts the bytes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Relaxed);
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Relaxed);
-        // SAFETY: same contract as our caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size as isize - layout.size() as isize, Relaxed);
-        // SAFETY: same contract as our caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
 
 const ORDERS: i64 = 1_000_000;
 
 fn measure(label: &str, accounts: i64, orders_per_level: i64) {
-    let before = LIVE.load(Relaxed);
+    let before = counting_alloc::live();
     let mut book = Book::new(Price(1), Qty(1)).unwrap();
     let mut ev = Vec::new();
     let levels_per_side = ORDERS / 2 / orders_per_level;
@@ -58,7 +32,7 @@ fn measure(label: &str, accounts: i64, orders_per_level: i64) {
     }
     drop(ev);
     assert_eq!(book.len(), ORDERS as usize);
-    let heap = LIVE.load(Relaxed) - before;
+    let heap = counting_alloc::live() - before;
     let inline = std::mem::size_of::<Book>() as isize;
     println!(
         "{label}: {} orders, {} levels, {} accounts: heap {} B + inline {} B = {:.1} bytes/order",

@@ -14,61 +14,22 @@
 //!    of 1 USDT and no bids: one mark update 10% down liquidates every long, the fund is
 //!    exhausted at once and ADL closes them against the shorts. Target: under one second.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Instant;
 
 use cascade_engine::book::Side;
-use cascade_engine::instrument::{AssetId, ContractKind, FeeSchedule, InstrumentId, InstrumentSpec};
-use cascade_engine::num::{Cash, Price, Qty, Rate};
+use cascade_engine::instrument::{AssetId, InstrumentId, InstrumentSpec};
+use cascade_engine::num::{Cash, Price, Qty};
 use cascade_engine::venue::{OrderRequest, Venue, VenueConfig, VenueEvent};
-use rust_decimal::Decimal;
 
-struct Counting;
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: delegates to the system allocator and only counts sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
 
 const USDT: AssetId = AssetId(0);
 const ENTRY: i64 = 1_000_000; // 100,000.0
 
 fn venue() -> (Venue, InstrumentId) {
     let mut v = Venue::new(VenueConfig::default());
-    let ins = v
-        .add_instrument(InstrumentSpec {
-            symbol: "BTCUSDT".into(),
-            kind: ContractKind::Linear,
-            settle_asset: USDT,
-            price_decimals: 1,
-            qty_decimals: 3,
-            tick: Price(1),
-            lot: Qty(1),
-            min_qty: Qty(1),
-            min_notional: Cash::ZERO,
-            contract_size: Decimal::ONE,
-            fees: FeeSchedule { maker: Rate::from_bps(2), taker: Rate::from_bps(5) },
-        })
-        .expect("instrument");
+    let ins = v.add_instrument(InstrumentSpec::linear("BTCUSDT", USDT, 1, 3)).expect("instrument");
     (v, ins)
 }
 
@@ -89,7 +50,7 @@ fn mark_update_bench(n: u64) {
     v.deposit(mm, USDT, usdt(50_000_000_000)).expect("deposit");
     v.place(mm, ins, OrderRequest::limit(Side::Sell, Price(ENTRY), Qty(n as i64 + 10)), &mut ev)
         .expect("ask");
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = counting_alloc::live();
     let t0 = Instant::now();
     // A simulator knows its population: reserve, as it would.
     v.reserve_accounts(n as usize);
@@ -102,7 +63,7 @@ fn mark_update_bench(n: u64) {
         v.place(a, ins, OrderRequest::market(Side::Buy, Qty(1)), &mut ev).expect("buy");
     }
     let build = t0.elapsed();
-    let per_account = (LIVE.load(Ordering::Relaxed) - before) as f64 / n as f64;
+    let per_account = (counting_alloc::live() - before) as f64 / n as f64;
     // Triggers, highest first: the k-th one is the mark that liquidates exactly k more.
     let mut triggers: Vec<i64> = v
         .ledger()

@@ -64,6 +64,28 @@ pub struct InstrumentSpec {
     pub fees: FeeSchedule,
 }
 
+impl InstrumentSpec {
+    /// A linear perpetual with the common defaults: tick and lot of one unit, minimum quantity
+    /// one lot, no minimum notional, contract size 1, fees 0.02% maker / 0.05% taker (Binance's
+    /// base tier). Override fields with struct-update syntax.
+    #[must_use]
+    pub fn linear(symbol: &str, settle_asset: AssetId, price_decimals: u32, qty_decimals: u32) -> Self {
+        Self {
+            symbol: symbol.to_string(),
+            kind: ContractKind::Linear,
+            settle_asset,
+            price_decimals,
+            qty_decimals,
+            tick: Price(1),
+            lot: Qty(1),
+            min_qty: Qty(1),
+            min_notional: Cash::ZERO,
+            contract_size: Decimal::ONE,
+            fees: FeeSchedule { maker: Rate::from_bps(2), taker: Rate::from_bps(5) },
+        }
+    }
+}
+
 /// Why an [`InstrumentSpec`] was refused. Each variant names the offending field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InstrumentError {

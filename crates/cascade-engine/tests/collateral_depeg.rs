@@ -4,29 +4,17 @@
 //! collateral holds its peg safe, and liquidates the one whose collateral book collapsed.
 
 use cascade_engine::book::Side;
-use cascade_engine::instrument::{AssetId, ContractKind, FeeSchedule, InstrumentId, InstrumentSpec};
+use cascade_engine::instrument::{AssetId, FeeSchedule, InstrumentId, InstrumentSpec};
 use cascade_engine::ledger::AccountId;
 use cascade_engine::num::{Cash, Price, Qty, Rate};
 use cascade_engine::venue::{CollateralRule, CollateralSource, OrderRequest, Venue, VenueConfig, VenueEvent};
-use rust_decimal::Decimal;
 
 const USDT: AssetId = AssetId(0);
 const USDE: AssetId = AssetId(1);
 
 fn spec(symbol: &str, price_decimals: u32, qty_decimals: u32) -> InstrumentSpec {
-    InstrumentSpec {
-        symbol: symbol.into(),
-        kind: ContractKind::Linear,
-        settle_asset: USDT,
-        price_decimals,
-        qty_decimals,
-        tick: Price(1),
-        lot: Qty(1),
-        min_qty: Qty(1),
-        min_notional: Cash::ZERO,
-        contract_size: Decimal::ONE,
-        fees: FeeSchedule { maker: Rate::ZERO, taker: Rate::ZERO },
-    }
+    let fees = FeeSchedule { maker: Rate::ZERO, taker: Rate::ZERO };
+    InstrumentSpec { fees, ..InstrumentSpec::linear(symbol, USDT, price_decimals, qty_decimals) }
 }
 
 /// A venue where `trader` holds 10 USDT + 10,000 USDe and is long 1.9 BTC at 100,000.

@@ -7,33 +7,20 @@
 //!   price the venue's rule names (bankruptcy price, mark or previous mark).
 
 use cascade_engine::book::Side;
-use cascade_engine::instrument::{AssetId, ContractKind, FeeSchedule, InstrumentId, InstrumentSpec};
+use cascade_engine::instrument::{AssetId, InstrumentId, InstrumentSpec};
 use cascade_engine::ledger::AccountId;
 use cascade_engine::margin::tables::Venue as VenueName;
-use cascade_engine::num::{Cash, Price, Qty, Rate};
+use cascade_engine::num::{Cash, Price, Qty};
 use cascade_engine::position::{MarginMode, Position};
 use cascade_engine::risk::rules::{AdlPrice, RuleSet};
 use cascade_engine::venue::{LiquidationKind, OrderRequest, Venue, VenueConfig, VenueEvent};
 use proptest::prelude::*;
-use rust_decimal::Decimal;
 
 const USDT: AssetId = AssetId(0);
 const START: [i64; 2] = [1_000_000, 40_000]; // 100,000.0 and 4,000.0
 
 fn spec(symbol: &str) -> InstrumentSpec {
-    InstrumentSpec {
-        symbol: symbol.into(),
-        kind: ContractKind::Linear,
-        settle_asset: USDT,
-        price_decimals: 1,
-        qty_decimals: 3,
-        tick: Price(1),
-        lot: Qty(1),
-        min_qty: Qty(1),
-        min_notional: Cash::ZERO,
-        contract_size: Decimal::ONE,
-        fees: FeeSchedule { maker: Rate::from_bps(2), taker: Rate::from_bps(5) },
-    }
+    InstrumentSpec::linear(symbol, USDT, 1, 3)
 }
 
 #[derive(Debug, Clone)]
