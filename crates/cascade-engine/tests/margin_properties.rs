@@ -11,7 +11,7 @@ use cascade_engine::margin::tables::{
 };
 use cascade_engine::margin::{
     CrossAccount, Leverage, MaintenanceBasis, MarginRatioKind, Position, RiskTiers, bankruptcy_price,
-    is_liquidatable, liquidation_price,
+    is_liquidatable, liquidation_price, liquidation_price_hinted,
 };
 use cascade_engine::num::{Cash, Price, Qty, RATE_ONE, Rate};
 use proptest::prelude::*;
@@ -115,6 +115,20 @@ proptest! {
         if safer.0 > 0 {
             prop_assert!(equity_at(safer) + 2 > mm_at(safer).0);
         }
+    }
+
+    /// The venue's fast path gives exactly the full solve, at any mark and collateral.
+    #[test]
+    fn hinted_solve_equals_the_full_solve((mi, qty, px, levf) in fresh(), mark_f in 0.3f64..1.7, coll_f in 0.0f64..20.0) {
+        let m = market(mi);
+        let Some((pos, im)) = setup(&m, qty, px, levf) else { return Ok(()); };
+        let mark = Price(((pos.entry_price.0 as f64) * mark_f).max(1.0) as i64);
+        let pos = Position { mark_price: mark, ..pos };
+        let collateral = Cash((im.0 as f64 * coll_f) as i64);
+        prop_assert_eq!(
+            liquidation_price_hinted(&pos, collateral, m.basis).unwrap(),
+            liquidation_price(&pos, collateral, m.basis).unwrap()
+        );
     }
 
     /// At the bankruptcy price the equity is ≥ 0, and one unit beyond it is < 0.

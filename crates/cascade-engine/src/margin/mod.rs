@@ -23,7 +23,7 @@ pub mod tiers;
 
 pub use price::{
     CrossAccount, MaintenanceBasis, MarginError, MarginRatioKind, Position, bankruptcy_price,
-    is_liquidatable, liquidation_price, margin_ratio,
+    is_liquidatable, liquidation_price, liquidation_price_hinted, margin_ratio,
 };
 pub use tables::{Venue, VenueError, default_tiers};
 pub use tiers::{

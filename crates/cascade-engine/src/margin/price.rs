@@ -381,6 +381,82 @@ pub fn liquidation_price(
     extreme(&pieces, position.side() > 0, false)
 }
 
+/// [`liquidation_price`] with a fast path for the common case, used on the venue's hot path
+/// (every fill re-indexes both accounts). When the table is notional-based and its maintenance
+/// margin is continuous across tier floors (Binance-style maintenance amounts), equity minus
+/// maintenance is monotone in the price, so the liquidatable prices form one interval; if the
+/// solve restricted to the tier of the notional at the mark lands strictly inside that tier's
+/// price range, it is the answer. Otherwise (another tier, a table whose maintenance jumps at a
+/// floor, size-based tiers) this is exactly [`liquidation_price`].
+///
+/// # Errors
+/// As [`liquidation_price`].
+pub fn liquidation_price_hinted(
+    position: &Position<'_>,
+    collateral: Cash,
+    basis: MaintenanceBasis,
+) -> Result<Option<Price>, MarginError> {
+    if basis == MaintenanceBasis::Mark
+        && position.tiers.basis() == TierBasis::Notional
+        && position.tiers.continuous()
+    {
+        position.validate()?;
+        if let Some(answer) = walk_tiers(position, collateral)? {
+            return Ok(answer);
+        }
+    }
+    liquidation_price(position, collateral, basis)
+}
+
+/// The monotone case of [`liquidation_price_hinted`]: walks the tiers from the one at the mark
+/// toward liquidation (down in price for a long, up for a short) and stops at the first tier
+/// with a liquidatable price. `Ok(None)`: undecided, use the full solve.
+#[allow(clippy::option_option)]
+fn walk_tiers(position: &Position<'_>, collateral: Cash) -> Result<Option<Option<Price>>, MarginError> {
+    let u = position.unit_value()?;
+    let tiers = position.tiers.tiers();
+    let long = position.side() > 0;
+    let start = position.tiers.index_for(position.tiers.amount(&position.exposure(position.mark_price)?));
+    let piece_at = |j: usize| -> Result<Option<(Piece, i128, Option<i128>)>, MarginError> {
+        let t = tiers[j];
+        let next = tiers.get(j + 1).map(|n| i128::from(n.floor));
+        let Some((lo, hi)) = position.price_range(u, i128::from(t.floor), next)? else { return Ok(None) };
+        let piece = position.piece(u, collateral, t.mmr.0, i128::from(t.maintenance_amount.0), lo, hi)?;
+        Ok(Some((piece, lo, hi)))
+    };
+    // Which way the price moves through the tiers: for a linear contract a higher price is a
+    // higher notional (a higher tier); for an inverse one, a lower tier.
+    let linear = matches!(position.instrument.kind(), ContractKind::Linear);
+    let toward_liquidation_is_higher_tier = long != linear;
+    let mut j = start;
+    let mut first = true;
+    loop {
+        if let Some((piece, lo, hi)) = piece_at(j)?
+            && let Some((slo, shi)) = piece.solve(false)?
+        {
+            // A solution reaching the edge of the starting tier on the safe side may continue
+            // into the next tier: undecided.
+            let open_edge = if long { hi.is_none() || shi == hi } else { slo == lo };
+            if first && open_edge {
+                return Ok(None);
+            }
+            let v = if long { shi.unwrap_or(i128::from(i64::MAX)) } else { slo };
+            return Ok(Some(i64::try_from(v).ok().map(Price)));
+        }
+        first = false;
+        let next = if toward_liquidation_is_higher_tier {
+            j.checked_add(1).filter(|n| *n < tiers.len())
+        } else {
+            j.checked_sub(1)
+        };
+        match next {
+            Some(n) => j = n,
+            // No tier has a liquidatable price: never liquidated at a positive price.
+            None => return Ok(Some(None)),
+        }
+    }
+}
+
 /// Whether `position` backed by `collateral` is liquidatable at `price`: the exact predicate
 /// `B + PnL ≤ max(0, MM)` that [`liquidation_price`] solves (no rounding of PnL or MM).
 ///

@@ -451,6 +451,21 @@ impl RiskTiers {
         }
     }
 
+    /// Whether the maintenance margin `notional × MMR − amount` is continuous at every tier
+    /// floor (as Binance's maintenance amounts make it), so that it never jumps as a position
+    /// crosses into the next tier. Risk-limit tables without amounts (BitMEX) are not.
+    #[must_use]
+    pub fn continuous(&self) -> bool {
+        self.tiers.windows(2).all(|w| {
+            let at = |t: &Tier| {
+                Cash(w[1].floor)
+                    .mul_rate(t.mmr, Round::Floor)
+                    .and_then(|m| m.checked_sub(t.maintenance_amount))
+            };
+            matches!((at(&w[0]), at(&w[1])), (Ok(a), Ok(b)) if (a.0 - b.0).abs() <= 1)
+        })
+    }
+
     /// Index of the tier holding `amount` (basis units; floors are inclusive). Monotone:
     /// a larger amount never maps to a lower tier.
     #[must_use]

@@ -76,6 +76,7 @@ impl Venue {
     ) -> Result<(), VenueError> {
         let idx = usize::from(ins.0);
         let Some(mark) = self.markets[idx].mark else { return Ok(()) };
+        self.flush_dirty()?;
         // Multi-position cross accounts whose band this mark left get fresh triggers first.
         let mut moved = Vec::new();
         self.markets[idx].index.band_exits(mark, &mut moved);
@@ -88,6 +89,7 @@ impl Venue {
         // cross their triggers in turn. Stop when a round changes nothing.
         let mut candidates = Vec::new();
         for _ in 0..MAX_ROUNDS {
+            self.flush_dirty()?;
             candidates.clear();
             self.markets[idx].index.crossed(mark, &mut candidates);
             let mut acted = false;
@@ -102,6 +104,14 @@ impl Venue {
             }
         }
         self.adl_queue = None;
+        Ok(())
+    }
+
+    /// Re-indexes every account that traded since its trigger was last computed.
+    pub(super) fn flush_dirty(&mut self) -> Result<(), VenueError> {
+        while let Some(a) = self.dirty.pop_first() {
+            self.reindex(a)?;
+        }
         Ok(())
     }
 

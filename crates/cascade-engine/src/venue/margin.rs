@@ -382,7 +382,7 @@ impl Venue {
             let view = self.margin_view(p, mark)?;
             // The index solves the same predicate the exact check uses (maintenance at the mark), so a
             // trigger is never later than the check; `rules.basis` only changes the displayed price.
-            let lp = mp::liquidation_price(&view, collateral, mp::MaintenanceBasis::Mark)
+            let lp = mp::liquidation_price_hinted(&view, collateral, mp::MaintenanceBasis::Mark)
                 .map_err(|e| VenueError::Invariant(format!("liquidation price: {e}")))?;
             // A long with no liquidation price at a positive price is never liquidatable; a
             // short with none is never liquidatable either. One extra unit absorbs rounding;

