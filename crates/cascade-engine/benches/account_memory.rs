@@ -34,6 +34,8 @@ fn main() {
         ev.clear();
         v.place(a, btc, OrderRequest::market(Side::Buy, Qty(1)), &mut ev).expect("trade");
     }
+    // Triggers are computed lazily before a liquidation pass; count them in.
+    v.refresh_index().expect("index");
     let elapsed = t0.elapsed();
     let after = counting_alloc::live();
     v.check_invariants().expect("invariants");

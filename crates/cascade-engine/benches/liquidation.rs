@@ -62,6 +62,7 @@ fn mark_update_bench(n: u64) {
         ev.clear();
         v.place(a, ins, OrderRequest::market(Side::Buy, Qty(1)), &mut ev).expect("buy");
     }
+    v.refresh_index().expect("index");
     let build = t0.elapsed();
     let per_account = (counting_alloc::live() - before) as f64 / n as f64;
     // Triggers, highest first: the k-th one is the mark that liquidates exactly k more.

@@ -107,6 +107,15 @@ impl Venue {
         Ok(())
     }
 
+    /// Re-indexes every account that traded since its trigger was last computed. The venue does
+    /// this itself before every liquidation pass; call it to read fresh triggers.
+    ///
+    /// # Errors
+    /// Overflow while computing a liquidation price.
+    pub fn refresh_index(&mut self) -> Result<(), VenueError> {
+        self.flush_dirty()
+    }
+
     /// Re-indexes every account that traded since its trigger was last computed.
     pub(super) fn flush_dirty(&mut self) -> Result<(), VenueError> {
         while let Some(a) = self.dirty.pop_first() {
