@@ -248,6 +248,8 @@ pub struct LiqMapOptions {
     /// Reference ("current") price per coin; a coin not listed uses the notional-weighted mean
     /// entry price of its positions.
     pub prices: BTreeMap<String, Decimal>,
+    /// Reference price of a coin not in `prices` (before falling back to the mean entry).
+    pub default_price: Option<Decimal>,
     /// Band width in quote currency; `None`: a round number near 0.5 % of the reference price.
     pub band: Option<Decimal>,
     /// Half-width of the price window drawn, percent of the reference price.
@@ -260,7 +262,14 @@ pub struct LiqMapOptions {
 
 impl Default for LiqMapOptions {
     fn default() -> Self {
-        Self { prices: BTreeMap::new(), band: None, range_pct: Decimal::from(20), top: 5, coin: None }
+        Self {
+            prices: BTreeMap::new(),
+            default_price: None,
+            band: None,
+            range_pct: Decimal::from(20),
+            top: 5,
+            coin: None,
+        }
     }
 }
 
@@ -378,7 +387,12 @@ pub fn build_solved(solved: &[(&LiqPosition, Solved)], opts: &LiqMapOptions) -> 
 
 fn one_map(coin: &str, solved: &[(&LiqPosition, Solved)], opts: &LiqMapOptions) -> LiqMap {
     let mine: Vec<&(&LiqPosition, Solved)> = solved.iter().filter(|(_, s)| s.coin == coin).collect();
-    let given = opts.prices.iter().find(|(k, _)| k.eq_ignore_ascii_case(coin)).map(|(_, v)| *v);
+    let given = opts
+        .prices
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(coin))
+        .map(|(_, v)| *v)
+        .or(opts.default_price);
     let reference = given.unwrap_or_else(|| {
         let (mut num, mut den) = (Decimal::ZERO, Decimal::ZERO);
         for (p, _) in &mine {
@@ -475,13 +489,14 @@ impl std::fmt::Display for Cluster {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} of {}s liquidate between {} and {} ({} position{}, mostly {})",
+            "{} of {}s liquidate between {} and {} ({} position{}, {} {})",
             usd(self.notional),
             self.side.as_str(),
             group_thousands(self.low),
             group_thousands(self.high),
             self.positions,
             if self.positions == 1 { "" } else { "s" },
+            if self.positions == 1 { "at" } else { "mostly" },
             self.main_leverage
         )
     }
