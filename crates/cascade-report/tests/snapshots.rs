@@ -44,7 +44,10 @@ fn comparison_chart_data_and_table() {
 fn liquidation_map_of_the_sample_positions() {
     let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/liqmap/positions.csv");
     let opts = LiqMapOptions {
-        prices: BTreeMap::from([("BTC".into(), "100000".parse().unwrap()), ("ETH".into(), "3500".parse().unwrap())]),
+        prices: BTreeMap::from([
+            ("BTC".into(), "100000".parse().unwrap()),
+            ("ETH".into(), "3500".parse().unwrap()),
+        ]),
         ..LiqMapOptions::default()
     };
     let maps = liqmap::build_from_file(&file, &opts).unwrap();
@@ -52,6 +55,9 @@ fn liquidation_map_of_the_sample_positions() {
     let text: Vec<String> = maps.iter().map(|m| liqmap::summary_text(m, 5)).collect();
     insta::assert_snapshot!("liqmap-sample-clusters", text.join("\n"));
     for m in &maps {
-        insta::assert_json_snapshot!(format!("liqmap-sample-{}", m.coin), cascade_report::charts::liqmap::figure(m));
+        insta::assert_json_snapshot!(
+            format!("liqmap-sample-{}", m.coin),
+            cascade_report::charts::liqmap::figure(m)
+        );
     }
 }

@@ -667,9 +667,11 @@ mod tests {
         assert_eq!(group_thousands(d("999")), "999");
     }
 
-    /// Binance BTCUSDT isolated long, 1 BTC at 100,000, 10x: margin 10,000; first tier MMR
-    /// 0.4 %, maintenance amount 0 ⇒ LP = (100,000 − 10,000) / (1 − 0.004) = 90,361.44…,
-    /// rounded away from the entry to the price unit: the engine's answer, not 90,000.
+    /// Binance BTCUSDT isolated long, 1 BTC at 100,000, 10x: margin 10,000. Near 90,000 the
+    /// notional sits in the 50,000–250,000 bracket (MMR 0.5 %, maintenance amount 50), so Binance's
+    /// one-way formula gives LP = (10,000 + 50 − 100,000) / (0.005 − 1) = 90,402.01005025…,
+    /// rounded down (away from the entry) to the price unit: the engine's answer, not the
+    /// simplified 90,000.
     #[test]
     fn a_binance_long_liquidates_where_the_engine_says() {
         let p = LiqPosition {
@@ -681,8 +683,8 @@ mod tests {
             margin: MarginInput::Leverage(d("10")),
         };
         let s = solve(&p, 1).unwrap();
-        let lp = s.liquidation_price.unwrap();
-        assert!(lp > d("90361.44") && lp < d("90361.45"), "{lp}");
+        assert_eq!(s.liquidation_price, Some(d("90402.01005025")));
+        assert_eq!(s.notional, d("90402.01005025"));
         assert_eq!(s.coin, "BTC");
         assert_eq!(leverage_band(s.leverage), 1);
     }
