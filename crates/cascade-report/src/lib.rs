@@ -15,6 +15,8 @@
 //! byte-identical HTML and SVG (and PNG on the same platform). Nothing is fetched at run time:
 //! the font is compiled in ([`font`]) and the page has no external reference.
 
+#![warn(missing_docs)]
+
 pub mod charts;
 pub mod error;
 pub mod font;

@@ -85,8 +85,7 @@ impl Proxy {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-        let seen = self.seen.lock().unwrap().clone();
-        seen
+        self.seen.lock().map(|s| s.clone()).unwrap_or_default()
     }
 }
 
