@@ -42,6 +42,14 @@ pub enum ReportError {
         /// What is wrong.
         message: String,
     },
+    /// An option is out of range.
+    #[error("--{option}: {message}")]
+    InvalidOption {
+        /// The option's name.
+        option: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// A positions file is unusable as a whole (empty, missing columns).
     #[error("{}: {message}", path.display())]
     Positions {

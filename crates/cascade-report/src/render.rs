@@ -148,7 +148,7 @@ fn write_all(
             Some(p)
         };
         files.push(ChartFiles { id: fig.id.clone(), title: fig.title.clone(), svg: svg_path, png: png_path });
-        // The inline copy drops the XML prolog-free document's fixed size in favour of CSS.
+        // The page inlines the same SVG document; its CSS scales it to the chart's slot.
         inline.push((fig.id.clone(), fig.title.clone(), svg));
         pb.inc(1);
     }
@@ -340,7 +340,7 @@ fn band_table(m: &LiqMap) -> tables::Table {
                 tables::money(b.short_total()),
                 format!("{} / {}", b.long_positions, b.short_positions),
             ];
-            r.extend(b.long.iter().zip(&b.short).map(|(l, s)| tables::money(*l + *s)));
+            r.extend(b.long.iter().zip(&b.short).map(|(l, s)| tables::money(l.saturating_add(*s))));
             r
         })
         .collect();

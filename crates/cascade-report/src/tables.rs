@@ -204,7 +204,9 @@ const METRICS: [Metric; 13] = [
     Metric { name: "liquidated, shorts", get: |s| Some(f(s.totals.liquidated_short_notional)), money: true },
     Metric {
         name: "liquidated, total",
-        get: |s| Some(f(s.totals.liquidated_long_notional + s.totals.liquidated_short_notional)),
+        get: |s| {
+            Some(f(s.totals.liquidated_long_notional.saturating_add(s.totals.liquidated_short_notional)))
+        },
         money: true,
     },
     Metric { name: "liquidation events", get: |s| Some(s.totals.liquidations as f64), money: false },

@@ -37,7 +37,7 @@ pub fn figure(map: &LiqMap) -> Figure {
         .map(|(k, (_, name))| Stack {
             name: format!("leverage {name}"),
             color: LEVERAGE_COLORS[k],
-            values: map.bands.iter().map(|b| f(b.long[k] + b.short[k])).collect(),
+            values: map.bands.iter().map(|b| f(b.long[k].saturating_add(b.short[k]))).collect(),
         })
         .collect();
     fig.bars = Some(Bars { edges, stacks });

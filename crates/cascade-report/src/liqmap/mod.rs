@@ -94,6 +94,10 @@ pub struct Solved {
     pub leverage: f64,
 }
 
+/// Largest size, price or margin accepted (10^12): keeps every product and sum far from
+/// `Decimal`'s range, so no arithmetic can overflow.
+pub const LIMIT: i64 = 1_000_000_000_000;
+
 fn pos_err(row: u64, field: &str, message: String) -> ReportError {
     ReportError::Position { path: "<memory>".into(), row, line: 0, field: field.to_string(), message }
 }
@@ -140,6 +144,17 @@ pub fn solve(p: &LiqPosition, row: u64) -> Result<Solved, ReportError> {
     if p.entry_price <= Decimal::ZERO {
         return Err(err("entry_price", format!("must be > 0 (got {})", p.entry_price)));
     }
+    let limit = Decimal::from(LIMIT);
+    let given = match p.margin {
+        MarginInput::LiquidationPrice(x) => ("liquidation_price", x),
+        MarginInput::Margin(x) => ("margin", x),
+        MarginInput::Leverage(x) => ("leverage", x),
+    };
+    for (field, v) in [("size", p.size), ("entry_price", p.entry_price), given] {
+        if v > limit {
+            return Err(err(field, format!("{v} is beyond the accepted range (at most 10^12)")));
+        }
+    }
     if is_inverse(p.venue, &p.symbol) {
         return Err(err(
             "symbol",
@@ -156,11 +171,7 @@ pub fn solve(p: &LiqPosition, row: u64) -> Result<Solved, ReportError> {
             return Err(err("liquidation_price", format!("must be > 0 (got {lp})")));
         }
         let gap = (p.entry_price - lp).abs();
-        let leverage = if gap.is_zero() {
-            f64::INFINITY
-        } else {
-            (p.entry_price / gap).to_f64().unwrap_or(f64::INFINITY)
-        };
+        let leverage = p.entry_price.checked_div(gap).and_then(|l| l.to_f64()).unwrap_or(f64::INFINITY);
         return Ok(Solved {
             coin,
             side: p.side,
@@ -218,7 +229,7 @@ pub fn solve(p: &LiqPosition, row: u64) -> Result<Solved, ReportError> {
                 return Err(err("margin", format!("must be > 0 (got {m})")));
             }
             let c = Cash::from_str(&m.normalize().to_string()).map_err(|e| err("margin", e.to_string()))?;
-            (c, (entry_value / m).to_f64().unwrap_or(f64::NAN))
+            (c, entry_value.checked_div(m).and_then(|l| l.to_f64()).unwrap_or(f64::INFINITY))
         }
         // Returned above; an arm rather than a panic keeps the match total.
         MarginInput::LiquidationPrice(_) => {
@@ -294,13 +305,18 @@ impl Band {
     /// Long notional in the band.
     #[must_use]
     pub fn long_total(&self) -> Decimal {
-        self.long.iter().sum()
+        sum(&self.long)
     }
     /// Short notional in the band.
     #[must_use]
     pub fn short_total(&self) -> Decimal {
-        self.short.iter().sum()
+        sum(&self.short)
     }
+}
+
+/// A saturating sum (no overflow panic on absurd inputs).
+fn sum(v: &[Decimal]) -> Decimal {
+    v.iter().fold(Decimal::ZERO, |a, b| a.saturating_add(*b))
 }
 
 /// Positions left off the map, with their notional.
@@ -363,26 +379,56 @@ pub fn nice_width(x: Decimal) -> Decimal {
 /// Solves every position and builds one map per coin (in order of first appearance).
 ///
 /// # Errors
-/// The first position refused by [`solve`] (row = index + 1).
+/// [`ReportError::InvalidOption`] for an option out of range; the first position refused by
+/// [`solve`] (row = index + 1).
 pub fn build(positions: &[LiqPosition], opts: &LiqMapOptions) -> Result<Vec<LiqMap>, ReportError> {
+    check_options(opts)?;
     let mut solved = Vec::with_capacity(positions.len());
     for (i, p) in positions.iter().enumerate() {
         let s = solve(p, i as u64 + 1)?;
         solved.push((p, s));
     }
-    Ok(build_solved(&solved, opts))
+    build_solved(&solved, opts)
 }
 
-/// Builds maps from positions whose liquidation prices are already solved.
-#[must_use]
-pub fn build_solved(solved: &[(&LiqPosition, Solved)], opts: &LiqMapOptions) -> Vec<LiqMap> {
+fn check_options(opts: &LiqMapOptions) -> Result<(), ReportError> {
+    let bad = |option: &'static str, message: String| Err(ReportError::InvalidOption { option, message });
+    let limit = Decimal::from(LIMIT);
+    for (coin, p) in
+        opts.prices.iter().map(|(c, p)| (c.as_str(), p)).chain(opts.default_price.iter().map(|p| ("*", p)))
+    {
+        if *p <= Decimal::ZERO || *p > limit {
+            return bad("price", format!("{coin}={p}: must be > 0 and at most 10^12"));
+        }
+    }
+    if let Some(b) = opts.band {
+        if b < Decimal::new(1, 8) || b > limit {
+            return bad("band", format!("{b}: must be between 10^-8 and 10^12"));
+        }
+    }
+    if opts.range_pct <= Decimal::ZERO || opts.range_pct > Decimal::from(1_000) {
+        return bad("range", format!("{}: must be > 0 and at most 1000 (percent)", opts.range_pct));
+    }
+    Ok(())
+}
+
+/// Builds maps from positions whose liquidation prices are already solved (e.g. by the
+/// simulator's own engine).
+///
+/// # Errors
+/// [`ReportError::InvalidOption`] for an option out of range.
+pub fn build_solved(
+    solved: &[(&LiqPosition, Solved)],
+    opts: &LiqMapOptions,
+) -> Result<Vec<LiqMap>, ReportError> {
+    check_options(opts)?;
     let mut coins: Vec<String> = Vec::new();
     for (_, s) in solved {
         if !coins.contains(&s.coin) && opts.coin.as_ref().is_none_or(|c| c.eq_ignore_ascii_case(&s.coin)) {
             coins.push(s.coin.clone());
         }
     }
-    coins.iter().map(|c| one_map(c, solved, opts)).collect()
+    Ok(coins.iter().map(|c| one_map(c, solved, opts)).collect())
 }
 
 fn one_map(coin: &str, solved: &[(&LiqPosition, Solved)], opts: &LiqMapOptions) -> LiqMap {
@@ -396,11 +442,11 @@ fn one_map(coin: &str, solved: &[(&LiqPosition, Solved)], opts: &LiqMapOptions) 
     let reference = given.unwrap_or_else(|| {
         let (mut num, mut den) = (Decimal::ZERO, Decimal::ZERO);
         for (p, _) in &mine {
-            let n = p.size * p.entry_price;
-            num += n * p.entry_price;
-            den += n;
+            let n = p.size.saturating_mul(p.entry_price);
+            num = num.saturating_add(n.saturating_mul(p.entry_price));
+            den = den.saturating_add(n);
         }
-        if den.is_zero() { Decimal::ONE } else { (num / den).round_dp(8) }
+        num.checked_div(den).map_or(Decimal::ONE, |m| m.round_dp(8))
     });
     let band = opts
         .band
@@ -436,23 +482,23 @@ fn one_map(coin: &str, solved: &[(&LiqPosition, Solved)], opts: &LiqMapOptions) 
         let long = s.side == PositionSide::Long;
         if (long && lp >= reference) || (!long && lp <= reference) {
             outside.already += 1;
-            outside.already_notional += s.notional;
+            outside.already_notional = outside.already_notional.saturating_add(s.notional);
             continue;
         }
         let k = (lp / band).floor();
         let idx = (k - k_lo).to_i64().filter(|i| *i >= 0 && (*i as usize) < n && lp >= lo && lp <= hi);
         let Some(i) = idx else {
             outside.beyond_window += 1;
-            outside.beyond_window_notional += s.notional;
+            outside.beyond_window_notional = outside.beyond_window_notional.saturating_add(s.notional);
             continue;
         };
         let b = &mut bands[i as usize];
         let lb = leverage_band(s.leverage);
         if long {
-            b.long[lb] += s.notional;
+            b.long[lb] = b.long[lb].saturating_add(s.notional);
             b.long_positions += 1;
         } else {
-            b.short[lb] += s.notional;
+            b.short[lb] = b.short[lb].saturating_add(s.notional);
             b.short_positions += 1;
         }
         on_map += 1;
@@ -511,7 +557,7 @@ pub fn clusters(map: &LiqMap, top: usize) -> Vec<Cluster> {
             (PositionSide::Long, &b.long, b.long_positions),
             (PositionSide::Short, &b.short, b.short_positions),
         ] {
-            let total: Decimal = v.iter().sum();
+            let total = sum(v);
             if total > Decimal::ZERO {
                 let main =
                     v.iter().enumerate().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0))).map_or(0, |x| x.0);
@@ -540,10 +586,10 @@ pub fn within(map: &LiqMap, pct: Decimal) -> (Decimal, Decimal) {
     let mut short = Decimal::ZERO;
     for b in &map.bands {
         if b.low >= lo && b.high <= map.reference_price {
-            long += b.long_total();
+            long = long.saturating_add(b.long_total());
         }
         if b.low >= map.reference_price && b.high <= hi {
-            short += b.short_total();
+            short = short.saturating_add(b.short_total());
         }
     }
     (long, short)
