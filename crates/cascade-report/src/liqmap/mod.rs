@@ -753,5 +753,15 @@ mod tests {
         p.symbol = "BTCUSDT".into();
         p.size = d("0");
         assert!(solve(&p, 5).unwrap_err().to_string().contains("`size`: must be > 0"));
+        // Absurd magnitudes are refused or handled, never an overflow panic.
+        p.size = d("1e20");
+        assert!(solve(&p, 6).unwrap_err().to_string().contains("`size`: 100000000000000000000 is beyond"));
+        p.size = d("1");
+        p.margin = MarginInput::LiquidationPrice(d("0.0000000000000000000000000001"));
+        assert!(solve(&p, 7).is_ok());
+        p.margin = MarginInput::Margin(d("0.0000000000000000000000000001"));
+        assert!(solve(&p, 8).is_err());
+        let opts = LiqMapOptions { band: Some(d("0")), ..LiqMapOptions::default() };
+        assert!(build(&[], &opts).unwrap_err().to_string().starts_with("--band"));
     }
 }
