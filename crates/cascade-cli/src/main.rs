@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod calc;
+mod report;
 mod run;
 
 /// Cascade: a laboratory for liquidation cascades in crypto derivatives markets.
@@ -22,6 +23,12 @@ enum Command {
     /// Margin calculator: liquidation and bankruptcy prices, margins and margin ratio of the
     /// positions in a JSON file (`-` for stdin).
     Calc(calc::CalcArgs),
+    /// Report of a run directory (HTML page, charts as PNG and SVG); several directories are
+    /// compared on shared axes.
+    Report(report::ReportArgs),
+    /// Liquidation map of a positions CSV: notional liquidated per price band by leverage, top
+    /// clusters printed, chart and HTML page written.
+    Liqmap(report::LiqmapArgs),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +36,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Calc(args) => calc::run(&args),
+        Command::Report(args) => report::run(&args),
+        Command::Liqmap(args) => report::liqmap(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -47,7 +47,58 @@ pub enum IoError {
         /// serde_json's error.
         source: serde_json::Error,
     },
+    /// A file that should be there is not.
+    #[error("{}: missing {}", path.display(), missing_hint(what))]
+    Missing {
+        /// The file or directory.
+        path: PathBuf,
+        /// What it is: `run directory`, `table` or `summary`.
+        what: &'static str,
+    },
+    /// A CSV header lacks a column (or the file is empty).
+    #[error("{}: bad header: {message}", path.display())]
+    Header {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A CSV cell (or record) was refused.
+    #[error("{}: row {row} (line {line}), field `{field}`: {message}", path.display())]
+    Cell {
+        /// The file.
+        path: PathBuf,
+        /// Data row, 1-based, the header not counted.
+        row: u64,
+        /// Line in the file, 1-based.
+        line: u64,
+        /// Column name (`-` when the whole record is at fault).
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A JSON file could not be read back; serde_json's message gives line and column.
+    #[error("{}: malformed JSON: {source}", path.display())]
+    JsonRead {
+        /// The file.
+        path: PathBuf,
+        /// serde_json's error.
+        source: serde_json::Error,
+    },
     /// A scenario file was read but refused; the error names the file, line, column and field.
     #[error(transparent)]
     Scenario(#[from] cascade_sim::scenario::ScenarioError),
+}
+
+/// The explanation shown after "missing" for each kind of absent file.
+fn missing_hint(what: &str) -> String {
+    match what {
+        "summary" => "summary (summary.json is written last: the run did not finish, or the directory \
+                      is not a run directory)"
+            .to_string(),
+        "table" => {
+            "table (a run directory holds series.csv, liquidations.csv, adl.csv and summary.json)".to_string()
+        }
+        other => other.to_string(),
+    }
 }

@@ -1,7 +1,7 @@
 //! # cascade-io
 //!
 //! Cascade's files: scenario files in; the tables of a run (time series, liquidations, ADL) out
-//! as CSV and Parquet, and its summary as JSON.
+//! as CSV and Parquet, and its summary as JSON; and a run directory read back ([`read_run`]).
 //!
 //! No simulation logic lives here: the simulator hands over plain rows
 //! ([`cascade_sim::metrics`]) and this crate only lays them out. Every file is written to a
@@ -11,10 +11,12 @@
 
 pub mod error;
 pub mod files;
+pub mod read;
 pub mod table;
 pub mod write;
 
 pub use error::IoError;
 pub use files::{read_scenario, write_atomic};
+pub use read::{ReadTable, read_csv, read_run, read_summary_json};
 pub use table::{Cell, Column, ColumnType, Table};
 pub use write::{RunFiles, write_csv, write_parquet, write_run, write_summary_json};

@@ -1,7 +1,8 @@
 //! What a run records: a time series per venue and instrument, one row per liquidation and per
 //! ADL event, and a run summary; plus the [`Recorder`] that accumulates them as the run goes.
 //!
-//! Plain data, no I/O: cascade-io writes these rows to CSV, Parquet and JSON.
+//! Plain data, no I/O: cascade-io writes these rows to CSV, Parquet and JSON (and reads the CSV
+//! and JSON back).
 //!
 //! # Numbers
 //! The engine counts in integers (ticks, lots, 1e-8 cash units). Rows hold those values as exact
@@ -23,12 +24,12 @@ use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::scheduler::SimTime;
 
 /// Side of a position.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PositionSide {
     /// Long.
@@ -49,7 +50,7 @@ impl PositionSide {
 }
 
 /// Margin mode of a liquidated position.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MarginMode {
     /// The position shared the account's wallet.
@@ -70,7 +71,7 @@ impl MarginMode {
 }
 
 /// How a liquidation closed a position.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LiquidationKind {
     /// The whole position went to the book as a liquidation order.
@@ -94,7 +95,7 @@ impl LiquidationKind {
 }
 
 /// One row of the time series: one market (venue × instrument) at one sampling time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeriesRow {
     /// Sampling time, milliseconds since the start of the run.
     pub time_ms: u64,
@@ -153,7 +154,7 @@ pub struct SeriesRow {
 }
 
 /// One forced liquidation (one row per liquidation order or backstop takeover).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiquidationRow {
     /// Time, milliseconds since the start of the run.
     pub time_ms: u64,
@@ -189,7 +190,7 @@ pub struct LiquidationRow {
 }
 
 /// One auto-deleveraging reduction of a profitable counterparty's position.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdlRow {
     /// Time, milliseconds since the start of the run.
     pub time_ms: u64,
@@ -249,7 +250,7 @@ pub struct MarketSnapshot {
 }
 
 /// The largest single liquidation of a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LargestLiquidation {
     /// Time, milliseconds.
     pub time_ms: u64,
@@ -265,7 +266,7 @@ pub struct LargestLiquidation {
 
 /// Run-wide totals. Notional sums add settle assets of different venues (USDT, USDC, USD) as
 /// if equal, as published liquidation totals do.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Totals {
     /// Notional of long liquidations.
     pub liquidated_long_notional: Decimal,
@@ -292,7 +293,7 @@ pub struct Totals {
 }
 
 /// Per-market summary.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InstrumentSummary {
     /// Venue name.
     pub venue: String,
@@ -335,7 +336,7 @@ pub struct InstrumentSummary {
 }
 
 /// Per-venue summary.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VenueSummary {
     /// Venue name.
     pub venue: String,
@@ -360,7 +361,7 @@ pub struct VenueSummary {
 }
 
 /// What a run did, for people: written as JSON.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
     /// Scenario name.
     pub scenario: String,

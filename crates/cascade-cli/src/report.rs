@@ -1,0 +1,109 @@
+//! `cascade report RUN_DIR…`: one run's report, or several runs compared; and
+//! `cascade liqmap POSITIONS.csv`: liquidation maps. Thin: parse arguments, call
+//! `cascade_report`, print where the files went.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use anyhow::{Context, bail};
+use cascade_report::liqmap::{self, LiqMapOptions};
+use cascade_report::{ReportOptions, render_comparison, render_liqmaps, render_run};
+use rust_decimal::Decimal;
+
+/// Arguments of `cascade report`.
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// Run directories (written by `cascade run --out`): one gives its report, several a
+    /// comparison on shared axes.
+    #[arg(required = true, value_name = "RUN_DIR")]
+    runs: Vec<PathBuf>,
+    /// Output directory (default: RUN_DIR/report, or RUN_A/compare for several runs).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Write SVG and HTML only, no PNG.
+    #[arg(long)]
+    no_png: bool,
+}
+
+/// Renders the report or comparison and prints the page's path.
+pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
+    let opts = ReportOptions { out_dir: args.out.clone(), progress: true, skip_png: args.no_png };
+    let files = if let [one] = args.runs.as_slice() {
+        render_run(one, &opts).context("cannot make the report")?
+    } else {
+        render_comparison(&args.runs, &opts).context("cannot make the comparison")?
+    };
+    println!("{}", files.html.display());
+    eprintln!("  {} charts, each as PNG and SVG, beside it", files.charts.len());
+    Ok(())
+}
+
+/// Arguments of `cascade liqmap`.
+#[derive(clap::Args)]
+pub struct LiqmapArgs {
+    /// Positions CSV: venue, symbol, side, size, entry_price and one of leverage,
+    /// liquidation_price or margin (see examples/liqmap/positions.csv).
+    #[arg(value_name = "POSITIONS.csv")]
+    file: PathBuf,
+    /// Reference ("current") price, as COIN=PRICE (e.g. BTC=100000), repeatable; a coin without
+    /// one uses its positions' notional-weighted mean entry price. A bare number applies to
+    /// every coin.
+    #[arg(long, value_name = "COIN=PRICE")]
+    price: Vec<String>,
+    /// Price band width in quote currency (default: a round number near 0.5% of the price).
+    #[arg(long)]
+    band: Option<Decimal>,
+    /// Half-width of the window drawn, percent of the reference price.
+    #[arg(long, default_value = "20")]
+    range: Decimal,
+    /// Clusters to list per coin.
+    #[arg(long, default_value_t = 5)]
+    top: usize,
+    /// Only this coin (e.g. BTC).
+    #[arg(long)]
+    coin: Option<String>,
+    /// Output directory for liqmap.html and the charts.
+    #[arg(long, value_name = "DIR", default_value = "liqmap")]
+    out: PathBuf,
+}
+
+/// Builds the maps, prints the clusters, writes the page and charts.
+pub fn liqmap(args: &LiqmapArgs) -> anyhow::Result<()> {
+    let mut prices = BTreeMap::new();
+    let mut all: Option<Decimal> = None;
+    for p in &args.price {
+        match p.split_once('=') {
+            Some((coin, v)) => {
+                let v = Decimal::from_str(v.trim()).with_context(|| format!("--price {p}: not a number"))?;
+                prices.insert(coin.trim().to_ascii_uppercase(), v);
+            }
+            None => {
+                all = Some(Decimal::from_str(p.trim()).with_context(|| format!("--price {p}: not a number"))?)
+            }
+        }
+    }
+    let opts = LiqMapOptions {
+        prices,
+        default_price: all,
+        band: args.band,
+        range_pct: args.range,
+        top: args.top,
+        coin: args.coin.clone(),
+    };
+    let maps = liqmap::build_from_file(&args.file, &opts)?;
+    if maps.is_empty() {
+        bail!("{}: no position on coin {}", args.file.display(), args.coin.as_deref().unwrap_or("?"));
+    }
+    for m in &maps {
+        println!("{}", liqmap::summary_text(m, args.top));
+    }
+    let files = render_liqmaps(
+        &maps,
+        args.top,
+        &args.out,
+        &ReportOptions { progress: true, ..ReportOptions::default() },
+    )?;
+    println!("{}", files.html.display());
+    Ok(())
+}

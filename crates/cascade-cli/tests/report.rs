@@ -1,0 +1,121 @@
+//! `cascade report` and `cascade liqmap` end to end: the built binary on a run directory, on
+//! several, on the sample positions file, and on bad inputs (exit code 2, a message naming the
+//! file, row and field).
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use cascade_sim::metrics::{MarketSnapshot, Recorder};
+use cascade_sim::scheduler::SimTime;
+use rust_decimal::Decimal;
+
+fn cascade(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cascade")).args(args).output().expect("run cascade")
+}
+
+fn write_run(dir: &std::path::Path, seed: u64) {
+    let mut r = Recorder::new(SimTime::from_secs(1));
+    r.add_market("binance", "BTCUSDT");
+    for s in 1..=20u64 {
+        let p = Decimal::from(100_000 - 10 * s as i64);
+        r.sample(SimTime::from_secs(s), |_| MarketSnapshot {
+            last: Some(p),
+            mark: Some(p),
+            index: Some(p),
+            open_interest_notional: Decimal::from(1_000_000 + s),
+            insurance_fund: Decimal::from(50_000),
+            ..MarketSnapshot::default()
+        });
+    }
+    cascade_io::write_run(dir, &r.finish("cli-test", seed, SimTime::from_secs(20), Decimal::ZERO)).unwrap();
+}
+
+fn sample_positions() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/liqmap/positions.csv")
+}
+
+#[test]
+fn report_writes_the_page_and_charts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    write_run(&run, 1);
+    let out = cascade(&["report", run.to_str().unwrap(), "--no-png"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let page = run.join("report").join("report.html");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), page.display().to_string());
+    assert!(run.join("report").join("price-binance-btcusdt.svg").exists());
+
+    let other = tmp.path().join("other");
+    write_run(&other, 2);
+    let cmp = tmp.path().join("cmp");
+    let out = cascade(&[
+        "report",
+        run.to_str().unwrap(),
+        other.to_str().unwrap(),
+        "--no-png",
+        "--out",
+        cmp.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(cmp.join("compare.html").exists());
+}
+
+#[test]
+fn report_names_what_is_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    write_run(&run, 1);
+    std::fs::remove_file(run.join("summary.json")).unwrap();
+    let out = cascade(&["report", run.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("summary.json: missing summary"), "{err}");
+}
+
+#[test]
+fn liqmap_prints_clusters_and_writes_the_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("lm");
+    let out = cascade(&[
+        "liqmap",
+        sample_positions().to_str().unwrap(),
+        "--price",
+        "BTC=100000",
+        "--price",
+        "ETH=3500",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("$1.4M of longs liquidate between 96,000 and 96,500"), "{text}");
+    for f in ["liqmap.html", "liqmap-btc.png", "liqmap-btc.svg", "liqmap-eth.png", "liqmap-eth.svg"] {
+        assert!(out_dir.join(f).exists(), "{f}");
+    }
+}
+
+#[test]
+fn liqmap_names_the_bad_row_and_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("p.csv");
+    std::fs::write(
+        &f,
+        "# comment\nvenue,symbol,side,size,entry_price,leverage\n\
+         binance,BTCUSDT,long,1,100000,10\n\
+         binance,BTCUSDT,long,lots,100000,10\n",
+    )
+    .unwrap();
+    let out = cascade(&["liqmap", f.to_str().unwrap(), "--out", tmp.path().join("o").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("p.csv: row 2 (line 4), field `size`: `lots` is not a decimal number"), "{err}");
+
+    std::fs::write(&f, "venue,symbol,side,size,entry_price,leverage\nbinance,BTCUSDT,long,1,100000,200\n")
+        .unwrap();
+    let out = cascade(&["liqmap", f.to_str().unwrap(), "--out", tmp.path().join("o").to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("p.csv: row 1 (line 2), field `leverage`: 200x exceeds the maximum leverage"),
+        "{err}"
+    );
+}

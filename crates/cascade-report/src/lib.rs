@@ -1,0 +1,33 @@
+//! # cascade-report
+//!
+//! Turns what a run recorded into pictures a person reads: one self-contained HTML page per run
+//! (or per comparison of runs) that opens offline, every chart also as PNG and SVG beside it,
+//! and liquidation maps of a population of positions.
+//!
+//! * [`render_run`] / [`render_recording`]: one run's report (`report.html`).
+//! * [`render_comparison`]: several runs overlaid (`compare.html`).
+//! * [`liqmap`]: liquidation maps from a positions file or an in-memory population;
+//!   [`render_liqmaps`] draws them (`liqmap.html`).
+//!
+//! No simulation logic lives here: runs are read with `cascade_io::read_run`, liquidation
+//! prices come from `cascade_engine::margin`. Library code never panics on input; every error
+//! names its file, row, field or chart. Output is deterministic: the same input gives
+//! byte-identical HTML and SVG (and PNG on the same platform). Nothing is fetched at run time:
+//! the font is compiled in ([`font`]) and the page has no external reference.
+
+#![warn(missing_docs)]
+
+pub mod charts;
+pub mod error;
+pub mod font;
+pub mod html;
+pub mod liqmap;
+pub mod render;
+pub mod tables;
+pub mod view;
+
+pub use error::ReportError;
+pub use render::{
+    ChartFiles, ReportFiles, ReportOptions, ScenarioText, read_scenario_text, render_comparison,
+    render_comparison_recordings, render_liqmaps, render_recording, render_run, run_figures,
+};

@@ -1,0 +1,352 @@
+//! Entry points: a run directory (or an in-memory recording) to its report, several runs to a
+//! comparison, liquidation maps to their page; each writes the HTML page and every chart as PNG
+//! and SVG beside it, atomically, and returns the paths.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use askama::Template;
+use cascade_sim::metrics::Recording;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::charts::{self, Figure, draw};
+use crate::error::ReportError;
+use crate::html::{Block, Page};
+use crate::liqmap::{LiqMap, summary_text};
+use crate::tables;
+use crate::view::RunView;
+
+/// Options of a report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportOptions {
+    /// Output directory; by default `RUN_DIR/report` for one run, `RUN_A/compare` for several.
+    pub out_dir: Option<PathBuf>,
+    /// Show a progress bar on standard error (drawn only when it is a terminal).
+    pub progress: bool,
+    /// Skip the PNG files (SVG and HTML only): faster, for tests and previews.
+    pub skip_png: bool,
+}
+
+/// One chart's files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartFiles {
+    /// The chart's id (file stem).
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// The SVG file.
+    pub svg: PathBuf,
+    /// The PNG file (`None` with [`ReportOptions::skip_png`]).
+    pub png: Option<PathBuf>,
+}
+
+/// What a render wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFiles {
+    /// The HTML page.
+    pub html: PathBuf,
+    /// The charts, in page order.
+    pub charts: Vec<ChartFiles>,
+}
+
+/// The scenario a run directory holds (`scenario.toml`), as shown in the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioText {
+    /// The file's text.
+    pub toml: String,
+    /// Why it does not validate, if it does not (the report still shows it).
+    pub problem: Option<String>,
+}
+
+/// Reads `dir/scenario.toml` if present.
+///
+/// # Errors
+/// [`ReportError::Io`] if it exists but cannot be read.
+pub fn read_scenario_text(dir: &Path) -> Result<Option<ScenarioText>, ReportError> {
+    let path = dir.join("scenario.toml");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let toml = std::fs::read_to_string(&path).map_err(|source| cascade_io::IoError::File {
+        path: path.clone(),
+        action: "reading the scenario",
+        source,
+    })?;
+    let problem = cascade_io::read_scenario(&path).err().map(|e| e.to_string());
+    Ok(Some(ScenarioText { toml, problem }))
+}
+
+/// The figures of one run's report, in page order: price per market, liquidations by side and
+/// by venue, open interest, insurance fund with ADL, depth, spread, funding.
+#[must_use]
+pub fn run_figures(rec: &Recording) -> Vec<Figure> {
+    let v = RunView::new(rec);
+    let mut out = charts::price::figures(&v);
+    out.extend(charts::liquidations::figures(&v));
+    out.push(charts::open_interest::figure(&v));
+    out.push(charts::insurance::figure(&v));
+    out.extend(charts::depth::figures(&v));
+    out.push(charts::funding::figure(&v));
+    out
+}
+
+fn progress(opts: &ReportOptions, len: usize, what: &str) -> ProgressBar {
+    if !opts.progress {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(len as u64);
+    if let Ok(style) = ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}") {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb.set_prefix(what.to_string());
+    pb
+}
+
+fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    cascade_io::write_atomic(path, |p, w| {
+        w.write_all(bytes).map_err(|source| cascade_io::IoError::File {
+            path: p.to_path_buf(),
+            action: "writing",
+            source,
+        })
+    })?;
+    Ok(())
+}
+
+fn create_dir(dir: &Path) -> Result<(), ReportError> {
+    std::fs::create_dir_all(dir).map_err(|source| cascade_io::IoError::File {
+        path: dir.to_path_buf(),
+        action: "creating the output directory",
+        source,
+    })?;
+    Ok(())
+}
+
+/// Renders each figure to files in `out`, then the page built by `page` from the inline SVGs.
+fn write_all(
+    out: &Path,
+    figures: &[Figure],
+    opts: &ReportOptions,
+    html_name: &str,
+    what: &str,
+    page: impl FnOnce(Vec<(String, String, String)>) -> Page,
+) -> Result<ReportFiles, ReportError> {
+    create_dir(out)?;
+    let pb = progress(opts, figures.len() + 1, what);
+    let mut inline = Vec::with_capacity(figures.len());
+    let mut files = Vec::with_capacity(figures.len());
+    for fig in figures {
+        pb.set_message(fig.id.clone());
+        let svg = draw::svg(fig)?;
+        let svg_path = out.join(format!("{}.svg", fig.id));
+        write_bytes(&svg_path, svg.as_bytes())?;
+        let png_path = if opts.skip_png {
+            None
+        } else {
+            let p = out.join(format!("{}.png", fig.id));
+            write_bytes(&p, &draw::png(fig)?)?;
+            Some(p)
+        };
+        files.push(ChartFiles { id: fig.id.clone(), title: fig.title.clone(), svg: svg_path, png: png_path });
+        // The page inlines the same SVG document; its CSS scales it to the chart's slot.
+        inline.push((fig.id.clone(), fig.title.clone(), svg));
+        pb.inc(1);
+    }
+    pb.set_message("page");
+    let html_path = out.join(html_name);
+    let html =
+        page(inline).render().map_err(|source| ReportError::Template { path: html_path.clone(), source })?;
+    write_bytes(&html_path, html.as_bytes())?;
+    pb.inc(1);
+    pb.finish_and_clear();
+    Ok(ReportFiles { html: html_path, charts: files })
+}
+
+/// Renders the report of a recording held in memory into `out_dir` (`report.html` plus each
+/// chart's PNG and SVG): for the simulator to call right after a run.
+///
+/// # Errors
+/// [`ReportError`] naming the chart or file that failed.
+pub fn render_recording(
+    rec: &Recording,
+    scenario: Option<&ScenarioText>,
+    out_dir: &Path,
+    opts: &ReportOptions,
+) -> Result<ReportFiles, ReportError> {
+    let figures = run_figures(rec);
+    let s = &rec.summary;
+    let title = format!("Cascade run: {} (seed {})", s.scenario, s.seed);
+    let subtitle = format!(
+        "{} simulated, {} markets on {} venues, {} liquidations, {} ADL reductions",
+        tables::duration(s.duration_ms),
+        s.instruments.len(),
+        s.venues.len(),
+        s.totals.liquidations,
+        s.totals.adl_count
+    );
+    write_all(out_dir, &figures, opts, "report.html", "report", |charts| {
+        let mut page = Page::new(title, subtitle, charts);
+        page.tables = tables::summary_tables(s);
+        match scenario {
+            Some(sc) => {
+                if let Some(p) = &sc.problem {
+                    page.notes.push(format!("scenario.toml does not validate: {p}"));
+                }
+                page.blocks.push(Block { caption: "Scenario (scenario.toml)".into(), text: sc.toml.clone() });
+            }
+            None => page.notes.push("The run directory holds no scenario.toml: parameters not shown.".into()),
+        }
+        page
+    })
+}
+
+/// Reads the run directory `dir` and renders its report into `opts.out_dir` (default
+/// `dir/report`). Shows `dir/scenario.toml` when present.
+///
+/// # Errors
+/// [`ReportError::Io`] naming the missing or malformed file (and row and column), or the chart
+/// or output file that failed.
+pub fn render_run(dir: &Path, opts: &ReportOptions) -> Result<ReportFiles, ReportError> {
+    let rec = cascade_io::read_run(dir)?;
+    let scenario = read_scenario_text(dir)?;
+    let out = opts.out_dir.clone().unwrap_or_else(|| dir.join("report"));
+    render_recording(&rec, scenario.as_ref(), &out, opts)
+}
+
+/// Run labels for comparisons: `A`, `B`, … `Z`, `AA`…
+#[must_use]
+pub fn run_letter(i: usize) -> String {
+    let mut i = i;
+    let mut s = String::new();
+    loop {
+        s.insert(0, char::from(b'A' + (i % 26) as u8));
+        if i < 26 {
+            break;
+        }
+        i = i / 26 - 1;
+    }
+    s
+}
+
+/// Reads several run directories and renders one comparison page (`compare.html`) into
+/// `opts.out_dir` (default `dirs[0]/compare`): each market's mark price, cumulative
+/// liquidations, open interest, insurance funds and depth overlaid, and the summaries side by
+/// side with differences from the first run.
+///
+/// # Errors
+/// [`ReportError::NoRuns`] for an empty list; otherwise as [`render_run`].
+pub fn render_comparison(dirs: &[PathBuf], opts: &ReportOptions) -> Result<ReportFiles, ReportError> {
+    let first = dirs.first().ok_or(ReportError::NoRuns)?;
+    let recs = dirs.iter().map(|d| cascade_io::read_run(d)).collect::<Result<Vec<_>, _>>()?;
+    let labels: Vec<String> = recs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| format!("{}: {} seed {}", run_letter(i), r.summary.scenario, r.summary.seed))
+        .collect();
+    let out = opts.out_dir.clone().unwrap_or_else(|| first.join("compare"));
+    render_comparison_recordings(&recs, &labels, dirs, &out, opts)
+}
+
+/// Renders a comparison of recordings held in memory; `labels` name them in legends and
+/// `sources` (run directories, may be empty) are listed on the page.
+///
+/// # Errors
+/// [`ReportError::NoRuns`] for an empty list, or the chart or file that failed.
+pub fn render_comparison_recordings(
+    recs: &[Recording],
+    labels: &[String],
+    sources: &[PathBuf],
+    out_dir: &Path,
+    opts: &ReportOptions,
+) -> Result<ReportFiles, ReportError> {
+    if recs.is_empty() {
+        return Err(ReportError::NoRuns);
+    }
+    let runs: Vec<charts::compare::Labeled<'_>> = recs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| charts::compare::Labeled {
+            label: labels.get(i).cloned().unwrap_or_else(|| run_letter(i)),
+            view: RunView::new(r),
+        })
+        .collect();
+    let figures = charts::compare::figures(&runs);
+    let short: Vec<(String, &cascade_sim::metrics::RunSummary)> =
+        recs.iter().enumerate().map(|(i, r)| (run_letter(i), &r.summary)).collect();
+    let title = format!("Cascade comparison of {} runs", recs.len());
+    let subtitle = runs.iter().map(|r| r.label.clone()).collect::<Vec<_>>().join(" · ");
+    write_all(out_dir, &figures, opts, "compare.html", "comparison", |charts| {
+        let mut page = Page::new(title, subtitle, charts);
+        page.tables.push(tables::comparison_table(&short));
+        if !sources.is_empty() {
+            let text = sources
+                .iter()
+                .enumerate()
+                .map(|(i, d)| format!("{}: {}", run_letter(i), d.display()))
+                .collect::<Vec<_>>()
+                .join("\n");
+            page.blocks.push(Block { caption: "Run directories".into(), text });
+        }
+        page
+    })
+}
+
+/// Renders liquidation maps into `out_dir`: each map's chart (`liqmap-COIN.png` / `.svg`) and
+/// one page `liqmap.html` with the charts, the clusters in words and a table of the bands.
+///
+/// # Errors
+/// The chart or file that failed.
+pub fn render_liqmaps(
+    maps: &[LiqMap],
+    top: usize,
+    out_dir: &Path,
+    opts: &ReportOptions,
+) -> Result<ReportFiles, ReportError> {
+    let figures: Vec<Figure> = maps.iter().map(charts::liqmap::figure).collect();
+    let title = format!(
+        "Liquidation map{}: {}",
+        if maps.len() == 1 { "" } else { "s" },
+        maps.iter().map(|m| m.coin.as_str()).collect::<Vec<_>>().join(", ")
+    );
+    let subtitle =
+        "Notional that would be liquidated at each price: longs below the reference price, shorts above, by leverage. \
+         Liquidation prices from the venues' margin rules (cascade-engine)."
+            .to_string();
+    write_all(out_dir, &figures, opts, "liqmap.html", "liquidation map", |charts| {
+        let mut page = Page::new(title, subtitle, charts);
+        for m in maps {
+            page.blocks.push(Block { caption: format!("{} clusters", m.coin), text: summary_text(m, top) });
+            page.tables.push(band_table(m));
+        }
+        page
+    })
+}
+
+fn band_table(m: &LiqMap) -> tables::Table {
+    let mut header = vec!["band".to_string(), "longs".into(), "shorts".into(), "positions L / S".into()];
+    header.extend(crate::liqmap::LEVERAGE_BANDS.iter().map(|(_, n)| (*n).to_string()));
+    let rows = m
+        .bands
+        .iter()
+        .filter(|b| b.long_positions + b.short_positions > 0)
+        .map(|b| {
+            let mut r = vec![
+                format!(
+                    "{} – {}",
+                    crate::liqmap::group_thousands(b.low),
+                    crate::liqmap::group_thousands(b.high)
+                ),
+                tables::money(b.long_total()),
+                tables::money(b.short_total()),
+                format!("{} / {}", b.long_positions, b.short_positions),
+            ];
+            r.extend(b.long.iter().zip(&b.short).map(|(l, s)| tables::money(l.saturating_add(*s))));
+            r
+        })
+        .collect();
+    tables::Table {
+        caption: format!("{}: notional per band (quote currency), bands with positions only", m.coin),
+        header,
+        rows,
+    }
+}

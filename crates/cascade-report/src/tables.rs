@@ -1,0 +1,301 @@
+//! The tables of a report: the run summary (totals, venues, markets) and the side-by-side
+//! comparison of several runs with their differences from the first.
+//!
+//! Money is shown rounded to cents with thousands separators, prices exact; the JSON summary
+//! and the CSV files keep every figure exact.
+
+use cascade_sim::metrics::RunSummary;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::charts::f;
+use crate::liqmap::group_thousands;
+
+/// A table for the page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Table {
+    /// Caption.
+    pub caption: String,
+    /// Column headings.
+    pub header: Vec<String>,
+    /// Rows of cells.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Money: rounded to cents, thousands grouped.
+#[must_use]
+pub fn money(d: Decimal) -> String {
+    group_thousands(d.round_dp(2))
+}
+
+fn opt(d: Option<Decimal>, show: fn(Decimal) -> String) -> String {
+    d.map_or_else(|| "–".to_string(), show)
+}
+
+fn price(d: Decimal) -> String {
+    group_thousands(d)
+}
+
+fn pct(x: f64) -> String {
+    format!("{x:.2}%")
+}
+
+/// `1 h 5 min 3.2 s`-style duration.
+#[must_use]
+pub fn duration(ms: u64) -> String {
+    let (h, rest) = (ms / 3_600_000, ms % 3_600_000);
+    let (m, rest) = (rest / 60_000, rest % 60_000);
+    let s = rest as f64 / 1000.0;
+    let mut parts = Vec::new();
+    if h > 0 {
+        parts.push(format!("{h} h"));
+    }
+    if m > 0 {
+        parts.push(format!("{m} min"));
+    }
+    if s > 0.0 || parts.is_empty() {
+        parts.push(if rest % 1000 == 0 { format!("{} s", rest / 1000) } else { format!("{s} s") });
+    }
+    parts.join(" ")
+}
+
+/// The summary of one run: totals, then one table per venue list and per market list.
+#[must_use]
+pub fn summary_tables(s: &RunSummary) -> Vec<Table> {
+    let t = &s.totals;
+    let largest = t.largest_liquidation.as_ref().map_or_else(
+        || "–".to_string(),
+        |l| {
+            format!(
+                "{} ({} {} {}, at {})",
+                money(l.notional),
+                l.side.as_str(),
+                l.venue,
+                l.instrument,
+                duration(l.time_ms)
+            )
+        },
+    );
+    let kv = vec![
+        ("scenario", s.scenario.clone()),
+        ("seed", s.seed.to_string()),
+        ("simulated time", duration(s.duration_ms)),
+        ("series rows", s.series_rows.to_string()),
+        ("liquidated, longs (settle asset)", money(t.liquidated_long_notional)),
+        ("liquidated, shorts (settle asset)", money(t.liquidated_short_notional)),
+        ("long share of liquidated notional", t.long_share.map_or_else(|| "–".into(), |x| pct(x * 100.0))),
+        ("liquidation events", t.liquidations.to_string()),
+        ("accounts liquidated", t.accounts_liquidated.to_string()),
+        ("largest liquidation", largest),
+        ("ADL reductions", t.adl_count.to_string()),
+        ("ADL notional (settle asset)", money(t.adl_notional)),
+        ("bad debt at the end (settle asset)", money(t.bad_debt)),
+        ("exogenous flow (settle asset)", money(t.exogenous_notional)),
+        (
+            "cascade amplification (liquidated ÷ exogenous)",
+            t.cascade_amplification.map_or_else(|| "–".into(), |x| format!("{x:.3}×")),
+        ),
+    ];
+    let mut out = vec![Table {
+        caption: "Run summary".into(),
+        header: vec!["".into(), "value".into()],
+        rows: kv.into_iter().map(|(k, v)| vec![k.to_string(), v]).collect(),
+    }];
+    out.push(Table {
+        caption: "Venues (settle asset)".into(),
+        header: [
+            "venue",
+            "insurance fund start",
+            "lowest",
+            "end",
+            "drawdown",
+            "bad debt",
+            "liquidated longs",
+            "liquidated shorts",
+            "ADL",
+            "ADL notional",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: s
+            .venues
+            .iter()
+            .map(|v| {
+                vec![
+                    v.venue.clone(),
+                    opt(v.insurance_fund_start, money),
+                    opt(v.insurance_fund_min, money),
+                    opt(v.insurance_fund_end, money),
+                    money(v.insurance_fund_drawdown),
+                    money(v.bad_debt),
+                    money(v.liquidated_long_notional),
+                    money(v.liquidated_short_notional),
+                    v.adl_count.to_string(),
+                    money(v.adl_notional),
+                ]
+            })
+            .collect(),
+    });
+    out.push(Table {
+        caption:
+            "Markets (prices in quote currency, notional in settle asset, open interest in quantity units)"
+                .into(),
+        header: [
+            "venue",
+            "instrument",
+            "liquidated longs",
+            "liquidated shorts",
+            "events L / S",
+            "accounts",
+            "largest",
+            "open",
+            "high",
+            "low",
+            "close",
+            "max drop (last)",
+            "max drop (mark)",
+            "volume",
+            "OI start",
+            "OI end",
+            "ADL",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: s
+            .instruments
+            .iter()
+            .map(|m| {
+                vec![
+                    m.venue.clone(),
+                    m.instrument.clone(),
+                    money(m.liquidated_long_notional),
+                    money(m.liquidated_short_notional),
+                    format!("{} / {}", m.liquidations_long, m.liquidations_short),
+                    m.accounts_liquidated.to_string(),
+                    opt(m.largest_liquidation, money),
+                    opt(m.open, price),
+                    opt(m.high, price),
+                    opt(m.low, price),
+                    opt(m.close, price),
+                    pct(m.max_drop_pct),
+                    pct(m.max_mark_drop_pct),
+                    money(m.volume_notional),
+                    opt(m.open_interest_start, price),
+                    opt(m.open_interest_end, price),
+                    format!("{} ({})", m.adl_count, money(m.adl_notional)),
+                ]
+            })
+            .collect(),
+    });
+    out
+}
+
+/// One compared figure of a run.
+struct Metric {
+    name: &'static str,
+    get: fn(&RunSummary) -> Option<f64>,
+    /// Whether to print as money (else: as a plain number with up to 3 decimals).
+    money: bool,
+}
+
+const METRICS: [Metric; 13] = [
+    Metric { name: "simulated time (s)", get: |s| Some(s.duration_ms as f64 / 1000.0), money: false },
+    Metric { name: "liquidated, longs", get: |s| Some(f(s.totals.liquidated_long_notional)), money: true },
+    Metric { name: "liquidated, shorts", get: |s| Some(f(s.totals.liquidated_short_notional)), money: true },
+    Metric {
+        name: "liquidated, total",
+        get: |s| {
+            Some(f(s.totals.liquidated_long_notional.saturating_add(s.totals.liquidated_short_notional)))
+        },
+        money: true,
+    },
+    Metric { name: "liquidation events", get: |s| Some(s.totals.liquidations as f64), money: false },
+    Metric { name: "accounts liquidated", get: |s| Some(s.totals.accounts_liquidated as f64), money: false },
+    Metric {
+        name: "largest liquidation",
+        get: |s| s.totals.largest_liquidation.as_ref().map(|l| f(l.notional)),
+        money: true,
+    },
+    Metric { name: "ADL reductions", get: |s| Some(s.totals.adl_count as f64), money: false },
+    Metric { name: "ADL notional", get: |s| Some(f(s.totals.adl_notional)), money: true },
+    Metric { name: "bad debt", get: |s| Some(f(s.totals.bad_debt)), money: true },
+    Metric {
+        name: "insurance fund drawdown (all venues)",
+        get: |s| Some(s.venues.iter().map(|v| f(v.insurance_fund_drawdown)).sum()),
+        money: true,
+    },
+    Metric {
+        name: "largest mark drop (%)",
+        get: |s| s.instruments.iter().map(|m| m.max_mark_drop_pct).reduce(f64::max),
+        money: false,
+    },
+    Metric { name: "cascade amplification", get: |s| s.totals.cascade_amplification, money: false },
+];
+
+fn num(x: f64, money: bool) -> String {
+    if money {
+        let d = Decimal::from_f64_retain(x).unwrap_or_default();
+        group_thousands(d.round_dp(2))
+    } else if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.3}")
+    }
+}
+
+/// Runs side by side (one column each, labelled), then for each run after the first its
+/// difference from the first, absolute and relative.
+#[must_use]
+pub fn comparison_table(runs: &[(String, &RunSummary)]) -> Table {
+    let mut header = vec!["".to_string()];
+    header.extend(runs.iter().map(|(l, _)| l.clone()));
+    for (l, _) in runs.iter().skip(1) {
+        header.push(format!("{l} − {}", runs[0].0));
+        header.push(format!("{l} vs {} (%)", runs[0].0));
+    }
+    let mut rows = Vec::new();
+    let identity = vec!["scenario / seed".to_string()];
+    let mut id_row = identity;
+    id_row.extend(runs.iter().map(|(_, s)| format!("{} / {}", s.scenario, s.seed)));
+    id_row.extend(std::iter::repeat_n(String::new(), 2 * runs.len().saturating_sub(1)));
+    rows.push(id_row);
+    for m in &METRICS {
+        let vals: Vec<Option<f64>> = runs.iter().map(|(_, s)| (m.get)(s)).collect();
+        let mut row = vec![m.name.to_string()];
+        row.extend(vals.iter().map(|v| v.map_or_else(|| "–".into(), |x| num(x, m.money))));
+        let base = vals.first().copied().flatten();
+        for v in vals.iter().skip(1) {
+            match (base, v) {
+                (Some(a), Some(b)) => {
+                    let d = b - a;
+                    row.push(if d > 0.0 { format!("+{}", num(d, m.money)) } else { num(d, m.money) });
+                    row.push(if a != 0.0 { format!("{:+.1}%", d / a.abs() * 100.0) } else { "–".into() });
+                }
+                _ => {
+                    row.push("–".into());
+                    row.push("–".into());
+                }
+            }
+        }
+        rows.push(row);
+    }
+    Table { caption: "Runs side by side, and differences from the first".into(), header, rows }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration(0), "0 s");
+        assert_eq!(duration(3_600_000), "1 h");
+        assert_eq!(duration(3_723_500), "1 h 2 min 3.5 s");
+        assert_eq!(duration(90_000), "1 min 30 s");
+    }
+
+    #[test]
+    fn money_is_grouped_and_rounded() {
+        assert_eq!(money("1234567.125".parse().unwrap()), "1,234,567.12");
+    }
+}

@@ -1,0 +1,164 @@
+//! A read-only index over a [`Recording`]: its markets and venues in the order they first
+//! appear, the rows of each, and the run's time axis. Charts read the recording through it.
+
+use cascade_sim::metrics::{Recording, SeriesRow};
+
+use crate::charts::TimeAxis;
+
+/// One market (venue × instrument) of a run.
+#[derive(Debug, Clone)]
+pub struct Market {
+    /// Venue name.
+    pub venue: String,
+    /// Instrument symbol.
+    pub instrument: String,
+    /// Indices into [`Recording::series`], in time order.
+    pub rows: Vec<usize>,
+}
+
+impl Market {
+    /// `venue instrument`, for legends.
+    #[must_use]
+    pub fn label(&self) -> String {
+        format!("{} {}", self.venue, self.instrument)
+    }
+}
+
+/// A recording with its markets and venues found.
+#[derive(Debug, Clone)]
+pub struct RunView<'a> {
+    /// The recording.
+    pub rec: &'a Recording,
+    /// Markets, in order of first appearance in the series.
+    pub markets: Vec<Market>,
+    /// Venue names, in order of first appearance.
+    pub venues: Vec<String>,
+    /// The time axis (unit chosen from the run's length).
+    pub axis: TimeAxis,
+}
+
+impl<'a> RunView<'a> {
+    /// Indexes `rec`. Rows of a market are kept in file order, which the recorder writes in
+    /// time order.
+    #[must_use]
+    pub fn new(rec: &'a Recording) -> Self {
+        let mut markets: Vec<Market> = Vec::new();
+        let mut venues: Vec<String> = Vec::new();
+        for (i, r) in rec.series.iter().enumerate() {
+            match markets.iter_mut().find(|m| m.venue == r.venue && m.instrument == r.instrument) {
+                Some(m) => m.rows.push(i),
+                None => markets.push(Market {
+                    venue: r.venue.clone(),
+                    instrument: r.instrument.clone(),
+                    rows: vec![i],
+                }),
+            }
+            if !venues.contains(&r.venue) {
+                venues.push(r.venue.clone());
+            }
+        }
+        let last = rec.series.iter().map(|r| r.time_ms).max().unwrap_or(0);
+        let axis = TimeAxis::for_duration(rec.summary.duration_ms.max(last));
+        Self { rec, markets, venues, axis }
+    }
+
+    /// The rows of market `m`.
+    pub fn rows<'m>(&self, m: &'m Market) -> impl Iterator<Item = &'a SeriesRow> + 'm
+    where
+        'a: 'm,
+    {
+        let series = &self.rec.series;
+        m.rows.iter().filter_map(move |&i| series.get(i))
+    }
+
+    /// `scenario, seed N`, for titles.
+    #[must_use]
+    pub fn run_label(&self) -> String {
+        format!("{}, seed {}", self.rec.summary.scenario, self.rec.summary.seed)
+    }
+
+    /// The distinct sampling times, ascending.
+    #[must_use]
+    pub fn times(&self) -> Vec<u64> {
+        let mut t: Vec<u64> = self.rec.series.iter().map(|r| r.time_ms).collect();
+        t.sort_unstable();
+        t.dedup();
+        t
+    }
+}
+
+/// Time bins for histograms: consecutive sampling intervals merged so that there are at most
+/// [`crate::charts::MAX_BARS`] bins. A row at time `t` counts what happened in `(t − step, t]`,
+/// so bin `j` covers `(start + j·width, start + (j+1)·width]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeBins {
+    /// Start of the first bin, ms (the first sample's interval start).
+    pub start_ms: u64,
+    /// Bin width, ms (a whole number of sampling intervals).
+    pub width_ms: u64,
+    /// Number of bins.
+    pub count: usize,
+}
+
+impl TimeBins {
+    /// Bins for sampling times `times` (ascending, distinct); `None` without any time.
+    #[must_use]
+    pub fn new(times: &[u64], max_bins: usize) -> Option<Self> {
+        let first = *times.first()?;
+        let last = *times.last()?;
+        let step = times.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0).min().unwrap_or(first.max(1));
+        let start = first.saturating_sub(step);
+        let intervals = (last - start).div_ceil(step).max(1);
+        let per = intervals.div_ceil(max_bins.max(1) as u64).max(1);
+        let width = step.saturating_mul(per).max(1);
+        let count = usize::try_from((last - start).div_ceil(width).max(1)).unwrap_or(usize::MAX);
+        Some(Self { start_ms: start, width_ms: width, count })
+    }
+
+    /// The bin of a row sampled at `t`.
+    #[must_use]
+    pub fn bin(&self, t: u64) -> usize {
+        let k = t.saturating_sub(self.start_ms).saturating_sub(1) / self.width_ms;
+        usize::try_from(k).unwrap_or(usize::MAX).min(self.count.saturating_sub(1))
+    }
+
+    /// Bin edges in axis units.
+    #[must_use]
+    pub fn edges(&self, axis: &TimeAxis) -> Vec<f64> {
+        (0..=self.count as u64).map(|j| axis.x(self.start_ms + j * self.width_ms)).collect()
+    }
+
+    /// The bin width in words: `1 s`, `5 min`, `250 ms`.
+    #[must_use]
+    pub fn width_label(&self) -> String {
+        let w = self.width_ms;
+        if w % 3_600_000 == 0 {
+            format!("{} h", w / 3_600_000)
+        } else if w % 60_000 == 0 {
+            format!("{} min", w / 60_000)
+        } else if w % 1_000 == 0 {
+            format!("{} s", w / 1_000)
+        } else {
+            format!("{w} ms")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bins_merge_intervals() {
+        let times: Vec<u64> = (1..=600).map(|i| i * 1_000).collect();
+        let b = TimeBins::new(&times, 120).unwrap();
+        assert_eq!((b.start_ms, b.width_ms, b.count), (0, 5_000, 120));
+        assert_eq!(b.bin(1_000), 0);
+        assert_eq!(b.bin(5_000), 0);
+        assert_eq!(b.bin(5_001), 1);
+        assert_eq!(b.bin(600_000), 119);
+        assert_eq!(b.width_label(), "5 s");
+        let one = TimeBins::new(&[2_000], 120).unwrap();
+        assert_eq!((one.start_ms, one.width_ms, one.count), (0, 2_000, 1));
+    }
+}
