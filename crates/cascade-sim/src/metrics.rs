@@ -73,22 +73,26 @@ impl MarginMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LiquidationKind {
-    /// The whole position went to the book as a liquidation order.
+    /// The position went to the book as a liquidation order and nothing was left of it.
     Full,
-    /// Part of the position went to the book (tiered partial liquidation).
+    /// Part of the position went to the book and the account still held the rest after the
+    /// liquidation pass (tiered partial liquidation).
     Partial,
     /// The position was taken over by a backstop (liquidity vault, insurance fund, liquidator).
     Backstop,
+    /// The position was closed against profitable opposite positions (auto-deleveraging).
+    Adl,
 }
 
 impl LiquidationKind {
-    /// `full`, `partial` or `backstop`.
+    /// `full`, `partial`, `backstop` or `adl`.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
             LiquidationKind::Full => "full",
             LiquidationKind::Partial => "partial",
             LiquidationKind::Backstop => "backstop",
+            LiquidationKind::Adl => "adl",
         }
     }
 }
@@ -287,7 +291,18 @@ pub struct Totals {
     pub bad_debt: Decimal,
     /// Notional of exogenous flow the shocks sent (the scenario's `[[shocks]].notional`).
     pub exogenous_notional: Decimal,
-    /// Cascade amplification: liquidated notional ÷ exogenous notional (empty without flow).
+    /// Liquidated notional ÷ exogenous notional (empty without flow).
+    pub liquidated_per_exogenous: Option<f64>,
+    /// Σ of the venues' insurance-fund drawdowns (start − lowest sample).
+    pub insurance_fund_drawdown: Decimal,
+    /// Peak-to-trough drop of the run, percent: the largest peak-to-trough drop of the sampled
+    /// mark price over all markets.
+    pub peak_to_trough_pct: f64,
+    /// The same figure for the same scenario and seed with forced liquidations disabled at
+    /// every venue (empty when the counterfactual was not run).
+    pub counterfactual_peak_to_trough_pct: Option<f64>,
+    /// Cascade amplification: `peak_to_trough_pct ÷ counterfactual_peak_to_trough_pct` (empty
+    /// when the counterfactual was not run or did not drop at all).
     pub cascade_amplification: Option<f64>,
 }
 
@@ -322,6 +337,8 @@ pub struct InstrumentSummary {
     pub max_drop_pct: f64,
     /// Largest peak-to-trough drop of the sampled mark price, percent.
     pub max_mark_drop_pct: f64,
+    /// The same drop with forced liquidations disabled (empty when not run).
+    pub counterfactual_max_mark_drop_pct: Option<f64>,
     /// Value traded, settle asset.
     pub volume_notional: Decimal,
     /// Open interest at the first sample, quantity units.
@@ -376,6 +393,20 @@ pub struct RunSummary {
     pub venues: Vec<VenueSummary>,
     /// One entry per market, in scenario order.
     pub instruments: Vec<InstrumentSummary>,
+}
+
+impl RunSummary {
+    /// Fills in the counterfactual figures from `cf`, the summary of the same scenario and seed
+    /// run with forced liquidations disabled: per-market mark drops and the cascade
+    /// amplification (this run's peak-to-trough drop ÷ the counterfactual's).
+    pub fn set_counterfactual(&mut self, cf: &RunSummary) {
+        for (m, c) in self.instruments.iter_mut().zip(&cf.instruments) {
+            m.counterfactual_max_mark_drop_pct = Some(c.max_mark_drop_pct);
+        }
+        let base = cf.totals.peak_to_trough_pct;
+        self.totals.counterfactual_peak_to_trough_pct = Some(base);
+        self.totals.cascade_amplification = (base > 0.0).then(|| self.totals.peak_to_trough_pct / base);
+    }
 }
 
 /// Everything a run recorded.
@@ -697,6 +728,7 @@ impl Recorder {
                 close: m.close,
                 max_drop_pct: pct(m.last_dd),
                 max_mark_drop_pct: pct(m.mark_dd),
+                counterfactual_max_mark_drop_pct: None,
                 volume_notional: m.volume_notional,
                 open_interest_start: m.oi_start,
                 open_interest_end: m.oi_end,
@@ -743,7 +775,11 @@ impl Recorder {
             adl_notional: self.adl.iter().map(|a| a.notional).sum(),
             bad_debt: venues.iter().map(|v| v.bad_debt).sum(),
             exogenous_notional,
-            cascade_amplification: ratio(total, exogenous_notional),
+            liquidated_per_exogenous: ratio(total, exogenous_notional),
+            insurance_fund_drawdown: venues.iter().map(|v| v.insurance_fund_drawdown).sum(),
+            peak_to_trough_pct: instruments.iter().map(|m| m.max_mark_drop_pct).fold(0.0, f64::max),
+            counterfactual_peak_to_trough_pct: None,
+            cascade_amplification: None,
         };
         let summary = RunSummary {
             scenario: scenario.to_string(),
@@ -856,7 +892,14 @@ mod tests {
         assert_eq!(s.totals.liquidations, 2);
         assert_eq!(s.totals.accounts_liquidated, 1);
         assert_eq!(s.totals.long_share, Some(1.0));
-        assert_eq!(s.totals.cascade_amplification, Some(2.0));
+        assert_eq!(s.totals.liquidated_per_exogenous, Some(2.0));
+        assert!((s.totals.peak_to_trough_pct - 10.0).abs() < 1e-9);
+        assert_eq!(s.totals.cascade_amplification, None);
+        let mut with_cf = s.clone();
+        let mut cf = s.clone();
+        cf.totals.peak_to_trough_pct = 4.0;
+        with_cf.set_counterfactual(&cf);
+        assert_eq!(with_cf.totals.cascade_amplification, Some(2.5));
         assert_eq!(s.totals.largest_liquidation.as_ref().unwrap().notional, d("30000"));
         assert_eq!((s.totals.adl_count, s.totals.adl_notional), (1, d("7800")));
         let b = &s.instruments[0];
@@ -874,7 +917,7 @@ mod tests {
         r.add_market("v", "X");
         r.sample(SimTime::from_millis(100), |_| MarketSnapshot::default());
         let s = r.finish("t", 1, SimTime::from_millis(100), Decimal::ZERO).summary;
-        assert_eq!((s.totals.long_share, s.totals.cascade_amplification), (None, None));
+        assert_eq!((s.totals.long_share, s.totals.liquidated_per_exogenous), (None, None));
         assert!(s.totals.largest_liquidation.is_none());
     }
 }
