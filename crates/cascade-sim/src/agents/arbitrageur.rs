@@ -105,7 +105,8 @@ impl Arbitrageur {
 
     fn cross(&mut self, world: &mut World) -> Result<(), SimError> {
         // The cheapest ask and the dearest bid, in quote currency.
-        let (mut buy, mut sell): (Option<(usize, f64)>, Option<(usize, f64)>) = (None, None);
+        let mut buy: Option<(usize, f64)> = None;
+        let mut sell: Option<(usize, f64)> = None;
         for (k, &(m, _)) in self.legs.iter().enumerate() {
             let mk = &world.markets[m];
             let book = world.book(m);

@@ -213,6 +213,12 @@ impl Maker {
         Ok(next)
     }
 
+    /// Confidence in [0, 1]: the share of normal size quoted once volatility allows.
+    #[must_use]
+    pub fn confidence(&self) -> f64 {
+        self.confidence
+    }
+
     /// Pulls every quote.
     fn withdraw(&mut self, world: &mut World) -> Result<(), SimError> {
         if self.quoting {

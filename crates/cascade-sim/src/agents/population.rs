@@ -25,7 +25,8 @@
 //! `dip_add` × their size at `dip_trigger` below entry and, if liquidated, re-enter once with a
 //! limit buy `dip_trigger` below the liquidation mark; shorts of this group hold); *adaptive
 //! stop* (a trailing stop `trail_distance` × a volatility factor behind the best mark seen:
-//! the factor is the market's realized volatility over the asset's, within [1, 3]). Trailing
+//! the factor is the market's realized volatility over the asset's, within [1, 3]; the stop
+//! never moves against the trader, even when a volatility spike widens the trail). Trailing
 //! stops need moving as the price runs in the trader's favour; instead of waking every such
 //! trader on a timer, each waits in a per-market ordered index at the price where its stop
 //! next moves (half the trail beyond the last best), and only the marks that cross it wake it.
@@ -89,6 +90,8 @@ pub struct Trader {
     pub entry: Price,
     /// Whether a buy-the-dip trader has re-entered after a liquidation.
     pub reentered: bool,
+    /// Trigger of a trailing stop, once set (price units; 0 before).
+    pub stop: i64,
 }
 
 /// Traders drawn before they are opened.
@@ -345,11 +348,17 @@ impl Population {
         let factor = (world.markets[m].realized_volatility() / calm).clamp(1.0, 3.0);
         let d = (self.params.trail_distance * factor).min(0.9);
         let mk = &world.markets[m];
+        // A trailing stop only ever moves in the trader's favour, even when a volatility spike
+        // widens the trail.
         let (trigger, next) = if t.long {
-            (mk.price_near(best * (1.0 - d)), mk.price_near(best * (1.0 + d / 2.0)).0)
+            let p = mk.price_near(best * (1.0 - d)).0.max(t.stop);
+            (Price(p), mk.price_near(best * (1.0 + d / 2.0)).0)
         } else {
-            (mk.price_near(best * (1.0 + d)), -mk.price_near(best * (1.0 - d / 2.0)).0)
+            let new = mk.price_near(best * (1.0 + d)).0;
+            let p = if t.stop > 0 { new.min(t.stop) } else { new };
+            (Price(p), -mk.price_near(best * (1.0 - d / 2.0)).0)
         };
+        self.traders[i].stop = trigger.0;
         let close = if t.long { Side::Sell } else { Side::Buy };
         world.cancel_all(m, t.account)?;
         world.place(m, t.account, stop(close, trigger, size.abs()))?;
@@ -451,5 +460,6 @@ fn open(world: &mut World, d: &Draft, b: &Behaviour, index: u32) -> Result<Trade
         qty: if opened { qty } else { Qty::ZERO },
         entry,
         reentered: false,
+        stop: 0,
     })
 }

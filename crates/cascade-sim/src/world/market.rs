@@ -148,7 +148,7 @@ impl Market {
     pub fn price_down(&self, x: f64) -> Option<Price> {
         let tick = self.tick();
         let ticks = (x * self.price_scale / tick as f64).floor();
-        (ticks.is_finite() && ticks >= 1.0 && ticks < 1e15).then(|| Price(ticks as i64 * tick))
+        grid(ticks, tick)
     }
 
     /// `x` rounded up to the tick grid; `None` if not positive.
@@ -156,7 +156,7 @@ impl Market {
     pub fn price_up(&self, x: f64) -> Option<Price> {
         let tick = self.tick();
         let ticks = (x * self.price_scale / tick as f64).ceil();
-        (ticks.is_finite() && ticks >= 1.0 && ticks < 1e15).then(|| Price(ticks as i64 * tick))
+        grid(ticks, tick)
     }
 
     /// `x` rounded to the nearest price unit (not the tick: an index or mark may sit between
@@ -172,7 +172,7 @@ impl Market {
     pub fn price_tick_near(&self, x: f64) -> Option<Price> {
         let tick = self.tick();
         let ticks = (x * self.price_scale / tick as f64).round();
-        (ticks.is_finite() && ticks >= 1.0 && ticks < 1e15).then(|| Price(ticks as i64 * tick))
+        grid(ticks, tick)
     }
 
     /// Settle-asset value of `qty` at `price` (exact for linear contracts; inverse rounded down).
@@ -318,6 +318,11 @@ impl Market {
             Side::Sell => book.best_bid(),
         }
     }
+}
+
+/// A whole (already rounded) number of ticks as a price; `None` below one tick or absurdly high.
+fn grid(ticks: f64, tick: i64) -> Option<Price> {
+    (1.0..1e15).contains(&ticks).then(|| Price(ticks as i64 * tick))
 }
 
 /// `x` as a [`Rate`], rounded toward zero (decisions only).
