@@ -16,6 +16,8 @@
 //! forced liquidations disabled at every venue, to fill in the cascade amplification. The same
 //! scenario and seed always give an identical [`Recording`].
 
+use cascade_engine::ledger::AccountId;
+use cascade_engine::num::Cash;
 use rust_decimal::Decimal;
 
 use crate::agents::Agents;
@@ -63,6 +65,15 @@ pub enum Event {
         follower: u32,
         /// Open (else close).
         open: bool,
+    },
+    /// Collateral in transit arrives at a venue (the hook for transfers between venues).
+    Arrive {
+        /// Venue.
+        venue: u16,
+        /// Account credited.
+        account: AccountId,
+        /// Amount, settle-asset units.
+        amount: Cash,
     },
 }
 
@@ -230,6 +241,30 @@ impl Simulation {
         })
     }
 
+    /// Moves up to `amount` of collateral from `from` at venue `from_venue` (as far as its
+    /// margin allows) to `to` at venue `to_venue`, arriving `delay` later: the hook for
+    /// deposit and withdrawal delays and bridge congestion. The money is outside both venues
+    /// while in transit (a withdrawal now, a deposit on arrival). Returns the amount sent.
+    ///
+    /// # Errors
+    /// An engine failure other than a margin refusal.
+    pub fn transfer(
+        &mut self,
+        from_venue: usize,
+        from: AccountId,
+        to_venue: usize,
+        to: AccountId,
+        amount: Cash,
+        delay: SimTime,
+    ) -> Result<Cash, SimError> {
+        let sent = self.world.transfer(from_venue, from, amount)?;
+        if sent.is_positive() {
+            let venue = u16::try_from(to_venue).unwrap_or(u16::MAX);
+            self.queue.schedule_in(delay, Event::Arrive { venue, account: to, amount: sent });
+        }
+        Ok(sent)
+    }
+
     /// Pending events (the queue's size).
     #[must_use]
     pub fn pending(&self) -> usize {
@@ -361,6 +396,11 @@ impl Simulation {
                 }
             }
             Event::Copy { follower, open } => a.followers[follower as usize].copy(w, open)?,
+            Event::Arrive { venue, account, amount } => {
+                if usize::from(venue) < w.venues.len() {
+                    w.deposit(usize::from(venue), account, amount)?;
+                }
+            }
         }
         Ok(())
     }

@@ -138,16 +138,16 @@ impl Arbitrageur {
             return Ok(());
         }
         // Converged: unwind a clip everywhere.
-        let mids: Vec<f64> = self
-            .legs
-            .iter()
-            .filter_map(|&(m, _)| {
-                let mk = &world.markets[m];
-                world.book(m).mid().map(|p| mk.to_f64(p))
-            })
-            .collect();
-        let (lo, hi) = mids.iter().fold((f64::MAX, 0.0_f64), |(l, h), &x| (l.min(x), h.max(x)));
-        if mids.len() >= 2 && hi <= lo * (1.0 + self.threshold / 4.0) {
+        let (mut lo, mut hi, mut n) = (f64::MAX, 0.0_f64, 0);
+        for &(m, _) in &self.legs {
+            let mk = &world.markets[m];
+            if let Some(mid) = world.book(m).mid().map(|p| mk.to_f64(p)) {
+                lo = lo.min(mid);
+                hi = hi.max(mid);
+                n += 1;
+            }
+        }
+        if n >= 2 && hi <= lo * (1.0 + self.threshold / 4.0) {
             for k in 0..self.legs.len() {
                 self.unwind(world, k)?;
             }
