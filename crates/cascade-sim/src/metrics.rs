@@ -437,10 +437,12 @@ struct Interval {
     adl_notional: Decimal,
 }
 
-/// Running peak-to-trough of a price.
+/// Running peak-to-trough of a price. The ratio is computed only when a price makes a new low
+/// since the last peak, so most trades cost two comparisons.
 #[derive(Debug, Clone, Copy, Default)]
 struct Drawdown {
     peak: Option<Decimal>,
+    trough: Option<Decimal>,
     max_drop: f64,
 }
 
@@ -449,9 +451,13 @@ impl Drawdown {
         let peak = *self.peak.get_or_insert(p);
         if p > peak {
             self.peak = Some(p);
-        } else if peak > Decimal::ZERO {
-            let drop = ((peak - p) / peak).to_f64().unwrap_or(0.0);
-            self.max_drop = self.max_drop.max(drop);
+            self.trough = Some(p);
+        } else if self.trough.is_none_or(|t| p < t) {
+            self.trough = Some(p);
+            if peak > Decimal::ZERO {
+                let drop = ((peak - p) / peak).to_f64().unwrap_or(0.0);
+                self.max_drop = self.max_drop.max(drop);
+            }
         }
     }
 }
