@@ -72,6 +72,34 @@ fn forced_liquidations_amplify_the_drop_on_the_default_scenario() {
     assert!(rec.summary.instruments.iter().all(|m| m.counterfactual_max_mark_drop_pct.is_some()));
 }
 
+/// Without the shock, the default scenario is a calm hour: marks follow the index, spreads stay
+/// tight, books stay deep, and hardly anyone is liquidated.
+#[test]
+fn a_calm_day_looks_calm() {
+    let mut s = Scenario::builtin_default();
+    s.shocks.clear();
+    let rec = run(&s, 42, &quick()).unwrap();
+    let t = &rec.summary.totals;
+    assert!(t.peak_to_trough_pct < 3.0, "calm drop {}%", t.peak_to_trough_pct);
+    assert!(t.accounts_liquidated < 200, "{} accounts liquidated on a calm day", t.accounts_liquidated);
+    let rows: Vec<_> = rec.series.iter().filter(|r| r.venue == "binance").collect();
+    let spreads: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| {
+            let (b, a) = (r.best_bid?, r.best_ask?);
+            rust_decimal::prelude::ToPrimitive::to_f64(&((a - b) / a))
+        })
+        .collect();
+    assert!(spreads.len() > rows.len() * 9 / 10, "the book is two-sided nearly always");
+    assert!(mean(&spreads) < 5e-4, "mean spread {:.2} bp", mean(&spreads) * 1e4);
+    let basis: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| rust_decimal::prelude::ToPrimitive::to_f64(&((r.mark? - r.index?) / r.index?)))
+        .collect();
+    assert!(basis.iter().all(|b| b.abs() < 0.005), "mark within 50 bp of the index");
+    assert!(rows.iter().all(|r| r.bid_depth_1pct > Decimal::from(500_000)), "bids within 1% stay deep");
+}
+
 /// Over several seeds, liquidations deepen the drop on average and in most seeds.
 #[test]
 fn liquidations_deepen_the_drop_across_seeds() {
