@@ -195,3 +195,25 @@ fn a_transfer_arrives_after_its_delay() {
     assert_eq!(sent, Cash::ZERO);
     sim.world.check_invariants(sim.events).unwrap();
 }
+
+/// A maker told it was auto-deleveraged pulls every quote, stays out for `return_half_life_s`,
+/// then comes back with thin size that grows as its confidence recovers.
+#[test]
+fn a_maker_pulls_after_adl_and_returns_gradually() {
+    let s = Scenario::builtin_default();
+    let mut sim = Simulation::new(&s, 2, true).unwrap();
+    run_until(&mut sim, 100);
+    let (m, a) = (sim.agents.makers[0].market, sim.agents.makers[0].account);
+    let resting = |sim: &Simulation| sim.world.book(m).orders_of(a).map(|o| o.remaining.0).sum::<i64>();
+    let normal = resting(&sim);
+    assert!(normal > 0, "the maker quotes before the ADL");
+    sim.agents.makers[0].on_adl(&mut sim.world).unwrap();
+    assert_eq!(resting(&sim), 0, "pulled at once");
+    run_until(&mut sim, 100 + 119);
+    assert_eq!(resting(&sim), 0, "out for the 120 s return half-life");
+    run_until(&mut sim, 100 + 160);
+    let back = resting(&sim);
+    assert!(back > 0 && back < normal, "back thin: {back} vs {normal} before");
+    run_until(&mut sim, 100 + 900);
+    assert!(resting(&sim) > back, "size grows as confidence recovers");
+}

@@ -463,3 +463,50 @@ fn open(world: &mut World, d: &Draft, b: &Behaviour, index: u32) -> Result<Trade
         stop: 0,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn the_look_back_path_ends_at_the_price_with_its_return() {
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let p = LookBack::new(100_000.0, 0.5, 7 * 86_400, 0.03, &mut rng);
+        assert_eq!(p.prices.len(), 10_081);
+        assert_eq!(*p.prices.last().unwrap(), 100_000.0);
+        assert!((p.prices[0] - 100_000.0 / 1.03).abs() < 1e-6);
+        for i in 0..p.prices.len() {
+            assert!(p.suffix_min[i] <= p.prices[i] && p.prices[i] <= p.suffix_max[i]);
+        }
+        assert!(p.suffix_min[0] <= p.suffix_min[5_000] && p.suffix_max[0] >= p.suffix_max[5_000]);
+    }
+
+    /// A 20x long whose liquidation price the path crossed after entry did not survive; one
+    /// entered after the dip did.
+    #[test]
+    fn survivors_never_saw_their_exit() {
+        let path = LookBack {
+            prices: vec![100.0, 90.0, 95.0, 100.0],
+            suffix_min: vec![90.0, 90.0, 95.0, 100.0],
+            suffix_max: vec![100.0, 100.0, 100.0, 100.0],
+        };
+        let b = Behaviour::default();
+        let long = Draft {
+            market: 0,
+            long: true,
+            isolated: false,
+            leverage: 20,
+            behave: Behave::Hold,
+            notional: 1_000.0,
+            entry: 0.0,
+        };
+        let dist = 1.0 / 20.0 - 0.004;
+        assert!(!survives(&long, &path, 0, dist, &b), "entered at 100, saw 90");
+        assert!(survives(&long, &path, 2, dist, &b), "entered at 95 after the dip");
+        let short = Draft { long: false, ..long };
+        assert!(!survives(&short, &path, 1, dist, &b), "a short from 90 saw 100");
+        let tp = Draft { behave: Behave::TakeProfit, ..long };
+        assert!(!survives(&tp, &path, 1, 0.5, &b), "a take-profit at 99 was hit by 100");
+    }
+}

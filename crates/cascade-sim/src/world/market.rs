@@ -331,3 +331,75 @@ pub fn rate_of(x: f64) -> Rate {
     let r = (x * RATE_ONE as f64).trunc();
     Rate(if r.is_finite() { r.clamp(-9.0e18, 9.0e18) as i64 } else { 0 })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Recorder;
+    use crate::scheduler::SimTime;
+    use cascade_engine::instrument::{AssetId, ContractKind, FeeSchedule, InstrumentSpec};
+    use rust_decimal::Decimal;
+
+    fn market(kind: VenueKind, start: Option<u64>) -> Market {
+        let spec = InstrumentSpec {
+            symbol: "BTCUSDT".into(),
+            kind: ContractKind::Linear,
+            settle_asset: AssetId(0),
+            price_decimals: 1,
+            qty_decimals: 3,
+            tick: Price(5),
+            lot: Qty(1),
+            min_qty: Qty(1),
+            min_notional: Cash(5 * 100_000_000),
+            contract_size: Decimal::ONE,
+            fees: FeeSchedule { maker: Rate::from_bps(2), taker: Rate::from_bps(5) },
+        };
+        let key = Recorder::new(SimTime::from_secs(1)).add_market("v", "BTCUSDT");
+        Market::new(0, InstrumentId(0), 0, Instrument::new(spec).unwrap(), kind, key, start).unwrap()
+    }
+
+    /// Tick 0.5 on a 0.1 grid: bids down, asks up, the index to the nearest 0.1.
+    #[test]
+    fn floats_become_ticks_lots_and_cash_with_named_rounding() {
+        let m = market(VenueKind::Binance, None);
+        assert_eq!(m.price_down(100_000.37), Some(Price(1_000_000)));
+        assert_eq!(m.price_up(100_000.37), Some(Price(1_000_005)));
+        assert_eq!(m.price_tick_near(100_000.26), Some(Price(1_000_005)));
+        assert_eq!(m.price_near(100_000.26), Price(1_000_003));
+        assert_eq!(m.price_down(-3.0), None);
+        assert_eq!(m.price_down(f64::NAN), None);
+        // 2,500.9 USDT at 100,000: 0.025 BTC (lots rounded down).
+        assert_eq!(m.qty_for_value(Market::cash(2_500.9), Price(1_000_000)), Qty(25));
+        // 5 USDT minimum at 100,000.0 needs 0.001 BTC (= 100 USDT): one lot.
+        assert_eq!(m.min_order_qty(Price(1_000_000)), Qty(1));
+        // At 1,000.0 a lot is worth 1 USDT: five lots.
+        assert_eq!(m.min_order_qty(Price(10_000)), Qty(5));
+        assert_eq!(Market::cash(1.234_567_891), Cash(123_456_789));
+        assert_eq!(Market::cash(-1.0), Cash(0));
+        assert_eq!(rate_of(0.0005), Rate(50_000));
+    }
+
+    /// Funding settles on the venue's UTC grid: from 20:45 UTC, Binance's 8-hourly settlement is
+    /// 3 h 15 min away (00:00), Hyperliquid's hourly one 15 min away.
+    #[test]
+    fn funding_follows_the_utc_grid() {
+        let start = Some((20 * 60 + 45) * 60 * 1_000);
+        assert_eq!(market(VenueKind::Binance, start).next_funding_ms, (3 * 60 + 15) * 60 * 1_000);
+        assert_eq!(market(VenueKind::Hyperliquid, start).next_funding_ms, 15 * 60 * 1_000);
+        assert_eq!(market(VenueKind::Binance, None).next_funding_ms, 8 * 3_600 * 1_000);
+    }
+
+    #[test]
+    fn realized_volatility_of_a_steady_walk() {
+        let mut m = market(VenueKind::Binance, None);
+        // Alternating ±10 bp every second for ten minutes: σ ≈ 10 bp / √s.
+        let mut p = 1_000_000.0_f64;
+        for t in 0..600 {
+            p *= if t % 2 == 0 { 1.001 } else { 1.0 / 1.001 };
+            m.observe_mark(Price(p as i64), f64::from(t));
+        }
+        let expected = 0.001 * super::super::asset::SECONDS_PER_YEAR.sqrt();
+        let got = m.realized_volatility();
+        assert!((got / expected - 1.0).abs() < 0.1, "{got} vs {expected}");
+    }
+}
