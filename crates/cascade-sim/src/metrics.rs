@@ -175,7 +175,9 @@ pub struct LiquidationRow {
     pub kind: LiquidationKind,
     /// Quantity closed, quantity units (positive).
     pub qty: Decimal,
-    /// Average price the quantity was closed at.
+    /// Average price the quantity was closed at: of the liquidation's own fills for a book
+    /// liquidation, of the ADL reductions for an ADL one, the bankruptcy price for a backstop
+    /// takeover (Drift's liquidator in fact pays the oracle less its fee).
     pub price: Decimal,
     /// Value closed, settle asset (positive).
     pub notional: Decimal,
@@ -185,10 +187,12 @@ pub struct LiquidationRow {
     pub bankruptcy_price: Option<Decimal>,
     /// Liquidation fee paid to the insurance fund, settle asset (≥ 0).
     pub fee: Decimal,
-    /// Net change of the insurance fund from this liquidation (fee in, shortfall out), settle
-    /// asset.
+    /// Net change of the insurance fund from this liquidation's fills (fee in, shortfall out),
+    /// settle asset. Takeovers and ADL move the fund off the book and are not attributed per
+    /// row (0 here); the series' `insurance_fund` is the exact balance.
     pub insurance_fund_change: Decimal,
-    /// Loss left unpaid after the insurance fund, settle asset (≥ 0).
+    /// Loss left unpaid after the insurance fund, settle asset (≥ 0). Not attributed per row
+    /// yet (0); the series' `bad_debt` is the exact venue total.
     pub bad_debt: Decimal,
 }
 
