@@ -18,7 +18,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the built-in default session: makers, takers and a price shock on one exact venue.
+    /// Run the built-in default scenario and print its summary (with the cascade amplification).
     Run(run::RunArgs),
     /// Margin calculator: liquidation and bankruptcy prices, margins and margin ratio of the
     /// positions in a JSON file (`-` for stdin).

@@ -92,7 +92,11 @@ pub fn summary_tables(s: &RunSummary) -> Vec<Table> {
         ("bad debt at the end (settle asset)", money(t.bad_debt)),
         ("exogenous flow (settle asset)", money(t.exogenous_notional)),
         (
-            "cascade amplification (liquidated ÷ exogenous)",
+            "peak-to-trough drop without forced liquidations",
+            t.counterfactual_peak_to_trough_pct.map_or_else(|| "–".into(), pct),
+        ),
+        (
+            "cascade amplification (drop ÷ drop without liquidations)",
             t.cascade_amplification.map_or_else(|| "–".into(), |x| format!("{x:.3}×")),
         ),
     ];

@@ -6,9 +6,18 @@
 //!
 //! This crate does no I/O: scenarios come in as text, results go out as row structs; the
 //! cascade-io crate reads and writes files.
+//!
+//! The entry point is [`run`]: a scenario and a seed in, a [`metrics::Recording`] out (with the
+//! counterfactual run without forced liquidations that gives the cascade amplification).
 
+pub mod agents;
+pub mod error;
 pub mod metrics;
 pub mod rng;
 pub mod scenario;
 pub mod scheduler;
-pub mod session;
+pub mod sim;
+pub mod world;
+
+pub use error::SimError;
+pub use sim::{InvariantChecks, Phase, Progress, RunOptions, Simulation, run};

@@ -74,22 +74,26 @@ impl MarginMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LiquidationKind {
-    /// The whole position went to the book as a liquidation order.
+    /// The position went to the book as a liquidation order and nothing was left of it.
     Full,
-    /// Part of the position went to the book (tiered partial liquidation).
+    /// Part of the position went to the book and the account still held the rest after the
+    /// liquidation pass (tiered partial liquidation).
     Partial,
     /// The position was taken over by a backstop (liquidity vault, insurance fund, liquidator).
     Backstop,
+    /// The position was closed against profitable opposite positions (auto-deleveraging).
+    Adl,
 }
 
 impl LiquidationKind {
-    /// `full`, `partial` or `backstop`.
+    /// `full`, `partial`, `backstop` or `adl`.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
             LiquidationKind::Full => "full",
             LiquidationKind::Partial => "partial",
             LiquidationKind::Backstop => "backstop",
+            LiquidationKind::Adl => "adl",
         }
     }
 }
@@ -172,7 +176,9 @@ pub struct LiquidationRow {
     pub kind: LiquidationKind,
     /// Quantity closed, quantity units (positive).
     pub qty: Decimal,
-    /// Average price the quantity was closed at.
+    /// Average price the quantity was closed at: of the liquidation's own fills for a book
+    /// liquidation, of the ADL reductions for an ADL one, the bankruptcy price for a backstop
+    /// takeover (Drift's liquidator in fact pays the oracle less its fee).
     pub price: Decimal,
     /// Value closed, settle asset (positive).
     pub notional: Decimal,
@@ -182,10 +188,12 @@ pub struct LiquidationRow {
     pub bankruptcy_price: Option<Decimal>,
     /// Liquidation fee paid to the insurance fund, settle asset (≥ 0).
     pub fee: Decimal,
-    /// Net change of the insurance fund from this liquidation (fee in, shortfall out), settle
-    /// asset.
+    /// Net change of the insurance fund from this liquidation's fills (fee in, shortfall out),
+    /// settle asset. Takeovers and ADL move the fund off the book and are not attributed per
+    /// row (0 here); the series' `insurance_fund` is the exact balance.
     pub insurance_fund_change: Decimal,
-    /// Loss left unpaid after the insurance fund, settle asset (≥ 0).
+    /// Loss left unpaid after the insurance fund, settle asset (≥ 0). Not attributed per row
+    /// yet (0); the series' `bad_debt` is the exact venue total.
     pub bad_debt: Decimal,
 }
 
@@ -288,7 +296,18 @@ pub struct Totals {
     pub bad_debt: Decimal,
     /// Notional of exogenous flow the shocks sent (the scenario's `[[shocks]].notional`).
     pub exogenous_notional: Decimal,
-    /// Cascade amplification: liquidated notional ÷ exogenous notional (empty without flow).
+    /// Liquidated notional ÷ exogenous notional (empty without flow).
+    pub liquidated_per_exogenous: Option<f64>,
+    /// Σ of the venues' insurance-fund drawdowns (start − lowest sample).
+    pub insurance_fund_drawdown: Decimal,
+    /// Peak-to-trough drop of the run, percent: the largest peak-to-trough drop of the sampled
+    /// mark price over all markets.
+    pub peak_to_trough_pct: f64,
+    /// The same figure for the same scenario and seed with forced liquidations disabled at
+    /// every venue (empty when the counterfactual was not run).
+    pub counterfactual_peak_to_trough_pct: Option<f64>,
+    /// Cascade amplification: `peak_to_trough_pct ÷ counterfactual_peak_to_trough_pct` (empty
+    /// when the counterfactual was not run or did not drop at all).
     pub cascade_amplification: Option<f64>,
 }
 
@@ -323,6 +342,8 @@ pub struct InstrumentSummary {
     pub max_drop_pct: f64,
     /// Largest peak-to-trough drop of the sampled mark price, percent.
     pub max_mark_drop_pct: f64,
+    /// The same drop with forced liquidations disabled (empty when not run).
+    pub counterfactual_max_mark_drop_pct: Option<f64>,
     /// Value traded, settle asset.
     pub volume_notional: Decimal,
     /// Open interest at the first sample, quantity units.
@@ -379,6 +400,20 @@ pub struct RunSummary {
     pub instruments: Vec<InstrumentSummary>,
 }
 
+impl RunSummary {
+    /// Fills in the counterfactual figures from `cf`, the summary of the same scenario and seed
+    /// run with forced liquidations disabled: per-market mark drops and the cascade
+    /// amplification (this run's peak-to-trough drop ÷ the counterfactual's).
+    pub fn set_counterfactual(&mut self, cf: &RunSummary) {
+        for (m, c) in self.instruments.iter_mut().zip(&cf.instruments) {
+            m.counterfactual_max_mark_drop_pct = Some(c.max_mark_drop_pct);
+        }
+        let base = cf.totals.peak_to_trough_pct;
+        self.totals.counterfactual_peak_to_trough_pct = Some(base);
+        self.totals.cascade_amplification = (base > 0.0).then(|| self.totals.peak_to_trough_pct / base);
+    }
+}
+
 /// Everything a run recorded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recording {
@@ -407,10 +442,12 @@ struct Interval {
     adl_notional: Decimal,
 }
 
-/// Running peak-to-trough of a price.
+/// Running peak-to-trough of a price. The ratio is computed only when a price makes a new low
+/// since the last peak, so most trades cost two comparisons.
 #[derive(Debug, Clone, Copy, Default)]
 struct Drawdown {
     peak: Option<Decimal>,
+    trough: Option<Decimal>,
     max_drop: f64,
 }
 
@@ -419,9 +456,13 @@ impl Drawdown {
         let peak = *self.peak.get_or_insert(p);
         if p > peak {
             self.peak = Some(p);
-        } else if peak > Decimal::ZERO {
-            let drop = ((peak - p) / peak).to_f64().unwrap_or(0.0);
-            self.max_drop = self.max_drop.max(drop);
+            self.trough = Some(p);
+        } else if self.trough.is_none_or(|t| p < t) {
+            self.trough = Some(p);
+            if peak > Decimal::ZERO {
+                let drop = ((peak - p) / peak).to_f64().unwrap_or(0.0);
+                self.max_drop = self.max_drop.max(drop);
+            }
         }
     }
 }
@@ -698,6 +739,7 @@ impl Recorder {
                 close: m.close,
                 max_drop_pct: pct(m.last_dd),
                 max_mark_drop_pct: pct(m.mark_dd),
+                counterfactual_max_mark_drop_pct: None,
                 volume_notional: m.volume_notional,
                 open_interest_start: m.oi_start,
                 open_interest_end: m.oi_end,
@@ -744,7 +786,11 @@ impl Recorder {
             adl_notional: self.adl.iter().map(|a| a.notional).sum(),
             bad_debt: venues.iter().map(|v| v.bad_debt).sum(),
             exogenous_notional,
-            cascade_amplification: ratio(total, exogenous_notional),
+            liquidated_per_exogenous: ratio(total, exogenous_notional),
+            insurance_fund_drawdown: venues.iter().map(|v| v.insurance_fund_drawdown).sum(),
+            peak_to_trough_pct: instruments.iter().map(|m| m.max_mark_drop_pct).fold(0.0, f64::max),
+            counterfactual_peak_to_trough_pct: None,
+            cascade_amplification: None,
         };
         let summary = RunSummary {
             scenario: scenario.to_string(),
@@ -857,7 +903,14 @@ mod tests {
         assert_eq!(s.totals.liquidations, 2);
         assert_eq!(s.totals.accounts_liquidated, 1);
         assert_eq!(s.totals.long_share, Some(1.0));
-        assert_eq!(s.totals.cascade_amplification, Some(2.0));
+        assert_eq!(s.totals.liquidated_per_exogenous, Some(2.0));
+        assert!((s.totals.peak_to_trough_pct - 10.0).abs() < 1e-9);
+        assert_eq!(s.totals.cascade_amplification, None);
+        let mut with_cf = s.clone();
+        let mut cf = s.clone();
+        cf.totals.peak_to_trough_pct = 4.0;
+        with_cf.set_counterfactual(&cf);
+        assert_eq!(with_cf.totals.cascade_amplification, Some(2.5));
         assert_eq!(s.totals.largest_liquidation.as_ref().unwrap().notional, d("30000"));
         assert_eq!((s.totals.adl_count, s.totals.adl_notional), (1, d("7800")));
         let b = &s.instruments[0];
@@ -875,7 +928,7 @@ mod tests {
         r.add_market("v", "X");
         r.sample(SimTime::from_millis(100), |_| MarketSnapshot::default());
         let s = r.finish("t", 1, SimTime::from_millis(100), Decimal::ZERO).summary;
-        assert_eq!((s.totals.long_share, s.totals.cascade_amplification), (None, None));
+        assert_eq!((s.totals.long_share, s.totals.liquidated_per_exogenous), (None, None));
         assert!(s.totals.largest_liquidation.is_none());
     }
 }

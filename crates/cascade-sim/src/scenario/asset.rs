@@ -17,10 +17,26 @@ pub struct Asset {
     /// 0.6, i.e. 60 %/year; ≥ 0). Shocks come on top.
     #[serde(default = "default_volatility")]
     pub annual_volatility: f64,
+    /// Spot notional, in USD, that moves the spot index by 1 % (default `"100000000"`; > 0): how
+    /// hard the spot sales of hedgers and basis arbitrageurs push the index, and so the marks.
+    #[serde(default = "default_spot_depth")]
+    pub spot_depth_1pct: Dec,
+    /// Half-life, seconds, of the spot index's return to the fair value after flow pushed it
+    /// away (default 300; > 0): the spot market's other participants absorbing the flow.
+    #[serde(default = "default_spot_recovery")]
+    pub spot_recovery_half_life_s: u64,
 }
 
 fn default_volatility() -> f64 {
     0.6
+}
+
+fn default_spot_depth() -> Dec {
+    Dec(100_000_000.into())
+}
+
+fn default_spot_recovery() -> u64 {
+    300
 }
 
 impl Asset {
@@ -30,5 +46,7 @@ impl Asset {
         }
         v.positive_dec(&format!("{path}.index_price"), self.index_price);
         v.non_negative_f64(&format!("{path}.annual_volatility"), self.annual_volatility);
+        v.positive_dec(&format!("{path}.spot_depth_1pct"), self.spot_depth_1pct);
+        v.nonzero(&format!("{path}.spot_recovery_half_life_s"), self.spot_recovery_half_life_s);
     }
 }

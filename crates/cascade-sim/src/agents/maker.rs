@@ -1,0 +1,245 @@
+//! Market makers: ladders of limit orders around a fair value, sized and spread by realized
+//! volatility and inventory, that thin and widen under stress, are pulled past a volatility
+//! threshold or after an auto-deleveraging, and come back as volatility decays.
+//!
+//! Every `requote_ms` a maker cancels its quotes and quotes again:
+//!
+//! * **Fair value**: the spot index moved by the maker's estimate of the perpetual's basis, an
+//!   exponential average (time constant [`BASIS_TAU_S`]) of where the last trade printed
+//!   relative to the index, trusted at [`TAPE_TRUST`]. So sustained one-sided flow (a
+//!   liquidation sweep) drags the quotes with it, and the basis fades back to zero once the tape
+//!   agrees with the index again. This is the channel by which forced selling moves the price.
+//! * **Volatility**: realized volatility of the book's mid (the index when a side is empty)
+//!   over `vol_window_s`, annualised, each return winsorized at [`CLIP_SIGMAS`] per-sample
+//!   deviations of the pull level.
+//!   Between `calm_volatility` and `pull_volatility` the stress `s` rises from 0 to 1: the
+//!   half-spread and level spacing widen (× `1 + 4s` and × `1 + 2s`) and the size thins
+//!   (× `1 − 0.8s`). At `pull_volatility` (scaled per maker by a draw in [0.75, 1.5], so makers
+//!   do not all leave at once) the maker pulls every quote.
+//! * **Return**: after a pull, or `return_half_life_s` after an ADL when `pull_on_adl`, the
+//!   maker's confidence restarts at zero and recovers toward one with that half-life; sizes are
+//!   scaled by it, so liquidity comes back gradually as volatility decays.
+//! * **Inventory**: quotes lean against the position (`inventory_skew` half-spreads at
+//!   `max_inventory`), and past `max_inventory` the maker quotes only the side that reduces it.
+//!
+//! Sizes get a ±25 % jitter from the maker's own stream so the book is not a flat wall.
+
+use cascade_engine::book::Side;
+use cascade_engine::ledger::AccountId;
+use cascade_engine::venue::OrderRequest;
+use rand::RngExt;
+use rand::rngs::ChaCha8Rng;
+
+use crate::error::SimError;
+use crate::scenario::Maker as MakerCfg;
+use crate::scheduler::SimTime;
+use crate::world::asset::SECONDS_PER_YEAR;
+use crate::world::{Market, World};
+
+/// Time constant of the maker's basis estimate, seconds.
+pub const BASIS_TAU_S: f64 = 5.0;
+/// How much of the tape's basis the maker believes (the rest it expects to revert).
+pub const TAPE_TRUST: f64 = 0.8;
+/// Largest basis a maker will quote, as a fraction of the index.
+const MAX_BASIS: f64 = 0.2;
+/// A single return counts at most this many per-sample standard deviations at the pull
+/// volatility: one jump of the index (news) widens the quotes, only sustained turbulence pulls
+/// them (a robust, winsorized estimator, as makers' are).
+pub const CLIP_SIGMAS: f64 = 3.0;
+/// Below this size factor a maker quotes nothing.
+const MIN_SIZE_FACTOR: f64 = 0.02;
+
+/// One market maker.
+#[derive(Debug)]
+pub struct Maker {
+    /// World market index.
+    pub market: usize,
+    /// Its venue account.
+    pub account: AccountId,
+    levels: u32,
+    half_spread: f64,
+    spacing: f64,
+    level_notional: f64,
+    /// Time between requotes.
+    pub requote: SimTime,
+    max_inventory: f64,
+    skew: f64,
+    calm: f64,
+    pull: f64,
+    return_half_life_s: f64,
+    pull_on_adl: bool,
+    rng: ChaCha8Rng,
+    /// Squared log returns of the mid, a ring of the volatility window.
+    ring: Vec<f64>,
+    ring_pos: usize,
+    ring_len: usize,
+    prev_mid: Option<f64>,
+    /// Largest log return one sample may contribute (see [`CLIP_SIGMAS`]).
+    clip: f64,
+    basis: f64,
+    confidence: f64,
+    pulled_until: SimTime,
+    last_wake: Option<SimTime>,
+    /// Whether quotes are out (for reports and tests).
+    pub quoting: bool,
+}
+
+impl Maker {
+    /// A maker on `market` with `account` (already funded), from its scenario entry.
+    #[must_use]
+    pub fn new(cfg: &MakerCfg, market: usize, account: AccountId, mut rng: ChaCha8Rng) -> Self {
+        let requote_ms = cfg.requote_ms.max(1);
+        let window = (cfg.vol_window_s.saturating_mul(1_000) / requote_ms).clamp(2, 1 << 16) as usize;
+        let pull_factor = rng.random_range(0.75..1.5);
+        // The window starts full of calm-level returns, so a maker's first samples do not
+        // decide its volatility alone.
+        let calm_var = cfg.calm_volatility.powi(2) * (requote_ms as f64 / 1e3) / SECONDS_PER_YEAR;
+        Self {
+            market,
+            account,
+            levels: cfg.levels,
+            half_spread: cfg.half_spread_bps / 1e4,
+            spacing: cfg.level_spacing_bps / 1e4,
+            level_notional: cfg.level_notional.to_f64(),
+            requote: SimTime::from_millis(requote_ms),
+            max_inventory: cfg.max_inventory.to_f64(),
+            skew: cfg.inventory_skew,
+            calm: cfg.calm_volatility,
+            pull: cfg.calm_volatility + (cfg.pull_volatility - cfg.calm_volatility) * pull_factor,
+            return_half_life_s: cfg.return_half_life_s as f64,
+            pull_on_adl: cfg.pull_on_adl,
+            rng,
+            ring: vec![calm_var; window],
+            ring_pos: 0,
+            ring_len: window,
+            prev_mid: None,
+            clip: CLIP_SIGMAS * cfg.pull_volatility * (requote_ms as f64 / 1e3 / SECONDS_PER_YEAR).sqrt(),
+            basis: 0.0,
+            confidence: 1.0,
+            pulled_until: SimTime::ZERO,
+            last_wake: None,
+            quoting: false,
+        }
+    }
+
+    /// Annualised realized volatility of the mid over the window.
+    #[must_use]
+    pub fn volatility(&self) -> f64 {
+        if self.ring_len == 0 {
+            return 0.0;
+        }
+        // Summed in ring order from slot 0: the same order every run.
+        let mean = self.ring[..self.ring_len].iter().sum::<f64>() / self.ring_len as f64;
+        let dt = self.requote.as_micros() as f64 / 1e6;
+        (mean * SECONDS_PER_YEAR / dt).sqrt()
+    }
+
+    /// Cancels, re-estimates and quotes again. Returns when to wake next.
+    ///
+    /// # Errors
+    /// An engine failure.
+    pub fn wake(&mut self, world: &mut World) -> Result<SimTime, SimError> {
+        let now = world.now;
+        let dt = self.last_wake.map_or(0.0, |t| (now.as_micros().saturating_sub(t.as_micros())) as f64 / 1e6);
+        self.last_wake = Some(now);
+        let m = self.market;
+        let index = world.spot_of(m);
+        let book = world.book(m);
+        let mk = &world.markets[m];
+        // With one side of the book gone the mid is undefined: the index stands in for it.
+        let mid = book.mid().map_or(index, |p| mk.to_f64(p));
+        if let Some(prev) = self.prev_mid
+            && prev > 0.0
+            && mid > 0.0
+        {
+            let r = (mid / prev).ln().clamp(-self.clip, self.clip);
+            self.ring[self.ring_pos] = r * r;
+            self.ring_pos = (self.ring_pos + 1) % self.ring.len();
+            self.ring_len = (self.ring_len + 1).min(self.ring.len());
+        }
+        self.prev_mid = Some(mid);
+        let tape = world.last(m).map_or(index, |p| mk.to_f64(p));
+        let observed = ((tape - index) / index).clamp(-MAX_BASIS, MAX_BASIS);
+        let a = (-dt / BASIS_TAU_S).exp();
+        self.basis = a * self.basis + (1.0 - a) * TAPE_TRUST * observed;
+
+        let vol = self.volatility();
+        let next = now.saturating_add(self.requote);
+        if vol >= self.pull || now < self.pulled_until {
+            self.confidence = 0.0;
+            self.withdraw(world)?;
+            return Ok(next);
+        }
+        let recover = (-dt * std::f64::consts::LN_2 / self.return_half_life_s.max(1e-3)).exp();
+        self.confidence = 1.0 - (1.0 - self.confidence) * recover;
+        let stress = ((vol - self.calm) / (self.pull - self.calm)).clamp(0.0, 1.0);
+        let size_factor = self.confidence * (1.0 - 0.8 * stress);
+        world.cancel_all(m, self.account)?;
+        self.quoting = false;
+        if size_factor < MIN_SIZE_FACTOR {
+            return Ok(next);
+        }
+        let half = self.half_spread * (1.0 + 4.0 * stress);
+        let spacing = self.spacing * (1.0 + 2.0 * stress);
+        let position = world.position(m, self.account);
+        let mk = &world.markets[m];
+        let valued_at = mk.mark.or(mk.index).unwrap_or(cascade_engine::num::Price(1));
+        let inventory = Market::cash_f64(mk.value(valued_at, position)) * position.signum() as f64;
+        let lean = (inventory / self.max_inventory).clamp(-1.0, 1.0);
+        let center = index * (1.0 + self.basis) * (1.0 - self.skew * lean * half);
+        let (bids, asks) = (lean < 1.0, lean > -1.0);
+        for level in 0..self.levels {
+            let offset = half + spacing * f64::from(level);
+            for (side, on) in [(Side::Buy, bids), (Side::Sell, asks)] {
+                let jitter = self.rng.random_range(0.75..1.25);
+                if !on {
+                    continue;
+                }
+                let mk = &world.markets[m];
+                let price = match side {
+                    Side::Buy => mk.price_down(center * (1.0 - offset)),
+                    Side::Sell => mk.price_up(center * (1.0 + offset)),
+                };
+                let Some(price) = price else { continue };
+                let qty = mk.qty_for_value(Market::cash(self.level_notional * size_factor * jitter), price);
+                if qty < mk.min_order_qty(price) {
+                    continue;
+                }
+                if world.place(m, self.account, OrderRequest::limit(side, price, qty))?.is_some() {
+                    self.quoting = true;
+                }
+            }
+        }
+        Ok(next)
+    }
+
+    /// Confidence in [0, 1]: the share of normal size quoted once volatility allows.
+    #[must_use]
+    pub fn confidence(&self) -> f64 {
+        self.confidence
+    }
+
+    /// Pulls every quote.
+    fn withdraw(&mut self, world: &mut World) -> Result<(), SimError> {
+        if self.quoting {
+            world.cancel_all(self.market, self.account)?;
+            self.quoting = false;
+        }
+        Ok(())
+    }
+
+    /// The maker was auto-deleveraged: pull at once and stay out for `return_half_life_s`.
+    ///
+    /// # Errors
+    /// An engine failure.
+    pub fn on_adl(&mut self, world: &mut World) -> Result<(), SimError> {
+        if !self.pull_on_adl {
+            return Ok(());
+        }
+        let hold = SimTime::from_millis((self.return_half_life_s * 1_000.0) as u64);
+        self.pulled_until = world.now.saturating_add(hold);
+        self.confidence = 0.0;
+        self.quoting = true;
+        self.withdraw(world)
+    }
+}

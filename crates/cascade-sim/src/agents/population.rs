@@ -1,0 +1,512 @@
+//! The leveraged trader population: accounts drawn from the scenario's distributions, opened at
+//! time zero at their entry prices, then left to the engine.
+//!
+//! **Drawing.** Accounts are split over the `[[population.markets]]` by weight (exact counts,
+//! largest remainder), each market drawing from its own stream. A trader draws its side (the
+//! market's long share), margin mode (isolated share), leverage (the bucket mix, capped at the
+//! tier's maximum), behaviour (the shares of `[population.behaviour]`) and notional (the
+//! heavy-tailed size distribution). Its entry price is a point of a synthetic look-back path of
+//! the asset, drawn uniformly in time, that ends at the time-zero index.
+//!
+//! **Survivors only.** A position whose liquidation price, stop or take-profit the look-back
+//! path crossed after its entry would not exist any more at time zero; such a draw takes
+//! another entry time (up to 64 tries, then it enters at the time-zero price). This is what
+//! makes high-leverage entries recent and leaves the population's liquidation prices spread
+//! below (longs) and above (shorts) the current price rather than already crossed.
+//!
+//! **Opening.** Each account deposits the initial margin its leverage needs at its entry price
+//! (plus the fee, plus a buy-the-dip reserve), then gets its position at exactly its entry
+//! price against the market's seeding account (`world/seed.rs`).
+//!
+//! **Behaviours**, all but one carried by the engine itself, so passive accounts never enter the
+//! event queue (ARCHITECTURE.md): *hold* (until liquidated or the end); *static stop* (a
+//! reduce-only stop-market order on the mark at `stop_distance` from entry); *take-profit* (a
+//! reduce-only limit at `take_profit_distance`); *buy the dip* (longs rest a limit buy of
+//! `dip_add` × their size at `dip_trigger` below entry and, if liquidated, re-enter once with a
+//! limit buy `dip_trigger` below the liquidation mark; shorts of this group hold); *adaptive
+//! stop* (a trailing stop `trail_distance` × a volatility factor behind the best mark seen:
+//! the factor is the market's realized volatility over the asset's, within [1, 3]; the stop
+//! never moves against the trader, even when a volatility spike widens the trail). Trailing
+//! stops need moving as the price runs in the trader's favour; instead of waking every such
+//! trader on a timer, each waits in a per-market ordered index at the price where its stop
+//! next moves (half the trail beyond the last best), and only the marks that cross it wake it.
+
+use std::collections::BTreeSet;
+
+use cascade_engine::book::{Side, Trigger};
+use cascade_engine::ledger::AccountId;
+use cascade_engine::num::{Cash, Price, Qty};
+use cascade_engine::venue::{OrderKind, OrderRequest};
+use rand::RngExt;
+use rand::rngs::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+use super::sampling;
+use crate::error::SimError;
+use crate::rng::{StreamKind, Streams};
+use crate::scenario::{Behaviour, Scenario};
+use crate::world::asset::SECONDS_PER_YEAR;
+use crate::world::{Market, Owner, World};
+
+/// Tries at drawing a surviving entry before entering at the time-zero price.
+const ENTRY_TRIES: usize = 64;
+/// Most points of a look-back path (one a minute for two weeks).
+const MAX_PATH_POINTS: u64 = 20_160;
+
+/// What a trader does after entering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behave {
+    /// Nothing: held until liquidated or the end of the run.
+    Hold,
+    /// A fixed stop-loss in the engine.
+    StaticStop,
+    /// A volatility-scaled trailing stop.
+    AdaptiveStop,
+    /// A reduce-only take-profit limit.
+    TakeProfit,
+    /// Adds on a dip (longs), re-enters once after a liquidation.
+    BuyTheDip,
+}
+
+const BEHAVES: [Behave; 5] =
+    [Behave::Hold, Behave::StaticStop, Behave::AdaptiveStop, Behave::TakeProfit, Behave::BuyTheDip];
+
+/// One leveraged trader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trader {
+    /// World market index.
+    pub market: u32,
+    /// Its venue account.
+    pub account: AccountId,
+    /// Long or short.
+    pub long: bool,
+    /// Chosen leverage.
+    pub leverage: u16,
+    /// Behaviour.
+    pub behave: Behave,
+    /// Size opened at time zero (zero if the venue refused it).
+    pub qty: Qty,
+    /// Entry price.
+    pub entry: Price,
+    /// Whether a buy-the-dip trader has re-entered after a liquidation.
+    pub reentered: bool,
+    /// Trigger of a trailing stop, once set (price units; 0 before).
+    pub stop: i64,
+}
+
+/// Traders drawn before they are opened.
+#[derive(Debug, Clone, Copy)]
+struct Draft {
+    market: usize,
+    long: bool,
+    isolated: bool,
+    leverage: u16,
+    behave: Behave,
+    notional: f64,
+    entry: f64,
+}
+
+/// A synthetic price path ending at the time-zero price, with the extremes of every suffix.
+#[derive(Debug, Clone)]
+struct LookBack {
+    prices: Vec<f64>,
+    suffix_min: Vec<f64>,
+    suffix_max: Vec<f64>,
+}
+
+impl LookBack {
+    /// A random walk of `lookback_s` at `vol` whose total return is `ret`, ending at `p0`: the
+    /// increments are drawn, then shifted equally so their sum is exactly `ln(1 + ret)`.
+    fn new(p0: f64, vol: f64, lookback_s: u64, ret: f64, rng: &mut ChaCha8Rng) -> Self {
+        let n = (lookback_s / 60).clamp(1, MAX_PATH_POINTS) as usize;
+        let dt = lookback_s.max(1) as f64 / n as f64;
+        let sd = vol * (dt / SECONDS_PER_YEAR).sqrt();
+        let mut inc: Vec<f64> = (0..n)
+            .map(|_| {
+                let z: f64 = StandardNormal.sample(rng);
+                sd * z
+            })
+            .collect();
+        let target = (1.0 + ret).ln();
+        let shift = (target - inc.iter().sum::<f64>()) / n as f64;
+        for x in &mut inc {
+            *x += shift;
+        }
+        let mut prices = Vec::with_capacity(n + 1);
+        let mut p = p0 / (1.0 + ret);
+        prices.push(p);
+        for x in &inc {
+            p *= x.exp();
+            prices.push(p);
+        }
+        prices[n] = p0;
+        let mut suffix_min = prices.clone();
+        let mut suffix_max = prices.clone();
+        for i in (0..n).rev() {
+            suffix_min[i] = suffix_min[i].min(suffix_min[i + 1]);
+            suffix_max[i] = suffix_max[i].max(suffix_max[i + 1]);
+        }
+        Self { prices, suffix_min, suffix_max }
+    }
+}
+
+/// The population and the trailing-stop index.
+#[derive(Debug, Clone)]
+pub struct Population {
+    /// Every trader, in draw order.
+    pub traders: Vec<Trader>,
+    params: Behaviour,
+    /// Per market: longs' trailing stops, keyed by the mark at which they next move up.
+    trail_long: Vec<BTreeSet<(i64, u32)>>,
+    /// Per market: shorts' trailing stops, keyed by minus the mark at which they move down.
+    trail_short: Vec<BTreeSet<(i64, u32)>>,
+    /// Per market: the asset's scenario volatility (the adaptive stops' calm level).
+    calm_vol: Vec<f64>,
+}
+
+/// Survival of a draft's entry at path point `i` (see the module doc).
+fn survives(d: &Draft, path: &LookBack, i: usize, liq_dist: f64, b: &Behaviour) -> bool {
+    let (lo, hi) = (path.suffix_min[i], path.suffix_max[i]);
+    let e = path.prices[i];
+    // A tenth of the distance to the liquidation price is kept as slack for the approximation.
+    let liq = liq_dist * 0.9;
+    if d.long {
+        let mut floor = e * (1.0 - liq);
+        match d.behave {
+            Behave::StaticStop => floor = floor.max(e * (1.0 - b.stop_distance)),
+            Behave::AdaptiveStop => floor = floor.max(hi * (1.0 - b.trail_distance)),
+            _ => {}
+        }
+        let cap = if d.behave == Behave::TakeProfit { e * (1.0 + b.take_profit_distance) } else { f64::MAX };
+        lo > floor && hi < cap
+    } else {
+        let mut ceil = e * (1.0 + liq);
+        match d.behave {
+            Behave::StaticStop => ceil = ceil.min(e * (1.0 + b.stop_distance)),
+            Behave::AdaptiveStop => ceil = ceil.min(lo * (1.0 + b.trail_distance)),
+            _ => {}
+        }
+        let floor = if d.behave == Behave::TakeProfit { e * (1.0 - b.take_profit_distance) } else { 0.0 };
+        hi < ceil && lo > floor
+    }
+}
+
+impl Population {
+    /// Draws the population of `scenario` and opens every position at time zero.
+    ///
+    /// # Errors
+    /// A population market the world does not list, or an engine failure.
+    pub fn seed(scenario: &Scenario, streams: &Streams, world: &mut World) -> Result<Self, SimError> {
+        let pop = &scenario.population;
+        // (market, weight, long share)
+        let mut markets: Vec<(usize, f64, f64)> = Vec::new();
+        if pop.markets.is_empty() {
+            let n = world.markets.len().max(1) as f64;
+            markets.extend((0..world.markets.len()).map(|m| (m, 1.0 / n, pop.long_share)));
+        } else {
+            for (i, pm) in pop.markets.iter().enumerate() {
+                let m = world.find_market(&pm.venue, &pm.symbol).ok_or_else(|| {
+                    SimError::scenario(
+                        format!("population.markets[{i}]"),
+                        format!("no market {}", pm.market()),
+                    )
+                })?;
+                markets.push((m, pm.weight, pm.long_share.unwrap_or(pop.long_share)));
+            }
+        }
+        let weights: Vec<f64> = markets.iter().map(|x| x.1).collect();
+        let counts = sampling::apportion(u64::from(pop.accounts), &weights);
+        let b = pop.behaviour.clone();
+        let shares = b.shares().map(|(_, s)| s);
+
+        // One look-back path per asset, from the asset's own stream.
+        let mut paths: Vec<Option<LookBack>> = vec![None; world.assets.len()];
+        for &(m, _, _) in &markets {
+            let a = world.markets[m].asset;
+            if paths[a].is_none() {
+                let mut rng = streams.stream(StreamKind::LookBack, a as u64);
+                let vol = pop.entry.annual_volatility.unwrap_or(scenario.assets[a].annual_volatility);
+                let p0 = world.assets[a].spot();
+                paths[a] =
+                    Some(LookBack::new(p0, vol, pop.entry.lookback_s, pop.entry.lookback_return, &mut rng));
+            }
+        }
+
+        let mut drafts: Vec<Draft> = Vec::with_capacity(pop.accounts as usize);
+        for (k, &(m, _, long_share)) in markets.iter().enumerate() {
+            let mut rng = streams.stream(StreamKind::Population, k as u64);
+            let Some(path) = paths[world.markets[m].asset].as_ref() else { continue };
+            let opening_max = world.max_opening_leverage(m);
+            for _ in 0..counts[k] {
+                let long = rng.random_bool(long_share);
+                let isolated = rng.random_bool(pop.isolated_share);
+                let drawn = sampling::leverage(&pop.leverage, &mut rng);
+                let behave = BEHAVES[sampling::pick(shares.iter().copied(), &mut rng)];
+                let notional = sampling::size(&pop.size, &mut rng);
+                let (tier_max, mmr) = world.tier_limits(m, Market::cash(notional));
+                let leverage = u16::try_from(drawn).unwrap_or(u16::MAX).min(opening_max).max(1);
+                let effective = f64::from(leverage.min(tier_max).max(1));
+                let liq_dist = (1.0 / effective - mmr).max(0.0005);
+                let mut d =
+                    Draft { market: m, long, isolated, leverage, behave, notional, entry: path.prices[0] };
+                let n = path.prices.len();
+                let mut found = None;
+                for _ in 0..ENTRY_TRIES {
+                    let i = rng.random_range(0..n);
+                    if survives(&d, path, i, liq_dist, &b) {
+                        found = Some(i);
+                        break;
+                    }
+                }
+                d.entry = path.prices[found.unwrap_or(n - 1)];
+                drafts.push(d);
+            }
+        }
+
+        let mut traders = Vec::with_capacity(drafts.len());
+        for d in &drafts {
+            traders.push(open(world, d, &b, traders.len() as u32)?);
+        }
+        let n = world.markets.len();
+        let mut me = Self {
+            traders,
+            params: b,
+            trail_long: vec![BTreeSet::new(); n],
+            trail_short: vec![BTreeSet::new(); n],
+            calm_vol: world.markets.iter().map(|mk| scenario.assets[mk.asset].annual_volatility).collect(),
+        };
+        for i in 0..me.traders.len() {
+            me.place_behaviour(world, i)?;
+        }
+        Ok(me)
+    }
+
+    /// Places trader `i`'s behaviour orders after every position is open (so that no resting
+    /// take-profit or dip order meets another account's seeding trade).
+    fn place_behaviour(&mut self, world: &mut World, i: usize) -> Result<(), SimError> {
+        let t = self.traders[i];
+        if t.qty.is_zero() {
+            return Ok(());
+        }
+        let m = t.market as usize;
+        let b = &self.params;
+        let entry = world.markets[m].to_f64(t.entry);
+        let now = world.spot_of(m);
+        let close = if t.long { Side::Sell } else { Side::Buy };
+        let sign = if t.long { 1.0 } else { -1.0 };
+        match t.behave {
+            Behave::Hold => {}
+            Behave::StaticStop => {
+                let trigger = world.markets[m].price_near(entry * (1.0 - sign * b.stop_distance));
+                world.place(m, t.account, stop(close, trigger, t.qty))?;
+            }
+            Behave::TakeProfit => {
+                let x = entry * (1.0 + sign * b.take_profit_distance);
+                let mk = &world.markets[m];
+                let price = if t.long { mk.price_up(x) } else { mk.price_down(x) };
+                if let Some(p) = price {
+                    let req = OrderRequest { reduce_only: true, ..OrderRequest::limit(close, p, t.qty) };
+                    world.place(m, t.account, req)?;
+                }
+            }
+            Behave::AdaptiveStop => {
+                let best = if t.long { entry.max(now) } else { entry.min(now) };
+                self.trail(world, i, best)?;
+            }
+            Behave::BuyTheDip if t.long => {
+                let x = entry * (1.0 - b.dip_trigger);
+                if x < now {
+                    self.dip_order(world, i, x)?;
+                }
+            }
+            Behave::BuyTheDip => {}
+        }
+        Ok(())
+    }
+
+    /// A dip buy of `dip_add` × the trader's size at `x` (rounded down to the tick).
+    fn dip_order(&self, world: &mut World, i: usize, x: f64) -> Result<(), SimError> {
+        let t = self.traders[i];
+        let m = t.market as usize;
+        let mk = &world.markets[m];
+        let Some(price) = mk.price_down(x) else { return Ok(()) };
+        let lot = mk.lot();
+        let add = ((t.qty.0 as f64 * self.params.dip_add) as i64 / lot * lot).max(mk.min_order_qty(price).0);
+        world.place(m, t.account, OrderRequest::limit(Side::Buy, price, Qty(add)))?;
+        Ok(())
+    }
+
+    /// Sets trader `i`'s trailing stop behind `best` and indexes where it next moves.
+    fn trail(&mut self, world: &mut World, i: usize, best: f64) -> Result<(), SimError> {
+        let t = self.traders[i];
+        let m = t.market as usize;
+        let size = world.position(m, t.account);
+        if size.is_zero() || size.is_positive() != t.long {
+            return Ok(());
+        }
+        let calm = self.calm_vol[m].max(1e-6);
+        let factor = (world.markets[m].realized_volatility() / calm).clamp(1.0, 3.0);
+        let d = (self.params.trail_distance * factor).min(0.9);
+        let mk = &world.markets[m];
+        // A trailing stop only ever moves in the trader's favour, even when a volatility spike
+        // widens the trail.
+        let (trigger, next) = if t.long {
+            let p = mk.price_near(best * (1.0 - d)).0.max(t.stop);
+            (Price(p), mk.price_near(best * (1.0 + d / 2.0)).0)
+        } else {
+            let new = mk.price_near(best * (1.0 + d)).0;
+            let p = if t.stop > 0 { new.min(t.stop) } else { new };
+            (Price(p), -mk.price_near(best * (1.0 - d / 2.0)).0)
+        };
+        self.traders[i].stop = trigger.0;
+        let close = if t.long { Side::Sell } else { Side::Buy };
+        world.cancel_all(m, t.account)?;
+        world.place(m, t.account, stop(close, trigger, size.abs()))?;
+        let set = if t.long { &mut self.trail_long[m] } else { &mut self.trail_short[m] };
+        set.insert((next, i as u32));
+        Ok(())
+    }
+
+    /// After market `m`'s mark moved: moves the trailing stops it crossed.
+    ///
+    /// # Errors
+    /// An engine failure.
+    pub fn on_mark(&mut self, world: &mut World, m: usize) -> Result<(), SimError> {
+        let Some(mark) = world.markets[m].mark else { return Ok(()) };
+        let x = world.markets[m].to_f64(mark);
+        while let Some(&(level, i)) = self.trail_long[m].first() {
+            if level > mark.0 {
+                break;
+            }
+            self.trail_long[m].pop_first();
+            self.trail(world, i as usize, x)?;
+        }
+        while let Some(&(neg, i)) = self.trail_short[m].first() {
+            if -neg < mark.0 {
+                break;
+            }
+            self.trail_short[m].pop_first();
+            self.trail(world, i as usize, x)?;
+        }
+        Ok(())
+    }
+
+    /// Trader `i` was liquidated at `mark`: a buy-the-dip long re-enters once, with a limit buy
+    /// `dip_trigger` below the liquidation mark, as far as what is left of its margin allows.
+    ///
+    /// # Errors
+    /// An engine failure.
+    pub fn on_liquidated(&mut self, world: &mut World, i: usize, mark: Price) -> Result<(), SimError> {
+        let t = self.traders[i];
+        if t.behave != Behave::BuyTheDip || !t.long || t.reentered || t.qty.is_zero() {
+            return Ok(());
+        }
+        self.traders[i].reentered = true;
+        let m = t.market as usize;
+        let x = world.markets[m].to_f64(mark) * (1.0 - self.params.dip_trigger);
+        self.dip_order(world, i, x)
+    }
+
+    /// Accounts whose trailing stops wait in the index (for tests and reports).
+    #[must_use]
+    pub fn trailing(&self) -> usize {
+        self.trail_long.iter().chain(&self.trail_short).map(BTreeSet::len).sum()
+    }
+}
+
+/// A reduce-only stop-market order on the mark.
+fn stop(side: Side, trigger: Price, qty: Qty) -> OrderRequest {
+    OrderRequest {
+        kind: OrderKind::StopMarket { trigger, source: Trigger::Mark },
+        reduce_only: true,
+        ..OrderRequest::market(side, qty)
+    }
+}
+
+/// Opens draft `d` as trader `index`: account, margin, position at the entry price.
+fn open(world: &mut World, d: &Draft, b: &Behaviour, index: u32) -> Result<Trader, SimError> {
+    let m = d.market;
+    let v = world.markets[m].venue;
+    let account = world.open_account(v, Owner::Trader(index))?;
+    let mk = &world.markets[m];
+    let tick = mk.tick();
+    let entry = mk.price_tick_near(d.entry).unwrap_or(Price(tick));
+    let qty = Qty(mk.qty_for_value(Market::cash(d.notional), entry).0.max(mk.min_order_qty(entry).0));
+    let value = mk.value(entry, qty);
+    let fee = mk.instrument.fee(value, mk.instrument.spec().fees.maker).unwrap_or(Cash::ZERO).max(Cash::ZERO);
+    world.configure(m, account, d.isolated, d.leverage)?;
+    let im = world.initial_margin(m, qty, entry, d.leverage);
+    let reserve = if d.behave == Behave::BuyTheDip && d.long {
+        let add = Qty((qty.0 as f64 * b.dip_add) as i64);
+        let im_add = world.initial_margin(m, add, entry, d.leverage);
+        // Twice the add's margin: enough for the dip order and for the re-entry's.
+        Cash(im_add.0.saturating_mul(2).saturating_add(fee.0))
+    } else {
+        Cash::ZERO
+    };
+    let deposit = Cash(im.0.saturating_add(fee.0).saturating_add(reserve.0).saturating_add(1));
+    world.deposit(v, account, deposit)?;
+    if d.isolated {
+        // Fund the isolated slot for the fee, so the opening fill is paid from it.
+        world.add_isolated_margin(m, account, Cash(fee.0 + 1))?;
+    }
+    let opened = world.seed_position(m, account, d.long, qty, entry)?;
+    Ok(Trader {
+        market: m as u32,
+        account,
+        long: d.long,
+        leverage: d.leverage,
+        behave: d.behave,
+        qty: if opened { qty } else { Qty::ZERO },
+        entry,
+        reentered: false,
+        stop: 0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn the_look_back_path_ends_at_the_price_with_its_return() {
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let p = LookBack::new(100_000.0, 0.5, 7 * 86_400, 0.03, &mut rng);
+        assert_eq!(p.prices.len(), 10_081);
+        assert_eq!(*p.prices.last().unwrap(), 100_000.0);
+        assert!((p.prices[0] - 100_000.0 / 1.03).abs() < 1e-6);
+        for i in 0..p.prices.len() {
+            assert!(p.suffix_min[i] <= p.prices[i] && p.prices[i] <= p.suffix_max[i]);
+        }
+        assert!(p.suffix_min[0] <= p.suffix_min[5_000] && p.suffix_max[0] >= p.suffix_max[5_000]);
+    }
+
+    /// A 20x long whose liquidation price the path crossed after entry did not survive; one
+    /// entered after the dip did.
+    #[test]
+    fn survivors_never_saw_their_exit() {
+        let path = LookBack {
+            prices: vec![100.0, 90.0, 95.0, 100.0],
+            suffix_min: vec![90.0, 90.0, 95.0, 100.0],
+            suffix_max: vec![100.0, 100.0, 100.0, 100.0],
+        };
+        let b = Behaviour::default();
+        let long = Draft {
+            market: 0,
+            long: true,
+            isolated: false,
+            leverage: 20,
+            behave: Behave::Hold,
+            notional: 1_000.0,
+            entry: 0.0,
+        };
+        let dist = 1.0 / 20.0 - 0.004;
+        assert!(!survives(&long, &path, 0, dist, &b), "entered at 100, saw 90");
+        assert!(survives(&long, &path, 2, dist, &b), "entered at 95 after the dip");
+        let short = Draft { long: false, ..long };
+        assert!(!survives(&short, &path, 1, dist, &b), "a short from 90 saw 100");
+        let tp = Draft { behave: Behave::TakeProfit, ..long };
+        assert!(!survives(&tp, &path, 1, 0.5, &b), "a take-profit at 99 was hit by 100");
+    }
+}

@@ -1,0 +1,111 @@
+//! Exogenous shocks: news that moves the fair value, and a seller (or buyer) that works a
+//! notional into the perpetual markets.
+//!
+//! At `at_s` the asset's fair value (and so its spot index) jumps by `fair_value_move`. From the
+//! same instant, one account per market of the listed venues sends a market order every
+//! `slice_ms` for `duration_s`: the notional is split evenly over the markets and the slices.
+//! A slice is sized at the market's current reference price (mid, else mark, else index) and is
+//! capped by the venue's price band like any market order: what the book cannot take within the
+//! band is not sent again (the flow is a schedule, not a target).
+
+use cascade_engine::book::Side;
+use cascade_engine::ledger::AccountId;
+
+use crate::error::SimError;
+use crate::scenario::{FlowSide, Shock as ShockCfg};
+use crate::scheduler::SimTime;
+use crate::world::{Market, Owner, World};
+
+/// One shock's flow.
+#[derive(Debug, Clone)]
+pub struct Shock {
+    /// World asset index.
+    pub asset: usize,
+    /// Fair-value jump at the hit.
+    pub fair_value_move: f64,
+    /// (market, account) the flow trades through.
+    pub legs: Vec<(usize, AccountId)>,
+    side: Side,
+    /// Notional per slice and market, settle-asset units.
+    slice_notional: f64,
+    /// Slices still to send.
+    slices_left: u64,
+    /// Time between slices.
+    pub slice: SimTime,
+    /// When the news hits.
+    pub at: SimTime,
+}
+
+impl Shock {
+    /// The flow of `cfg`, with one funded account per market it trades.
+    ///
+    /// # Errors
+    /// An unknown asset, or an engine failure while funding.
+    pub fn new(cfg: &ShockCfg, index: usize, world: &mut World) -> Result<Self, SimError> {
+        let asset = world
+            .assets
+            .iter()
+            .position(|a| a.name == cfg.asset)
+            .ok_or_else(|| SimError::scenario(format!("shocks[{index}].asset"), "unknown asset"))?;
+        let markets: Vec<usize> = (0..world.markets.len())
+            .filter(|&m| {
+                let mk = &world.markets[m];
+                mk.asset == asset
+                    && (cfg.venues.is_empty() || cfg.venues.iter().any(|v| *v == world.venues[mk.venue].name))
+            })
+            .collect();
+        let notional = cfg.notional.to_f64();
+        let slices = if notional > 0.0 {
+            (cfg.duration_s.saturating_mul(1_000) / cfg.slice_ms.max(1)).max(1)
+        } else {
+            0
+        };
+        let per_market = if markets.is_empty() { 0.0 } else { notional / markets.len() as f64 };
+        let mut legs = Vec::with_capacity(markets.len());
+        for &m in &markets {
+            let v = world.markets[m].venue;
+            let a = world.open_account(v, Owner::Nobody)?;
+            // Funded at 1x for its whole flow, plus room for fees and adverse prices.
+            world.deposit(v, a, Market::cash(per_market * 1.5 + 1_000.0))?;
+            legs.push((m, a));
+        }
+        Ok(Self {
+            asset,
+            fair_value_move: cfg.fair_value_move,
+            legs,
+            side: match cfg.side {
+                FlowSide::Sell => Side::Sell,
+                FlowSide::Buy => Side::Buy,
+            },
+            slice_notional: if slices > 0 { per_market / slices as f64 } else { 0.0 },
+            slices_left: slices,
+            slice: SimTime::from_millis(cfg.slice_ms.max(1)),
+            at: SimTime::from_secs(cfg.at_s),
+        })
+    }
+
+    /// The news hits: the fair value jumps.
+    pub fn hit(&self, world: &mut World) {
+        world.assets[self.asset].jump(self.fair_value_move);
+    }
+
+    /// Sends one slice on every market; returns whether more slices remain.
+    ///
+    /// # Errors
+    /// An engine failure.
+    pub fn send_slice(&mut self, world: &mut World) -> Result<bool, SimError> {
+        if self.slices_left == 0 {
+            return Ok(false);
+        }
+        self.slices_left -= 1;
+        for &(m, account) in &self.legs {
+            let mk = &world.markets[m];
+            let Some(price) = mk.reference(world.book(m)) else { continue };
+            let qty = mk.qty_for_value(Market::cash(self.slice_notional), price);
+            if qty.is_positive() && qty >= mk.instrument.spec().min_qty {
+                world.market_order(m, account, self.side, qty, false)?;
+            }
+        }
+        Ok(self.slices_left > 0)
+    }
+}

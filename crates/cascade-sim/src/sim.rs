@@ -1,0 +1,440 @@
+//! The run loop and the entry point.
+//!
+//! A [`Simulation`] pops events in (time, sequence) order and hands each to its agent or to the
+//! world. The queue holds only what is active: one wake-up per maker, noise and value trader,
+//! arbitrageur and hedger, the shocks' slices, the herds' copy times, the price step and the
+//! metrics sample. Passive leveraged positions are never in it: they wait in the engines'
+//! liquidation indexes and stop books, and in the population's trailing-stop index.
+//!
+//! Each **price step** (`run.price_step_ms`) advances every asset's fair value, then for every
+//! market computes the index and the mark under its venue's rule and calls `set_mark_price`,
+//! which fires stops and runs the liquidation pass; funding is sampled and settled on the
+//! venue's schedule; every engine event goes to the recorder. Every **metrics sample** takes a
+//! row per market and, if asked, checks every venue's invariants by a full scan.
+//!
+//! [`run`] runs the scenario and, unless told not to, the same scenario and seed once more with
+//! forced liquidations disabled at every venue, to fill in the cascade amplification. The same
+//! scenario and seed always give an identical [`Recording`].
+
+use cascade_engine::ledger::AccountId;
+use cascade_engine::num::Cash;
+use rust_decimal::Decimal;
+
+use crate::agents::Agents;
+use crate::agents::hedger::REACTION;
+use crate::error::SimError;
+use crate::metrics::Recording;
+use crate::rng::Streams;
+use crate::scenario::Scenario;
+use crate::scheduler::{Scheduler, SimTime};
+use crate::world::{NoticeKind, Owner, World};
+
+/// Something due at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// Advance fair values, compute and set every mark.
+    PriceStep,
+    /// Take the metrics sample.
+    Sample,
+    /// Shock `i`'s news hits.
+    ShockHit(u32),
+    /// Shock `i` sends a slice of flow.
+    ShockSlice(u32),
+    /// Maker `i` requotes.
+    Maker(u32),
+    /// Noise trader `i` trades.
+    Noise(u32),
+    /// Value trader `i` looks.
+    Value(u32),
+    /// Arbitrageur `i` looks.
+    Arb(u32),
+    /// Hedger `i` sells the spot its cut hedge no longer covers.
+    HedgerReact(u32),
+    /// Hedger `i` re-hedges.
+    HedgerRebalance(u32),
+    /// Herd `i`'s leader opens or closes.
+    Lead {
+        /// Herd.
+        herd: u32,
+        /// Open (else close).
+        open: bool,
+    },
+    /// Follower `i` copies the leader.
+    Copy {
+        /// Follower.
+        follower: u32,
+        /// Open (else close).
+        open: bool,
+    },
+    /// Collateral in transit arrives at a venue (the hook for transfers between venues).
+    Arrive {
+        /// Venue.
+        venue: u16,
+        /// Account credited.
+        account: AccountId,
+        /// Amount, settle-asset units.
+        amount: Cash,
+    },
+}
+
+/// How often to check the venues' invariants (a full scan of every account).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvariantChecks {
+    /// Never (fastest).
+    Never,
+    /// At every metrics sample.
+    AtSamples,
+    /// After every event (tests of small runs).
+    EveryEvent,
+}
+
+/// Which of a run's simulations is going on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// The run itself.
+    Main,
+    /// The same scenario and seed without forced liquidations.
+    Counterfactual,
+}
+
+/// Where a run is, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Which simulation.
+    pub phase: Phase,
+    /// Simulated time reached.
+    pub sim_time: SimTime,
+    /// Simulated length of the run.
+    pub duration: SimTime,
+    /// Events processed so far in this phase.
+    pub events: u64,
+}
+
+/// Options of [`run`].
+#[derive(Clone, Copy)]
+pub struct RunOptions<'a> {
+    /// Forced liquidations at every venue (default on). Off runs the counterfactual alone.
+    pub liquidations: bool,
+    /// Also run the scenario without forced liquidations and fill in the cascade amplification
+    /// (default on; ignored when `liquidations` is off).
+    pub counterfactual: bool,
+    /// Invariant checks (default: at samples in debug builds, never in release).
+    pub invariants: InvariantChecks,
+    /// Called at every metrics sample and at the end of each phase.
+    pub progress: Option<&'a dyn Fn(&Progress)>,
+}
+
+impl Default for RunOptions<'_> {
+    fn default() -> Self {
+        Self {
+            liquidations: true,
+            counterfactual: true,
+            invariants: if cfg!(debug_assertions) {
+                InvariantChecks::AtSamples
+            } else {
+                InvariantChecks::Never
+            },
+            progress: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for RunOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field("liquidations", &self.liquidations)
+            .field("counterfactual", &self.counterfactual)
+            .field("invariants", &self.invariants)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// Runs `scenario` with master seed `seed` (overriding `run.seed`) and returns what it recorded.
+/// Deterministic: the same scenario and seed give an identical recording.
+///
+/// # Errors
+/// [`SimError::Scenario`] if the scenario is invalid or the engine cannot represent it; other
+/// variants if an engine refuses something it must accept or an invariant check fails (bugs).
+pub fn run(scenario: &Scenario, seed: u64, opts: &RunOptions<'_>) -> Result<Recording, SimError> {
+    if let Some(p) = scenario.validate().into_iter().next() {
+        return Err(SimError::Scenario { field: p.path, reason: p.message });
+    }
+    let mut main = Simulation::new(scenario, seed, opts.liquidations)?;
+    main.run_to_end(opts, Phase::Main)?;
+    let mut rec = main.finish();
+    if opts.counterfactual && opts.liquidations {
+        let mut cf = Simulation::new(scenario, seed, false)?;
+        cf.run_to_end(opts, Phase::Counterfactual)?;
+        rec.summary.set_counterfactual(&cf.finish().summary);
+    }
+    Ok(rec)
+}
+
+/// One simulation of a scenario: the world, its agents and the event queue.
+#[derive(Debug)]
+pub struct Simulation {
+    /// Venues, markets, assets and the recorder.
+    pub world: World,
+    /// Every agent.
+    pub agents: Agents,
+    queue: Scheduler<Event>,
+    end: SimTime,
+    step: SimTime,
+    /// Events processed.
+    pub events: u64,
+    name: String,
+    seed: u64,
+    exogenous: Decimal,
+}
+
+impl Simulation {
+    /// Builds the world and its agents at time zero (positions of the population and hedgers
+    /// open) and schedules the first events.
+    ///
+    /// # Errors
+    /// As [`run`].
+    pub fn new(scenario: &Scenario, seed: u64, liquidations: bool) -> Result<Self, SimError> {
+        let streams = Streams::new(seed);
+        let mut world = World::build(scenario, seed, liquidations)?;
+        let mut agents = Agents::build(scenario, &streams, &mut world)?;
+        let mut queue = Scheduler::new();
+        let z = SimTime::ZERO;
+        // Makers quote first, so the first marks and liquidation passes meet a book.
+        for i in 0..agents.makers.len() {
+            queue.schedule_in(z, Event::Maker(i as u32));
+        }
+        queue.schedule_in(z, Event::PriceStep);
+        queue.schedule_in(world.recorder.next_sample_at(), Event::Sample);
+        for (i, n) in agents.noise.iter_mut().enumerate() {
+            queue.schedule_in(n.next_delay(&agents.noise_cfg), Event::Noise(i as u32));
+        }
+        for (i, v) in agents.value.iter_mut().enumerate() {
+            queue.schedule_in(v.first_delay(&agents.noise_cfg), Event::Value(i as u32));
+        }
+        for (i, a) in agents.arbs.iter().enumerate() {
+            queue.schedule_in(a.latency, Event::Arb(i as u32));
+        }
+        for (i, h) in agents.hedgers.iter().enumerate() {
+            queue.schedule_in(h.rebalance, Event::HedgerRebalance(i as u32));
+        }
+        for (i, s) in agents.shocks.iter().enumerate() {
+            queue.schedule_in(s.at, Event::ShockHit(i as u32));
+        }
+        for (i, h) in agents.herds.iter().enumerate() {
+            queue.schedule_in(h.entry, Event::Lead { herd: i as u32, open: true });
+            if let Some(exit) = h.exit {
+                queue.schedule_in(exit, Event::Lead { herd: i as u32, open: false });
+            }
+        }
+        let exogenous = scenario.shocks.iter().map(|s| s.notional.get()).sum();
+        Ok(Self {
+            world,
+            agents,
+            queue,
+            end: SimTime::from_secs(scenario.run.duration_s),
+            step: SimTime::from_millis(scenario.run.price_step_ms.max(1)),
+            events: 0,
+            name: if scenario.run.name.is_empty() { "scenario".into() } else { scenario.run.name.clone() },
+            seed,
+            exogenous,
+        })
+    }
+
+    /// Moves up to `amount` of collateral from `from` at venue `from_venue` (as far as its
+    /// margin allows) to `to` at venue `to_venue`, arriving `delay` later: the hook for
+    /// deposit and withdrawal delays and bridge congestion. The money is outside both venues
+    /// while in transit (a withdrawal now, a deposit on arrival). Returns the amount sent.
+    ///
+    /// # Errors
+    /// An engine failure other than a margin refusal.
+    pub fn transfer(
+        &mut self,
+        from_venue: usize,
+        from: AccountId,
+        to_venue: usize,
+        to: AccountId,
+        amount: Cash,
+        delay: SimTime,
+    ) -> Result<Cash, SimError> {
+        let sent = self.world.transfer(from_venue, from, amount)?;
+        if sent.is_positive() {
+            let venue = u16::try_from(to_venue).unwrap_or(u16::MAX);
+            self.queue.schedule_in(delay, Event::Arrive { venue, account: to, amount: sent });
+        }
+        Ok(sent)
+    }
+
+    /// Pending events (the queue's size).
+    #[must_use]
+    pub fn pending(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Processes the next event due before the end. Returns `false` when none is left.
+    ///
+    /// # Errors
+    /// As [`run`].
+    pub fn step(&mut self) -> Result<bool, SimError> {
+        let Some(due) = self.queue.pop_until(self.end) else {
+            self.world.now = self.end;
+            return Ok(false);
+        };
+        self.world.now = due.time;
+        self.handle(due.event)?;
+        self.dispatch_notices()?;
+        self.events += 1;
+        Ok(true)
+    }
+
+    /// Runs to the end with `opts`' checks and progress reports.
+    ///
+    /// # Errors
+    /// As [`run`].
+    pub fn run_to_end(&mut self, opts: &RunOptions<'_>, phase: Phase) -> Result<(), SimError> {
+        loop {
+            let sampled_before = self.world.recorder.next_sample_at();
+            if !self.step()? {
+                break;
+            }
+            match opts.invariants {
+                InvariantChecks::EveryEvent => self.world.check_invariants(self.events)?,
+                InvariantChecks::AtSamples if self.world.recorder.next_sample_at() != sampled_before => {
+                    self.world.check_invariants(self.events)?;
+                }
+                _ => {}
+            }
+            if let Some(p) = opts.progress
+                && self.world.recorder.next_sample_at() != sampled_before
+            {
+                p(&self.progress(phase));
+            }
+        }
+        self.world.sample();
+        if opts.invariants != InvariantChecks::Never {
+            self.world.check_invariants(self.events)?;
+        }
+        if let Some(p) = opts.progress {
+            p(&self.progress(phase));
+        }
+        Ok(())
+    }
+
+    fn progress(&self, phase: Phase) -> Progress {
+        Progress { phase, sim_time: self.world.now, duration: self.end, events: self.events }
+    }
+
+    /// Ends the run: the recorded rows and the summary (without the counterfactual).
+    #[must_use]
+    pub fn finish(self) -> Recording {
+        self.world.recorder.finish(&self.name, self.seed, self.end, self.exogenous)
+    }
+
+    fn handle(&mut self, event: Event) -> Result<(), SimError> {
+        let w = &mut self.world;
+        let a = &mut self.agents;
+        let q = &mut self.queue;
+        match event {
+            Event::PriceStep => {
+                if w.now > SimTime::ZERO {
+                    let dt = self.step.as_micros() as f64 / 1e6;
+                    for asset in &mut w.assets {
+                        asset.advance(dt);
+                    }
+                }
+                for m in 0..w.markets.len() {
+                    let index = w.spot_of(m);
+                    w.update_mark(m, index)?;
+                    a.population.on_mark(w, m)?;
+                }
+                q.schedule_in(self.step, Event::PriceStep);
+            }
+            Event::Sample => {
+                w.sample();
+                q.schedule(w.recorder.next_sample_at(), Event::Sample).ok();
+            }
+            Event::ShockHit(i) => {
+                let s = &mut a.shocks[i as usize];
+                s.hit(w);
+                if s.send_slice(w)? {
+                    q.schedule_in(s.slice, Event::ShockSlice(i));
+                }
+            }
+            Event::ShockSlice(i) => {
+                let s = &mut a.shocks[i as usize];
+                if s.send_slice(w)? {
+                    q.schedule_in(s.slice, Event::ShockSlice(i));
+                }
+            }
+            Event::Maker(i) => {
+                let next = a.makers[i as usize].wake(w)?;
+                q.schedule(next, Event::Maker(i)).ok();
+            }
+            Event::Noise(i) => {
+                let next = a.noise[i as usize].wake(w, &a.noise_cfg)?;
+                q.schedule_in(next, Event::Noise(i));
+            }
+            Event::Value(i) => {
+                let next = a.value[i as usize].wake(w, &a.noise_cfg)?;
+                q.schedule_in(next, Event::Value(i));
+            }
+            Event::Arb(i) => {
+                let next = a.arbs[i as usize].wake(w)?;
+                q.schedule_in(next, Event::Arb(i));
+            }
+            Event::HedgerReact(i) => a.hedgers[i as usize].react(w),
+            Event::HedgerRebalance(i) => {
+                let h = &mut a.hedgers[i as usize];
+                h.rebalance(w)?;
+                q.schedule_in(h.rebalance, Event::HedgerRebalance(i));
+            }
+            Event::Lead { herd, open } => {
+                let h = &a.herds[herd as usize];
+                h.lead(w, open)?;
+                for f in h.followers.clone() {
+                    q.schedule_in(a.followers[f as usize].lag, Event::Copy { follower: f, open });
+                }
+            }
+            Event::Copy { follower, open } => a.followers[follower as usize].copy(w, open)?,
+            Event::Arrive { venue, account, amount } => {
+                if usize::from(venue) < w.venues.len() {
+                    w.deposit(usize::from(venue), account, amount)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Tells agents what the engines did to them, until nothing new happens.
+    fn dispatch_notices(&mut self) -> Result<(), SimError> {
+        // Reactions may cause further notices; a bound keeps a pathological chain finite.
+        for _ in 0..64 {
+            if self.world.notices.is_empty() {
+                return Ok(());
+            }
+            let notices = std::mem::take(&mut self.world.notices);
+            for n in &notices {
+                match (n.owner, n.what) {
+                    (Owner::Maker(i), NoticeKind::Adl(_)) => {
+                        self.agents.makers[i as usize].on_adl(&mut self.world)?
+                    }
+                    (Owner::Hedger(i), _) => {
+                        self.queue.schedule_in(REACTION, Event::HedgerReact(i));
+                    }
+                    (Owner::Trader(i), NoticeKind::Liquidated(mark)) => {
+                        self.agents.population.on_liquidated(&mut self.world, i as usize, mark)?;
+                    }
+                    _ => {}
+                }
+            }
+            // Give the buffer back, emptied, unless reactions refilled it.
+            if self.world.notices.is_empty() {
+                let mut buf = notices;
+                buf.clear();
+                self.world.notices = buf;
+            }
+        }
+        self.world.notices.clear();
+        Ok(())
+    }
+}

@@ -1,0 +1,135 @@
+//! One underlying asset: its exogenous fair value and its spot index.
+//!
+//! The fair value is what the asset is "worth" to people who do not trade perpetuals: a
+//! geometric random walk at the scenario's volatility, moved in jumps by news shocks. The spot
+//! index is the fair value pushed by the spot flow the simulation itself sends (hedgers selling
+//! the spot a broken hedge left them with, basis arbitrageurs' spot legs), a push that fades as
+//! the spot market's other participants absorb it:
+//!
+//! `spot = fair × exp(pressure)`, `pressure ← pressure × 2^(−dt / half_life) + flow / depth`,
+//! where a flow of `spot_depth_1pct` moves the index by 1 %.
+//!
+//! Floats are right here: this is an exogenous driver, not money. Every price handed to an
+//! engine is converted to exact price units by the market (see `market.rs`). Must never touch a
+//! venue.
+
+use rand::rngs::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// Seconds in a (365-day) year: annualised volatilities are per this many seconds.
+pub const SECONDS_PER_YEAR: f64 = 365.0 * 86_400.0;
+
+/// The fair value and spot index of one asset.
+#[derive(Debug)]
+pub struct AssetState {
+    /// Name, as in the scenario.
+    pub name: String,
+    /// Exogenous fair value, USD.
+    pub fair: f64,
+    /// Log-deviation of the spot index from the fair value caused by simulated spot flow.
+    pub pressure: f64,
+    /// Annualised volatility of the fair value.
+    volatility: f64,
+    /// Notional (USD) that moves the spot index by 1 %.
+    depth_1pct: f64,
+    /// Half-life of the pressure, seconds.
+    recovery_half_life_s: f64,
+    /// The fair value's own random stream.
+    rng: ChaCha8Rng,
+    /// Net spot flow (USD, sells negative) since the start, for reports.
+    pub spot_flow: f64,
+}
+
+impl AssetState {
+    /// An asset at `price` with its fair-value stream.
+    #[must_use]
+    pub fn new(
+        name: String,
+        price: f64,
+        volatility: f64,
+        depth_1pct: f64,
+        recovery_half_life_s: f64,
+        rng: ChaCha8Rng,
+    ) -> Self {
+        Self {
+            name,
+            fair: price,
+            pressure: 0.0,
+            volatility,
+            depth_1pct: depth_1pct.max(1.0),
+            recovery_half_life_s: recovery_half_life_s.max(1e-3),
+            rng,
+            spot_flow: 0.0,
+        }
+    }
+
+    /// The spot index, USD.
+    #[must_use]
+    pub fn spot(&self) -> f64 {
+        self.fair * self.pressure.exp()
+    }
+
+    /// Advances the fair value by `dt_s` seconds of its random walk (drift-free in price:
+    /// `exp(σ√dt·z − σ²dt/2)`) and lets the spot pressure fade for as long.
+    pub fn advance(&mut self, dt_s: f64) {
+        if dt_s <= 0.0 {
+            return;
+        }
+        if self.volatility > 0.0 {
+            let var = self.volatility * self.volatility * dt_s / SECONDS_PER_YEAR;
+            let z: f64 = StandardNormal.sample(&mut self.rng);
+            self.fair *= (var.sqrt() * z - 0.5 * var).exp();
+        }
+        self.pressure *= (-dt_s * std::f64::consts::LN_2 / self.recovery_half_life_s).exp();
+    }
+
+    /// A news jump: the fair value moves by the fraction `change` (e.g. −0.05).
+    pub fn jump(&mut self, change: f64) {
+        self.fair *= (1.0 + change).max(1e-9);
+    }
+
+    /// Spot bought (`usd > 0`) or sold (`usd < 0`) outside the perpetual venues.
+    pub fn spot_trade(&mut self, usd: f64) {
+        if usd.is_finite() {
+            self.pressure += 0.01 * usd / self.depth_1pct;
+            self.spot_flow += usd;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn asset(vol: f64) -> AssetState {
+        AssetState::new("BTC".into(), 100_000.0, vol, 1e8, 300.0, ChaCha8Rng::seed_from_u64(1))
+    }
+
+    #[test]
+    fn spot_flow_pushes_then_fades() {
+        let mut a = asset(0.0);
+        a.spot_trade(-1e8);
+        assert!((a.spot() / 100_000.0 - (-0.01_f64).exp()).abs() < 1e-12);
+        a.advance(300.0);
+        assert!((a.pressure + 0.005).abs() < 1e-12, "half the push is left after one half-life");
+        a.jump(-0.05);
+        assert!((a.fair - 95_000.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_walk_has_the_scenario_volatility() {
+        let mut a = asset(0.8);
+        let mut sq = 0.0;
+        let n = 20_000;
+        let mut prev = a.fair;
+        for _ in 0..n {
+            a.advance(60.0);
+            let r = (a.fair / prev).ln();
+            sq += r * r;
+            prev = a.fair;
+        }
+        let annual = (sq / f64::from(n) * SECONDS_PER_YEAR / 60.0).sqrt();
+        assert!((annual - 0.8).abs() < 0.03, "realised {annual}");
+    }
+}

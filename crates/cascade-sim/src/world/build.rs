@@ -1,0 +1,164 @@
+//! Builds a world from a scenario: one engine per `[[venues]]` entry under its named rule set,
+//! every instrument with its margin tiers (the scenario's override or the rule set's table),
+//! the insurance funds, one asset state per `[[assets]]`, and a recorder market per instrument.
+//!
+//! Every decimal of the scenario becomes an engine integer here, exactly (a value that does not
+//! fit its precision is a scenario error naming the field), never through a float.
+
+use cascade_engine::margin::tiers::{Leverage, RiskTiers, TierBasis, TierSpec};
+use cascade_engine::num::{CASH_DECIMALS, Cash, RATE_DECIMALS, Rate};
+use cascade_engine::pricing::VenueKind;
+use cascade_engine::risk::rules::RuleSet;
+use cascade_engine::venue::{Venue, VenueConfig};
+
+use super::{AssetState, Market, SETTLE, VenueSlot, World};
+use crate::error::SimError;
+use crate::metrics::Recorder;
+use crate::rng::{StreamKind, Streams};
+use crate::scenario::{Dec, Scenario, Tier};
+use crate::scheduler::SimTime;
+
+/// `d` as an engine integer with `places` decimals, or a scenario error at `field`.
+pub fn scaled(field: &str, d: Dec, places: u32) -> Result<i64, SimError> {
+    d.to_scaled(places)
+        .ok_or_else(|| SimError::scenario(field, format!("{d} does not fit {places} decimal places exactly")))
+}
+
+/// `d` as settle-asset cash.
+pub fn cash(field: &str, d: Dec) -> Result<Cash, SimError> {
+    scaled(field, d, CASH_DECIMALS).map(Cash)
+}
+
+/// `d` as a rate.
+pub fn rate(field: &str, d: Dec) -> Result<Rate, SimError> {
+    scaled(field, d, RATE_DECIMALS).map(Rate)
+}
+
+fn tiers(path: &str, tiers: &[Tier]) -> Result<RiskTiers, SimError> {
+    let mut specs = Vec::with_capacity(tiers.len());
+    for (i, t) in tiers.iter().enumerate() {
+        let f = |name: &str| format!("{path}[{i}].{name}");
+        let lev = Leverage::from_int(i64::from(t.max_leverage))
+            .map_err(|_| SimError::scenario(f("max_leverage"), "too large"))?;
+        specs.push(TierSpec {
+            floor: cash(&f("floor"), t.floor)?.0,
+            mmr: rate(&f("mmr"), t.mmr)?,
+            imr: t.imr.map(|x| rate(&f("imr"), x)).transpose()?,
+            max_leverage: Some(lev),
+            maintenance_amount: t
+                .maintenance_amount
+                .map(|x| cash(&f("maintenance_amount"), x))
+                .transpose()?,
+        });
+    }
+    RiskTiers::new(TierBasis::Notional, &specs).map_err(|e| SimError::scenario(path, e.to_string()))
+}
+
+impl World {
+    /// The world of `scenario` at time zero, with forced liquidations on or off at every venue.
+    /// Agents are added afterwards (see `agents`).
+    ///
+    /// # Errors
+    /// [`SimError::Scenario`] naming the field the engine cannot represent or refuses.
+    pub fn build(scenario: &Scenario, seed: u64, liquidations: bool) -> Result<Self, SimError> {
+        let streams = Streams::new(seed);
+        let interval = SimTime::from_millis(scenario.run.metrics_interval_ms.max(1));
+        let mut recorder = Recorder::new(interval);
+        let mut assets = Vec::with_capacity(scenario.assets.len());
+        for (i, a) in scenario.assets.iter().enumerate() {
+            let price = a.index_price.to_f64();
+            if !(price.is_finite() && price > 0.0) {
+                return Err(SimError::scenario(format!("assets[{i}].index_price"), "must be > 0"));
+            }
+            assets.push(AssetState::new(
+                a.name.clone(),
+                price,
+                a.annual_volatility,
+                a.spot_depth_1pct.to_f64(),
+                a.spot_recovery_half_life_s as f64,
+                streams.stream(StreamKind::FairValue, i as u64),
+            ));
+        }
+        let start_ms_of_day = scenario.run.start_ms_of_day();
+        let mut venues = Vec::with_capacity(scenario.venues.len());
+        let mut markets = Vec::new();
+        for (vi, v) in scenario.venues.iter().enumerate() {
+            let p = format!("venues[{vi}]");
+            let margin_venue = v.rule_set().map_err(|e| SimError::scenario(format!("{p}.rules"), e))?;
+            let kind: VenueKind = v.rules.parse().map_err(|e: cascade_engine::pricing::PricingError| {
+                SimError::scenario(format!("{p}.rules"), e.to_string())
+            })?;
+            let config = VenueConfig {
+                market_band: rate(&format!("{p}.market_band"), v.market_band)?,
+                rules: RuleSet::of(margin_venue),
+                enforce_initial_margin: true,
+                liquidations,
+                ..VenueConfig::default()
+            };
+            let mut engine = Venue::new(config);
+            let fund = cash(&format!("{p}.insurance_fund"), v.insurance_fund)?;
+            if fund.is_positive() {
+                engine
+                    .seed_insurance_fund(SETTLE, fund)
+                    .map_err(|e| SimError::scenario(format!("{p}.insurance_fund"), e.to_string()))?;
+            }
+            let mut slot_markets = Vec::with_capacity(v.instruments.len());
+            for (ii, ins) in v.instruments.iter().enumerate() {
+                let ip = format!("{p}.instruments[{ii}]");
+                let spec = ins
+                    .engine_spec(SETTLE)
+                    .map_err(|(field, reason)| SimError::scenario(format!("{ip}.{field}"), reason))?;
+                let id = if ins.tiers.is_empty() {
+                    engine.add_instrument(spec)
+                } else {
+                    let t = tiers(&format!("{ip}.tiers"), &ins.tiers)?;
+                    engine.add_instrument_with_tiers(spec, t)
+                }
+                .map_err(|e| SimError::scenario(ip.clone(), e.to_string()))?;
+                let asset = scenario.assets.iter().position(|a| a.name == ins.asset).ok_or_else(|| {
+                    SimError::scenario(format!("{ip}.asset"), format!("unknown asset `{}`", ins.asset))
+                })?;
+                let instrument =
+                    engine.instrument(id).map_err(|e| SimError::scenario(ip.clone(), e.to_string()))?.clone();
+                let key = recorder.add_market(&v.name, &ins.symbol);
+                let market = Market::new(vi, id, asset, instrument, kind, key, start_ms_of_day)
+                    .map_err(|e| SimError::scenario(format!("{p}.rules"), e.to_string()))?;
+                slot_markets.push(markets.len());
+                markets.push(market);
+            }
+            venues.push(VenueSlot {
+                name: v.name.clone(),
+                kind,
+                engine,
+                markets: slot_markets,
+                owners: Vec::new(),
+                band: v.market_band.to_f64(),
+            });
+        }
+        Ok(World {
+            venues,
+            markets,
+            assets,
+            now: SimTime::ZERO,
+            recorder,
+            notices: Vec::new(),
+            counters: super::Counters::default(),
+            events: Vec::new(),
+            scratch: super::record::Scratch::default(),
+            mids: Vec::new(),
+            seeders: Vec::new(),
+        })
+    }
+
+    /// Markets listed by `venue` with `symbol`, if any.
+    #[must_use]
+    pub fn find_market(&self, venue: &str, symbol: &str) -> Option<usize> {
+        self.markets.iter().position(|m| self.venues[m.venue].name == venue && m.symbol == symbol)
+    }
+
+    /// The index of each asset's spot price now, per market: what `update_mark` is given.
+    #[must_use]
+    pub fn spot_of(&self, m: usize) -> f64 {
+        self.assets[self.markets[m].asset].spot()
+    }
+}

@@ -1,0 +1,82 @@
+//! Opening positions at time zero at an exact price, through the engine.
+//!
+//! Passive leveraged positions did not come from the simulated order flow: they were opened
+//! before the run, each at its own entry price. To give an account such a position the engine
+//! way (money conserved, open interest balanced, the liquidation index up to date), the account
+//! rests a limit order at its entry price and a per-market *seeding account* takes it. The
+//! seeder stands for the unmodelled counterparties of those positions (funds and market makers
+//! who hedged elsewhere): it is funded at 1x for every position it takes, holds the
+//! population's net exposure for the whole run, never trades again, and is owned by nobody.
+//! Seeding happens on an empty book, before any agent quotes, so the fill price is exact.
+
+use cascade_engine::book::{Side, TimeInForce};
+use cascade_engine::ledger::AccountId;
+use cascade_engine::num::{Cash, Price, Qty};
+use cascade_engine::venue::OrderRequest;
+
+use super::{Owner, SETTLE, World};
+use crate::error::SimError;
+
+impl World {
+    /// The seeding account of market `m`, opened (at leverage 1) on first use.
+    fn seeder(&mut self, m: usize) -> Result<AccountId, SimError> {
+        if self.seeders.len() < self.markets.len() {
+            self.seeders.resize(self.markets.len(), None);
+        }
+        if let Some(a) = self.seeders[m] {
+            return Ok(a);
+        }
+        let v = self.markets[m].venue;
+        let a = self.open_account(v, Owner::Nobody)?;
+        self.configure(m, a, false, 1)?;
+        self.seeders[m] = Some(a);
+        Ok(a)
+    }
+
+    /// Gives `account` a position of `qty` in market `m` (long or short) at exactly `price`
+    /// (on the tick grid), against the market's seeding account. The account must already hold
+    /// the margin. Returns whether the position was opened in full; if the venue refused the
+    /// account's order (margin), nothing changes but the seeder's funding.
+    ///
+    /// # Errors
+    /// An engine failure other than an ordinary refusal (a bug).
+    pub fn seed_position(
+        &mut self,
+        m: usize,
+        account: AccountId,
+        long: bool,
+        qty: Qty,
+        price: Price,
+    ) -> Result<bool, SimError> {
+        if !qty.is_positive() {
+            return Ok(false);
+        }
+        let seeder = self.seeder(m)?;
+        let mk = &self.markets[m];
+        let value = mk.value(price, qty);
+        let fee = mk.instrument.fee(value, mk.instrument.spec().fees.taker).unwrap_or(value);
+        let funding = value.checked_add(fee).and_then(|c| c.checked_add(Cash(1))).unwrap_or(value);
+        let v = mk.venue;
+        self.deposit(v, seeder, funding)?;
+        let side = if long { Side::Buy } else { Side::Sell };
+        let before = self.position(m, account);
+        if self.place(m, account, OrderRequest::limit(side, price, qty))?.is_none() {
+            return Ok(false);
+        }
+        let take = OrderRequest { tif: TimeInForce::Ioc, ..OrderRequest::limit(side.opposite(), price, qty) };
+        self.place(m, seeder, take)?;
+        let after = self.position(m, account);
+        let opened = (after.0 - before.0).abs() == qty.0;
+        if !opened {
+            // Whatever of the account's order still rests must not linger in the book.
+            self.cancel_all(m, account)?;
+        }
+        Ok(opened)
+    }
+
+    /// Settle-asset balance of `account`'s wallet at venue `v`.
+    #[must_use]
+    pub fn wallet(&self, v: usize, account: AccountId) -> Cash {
+        self.venues[v].engine.ledger().account(account).map_or(Cash::ZERO, |a| a.balance(SETTLE))
+    }
+}

@@ -1,0 +1,219 @@
+//! Agents in small worlds: hedgers selling spot when ADL cuts their hedge, herds copying their
+//! leader with a lag, the population's time-zero state, and the transfer hook.
+
+use cascade_engine::num::Cash;
+use cascade_sim::scenario::Scenario;
+use cascade_sim::scheduler::SimTime;
+use cascade_sim::world::Owner;
+use cascade_sim::{InvariantChecks, Phase, RunOptions, Simulation};
+
+fn quiet() -> RunOptions<'static> {
+    RunOptions { counterfactual: false, invariants: InvariantChecks::AtSamples, ..RunOptions::default() }
+}
+
+/// Steps `sim` until simulated time `t` (seconds).
+fn run_until(sim: &mut Simulation, t: u64) {
+    while sim.world.now < SimTime::from_secs(t) {
+        if !sim.step().unwrap() {
+            break;
+        }
+    }
+}
+
+const ONE_VENUE: &str = r#"
+[run]
+name = "small"
+seed = 3
+duration_s = 900
+
+[[assets]]
+name = "BTC"
+index_price = "100000"
+annual_volatility = 0.4
+
+[[venues]]
+name = "hyperliquid"
+rules = "hyperliquid"
+settle_asset = "USDC"
+
+[[venues.instruments]]
+symbol = "BTC"
+asset = "BTC"
+tick = "1"
+lot = "0.00001"
+
+[[makers]]
+venue = "hyperliquid"
+symbol = "BTC"
+count = 2
+capital = "20000000"
+level_notional = "100000"
+
+[noise]
+traders = 20
+"#;
+
+/// All longs at 20-50x, hedgers short at 3x, a 10% crash on a venue without an insurance fund:
+/// bankrupt longs are deleveraged against the profitable shorts, the hedgers among them, who
+/// then sell the spot they no longer hedge.
+#[test]
+fn hedgers_cut_by_adl_sell_their_spot() {
+    let src = format!(
+        "{ONE_VENUE}{}",
+        r#"
+[population]
+accounts = 3000
+long_share = 1.0
+
+[[population.leverage]]
+min = 20
+max = 50
+weight = 1.0
+
+[population.entry]
+lookback_s = 600
+
+[[hedgers]]
+venue = "hyperliquid"
+symbol = "BTC"
+count = 5
+notional = "3000000"
+leverage = 3
+
+[[shocks]]
+at_s = 300
+asset = "BTC"
+fair_value_move = -0.10
+notional = "20000000"
+duration_s = 120
+"#
+    );
+    let s = Scenario::from_toml(&src, "hedgers.toml").unwrap();
+    let mut sim = Simulation::new(&s, 3, true).unwrap();
+    let spot_held: f64 = sim.agents.hedgers.iter().map(|h| h.spot_units).sum();
+    assert!(spot_held > 100.0, "five hedgers hold ~150 BTC of spot, got {spot_held}");
+    assert!(sim.agents.hedgers.iter().all(|h| sim.world.position(h.market, h.account).is_negative()));
+    sim.run_to_end(&quiet(), Phase::Main).unwrap();
+    let hedgers: Vec<u32> = sim.agents.hedgers.iter().map(|h| h.account.0).collect();
+    let spot_left: f64 = sim.agents.hedgers.iter().map(|h| h.spot_units).sum();
+    let flow = sim.world.assets[0].spot_flow;
+    let rec = sim.finish();
+    let hit = rec.adl.iter().filter(|a| hedgers.contains(&a.account)).count();
+    assert!(hit > 0, "no hedger was deleveraged ({} ADL rows)", rec.adl.len());
+    assert!(spot_left < spot_held, "hedgers still hold {spot_left} of {spot_held}");
+    assert!(flow < 0.0, "the hedgers' spot sales should show as spot flow, got {flow}");
+}
+
+/// A herd's followers open within the lag window after the leader and close after it.
+#[test]
+fn followers_copy_the_leader_after_their_lag() {
+    let src = format!(
+        "{ONE_VENUE}{}",
+        r#"
+[population]
+accounts = 0
+
+[[herds]]
+venue = "hyperliquid"
+symbol = "BTC"
+followers = 40
+side = "long"
+leader_entry_s = 60
+leader_exit_s = 400
+lag_ms = 3000
+lag_jitter_ms = 2000
+"#
+    );
+    let s = Scenario::from_toml(&src, "herd.toml").unwrap();
+    let mut sim = Simulation::new(&s, 3, true).unwrap();
+    let held = |sim: &Simulation| {
+        sim.agents.followers.iter().filter(|f| sim.world.position(f.market, f.account).is_positive()).count()
+    };
+    run_until(&mut sim, 60);
+    assert_eq!(held(&sim), 0, "nobody copies before the leader moves");
+    run_until(&mut sim, 62);
+    let early = held(&sim);
+    run_until(&mut sim, 66);
+    let late = held(&sim);
+    assert!(early < 40 && late >= 36, "copies within the lag window: {early} by 62 s, {late} by 66 s");
+    let leader = sim.agents.herds[0].leader;
+    assert!(sim.world.position(sim.agents.herds[0].market, leader).is_positive());
+    run_until(&mut sim, 406);
+    assert_eq!(held(&sim), 0, "every follower closed within 5 s of the leader");
+    sim.world.check_invariants(sim.events).unwrap();
+}
+
+/// The population at time zero: every position open at its entry price, behaviours in place,
+/// open interest balanced by the seeding account, money conserved.
+#[test]
+fn the_population_opens_at_its_entry_prices() {
+    let s = Scenario::builtin_default();
+    let sim = Simulation::new(&s, 11, true).unwrap();
+    let w = &sim.world;
+    w.check_invariants(0).unwrap();
+    let traders = &sim.agents.population.traders;
+    assert_eq!(traders.len(), 20_000);
+    let open = traders.iter().filter(|t| !t.qty.is_zero()).count();
+    assert!(open > 19_900, "{open} of 20000 opened");
+    let mut longs = 0;
+    for t in traders.iter().filter(|t| !t.qty.is_zero()).take(2_000) {
+        let m = t.market as usize;
+        let v = w.markets[m].venue;
+        let pos = w.venues[v].engine.ledger().account(t.account).unwrap().position(w.markets[m].id).unwrap();
+        assert_eq!(pos.size.0.abs(), t.qty.0);
+        assert_eq!(pos.size.is_positive(), t.long);
+        // Entered at exactly the drawn price: cost = value at entry.
+        assert_eq!(pos.cost, w.markets[m].value(t.entry, t.qty));
+        longs += usize::from(t.long);
+    }
+    // 0.65 and 0.7 long shares on the two markets.
+    assert!((1_250..1_500).contains(&longs), "{longs} longs of 2000");
+    // Trailing stops of the adaptive share wait in the index (10% of the accounts).
+    assert!((1_500..2_500).contains(&sim.agents.population.trailing()));
+}
+
+/// Collateral sent between venues leaves one at once and reaches the other after the delay.
+#[test]
+fn a_transfer_arrives_after_its_delay() {
+    let s = Scenario::builtin_default();
+    let mut sim = Simulation::new(&s, 1, true).unwrap();
+    let (va, vb) = (0, 1);
+    let aa = sim.world.open_account(va, Owner::Nobody).unwrap();
+    let ab = sim.world.open_account(vb, Owner::Nobody).unwrap();
+    sim.world.deposit(va, aa, Cash(5_000 * 100_000_000)).unwrap();
+    run_until(&mut sim, 10);
+    let amount = Cash(1_000 * 100_000_000);
+    let sent = sim.transfer(va, aa, vb, ab, amount, SimTime::from_secs(30)).unwrap();
+    assert_eq!(sent, amount);
+    assert_eq!(sim.world.wallet(va, aa), Cash(4_000 * 100_000_000));
+    run_until(&mut sim, 39);
+    assert_eq!(sim.world.wallet(vb, ab), Cash::ZERO);
+    run_until(&mut sim, 41);
+    assert_eq!(sim.world.wallet(vb, ab), amount);
+    // More than the wallet holds: refused, nothing leaves.
+    let sent = sim.transfer(va, aa, vb, ab, Cash(9_000 * 100_000_000), SimTime::from_secs(1)).unwrap();
+    assert_eq!(sent, Cash::ZERO);
+    sim.world.check_invariants(sim.events).unwrap();
+}
+
+/// A maker told it was auto-deleveraged pulls every quote, stays out for `return_half_life_s`,
+/// then comes back with thin size that grows as its confidence recovers.
+#[test]
+fn a_maker_pulls_after_adl_and_returns_gradually() {
+    let s = Scenario::builtin_default();
+    let mut sim = Simulation::new(&s, 2, true).unwrap();
+    run_until(&mut sim, 100);
+    let (m, a) = (sim.agents.makers[0].market, sim.agents.makers[0].account);
+    let resting = |sim: &Simulation| sim.world.book(m).orders_of(a).map(|o| o.remaining.0).sum::<i64>();
+    let normal = resting(&sim);
+    assert!(normal > 0, "the maker quotes before the ADL");
+    sim.agents.makers[0].on_adl(&mut sim.world).unwrap();
+    assert_eq!(resting(&sim), 0, "pulled at once");
+    run_until(&mut sim, 100 + 119);
+    assert_eq!(resting(&sim), 0, "out for the 120 s return half-life");
+    run_until(&mut sim, 100 + 160);
+    let back = resting(&sim);
+    assert!(back > 0 && back < normal, "back thin: {back} vs {normal} before");
+    run_until(&mut sim, 100 + 900);
+    assert!(resting(&sim) > back, "size grows as confidence recovers");
+}
