@@ -1,19 +1,33 @@
-//! `cascade run`: runs the built-in default scenario (or `--no-counterfactual` for one pass)
-//! and prints its summary. Minimal front door over `cascade_sim::run`; file outputs and a
-//! scenario path come with the CLI's own issue.
+//! `cascade run [SCENARIO] [--seed N] [--out DIR] [--report]`: runs a scenario (the built-in
+//! default when none is given), writes its tables as CSV and Parquet and its summary as JSON into
+//! DIR, optionally renders the HTML report, and prints the summary. Thin: reading, simulating,
+//! writing and rendering live in cascade-io, cascade-sim and cascade-report.
 
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::Context;
-use cascade_sim::scenario::Scenario;
-use cascade_sim::{RunOptions, run as simulate};
+use cascade_report::ReportOptions;
+use cascade_sim::scenario::{DEFAULT_TOML, Scenario};
+use cascade_sim::{Phase, Progress, RunOptions, run as simulate};
+use indicatif::{ProgressBar, ProgressStyle};
 
 /// Arguments of `cascade run`.
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// Master seed: the same seed gives the same output.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
+    /// Scenario file (TOML); the built-in default scenario when omitted.
+    scenario: Option<PathBuf>,
+    /// Master seed (default: the scenario's `run.seed`). Same scenario and seed ⇒ same files.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Output directory (default `out/<scenario name>-seed<N>`).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Also render the HTML report and its charts into `DIR/report`.
+    #[arg(long)]
+    report: bool,
     /// Skip the counterfactual run without forced liquidations (no cascade amplification).
     #[arg(long)]
     no_counterfactual: bool,
@@ -22,20 +36,42 @@ pub struct RunArgs {
     json: bool,
 }
 
-/// Runs the scenario.
+/// Runs the scenario and writes its outputs.
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
-    let scenario = Scenario::builtin_default();
-    let opts = RunOptions { counterfactual: !args.no_counterfactual, ..RunOptions::default() };
+    let (scenario, source) = match &args.scenario {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            (cascade_io::read_scenario(path)?, text)
+        }
+        None => (Scenario::builtin_default(), DEFAULT_TOML.to_string()),
+    };
+    let seed = args.seed.unwrap_or(scenario.run.seed);
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("out/{}-seed{seed}", scenario.run.name)));
+    let progress = Reporter::new();
+    let callback = |p: &Progress| progress.update(p);
+    let opts = RunOptions {
+        counterfactual: !args.no_counterfactual,
+        progress: Some(&callback),
+        ..RunOptions::default()
+    };
     let started = Instant::now();
-    let rec = simulate(&scenario, args.seed, &opts).context("running the default scenario")?;
+    let rec = simulate(&scenario, seed, &opts).with_context(|| format!("running scenario `{}`", scenario.run.name))?;
+    progress.finish();
     let secs = started.elapsed().as_secs_f64();
+    write_outputs(&out, &rec, &source)?;
+    if args.report {
+        let files = cascade_report::render_run(&out, &ReportOptions { progress: true, ..ReportOptions::default() })
+            .with_context(|| format!("rendering the report of {}", out.display()))?;
+        eprintln!("report: {}", files.html.display());
+    }
     let s = &rec.summary;
     if args.json {
         println!("{}", serde_json::to_string_pretty(s)?);
         return Ok(());
     }
     let t = &s.totals;
-    println!("cascade run: {scenario}, seed {}", args.seed);
+    println!("cascade run: {scenario}, seed {seed} → {}", out.display());
     let rows = [
         ("liquidated long", format!("{}", t.liquidated_long_notional.round_dp(2))),
         ("liquidated short", format!("{}", t.liquidated_short_notional.round_dp(2))),
@@ -54,4 +90,66 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     }
     eprintln!("  ({secs:.2} s wall)");
     Ok(())
+}
+
+/// The tables, the summary and the scenario that produced them (so a report can show it).
+fn write_outputs(out: &Path, rec: &cascade_sim::metrics::Recording, source: &str) -> anyhow::Result<()> {
+    let files = cascade_io::write_run(out, rec).with_context(|| format!("writing the run to {}", out.display()))?;
+    cascade_io::write_atomic(&out.join("scenario.toml"), |w| w.write_all(source.as_bytes()))
+        .with_context(|| format!("writing {}", out.join("scenario.toml").display()))?;
+    eprintln!("wrote {} files into {}", files.paths.len() + 1, out.display());
+    Ok(())
+}
+
+/// Progress on standard error: a bar on a terminal, a log line per tenth of the run otherwise.
+struct Reporter {
+    bar: Option<ProgressBar>,
+    state: Mutex<(Option<Phase>, u64, Instant)>,
+}
+
+impl Reporter {
+    fn new() -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let b = ProgressBar::new(0);
+            b.set_style(
+                ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} s simulated, {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            b
+        });
+        Self { bar, state: Mutex::new((None, 0, Instant::now())) }
+    }
+
+    fn update(&self, p: &Progress) {
+        let Ok(mut st) = self.state.lock() else { return };
+        let secs = p.sim_time.as_micros() / 1_000_000;
+        let total = p.duration.as_micros() / 1_000_000;
+        let phase = match p.phase {
+            Phase::Main => "run",
+            Phase::Counterfactual => "counterfactual",
+        };
+        if st.0 != Some(p.phase) {
+            *st = (Some(p.phase), 0, Instant::now());
+        }
+        let rate = p.events as f64 / st.2.elapsed().as_secs_f64().max(1e-9);
+        if let Some(b) = &self.bar {
+            b.set_length(total);
+            b.set_prefix(phase);
+            b.set_position(secs);
+            b.set_message(format!("{} events, {:.0} events/s", p.events, rate));
+        } else {
+            let tenth = if total == 0 { 10 } else { secs * 10 / total };
+            if tenth > st.1 || secs == total {
+                st.1 = tenth + 1;
+                eprintln!("{phase}: {secs}/{total} s simulated, {} events, {rate:.0} events/s", p.events);
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
 }
