@@ -152,9 +152,9 @@ fn the_population_opens_at_its_entry_prices() {
     let w = &sim.world;
     w.check_invariants(0).unwrap();
     let traders = &sim.agents.population.traders;
-    assert_eq!(traders.len(), 20_000);
+    assert_eq!(traders.len(), 30_000);
     let open = traders.iter().filter(|t| !t.qty.is_zero()).count();
-    assert!(open > 19_900, "{open} of 20000 opened");
+    assert!(open > 29_900, "{open} of 30000 opened");
     let mut longs = 0;
     for t in traders.iter().filter(|t| !t.qty.is_zero()).take(2_000) {
         let m = t.market as usize;
@@ -169,7 +169,7 @@ fn the_population_opens_at_its_entry_prices() {
     // 0.65 and 0.7 long shares on the two markets.
     assert!((1_250..1_500).contains(&longs), "{longs} longs of 2000");
     // Trailing stops of the adaptive share wait in the index (10% of the accounts).
-    assert!((1_500..2_500).contains(&sim.agents.population.trailing()));
+    assert!((2_500..3_500).contains(&sim.agents.population.trailing()));
 }
 
 /// Collateral sent between venues leaves one at once and reaches the other after the delay.

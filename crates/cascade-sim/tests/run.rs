@@ -73,7 +73,7 @@ fn forced_liquidations_amplify_the_drop_on_the_default_scenario() {
 }
 
 /// Without the shock, the default scenario is a calm hour: marks follow the index, spreads stay
-/// tight, books stay deep, and hardly anyone is liquidated.
+/// tight, books stay deep, and fewer than 1% of the accounts are liquidated.
 #[test]
 fn a_calm_day_looks_calm() {
     let mut s = Scenario::builtin_default();
@@ -81,7 +81,9 @@ fn a_calm_day_looks_calm() {
     let rec = run(&s, 42, &quick()).unwrap();
     let t = &rec.summary.totals;
     assert!(t.peak_to_trough_pct < 3.0, "calm drop {}%", t.peak_to_trough_pct);
-    assert!(t.accounts_liquidated < 200, "{} accounts liquidated on a calm day", t.accounts_liquidated);
+    // The 100x tail (2% of accounts, ~0.6% from liquidation) loses a few to an hour's wander.
+    let few = u64::from(s.population.accounts) / 100;
+    assert!(t.accounts_liquidated < few, "{} accounts liquidated on a calm day", t.accounts_liquidated);
     let rows: Vec<_> = rec.series.iter().filter(|r| r.venue == "binance").collect();
     let spreads: Vec<f64> = rows
         .iter()

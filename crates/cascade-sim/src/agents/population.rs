@@ -20,7 +20,8 @@
 //!
 //! **Behaviours**, all but one carried by the engine itself, so passive accounts never enter the
 //! event queue (ARCHITECTURE.md): *hold* (until liquidated or the end); *static stop* (a
-//! reduce-only stop-market order on the mark at `stop_distance` from entry); *take-profit* (a
+//! reduce-only stop-market order at `stop_distance` from entry, triggered by the last price for
+//! [`STOP_ON_LAST`] of them and by the mark for the rest); *take-profit* (a
 //! reduce-only limit at `take_profit_distance`); *buy the dip* (longs rest a limit buy of
 //! `dip_add` × their size at `dip_trigger` below entry and, if liquidated, re-enter once with a
 //! limit buy `dip_trigger` below the liquidation mark; shorts of this group hold); *adaptive
@@ -48,6 +49,9 @@ use crate::scenario::{Behaviour, Scenario};
 use crate::world::asset::SECONDS_PER_YEAR;
 use crate::world::{Market, Owner, World};
 
+/// Share of static stop-losses triggered by the last traded price rather than the mark (venues'
+/// order forms default to the last price; such stops fire on wicks the mark smooths out).
+pub const STOP_ON_LAST: f64 = 0.5;
 /// Tries at drawing a surviving entry before entering at the time-zero price.
 const ENTRY_TRIES: usize = 64;
 /// Most points of a look-back path (one a minute for two weeks).
@@ -92,6 +96,8 @@ pub struct Trader {
     pub reentered: bool,
     /// Trigger of a trailing stop, once set (price units; 0 before).
     pub stop: i64,
+    /// A static stop triggers on the last price (else on the mark).
+    pub on_last: bool,
 }
 
 /// Traders drawn before they are opened.
@@ -104,6 +110,7 @@ struct Draft {
     behave: Behave,
     notional: f64,
     entry: f64,
+    on_last: bool,
 }
 
 /// A synthetic price path ending at the time-zero price, with the extremes of every suffix.
@@ -243,12 +250,21 @@ impl Population {
                 let drawn = sampling::leverage(&pop.leverage, &mut rng);
                 let behave = BEHAVES[sampling::pick(shares.iter().copied(), &mut rng)];
                 let notional = sampling::size(&pop.size, &mut rng);
+                let on_last = rng.random_bool(STOP_ON_LAST);
                 let (tier_max, mmr) = world.tier_limits(m, Market::cash(notional));
                 let leverage = u16::try_from(drawn).unwrap_or(u16::MAX).min(opening_max).max(1);
                 let effective = f64::from(leverage.min(tier_max).max(1));
                 let liq_dist = (1.0 / effective - mmr).max(0.0005);
-                let mut d =
-                    Draft { market: m, long, isolated, leverage, behave, notional, entry: path.prices[0] };
+                let mut d = Draft {
+                    market: m,
+                    long,
+                    isolated,
+                    leverage,
+                    behave,
+                    notional,
+                    entry: path.prices[0],
+                    on_last,
+                };
                 let n = path.prices.len();
                 let mut found = None;
                 for _ in 0..ENTRY_TRIES {
@@ -298,7 +314,8 @@ impl Population {
             Behave::Hold => {}
             Behave::StaticStop => {
                 let trigger = world.markets[m].price_near(entry * (1.0 - sign * b.stop_distance));
-                world.place(m, t.account, stop(close, trigger, t.qty))?;
+                let source = if t.on_last { Trigger::Last } else { Trigger::Mark };
+                world.place(m, t.account, stop(close, trigger, t.qty, source))?;
             }
             Behave::TakeProfit => {
                 let x = entry * (1.0 + sign * b.take_profit_distance);
@@ -361,7 +378,7 @@ impl Population {
         self.traders[i].stop = trigger.0;
         let close = if t.long { Side::Sell } else { Side::Buy };
         world.cancel_all(m, t.account)?;
-        world.place(m, t.account, stop(close, trigger, size.abs()))?;
+        world.place(m, t.account, stop(close, trigger, size.abs(), Trigger::Mark))?;
         let set = if t.long { &mut self.trail_long[m] } else { &mut self.trail_short[m] };
         set.insert((next, i as u32));
         Ok(())
@@ -414,10 +431,10 @@ impl Population {
     }
 }
 
-/// A reduce-only stop-market order on the mark.
-fn stop(side: Side, trigger: Price, qty: Qty) -> OrderRequest {
+/// A reduce-only stop-market order triggered by `source`.
+fn stop(side: Side, trigger: Price, qty: Qty, source: Trigger) -> OrderRequest {
     OrderRequest {
-        kind: OrderKind::StopMarket { trigger, source: Trigger::Mark },
+        kind: OrderKind::StopMarket { trigger, source },
         reduce_only: true,
         ..OrderRequest::market(side, qty)
     }
@@ -461,6 +478,7 @@ fn open(world: &mut World, d: &Draft, b: &Behaviour, index: u32) -> Result<Trade
         entry,
         reentered: false,
         stop: 0,
+        on_last: d.on_last,
     })
 }
 
@@ -500,6 +518,7 @@ mod tests {
             behave: Behave::Hold,
             notional: 1_000.0,
             entry: 0.0,
+            on_last: false,
         };
         let dist = 1.0 / 20.0 - 0.004;
         assert!(!survives(&long, &path, 0, dist, &b), "entered at 100, saw 90");

@@ -17,8 +17,8 @@
 //! decimals written as strings ([`Dec`]); behavioural parameters are floats.
 //!
 //! ```toml
-//! [run]            # seed, duration_s, metrics_interval_ms, start_utc
-//! [[assets]]       # name, index_price, annual_volatility
+//! [run]            # seed, duration_s, metrics_interval_ms, price_step_ms, start_utc
+//! [[assets]]       # name, index_price, annual_volatility, spot_depth_1pct, spot_recovery_…
 //! [[venues]]       # name, rules, settle_asset, insurance_fund, market_band
 //! [[venues.instruments]]        # symbol, asset, kind, tick, lot, fees, …
 //! [[venues.instruments.tiers]]  # optional override: floor, mmr, max_leverage, imr, …

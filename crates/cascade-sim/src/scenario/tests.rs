@@ -100,7 +100,7 @@ lot = "0.01"
 
 #[test]
 fn an_unknown_key_is_refused_with_its_place() {
-    let src = edit("accounts = 20000\n", "accounts = 20000\nlevrage = 3\n");
+    let src = edit("accounts = 30000\n", "accounts = 30000\nlevrage = 3\n");
     let e = refuse(&src);
     assert!(matches!(e, ScenarioError::Schema { .. }), "{e:?}");
     let p = problem_at(&e, "population.levrage");
@@ -110,7 +110,7 @@ fn an_unknown_key_is_refused_with_its_place() {
 
 #[test]
 fn a_wrong_type_is_refused_with_its_place() {
-    let src = edit("accounts = 20000", "accounts = \"many\"");
+    let src = edit("accounts = 30000", "accounts = \"many\"");
     let e = refuse(&src);
     assert!(matches!(e, ScenarioError::Schema { .. }), "{e:?}");
     let p = problem_at(&e, "population.accounts");
@@ -159,7 +159,7 @@ fn a_negative_price_is_refused_with_its_place() {
 
 #[test]
 fn malformed_toml_is_refused_with_its_place() {
-    let src = edit("accounts = 20000", "accounts = ");
+    let src = edit("accounts = 30000", "accounts = ");
     let e = refuse(&src);
     assert!(matches!(e, ScenarioError::Syntax { .. }), "{e:?}");
     let p = problem_at(&e, "population.accounts");
