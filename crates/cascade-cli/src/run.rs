@@ -3,7 +3,7 @@
 //! DIR, optionally renders the HTML report, and prints the summary. Thin: reading, simulating,
 //! writing and rendering live in cascade-io, cascade-sim and cascade-report.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -47,7 +47,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         None => (Scenario::builtin_default(), DEFAULT_TOML.to_string()),
     };
     let seed = args.seed.unwrap_or(scenario.run.seed);
-    let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("out/{}-seed{seed}", scenario.run.name)));
+    let out =
+        args.out.clone().unwrap_or_else(|| PathBuf::from(format!("out/{}-seed{seed}", scenario.run.name)));
     let progress = Reporter::new();
     let callback = |p: &Progress| progress.update(p);
     let opts = RunOptions {
@@ -56,13 +57,15 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         ..RunOptions::default()
     };
     let started = Instant::now();
-    let rec = simulate(&scenario, seed, &opts).with_context(|| format!("running scenario `{}`", scenario.run.name))?;
+    let rec = simulate(&scenario, seed, &opts)
+        .with_context(|| format!("running scenario `{}`", scenario.run.name))?;
     progress.finish();
     let secs = started.elapsed().as_secs_f64();
     write_outputs(&out, &rec, &source)?;
     if args.report {
-        let files = cascade_report::render_run(&out, &ReportOptions { progress: true, ..ReportOptions::default() })
-            .with_context(|| format!("rendering the report of {}", out.display()))?;
+        let files =
+            cascade_report::render_run(&out, &ReportOptions { progress: true, ..ReportOptions::default() })
+                .with_context(|| format!("rendering the report of {}", out.display()))?;
         eprintln!("report: {}", files.html.display());
     }
     let s = &rec.summary;
@@ -94,9 +97,15 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
 
 /// The tables, the summary and the scenario that produced them (so a report can show it).
 fn write_outputs(out: &Path, rec: &cascade_sim::metrics::Recording, source: &str) -> anyhow::Result<()> {
-    let files = cascade_io::write_run(out, rec).with_context(|| format!("writing the run to {}", out.display()))?;
-    cascade_io::write_atomic(&out.join("scenario.toml"), |w| w.write_all(source.as_bytes()))
-        .with_context(|| format!("writing {}", out.join("scenario.toml").display()))?;
+    let files =
+        cascade_io::write_run(out, rec).with_context(|| format!("writing the run to {}", out.display()))?;
+    cascade_io::write_atomic(&out.join("scenario.toml"), |path, w| {
+        w.write_all(source.as_bytes()).map_err(|source| cascade_io::IoError::File {
+            path: path.to_path_buf(),
+            action: "writing",
+            source,
+        })
+    })?;
     eprintln!("wrote {} files into {}", files.paths.len() + 1, out.display());
     Ok(())
 }

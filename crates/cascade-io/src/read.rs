@@ -160,6 +160,7 @@ impl ReadTable for LiquidationRow {
                     ("full", LiquidationKind::Full),
                     ("partial", LiquidationKind::Partial),
                     ("backstop", LiquidationKind::Backstop),
+                    ("adl", LiquidationKind::Adl),
                 ],
             )?,
             qty: r.dec("qty")?,
