@@ -148,7 +148,7 @@ impl Reporter {
             b.set_position(secs);
             b.set_message(format!("{} events, {:.0} events/s", p.events, rate));
         } else {
-            let tenth = if total == 0 { 10 } else { secs * 10 / total };
+            let tenth = (secs * 10).checked_div(total).unwrap_or(10);
             if tenth > st.1 || secs == total {
                 st.1 = tenth + 1;
                 eprintln!("{phase}: {secs}/{total} s simulated, {} events, {rate:.0} events/s", p.events);
