@@ -9,6 +9,7 @@ use std::str::FromStr;
 use anyhow::{Context, bail};
 use cascade_report::liqmap::{self, LiqMapOptions};
 use cascade_report::{ReportOptions, render_comparison, render_liqmaps, render_run};
+use cascade_sim::metrics::PositionSide;
 use rust_decimal::Decimal;
 
 /// Arguments of `cascade report`.
@@ -43,9 +44,20 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
 #[derive(clap::Args)]
 pub struct LiqmapArgs {
     /// Positions CSV: venue, symbol, side, size, entry_price and one of leverage,
-    /// liquidation_price or margin (see examples/liqmap/positions.csv).
+    /// liquidation_price or margin (see examples/liqmap/positions.csv). Without it, the map is
+    /// drawn from a simulated population (`--scenario`, `--at`).
     #[arg(value_name = "POSITIONS.csv")]
-    file: PathBuf,
+    file: Option<PathBuf>,
+    /// Scenario whose leveraged population is mapped when no positions file is given (default:
+    /// the built-in default scenario).
+    #[arg(long, value_name = "SCENARIO.toml")]
+    scenario: Option<PathBuf>,
+    /// Simulated second at which the population is mapped (default 0: as opened).
+    #[arg(long, default_value_t = 0)]
+    at: u64,
+    /// Seed of the simulated population (default: the scenario's).
+    #[arg(long)]
+    seed: Option<u64>,
     /// Reference ("current") price, as COIN=PRICE (e.g. BTC=100000), repeatable; a coin without
     /// one uses its positions' notional-weighted mean entry price. A bare number applies to
     /// every coin.
@@ -66,6 +78,36 @@ pub struct LiqmapArgs {
     /// Output directory for liqmap.html and the charts.
     #[arg(long, value_name = "DIR", default_value = "liqmap")]
     out: PathBuf,
+}
+
+/// Maps the open positions of a scenario's simulated population at `--at` seconds, with the
+/// liquidation prices held in the venues' liquidation indexes.
+fn simulated_maps(args: &LiqmapArgs, opts: &LiqMapOptions) -> anyhow::Result<(Vec<liqmap::LiqMap>, String)> {
+    let scenario = match &args.scenario {
+        Some(path) => cascade_io::read_scenario(path)?,
+        None => cascade_sim::scenario::Scenario::builtin_default(),
+    };
+    let seed = args.seed.unwrap_or(scenario.run.seed);
+    let mut sim = cascade_sim::Simulation::new(&scenario, seed, true)?;
+    sim.run_until(cascade_sim::scheduler::SimTime::from_secs(args.at))?;
+    let positions: Vec<liqmap::LiqPosition> = sim
+        .world
+        .population_positions()?
+        .into_iter()
+        .filter_map(|p| {
+            Some(liqmap::LiqPosition {
+                venue: p.rules,
+                symbol: p.symbol,
+                side: if p.long { PositionSide::Long } else { PositionSide::Short },
+                size: p.size,
+                entry_price: p.entry_price,
+                margin: liqmap::MarginInput::LiquidationPrice(p.liquidation_price?),
+            })
+        })
+        .collect();
+    eprintln!("{} open positions of `{}` (seed {seed}) at {} s", positions.len(), scenario.run.name, args.at);
+    let source = format!("scenario `{}` at {} s", scenario.run.name, args.at);
+    Ok((liqmap::build(&positions, opts)?, source))
 }
 
 /// Builds the maps, prints the clusters, writes the page and charts.
@@ -91,9 +133,12 @@ pub fn liqmap(args: &LiqmapArgs) -> anyhow::Result<()> {
         top: args.top,
         coin: args.coin.clone(),
     };
-    let maps = liqmap::build_from_file(&args.file, &opts)?;
+    let (maps, source) = match &args.file {
+        Some(file) => (liqmap::build_from_file(file, &opts)?, file.display().to_string()),
+        None => simulated_maps(args, &opts)?,
+    };
     if maps.is_empty() {
-        bail!("{}: no position on coin {}", args.file.display(), args.coin.as_deref().unwrap_or("?"));
+        bail!("{source}: no position on coin {}", args.coin.as_deref().unwrap_or("?"));
     }
     for m in &maps {
         println!("{}", liqmap::summary_text(m, args.top));

@@ -119,3 +119,18 @@ fn liqmap_names_the_bad_row_and_field() {
         "{err}"
     );
 }
+
+#[test]
+fn liqmap_of_a_simulated_population() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sim");
+    let o = cascade(&["liqmap", "--at", "60", "--price", "BTC=100000", "--out", out.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    // The default scenario's population, at 60 s, with the venues' own liquidation prices.
+    assert!(stderr.contains("open positions of `default` (seed 42) at 60 s"), "{stderr}");
+    assert!(stdout.contains("of longs liquidate between"), "{stdout}");
+    assert!(out.join("liqmap.html").is_file());
+    assert!(out.join("liqmap-btc.png").is_file());
+}

@@ -271,6 +271,20 @@ impl Simulation {
         self.queue.len()
     }
 
+    /// Processes events until simulated time reaches `t` (or the run ends), e.g. to take a
+    /// snapshot of the positions mid-run.
+    ///
+    /// # Errors
+    /// As [`run`].
+    pub fn run_until(&mut self, t: SimTime) -> Result<(), SimError> {
+        while self.world.now < t {
+            if !self.step()? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// Processes the next event due before the end. Returns `false` when none is left.
     ///
     /// # Errors

@@ -20,6 +20,9 @@ pub mod build;
 pub mod market;
 mod record;
 mod seed;
+mod snapshot;
+
+pub use snapshot::PositionSnapshot;
 
 use cascade_engine::book::Book;
 use cascade_engine::instrument::AssetId;
