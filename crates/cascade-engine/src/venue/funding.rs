@@ -156,6 +156,12 @@ impl Venue {
                 self.ledger.transfer(Party::FeePool, leg.party, asset, leg.amount)?;
             }
         }
+        // Balances moved: the accounts' liquidation triggers are refreshed before the next pass.
+        for leg in &legs {
+            if let Party::Wallet(a) | Party::Isolated(a, _) = leg.party {
+                self.dirty.insert(a);
+            }
+        }
         events.push(VenueEvent::Funding(summary));
         Ok(summary)
     }
