@@ -86,6 +86,25 @@ impl InstrumentSpec {
     }
 }
 
+impl InstrumentSpec {
+    /// An inverse (coin-margined) perpetual with the same defaults as [`InstrumentSpec::linear`]
+    /// and `contract_size` quote units per contract (e.g. 100 USD for Binance BTCUSD).
+    #[must_use]
+    pub fn inverse(
+        symbol: &str,
+        settle_asset: AssetId,
+        price_decimals: u32,
+        qty_decimals: u32,
+        contract_size: Decimal,
+    ) -> Self {
+        Self {
+            kind: ContractKind::Inverse,
+            contract_size,
+            ..Self::linear(symbol, settle_asset, price_decimals, qty_decimals)
+        }
+    }
+}
+
 /// Why an [`InstrumentSpec`] was refused. Each variant names the offending field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InstrumentError {

@@ -7,7 +7,7 @@
 //! changed by `received − (paid − shortfall)`. Positions never change.
 
 use cascade_engine::book::{Side, Stp, TimeInForce};
-use cascade_engine::instrument::{AssetId, ContractKind, FeeSchedule, InstrumentId, InstrumentSpec};
+use cascade_engine::instrument::{AssetId, FeeSchedule, InstrumentId, InstrumentSpec};
 use cascade_engine::ledger::{AccountId, Party};
 use cascade_engine::num::{Cash, Price, Qty, Rate};
 use cascade_engine::position::MarginMode;
@@ -20,34 +20,16 @@ const CENTRE: [i64; 2] = [1_000_000, 1_000_000];
 const TICK: [i64; 2] = [5, 1];
 
 fn linear() -> InstrumentSpec {
-    InstrumentSpec {
-        symbol: "BTCUSDT".into(),
-        kind: ContractKind::Linear,
-        settle_asset: AssetId(0),
-        price_decimals: 1,
-        qty_decimals: 3,
-        tick: Price(TICK[0]),
-        lot: Qty(1),
-        min_qty: Qty(1),
-        min_notional: Cash::ZERO,
-        contract_size: Decimal::ONE,
-        fees: FeeSchedule { maker: Rate::from_bps(-1), taker: Rate::from_bps(5) },
-    }
+    let fees = FeeSchedule { maker: Rate::from_bps(-1), taker: Rate::from_bps(5) };
+    InstrumentSpec { tick: Price(TICK[0]), fees, ..InstrumentSpec::linear("BTCUSDT", AssetId(0), 1, 3) }
 }
 
 fn inverse() -> InstrumentSpec {
+    let fees = FeeSchedule { maker: Rate::from_bps(2), taker: Rate::from_bps(5) };
     InstrumentSpec {
-        symbol: "BTCUSD_PERP".into(),
-        kind: ContractKind::Inverse,
-        settle_asset: AssetId(1),
-        price_decimals: 1,
-        qty_decimals: 0,
         tick: Price(TICK[1]),
-        lot: Qty(1),
-        min_qty: Qty(1),
-        min_notional: Cash::ZERO,
-        contract_size: Decimal::from(100),
-        fees: FeeSchedule { maker: Rate::from_bps(2), taker: Rate::from_bps(5) },
+        fees,
+        ..InstrumentSpec::inverse("BTCUSD_PERP", AssetId(1), 1, 0, Decimal::from(100))
     }
 }
 

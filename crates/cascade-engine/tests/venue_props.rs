@@ -4,7 +4,7 @@
 //! no crossed book. At least 100,000 operations run per full test run (cases × ops per case).
 
 use cascade_engine::book::{Side, Stp, TimeInForce, Trigger};
-use cascade_engine::instrument::{AssetId, ContractKind, FeeSchedule, InstrumentId, InstrumentSpec};
+use cascade_engine::instrument::{AssetId, FeeSchedule, InstrumentId, InstrumentSpec};
 use cascade_engine::ledger::AccountId;
 use cascade_engine::num::{Cash, Price, Qty, Rate};
 use cascade_engine::venue::{OrderKind, OrderRequest, Placed, Venue, VenueConfig, VenueEvent};
@@ -16,34 +16,16 @@ const OPS_PER_CASE: usize = 2_600;
 const CASES: u32 = 40;
 
 fn linear() -> InstrumentSpec {
-    InstrumentSpec {
-        symbol: "BTCUSDT".into(),
-        kind: ContractKind::Linear,
-        settle_asset: AssetId(0),
-        price_decimals: 1,
-        qty_decimals: 3,
-        tick: Price(5),
-        lot: Qty(1),
-        min_qty: Qty(1),
-        min_notional: Cash::ZERO,
-        contract_size: Decimal::ONE,
-        fees: FeeSchedule { maker: Rate::from_bps(-1), taker: Rate::from_bps(5) },
-    }
+    let fees = FeeSchedule { maker: Rate::from_bps(-1), taker: Rate::from_bps(5) };
+    InstrumentSpec { tick: Price(5), fees, ..InstrumentSpec::linear("BTCUSDT", AssetId(0), 1, 3) }
 }
 
 fn inverse() -> InstrumentSpec {
+    let fees = FeeSchedule { maker: Rate::from_bps(2), taker: Rate::from_bps(5) };
     InstrumentSpec {
-        symbol: "BTCUSD_PERP".into(),
-        kind: ContractKind::Inverse,
-        settle_asset: AssetId(1),
-        price_decimals: 1,
-        qty_decimals: 0,
         tick: Price(1),
-        lot: Qty(1),
-        min_qty: Qty(1),
-        min_notional: Cash::ZERO,
-        contract_size: Decimal::from(100),
-        fees: FeeSchedule { maker: Rate::from_bps(2), taker: Rate::from_bps(5) },
+        fees,
+        ..InstrumentSpec::inverse("BTCUSD_PERP", AssetId(1), 1, 0, Decimal::from(100))
     }
 }
 

@@ -696,13 +696,7 @@ impl Venue {
         }
         let c = m.book.cancel(order)?;
         m.reduce_only.remove(&(account, order));
-        events.push(VenueEvent::Cancelled {
-            instrument,
-            order,
-            account,
-            remaining: c.remaining,
-            reason: CancelReason::Requested,
-        });
+        events.push(cancelled(instrument, order, account, c.remaining, CancelReason::Requested));
         Ok(())
     }
 
@@ -725,13 +719,7 @@ impl Venue {
         for e in self.scratch.drain(..) {
             if let BookEvent::Cancelled { order, remaining, .. } = e {
                 m.reduce_only.remove(&(account, order));
-                events.push(VenueEvent::Cancelled {
-                    instrument,
-                    order,
-                    account,
-                    remaining,
-                    reason: CancelReason::Requested,
-                });
+                events.push(cancelled(instrument, order, account, remaining, CancelReason::Requested));
             }
         }
         let mut gone = Vec::new();
@@ -927,31 +915,25 @@ impl Venue {
                 }
                 BookEvent::MakerExpired { order, account, remaining, .. } => {
                     self.markets[usize::from(instrument.0)].reduce_only.remove(&(account, order));
-                    events.push(VenueEvent::Cancelled {
+                    events.push(cancelled(
                         instrument,
                         order,
                         account,
                         remaining,
-                        reason: CancelReason::Expired(ExpireReason::SelfTrade),
-                    });
+                        CancelReason::Expired(ExpireReason::SelfTrade),
+                    ));
                 }
                 BookEvent::TakerExpired { order, account, remaining, reason, .. } => {
-                    events.push(VenueEvent::Cancelled {
+                    events.push(cancelled(
                         instrument,
                         order,
                         account,
                         remaining,
-                        reason: CancelReason::Expired(reason),
-                    });
+                        CancelReason::Expired(reason),
+                    ));
                 }
                 BookEvent::Cancelled { order, account, remaining, .. } => {
-                    events.push(VenueEvent::Cancelled {
-                        instrument,
-                        order,
-                        account,
-                        remaining,
-                        reason: CancelReason::Requested,
-                    });
+                    events.push(cancelled(instrument, order, account, remaining, CancelReason::Requested));
                 }
                 BookEvent::Placed { .. } | BookEvent::Amended { .. } => {}
             }
@@ -1123,13 +1105,7 @@ impl Venue {
             if room == 0 {
                 let c = m.book.cancel(id)?;
                 m.reduce_only.remove(&(account, id));
-                events.push(VenueEvent::Cancelled {
-                    instrument,
-                    order: id,
-                    account,
-                    remaining: c.remaining,
-                    reason: CancelReason::ReduceOnly,
-                });
+                events.push(cancelled(instrument, id, account, c.remaining, CancelReason::ReduceOnly));
             } else if view.remaining.0 > room {
                 // A size decrease keeps priority and cannot cross: no fills come back.
                 self.scratch.clear();
@@ -1240,6 +1216,17 @@ impl Venue {
         }
         Ok(())
     }
+}
+
+/// A [`VenueEvent::Cancelled`].
+fn cancelled(
+    instrument: InstrumentId,
+    order: OrderId,
+    account: AccountId,
+    remaining: Qty,
+    reason: CancelReason,
+) -> VenueEvent {
+    VenueEvent::Cancelled { instrument, order, account, remaining, reason }
 }
 
 fn add_shortfall(acc: Cash, s: Settlement) -> Result<Cash, VenueError> {

@@ -85,9 +85,7 @@ impl World {
         for (vi, v) in scenario.venues.iter().enumerate() {
             let p = format!("venues[{vi}]");
             let margin_venue = v.rule_set().map_err(|e| SimError::scenario(format!("{p}.rules"), e))?;
-            let kind: VenueKind = v.rules.parse().map_err(|e: cascade_engine::pricing::PricingError| {
-                SimError::scenario(format!("{p}.rules"), e.to_string())
-            })?;
+            let kind: VenueKind = margin_venue;
             let config = VenueConfig {
                 market_band: rate(&format!("{p}.market_band"), v.market_band)?,
                 rules: RuleSet::of(margin_venue),
