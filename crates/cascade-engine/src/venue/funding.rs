@@ -171,10 +171,9 @@ impl Venue {
 mod tests {
     use super::*;
     use crate::book::Side;
-    use crate::instrument::{AssetId, ContractKind, FeeSchedule, InstrumentSpec};
+    use crate::instrument::{AssetId, FeeSchedule, InstrumentSpec};
     use crate::ledger::AccountId;
     use crate::venue::{OrderRequest, VenueConfig};
-    use rust_decimal::Decimal;
 
     const USDT: AssetId = AssetId(0);
     /// Margin managed by hand and no forced liquidations: these tests are about funding alone.
@@ -187,19 +186,8 @@ mod tests {
     }
 
     fn spec() -> InstrumentSpec {
-        InstrumentSpec {
-            symbol: "BTCUSDT".into(),
-            kind: ContractKind::Linear,
-            settle_asset: USDT,
-            price_decimals: 1,
-            qty_decimals: 3,
-            tick: Price(1),
-            lot: Qty(1),
-            min_qty: Qty(1),
-            min_notional: Cash::ZERO,
-            contract_size: Decimal::ONE,
-            fees: FeeSchedule { maker: Rate::ZERO, taker: Rate::ZERO },
-        }
+        let fees = FeeSchedule { maker: Rate::ZERO, taker: Rate::ZERO };
+        InstrumentSpec { fees, ..InstrumentSpec::linear("BTCUSDT", USDT, 1, 3) }
     }
 
     /// A long of `qty` for `long` against a short for `short`, at 100,000.0.

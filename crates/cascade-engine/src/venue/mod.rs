@@ -520,6 +520,10 @@ impl Venue {
         self.markets.get(usize::from(id.0)).ok_or(VenueError::UnknownInstrument(id.0))
     }
 
+    fn market_mut(&mut self, id: InstrumentId) -> Result<&mut Market, VenueError> {
+        self.markets.get_mut(usize::from(id.0)).ok_or(VenueError::UnknownInstrument(id.0))
+    }
+
     /// An instrument's spec.
     ///
     /// # Errors
@@ -686,10 +690,7 @@ impl Venue {
         order: OrderId,
         events: &mut Vec<VenueEvent>,
     ) -> Result<(), VenueError> {
-        let m = self
-            .markets
-            .get_mut(usize::from(instrument.0))
-            .ok_or(VenueError::UnknownInstrument(instrument.0))?;
+        let m = self.market_mut(instrument)?;
         let view = m.book.order(order).ok_or(BookError::UnknownOrder(order))?;
         if view.account != account {
             return Err(VenueError::NotOwner(order));
@@ -778,10 +779,7 @@ impl Venue {
         if mark.0 <= 0 {
             return Err(invalid("mark_price", format!("must be > 0 (got {})", mark.0)));
         }
-        let m = self
-            .markets
-            .get_mut(usize::from(instrument.0))
-            .ok_or(VenueError::UnknownInstrument(instrument.0))?;
+        let m = self.market_mut(instrument)?;
         m.prev_mark = m.mark;
         m.mark = Some(mark);
         self.fire_stops(instrument, Trigger::Mark, events)?;
@@ -1246,8 +1244,6 @@ fn price_fields(kind: OrderKind) -> impl Iterator<Item = (&'static str, Price)> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::instrument::{ContractKind, FeeSchedule};
-    use rust_decimal::Decimal;
 
     const USDT: AssetId = AssetId(0);
 
@@ -1256,19 +1252,7 @@ mod tests {
     }
 
     fn btcusdt() -> InstrumentSpec {
-        InstrumentSpec {
-            symbol: "BTCUSDT".into(),
-            kind: ContractKind::Linear,
-            settle_asset: USDT,
-            price_decimals: 1,
-            qty_decimals: 3,
-            tick: Price(1),
-            lot: Qty(1),
-            min_qty: Qty(1),
-            min_notional: usdt("5"),
-            contract_size: Decimal::ONE,
-            fees: FeeSchedule { maker: Rate::from_bps(2), taker: Rate::from_bps(5) },
-        }
+        InstrumentSpec { min_notional: usdt("5"), ..InstrumentSpec::linear("BTCUSDT", USDT, 1, 3) }
     }
 
     /// Worked by hand: a maker quotes 99,900.0 / 100,000.0 for 1 BTC each; Alice buys 0.5 at
