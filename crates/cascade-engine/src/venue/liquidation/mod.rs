@@ -13,13 +13,15 @@ use crate::book::{OrderId, Side, TimeInForce};
 use crate::instrument::InstrumentId;
 use crate::ledger::{AccountId, Party};
 use crate::margin::price as mp;
-use crate::margin::tiers::Exposure;
 use crate::num::{Cash, Price, Qty, RATE_ONE, Round};
 use crate::position::MarginMode;
-use crate::risk::adl::{AdlCandidate, rank};
-use crate::risk::rules::{AdlPrice, AdlRanking, Execution, PartialRule};
+use crate::risk::adl::AdlCandidate;
+use crate::risk::rules::{AdlPrice, AdlRanking, Execution};
 
 use super::{OrderKind, OrderRequest, Venue, VenueError, VenueEvent, overflow};
+
+mod adl;
+mod sizing;
 
 /// How (part of) a position was closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,10 +58,10 @@ pub struct LiquidationReport {
 /// The ranked ADL candidates of one instrument side, consumed in order during a pass.
 #[derive(Debug, Clone)]
 pub(super) struct AdlQueue {
-    instrument: InstrumentId,
-    bankrupt_long: bool,
-    candidates: Vec<AdlCandidate>,
-    cursor: usize,
+    pub(super) instrument: InstrumentId,
+    pub(super) bankrupt_long: bool,
+    pub(super) candidates: Vec<AdlCandidate>,
+    pub(super) cursor: usize,
 }
 
 /// Safety bound on liquidation steps per account and pass (each step closes something).
@@ -305,56 +307,6 @@ impl Venue {
             .map(|p| p.instrument))
     }
 
-    /// How much to close in one step under the partial rule.
-    fn liquidation_qty(
-        &self,
-        pos: &crate::position::Position,
-        notional: Cash,
-        first: bool,
-    ) -> Result<Qty, VenueError> {
-        let size = pos.size.abs();
-        let m = &self.markets[usize::from(pos.instrument.0)];
-        let lot = m.instrument.spec().lot.0;
-        let portion = |num: i64, den: i64| -> Result<Qty, VenueError> {
-            let q = size.mul_div(num, den, Round::Ceil).map_err(overflow("liquidation qty"))?;
-            let q = (q.0 + lot - 1) / lot * lot;
-            Ok(Qty(q.clamp(lot.min(size.0), size.0)))
-        };
-        match self.config.rules.partial {
-            PartialRule::Full => Ok(size),
-            // One reducing IOC first (half the position), then the rest if still needed.
-            PartialRule::ReduceFirst if first => portion(1, 2),
-            PartialRule::ReduceFirst => Ok(size),
-            PartialRule::TierStepDown { tiers } => {
-                let e = Exposure::of(
-                    &m.instrument,
-                    pos.size,
-                    self.reference_mark(pos.instrument).unwrap_or(Price(1)),
-                )
-                .map_err(overflow("exposure"))?;
-                let t = m.tiers.index_for(m.tiers.amount(&e));
-                if t == 0 {
-                    return Ok(size);
-                }
-                // Close down to the floor of the tier `tiers` below.
-                let keep_tier = t.saturating_sub(usize::from(tiers));
-                let floor = m.tiers.tiers().get(keep_tier + 1).map_or(0, |t| t.floor);
-                let amount = m.tiers.amount(&e).max(1);
-                // Keep the share of the position that sits below that floor.
-                let keep = portion(floor.max(0), amount)?;
-                Ok(Qty((size.0 - keep.0.min(size.0)).max(lot.min(size.0))))
-            }
-            PartialRule::Slice { fraction, above, .. } => {
-                if notional > above {
-                    portion(fraction.0, RATE_ONE)
-                } else {
-                    Ok(size)
-                }
-            }
-            PartialRule::BlockCap { fraction } => portion(fraction.0, RATE_ONE),
-        }
-    }
-
     /// The position's bankruptcy price: where its pool's equity is zero, other positions held
     /// at their marks (isolated: where its own margin is gone).
     fn bankruptcy_price(&self, acct: AccountId, ins: InstrumentId, mark: Price) -> Result<Price, VenueError> {
@@ -513,125 +465,6 @@ impl Venue {
             m.instrument.value(mark, m.instrument.spec().lot, Round::Ceil).map_err(overflow("lot value"))?;
         let lots = free.0 / unit.0.max(1);
         Ok(Qty((lots * m.instrument.spec().lot.0).min(qty.0)))
-    }
-
-    /// Closes up to `qty` of the bankrupt position against profitable opposite positions in the
-    /// venue's ranking order, at `price`. Returns the quantity closed.
-    fn auto_deleverage(
-        &mut self,
-        acct: AccountId,
-        ins: InstrumentId,
-        bankrupt_long: bool,
-        qty: Qty,
-        price: Price,
-        events: &mut Vec<VenueEvent>,
-    ) -> Result<Qty, VenueError> {
-        let rules = self.config.rules;
-        if rules.adl_ranking == AdlRanking::None {
-            return Ok(Qty::ZERO);
-        }
-        let Some(mark) = self.reference_mark(ins) else { return Ok(Qty::ZERO) };
-        let cached =
-            matches!(&self.adl_queue, Some(q) if q.instrument == ins && q.bankrupt_long == bankrupt_long);
-        if !cached {
-            let candidates = self.adl_candidates(acct, ins, bankrupt_long, mark)?;
-            self.adl_queue = Some(AdlQueue { instrument: ins, bankrupt_long, candidates, cursor: 0 });
-        }
-        let mut left = qty;
-        let bankrupt_side = if bankrupt_long { Side::Sell } else { Side::Buy };
-        while left.is_positive() {
-            let Some(q) = self.adl_queue.as_mut() else { break };
-            let Some(c) = q.candidates.get(q.cursor).copied() else { break };
-            let pos = self.ledger.account(c.account)?.position(ins).map_or(Qty::ZERO, |p| p.size);
-            // Still holding the opposite side (it may have been closed since it was ranked).
-            let size = if c.account != acct && !pos.is_zero() && pos.is_positive() != bankrupt_long {
-                pos.abs()
-            } else {
-                Qty::ZERO
-            };
-            let take = size.min(left);
-            if (take.is_zero() || size == take)
-                && let Some(q) = self.adl_queue.as_mut()
-            {
-                q.cursor += 1;
-            }
-            if take.is_zero() {
-                continue;
-            }
-            let trade = self.settle_trade(
-                ins,
-                OrderId(u64::MAX),
-                c.account,
-                acct,
-                bankrupt_side,
-                price,
-                take,
-                false,
-            )?;
-            events.push(VenueEvent::Adl {
-                instrument: ins,
-                liquidated: acct,
-                counterparty: c.account,
-                qty: take,
-                price,
-                counterparty_realized: trade.maker_realized,
-            });
-            // A deleveraged account's orders on the instrument are cancelled (Binance §1.5).
-            self.cancel_all(c.account, ins, events)?;
-            left = Qty(left.0 - take.0);
-        }
-        Ok(Qty(qty.0 - left.0))
-    }
-
-    /// Profitable positions opposite a bankrupt one, ranked by the venue's rule. Computed once
-    /// per pass and instrument side (venues refresh their ADL rankings periodically too).
-    fn adl_candidates(
-        &self,
-        acct: AccountId,
-        ins: InstrumentId,
-        bankrupt_long: bool,
-        mark: Price,
-    ) -> Result<Vec<AdlCandidate>, VenueError> {
-        let rules = self.config.rules;
-        let idx = usize::from(ins.0);
-        let m = &self.markets[idx];
-        let asset = m.instrument.settle_asset();
-        // Opposite side: a bankrupt long is closed against shorts.
-        let members: Vec<AccountId> = m.index.members(!bankrupt_long).collect();
-        let mut candidates = Vec::new();
-        for c in members {
-            if c == acct || Some(c) == self.backstop {
-                continue;
-            }
-            let Some(p) = self.ledger.account(c)?.position(ins).copied() else { continue };
-            if p.size.is_zero() || p.size.is_positive() == bankrupt_long {
-                continue;
-            }
-            let ins_ref = &self.markets[idx].instrument;
-            let upnl = p.unrealized_pnl(ins_ref, mark).map_err(overflow("upnl"))?;
-            if !upnl.is_positive() {
-                continue;
-            }
-            let state = self.position_margin(c, ins)?;
-            let wallet = if p.mode == MarginMode::Isolated {
-                p.isolated_margin
-            } else {
-                self.ledger.account(c)?.balance(asset)
-            };
-            candidates.push(AdlCandidate {
-                account: c,
-                upnl,
-                cost: p.cost,
-                notional: ins_ref.value(mark, p.size, Round::Floor).map_err(overflow("notional"))?,
-                wallet,
-                equity: state.equity,
-                maintenance: state.maintenance,
-            });
-        }
-        // dYdX's pseudo-random start: derived from the liquidated account and the mark.
-        let start = acct.0.wrapping_mul(2_654_435_761).wrapping_add(mark.0 as u32);
-        rank(rules.adl_ranking, &mut candidates, start);
-        Ok(candidates)
     }
 
     /// The backstop offers what it holds back to the book, within the market band.

@@ -1,0 +1,134 @@
+//! Auto-deleveraging: closing a bankrupt position against opposite positions in the venue's
+//! ranking order, at the venue's ADL price.
+
+use crate::book::{OrderId, Side};
+use crate::instrument::InstrumentId;
+use crate::ledger::AccountId;
+use crate::num::{Price, Qty, Round};
+use crate::position::MarginMode;
+use crate::risk::adl::{AdlCandidate, rank};
+use crate::risk::rules::AdlRanking;
+
+use super::super::{Venue, VenueError, VenueEvent, overflow};
+use super::AdlQueue;
+
+impl Venue {
+    /// Closes up to `qty` of the bankrupt position against profitable opposite positions in the
+    /// venue's ranking order, at `price`. Returns the quantity closed.
+    pub(super) fn auto_deleverage(
+        &mut self,
+        acct: AccountId,
+        ins: InstrumentId,
+        bankrupt_long: bool,
+        qty: Qty,
+        price: Price,
+        events: &mut Vec<VenueEvent>,
+    ) -> Result<Qty, VenueError> {
+        let rules = self.config.rules;
+        if rules.adl_ranking == AdlRanking::None {
+            return Ok(Qty::ZERO);
+        }
+        let Some(mark) = self.reference_mark(ins) else { return Ok(Qty::ZERO) };
+        let cached =
+            matches!(&self.adl_queue, Some(q) if q.instrument == ins && q.bankrupt_long == bankrupt_long);
+        if !cached {
+            let candidates = self.adl_candidates(acct, ins, bankrupt_long, mark)?;
+            self.adl_queue = Some(AdlQueue { instrument: ins, bankrupt_long, candidates, cursor: 0 });
+        }
+        let mut left = qty;
+        let bankrupt_side = if bankrupt_long { Side::Sell } else { Side::Buy };
+        while left.is_positive() {
+            let Some(q) = self.adl_queue.as_mut() else { break };
+            let Some(c) = q.candidates.get(q.cursor).copied() else { break };
+            let pos = self.ledger.account(c.account)?.position(ins).map_or(Qty::ZERO, |p| p.size);
+            // Still holding the opposite side (it may have been closed since it was ranked).
+            let size = if c.account != acct && !pos.is_zero() && pos.is_positive() != bankrupt_long {
+                pos.abs()
+            } else {
+                Qty::ZERO
+            };
+            let take = size.min(left);
+            if (take.is_zero() || size == take)
+                && let Some(q) = self.adl_queue.as_mut()
+            {
+                q.cursor += 1;
+            }
+            if take.is_zero() {
+                continue;
+            }
+            let trade = self.settle_trade(
+                ins,
+                OrderId(u64::MAX),
+                c.account,
+                acct,
+                bankrupt_side,
+                price,
+                take,
+                false,
+            )?;
+            events.push(VenueEvent::Adl {
+                instrument: ins,
+                liquidated: acct,
+                counterparty: c.account,
+                qty: take,
+                price,
+                counterparty_realized: trade.maker_realized,
+            });
+            // A deleveraged account's orders on the instrument are cancelled (Binance §1.5).
+            self.cancel_all(c.account, ins, events)?;
+            left = Qty(left.0 - take.0);
+        }
+        Ok(Qty(qty.0 - left.0))
+    }
+
+    /// Profitable positions opposite a bankrupt one, ranked by the venue's rule. Computed once
+    /// per pass and instrument side (venues refresh their ADL rankings periodically too).
+    fn adl_candidates(
+        &self,
+        acct: AccountId,
+        ins: InstrumentId,
+        bankrupt_long: bool,
+        mark: Price,
+    ) -> Result<Vec<AdlCandidate>, VenueError> {
+        let rules = self.config.rules;
+        let idx = usize::from(ins.0);
+        let m = &self.markets[idx];
+        let asset = m.instrument.settle_asset();
+        // Opposite side: a bankrupt long is closed against shorts.
+        let members: Vec<AccountId> = m.index.members(!bankrupt_long).collect();
+        let mut candidates = Vec::new();
+        for c in members {
+            if c == acct || Some(c) == self.backstop {
+                continue;
+            }
+            let Some(p) = self.ledger.account(c)?.position(ins).copied() else { continue };
+            if p.size.is_zero() || p.size.is_positive() == bankrupt_long {
+                continue;
+            }
+            let ins_ref = &self.markets[idx].instrument;
+            let upnl = p.unrealized_pnl(ins_ref, mark).map_err(overflow("upnl"))?;
+            if !upnl.is_positive() {
+                continue;
+            }
+            let state = self.position_margin(c, ins)?;
+            let wallet = if p.mode == MarginMode::Isolated {
+                p.isolated_margin
+            } else {
+                self.ledger.account(c)?.balance(asset)
+            };
+            candidates.push(AdlCandidate {
+                account: c,
+                upnl,
+                cost: p.cost,
+                notional: ins_ref.value(mark, p.size, Round::Floor).map_err(overflow("notional"))?,
+                wallet,
+                equity: state.equity,
+                maintenance: state.maintenance,
+            });
+        }
+        // dYdX's pseudo-random start: derived from the liquidated account and the mark.
+        let start = acct.0.wrapping_mul(2_654_435_761).wrapping_add(mark.0 as u32);
+        rank(rules.adl_ranking, &mut candidates, start);
+        Ok(candidates)
+    }
+}
