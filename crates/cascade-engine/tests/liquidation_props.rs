@@ -131,7 +131,7 @@ fn run(
             match *e {
                 VenueEvent::Liquidation(r) => {
                     liquidations += 1;
-                    takeovers += usize::from(r.kind == LiquidationKind::Takeover);
+                    takeovers += usize::from(!matches!(r.kind, LiquidationKind::Book | LiquidationKind::Adl));
                     prop_assert!(r.qty.is_positive());
                     prop_assert_eq!(r.mark, Price(marks[usize::from(r.instrument.0)]));
                 }

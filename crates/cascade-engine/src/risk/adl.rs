@@ -19,7 +19,9 @@ pub const SCORE_SCALE: i128 = 1_000_000_000;
 pub struct AdlCandidate {
     /// Owner.
     pub account: AccountId,
-    /// Unrealized PnL of the position at the mark (only `> 0` positions are candidates).
+    /// Whether the position is long.
+    pub long: bool,
+    /// Unrealized PnL of the position at the mark.
     pub upnl: Cash,
     /// Entry value (cost basis) of the position.
     pub cost: Cash,
@@ -58,23 +60,31 @@ pub fn score(ranking: AdlRanking, c: &AdlCandidate) -> i128 {
             let lev = ratio(notional, equity.max(1));
             if upnl >= 0 { pnl_pct.saturating_mul(lev) / SCORE_SCALE } else { ratio(pnl_pct, lev.max(1)) }
         }
-        // §5.4: (mark / entry) × (notional / account value); mark/entry = notional/cost.
+        // §5.4: (mark / entry) × (notional / account value) for a long, mark/entry = notional/cost;
+        // for a short the profitable direction is the other way, entry/mark = cost/notional.
         AdlRanking::Hyperliquid => {
-            ratio(notional, cost.max(1)).saturating_mul(ratio(notional, equity.max(1))) / SCORE_SCALE
+            let move_ratio = if c.long { ratio(notional, cost.max(1)) } else { ratio(cost, notional.max(1)) };
+            move_ratio.saturating_mul(ratio(notional, equity.max(1))) / SCORE_SCALE
         }
         AdlRanking::DydxOffset | AdlRanking::None => 0,
     }
 }
 
-/// Orders candidates for deleveraging: by score, highest first, ties by account id; dYdX
-/// (§6.4) instead walks accounts in id order starting from `start` and wrapping around.
+/// Orders candidates for deleveraging: profitable positions before the others, then by score,
+/// highest first, ties by account id; dYdX (§6.4) instead walks accounts in id order starting
+/// from `start` and wrapping around, profitable or not.
 pub fn rank(ranking: AdlRanking, candidates: &mut [AdlCandidate], start: u32) {
     match ranking {
         AdlRanking::DydxOffset => {
             candidates.sort_by_key(|c| c.account.0.wrapping_sub(start));
         }
-        _ => candidates
-            .sort_by(|a, b| score(ranking, b).cmp(&score(ranking, a)).then(a.account.cmp(&b.account))),
+        _ => candidates.sort_by(|a, b| {
+            b.upnl
+                .is_positive()
+                .cmp(&a.upnl.is_positive())
+                .then(score(ranking, b).cmp(&score(ranking, a)))
+                .then(a.account.cmp(&b.account))
+        }),
     }
 }
 
@@ -96,6 +106,7 @@ mod tests {
         let mm = Cash((equity.0 as i128 * 1342 / 10_000) as i64);
         let c = AdlCandidate {
             account: AccountId(0),
+            long: true,
             upnl: usd("40.2"),
             cost: usd("1000"),
             notional: usd("1040.2"),
@@ -112,6 +123,7 @@ mod tests {
     fn higher_profit_and_leverage_rank_first() {
         let base = AdlCandidate {
             account: AccountId(1),
+            long: true,
             upnl: usd("100"),
             cost: usd("1000"),
             notional: usd("1100"),

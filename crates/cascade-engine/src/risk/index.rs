@@ -68,6 +68,15 @@ impl LiquidationIndex {
         out.extend(self.shorts.range(..=(mark, AccountId(u32::MAX))).map(|(_, a)| *a));
     }
 
+    /// Like [`LiquidationIndex::crossed`], but most underwater first on both sides: longs from
+    /// the highest trigger down, shorts from the lowest up. Venues work the worst accounts first
+    /// (dYdX sorts by distance from the oracle, §6.3), so when the book or the fund runs out it
+    /// is the least underwater who wait — the same rule for longs and shorts.
+    pub fn crossed_most_underwater_first(&self, mark: Price, out: &mut Vec<AccountId>) {
+        out.extend(self.longs.range((mark, AccountId(0))..).rev().map(|(_, a)| *a));
+        out.extend(self.shorts.range(..=(mark, AccountId(u32::MAX))).map(|(_, a)| *a));
+    }
+
     /// Appends every account whose band `mark` has left.
     pub fn band_exits(&self, mark: Price, out: &mut Vec<AccountId>) {
         out.extend(self.band_lo.range((Price(mark.0.saturating_add(1)), AccountId(0))..).map(|(_, a)| *a));
@@ -116,6 +125,23 @@ mod tests {
             want.extend(all.iter().filter(|(l, t, _)| !*l && t.0 <= mark).map(|e| e.2));
             prop_assert_eq!(got, want);
         }
+    }
+
+    /// Longs at triggers 90, 95, 99 and shorts at 101, 105 (accounts 1–5). At a mark of 92 the
+    /// longs with triggers ≥ 92 are crossed: 99 is 7 below its trigger, 95 is 3 below, so 99
+    /// (account 3) comes first; at 104 the short at 101 (account 4) is 3 above, first.
+    #[test]
+    fn most_underwater_first_on_both_sides() {
+        let mut ix = LiquidationIndex::default();
+        for (long, t, a) in [(true, 90, 1), (true, 95, 2), (true, 99, 3), (false, 101, 4), (false, 105, 5)] {
+            ix.insert(long, Price(t), AccountId(a));
+        }
+        let mut out = Vec::new();
+        ix.crossed_most_underwater_first(Price(92), &mut out);
+        assert_eq!(out, vec![AccountId(3), AccountId(2)]);
+        out.clear();
+        ix.crossed_most_underwater_first(Price(106), &mut out);
+        assert_eq!(out, vec![AccountId(4), AccountId(5)]);
     }
 
     #[test]

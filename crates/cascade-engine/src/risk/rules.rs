@@ -4,12 +4,13 @@
 //! `hyperliquid`, `dydx`, `drift`). The venue façade executes it; the parameters below say what
 //! is modelled, and each cites its section of `shared/reference/venue-mechanics.md`.
 //!
-//! The common pipeline (venue/liquidation.rs) is: trigger on the mark (oracle) price → cancel
-//! the account's orders → choose how much to close ([`PartialRule`]) → execute
-//! ([`Execution`]) → charge the liquidation fee to the insurance fund → what the book could not
-//! take goes to the backstop (insurance fund / liquidator vault) while it has room, else to ADL
-//! ([`AdlRanking`], at [`AdlPrice`]) → losses beyond the fund are socialised (Drift) or
-//! recorded as bad debt.
+//! The common pipeline (`venue/liquidation/`) is: trigger on the mark (oracle) price → convert
+//! the account's non-settle collateral → cancel its orders → choose how much to close
+//! ([`PartialRule`]) → execute ([`Execution`]), charging the liquidation fee to the insurance
+//! fund → what the book could not take goes to the backstop (insurance fund or liquidator
+//! vault) while [`AdlTrigger`] says it can absorb it, else to ADL ([`AdlRanking`], at
+//! [`AdlPrice`]) → the backstop sells its inventory back at the [`Offload`] pace → losses beyond
+//! the fund are socialised per market (Drift) or recorded as bad debt.
 
 use std::str::FromStr;
 
@@ -47,6 +48,9 @@ pub enum PartialRule {
         /// Share of the position per block.
         fraction: Rate,
     },
+    /// Drift v2 (§7.3): close just enough base to cover the margin shortage plus
+    /// [`RuleSet::liquidation_buffer`], net of the liquidator and insurance-fund fees.
+    MarginShortage,
 }
 
 /// How the liquidation order is executed.
@@ -63,10 +67,72 @@ pub enum Execution {
     /// margin goes to the insurance fund, and the engine then sells it into the book (Bybit
     /// §2.3, BitMEX §4.3, OKX full liquidation §3.3).
     TakeoverAtBankruptcy,
+    /// dYdX v4 (§6.3): an IOC into the book limited at the *fillable price*
+    /// `(PNNV − ABR × SMMR × PMMR) / PS`, `ABR = clamp(BA × (1 − TNC/TMMR), 0, 1)`, which may be
+    /// worse than the bankruptcy price; the insurance fund pays the difference, and a fill the
+    /// fund could not pay is not made.
+    BookAtFillable {
+        /// Bankruptcy adjustment `BA` (code default 1.0).
+        bankruptcy_adjustment: Rate,
+        /// Spread-to-maintenance ratio `SMMR` (code default 0.1).
+        spread_to_maintenance: Rate,
+    },
     /// A liquidator takes the position at the oracle price less a liquidator fee (Drift §7.3).
     LiquidatorAtOracle {
         /// Discount the liquidator receives.
         fee: Rate,
+    },
+}
+
+/// When the venue stops absorbing bankrupt positions and hands them to ADL (or socialises).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdlTrigger {
+    /// The insurance fund takes a bankrupt remainder over at the bankruptcy price only while it
+    /// can cover the loss that position shows at the mark (on top of the unrealized loss of what
+    /// it already holds) and stays at or above `floor` × its highest balance of the last
+    /// `window_ms`; what it cannot take goes to ADL. Binance (§1.4–1.5: "the insurance fund
+    /// cannot accept the bankrupt position"), Bybit (§2.4, older rule `fund + margin + UPNL ≤
+    /// 0`; the 2025 rule "8-hour drawdown ≥ 100% of the peak" is the same with floor 0), BitMEX
+    /// (§4.3) with `floor` 0; OKX (§3.4: a 30% fall from the 8-hour peak) with `floor` 0.7.
+    Fund {
+        /// Share of the window's peak balance the fund must keep.
+        floor: Rate,
+        /// Length of the peak window, milliseconds (8 hours at Bybit and OKX).
+        window_ms: u64,
+    },
+    /// Hyperliquid (§5.3–5.4): a liquidator vault with its own capital takes the whole account
+    /// over (positions and margin) once equity is below [`RuleSet::backstop_below`] of
+    /// maintenance while equity is still ≥ 0; ADL fires only for an account whose value is
+    /// negative (or that the vault cannot take).
+    NegativeEquity,
+    /// dYdX v4 (§6.4): nothing takes positions over; the insurance fund pays for fills below the
+    /// bankruptcy price, and deleveraging runs only for an account whose liquidation order
+    /// filled nothing and whose net collateral is negative.
+    NegativeCollateral,
+    /// Drift v2 (§7.3): no ADL; the liquidator always takes the position, and a bankrupt
+    /// account's loss is paid by the insurance fund, the market's fee pool, then socialised.
+    Never,
+}
+
+/// How the backstop (insurance fund or vault) sells the inventory it took over back to the book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offload {
+    /// Everything at once, at every pass (a forced seller at each mark step).
+    Immediate,
+    /// At most `share` of the inventory per `interval_ms` (at least one lot): venues offload
+    /// "slowly, via a preset algorithm" (Binance §1.4) without publishing the pace.
+    Paced {
+        /// Share of the inventory sold per interval.
+        share: Rate,
+        /// Interval, milliseconds of the venue clock.
+        interval_ms: u64,
+    },
+    /// At most `notional` (settle asset, valued at the mark) per `interval_ms`.
+    NotionalCap {
+        /// Value sold per interval.
+        notional: Cash,
+        /// Interval, milliseconds of the venue clock.
+        interval_ms: u64,
     },
 }
 
@@ -117,13 +183,25 @@ pub struct RuleSet {
     /// liquidator vault at 2/3, §5.3).
     pub backstop_below: Option<Rate>,
     /// Most net notional the insurance fund may take over per instrument, as a share of its
-    /// balance (Binance: 100% by default, §1.4). `None`: unlimited while the fund is positive.
+    /// balance (Binance: 100% by default, §1.4). `None`: no cap beyond covering the loss.
     pub takeover_cap: Option<Rate>,
+    /// When ADL fires.
+    pub adl_trigger: AdlTrigger,
+    /// How the backstop sells its inventory.
+    pub offload: Offload,
+    /// Drift's insurance-fund fee on liquidated value, at most this rate (§7.3, `max_if_fee`).
+    pub insurance_fee: Rate,
+    /// Drift's liquidation margin buffer (§7.1, 2% of liability by default): a liquidation
+    /// sizes itself to leave the account this far above maintenance.
+    pub liquidation_buffer: Rate,
     /// ADL ranking.
     pub adl_ranking: AdlRanking,
     /// ADL price.
     pub adl_price: AdlPrice,
 }
+
+/// Eight hours in milliseconds: the fund-peak window of Bybit's and OKX's ADL triggers.
+pub const EIGHT_HOURS_MS: u64 = 8 * 3_600_000;
 
 /// An unknown rule-set name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -142,6 +220,11 @@ impl RuleSet {
             execution: Execution::BookAtBankruptcy,
             backstop_below: None,
             takeover_cap: Some(Rate::ONE),
+            adl_trigger: AdlTrigger::Fund { floor: Rate::ZERO, window_ms: EIGHT_HOURS_MS },
+            // Assumption: 5% of the inventory per second (venues publish no pace).
+            offload: Offload::Paced { share: Rate::from_bps(500), interval_ms: 1_000 },
+            insurance_fee: Rate::ZERO,
+            liquidation_buffer: Rate::ZERO,
             adl_ranking: AdlRanking::PnlTimesLeverage,
             adl_price: AdlPrice::Bankruptcy,
         };
@@ -163,6 +246,7 @@ impl RuleSet {
                 partial: PartialRule::TierStepDown { tiers: 2 },
                 execution: Execution::TakeoverAtBankruptcy,
                 takeover_cap: None,
+                adl_trigger: AdlTrigger::Fund { floor: Rate::from_bps(7_000), window_ms: EIGHT_HOURS_MS },
                 adl_price: AdlPrice::Mark,
                 ..base
             },
@@ -183,19 +267,32 @@ impl RuleSet {
                 execution: Execution::BookMarket,
                 backstop_below: Some(Rate(66_666_667)),
                 takeover_cap: None,
+                adl_trigger: AdlTrigger::NegativeEquity,
                 adl_ranking: AdlRanking::Hyperliquid,
                 adl_price: AdlPrice::PreviousMark,
                 ..base
             },
             Venue::Dydx => Self {
                 partial: PartialRule::BlockCap { fraction: Rate::ONE },
+                execution: Execution::BookAtFillable {
+                    bankruptcy_adjustment: Rate::ONE,
+                    spread_to_maintenance: Rate::from_bps(1_000),
+                },
+                takeover_cap: None,
+                adl_trigger: AdlTrigger::NegativeCollateral,
                 adl_ranking: AdlRanking::DydxOffset,
                 ..base
             },
             Venue::Drift => Self {
                 liquidation_fee: Rate::ZERO,
+                partial: PartialRule::MarginShortage,
                 execution: Execution::LiquidatorAtOracle { fee: Rate::from_bps(100) },
                 takeover_cap: None,
+                adl_trigger: AdlTrigger::Never,
+                // Liquidators are third parties that hedge at once.
+                offload: Offload::Immediate,
+                insurance_fee: Rate::from_bps(100),
+                liquidation_buffer: Rate::from_bps(200),
                 adl_ranking: AdlRanking::None,
                 ..base
             },

@@ -16,7 +16,7 @@ mod margin;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use liquidation::{LiquidationKind, LiquidationReport};
+pub use liquidation::{BackstopState, LiquidationKind, LiquidationReport};
 pub use margin::{CollateralRule, CollateralSource, MarginState};
 
 use crate::book::{
@@ -30,7 +30,7 @@ use crate::margin::tiers::RiskTiers;
 use crate::num::{Cash, Overflow, Price, Qty, RATE_ONE, Rate, Round};
 use crate::position::{MarginMode, apply_fill};
 use crate::risk::index::LiquidationIndex;
-use crate::risk::rules::RuleSet;
+use crate::risk::rules::{AdlTrigger, RuleSet};
 
 /// Venue-wide settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,6 +223,28 @@ pub enum VenueEvent {
     },
     /// Funding was settled on an instrument (see [`funding`]).
     Funding(funding::FundingSummary),
+    /// A share of a market's unpaid loss charged to an open position (Drift §7.3).
+    SocializedLoss {
+        /// Instrument whose loss it is.
+        instrument: InstrumentId,
+        /// The account charged.
+        account: AccountId,
+        /// Amount charged, settle asset.
+        amount: Cash,
+    },
+    /// A liquidated account's collateral converted into the settle asset.
+    CollateralSale {
+        /// The liquidated account.
+        account: AccountId,
+        /// Collateral asset sold.
+        asset: AssetId,
+        /// Units sold (`Cash` precision of the asset).
+        units: Cash,
+        /// Settle asset received.
+        proceeds: Cash,
+        /// The venue's spot book it was sold into, or `None` when the backstop bought it.
+        book: Option<InstrumentId>,
+    },
 }
 
 /// What happened to a placed order.
@@ -319,6 +341,17 @@ struct Market {
     fund: FundId,
     /// The mark before the current one (Hyperliquid's ADL price).
     prev_mark: Option<Price>,
+    /// Accounts holding a long (`[0]`) or short (`[1]`) position: every ADL candidate,
+    /// including positions with no liquidation price.
+    holders: [BTreeSet<AccountId>; 2],
+    /// Open-interest value under which the fund absorbs everything and ADL never fires
+    /// (Binance's BTC/ETH/BNB guarantee, §1.4).
+    adl_guarantee: Option<Cash>,
+    /// When the backstop last sold inventory here (venue clock).
+    last_offload_ms: Option<u64>,
+    /// Loss this market's trades left unpaid after the insurance fund, awaiting Drift's
+    /// socialisation (§7.3).
+    pending_loss: Cash,
 }
 
 /// One exchange.
@@ -343,6 +376,16 @@ pub struct Venue {
     adl_queue: Option<liquidation::AdlQueue>,
     /// Accounts whose positions or balances changed since their trigger was computed.
     dirty: BTreeSet<AccountId>,
+    /// The venue clock, milliseconds, set by the caller ([`Venue::set_time`]).
+    now_ms: u64,
+    /// Hyperliquid cooldowns after a partial liquidation: (account, instrument) → until.
+    cooldown: BTreeMap<(AccountId, InstrumentId), u64>,
+    /// Recent maxima of each fund's balance, for OKX's drawdown trigger.
+    fund_peaks: BTreeMap<FundId, std::collections::VecDeque<(u64, Cash)>>,
+    /// Capital deposited into the backstop (a vault's own money).
+    backstop_capital: Cash,
+    /// PnL the backstop has realized.
+    backstop_pnl: Cash,
 }
 
 impl Venue {
@@ -361,6 +404,11 @@ impl Venue {
             liquidating: None,
             adl_queue: None,
             dirty: BTreeSet::new(),
+            now_ms: 0,
+            cooldown: BTreeMap::new(),
+            fund_peaks: BTreeMap::new(),
+            backstop_capital: Cash::ZERO,
+            backstop_pnl: Cash::ZERO,
         }
     }
 
@@ -386,6 +434,7 @@ impl Venue {
         spec: InstrumentSpec,
         tiers: RiskTiers,
     ) -> Result<InstrumentId, VenueError> {
+        let spec_symbol = spec.symbol.clone();
         let instrument = Instrument::new(spec)?;
         let id =
             InstrumentId(u16::try_from(self.markets.len()).map_err(|_| VenueError::Overflow("instruments"))?);
@@ -411,6 +460,10 @@ impl Venue {
             index: LiquidationIndex::default(),
             fund,
             prev_mark: None,
+            holders: [BTreeSet::new(), BTreeSet::new()],
+            adl_guarantee: default_adl_guarantee(self.config.rules.venue, &spec_symbol),
+            last_offload_ms: None,
+            pending_loss: Cash::ZERO,
         });
         Ok(id)
     }
@@ -789,6 +842,29 @@ impl Venue {
         Ok(())
     }
 
+    /// Advances the venue clock (milliseconds; any epoch). The engine keeps no clock of its
+    /// own: Hyperliquid's liquidation cooldown, the backstop's offload pace and OKX's fund
+    /// window read this one.
+    ///
+    /// # Errors
+    /// A time before the current one.
+    pub fn set_time(&mut self, now_ms: u64) -> Result<(), VenueError> {
+        if now_ms < self.now_ms {
+            return Err(invalid(
+                "time",
+                format!("{now_ms} ms is before the venue clock ({} ms)", self.now_ms),
+            ));
+        }
+        self.now_ms = now_ms;
+        Ok(())
+    }
+
+    /// The venue clock, milliseconds.
+    #[must_use]
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
     /// The mark price, if set.
     ///
     /// # Errors
@@ -978,9 +1054,13 @@ impl Venue {
         // One value for both sides, so their cost bases and the clearing account stay balanced.
         let value = ins.value(price, qty, Round::Floor).map_err(overflow("trade value"))?;
         let liquidation = book && self.liquidating == Some(taker);
+        // The backstop selling its inventory pays no fee: the venue does not charge itself (and
+        // the fund must not pay for its own unwinding).
+        let backstop_taker = Some(taker) == self.backstop;
         let (taker_rate, maker_rate) = match (book, liquidation) {
             (false, _) => (Rate::ZERO, Rate::ZERO),
             (true, true) => (self.config.rules.liquidation_fee, ins.spec().fees.maker),
+            (true, false) if backstop_taker => (Rate::ZERO, ins.spec().fees.maker),
             (true, false) => (ins.spec().fees.taker, ins.spec().fees.maker),
         };
         let taker_fee = ins.fee(value, taker_rate).map_err(overflow("taker fee"))?;
@@ -988,6 +1068,7 @@ impl Venue {
         let mode = self.default_mode;
         let mut oi_delta = 0_i64;
         let mut shortfall = Cash::ZERO;
+        let mut unpaid = Cash::ZERO;
         let mut realized = [Cash::ZERO; 2];
         let mut fees = [taker_fee, maker_fee];
         // Taker first, so its fee is in the pool before a maker rebate is paid from it.
@@ -997,9 +1078,23 @@ impl Venue {
                 .enumerate()
         {
             let pos = self.ledger.account_mut(acct)?.position_mut(instrument, mode);
-            let before = pos.size.0.max(0);
+            let before = pos.size.0;
             let effect = apply_fill(pos, pnl_sign, side.sign(), qty, value).map_err(overflow("position"))?;
-            oi_delta += pos.size.0.max(0) - before;
+            let after = pos.size.0;
+            oi_delta += after.max(0) - before.max(0);
+            if before.signum() != after.signum() {
+                let holders = &mut self.markets[usize::from(instrument.0)].holders;
+                if before != 0 {
+                    holders[usize::from(before < 0)].remove(&acct);
+                }
+                if after != 0 {
+                    holders[usize::from(after < 0)].insert(acct);
+                }
+            }
+            if Some(acct) == self.backstop {
+                self.backstop_pnl =
+                    self.backstop_pnl.checked_add(effect.realized).map_err(overflow("backstop pnl"))?;
+            }
             let party = if pos.mode == MarginMode::Isolated {
                 Party::Isolated(acct, instrument)
             } else {
@@ -1012,6 +1107,7 @@ impl Venue {
                 let s =
                     self.ledger.settle_from(party, Party::Clearing, asset, Cash(-effect.realized.0), fund)?;
                 shortfall = add_shortfall(shortfall, s)?;
+                unpaid = unpaid.checked_add(s.bad_debt).map_err(overflow("bad debt"))?;
             }
             if liquidation && i == 0 {
                 // The liquidation fee goes to the insurance fund, capped at what is left.
@@ -1036,6 +1132,9 @@ impl Venue {
         self.dirty.insert(maker);
         let m = &mut self.markets[usize::from(instrument.0)];
         m.open_interest = Qty(m.open_interest.0 + oi_delta);
+        if self.config.rules.adl_trigger == AdlTrigger::Never {
+            m.pending_loss = m.pending_loss.checked_add(unpaid).map_err(overflow("pending loss"))?;
+        }
         Ok(Trade {
             instrument,
             price,
@@ -1214,6 +1313,13 @@ impl Venue {
         }
         Ok(())
     }
+}
+
+/// Binance's ADL guarantee (§1.4, announcement of 2021-03-02): no ADL on the BTC, ETH and BNB
+/// USDⓈ-M perpetuals while their open interest is at most 4B USDT.
+fn default_adl_guarantee(venue: crate::margin::tables::Venue, symbol: &str) -> Option<Cash> {
+    let guaranteed = matches!(symbol, "BTCUSDT" | "ETHUSDT" | "BNBUSDT");
+    (venue == crate::margin::tables::Venue::Binance && guaranteed).then(|| Cash(4_000_000_000 * 100_000_000))
 }
 
 /// A [`VenueEvent::Cancelled`].

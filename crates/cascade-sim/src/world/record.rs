@@ -121,7 +121,9 @@ pub(super) fn absorb(w: &mut World, v: usize, events: &[VenueEvent]) -> Result<(
                 let kind = match r.kind {
                     EngineKind::Book if left => LiquidationKind::Partial,
                     EngineKind::Book => LiquidationKind::Full,
-                    EngineKind::Takeover => LiquidationKind::Backstop,
+                    EngineKind::Backstop | EngineKind::Vault | EngineKind::Liquidator => {
+                        LiquidationKind::Backstop
+                    }
                     EngineKind::Adl => LiquidationKind::Adl,
                 };
                 let row = LiquidationRow {
@@ -172,7 +174,11 @@ pub(super) fn absorb(w: &mut World, v: usize, events: &[VenueEvent]) -> Result<(
                 w.scratch.adl.push(AdlFill { bankrupt: liquidated, instrument, value, qty });
                 notify(w, v, counterparty, m, NoticeKind::Adl(qty));
             }
-            VenueEvent::Cancelled { .. } | VenueEvent::StopTriggered { .. } | VenueEvent::Funding(_) => {}
+            VenueEvent::Cancelled { .. }
+            | VenueEvent::StopTriggered { .. }
+            | VenueEvent::Funding(_)
+            | VenueEvent::SocializedLoss { .. }
+            | VenueEvent::CollateralSale { .. } => {}
         }
     }
     Ok(())

@@ -1,5 +1,12 @@
 //! Auto-deleveraging: closing a bankrupt position against opposite positions in the venue's
 //! ranking order, at the venue's ADL price.
+//!
+//! Every open opposite position is reachable — a 1x long, a cross long backed by a large
+//! wallet, the short leg of a hedge — not only those with a liquidation price: candidates come
+//! from the instrument's list of holders, kept up to date on every fill, and are ranked once
+//! per pass and side (venues refresh their rankings periodically). Profitable positions rank
+//! first; dYdX walks every offsetting account from a pseudo-random start, profitable or not,
+//! and skips one the fill would leave with negative collateral (§6.4).
 
 use crate::book::{OrderId, Side};
 use crate::instrument::InstrumentId;
@@ -13,8 +20,8 @@ use super::super::{Venue, VenueError, VenueEvent, overflow};
 use super::AdlQueue;
 
 impl Venue {
-    /// Closes up to `qty` of the bankrupt position against profitable opposite positions in the
-    /// venue's ranking order, at `price`. Returns the quantity closed.
+    /// Closes up to `qty` of the bankrupt position against opposite positions in the venue's
+    /// ranking order, at `price`. Returns the quantity closed.
     pub(super) fn auto_deleverage(
         &mut self,
         acct: AccountId,
@@ -47,7 +54,13 @@ impl Venue {
             } else {
                 Qty::ZERO
             };
-            let take = size.min(left);
+            let mut take = size.min(left);
+            if rules.adl_ranking == AdlRanking::DydxOffset
+                && take.is_positive()
+                && !self.stays_solvent(c.account, ins, bankrupt_long, take, price, mark)?
+            {
+                take = Qty::ZERO;
+            }
             if (take.is_zero() || size == take)
                 && let Some(q) = self.adl_queue.as_mut()
             {
@@ -81,8 +94,30 @@ impl Venue {
         Ok(Qty(qty.0 - left.0))
     }
 
-    /// Profitable positions opposite a bankrupt one, ranked by the venue's rule. Computed once
-    /// per pass and instrument side (venues refresh their ADL rankings periodically too).
+    /// dYdX's overlap check (§6.4): whether `acct`'s net collateral stays ≥ 0 after closing
+    /// `qty` of its position at `price` instead of the mark.
+    fn stays_solvent(
+        &self,
+        acct: AccountId,
+        ins: InstrumentId,
+        bankrupt_long: bool,
+        qty: Qty,
+        price: Price,
+        mark: Price,
+    ) -> Result<bool, VenueError> {
+        let ins_ref = &self.markets[usize::from(ins.0)].instrument;
+        let at_mark = i128::from(ins_ref.value(mark, qty, Round::Floor).map_err(overflow("adl value"))?.0);
+        let at_price = i128::from(ins_ref.value(price, qty, Round::Ceil).map_err(overflow("adl value"))?.0);
+        // The counterparty is on the other side: it buys back a short (sells a long) at `price`.
+        let counter_long = !bankrupt_long;
+        let delta = if counter_long { at_price - at_mark } else { at_mark - at_price }
+            * i128::from(ins_ref.pnl_sign());
+        let equity = i128::from(self.position_margin(acct, ins)?.equity.0);
+        Ok(equity + delta >= 0)
+    }
+
+    /// Every position opposite a bankrupt one, ranked by the venue's rule. Computed once per
+    /// pass and instrument side (venues refresh their ADL rankings periodically too).
     fn adl_candidates(
         &self,
         acct: AccountId,
@@ -95,7 +130,7 @@ impl Venue {
         let m = &self.markets[idx];
         let asset = m.instrument.settle_asset();
         // Opposite side: a bankrupt long is closed against shorts.
-        let members: Vec<AccountId> = m.index.members(!bankrupt_long).collect();
+        let members: Vec<AccountId> = m.holders[usize::from(bankrupt_long)].iter().copied().collect();
         let mut candidates = Vec::new();
         for c in members {
             if c == acct || Some(c) == self.backstop {
@@ -107,9 +142,6 @@ impl Venue {
             }
             let ins_ref = &self.markets[idx].instrument;
             let upnl = p.unrealized_pnl(ins_ref, mark).map_err(overflow("upnl"))?;
-            if !upnl.is_positive() {
-                continue;
-            }
             let state = self.position_margin(c, ins)?;
             let wallet = if p.mode == MarginMode::Isolated {
                 p.isolated_margin
@@ -118,6 +150,7 @@ impl Venue {
             };
             candidates.push(AdlCandidate {
                 account: c,
+                long: p.size.is_positive(),
                 upnl,
                 cost: p.cost,
                 notional: ins_ref.value(mark, p.size, Round::Floor).map_err(overflow("notional"))?,

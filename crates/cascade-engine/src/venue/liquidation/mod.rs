@@ -1,37 +1,70 @@
-//! The liquidation pass: after each mark update, find the accounts the mark has pushed below
-//! maintenance (through the liquidation index, never a scan), and run the venue's rule set on
-//! each — cancel orders, close part or all of the position in the book or by takeover, charge
-//! the liquidation fee to the insurance fund, hand what the book and the fund cannot take to
-//! ADL, and socialise what is still unpaid where the venue does (Drift).
+//! The liquidation waterfall: after each mark update, find the accounts the mark has pushed
+//! below maintenance (through the liquidation index, never a scan), most underwater first, and
+//! run the venue's rule set on each:
+//!
+//! 1. convert the account's non-settle collateral into the settle asset, so it pays first
+//!    (`collateral.rs`);
+//! 2. cancel its orders, then close part or all of the position (`sizing.rs`) in the book, by a
+//!    liquidator, or through the backstop;
+//! 3. what the book cannot take goes to the backstop — the insurance fund while it can cover
+//!    the loss, or Hyperliquid's liquidator vault with its own capital (`backstop.rs`) — and
+//!    what the backstop may not absorb goes to ADL in the venue's ranking order (`adl.rs`);
+//! 4. the backstop sells its inventory back at the venue's pace, and Drift socialises a
+//!    market's unpaid loss over that market's positions (`drift.rs`).
 //!
 //! Invariants kept: money is conserved (every step is a ledger transfer or a settled trade);
-//! after the pass no account indexed on this instrument is left liquidatable at the mark
-//! (it is closed step by step until it is not, or flat); ADL only closes profitable opposite
-//! positions, at the venue's ADL price.
+//! after the pass no account indexed on this instrument is left liquidatable at the mark,
+//! except where the venue deliberately waits (a Hyperliquid book order that did not fill, a
+//! dYdX account that is still solvent, at most one step per block where the venue says so).
 
-use crate::book::{OrderId, Side, TimeInForce};
+use std::collections::BTreeSet;
+
+use crate::book::{Side, TimeInForce};
 use crate::instrument::InstrumentId;
-use crate::ledger::{AccountId, Party};
+use crate::ledger::AccountId;
 use crate::margin::price as mp;
-use crate::num::{Cash, Price, Qty, RATE_ONE, Round};
+use crate::num::{Cash, Price, Qty, RATE_ONE, Rate, Round};
 use crate::position::MarginMode;
 use crate::risk::adl::AdlCandidate;
-use crate::risk::rules::{AdlPrice, AdlRanking, Execution};
+use crate::risk::rules::{Execution, PartialRule};
 
 use super::{OrderKind, OrderRequest, Venue, VenueError, VenueEvent, overflow};
 
 mod adl;
+mod backstop;
+mod collateral;
+mod drift;
 mod sizing;
+
+pub use backstop::BackstopState;
 
 /// How (part of) a position was closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LiquidationKind {
     /// Sold (bought) into the order book by the liquidated account's own order.
     Book,
-    /// Taken over by the venue's backstop (insurance fund / liquidator vault).
-    Takeover,
-    /// Closed against profitable opposite positions (ADL).
+    /// Taken over at the bankruptcy price by the insurance fund's backstop account.
+    Backstop,
+    /// Taken over with the account's margin by a liquidator vault (Hyperliquid's HLP).
+    Vault,
+    /// Bought (sold) by a liquidator at the oracle less its fee (Drift).
+    Liquidator,
+    /// Closed against opposite positions (ADL).
     Adl,
+}
+
+impl LiquidationKind {
+    /// Lower-case name: `book`, `backstop`, `vault`, `liquidator` or `adl`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Book => "book",
+            Self::Backstop => "backstop",
+            Self::Vault => "vault",
+            Self::Liquidator => "liquidator",
+            Self::Adl => "adl",
+        }
+    }
 }
 
 /// One liquidation step, as recorded for metrics.
@@ -49,8 +82,12 @@ pub struct LiquidationReport {
     pub notional: Cash,
     /// Mark price that triggered it.
     pub mark: Price,
+    /// Price it was closed at (the average fill price for a book step).
+    pub price: Price,
     /// The position's bankruptcy price at the time.
     pub bankruptcy_price: Price,
+    /// Liquidation (clearance) or insurance-fund fee the account paid to the fund in this step.
+    pub fee: Cash,
     /// How it was closed.
     pub kind: LiquidationKind,
 }
@@ -69,6 +106,14 @@ const MAX_STEPS: usize = 64;
 /// Safety bound on rounds of a pass (each round liquidates someone or socialises a loss).
 const MAX_ROUNDS: usize = 64;
 
+/// What one step of a liquidation did.
+enum Step {
+    /// Something was closed; look again.
+    Continue,
+    /// Done with this account for this pass.
+    Stop,
+}
+
 impl Venue {
     /// Runs the liquidation pass for `ins` at its current mark.
     pub(super) fn liquidation_pass(
@@ -79,6 +124,7 @@ impl Venue {
         let idx = usize::from(ins.0);
         let Some(mark) = self.markets[idx].mark else { return Ok(()) };
         self.flush_dirty()?;
+        self.sample_fund_peaks()?;
         // Multi-position cross accounts whose band this mark left get fresh triggers first.
         let mut moved = Vec::new();
         self.markets[idx].index.band_exits(mark, &mut moved);
@@ -90,16 +136,17 @@ impl Venue {
         // Rounds: liquidations, ADL and socialised losses change other accounts, which may
         // cross their triggers in turn. Stop when a round changes nothing.
         let mut candidates = Vec::new();
+        let mut stepped = BTreeSet::new();
         for _ in 0..MAX_ROUNDS {
             self.flush_dirty()?;
             candidates.clear();
-            self.markets[idx].index.crossed(mark, &mut candidates);
+            self.markets[idx].index.crossed_most_underwater_first(mark, &mut candidates);
             let mut acted = false;
             for &acct in &candidates {
-                acted |= self.liquidate(acct, ins, events)?;
+                acted |= self.liquidate(acct, ins, &mut stepped, events)?;
             }
             self.unwind_backstop(ins, events)?;
-            let socialised = self.socialise_bad_debt(ins)?;
+            let socialised = self.socialise_market_loss(ins, events)?;
             self.sweep_backstop(ins)?;
             if !acted && !socialised {
                 break;
@@ -126,12 +173,20 @@ impl Venue {
         Ok(())
     }
 
+    /// Whether the venue liquidates at most once per account and block (a pass): Hyperliquid's
+    /// slices and dYdX's per-block caps.
+    fn one_step_per_block(&self) -> bool {
+        matches!(self.config.rules.partial, PartialRule::Slice { .. } | PartialRule::BlockCap { .. })
+    }
+
     /// Liquidates `acct`'s position in `ins` (and, for cross margin, further positions of the
-    /// same pool) until its pool is above maintenance or flat. Returns whether it acted.
+    /// same pool) until its pool is above maintenance or flat, or the venue waits. Returns
+    /// whether it acted.
     fn liquidate(
         &mut self,
         acct: AccountId,
         ins: InstrumentId,
+        stepped: &mut BTreeSet<AccountId>,
         events: &mut Vec<VenueEvent>,
     ) -> Result<bool, VenueError> {
         if Some(acct) == self.backstop {
@@ -146,6 +201,9 @@ impl Venue {
             // interval), so the account keeps its trigger and is checked again next time.
             return Ok(false);
         }
+        if self.one_step_per_block() && !stepped.insert(acct) {
+            return Ok(false);
+        }
         let mode = self.ledger.account(acct)?.position(ins).map_or(MarginMode::Cross, |p| p.mode);
         // 1. Cancel the account's orders (all of them for cross margin).
         let scope: Vec<InstrumentId> = if mode == MarginMode::Isolated {
@@ -155,6 +213,10 @@ impl Venue {
         };
         for i in scope {
             self.cancel_all(acct, i, events)?;
+        }
+        // 2. The trader's own collateral pays before the fund does.
+        if mode == MarginMode::Cross {
+            self.convert_collateral(acct, ins, events)?;
         }
         self.liquidating = Some(acct);
         let result = self.liquidation_steps(acct, ins, mode, events);
@@ -171,118 +233,237 @@ impl Venue {
         mode: MarginMode,
         events: &mut Vec<VenueEvent>,
     ) -> Result<(), VenueError> {
-        let rules = self.config.rules;
-        let mut first = true;
-        for _ in 0..MAX_STEPS {
+        for step in 0..MAX_STEPS {
             let target =
                 if mode == MarginMode::Isolated { Some(ins) } else { self.next_cross_target(acct, ins)? };
             let Some(target) = target else { return Ok(()) };
-            let state = self.position_margin(acct, target)?;
-            if !state.liquidatable() {
-                return Ok(());
-            }
-            let Some(pos) = self.ledger.account(acct)?.position(target).copied() else { return Ok(()) };
-            let Some(mark) = self.reference_mark(target) else { return Ok(()) };
-            let long = pos.size.is_positive();
-            let bp = self.bankruptcy_price(acct, target, mark)?;
-            let m = &self.markets[usize::from(target.0)];
-            let notional_at_mark =
-                m.instrument.value(mark, pos.size, Round::Floor).map_err(overflow("liquidation notional"))?;
-            // Backstop below a share of maintenance (Hyperliquid's vault at 2/3 MM).
-            let backstop_now = rules.backstop_below.is_some_and(|r| {
-                state.maintenance.mul_div(r.0, RATE_ONE, Round::Floor).is_ok_and(|lim| state.equity < lim)
-            });
-            let qty = if backstop_now {
-                pos.size.abs()
-            } else {
-                self.liquidation_qty(&pos, notional_at_mark, first)?
-            };
-            first = false;
-            let report = |kind, q: Qty, venue: &Venue| -> Result<VenueEvent, VenueError> {
-                let n = venue.markets[usize::from(target.0)]
-                    .instrument
-                    .value(mark, q, Round::Floor)
-                    .map_err(overflow("liquidation notional"))?;
-                Ok(VenueEvent::Liquidation(LiquidationReport {
-                    instrument: target,
-                    account: acct,
-                    long,
-                    qty: q,
-                    notional: n,
-                    mark,
-                    bankruptcy_price: bp,
-                    kind,
-                }))
-            };
-            if backstop_now || rules.execution == Execution::TakeoverAtBankruptcy {
-                let taken = self.takeover_or_adl(acct, target, qty, bp, mark, events)?;
-                if taken.is_zero() {
-                    return Ok(());
-                }
-                continue;
-            }
-            let filled = match rules.execution {
-                Execution::BookAtBankruptcy | Execution::BookMarket => {
-                    let side = if long { Side::Sell } else { Side::Buy };
-                    let tick = self.markets[usize::from(target.0)].instrument.spec().tick.0;
-                    let kind = if rules.execution == Execution::BookMarket {
-                        OrderKind::Market
-                    } else {
-                        // Never worse than the bankruptcy price, on the tick grid.
-                        let lim = if long {
-                            bp.0 + (tick - bp.0.rem_euclid(tick)) % tick
-                        } else {
-                            bp.0 - bp.0.rem_euclid(tick)
-                        };
-                        OrderKind::Limit(Price(lim.max(tick)))
-                    };
-                    let req = OrderRequest {
-                        side,
-                        kind,
-                        qty,
-                        tif: TimeInForce::Ioc,
-                        reduce_only: true,
-                        stp: crate::book::Stp::None,
-                    };
-                    match self.send(acct, target, req, events) {
-                        Ok(super::Placed::Order { filled, .. }) => filled,
-                        Ok(super::Placed::Stop(_)) => Qty::ZERO,
-                        Err(VenueError::NoReferencePrice | VenueError::InvalidOrder { .. }) => Qty::ZERO,
-                        Err(e) => return Err(e),
-                    }
-                }
-                Execution::LiquidatorAtOracle { fee } => {
-                    // The liquidator buys (sells) at the oracle less its fee.
-                    let px = if long {
-                        mark.mul_div(RATE_ONE - fee.0, RATE_ONE, Round::Floor)
-                    } else {
-                        mark.mul_div(RATE_ONE + fee.0, RATE_ONE, Round::Ceil)
-                    }
-                    .map_err(overflow("liquidator price"))?;
-                    let backstop = self.backstop_account()?;
-                    let taker_side = if long { Side::Sell } else { Side::Buy };
-                    self.settle_trade(target, OrderId(u64::MAX), backstop, acct, taker_side, px, qty, false)?;
-                    qty
-                }
-                Execution::TakeoverAtBankruptcy => Qty::ZERO,
-            };
-            if filled.is_positive() {
-                let kind = if matches!(rules.execution, Execution::LiquidatorAtOracle { .. }) {
-                    LiquidationKind::Takeover
-                } else {
-                    LiquidationKind::Book
-                };
-                events.push(report(kind, filled, self)?);
-            }
-            let rest = Qty(qty.0 - filled.0);
-            if rest.is_positive() {
-                let taken = self.takeover_or_adl(acct, target, rest, bp, mark, events)?;
-                if taken.is_zero() && filled.is_zero() {
-                    return Ok(());
-                }
+            match self.liquidation_step(acct, target, mode, step == 0, events)? {
+                Step::Continue => {}
+                Step::Stop => return Ok(()),
             }
         }
         Ok(())
+    }
+
+    /// One step of the waterfall on `acct`'s position in `target`.
+    fn liquidation_step(
+        &mut self,
+        acct: AccountId,
+        target: InstrumentId,
+        mode: MarginMode,
+        first: bool,
+        events: &mut Vec<VenueEvent>,
+    ) -> Result<Step, VenueError> {
+        let rules = self.config.rules;
+        let state = self.position_margin(acct, target)?;
+        if !state.liquidatable() {
+            return Ok(Step::Stop);
+        }
+        let Some(pos) = self.ledger.account(acct)?.position(target).copied() else { return Ok(Step::Stop) };
+        let Some(mark) = self.reference_mark(target) else { return Ok(Step::Stop) };
+        let long = pos.size.is_positive();
+        let size = pos.size.abs();
+        let bp = self.bankruptcy_price(acct, target, mark)?;
+
+        // Hyperliquid: below 2/3 of maintenance the vault takes the account over while its value
+        // is not negative; a negative account value goes to ADL (§5.3–5.4).
+        if let Some(below) = rules.backstop_below {
+            let lim =
+                state.maintenance.mul_div(below.0, RATE_ONE, Round::Floor).map_err(overflow("backstop"))?;
+            if state.equity < lim {
+                if !state.equity.is_negative() && self.vault_takeover(acct, target, mode, mark, events)? {
+                    return Ok(Step::Stop);
+                }
+                if state.equity.is_negative() {
+                    let closed = self.adl_then_backstop(acct, target, size, bp, mark, events)?;
+                    return Ok(if closed.is_zero() { Step::Stop } else { Step::Continue });
+                }
+            }
+        }
+
+        // A Hyperliquid position in its cooldown after a partial goes whole (§5.3).
+        let in_cooldown = self.cooldown.get(&(acct, target)).is_some_and(|&until| self.now_ms < until);
+        let (qty, if_fee) = if in_cooldown {
+            (size, Rate::ZERO)
+        } else if rules.partial == PartialRule::MarginShortage {
+            self.shortage_qty(&pos, &state, mark)?
+        } else {
+            let notional = self.markets[usize::from(target.0)]
+                .instrument
+                .value(mark, size, Round::Floor)
+                .map_err(overflow("liquidation notional"))?;
+            (self.liquidation_qty(&pos, notional, first)?, Rate::ZERO)
+        };
+        if let PartialRule::Slice { cooldown_ms, .. } = rules.partial
+            && qty < size
+        {
+            self.cooldown.insert((acct, target), self.now_ms.saturating_add(cooldown_ms));
+        }
+
+        match rules.execution {
+            Execution::TakeoverAtBankruptcy => {
+                let closed = self.fund_or_adl(acct, target, qty, bp, mark, events)?;
+                Ok(if closed.is_zero() { Step::Stop } else { Step::Continue })
+            }
+            Execution::LiquidatorAtOracle { fee } => {
+                self.liquidator_takes(acct, target, qty, mark, bp, fee, if_fee, events)?;
+                Ok(Step::Continue)
+            }
+            Execution::BookAtBankruptcy | Execution::BookMarket | Execution::BookAtFillable { .. } => {
+                let kind = match rules.execution {
+                    Execution::BookMarket => OrderKind::Market,
+                    Execution::BookAtFillable { .. } => {
+                        OrderKind::Limit(self.fillable_limit(acct, target, &pos, mark, bp, qty)?)
+                    }
+                    _ => OrderKind::Limit(on_tick_toward_mark(bp, long, self.tick(target))),
+                };
+                let filled = self.book_step(acct, target, long, qty, kind, mark, bp, events)?;
+                let rest = Qty(qty.0 - filled.0);
+                let closed_more = match rules.execution {
+                    // Binance: the bankrupt remainder goes to the fund, else ADL (§1.3).
+                    Execution::BookAtBankruptcy if rest.is_positive() => {
+                        self.fund_or_adl(acct, target, rest, bp, mark, events)?
+                    }
+                    // dYdX: deleverage only an account whose order filled nothing and whose net
+                    // collateral is negative (§6.4); a solvent one waits for the next block.
+                    Execution::BookAtFillable { .. } if filled.is_zero() && state.equity.is_negative() => {
+                        self.adl_then_backstop(acct, target, size, bp, mark, events)?
+                    }
+                    _ => Qty::ZERO,
+                };
+                if self.one_step_per_block() || (filled.is_zero() && closed_more.is_zero()) {
+                    return Ok(Step::Stop);
+                }
+                Ok(Step::Continue)
+            }
+        }
+    }
+
+    /// The instrument's tick.
+    fn tick(&self, ins: InstrumentId) -> i64 {
+        self.markets[usize::from(ins.0)].instrument.spec().tick.0
+    }
+
+    /// Sends the liquidation order to the book and reports what filled, at what average price and
+    /// fee. Returns the quantity filled.
+    #[allow(clippy::too_many_arguments)]
+    fn book_step(
+        &mut self,
+        acct: AccountId,
+        ins: InstrumentId,
+        long: bool,
+        qty: Qty,
+        kind: OrderKind,
+        mark: Price,
+        bp: Price,
+        events: &mut Vec<VenueEvent>,
+    ) -> Result<Qty, VenueError> {
+        let side = if long { Side::Sell } else { Side::Buy };
+        let req = OrderRequest {
+            side,
+            kind,
+            qty,
+            tif: TimeInForce::Ioc,
+            reduce_only: true,
+            stp: crate::book::Stp::None,
+        };
+        let from = events.len();
+        match self.send(acct, ins, req, events) {
+            Ok(_) | Err(VenueError::NoReferencePrice | VenueError::InvalidOrder { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        let (mut filled, mut value, mut fee) = (0_i64, Cash::ZERO, Cash::ZERO);
+        for e in &events[from..] {
+            if let VenueEvent::Trade(t) = e
+                && t.taker == acct
+            {
+                filled += t.qty.0;
+                value = value.checked_add(t.value).map_err(overflow("liquidation value"))?;
+                fee = fee.checked_add(t.taker_fee).map_err(overflow("liquidation fee"))?;
+            }
+        }
+        let filled = Qty(filled);
+        if filled.is_positive() {
+            let round = if long { Round::Floor } else { Round::Ceil };
+            let price = self.markets[usize::from(ins.0)]
+                .instrument
+                .price_for_value(value, filled, round)
+                .map_err(overflow("liquidation price"))?;
+            events.push(self.liquidation_event(
+                acct,
+                ins,
+                long,
+                filled,
+                mark,
+                price,
+                bp,
+                fee,
+                LiquidationKind::Book,
+            )?);
+        }
+        Ok(filled)
+    }
+
+    /// dYdX's fillable price (§6.3) for closing `pos`: `ABR = clamp(BA × (1 − TNC/TMMR), 0, 1)`,
+    /// `fillable = (PNNV − ABR × SMMR × PMMR) / PS` per unit — below the bankruptcy price for a
+    /// long when the account is near bankruptcy. The fund pays fills between the two, so the
+    /// limit never goes further than the fund can pay; on the tick grid, toward the mark.
+    fn fillable_limit(
+        &self,
+        acct: AccountId,
+        ins: InstrumentId,
+        pos: &crate::position::Position,
+        mark: Price,
+        bp: Price,
+        qty: Qty,
+    ) -> Result<Price, VenueError> {
+        let Execution::BookAtFillable { bankruptcy_adjustment, spread_to_maintenance } =
+            self.config.rules.execution
+        else {
+            return Ok(bp);
+        };
+        let long = pos.size.is_positive();
+        let state = self.position_margin(acct, ins)?;
+        let tmmr = i128::from(state.maintenance.0.max(1));
+        let tnc = i128::from(state.equity.0);
+        let one = i128::from(RATE_ONE);
+        // ABR in rate units.
+        let abr = (i128::from(bankruptcy_adjustment.0) * (tmmr - tnc) / tmmr).clamp(0, one);
+        // The position's own maintenance per unit of price: PMMR / PNNV × mark.
+        let m = &self.markets[usize::from(ins.0)];
+        let e = crate::margin::tiers::Exposure::of(&m.instrument, pos.size, mark)
+            .map_err(overflow("exposure"))?;
+        let pmmr = i128::from(m.tiers.maintenance_margin(&e).map_err(overflow("maintenance"))?.0);
+        let pnnv = i128::from(
+            m.instrument.value(mark, pos.size.abs(), Round::Floor).map_err(overflow("notional"))?.0,
+        );
+        // Price offset = mark × ABR × SMMR × PMMR / PNNV.
+        let offset =
+            i128::from(mark.0) * abr / one * i128::from(spread_to_maintenance.0) / one * pmmr / pnnv.max(1);
+        let offset = i64::try_from(offset).map_err(|_| VenueError::Overflow("fillable price"))?;
+        let fillable = if long { Price((mark.0 - offset).max(1)) } else { Price(mark.0 + offset) };
+        // The fund must be able to pay the fills between the fillable and the bankruptcy price.
+        let worse = if long { fillable < bp } else { fillable > bp };
+        let limit = if worse {
+            let fund = self.ledger.fund(m.fund)?.balance;
+            let gap_value = m
+                .instrument
+                .value(Price((bp.0 - fillable.0).abs().max(1)), qty, Round::Ceil)
+                .map_err(overflow("fillable gap"))?;
+            if gap_value <= fund || m.instrument.kind() != crate::instrument::ContractKind::Linear {
+                fillable
+            } else {
+                // Linear: the price where (bp − p) × qty equals the fund.
+                let per_unit = m
+                    .instrument
+                    .price_for_value(fund.max(Cash::ZERO), qty, Round::Floor)
+                    .map_err(overflow("fillable gap"))?;
+                if long { Price(bp.0 - per_unit.0) } else { Price(bp.0 + per_unit.0) }
+            }
+        } else {
+            fillable
+        };
+        Ok(on_tick_toward_mark(limit, long, self.tick(ins)))
     }
 
     /// For a cross pool: the position to close next — the one in `ins` first, then the others
@@ -309,7 +490,12 @@ impl Venue {
 
     /// The position's bankruptcy price: where its pool's equity is zero, other positions held
     /// at their marks (isolated: where its own margin is gone).
-    fn bankruptcy_price(&self, acct: AccountId, ins: InstrumentId, mark: Price) -> Result<Price, VenueError> {
+    pub(super) fn bankruptcy_price(
+        &self,
+        acct: AccountId,
+        ins: InstrumentId,
+        mark: Price,
+    ) -> Result<Price, VenueError> {
         let Some(p) = self.ledger.account(acct)?.position(ins).copied() else { return Ok(mark) };
         let m = &self.markets[usize::from(ins.0)];
         let asset = m.instrument.settle_asset();
@@ -336,88 +522,18 @@ impl Venue {
         Ok(bp.unwrap_or(mark))
     }
 
-    /// The venue's backstop account, opened on first use.
-    fn backstop_account(&mut self) -> Result<AccountId, VenueError> {
-        if let Some(b) = self.backstop {
-            return Ok(b);
-        }
-        let b = self.ledger.open_account()?;
-        self.backstop = Some(b);
-        Ok(b)
-    }
-
-    /// Hands `qty` of the bankrupt position to the backstop at the bankruptcy price while the
-    /// fund has room under its takeover cap, and the rest to ADL. Returns what was closed.
-    fn takeover_or_adl(
-        &mut self,
-        acct: AccountId,
-        ins: InstrumentId,
-        qty: Qty,
-        bp: Price,
-        mark: Price,
-        events: &mut Vec<VenueEvent>,
-    ) -> Result<Qty, VenueError> {
-        let rules = self.config.rules;
-        let long = self.ledger.account(acct)?.position(ins).is_some_and(|p| p.size.is_positive());
-        let room = self.takeover_room(ins, qty, mark)?;
-        let mut closed = Qty::ZERO;
-        if room.is_positive() {
-            let backstop = self.backstop_account()?;
-            let side = if long { Side::Sell } else { Side::Buy };
-            self.settle_trade(ins, OrderId(u64::MAX), backstop, acct, side, bp, room, false)?;
-            events.push(self.liquidation_event(
-                acct,
-                ins,
-                long,
-                room,
-                mark,
-                bp,
-                LiquidationKind::Takeover,
-            )?);
-            closed = room;
-        }
-        let rest = Qty(qty.0 - room.0);
-        if rest.is_positive() {
-            let price = match rules.adl_price {
-                AdlPrice::Bankruptcy => bp,
-                AdlPrice::Mark => mark,
-                AdlPrice::PreviousMark => self.markets[usize::from(ins.0)].prev_mark.unwrap_or(mark),
-            };
-            let done = self.auto_deleverage(acct, ins, long, rest, price, events)?;
-            if done.is_positive() {
-                events.push(self.liquidation_event(acct, ins, long, done, mark, bp, LiquidationKind::Adl)?);
-            }
-            closed = Qty(closed.0 + done.0);
-            // Nobody left to deleverage: the backstop takes the rest whatever the cap.
-            let left = Qty(rest.0 - done.0);
-            if left.is_positive() {
-                let backstop = self.backstop_account()?;
-                let side = if long { Side::Sell } else { Side::Buy };
-                self.settle_trade(ins, OrderId(u64::MAX), backstop, acct, side, bp, left, false)?;
-                events.push(self.liquidation_event(
-                    acct,
-                    ins,
-                    long,
-                    left,
-                    mark,
-                    bp,
-                    LiquidationKind::Takeover,
-                )?);
-                closed = Qty(closed.0 + left.0);
-            }
-        }
-        Ok(closed)
-    }
-
+    /// A [`VenueEvent::Liquidation`] for `qty` closed at `price`.
     #[allow(clippy::too_many_arguments)]
-    fn liquidation_event(
+    pub(super) fn liquidation_event(
         &self,
         acct: AccountId,
         ins: InstrumentId,
         long: bool,
         qty: Qty,
         mark: Price,
+        price: Price,
         bp: Price,
+        fee: Cash,
         kind: LiquidationKind,
     ) -> Result<VenueEvent, VenueError> {
         let notional = self.markets[usize::from(ins.0)]
@@ -431,108 +547,21 @@ impl Venue {
             qty,
             notional,
             mark,
+            price,
             bankruptcy_price: bp,
+            fee,
             kind,
         }))
     }
+}
 
-    /// How much of `qty` the backstop may take over: all of it while the fund is positive and
-    /// the backstop's net notional stays within `takeover_cap × fund`; none when the fund is
-    /// empty and the rules have an ADL (Drift, with no ADL, always takes over).
-    fn takeover_room(&self, ins: InstrumentId, qty: Qty, mark: Price) -> Result<Qty, VenueError> {
-        let rules = self.config.rules;
-        if rules.adl_ranking == AdlRanking::None {
-            return Ok(qty);
-        }
-        let m = &self.markets[usize::from(ins.0)];
-        let fund = self.ledger.fund(m.fund)?.balance;
-        if !fund.is_positive() {
-            return Ok(Qty::ZERO);
-        }
-        let Some(cap) = rules.takeover_cap else { return Ok(qty) };
-        let limit = fund.mul_div(cap.0, RATE_ONE, Round::Floor).map_err(overflow("takeover cap"))?;
-        let held = self
-            .backstop
-            .and_then(|b| self.ledger.account(b).ok()?.position(ins).map(|p| p.size.abs()))
-            .unwrap_or(Qty::ZERO);
-        let held_value =
-            m.instrument.value(mark, held, Round::Ceil).map_err(overflow("backstop notional"))?;
-        let free = limit.checked_sub(held_value).map_err(overflow("takeover room"))?;
-        if !free.is_positive() {
-            return Ok(Qty::ZERO);
-        }
-        let unit =
-            m.instrument.value(mark, m.instrument.spec().lot, Round::Ceil).map_err(overflow("lot value"))?;
-        let lots = free.0 / unit.0.max(1);
-        Ok(Qty((lots * m.instrument.spec().lot.0).min(qty.0)))
-    }
-
-    /// The backstop offers what it holds back to the book, within the market band.
-    fn unwind_backstop(&mut self, ins: InstrumentId, events: &mut Vec<VenueEvent>) -> Result<(), VenueError> {
-        let Some(b) = self.backstop else { return Ok(()) };
-        let Some(p) = self.ledger.account(b)?.position(ins).copied() else { return Ok(()) };
-        if p.size.is_zero() {
-            return Ok(());
-        }
-        let side = if p.size.is_positive() { Side::Sell } else { Side::Buy };
-        let req = OrderRequest::market(side, p.size.abs());
-        let req = OrderRequest { reduce_only: true, ..req };
-        match self.send(b, ins, req, events) {
-            Ok(_) | Err(VenueError::NoReferencePrice | VenueError::InvalidOrder { .. }) => Ok(()),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Drift-style socialised loss (§7.3): bad debt left on an instrument whose rules have no
-    /// ADL is charged to every open position pro rata to its size, as far as each can pay.
-    fn socialise_bad_debt(&mut self, ins: InstrumentId) -> Result<bool, VenueError> {
-        if self.config.rules.adl_ranking != AdlRanking::None {
-            return Ok(false);
-        }
-        let idx = usize::from(ins.0);
-        let asset = self.markets[idx].instrument.settle_asset();
-        let debt = self.ledger.system(asset).bad_debt;
-        if !debt.is_positive() {
-            return Ok(false);
-        }
-        let mut holders: Vec<AccountId> = self.markets[idx].index.members(true).collect();
-        holders.extend(self.markets[idx].index.members(false));
-        holders.sort_unstable();
-        holders.dedup();
-        let sizes: Vec<(AccountId, i64)> = holders
-            .iter()
-            .filter_map(|a| {
-                let p = self.ledger.account(*a).ok()?.position(ins)?;
-                Some((*a, p.size.0.unsigned_abs() as i64))
-            })
-            .collect();
-        let total: i128 = sizes.iter().map(|(_, s)| i128::from(*s)).sum();
-        if total == 0 {
-            return Ok(false);
-        }
-        let mut charged = false;
-        for (a, s) in sizes {
-            let share = crate::num::div_i128(i128::from(debt.0) * i128::from(s), total, Round::Floor)
-                .map_err(overflow("socialised loss"))?;
-            let pay = Cash(share).min(self.ledger.account(a)?.balance(asset));
-            if pay.is_positive() {
-                self.ledger.transfer(Party::Wallet(a), Party::BadDebt, asset, pay)?;
-                self.reindex(a)?;
-                charged = true;
-            }
-        }
-        Ok(charged)
-    }
-
-    /// Moves the backstop's realized gains into the insurance fund.
-    fn sweep_backstop(&mut self, ins: InstrumentId) -> Result<(), VenueError> {
-        let Some(b) = self.backstop else { return Ok(()) };
-        let m = &self.markets[usize::from(ins.0)];
-        let (asset, fund) = (m.instrument.settle_asset(), m.fund);
-        let bal = self.ledger.account(b)?.balance(asset);
-        if bal.is_positive() {
-            self.ledger.transfer(Party::Wallet(b), Party::InsuranceFund(fund), asset, bal)?;
-        }
-        Ok(())
-    }
+/// `price` on the tick grid, rounded toward the mark side a liquidation order may not pass:
+/// up for a long's sell limit, down for a short's buy limit (never below one tick).
+fn on_tick_toward_mark(price: Price, long: bool, tick: i64) -> Price {
+    let p = if long {
+        price.0 + (tick - price.0.rem_euclid(tick)) % tick
+    } else {
+        price.0 - price.0.rem_euclid(tick)
+    };
+    Price(p.max(tick))
 }

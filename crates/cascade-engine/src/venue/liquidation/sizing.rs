@@ -54,6 +54,8 @@ impl Venue {
                 }
             }
             PartialRule::BlockCap { fraction } => portion(fraction.0, RATE_ONE),
+            // Sized with the account's margin by `drift.rs` before this is called.
+            PartialRule::MarginShortage => Ok(size),
         }
     }
 }
