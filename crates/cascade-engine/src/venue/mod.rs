@@ -56,6 +56,9 @@ pub struct VenueConfig {
     /// Width of the band around another mark within which a multi-position cross account's
     /// liquidation triggers stay valid (see `risk::index`).
     pub band: Rate,
+    /// Check every invariant by a full scan after every settled trade and every liquidation
+    /// step (tests: conservation after every event, not only after every call).
+    pub audit: bool,
 }
 
 impl Default for VenueConfig {
@@ -68,6 +71,7 @@ impl Default for VenueConfig {
             fund_per_instrument: false,
             default_mode: MarginMode::Cross,
             band: Rate::from_bps(100),
+            audit: false,
         }
     }
 }
@@ -1134,6 +1138,9 @@ impl Venue {
         m.open_interest = Qty(m.open_interest.0 + oi_delta);
         if self.config.rules.adl_trigger == AdlTrigger::Never {
             m.pending_loss = m.pending_loss.checked_add(unpaid).map_err(overflow("pending loss"))?;
+        }
+        if self.config.audit {
+            self.check_invariants()?;
         }
         Ok(Trade {
             instrument,

@@ -237,9 +237,12 @@ impl Venue {
             let target =
                 if mode == MarginMode::Isolated { Some(ins) } else { self.next_cross_target(acct, ins)? };
             let Some(target) = target else { return Ok(()) };
-            match self.liquidation_step(acct, target, mode, step == 0, events)? {
-                Step::Continue => {}
-                Step::Stop => return Ok(()),
+            let step = self.liquidation_step(acct, target, mode, step == 0, events)?;
+            if self.config.audit {
+                self.check_invariants()?;
+            }
+            if let Step::Stop = step {
+                return Ok(());
             }
         }
         Ok(())
