@@ -1326,7 +1326,8 @@ impl Venue {
 /// USDⓈ-M perpetuals while their open interest is at most 4B USDT.
 fn default_adl_guarantee(venue: crate::margin::tables::Venue, symbol: &str) -> Option<Cash> {
     let guaranteed = matches!(symbol, "BTCUSDT" | "ETHUSDT" | "BNBUSDT");
-    (venue == crate::margin::tables::Venue::Binance && guaranteed).then(|| Cash(4_000_000_000 * 100_000_000))
+    (venue == crate::margin::tables::Venue::Binance && guaranteed)
+        .then_some(Cash(4_000_000_000 * 100_000_000))
 }
 
 /// A [`VenueEvent::Cancelled`].

@@ -9,8 +9,6 @@
 //! Either way the inventory is sold back to the book at a pace ([`Offload`]), not dumped at
 //! every mark step, and without trading fees (the venue does not charge itself).
 
-use std::collections::VecDeque;
-
 use crate::book::{OrderId, Side};
 use crate::instrument::{AssetId, InstrumentId};
 use crate::ledger::{AccountId, FundId, Party};
@@ -97,7 +95,7 @@ impl Venue {
         let now = self.now_ms;
         for fund in self.markets.iter().map(|m| m.fund).collect::<std::collections::BTreeSet<_>>() {
             let bal = self.ledger.fund(fund)?.balance;
-            let q = self.fund_peaks.entry(fund).or_insert_with(VecDeque::new);
+            let q = self.fund_peaks.entry(fund).or_default();
             while q.back().is_some_and(|&(_, b)| b <= bal) {
                 q.pop_back();
             }

@@ -568,3 +568,6 @@ fn on_tick_toward_mark(price: Price, long: bool, tick: i64) -> Price {
     };
     Price(p.max(tick))
 }
+
+#[cfg(test)]
+mod tests;
