@@ -139,6 +139,8 @@ impl ReadTable for SeriesRow {
             adl_notional: r.dec("adl_notional")?,
             bad_debt: r.dec("bad_debt")?,
             funding_rate: r.opt_dec("funding_rate")?,
+            backstop_position: r.dec("backstop_position")?,
+            backstop_pnl: r.dec("backstop_pnl")?,
         })
     }
 }

@@ -90,7 +90,7 @@ macro_rules! col {
     };
 }
 
-static SERIES: [Column<SeriesRow>; 26] = [
+static SERIES: [Column<SeriesRow>; 28] = [
     col!(time_ms, U64),
     col!(venue, Str),
     col!(instrument, Str),
@@ -117,6 +117,8 @@ static SERIES: [Column<SeriesRow>; 26] = [
     col!(adl_notional, Dec),
     col!(bad_debt, Dec),
     col!(funding_rate, OptDec),
+    col!(backstop_position, Dec),
+    col!(backstop_pnl, Dec),
 ];
 
 impl Table for SeriesRow {

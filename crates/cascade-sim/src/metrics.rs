@@ -155,6 +155,12 @@ pub struct SeriesRow {
     pub bad_debt: Decimal,
     /// Current funding rate per funding interval, as a fraction (empty before the first).
     pub funding_rate: Option<Decimal>,
+    /// The backstop's (insurance fund's or liquidator vault's) position in this instrument,
+    /// signed, quantity units: what it took over and has not sold yet.
+    pub backstop_position: Decimal,
+    /// The backstop's PnL on the positions it took over, realized plus unrealized at the marks,
+    /// the whole venue's (repeated on each of its instruments' rows), settle asset.
+    pub backstop_pnl: Decimal,
 }
 
 /// One forced liquidation (one row per liquidation order or backstop takeover).
@@ -255,6 +261,12 @@ pub struct MarketSnapshot {
     pub bad_debt: Decimal,
     /// Current funding rate.
     pub funding_rate: Option<Decimal>,
+    /// The backstop's (insurance fund's or vault's) position in this instrument, signed,
+    /// quantity units.
+    pub backstop_position: Decimal,
+    /// The backstop's PnL on what it took over, realized plus unrealized at the marks, the
+    /// venue's total, settle asset.
+    pub backstop_pnl: Decimal,
 }
 
 /// The largest single liquidation of a run.
@@ -707,6 +719,8 @@ impl Recorder {
             adl_notional: iv.adl_notional,
             bad_debt: s.bad_debt,
             funding_rate: s.funding_rate,
+            backstop_position: s.backstop_position,
+            backstop_pnl: s.backstop_pnl,
         });
     }
 

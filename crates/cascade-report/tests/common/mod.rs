@@ -120,6 +120,7 @@ pub fn recording(n: u64) -> Recording {
                 insurance_fund: dec(fund[v], 2),
                 bad_debt: if v == 1 && i > crash.1 { dec(12_345, 2) } else { Decimal::ZERO },
                 funding_rate: Some(dec(100 - (i as i64 % 30) * 5, 6)),
+                ..MarketSnapshot::default()
             }
         });
     }

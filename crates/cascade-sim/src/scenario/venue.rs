@@ -31,6 +31,12 @@ pub struct Venue {
     /// Insurance fund at time zero, settle-asset units (default `"0"`; ≥ 0).
     #[serde(default)]
     pub insurance_fund: Dec,
+    /// Capital of the venue's liquidator vault, settle-asset units (default `"0"`; ≥ 0): the
+    /// Hyperliquid HLP vault that takes accounts over below 2/3 of maintenance while this
+    /// capital carries them (the engine's `Venue::set_backstop_capital`). Only the
+    /// `hyperliquid` rule set has a vault; elsewhere a non-zero value is an error.
+    #[serde(default)]
+    pub backstop_capital: Dec,
     /// Market-order price band: a market order fills no further than this fraction from the
     /// reference price (default `"0.05"`; in [0, 1); 0 disables it).
     #[serde(default = "default_band")]
@@ -69,6 +75,15 @@ impl Venue {
         }
         v.non_negative_dec(&format!("{path}.insurance_fund"), self.insurance_fund);
         v.fits_cash(&format!("{path}.insurance_fund"), self.insurance_fund);
+        v.non_negative_dec(&format!("{path}.backstop_capital"), self.backstop_capital);
+        v.fits_cash(&format!("{path}.backstop_capital"), self.backstop_capital);
+        if !self.backstop_capital.get().is_zero() && self.rule_set().is_ok_and(|r| r != RuleSet::Hyperliquid)
+        {
+            v.err(
+                format!("{path}.backstop_capital"),
+                format!("only the hyperliquid rule set has a liquidator vault (rules = `{}`)", self.rules),
+            );
+        }
         if self.market_band.is_negative() || self.market_band.get() >= rust_decimal::Decimal::ONE {
             v.err(format!("{path}.market_band"), format!("must be in [0, 1), got {}", self.market_band));
         }

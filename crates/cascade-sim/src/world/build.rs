@@ -94,6 +94,12 @@ impl World {
                 ..VenueConfig::default()
             };
             let mut engine = Venue::new(config);
+            let capital = cash(&format!("{p}.backstop_capital"), v.backstop_capital)?;
+            if capital.is_positive() {
+                engine
+                    .set_backstop_capital(SETTLE, capital)
+                    .map_err(|e| SimError::scenario(format!("{p}.backstop_capital"), e.to_string()))?;
+            }
             let fund = cash(&format!("{p}.insurance_fund"), v.insurance_fund)?;
             if fund.is_positive() {
                 engine

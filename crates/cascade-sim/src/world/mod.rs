@@ -403,7 +403,11 @@ impl World {
         let mark = computed.map_err(|e| self.pricing_err(m, e))?;
         self.counters.engine_calls += 1;
         self.events.clear();
-        let r = self.venues[venue].engine.set_mark_price(id, mark, &mut self.events);
+        // The venue's clock (liquidation cooldowns, the backstop's offload pace).
+        let r = self.venues[venue]
+            .engine
+            .set_time(self.now.as_millis())
+            .and_then(|()| self.venues[venue].engine.set_mark_price(id, mark, &mut self.events));
         self.absorb(venue)?;
         r.map_err(|e| self.venue_err(venue, e))?;
         self.settle_funding_if_due(m, now_ms)

@@ -263,5 +263,12 @@ pub(super) fn snapshot(venues: &[VenueSlot], markets: &[Market], m: usize) -> Ma
         insurance_fund: cash(sys.insurance_fund),
         bad_debt: cash(sys.bad_debt),
         funding_rate: Some(dec(mk.shown_rate().0, RATE_DECIMALS)),
+        backstop_position: engine
+            .backstop()
+            .and_then(|b| engine.ledger().account(b).ok()?.position(mk.id).copied())
+            .map_or(Decimal::ZERO, |p| dec(p.size.0, spec.qty_decimals)),
+        backstop_pnl: engine.backstop_state().ok().flatten().map_or(Decimal::ZERO, |b| {
+            cash(Cash(b.inventory.iter().fold(b.realized_pnl.0, |acc, (_, _, u)| acc.saturating_add(u.0))))
+        }),
     }
 }
