@@ -30,6 +30,8 @@ const ENTRY: i64 = 1_000_000; // 100,000.0
 fn venue() -> (Venue, InstrumentId) {
     let mut v = Venue::new(VenueConfig::default());
     let ins = v.add_instrument(InstrumentSpec::linear("BTCUSDT", USDT, 1, 3)).expect("instrument");
+    // Binance's BTC guarantee would have the fund absorb the wave instead of ADL.
+    v.set_adl_guarantee(ins, None).expect("instrument");
     (v, ins)
 }
 
