@@ -131,13 +131,13 @@ fn csv_is_exact_and_empty_means_absent() {
     assert_eq!(
         lines[1],
         "1000,binance,BTCUSDT,100000,100000,100000,99999.9,,1234567.12345678,0,0,0,0.01,1000,1,0,0,0,0,\
-         12.345,1234500,5000000,0,0,0,-0.0003"
+         12.345,1234500,5000000,0,0,0,-0.0003,0,0"
     );
     // The liquidation lands in the 2 s row of BTC; the ADL in the 2 s row of ETH.
     assert!(lines[3].starts_with("2000,binance,BTCUSDT,"), "{}", lines[3]);
     assert!(lines[3].contains(",0,1,49000,0,0,"), "{}", lines[3]);
     assert!(lines[4].starts_with("2000,hyperliquid,ETH,,,"), "{}", lines[4]);
-    assert!(lines[4].ends_with(",1,5850.15,0,-0.0003"), "{}", lines[4]);
+    assert!(lines[4].ends_with(",1,5850.15,0,-0.0003,0,0"), "{}", lines[4]);
 }
 
 #[test]
