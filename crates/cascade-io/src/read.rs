@@ -191,6 +191,7 @@ impl ReadTable for AdlRow {
             notional: r.dec("notional")?,
             realized_pnl: r.dec("realized_pnl")?,
             rank: r.opt_u32("rank")?,
+            leverage: r.opt_dec("leverage")?,
             liquidated_account: r.opt_u32("liquidated_account")?,
         })
     }

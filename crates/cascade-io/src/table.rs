@@ -153,7 +153,7 @@ impl Table for LiquidationRow {
     }
 }
 
-static ADL: [Column<AdlRow>; 11] = [
+static ADL: [Column<AdlRow>; 12] = [
     col!(time_ms, U64),
     col!(venue, Str),
     col!(instrument, Str),
@@ -164,6 +164,7 @@ static ADL: [Column<AdlRow>; 11] = [
     col!(notional, Dec),
     col!(realized_pnl, Dec),
     col!(rank, OptU32),
+    col!(leverage, OptDec),
     col!(liquidated_account, OptU32),
 ];
 

@@ -73,6 +73,7 @@ fn recording() -> Recording {
             notional: d("5850.15"),
             realized_pnl: d("120.0"),
             rank: Some(0),
+            leverage: Some(d("0.15")),
             liquidated_account: None,
         },
     );
@@ -119,8 +120,8 @@ fn csv_is_exact_and_empty_means_absent() {
     write_csv(&p, &rec.adl).unwrap();
     assert_eq!(
         fs::read_to_string(&p).unwrap(),
-        "time_ms,venue,instrument,account,side,qty,price,notional,realized_pnl,rank,liquidated_account\n\
-         2000,hyperliquid,ETH,4,short,1.5,3900.1,5850.15,120,0,\n"
+        "time_ms,venue,instrument,account,side,qty,price,notional,realized_pnl,rank,leverage,liquidated_account\n\
+         2000,hyperliquid,ETH,4,short,1.5,3900.1,5850.15,120,0,0.15,\n"
     );
     let p = dir.path().join("series.csv");
     write_csv(&p, &rec.series).unwrap();

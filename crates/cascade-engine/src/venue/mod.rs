@@ -215,6 +215,14 @@ pub enum VenueEvent {
         price: Price,
         /// PnL the counterparty realized.
         counterparty_realized: Cash,
+        /// The counterparty's place in the venue's ADL queue for this pass (0 = first in line;
+        /// dYdX's queue is its walk order from the pseudo-random start).
+        rank: u32,
+        /// The counterparty position's notional at the mark when it was ranked.
+        counterparty_notional: Cash,
+        /// Equity backing it then (cross: the whole pool), so notional ÷ equity is its
+        /// effective leverage.
+        counterparty_equity: Cash,
     },
     /// A stop order fired and was sent to the book.
     StopTriggered {

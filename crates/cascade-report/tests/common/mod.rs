@@ -92,6 +92,7 @@ pub fn recording(n: u64) -> Recording {
                         notional: dec((p - 40) * 3, 4),
                         realized_pnl: dec(1_234, 2),
                         rank: Some(0),
+                        leverage: None,
                         liquidated_account: Some(account - 1),
                     },
                 );

@@ -147,7 +147,17 @@ pub(super) fn absorb(w: &mut World, v: usize, events: &[VenueEvent]) -> Result<(
                 w.recorder.on_liquidation(key, row);
                 notify(w, v, r.account, m, NoticeKind::Liquidated(r.mark));
             }
-            VenueEvent::Adl { instrument, liquidated, counterparty, qty, price, counterparty_realized } => {
+            VenueEvent::Adl {
+                instrument,
+                liquidated,
+                counterparty,
+                qty,
+                price,
+                counterparty_realized,
+                rank,
+                counterparty_notional,
+                counterparty_equity,
+            } => {
                 let m = market_of(w, v, instrument)?;
                 let mk = &w.markets[m];
                 let spec = mk.instrument.spec();
@@ -166,7 +176,10 @@ pub(super) fn absorb(w: &mut World, v: usize, events: &[VenueEvent]) -> Result<(
                     price: dec(price.0, spec.price_decimals),
                     notional: cash(value),
                     realized_pnl: cash(counterparty_realized),
-                    rank: None,
+                    rank: Some(rank),
+                    leverage: counterparty_equity.is_positive().then(|| {
+                        (cash(counterparty_notional) / cash(counterparty_equity)).round_dp(4)
+                    }),
                     liquidated_account: Some(liquidated.0),
                 };
                 let key = mk.key;

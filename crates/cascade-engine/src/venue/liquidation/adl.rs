@@ -46,6 +46,7 @@ impl Venue {
         let bankrupt_side = if bankrupt_long { Side::Sell } else { Side::Buy };
         while left.is_positive() {
             let Some(q) = self.adl_queue.as_mut() else { break };
+            let rank = u32::try_from(q.cursor).unwrap_or(u32::MAX);
             let Some(c) = q.candidates.get(q.cursor).copied() else { break };
             let pos = self.ledger.account(c.account)?.position(ins).map_or(Qty::ZERO, |p| p.size);
             // Still holding the opposite side (it may have been closed since it was ranked).
@@ -86,6 +87,9 @@ impl Venue {
                 qty: take,
                 price,
                 counterparty_realized: trade.maker_realized,
+                rank,
+                counterparty_notional: c.notional.abs(),
+                counterparty_equity: c.equity,
             });
             // A deleveraged account's orders on the instrument are cancelled (Binance §1.5).
             self.cancel_all(c.account, ins, events)?;
