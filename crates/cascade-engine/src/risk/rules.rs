@@ -160,6 +160,13 @@ pub enum AdlPrice {
     Bankruptcy,
     /// The mark price (OKX normally, §3.4).
     Mark,
+    /// OKX (§3.4): the mark price normally, the bankruptcy price once the fund is "nearly
+    /// depleted" — here: at or below `depleted` × its window peak (the reference gives no
+    /// figure; 1% is an assumption).
+    MarkUnlessFundDepleted {
+        /// Share of the fund's peak at or below which it counts as depleted.
+        depleted: Rate,
+    },
     /// The previous mark price (Hyperliquid §5.4).
     PreviousMark,
 }
@@ -196,6 +203,9 @@ pub struct RuleSet {
     pub liquidation_buffer: Rate,
     /// ADL ranking.
     pub adl_ranking: AdlRanking,
+    /// Whether ADL fills pay trading fees: Bybit charges the deleveraged trader the maker fee
+    /// and the liquidated order the taker fee (§2.4); Binance charges none (§1.5).
+    pub adl_fees: bool,
     /// ADL price.
     pub adl_price: AdlPrice,
 }
@@ -223,6 +233,7 @@ impl RuleSet {
             adl_trigger: AdlTrigger::Fund { floor: Rate::ZERO, window_ms: EIGHT_HOURS_MS },
             // Assumption: 5% of the inventory per second (venues publish no pace).
             offload: Offload::Paced { share: Rate::from_bps(500), interval_ms: 1_000 },
+            adl_fees: false,
             insurance_fee: Rate::ZERO,
             liquidation_buffer: Rate::ZERO,
             adl_ranking: AdlRanking::PnlTimesLeverage,
@@ -236,6 +247,7 @@ impl RuleSet {
             },
             Venue::Bybit => Self {
                 liquidation_fee: Rate::ZERO,
+                adl_fees: true,
                 partial: PartialRule::TierStepDown { tiers: 1 },
                 execution: Execution::TakeoverAtBankruptcy,
                 takeover_cap: None,
@@ -247,7 +259,7 @@ impl RuleSet {
                 execution: Execution::TakeoverAtBankruptcy,
                 takeover_cap: None,
                 adl_trigger: AdlTrigger::Fund { floor: Rate::from_bps(7_000), window_ms: EIGHT_HOURS_MS },
-                adl_price: AdlPrice::Mark,
+                adl_price: AdlPrice::MarkUnlessFundDepleted { depleted: Rate::from_bps(100) },
                 ..base
             },
             Venue::Bitmex => Self {

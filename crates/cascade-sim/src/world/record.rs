@@ -177,9 +177,9 @@ pub(super) fn absorb(w: &mut World, v: usize, events: &[VenueEvent]) -> Result<(
                     notional: cash(value),
                     realized_pnl: cash(counterparty_realized),
                     rank: Some(rank),
-                    leverage: counterparty_equity.is_positive().then(|| {
-                        (cash(counterparty_notional) / cash(counterparty_equity)).round_dp(4)
-                    }),
+                    leverage: counterparty_equity
+                        .is_positive()
+                        .then(|| (cash(counterparty_notional) / cash(counterparty_equity)).round_dp(4)),
                     liquidated_account: Some(liquidated.0),
                 };
                 let key = mk.key;

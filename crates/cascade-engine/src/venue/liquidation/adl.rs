@@ -80,6 +80,9 @@ impl Venue {
                 take,
                 false,
             )?;
+            if rules.adl_fees {
+                self.charge_adl_fees(ins, c.account, acct, trade.value)?;
+            }
             events.push(VenueEvent::Adl {
                 instrument: ins,
                 liquidated: acct,
@@ -96,6 +99,37 @@ impl Venue {
             left = Qty(left.0 - take.0);
         }
         Ok(Qty(qty.0 - left.0))
+    }
+
+    /// Bybit's ADL fees (§2.4): the deleveraged trader pays the maker fee (or gets the rebate),
+    /// the liquidated order the taker fee — through the fund, then bad debt, if it cannot.
+    fn charge_adl_fees(
+        &mut self,
+        ins: InstrumentId,
+        counterparty: AccountId,
+        bankrupt: AccountId,
+        value: crate::num::Cash,
+    ) -> Result<(), VenueError> {
+        use crate::ledger::Party;
+        let m = &self.markets[usize::from(ins.0)];
+        let (asset, fund, fees) = (m.instrument.settle_asset(), m.fund, m.instrument.spec().fees);
+        for (acct, rate) in [(counterparty, fees.maker), (bankrupt, fees.taker)] {
+            let fee =
+                self.markets[usize::from(ins.0)].instrument.fee(value, rate).map_err(overflow("adl fee"))?;
+            let party = match self.ledger.account(acct)?.position(ins) {
+                Some(p) if p.mode == MarginMode::Isolated && !p.size.is_zero() => Party::Isolated(acct, ins),
+                _ => Party::Wallet(acct),
+            };
+            if fee.is_positive() {
+                self.ledger.settle_from(party, Party::FeePool, asset, fee, fund)?;
+            } else if fee.is_negative() {
+                let rebate = crate::num::Cash(-fee.0).min(self.ledger.system(asset).fee_pool);
+                if rebate.is_positive() {
+                    self.ledger.transfer(Party::FeePool, party, asset, rebate)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// dYdX's overlap check (§6.4): whether `acct`'s net collateral stays ≥ 0 after closing

@@ -247,6 +247,18 @@ impl Venue {
         let price = match self.config.rules.adl_price {
             AdlPrice::Bankruptcy => bp,
             AdlPrice::Mark => mark,
+            AdlPrice::MarkUnlessFundDepleted { depleted } => {
+                let fund = self.markets[usize::from(ins.0)].fund;
+                let balance = self.ledger.fund(fund)?.balance;
+                let peak = self
+                    .fund_peaks
+                    .get(&fund)
+                    .and_then(|q| q.front())
+                    .map_or(balance, |&(_, b)| b.max(balance));
+                let floor =
+                    peak.mul_div(depleted.0, RATE_ONE, Round::Floor).map_err(overflow("fund floor"))?;
+                if balance <= floor { bp } else { mark }
+            }
             AdlPrice::PreviousMark => self.markets[usize::from(ins.0)].prev_mark.unwrap_or(mark),
         };
         let done = self.auto_deleverage(acct, ins, long, qty, price, events)?;

@@ -303,6 +303,12 @@ impl Venue {
             self.cooldown.insert((acct, target), self.now_ms.saturating_add(cooldown_ms));
         }
 
+        // Binance (§1.3 step 3): after the one reducing IOC, a still-deficient position is closed
+        // at the bankruptcy price and taken over by the fund — no second order to the book.
+        if rules.partial == PartialRule::ReduceFirst && !first && !in_cooldown {
+            let closed = self.fund_or_adl(acct, target, size, bp, mark, events)?;
+            return Ok(if closed.is_zero() { Step::Stop } else { Step::Continue });
+        }
         match rules.execution {
             Execution::TakeoverAtBankruptcy => {
                 let closed = self.fund_or_adl(acct, target, qty, bp, mark, events)?;
