@@ -382,14 +382,8 @@ fn build_instrument(i: &InstrumentIn) -> anyhow::Result<(InstrumentSpec, Option<
         KindIn::Linear => InstrumentSpec::linear(i.symbol.trim(), SETTLE, pd, qd),
         KindIn::Inverse => InstrumentSpec::inverse(i.symbol.trim(), SETTLE, pd, qd, contract_size),
     };
-    let spec = InstrumentSpec {
-        tick,
-        lot,
-        min_qty: lot,
-        contract_size,
-        fees: FeeSchedule { maker, taker },
-        ..base
-    };
+    let spec =
+        InstrumentSpec { tick, lot, min_qty: lot, contract_size, fees: FeeSchedule { maker, taker }, ..base };
     // Validate now, naming the input field.
     Instrument::new(spec.clone()).map_err(|e| {
         anyhow!(
@@ -547,10 +541,9 @@ fn waterfall(text: &str) -> anyhow::Result<Output> {
                 .map_err(|e| anyhow!("{}: {e}", p("mode")))?;
         }
         if let Some(l) = a.leverage {
-            let l16 = u16::try_from(l)
-                .ok()
-                .filter(|&l| l >= 1)
-                .ok_or_else(|| anyhow!("{}: must be a whole number from 1 to 65535 (got {l})", p("leverage")))?;
+            let l16 = u16::try_from(l).ok().filter(|&l| l >= 1).ok_or_else(|| {
+                anyhow!("{}: must be a whole number from 1 to 65535 (got {l})", p("leverage"))
+            })?;
             venue.set_leverage(acct, INS, l16).map_err(|e| anyhow!("{}: {e}", p("leverage")))?;
         }
         for (k, c) in a.collateral.iter().enumerate() {
@@ -562,7 +555,8 @@ fn waterfall(text: &str) -> anyhow::Result<Output> {
             let amount = cash(&c.amount, &cp("amount"))?;
             let price = Cash(positive(&c.price, CASH_DECIMALS, &cp("price"))?);
             let haircut = unit_rate(&c.haircut, &cp("haircut"))?;
-            let next = AssetId(u16::try_from(assets.len() + 1).map_err(|_| anyhow!("{}: too many", cp("asset")))?);
+            let next =
+                AssetId(u16::try_from(assets.len() + 1).map_err(|_| anyhow!("{}: too many", cp("asset")))?);
             let entry = assets.entry(name.clone()).or_insert((next, price, haircut, cp("price")));
             if entry.1 != price || entry.2 != haircut {
                 bail!(
@@ -580,7 +574,12 @@ fn waterfall(text: &str) -> anyhow::Result<Output> {
         venue
             .set_collateral(
                 *asset,
-                CollateralRule { pool: SETTLE, price: *price, haircut: *haircut, source: CollateralSource::External },
+                CollateralRule {
+                    pool: SETTLE,
+                    price: *price,
+                    haircut: *haircut,
+                    source: CollateralSource::External,
+                },
             )
             .map_err(|e| anyhow!("{path}: {e}"))?;
     }
@@ -604,7 +603,9 @@ fn waterfall(text: &str) -> anyhow::Result<Output> {
             // The account pays the taker fee of its seeding trade; it is deposited first so the
             // wallet starts at the given figure (the fee stays in the fee pool).
             let instrument = venue.instrument(INS)?;
-            let value = instrument.value(entry, size, Round::Floor).map_err(|_| anyhow!("{}: overflow", p("size")))?;
+            let value = instrument
+                .value(entry, size, Round::Floor)
+                .map_err(|_| anyhow!("{}: overflow", p("size")))?;
             let fee = instrument
                 .fee(value, instrument.spec().fees.taker)
                 .map_err(|_| anyhow!("{}: overflow", p("size")))?;
@@ -622,8 +623,9 @@ fn waterfall(text: &str) -> anyhow::Result<Output> {
                 reduce_only: false,
                 stp: Stp::None,
             };
-            let placed =
-                venue.place(acct, INS, req, &mut scratch).map_err(|e| anyhow!("{}: {e}", p("entry_price")))?;
+            let placed = venue
+                .place(acct, INS, req, &mut scratch)
+                .map_err(|e| anyhow!("{}: {e}", p("entry_price")))?;
             match placed {
                 Placed::Order { filled, .. } if filled == size => {}
                 _ => bail!("{}: the seeding trade did not fill (engine refused the position)", p("size")),
@@ -802,7 +804,9 @@ fn event_out(
         VenueEvent::Liquidation(r) => {
             let kind = match r.kind {
                 LiquidationKind::Book | LiquidationKind::Adl => "liquidation",
-                LiquidationKind::Backstop | LiquidationKind::Vault | LiquidationKind::Liquidator => "takeover",
+                LiquidationKind::Backstop | LiquidationKind::Vault | LiquidationKind::Liquidator => {
+                    "takeover"
+                }
             };
             Some(EventOut {
                 side: Some(if r.long { "long" } else { "short" }),
@@ -814,13 +818,15 @@ fn event_out(
                 ..base(kind, r.account)
             })
         }
-        VenueEvent::Adl { liquidated, counterparty, qty, price, counterparty_realized, .. } => Some(EventOut {
-            counterparty: Some(names.of(counterparty, venue)),
-            qty: Some(qty.to_decimal(qd)),
-            price: Some(price.to_decimal(pd)),
-            amount: Some(counterparty_realized.to_string()),
-            ..base("adl", liquidated)
-        }),
+        VenueEvent::Adl { liquidated, counterparty, qty, price, counterparty_realized, .. } => {
+            Some(EventOut {
+                counterparty: Some(names.of(counterparty, venue)),
+                qty: Some(qty.to_decimal(qd)),
+                price: Some(price.to_decimal(pd)),
+                amount: Some(counterparty_realized.to_string()),
+                ..base("adl", liquidated)
+            })
+        }
         VenueEvent::SocializedLoss { account, amount, .. } => {
             Some(EventOut { amount: Some(amount.to_string()), ..base("socialized_loss", account) })
         }
