@@ -305,6 +305,7 @@ struct InventoryOut {
 struct BackstopOut {
     capital: String,
     wallet: String,
+    collateral: Vec<BalanceOut>,
     realized_pnl: String,
     inventory: Vec<InventoryOut>,
 }
@@ -718,8 +719,7 @@ fn waterfall(text: &str) -> anyhow::Result<Output> {
         let collateral = asset_names
             .iter()
             .map(|(id, n)| BalanceOut { asset: (*n).clone(), amount: acc.balance(*id).to_string() })
-            .collect::<Vec<_>>();
-        let collateral = if assets.is_empty() { Vec::new() } else { collateral };
+            .collect();
         accounts.push(AccountOut {
             id: names.of(a, &venue),
             mode,
@@ -747,6 +747,10 @@ fn waterfall(text: &str) -> anyhow::Result<Output> {
             Some(BackstopOut {
                 capital: b.capital.to_string(),
                 wallet: acc.balance(SETTLE).to_string(),
+                collateral: asset_names
+                    .iter()
+                    .map(|(id, n)| BalanceOut { asset: (*n).clone(), amount: acc.balance(*id).to_string() })
+                    .collect(),
                 realized_pnl: b.realized_pnl.to_string(),
                 inventory,
             })

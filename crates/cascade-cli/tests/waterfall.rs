@@ -288,6 +288,68 @@ fn binance_takeover_cap_sends_the_excess_to_adl() {
     assert_eq!((s(inv, "size"), s(inv, "unrealized_pnl")), ("0.7", "-3.5"));
 }
 
+/// Hyperliquid §5.3: below 2/3 of maintenance with equity still ≥ 0 the liquidator vault takes
+/// the whole account over (positions at the bankruptcy price, margin with them), its own
+/// capital carrying it.
+#[test]
+fn hyperliquid_vault_takes_the_account_over() {
+    let v = run_file("hyperliquid-vault-takeover.json");
+    assert_eq!(summary(&v), vec![row("takeover", "L", "vault", "10", "90")]);
+    assert_eq!(s(account(&v, "L"), "wallet"), "0");
+    let b = &v["backstop"];
+    assert_eq!((s(b, "capital"), s(b, "wallet")), ("1000", "1000"));
+    let inv = &b["inventory"][0];
+    assert_eq!((s(inv, "side"), s(inv, "size"), s(inv, "entry_price")), ("long", "10", "90"));
+    // The account's 20 of equity went with it: +20 at the mark for the vault.
+    assert_eq!(s(inv, "unrealized_pnl"), "20");
+    assert_eq!(s(&v, "bad_debt"), "0");
+}
+
+/// Collateral pays first: the backstop buys the trader's BTC at its price less the haircut,
+/// paid from the fund, before the book liquidation (which then pays the 0.5% fee, capped).
+#[test]
+fn collateral_is_converted_before_the_position_is_liquidated() {
+    let v = run_file("binance-collateral-first.json");
+    assert_eq!(
+        summary(&v),
+        vec![
+            row("collateral_sale", "trader", "backstop", "0.001", ""),
+            row("liquidation", "trader", "book", "5", "95.5"),
+            row("liquidation", "trader", "book", "5", "95.5"),
+        ]
+    );
+    let ev = events(&v);
+    assert_eq!((s(&ev[0], "asset"), s(&ev[0], "amount")), ("BTC", "47.5"));
+    assert_eq!(s(&ev[1], "bankruptcy_price"), "95.25");
+    assert_eq!(s(&ev[1], "fee"), "2.3875");
+    assert_eq!(s(&ev[2], "fee"), "0.1125");
+    assert_eq!(s(account(&v, "trader"), "wallet"), "0");
+    assert_eq!(account(&v, "trader")["collateral"][0]["amount"], "0");
+    // 1,000 − 47.5 + 2.3875 + 0.1125.
+    assert_eq!(s(&v, "insurance_fund"), "955");
+    assert_eq!(v["backstop"]["collateral"][0]["amount"], "0.001");
+}
+
+#[test]
+fn isolated_margin_is_set_and_reported() {
+    let input = serde_json::json!({
+        "rules": "binance", "settle_asset": "USDT", "insurance_fund": "0",
+        "instrument": {"symbol": "ETHUSDT", "kind": "linear", "tick": "0.01", "lot": "0.001",
+                       "tiers": [{"floor": "0", "mmr": "0.01", "max_leverage": "50"}]},
+        "accounts": [
+            {"id": "iso", "mode": "isolated", "wallet": "5", "margin": "100", "leverage": 10,
+             "positions": [{"side": "long", "size": "10", "entry_price": "100"}]},
+            {"id": "short", "mode": "cross", "wallet": "1000",
+             "positions": [{"side": "short", "size": "10", "entry_price": "100"}]}],
+        "marks": ["99"]
+    });
+    let v = run_value(&input);
+    assert!(events(&v).is_empty());
+    let a = account(&v, "iso");
+    assert_eq!((s(a, "mode"), s(a, "wallet"), s(a, "margin")), ("isolated", "5", "100"));
+    assert_eq!(a["positions"][0]["size"], "10");
+}
+
 #[test]
 fn output_is_deterministic() {
     for name in [
@@ -296,6 +358,9 @@ fn output_is_deterministic() {
         "hyperliquid-adl-previous-mark.json",
         "drift-socialised-loss.json",
         "binance-fund-dry-adl-hedger.json",
+        "binance-fund-cap-adl-hedger.json",
+        "hyperliquid-vault-takeover.json",
+        "binance-collateral-first.json",
     ] {
         let text = std::fs::read_to_string(example(name)).expect("example");
         let a = run_stdin(&text);
