@@ -169,6 +169,28 @@ fn bybit_adl_charges_the_maker_fee_to_the_deleveraged_trader() {
     assert_eq!(s(account(&v, "S1"), "wallet"), "10698.04");
 }
 
+/// (b''') OKX §3.4 [R]: ADL executes "at mark price at time of matching normally; at
+/// bankruptcy price if the fund is nearly depleted". The fund here is 0: ADL at L's bankruptcy
+/// price 19,600 (S2 +400, S1 +700, L left with 0), as for Bybit.
+#[test]
+#[ignore = "engine disagrees: OKX ADL always closes at the mark (AdlPrice::Mark), also with the \
+            fund at 0; expected price 19600 / L wallet 0 / S2 1400 / S1 10700, got 19650 / 75 / \
+            1350 / 10675"]
+fn okx_adl_at_bankruptcy_price_when_the_fund_is_depleted() {
+    let v = run_file("okx-adl-fund-depleted.json");
+    assert_eq!(
+        summary(&v),
+        vec![
+            row("adl", "L", "S2", "1", "19600"),
+            row("adl", "L", "S1", "0.5", "19600"),
+            row("liquidation", "L", "adl", "1.5", "19600"),
+        ]
+    );
+    assert_eq!(s(account(&v, "L"), "wallet"), "0");
+    assert_eq!(s(account(&v, "S2"), "wallet"), "1400");
+    assert_eq!(s(account(&v, "S1"), "wallet"), "10700");
+}
+
 /// (b'') Hyperliquid §5.4: an account whose value turns negative is deleveraged at the
 /// previous mark (92), not at the current mark (89) nor its bankruptcy price (90).
 #[test]
