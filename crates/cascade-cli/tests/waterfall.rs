@@ -154,8 +154,8 @@ fn bybit_adl_order_and_bankruptcy_price() {
     assert!(v["accounts"].as_array().unwrap().iter().all(|a| a["id"] != "seeder"));
 }
 
-/// (b') Bybit §2.4 [R]: "maker fee to ADL'd trader, taker fee to the liquidated order". With
-/// Bybit's 0.02% maker fee, S2 pays 19,600 × 0.02% = 3.92 and S1 9,800 × 0.02% = 1.96.
+/// (b, with fees) Bybit §2.4 [R]: "maker fee to ADL'd trader, taker fee to the liquidated
+/// order". With Bybit's 0.02% maker fee, S2 pays 19,600 × 0.02% = 3.92 and S1 9,800 × 0.02% = 1.96.
 #[test]
 #[ignore = "engine disagrees: ADL closes charge no trading fees at any venue (settle_trade with \
             book = false); Bybit §2.4 charges the ADL'd trader the maker fee: S2 wallet expected \
@@ -169,7 +169,7 @@ fn bybit_adl_charges_the_maker_fee_to_the_deleveraged_trader() {
     assert_eq!(s(account(&v, "S1"), "wallet"), "10698.04");
 }
 
-/// (b''') OKX §3.4 [R]: ADL executes "at mark price at time of matching normally; at
+/// (g) OKX §3.4 [R]: ADL executes "at mark price at time of matching normally; at
 /// bankruptcy price if the fund is nearly depleted". The fund here is 0: ADL at L's bankruptcy
 /// price 19,600 (S2 +400, S1 +700, L left with 0), as for Bybit.
 #[test]
@@ -191,7 +191,7 @@ fn okx_adl_at_bankruptcy_price_when_the_fund_is_depleted() {
     assert_eq!(s(account(&v, "S1"), "wallet"), "10700");
 }
 
-/// (b'') Hyperliquid §5.4: an account whose value turns negative is deleveraged at the
+/// (b') Hyperliquid §5.4: an account whose value turns negative is deleveraged at the
 /// previous mark (92), not at the current mark (89) nor its bankruptcy price (90).
 #[test]
 fn hyperliquid_adl_at_the_previous_mark() {
