@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 mod calc;
 mod report;
 mod run;
+mod waterfall;
 
 /// Cascade: a laboratory for liquidation cascades in crypto derivatives markets.
 #[derive(Parser)]
@@ -29,6 +30,9 @@ enum Command {
     /// Liquidation map of a positions CSV: notional liquidated per price band by leverage, top
     /// clusters printed, chart and HTML page written.
     Liqmap(report::LiqmapArgs),
+    /// Liquidation waterfall what-if: a venue state and a sequence of marks in a JSON file (`-`
+    /// for stdin); prints the liquidations, takeovers, ADL, socialised losses and final balances.
+    Waterfall(waterfall::WaterfallArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +42,7 @@ fn main() -> ExitCode {
         Command::Calc(args) => calc::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Liqmap(args) => report::liqmap(&args),
+        Command::Waterfall(args) => waterfall::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
