@@ -808,9 +808,10 @@ fn event_out(
         VenueEvent::Liquidation(r) => {
             let kind = match r.kind {
                 LiquidationKind::Book | LiquidationKind::Adl => "liquidation",
-                LiquidationKind::Backstop | LiquidationKind::Vault | LiquidationKind::Liquidator => {
-                    "takeover"
-                }
+                LiquidationKind::Backstop
+                | LiquidationKind::Vault
+                | LiquidationKind::Liquidator
+                | LiquidationKind::Residual => "takeover",
             };
             Some(EventOut {
                 side: Some(if r.long { "long" } else { "short" }),

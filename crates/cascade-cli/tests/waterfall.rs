@@ -112,9 +112,6 @@ fn binance_liquidation_fee_goes_to_the_fund_capped_at_what_is_left() {
 /// the first IOC the remaining 5 should be taken over at the bankruptcy price 980.92 with no
 /// second book order and no second fee.
 #[test]
-#[ignore = "engine disagrees: after Binance's first reducing IOC the engine sends a second IOC for \
-            the rest into the book (fills 5 @ 984, fee 15.4) instead of the fund taking it over at \
-            BP 980.92 (§1.3 step 3); reading-dependent, §0.1 says 'IOC orders'"]
 fn binance_step_3_remainder_taken_over_at_bankruptcy_price() {
     let v = run_file("binance-liquidation-fee.json");
     let ev = events(&v);
@@ -157,9 +154,6 @@ fn bybit_adl_order_and_bankruptcy_price() {
 /// (b, with fees) Bybit §2.4 [R]: "maker fee to ADL'd trader, taker fee to the liquidated
 /// order". With Bybit's 0.02% maker fee, S2 pays 19,600 × 0.02% = 3.92 and S1 9,800 × 0.02% = 1.96.
 #[test]
-#[ignore = "engine disagrees: ADL closes charge no trading fees at any venue (settle_trade with \
-            book = false); Bybit §2.4 charges the ADL'd trader the maker fee: S2 wallet expected \
-            1396.08, got 1400; S1 expected 10698.04, got 10700"]
 fn bybit_adl_charges_the_maker_fee_to_the_deleveraged_trader() {
     let mut input = read_example("bybit-adl-bankruptcy-price.json");
     input["instrument"]["maker_fee"] = "0.0002".into();
@@ -173,9 +167,6 @@ fn bybit_adl_charges_the_maker_fee_to_the_deleveraged_trader() {
 /// bankruptcy price if the fund is nearly depleted". The fund here is 0: ADL at L's bankruptcy
 /// price 19,600 (S2 +400, S1 +700, L left with 0), as for Bybit.
 #[test]
-#[ignore = "engine disagrees: OKX ADL always closes at the mark (AdlPrice::Mark), also with the \
-            fund at 0; expected price 19600 / L wallet 0 / S2 1400 / S1 10700, got 19650 / 75 / \
-            1350 / 10675"]
 fn okx_adl_at_bankruptcy_price_when_the_fund_is_depleted() {
     let v = run_file("okx-adl-fund-depleted.json");
     assert_eq!(

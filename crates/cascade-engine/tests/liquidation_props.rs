@@ -138,12 +138,15 @@ fn run(
     let (mut liquidations, mut adls, mut takeovers) = (0usize, 0usize, 0usize);
     let waits = matches!(venue, VenueName::Hyperliquid | VenueName::Dydx);
     let mut now = 0_u64;
+    let mut fund_peak = Cash::ZERO;
     for &(k, step_bps, depth) in path {
         let k = usize::from(k % 2);
         prevs[k] = marks[k];
         marks[k] = (marks[k] + marks[k] * step_bps / 10_000).max(10);
         requote(&mut v, mm, ins[k], marks[k], depth, 2_000, &mut ev);
         let before = snapshot(&v);
+        let fund_before = v.ledger().fund(v.fund_of(ins[k]).unwrap()).unwrap().balance;
+        fund_peak = fund_peak.max(fund_before);
         ev.clear();
         now += 1_000;
         v.set_time(now).unwrap();
@@ -175,6 +178,9 @@ fn run(
                     && p.unrealized_pnl(v.instrument(ins[k]).unwrap(), mark_k).unwrap().is_positive()
             })
         };
+        let size_now = |id: AccountId| -> Qty {
+            v.ledger().account(id).ok().and_then(|a| a.position(ins[k]).map(|p| p.size)).unwrap_or(Qty::ZERO)
+        };
         for (n, e) in ev.iter().enumerate() {
             match *e {
                 VenueEvent::Liquidation(r) => {
@@ -182,23 +188,20 @@ fn run(
                     takeovers += usize::from(!matches!(r.kind, LiquidationKind::Book | LiquidationKind::Adl));
                     prop_assert!(r.qty.is_positive());
                     prop_assert_eq!(r.mark, Price(marks[usize::from(r.instrument.0)]));
-                    let after_adl = n > 0
-                        && matches!(ev[n - 1], VenueEvent::Liquidation(p)
-                            if p.kind == LiquidationKind::Adl && p.account == r.account);
-                    if matches!(r.kind, LiquidationKind::Backstop | LiquidationKind::Vault) && after_adl {
-                        // The rest after ADL went to the backstop: ADL had run out of every
-                        // profitable opposite position (dYdX may skip one the fill would bankrupt).
-                        if rules.adl_ranking != AdlRanking::DydxOffset {
-                            for (id, _) in v.ledger().accounts() {
-                                if id == r.account || Some(id) == v.backstop() || r.instrument != ins[k] {
-                                    continue;
-                                }
-                                prop_assert!(
-                                    !profitable(id, !r.long),
-                                    "profitable account {} skipped by ADL",
-                                    id.0
-                                );
+                    // What neither the backstop's room nor ADL absorbed: ADL must have run out
+                    // of every profitable opposite position — nobody who held one before this
+                    // update still holds it untouched (dYdX may skip one the fill would bankrupt).
+                    if r.kind == LiquidationKind::Residual && rules.adl_ranking != AdlRanking::DydxOffset {
+                        for (id, ps) in &before {
+                            if *id == r.account || Some(*id) == v.backstop() || r.instrument != ins[k] {
+                                continue;
                             }
+                            let Some(p) = ps.iter().find(|p| p.instrument == ins[k]) else { continue };
+                            prop_assert!(
+                                !(profitable(*id, !r.long) && size_now(*id) == p.size),
+                                "profitable account {} skipped by ADL",
+                                id.0
+                            );
                         }
                     }
                 }
@@ -244,6 +247,16 @@ fn run(
                     let bankrupt_long = bankrupt.size.is_positive();
                     match rules.adl_price {
                         AdlPrice::Mark => prop_assert_eq!(price, mark),
+                        // OKX: the mark, or the bankruptcy price once the fund is at or below
+                        // `depleted` of the highest balance this test has seen.
+                        AdlPrice::MarkUnlessFundDepleted { depleted } => {
+                            let low = fund_before.min(fund_balance).0 as i128;
+                            let limit = fund_peak.0 as i128 * depleted.0 as i128 / 100_000_000;
+                            prop_assert!(
+                                price == mark || low <= limit,
+                                "ADL at {price:?}, mark {mark:?}, fund {low}"
+                            );
+                        }
                         AdlPrice::PreviousMark if !waits => {
                             prop_assert_eq!(price, Price(prevs[usize::from(instrument.0)]))
                         }

@@ -121,9 +121,10 @@ pub(super) fn absorb(w: &mut World, v: usize, events: &[VenueEvent]) -> Result<(
                 let kind = match r.kind {
                     EngineKind::Book if left => LiquidationKind::Partial,
                     EngineKind::Book => LiquidationKind::Full,
-                    EngineKind::Backstop | EngineKind::Vault | EngineKind::Liquidator => {
-                        LiquidationKind::Backstop
-                    }
+                    EngineKind::Backstop
+                    | EngineKind::Vault
+                    | EngineKind::Liquidator
+                    | EngineKind::Residual => LiquidationKind::Backstop,
                     EngineKind::Adl => LiquidationKind::Adl,
                 };
                 let row = LiquidationRow {

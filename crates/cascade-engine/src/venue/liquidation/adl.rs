@@ -43,11 +43,22 @@ impl Venue {
             self.adl_queue = Some(AdlQueue { instrument: ins, bankrupt_long, candidates, cursor: 0 });
         }
         let mut left = qty;
+        let mut refreshed = !cached;
         let bankrupt_side = if bankrupt_long { Side::Sell } else { Side::Buy };
         while left.is_positive() {
             let Some(q) = self.adl_queue.as_mut() else { break };
             let rank = u32::try_from(q.cursor).unwrap_or(u32::MAX);
-            let Some(c) = q.candidates.get(q.cursor).copied() else { break };
+            let Some(c) = q.candidates.get(q.cursor).copied() else {
+                // The pass's ranking is used up; positions opened since it was made (a maker
+                // whose quotes the liquidations took) are ranked once more before giving up.
+                if refreshed {
+                    break;
+                }
+                refreshed = true;
+                let candidates = self.adl_candidates(acct, ins, bankrupt_long, mark)?;
+                self.adl_queue = Some(AdlQueue { instrument: ins, bankrupt_long, candidates, cursor: 0 });
+                continue;
+            };
             let pos = self.ledger.account(c.account)?.position(ins).map_or(Qty::ZERO, |p| p.size);
             // Still holding the opposite side (it may have been closed since it was ranked).
             let size = if c.account != acct && !pos.is_zero() && pos.is_positive() != bankrupt_long {

@@ -277,9 +277,7 @@ impl Venue {
         }
         let left = Qty(qty.0 - done.0);
         if left.is_positive() {
-            let kind =
-                if self.backstop_is_fund() { LiquidationKind::Backstop } else { LiquidationKind::Vault };
-            self.backstop_takes(acct, ins, long, left, bp, mark, kind, events)?;
+            self.backstop_takes(acct, ins, long, left, bp, mark, LiquidationKind::Residual, events)?;
         }
         Ok(qty)
     }
@@ -315,7 +313,6 @@ impl Venue {
         acct: AccountId,
         ins: InstrumentId,
         mode: MarginMode,
-        mark: Price,
         events: &mut Vec<VenueEvent>,
     ) -> Result<bool, VenueError> {
         let asset = self.markets[usize::from(ins.0)].instrument.settle_asset();
@@ -365,7 +362,6 @@ impl Venue {
                 self.ledger.transfer(Party::Wallet(acct), Party::Wallet(vault), asset, left)?;
             }
         }
-        let _ = mark;
         Ok(true)
     }
 

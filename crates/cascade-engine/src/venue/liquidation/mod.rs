@@ -51,10 +51,13 @@ pub enum LiquidationKind {
     Liquidator,
     /// Closed against opposite positions (ADL).
     Adl,
+    /// Taken by the backstop (fund or vault) because neither its room nor ADL could absorb it:
+    /// the path whose loss ends as bad debt.
+    Residual,
 }
 
 impl LiquidationKind {
-    /// Lower-case name: `book`, `backstop`, `vault`, `liquidator` or `adl`.
+    /// Lower-case name: `book`, `backstop`, `vault`, `liquidator`, `adl` or `residual`.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -63,6 +66,7 @@ impl LiquidationKind {
             Self::Vault => "vault",
             Self::Liquidator => "liquidator",
             Self::Adl => "adl",
+            Self::Residual => "residual",
         }
     }
 }
@@ -274,7 +278,7 @@ impl Venue {
             let lim =
                 state.maintenance.mul_div(below.0, RATE_ONE, Round::Floor).map_err(overflow("backstop"))?;
             if state.equity < lim {
-                if !state.equity.is_negative() && self.vault_takeover(acct, target, mode, mark, events)? {
+                if !state.equity.is_negative() && self.vault_takeover(acct, target, mode, events)? {
                     return Ok(Step::Stop);
                 }
                 if state.equity.is_negative() {
