@@ -26,10 +26,12 @@ pub enum PartialRule {
     /// Binance "reduce first" (§1.3): one IOC to reduce; stop as soon as the account is above
     /// maintenance again; otherwise the rest follows.
     ReduceFirst,
-    /// Bybit/BitMEX/OKX tier step-down (§2.3, §3.3, §4.3): close down to the top of the tier
-    /// `tiers` below the current one; tier-1 positions close in full.
+    /// Bybit/BitMEX/OKX tier step-down (§2.3, §3.3, §4.3): close the least lot multiple that
+    /// leaves the rest strictly inside the tier `tiers` below the current one (tier 1 at the
+    /// least); tier-1 positions close in full.
     TierStepDown {
-        /// Tiers to step down per round (OKX newer rule: 2; Bybit/BitMEX: 1).
+        /// Tiers to step down per round (Bybit/BitMEX: 1; OKX newer rule: 2 [S]; OKX's own
+        /// article, vector OKX-1: [`PartialRule::TO_TIER_ONE`]).
         tiers: u8,
     },
     /// Hyperliquid (§5.3): positions above `above` notional send only `fraction`; a
@@ -47,6 +49,14 @@ pub enum PartialRule {
         /// Share of the position per block.
         fraction: Rate,
     },
+}
+
+impl PartialRule {
+    /// [`PartialRule::TierStepDown`] `tiers` value that reduces straight to tier 1, as OKX's
+    /// forced partial liquidation article describes (§3.3, vector OKX-1: 15,000 swaps with a
+    /// tier-1 maximum of 2,000 close 13,000). No table has 255 tiers, so stepping down this
+    /// many always ends in tier 1.
+    pub const TO_TIER_ONE: u8 = u8::MAX;
 }
 
 /// How the liquidation order is executed.

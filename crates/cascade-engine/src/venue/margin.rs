@@ -168,7 +168,11 @@ impl Venue {
     }
 
     /// Maintenance and initial margin of one position at `price`.
-    fn position_requirements(&self, p: &Position, price: Price) -> Result<(Cash, Cash), VenueError> {
+    pub(in crate::venue) fn position_requirements(
+        &self,
+        p: &Position,
+        price: Price,
+    ) -> Result<(Cash, Cash), VenueError> {
         let m = &self.markets[usize::from(p.instrument.0)];
         let e = Exposure::of(&m.instrument, p.size, price).map_err(overflow("exposure"))?;
         let mm = m.tiers.maintenance_margin(&e).map_err(overflow("maintenance margin"))?;

@@ -195,7 +195,7 @@ impl Venue {
             let qty = if backstop_now {
                 pos.size.abs()
             } else {
-                self.liquidation_qty(&pos, notional_at_mark, first)?
+                self.liquidation_qty(acct, &pos, notional_at_mark, first)?
             };
             first = false;
             let report = |kind, q: Qty, venue: &Venue| -> Result<VenueEvent, VenueError> {
