@@ -97,6 +97,25 @@ pub enum AdlRanking {
     None,
 }
 
+/// The fee to close a position that a venue reserves inside its maintenance requirement and
+/// its bankruptcy price: `close_fee × notional` is added to the maintenance margin, so a
+/// position is liquidated while its margin can still pay for the close.
+///
+/// A rate per instrument rather than one per rule set, because Bybit's is the instrument's
+/// own taker fee (VIP tiers and symbols differ), while OKX's is its rule set's liquidation fee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseFee {
+    /// No fee to close in the requirement (Binance §1.3 charges its liquidation fee on the
+    /// amount liquidated instead; BitMEX, Hyperliquid, dYdX, Drift).
+    None,
+    /// The instrument's taker fee (Bybit UTA §2.3: "adds estimated fee to close in IM/MM";
+    /// the inverse bankruptcy price embeds the 0.075% taker fee, §9 BYB-4).
+    Taker,
+    /// The rule set's [`RuleSet::liquidation_fee`] (OKX §3.3: the margin ratio's denominator
+    /// is maintenance margin plus the liquidation fee; liquidation at ≤ 100%).
+    LiquidationFee,
+}
+
 /// At what price ADL closes the counterparties.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdlPrice {
@@ -119,6 +138,9 @@ pub struct RuleSet {
     /// Liquidation (clearance) fee on the liquidated value, to the insurance fund, capped at
     /// what the trader has left (Binance 0.5% historical §1.3; 0 for Hyperliquid §5.3).
     pub liquidation_fee: Rate,
+    /// The fee to close reserved in the maintenance requirement and the bankruptcy price
+    /// (Bybit: the instrument's taker fee; OKX: the liquidation fee; others none).
+    pub close_fee: CloseFee,
     /// How much to close per step.
     pub partial: PartialRule,
     /// How to execute.
@@ -148,6 +170,7 @@ impl RuleSet {
             venue,
             basis: venue.maintenance_basis(),
             liquidation_fee: Rate::from_bps(50),
+            close_fee: CloseFee::None,
             partial: PartialRule::Full,
             execution: Execution::BookAtBankruptcy,
             backstop_below: None,
@@ -163,6 +186,7 @@ impl RuleSet {
             },
             Venue::Bybit => Self {
                 liquidation_fee: Rate::ZERO,
+                close_fee: CloseFee::Taker,
                 partial: PartialRule::TierStepDown { tiers: 1 },
                 execution: Execution::TakeoverAtBankruptcy,
                 takeover_cap: None,
@@ -170,6 +194,7 @@ impl RuleSet {
             },
             Venue::Okx => Self {
                 liquidation_fee: Rate::from_bps(20),
+                close_fee: CloseFee::LiquidationFee,
                 partial: PartialRule::TierStepDown { tiers: 2 },
                 execution: Execution::TakeoverAtBankruptcy,
                 takeover_cap: None,
@@ -233,5 +258,8 @@ mod tests {
         assert!(RuleSet::by_name("ftx").is_err());
         assert_eq!(RuleSet::by_name("hyperliquid").unwrap().adl_price, AdlPrice::PreviousMark);
         assert_eq!(RuleSet::by_name("drift").unwrap().adl_ranking, AdlRanking::None);
+        assert_eq!(RuleSet::by_name("bybit").unwrap().close_fee, CloseFee::Taker);
+        assert_eq!(RuleSet::by_name("okx").unwrap().close_fee, CloseFee::LiquidationFee);
+        assert_eq!(RuleSet::by_name("binance").unwrap().close_fee, CloseFee::None);
     }
 }

@@ -14,6 +14,7 @@ use crate::margin::price as mp;
 use crate::margin::tiers::{Exposure, Leverage};
 use crate::num::{Cash, Price, Qty, RATE_ONE, Rate, Round};
 use crate::position::{MarginMode, Position};
+use crate::risk::rules::CloseFee;
 
 use super::{Venue, VenueError, overflow};
 
@@ -167,7 +168,19 @@ impl Venue {
         Ok(c)
     }
 
-    /// Maintenance and initial margin of one position at `price`.
+    /// The fee-to-close rate the rules reserve for positions in `ins` (see
+    /// [`CloseFee`]).
+    pub(in crate::venue) fn close_fee_rate(&self, ins: InstrumentId) -> Rate {
+        match self.config.rules.close_fee {
+            CloseFee::None => Rate::ZERO,
+            CloseFee::Taker => self.markets[usize::from(ins.0)].instrument.spec().fees.taker,
+            CloseFee::LiquidationFee => self.config.rules.liquidation_fee,
+        }
+    }
+
+    /// Maintenance and initial margin of one position at `price`. The maintenance includes the
+    /// fee to close at `price` where the rules reserve one (rounded up, like the tier margin):
+    /// the same term the liquidation index solves with, so the index stays conservative.
     pub(in crate::venue) fn position_requirements(
         &self,
         p: &Position,
@@ -175,7 +188,15 @@ impl Venue {
     ) -> Result<(Cash, Cash), VenueError> {
         let m = &self.markets[usize::from(p.instrument.0)];
         let e = Exposure::of(&m.instrument, p.size, price).map_err(overflow("exposure"))?;
-        let mm = m.tiers.maintenance_margin(&e).map_err(overflow("maintenance margin"))?;
+        let fee = e
+            .notional
+            .mul_rate(self.close_fee_rate(p.instrument), Round::Ceil)
+            .map_err(overflow("fee to close"))?;
+        let mm = m
+            .tiers
+            .maintenance_margin(&e)
+            .and_then(|mm| mm.checked_add(fee))
+            .map_err(overflow("maintenance margin"))?;
         let lev = (p.leverage > 0)
             .then(|| Leverage::from_int(i64::from(p.leverage)))
             .transpose()
@@ -386,8 +407,10 @@ impl Venue {
             let view = self.margin_view(p, mark)?;
             // The index solves the same predicate the exact check uses (maintenance at the mark), so a
             // trigger is never later than the check; `rules.basis` only changes the displayed price.
-            let lp = mp::liquidation_price_hinted(&view, collateral, mp::MaintenanceBasis::Mark)
-                .map_err(|e| VenueError::Invariant(format!("liquidation price: {e}")))?;
+            let fee = self.close_fee_rate(p.instrument);
+            let lp =
+                mp::liquidation_price_hinted_with_fee(&view, collateral, mp::MaintenanceBasis::Mark, fee)
+                    .map_err(|e| VenueError::Invariant(format!("liquidation price: {e}")))?;
             // A long with no liquidation price at a positive price is never liquidatable; a
             // short with none is never liquidatable either. One extra unit absorbs rounding;
             // the exact check at pop time decides.
