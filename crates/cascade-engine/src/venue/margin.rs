@@ -23,7 +23,8 @@ use super::{Venue, VenueError, overflow};
 pub struct MarginState {
     /// Collateral plus unrealized PnL at the marks.
     pub equity: Cash,
-    /// Σ maintenance margin of the pool's positions at the marks.
+    /// Σ maintenance margin of the pool's positions at the marks, with each position's fee to
+    /// close where the rules reserve one ([`CloseFee`]).
     pub maintenance: Cash,
     /// Σ initial margin at each position's leverage (its tier's maximum if none chosen).
     pub initial: Cash,
@@ -502,4 +503,61 @@ fn band_edges(mark: Price, band: Rate) -> Result<(Price, Price), VenueError> {
     let lo = mark.mul_div(RATE_ONE - band.0, RATE_ONE, Round::Floor).map_err(overflow("band"))?;
     let hi = mark.mul_div(RATE_ONE + band.0, RATE_ONE, Round::Ceil).map_err(overflow("band"))?;
     Ok((lo.max(Price(1)), hi))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::book::Side;
+    use crate::instrument::{FeeSchedule, InstrumentSpec};
+    use crate::margin::tables::Venue as VenueName;
+    use crate::margin::tiers::RiskTiers;
+    use crate::risk::rules::RuleSet;
+    use crate::venue::{OrderRequest, VenueConfig};
+
+    const USDT: AssetId = AssetId(0);
+
+    fn usdt(s: &str) -> Cash {
+        s.parse().unwrap()
+    }
+
+    /// Bybit reserves the taker fee to close (§2.3): the exact check and the index both count it.
+    #[test]
+    fn bybit_maintenance_and_trigger_include_the_fee_to_close() {
+        // Long 1 BTC @ 10,000 cross with 200 USDT (50x), flat MMR 0.5%, taker fee 0.055% (the
+        // trader's buy rests, so opening pays the 0% maker fee).
+        let config = VenueConfig {
+            rules: RuleSet::of(VenueName::Bybit),
+            liquidations: false,
+            enforce_initial_margin: false,
+            ..VenueConfig::default()
+        };
+        let mut v = Venue::new(config);
+        let spec = InstrumentSpec {
+            fees: FeeSchedule { maker: Rate::ZERO, taker: Rate::parse("0.00055").unwrap() },
+            ..InstrumentSpec::linear("BTCUSDT", USDT, 2, 3)
+        };
+        let tiers = RiskTiers::flat(Rate::from_bps(50), Rate::from_bps(200), Cash::ZERO).unwrap();
+        let ins = v.add_instrument_with_tiers(spec, tiers).unwrap();
+        let (a, b) = (v.open_account().unwrap(), v.open_account().unwrap());
+        v.deposit(a, USDT, usdt("200")).unwrap();
+        v.deposit(b, USDT, usdt("1000000")).unwrap();
+        let mut ev = Vec::new();
+        v.place(a, ins, OrderRequest::limit(Side::Buy, Price(1_000_000), Qty(1_000)), &mut ev).unwrap();
+        v.place(b, ins, OrderRequest::market(Side::Sell, Qty(1_000)), &mut ev).unwrap();
+        // At 9,900: MM = 9,900 × 0.5% = 49.5, fee to close 9,900 × 0.055% = 5.445.
+        v.set_mark_price(ins, Price(990_000), &mut ev).unwrap();
+        let s = v.position_margin(a, ins).unwrap();
+        assert_eq!((s.equity, s.maintenance), (usdt("100"), usdt("54.945")));
+        // The index: 200 + (P − 10,000) ≤ 0.00555·P ⇔ P ≤ 9,800 / 0.99445 = 9,854.6935… →
+        // LP 9,854.69, indexed one cent above (the trigger's rounding margin).
+        v.refresh_index().unwrap();
+        assert_eq!(v.ledger().account(a).unwrap().position(ins).unwrap().trigger, 985_470);
+        // The exact check agrees: at 9,854.69 equity 54.69 ≤ 49.27345 + 5.4200795 = 54.6935295;
+        // at 9,854.70 equity 54.70 > 49.2735 + 5.420085 = 54.693585.
+        v.set_mark_price(ins, Price(985_469), &mut ev).unwrap();
+        assert!(v.position_margin(a, ins).unwrap().liquidatable());
+        v.set_mark_price(ins, Price(985_470), &mut ev).unwrap();
+        assert!(!v.position_margin(a, ins).unwrap().liquidatable());
+    }
 }
