@@ -23,8 +23,12 @@
 //! maximum; in isolated mode the margin defaults to the entry value / leverage), `mmr`,
 //! `maintenance_amount` and `max_leverage` (override the venue's tier table for this position),
 //! `contract` (`linear`/`inverse`; by default inverse for `…USD`/`…USD_PERP`/`…-USD-SWAP` symbols
-//! on venues that list inverse contracts) and `contract_size` (quote currency per inverse
-//! contract, base units per linear one).
+//! on venues that list inverse contracts), `contract_size` (quote currency per inverse
+//! contract, base units per linear one) and `taker_fee` (a rate, `0 ≤ fee < 1`: the fee to close
+//! that Bybit reserves in its requirements, §2.3 — the liquidation price then solves
+//! `equity ≤ MM + fee × value` and the bankruptcy price `equity = fee × value`, at the price
+//! solved for; the position reports `fee_to_close` at its mark and the account's `liquidatable`
+//! counts it, while `maintenance_margin` and `margin_ratio` stay the tier figures).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -35,7 +39,7 @@ use cascade_engine::instrument::{AssetId, ContractKind, FeeSchedule, Instrument,
 use cascade_engine::margin::tables::hyperliquid_mmr;
 use cascade_engine::margin::{
     CrossAccount, Exposure, Leverage, MaintenanceBasis, MarginRatioKind, Position, RiskTiers, TierBasis,
-    TierSpec, Venue, bankruptcy_price, default_tiers, liquidation_price, margin_ratio,
+    TierSpec, Venue, bankruptcy_price_with_fee, default_tiers, liquidation_price_with_fee, margin_ratio,
 };
 use cascade_engine::num::{CASH_DECIMALS, Cash, Price, Qty, RATE_DECIMALS, RATE_ONE, Rate, Round};
 use rust_decimal::Decimal;
@@ -228,6 +232,9 @@ struct PositionOut {
     initial_margin: Option<String>,
     liquidation_price: Option<String>,
     bankruptcy_price: Option<String>,
+    /// `taker_fee × notional` at the mark, only when a `taker_fee` was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fee_to_close: Option<String>,
 }
 
 /// The account's figures.
@@ -269,6 +276,10 @@ struct Prepared {
     max_leverage: Option<Leverage>,
     custom_tier: bool,
     settle: String,
+    /// Fee-to-close rate (`taker_fee`; 0 when not given).
+    taker_fee: Rate,
+    /// Whether `taker_fee` was given.
+    has_fee: bool,
 }
 
 impl Prepared {
@@ -283,7 +294,7 @@ impl Prepared {
     }
 }
 
-const POSITION_FIELDS: [&str; 12] = [
+const POSITION_FIELDS: [&str; 13] = [
     "symbol",
     "side",
     "size",
@@ -296,6 +307,7 @@ const POSITION_FIELDS: [&str; 12] = [
     "max_leverage",
     "contract",
     "contract_size",
+    "taker_fee",
 ];
 
 fn prepare(venue: Venue, isolated: bool, node: &Node, path: &str) -> anyhow::Result<Prepared> {
@@ -322,6 +334,13 @@ fn prepare(venue: Venue, isolated: bool, node: &Node, path: &str) -> anyhow::Res
     let mmr = f.positive("mmr")?;
     let maintenance_amount = f.non_negative("maintenance_amount")?;
     let max_leverage = f.positive("max_leverage")?;
+    let taker_fee = match f.decimal("taker_fee")? {
+        Some(d) if d < Decimal::ZERO || d >= Decimal::ONE => {
+            bail!("{}: must be >= 0 and < 1 (got {d})", f.path("taker_fee"))
+        }
+        Some(d) => Some(rate(d, &f.path("taker_fee"))?),
+        None => None,
+    };
     // Hyperliquid states maintenance as half the initial rate at maximum leverage (§5.1): a
     // `max_leverage` alone there fixes the MMR.
     let mmr = match (venue, mmr, max_leverage) {
@@ -465,6 +484,8 @@ fn prepare(venue: Venue, isolated: bool, node: &Node, path: &str) -> anyhow::Res
         max_leverage,
         custom_tier,
         settle,
+        taker_fee: taker_fee.unwrap_or(Rate::ZERO),
+        has_fee: taker_fee.is_some(),
     };
     // Leverage against the tier (or the override) at the basis price.
     if let Some(l) = p.leverage {
@@ -556,6 +577,8 @@ fn calc(text: &str) -> anyhow::Result<Output> {
         }
         Some(CrossAccount { wallet_balance: cross_wallet, positions: &positions })
     };
+    let fees: Vec<Rate> = prepared.iter().map(|p| p.taker_fee).collect();
+    let mut total_fee = Cash::ZERO;
     let mut margins = Cash::ZERO;
     for (i, p) in prepared.iter().enumerate() {
         let at = |what: &str| format!("positions[{i}]: computing {what}");
@@ -578,17 +601,25 @@ fn calc(text: &str) -> anyhow::Result<Output> {
                     (None, None) => bail!("positions[{i}].margin: missing field"),
                 };
                 margins = margins.checked_add(collateral)?;
-                let lp =
-                    liquidation_price(pos, collateral, basis).with_context(|| at("the liquidation price"))?;
-                let bp = bankruptcy_price(pos, collateral).with_context(|| at("the bankruptcy price"))?;
+                let lp = liquidation_price_with_fee(pos, collateral, basis, p.taker_fee)
+                    .with_context(|| at("the liquidation price"))?;
+                let bp = bankruptcy_price_with_fee(pos, collateral, p.taker_fee)
+                    .with_context(|| at("the bankruptcy price"))?;
                 (Some(collateral.to_string()), lp, bp)
             }
             Some(account) => {
-                let lp = account.liquidation_price(i, basis).with_context(|| at("the liquidation price"))?;
-                let bp = account.bankruptcy_price(i).with_context(|| at("the bankruptcy price"))?;
+                let lp = account
+                    .liquidation_price_with_fees(i, basis, &fees)
+                    .with_context(|| at("the liquidation price"))?;
+                let bp = account
+                    .bankruptcy_price_with_fee(i, p.taker_fee)
+                    .with_context(|| at("the bankruptcy price"))?;
                 (None, lp, bp)
             }
         };
+        let notional = pos.notional(p.mark).with_context(|| at("the notional"))?;
+        let fee_to_close = notional.mul_rate(p.taker_fee, Round::Ceil)?;
+        total_fee = total_fee.checked_add(fee_to_close)?;
         total_mm = total_mm.checked_add(mm)?;
         total_upnl = total_upnl.checked_add(upnl)?;
         total_im = match (total_im, im) {
@@ -606,7 +637,7 @@ fn calc(text: &str) -> anyhow::Result<Output> {
             size: p.qty.abs().to_decimal(p.instrument.spec().qty_decimals),
             entry_price: price(p.entry),
             mark_price: price(p.mark),
-            notional: pos.notional(p.mark).with_context(|| at("the notional"))?.to_string(),
+            notional: notional.to_string(),
             unrealized_pnl: upnl.to_string(),
             margin,
             mmr: tier.mmr.to_string(),
@@ -615,6 +646,7 @@ fn calc(text: &str) -> anyhow::Result<Output> {
             initial_margin: im.map(|c| c.to_string()),
             liquidation_price: lp.map(price),
             bankruptcy_price: bp.map(price),
+            fee_to_close: p.has_fee.then(|| fee_to_close.to_string()),
         });
     }
     let wallet_balance = if isolated { wallet.unwrap_or(margins) } else { cross_wallet };
@@ -638,7 +670,7 @@ fn calc(text: &str) -> anyhow::Result<Output> {
                 MarginRatioKind::MaintenanceOverEquity => "maintenance/equity",
                 MarginRatioKind::EquityOverMaintenance => "equity/maintenance",
             },
-            liquidatable: equity <= total_mm,
+            liquidatable: equity <= total_mm.checked_add(total_fee)?,
         },
     })
 }

@@ -199,6 +199,62 @@ fn bad_inputs_exit_2_and_name_the_field() {
 }
 
 #[test]
+fn taker_fee_enters_the_bankruptcy_price_byb_4() {
+    // BYB-4 (§9.2): inverse long 100,000 BTCUSD contracts of 1 USD @ 7,890.08 at 50x, the
+    // position margin holding IM + the fee to close at the bankruptcy price:
+    //   Qty/EP = 12.674142720986… XBT, IM = Qty/EP/50 → 0.25348286, fee to close at
+    //   EP·50/51 = 0.00075 × 100,000/7,735.372549 = 0.00969572: margin 0.26317858 XBT.
+    //   BP = 1.00075 × 100,000 / (12.674142720986 + 0.26317858) = 7,735.372545… → 7735.3726
+    //   (rounded up to the 10^-4 price unit; Bybit quotes 7,735.50 on its 0.5 tick).
+    //   Without the fee: 100,000 / (12.674142720986 + 0.26317858) = 7,729.57536… → 7729.5754.
+    //   Fee to close at the mark: 0.00075 × 12.67414273 (value rounded up) = 0.0095056…
+    //   → 0.00950561 (up).
+    let v = cascade_calc_file("byb-4-inverse-fee.json");
+    assert_eq!(s(&v, &["positions", "0", "contract"]), "inverse");
+    assert_eq!(s(&v, &["positions", "0", "bankruptcy_price"]), "7735.3726");
+    assert_eq!(s(&v, &["positions", "0", "fee_to_close"]), "0.00950561");
+    let input = std::fs::read_to_string(example("byb-4-inverse-fee.json")).expect("example");
+    let out = cascade_calc_stdin(&input.replace(r#", "taker_fee": "0.00075""#, ""));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(s(&v, &["positions", "0", "bankruptcy_price"]), "7729.5754");
+    assert!(field(&v, &["positions", "0", "fee_to_close"]).is_null());
+}
+
+#[test]
+fn bad_taker_fees_exit_2_and_name_the_field() {
+    let doc = |fee: &str| {
+        format!(
+            r#"{{"venue": "bybit", "mode": "isolated", "positions": [{{"symbol": "BTCUSDT",
+                "side": "long", "size": "1", "entry_price": "20000", "leverage": "10",
+                "taker_fee": {fee}}}]}}"#
+        )
+    };
+    for (fee, wanted) in [
+        (r#""1""#, "must be >= 0 and < 1"),
+        (r#""-0.0005""#, "must be >= 0 and < 1"),
+        (r#""1.5""#, "must be >= 0 and < 1"),
+        (r#""fee""#, "is not a decimal number"),
+        ("true", "expected a number"),
+        (r#""0.000000001""#, "decimal places"),
+    ] {
+        let input = doc(fee);
+        let out = cascade_calc_stdin(&input);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "input {input}\nstderr {err}");
+        assert!(out.stdout.is_empty(), "input {input}");
+        assert!(err.contains("positions[0].taker_fee") && err.contains(wanted), "input {input}\n{err}");
+    }
+    // A good fee on a linear position: Bybit BTCUSDT long 1 @ 20,000 at 10x (IM 2,000), fee
+    // 0.06%: BP solves 2,000 + (P − 20,000) = 0.0006·P ⇔ P = 18,000/0.9994 = 18,010.8064…,
+    // rounded up to the 10^-8 price unit of a 0-decimal size: 18,010.80648390.
+    let out = cascade_calc_stdin(&doc(r#""0.0006""#));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(s(&v, &["positions", "0", "bankruptcy_price"]), "18010.8064839");
+}
+
+#[test]
 fn missing_file_exits_2() {
     let out = Command::new(env!("CARGO_BIN_EXE_cascade"))
         .args(["calc", "/nonexistent/calc.json"])

@@ -77,8 +77,16 @@ fn row(t: &str, a: &str, o: &str, q: &str, p: &str) -> (String, String, String, 
     (t.into(), a.into(), o.into(), q.into(), p.into())
 }
 
-/// (a) Binance §1.3: the liquidation fee (0.5%) is charged on the amount liquidated, capped at
-/// what the trader has left, and goes to the insurance fund.
+/// (a) Binance §1.3: one large IOC sized to restore margin, its 0.5% liquidation fee charged on
+/// the amount liquidated and capped at what the trader has left, to the fund; then step 3: the
+/// still-deficient rest is closed at the bankruptcy price and taken over by the fund.
+/// Long 10 @ 1,000, W 200, MMR 1%, mark 985 (equity 50 < MM 98.5), bid 984:
+/// - q: least 0.001-multiple with 50 − 0.5% × 985q > 1% × 985 × (10 − q) ⇔ 4.925q > 48.5 ⇔
+///   q > 9.8477 → **9.848**, sold at 984: realized −157.568 → W 42.432; fee 0.5% × 9.848 × 984
+///   = 48.45216, capped at **42.432** → W 0; fund 1,042.432.
+/// - Rest 0.152 with W 0: equity −2.28 < MM → taken over at BP = 1,000 − 0/0.152 = **1,000**,
+///   no fee. The fund's backstop then offloads 5%: ⌈0.152 × 5%⌉ = 0.008 sold at 984,
+///   realized −0.128 paid by the fund → **1,042.304**; inventory 0.144.
 #[test]
 fn binance_liquidation_fee_goes_to_the_fund_capped_at_what_is_left() {
     let v = run_file("binance-liquidation-fee.json");
@@ -86,39 +94,36 @@ fn binance_liquidation_fee_goes_to_the_fund_capped_at_what_is_left() {
     assert_eq!(
         summary(&v),
         vec![
-            row("liquidation", "trader", "book", "5", "984"),
-            row("liquidation", "trader", "book", "5", "984"),
+            row("liquidation", "trader", "book", "9.848", "984"),
+            row("takeover", "trader", "backstop", "0.152", "1000"),
         ]
     );
-    // First IOC: 5 × 984 × 0.5% = 24.6. Second: 24.6 due, 15.4 left → 15.4.
-    assert_eq!(s(&ev[0], "fee"), "24.6");
+    assert_eq!(s(&ev[0], "fee"), "42.432");
     assert_eq!(s(&ev[0], "bankruptcy_price"), "980");
-    assert_eq!(s(&ev[1], "fee"), "15.4");
-    assert_eq!(s(&ev[1], "bankruptcy_price"), "980.92");
+    assert_eq!(s(&ev[1], "fee"), "0");
     assert_eq!(s(account(&v, "trader"), "wallet"), "0");
     assert!(account(&v, "trader")["positions"].as_array().unwrap().is_empty());
-    assert_eq!(s(&v, "insurance_fund"), "1040");
+    assert_eq!(s(&v, "insurance_fund"), "1042.304");
     assert_eq!(s(&v, "bad_debt"), "0");
     assert_eq!(s(&v, "fee_pool"), "0");
-    // The maker bought the 10 at 984; the seeder keeps the opposite of the trader's position.
-    assert_eq!(account(&v, "maker")["positions"][0]["size"], "10");
+    // The maker bought 9.848 from the trader and 0.008 from the backstop at 984.
+    assert_eq!(account(&v, "maker")["positions"][0]["size"], "9.856");
     assert_eq!(account(&v, "maker")["positions"][0]["entry_price"], "984");
     assert_eq!(account(&v, "seeder")["positions"][0]["side"], "short");
-    assert!(v["backstop"].is_null());
+    let inv = &v["backstop"]["inventory"][0];
+    assert_eq!((s(inv, "size"), s(inv, "entry_price")), ("0.144", "1000"));
 }
 
-/// (a') Binance §1.3 read literally: "one large IOC order to reduce the position (not full) …
-/// 3. if still deficient, position closed at BP and taken over by the insurance fund". After
-/// the first IOC the remaining 5 should be taken over at the bankruptcy price 980.92 with no
-/// second book order and no second fee.
+/// (a') Binance §1.3 step 3, read literally: "if still deficient, position closed at BP and
+/// taken over by the insurance fund" — no second book order and no second fee.
 #[test]
 fn binance_step_3_remainder_taken_over_at_bankruptcy_price() {
     let v = run_file("binance-liquidation-fee.json");
     let ev = events(&v);
     assert_eq!(s(&ev[1], "type"), "takeover");
     assert_eq!(s(&ev[1], "via"), "backstop");
-    assert_eq!(s(&ev[1], "qty"), "5");
-    assert_eq!(s(&ev[1], "price"), "980.92");
+    assert_eq!(s(&ev[1], "qty"), "0.152");
+    assert_eq!(s(&ev[1], "price"), "1000");
     assert_eq!(s(&ev[1], "fee"), "0");
     assert_eq!(s(account(&v, "trader"), "wallet"), "0");
 }
@@ -152,34 +157,42 @@ fn bybit_adl_order_and_bankruptcy_price() {
 }
 
 /// (b, with fees) Bybit §2.4 [R]: "maker fee to ADL'd trader, taker fee to the liquidated
-/// order". With Bybit's 0.02% maker fee, S2 pays 19,600 × 0.02% = 3.92 and S1 9,800 × 0.02% = 1.96.
+/// order"; and Bybit counts the taker fee to close in the bankruptcy price (§2.3, BYB-4). L (W 600,
+/// long 1.5 @ 20,000): 600 + 1.5(BP − 20,000) = 0.055% × 1.5 × BP ⇔ BP = 29,400 / 1.499175 =
+/// 19,610.786… → 19,610.8 on the 0.1 tick (a long's BP rounds up). S2 (W 1,000, short 1 @
+/// 20,000): +389.2 − 0.02% × 19,610.8 (3.92216) = **1,385.27784**; S1 (W 10,000, short 0.5 @
+/// 21,000): +694.6 − 1.96108 = **10,692.63892**.
 #[test]
 fn bybit_adl_charges_the_maker_fee_to_the_deleveraged_trader() {
     let mut input = read_example("bybit-adl-bankruptcy-price.json");
     input["instrument"]["maker_fee"] = "0.0002".into();
     input["instrument"]["taker_fee"] = "0.00055".into();
     let v = run_value(&input);
-    assert_eq!(s(account(&v, "S2"), "wallet"), "1396.08");
-    assert_eq!(s(account(&v, "S1"), "wallet"), "10698.04");
+    assert_eq!(s(&events(&v)[0], "price"), "19610.8");
+    assert_eq!(s(account(&v, "S2"), "wallet"), "1385.27784");
+    assert_eq!(s(account(&v, "S1"), "wallet"), "10692.63892");
 }
 
 /// (g) OKX §3.4 [R]: ADL executes "at mark price at time of matching normally; at
 /// bankruptcy price if the fund is nearly depleted". The fund here is 0: ADL at L's bankruptcy
-/// price 19,600 (S2 +400, S1 +700, L left with 0), as for Bybit.
+/// price, which at OKX counts the 0.2% liquidation fee (§3.3: MM + fee in the margin ratio):
+/// 600 + 1.5(BP − 20,000) = 0.2% × 1.5 × BP ⇔ BP = 29,400 / 1.497 = 19,639.279… → **19,639.3**.
+/// S2 +360.7 → 1,360.7; S1 +0.5 × 1,360.7 = 680.35 → 10,680.35; L 1.5 × −360.7 = −541.05 → 58.95 (ADL charges
+/// no fee at OKX, so the fee-to-close margin stays with L).
 #[test]
 fn okx_adl_at_bankruptcy_price_when_the_fund_is_depleted() {
     let v = run_file("okx-adl-fund-depleted.json");
     assert_eq!(
         summary(&v),
         vec![
-            row("adl", "L", "S2", "1", "19600"),
-            row("adl", "L", "S1", "0.5", "19600"),
-            row("liquidation", "L", "adl", "1.5", "19600"),
+            row("adl", "L", "S2", "1", "19639.3"),
+            row("adl", "L", "S1", "0.5", "19639.3"),
+            row("liquidation", "L", "adl", "1.5", "19639.3"),
         ]
     );
-    assert_eq!(s(account(&v, "L"), "wallet"), "0");
-    assert_eq!(s(account(&v, "S2"), "wallet"), "1400");
-    assert_eq!(s(account(&v, "S1"), "wallet"), "10700");
+    assert_eq!(s(account(&v, "L"), "wallet"), "58.95");
+    assert_eq!(s(account(&v, "S2"), "wallet"), "1360.7");
+    assert_eq!(s(account(&v, "S1"), "wallet"), "10680.35");
 }
 
 /// (b') Hyperliquid §5.4: an account whose value turns negative is deleveraged at the
@@ -239,27 +252,25 @@ fn drift_socialises_the_loss_over_every_position_by_base() {
     assert_eq!(s(inv, "unrealized_pnl"), "4.5");
 }
 
-/// (d) 10 Oct style, no takeover cap: the fund's 60 carries A's 10 (loss 5 × 10 at the mark)
-/// and 2.5 of B's (4 × 2.5); then it is dry and ADL closes B's 7.5 against the 1x short hedger
-/// at B's bankruptcy price 89.
+/// (d) 10 Oct style, no takeover cap: A (equity −50) and B (−40) are bankrupt; no partial close
+/// can restore either (A: −50 − 0.425q > 8.5 − 0.85q needs q > 137.6 > 10), so each goes whole
+/// to the fund. The fund's 60 carries A's 10 (loss (90 − 85) × 10 = 50 at the mark) and then
+/// (60 − 50) / (89 − 85) = 2.5 of B's; it is dry and ADL closes B's other 7.5 against the 1x
+/// short hedger at B's bankruptcy price 89 (+7.5 × 11 = 82.5).
 #[test]
 fn fund_runs_dry_and_adl_hits_the_1x_hedger() {
     let v = run_file("binance-fund-dry-adl-hedger.json");
     assert_eq!(
         summary(&v),
         vec![
-            row("takeover", "A", "backstop", "5", "90"),
-            row("takeover", "A", "backstop", "5", "90"),
+            row("takeover", "A", "backstop", "10", "90"),
             row("takeover", "B", "backstop", "2.5", "89"),
-            row("adl", "B", "hedger", "2.5", "89"),
-            row("liquidation", "B", "adl", "2.5", "89"),
-            row("adl", "B", "hedger", "5", "89"),
-            row("liquidation", "B", "adl", "5", "89"),
+            row("adl", "B", "hedger", "7.5", "89"),
+            row("liquidation", "B", "adl", "7.5", "89"),
         ]
     );
     let ev = events(&v);
-    assert_eq!(s(&ev[3], "amount"), "27.5");
-    assert_eq!(s(&ev[5], "amount"), "55");
+    assert_eq!(s(&ev[2], "amount"), "82.5");
     assert_eq!(s(account(&v, "A"), "wallet"), "0");
     assert_eq!(s(account(&v, "B"), "wallet"), "0");
     let h = account(&v, "hedger");
@@ -275,7 +286,8 @@ fn fund_runs_dry_and_adl_hits_the_1x_hedger() {
 }
 
 /// (d') The same with Binance's default cap (§1.4: the fund holds at most 100% of its balance
-/// in net notional): 60 / 8.5 per lot → 7 lots = 0.7 taken over, everything else to ADL.
+/// in net notional): 60 / 8.5 per lot → 7 lots = 0.7 of A's 10 taken over, A's other 9.3 to ADL
+/// at 90 (+93); B's 10 finds the fund full (0.7 × 85 = 59.5 of 60: no lot fits) → ADL at 89 (+110).
 #[test]
 fn binance_takeover_cap_sends_the_excess_to_adl() {
     let v = run_file("binance-fund-cap-adl-hedger.json");
@@ -283,14 +295,10 @@ fn binance_takeover_cap_sends_the_excess_to_adl() {
         summary(&v),
         vec![
             row("takeover", "A", "backstop", "0.7", "90"),
-            row("adl", "A", "hedger", "4.3", "90"),
-            row("liquidation", "A", "adl", "4.3", "90"),
-            row("adl", "A", "hedger", "5", "90"),
-            row("liquidation", "A", "adl", "5", "90"),
-            row("adl", "B", "hedger", "5", "89"),
-            row("liquidation", "B", "adl", "5", "89"),
-            row("adl", "B", "hedger", "5", "89"),
-            row("liquidation", "B", "adl", "5", "89"),
+            row("adl", "A", "hedger", "9.3", "90"),
+            row("liquidation", "A", "adl", "9.3", "90"),
+            row("adl", "B", "hedger", "10", "89"),
+            row("liquidation", "B", "adl", "10", "89"),
         ]
     );
     let h = account(&v, "hedger");
@@ -319,7 +327,13 @@ fn hyperliquid_vault_takes_the_account_over() {
 }
 
 /// Collateral pays first: the backstop buys the trader's BTC at its price less the haircut,
-/// paid from the fund, before the book liquidation (which then pays the 0.5% fee, capped).
+/// 0.001 × 50,000 × 95% = 47.5 paid from the fund (→ 952.5), before the book liquidation.
+/// Then reduce-first: 7.5 − 0.5% × 96q > 1% × 96 × (10 − q) ⇔ 0.48q > 2.1 ⇔ q > 4.375 →
+/// **4.376** sold at 95.5 (BP 100 − 47.5/10 = 95.25): realized −19.692 → W 27.808, fee
+/// 0.5% × 4.376 × 95.5 = 2.08954 → W 25.71846, fund 954.58954. Still deficient (equity 3.22246 <
+/// MM 5.39904): the rest 5.624 is taken over at BP = 100 − 25.71846/5.624 = 95.42701… → 95.43
+/// (a long's BP rounds up), leaving W 0.01678. The backstop then sells ⌈5.624 × 5%⌉ = 0.282 at
+/// 95.5, +0.01974 swept into the fund → **954.60928**.
 #[test]
 fn collateral_is_converted_before_the_position_is_liquidated() {
     let v = run_file("binance-collateral-first.json");
@@ -327,19 +341,18 @@ fn collateral_is_converted_before_the_position_is_liquidated() {
         summary(&v),
         vec![
             row("collateral_sale", "trader", "backstop", "0.001", ""),
-            row("liquidation", "trader", "book", "5", "95.5"),
-            row("liquidation", "trader", "book", "5", "95.5"),
+            row("liquidation", "trader", "book", "4.376", "95.5"),
+            row("takeover", "trader", "backstop", "5.624", "95.43"),
         ]
     );
     let ev = events(&v);
     assert_eq!((s(&ev[0], "asset"), s(&ev[0], "amount")), ("BTC", "47.5"));
     assert_eq!(s(&ev[1], "bankruptcy_price"), "95.25");
-    assert_eq!(s(&ev[1], "fee"), "2.3875");
-    assert_eq!(s(&ev[2], "fee"), "0.1125");
-    assert_eq!(s(account(&v, "trader"), "wallet"), "0");
+    assert_eq!(s(&ev[1], "fee"), "2.08954");
+    assert_eq!(s(&ev[2], "fee"), "0");
+    assert_eq!(s(account(&v, "trader"), "wallet"), "0.01678");
     assert_eq!(account(&v, "trader")["collateral"][0]["amount"], "0");
-    // 1,000 − 47.5 + 2.3875 + 0.1125.
-    assert_eq!(s(&v, "insurance_fund"), "955");
+    assert_eq!(s(&v, "insurance_fund"), "954.60928");
     assert_eq!(v["backstop"]["collateral"][0]["amount"], "0.001");
 }
 

@@ -271,12 +271,34 @@ impl Ledger {
     }
 
     /// Venue balances for `asset` (the insurance figure sums every fund holding it).
+    ///
+    /// Each fund fits in `i64` but many together need not: the sum is taken in `i128` and,
+    /// should it leave the [`Cash`] range, *saturates* at `i64::MIN`/`i64::MAX` rather than
+    /// wrap — this figure feeds metrics and reports, which must not fail mid-run. Where an
+    /// exact total matters, [`Ledger::try_system`] refuses instead.
     #[must_use]
     pub fn system(&self, asset: AssetId) -> SystemBalances {
         let mut s = self.system.get(usize::from(asset.0)).copied().unwrap_or_default();
-        s.insurance_fund =
-            Cash(self.funds.iter().filter(|f| f.asset == asset).map(|f| f.balance.0).sum::<i64>());
+        let total = self.insurance_total(asset);
+        s.insurance_fund = Cash(i64::try_from(total).unwrap_or(if total < 0 { i64::MIN } else { i64::MAX }));
         s
+    }
+
+    /// [`Ledger::system`] with the insurance total exact or refused.
+    ///
+    /// # Errors
+    /// [`LedgerError::Overflow`] when the funds holding `asset` sum outside the [`Cash`] range.
+    pub fn try_system(&self, asset: AssetId) -> Result<SystemBalances, LedgerError> {
+        let mut s = self.system.get(usize::from(asset.0)).copied().unwrap_or_default();
+        s.insurance_fund =
+            Cash(i64::try_from(self.insurance_total(asset)).map_err(|_| LedgerError::Overflow)?);
+        Ok(s)
+    }
+
+    /// Σ of the funds holding `asset`, in `i128`: at most 65,536 funds of at most `i64::MAX`
+    /// each, far inside `i128`, so this sum cannot overflow.
+    fn insurance_total(&self, asset: AssetId) -> i128 {
+        self.funds.iter().filter(|f| f.asset == asset).map(|f| i128::from(f.balance.0)).sum()
     }
 
     /// Creates a new, empty insurance fund holding `asset` (e.g. one per instrument).
@@ -592,6 +614,25 @@ mod tests {
         assert_eq!(l.balance(Party::BadDebt, USDT), Ok(Cash(20)));
         assert_eq!(l.balance(Party::Wallet(a), USDT), Ok(Cash(0)));
         l.check_conservation().unwrap();
+    }
+
+    #[test]
+    fn insurance_total_saturates_or_refuses_instead_of_wrapping() {
+        // Two funds of the same asset, each near the top of the Cash range: their sum,
+        // 2 × (2^63 − 1) − 2, does not fit in i64 (it used to wrap to −4 in release builds
+        // and panic in debug ones).
+        let mut l = Ledger::new();
+        let (f1, f2) = (l.create_fund(USDT).unwrap(), l.create_fund(USDT).unwrap());
+        l.seed_fund(f1, Cash(i64::MAX - 1)).unwrap();
+        l.seed_fund(f2, Cash(i64::MAX - 1)).unwrap();
+        assert_eq!(l.system(USDT).insurance_fund, Cash(i64::MAX));
+        assert_eq!(l.try_system(USDT), Err(LedgerError::Overflow));
+        // A total that fits is exact either way: a third asset's lone fund.
+        let other = AssetId(2);
+        let f3 = l.create_fund(other).unwrap();
+        l.seed_fund(f3, Cash(7)).unwrap();
+        assert_eq!(l.system(other).insurance_fund, Cash(7));
+        assert_eq!(l.try_system(other).unwrap().insurance_fund, Cash(7));
     }
 
     #[test]

@@ -11,7 +11,8 @@ use cascade_engine::margin::tables::{
 };
 use cascade_engine::margin::{
     CrossAccount, Leverage, MaintenanceBasis, MarginRatioKind, Position, RiskTiers, bankruptcy_price,
-    is_liquidatable, liquidation_price, liquidation_price_hinted,
+    bankruptcy_price_with_fee, is_liquidatable, is_liquidatable_with_fee, liquidation_price,
+    liquidation_price_hinted, liquidation_price_hinted_with_fee, liquidation_price_with_fee,
 };
 use cascade_engine::num::{Cash, Price, Qty, RATE_ONE, Rate};
 use proptest::prelude::*;
@@ -129,6 +130,47 @@ proptest! {
             liquidation_price_hinted(&pos, collateral, m.basis).unwrap(),
             liquidation_price(&pos, collateral, m.basis).unwrap()
         );
+    }
+
+    /// With a fee to close (Bybit taker, OKX liquidation fee: up to 0.2% here), the liquidation
+    /// price is still the exact threshold of its predicate, the fast path agrees with the full
+    /// solve, and the bankruptcy price leaves equity ≥ the fee there and < it one unit beyond.
+    #[test]
+    fn fee_to_close_prices_are_exact_thresholds((mi, qty, px, levf) in fresh(), fee_bp in 0i64..=20, mark_f in 0.5f64..1.5) {
+        let m = market(mi);
+        let Some((pos, im)) = setup(&m, qty, px, levf) else { return Ok(()); };
+        let fee = Rate::from_bps(fee_bp);
+        let moved = Position { mark_price: Price(((pos.entry_price.0 as f64) * mark_f).max(1.0) as i64), ..pos };
+        prop_assert_eq!(
+            liquidation_price_hinted_with_fee(&moved, im, m.basis, fee).unwrap(),
+            liquidation_price_with_fee(&moved, im, m.basis, fee).unwrap()
+        );
+        if let Some(lp) = liquidation_price_with_fee(&pos, im, m.basis, fee).unwrap() {
+            prop_assert!(lp.0 > 0 && lp < Price::MAX);
+            prop_assert!(is_liquidatable_with_fee(&pos, im, m.basis, lp, fee).unwrap());
+            let safer = if qty > 0 { Price(lp.0 + 1) } else { Price(lp.0 - 1) };
+            if safer.0 > 0 {
+                prop_assert!(!is_liquidatable_with_fee(&pos, im, m.basis, safer, fee).unwrap());
+            }
+            // The fee only brings liquidation closer.
+            if let Some(plain) = liquidation_price(&pos, im, m.basis).unwrap() {
+                if qty > 0 { prop_assert!(lp >= plain); } else { prop_assert!(lp <= plain); }
+            }
+        }
+        if let Some(bp) = bankruptcy_price_with_fee(&pos, im, fee).unwrap() {
+            // equity − fee × value, exactly, in cash units × 10^8 (rate scale).
+            let left = |p: Price| -> i128 {
+                let e = i128::from(im.0 + pos.unrealized_pnl(p).unwrap().0);
+                let v = i128::from(pos.notional(p).unwrap().0);
+                e * i128::from(RATE_ONE) - v * i128::from(fee.0)
+            };
+            // PnL is rounded down and value up on inverse contracts: allow one cash unit.
+            prop_assert!(left(bp) >= -2 * i128::from(RATE_ONE), "at bp {bp:?}");
+            let worse = if qty > 0 { Price(bp.0 - 1) } else { Price(bp.0 + 1) };
+            if worse.0 > 0 {
+                prop_assert!(left(worse) < 2 * i128::from(RATE_ONE), "beyond bp {worse:?}");
+            }
+        }
     }
 
     /// At the bankruptcy price the equity is ≥ 0, and one unit beyond it is < 0.

@@ -23,7 +23,8 @@ pub mod tiers;
 
 pub use price::{
     CrossAccount, MaintenanceBasis, MarginError, MarginRatioKind, Position, bankruptcy_price,
-    is_liquidatable, liquidation_price, liquidation_price_hinted, margin_ratio,
+    bankruptcy_price_with_fee, is_liquidatable, is_liquidatable_with_fee, liquidation_price,
+    liquidation_price_hinted, liquidation_price_hinted_with_fee, liquidation_price_with_fee, margin_ratio,
 };
 pub use tables::{Venue, VenueError, default_tiers};
 pub use tiers::{

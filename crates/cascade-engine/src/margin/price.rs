@@ -41,6 +41,18 @@
 //! `LP = (WB − TMM1 + UPNL1 + cum − side·|q|·EP) / (|q|·MMR − side·|q|)` (§1.3) is it with
 //! `B = WB − TMM1 + UPNL1`.
 //!
+//! # Fee to close (Bybit §2.3, OKX §3.3)
+//!
+//! Some venues reserve the fee of closing the position inside its requirements: Bybit's UTA
+//! adds the estimated fee to close to IM/MM, and its inverse bankruptcy price
+//! `BP = 1.00075 × Qty / (Qty/EP + Balance)` embeds the 0.075% taker fee (§9 BYB-4); OKX's
+//! margin ratio has maintenance *plus* the liquidation fee in its denominator. The `_with_fee`
+//! functions take that rate `f` (0 ≤ f < 1) and solve
+//! `B + PnL(P) ≤ max(0, MM(P)) + f × V(P)` for the liquidation price and
+//! `B + PnL(P) − f × V(P) = 0` for the bankruptcy price: the fee is valued at the price solved
+//! for, which at the bankruptcy price is exactly the venues' formula. A zero fee gives the plain
+//! functions' results exactly.
+//!
 //! With tiered tables the liquidation price is solved tier by tier and the tier whose notional
 //! range contains the solution is kept (Binance's "recompute with the bracket of the LP
 //! notional", §1.3). `None` means the position is never liquidatable (bankrupt) at a positive
@@ -91,9 +103,21 @@ pub enum MarginError {
     /// A position index out of range.
     #[error("no position at index {0}")]
     NoSuchPosition(usize),
+    /// A fee-to-close rate outside `[0, 1)`.
+    #[error("close_fee must be >= 0 and < 1 (got {0})")]
+    CloseFee(Rate),
     /// Arithmetic overflow.
     #[error("arithmetic overflow")]
     Overflow,
+}
+
+/// Checks a fee-to-close rate: a negative one would make liquidation *less* likely the larger
+/// the position, and 100% or more leaves no price at which closing pays the fee.
+fn check_close_fee(close_fee: Rate) -> Result<i64, MarginError> {
+    if close_fee.0 < 0 || close_fee.0 >= RATE_ONE {
+        return Err(MarginError::CloseFee(close_fee));
+    }
+    Ok(close_fee.0)
 }
 
 impl From<Overflow> for MarginError {
@@ -223,26 +247,28 @@ impl Position<'_> {
     }
 
     /// The pieces of the liquidation predicate: on each integer price interval
-    /// `[lo, hi]` the position is liquidatable iff `P·alpha ≤ beta`.
+    /// `[lo, hi]` the position is liquidatable iff `P·alpha ≤ beta`. `fee` (raw rate) is the
+    /// fee to close, added to every piece's rate: `max(0, MM) + f·V = max(f·V, MM + f·V)`.
     fn liquidation_pieces(
         &self,
         collateral: Cash,
         basis: MaintenanceBasis,
+        fee: i64,
     ) -> Result<Vec<Piece>, MarginError> {
         self.validate()?;
         let u = self.unit_value()?;
         let mut out = Vec::new();
-        // MM is clamped at zero: liquidatable whenever equity ≤ 0 as well.
-        out.push(self.piece(u, collateral, 0, 0, 1, None)?);
+        // MM is clamped at zero: liquidatable whenever equity ≤ the fee to close as well.
+        out.push(self.piece(u, collateral, fee, 0, 1, None)?);
         match (basis, self.tiers.basis()) {
             (MaintenanceBasis::Entry, _) => {
                 let mm = self.maintenance_margin(MaintenanceBasis::Entry)?;
-                out.push(self.piece(u, collateral, 0, -i128::from(mm.0), 1, None)?);
+                out.push(self.piece(u, collateral, fee, -i128::from(mm.0), 1, None)?);
             }
             (MaintenanceBasis::Mark, TierBasis::Size) => {
                 let t = self.tiers.tier(&self.exposure(self.entry_price)?);
                 let cum = i128::from(t.maintenance_amount.0);
-                out.push(self.piece(u, collateral, t.mmr.0, cum, 1, None)?);
+                out.push(self.piece(u, collateral, add_rate(t.mmr.0, fee)?, cum, 1, None)?);
             }
             (MaintenanceBasis::Mark, TierBasis::Notional) => {
                 let tiers = self.tiers.tiers();
@@ -252,7 +278,7 @@ impl Position<'_> {
                         continue;
                     };
                     let cum = i128::from(t.maintenance_amount.0);
-                    out.push(self.piece(u, collateral, t.mmr.0, cum, lo, hi)?);
+                    out.push(self.piece(u, collateral, add_rate(t.mmr.0, fee)?, cum, lo, hi)?);
                 }
             }
         }
@@ -377,7 +403,23 @@ pub fn liquidation_price(
     collateral: Cash,
     basis: MaintenanceBasis,
 ) -> Result<Option<Price>, MarginError> {
-    let pieces = position.liquidation_pieces(collateral, basis)?;
+    liquidation_price_with_fee(position, collateral, basis, Rate::ZERO)
+}
+
+/// [`liquidation_price`] with the fee to close `close_fee × V(P)` added to the maintenance
+/// margin (Bybit UTA §2.3, OKX §3.3; see the module docs). `Rate::ZERO` is
+/// [`liquidation_price`].
+///
+/// # Errors
+/// As [`liquidation_price`]; [`MarginError::CloseFee`] for a rate outside `[0, 1)`.
+pub fn liquidation_price_with_fee(
+    position: &Position<'_>,
+    collateral: Cash,
+    basis: MaintenanceBasis,
+    close_fee: Rate,
+) -> Result<Option<Price>, MarginError> {
+    let fee = check_close_fee(close_fee)?;
+    let pieces = position.liquidation_pieces(collateral, basis, fee)?;
     extreme(&pieces, position.side() > 0, false)
 }
 
@@ -396,23 +438,44 @@ pub fn liquidation_price_hinted(
     collateral: Cash,
     basis: MaintenanceBasis,
 ) -> Result<Option<Price>, MarginError> {
+    liquidation_price_hinted_with_fee(position, collateral, basis, Rate::ZERO)
+}
+
+/// [`liquidation_price_hinted`] with a fee to close, as [`liquidation_price_with_fee`] (the fee
+/// adds the same rate to every tier, so the monotone fast path still applies).
+///
+/// # Errors
+/// As [`liquidation_price_with_fee`].
+pub fn liquidation_price_hinted_with_fee(
+    position: &Position<'_>,
+    collateral: Cash,
+    basis: MaintenanceBasis,
+    close_fee: Rate,
+) -> Result<Option<Price>, MarginError> {
+    let fee = check_close_fee(close_fee)?;
+    // A table whose continuity cannot be checked without overflow is not known to be
+    // continuous: the full solve, which needs no such assumption, answers.
     if basis == MaintenanceBasis::Mark
         && position.tiers.basis() == TierBasis::Notional
-        && position.tiers.continuous()
+        && matches!(position.tiers.continuous(), Ok(true))
     {
         position.validate()?;
-        if let Some(answer) = walk_tiers(position, collateral)? {
+        if let Some(answer) = walk_tiers(position, collateral, fee)? {
             return Ok(answer);
         }
     }
-    liquidation_price(position, collateral, basis)
+    liquidation_price_with_fee(position, collateral, basis, close_fee)
 }
 
 /// The monotone case of [`liquidation_price_hinted`]: walks the tiers from the one at the mark
 /// toward liquidation (down in price for a long, up for a short) and stops at the first tier
 /// with a liquidatable price. `Ok(None)`: undecided, use the full solve.
 #[allow(clippy::option_option)]
-fn walk_tiers(position: &Position<'_>, collateral: Cash) -> Result<Option<Option<Price>>, MarginError> {
+fn walk_tiers(
+    position: &Position<'_>,
+    collateral: Cash,
+    fee: i64,
+) -> Result<Option<Option<Price>>, MarginError> {
     let u = position.unit_value()?;
     let tiers = position.tiers.tiers();
     let long = position.side() > 0;
@@ -421,7 +484,8 @@ fn walk_tiers(position: &Position<'_>, collateral: Cash) -> Result<Option<Option
         let t = tiers[j];
         let next = tiers.get(j + 1).map(|n| i128::from(n.floor));
         let Some((lo, hi)) = position.price_range(u, i128::from(t.floor), next)? else { return Ok(None) };
-        let piece = position.piece(u, collateral, t.mmr.0, i128::from(t.maintenance_amount.0), lo, hi)?;
+        let r = add_rate(t.mmr.0, fee)?;
+        let piece = position.piece(u, collateral, r, i128::from(t.maintenance_amount.0), lo, hi)?;
         Ok(Some((piece, lo, hi)))
     };
     // Which way the price moves through the tiers: for a linear contract a higher price is a
@@ -468,10 +532,26 @@ pub fn is_liquidatable(
     basis: MaintenanceBasis,
     price: Price,
 ) -> Result<bool, MarginError> {
+    is_liquidatable_with_fee(position, collateral, basis, price, Rate::ZERO)
+}
+
+/// [`is_liquidatable`] with the fee to close in the requirement: the exact predicate
+/// `B + PnL ≤ max(0, MM) + close_fee × V` that [`liquidation_price_with_fee`] solves.
+///
+/// # Errors
+/// As [`is_liquidatable`]; [`MarginError::CloseFee`] for a rate outside `[0, 1)`.
+pub fn is_liquidatable_with_fee(
+    position: &Position<'_>,
+    collateral: Cash,
+    basis: MaintenanceBasis,
+    price: Price,
+    close_fee: Rate,
+) -> Result<bool, MarginError> {
+    let fee = check_close_fee(close_fee)?;
     if price.0 <= 0 {
         return Err(MarginError::NotPositive { field: "price", value: price.0 });
     }
-    for piece in position.liquidation_pieces(collateral, basis)? {
+    for piece in position.liquidation_pieces(collateral, basis, fee)? {
         if piece.holds_at(i128::from(price.0), false)? {
             return Ok(true);
         }
@@ -488,9 +568,25 @@ pub fn is_liquidatable(
 /// # Errors
 /// Invalid position or overflow.
 pub fn bankruptcy_price(position: &Position<'_>, collateral: Cash) -> Result<Option<Price>, MarginError> {
+    bankruptcy_price_with_fee(position, collateral, Rate::ZERO)
+}
+
+/// [`bankruptcy_price`] net of the fee to close: the price at which
+/// `B + PnL(P) − close_fee × V(P) = 0`, so closing there pays the fee out of the position's
+/// own margin (Bybit inverse §2.3, §9 BYB-4: `BP = (1 + f) × Qty / (Qty/EP + Balance)` for a
+/// long). Same rounding as [`bankruptcy_price`]; `Rate::ZERO` is [`bankruptcy_price`].
+///
+/// # Errors
+/// As [`bankruptcy_price`]; [`MarginError::CloseFee`] for a rate outside `[0, 1)`.
+pub fn bankruptcy_price_with_fee(
+    position: &Position<'_>,
+    collateral: Cash,
+    close_fee: Rate,
+) -> Result<Option<Price>, MarginError> {
+    let fee = check_close_fee(close_fee)?;
     position.validate()?;
     let u = position.unit_value()?;
-    let piece = position.piece(u, collateral, 0, 0, 1, None)?;
+    let piece = position.piece(u, collateral, fee, 0, 1, None)?;
     let long = position.side() > 0;
     // The set where equity < 0: a long's is below the bankruptcy price, a short's above.
     let Some(edge) = extreme(&[piece], long, true)? else {
@@ -605,11 +701,14 @@ impl CrossAccount<'_> {
 
     /// The collateral backing position `index`: wallet balance plus the other positions' PnL,
     /// minus their maintenance margin when `net_of_mm`.
+    /// With `fees` (one fee-to-close rate per position), the other positions' fees to close
+    /// at their marks (rounded up) are netted along with their maintenance margin.
     fn collateral_for(
         &self,
         index: usize,
         basis: MaintenanceBasis,
         net_of_mm: bool,
+        fees: Option<&[Rate]>,
     ) -> Result<Cash, MarginError> {
         if index >= self.positions.len() {
             return Err(MarginError::NoSuchPosition(index));
@@ -622,6 +721,10 @@ impl CrossAccount<'_> {
             b = b.checked_add(p.unrealized_pnl(p.mark_price)?)?;
             if net_of_mm {
                 b = b.checked_sub(p.maintenance_margin(basis)?)?;
+                if let Some(f) = fees.and_then(|f| f.get(i)) {
+                    check_close_fee(*f)?;
+                    b = b.checked_sub(p.notional(p.mark_price)?.mul_rate(*f, Round::Ceil)?)?;
+                }
             }
         }
         Ok(b)
@@ -637,8 +740,27 @@ impl CrossAccount<'_> {
         index: usize,
         basis: MaintenanceBasis,
     ) -> Result<Option<Price>, MarginError> {
-        let b = self.collateral_for(index, basis, true)?;
+        let b = self.collateral_for(index, basis, true, None)?;
         liquidation_price(&self.positions[index], b, basis)
+    }
+
+    /// [`CrossAccount::liquidation_price`] with a fee to close per position (`fees[i]` for
+    /// position `i`, missing entries 0): the account's requirement is `Σ MM + Σ fee × V`, so
+    /// the other positions' fees at their marks are netted from the collateral and this one's
+    /// enters the solve (see [`liquidation_price_with_fee`]).
+    ///
+    /// # Errors
+    /// As [`CrossAccount::liquidation_price`]; [`MarginError::CloseFee`] for a rate outside
+    /// `[0, 1)`.
+    pub fn liquidation_price_with_fees(
+        &self,
+        index: usize,
+        basis: MaintenanceBasis,
+        fees: &[Rate],
+    ) -> Result<Option<Price>, MarginError> {
+        let b = self.collateral_for(index, basis, true, Some(fees))?;
+        let own = fees.get(index).copied().unwrap_or(Rate::ZERO);
+        liquidation_price_with_fee(&self.positions[index], b, basis, own)
     }
 
     /// Bankruptcy price of position `index` with every other position held at its mark: the
@@ -647,9 +769,28 @@ impl CrossAccount<'_> {
     /// # Errors
     /// [`MarginError::NoSuchPosition`], invalid position or overflow.
     pub fn bankruptcy_price(&self, index: usize) -> Result<Option<Price>, MarginError> {
-        let b = self.collateral_for(index, MaintenanceBasis::Mark, false)?;
+        let b = self.collateral_for(index, MaintenanceBasis::Mark, false, None)?;
         bankruptcy_price(&self.positions[index], b)
     }
+
+    /// [`CrossAccount::bankruptcy_price`] net of this position's fee to close (see
+    /// [`bankruptcy_price_with_fee`]); the other positions stay open, so their fees do not enter.
+    ///
+    /// # Errors
+    /// As [`CrossAccount::bankruptcy_price`]; [`MarginError::CloseFee`].
+    pub fn bankruptcy_price_with_fee(
+        &self,
+        index: usize,
+        close_fee: Rate,
+    ) -> Result<Option<Price>, MarginError> {
+        let b = self.collateral_for(index, MaintenanceBasis::Mark, false, None)?;
+        bankruptcy_price_with_fee(&self.positions[index], b, close_fee)
+    }
+}
+
+/// A tier's maintenance rate plus the fee-to-close rate (both raw).
+fn add_rate(mmr: i64, fee: i64) -> Result<i64, Overflow> {
+    mmr.checked_add(fee).ok_or(Overflow)
 }
 
 fn mul(a: i128, b: i128) -> Result<i128, Overflow> {
@@ -729,6 +870,90 @@ mod tests {
         // A 1x long cannot go bankrupt at a positive price.
         let full = Cash::units(10_000).unwrap();
         assert_eq!(bankruptcy_price(&pos, full).unwrap(), None);
+    }
+
+    #[test]
+    fn byb_4_inverse_bankruptcy_price_embeds_the_taker_fee() {
+        // §9 BYB-4: inverse long @ 7,890.08 at 50x, `BP = 1.00075 × Qty / (Qty/EP + Balance)`
+        // (§2.3), quoted 7,735.50, i.e. EP·50/51 = 7,735.372549 rounded up to the 0.5 tick.
+        // Bybit's position margin holds the initial margin plus the fee to close at the
+        // bankruptcy price, so with Qty = 100,000 contracts of 1 USD:
+        //   Qty/EP = 12.674142720986… XBT; IM = Qty/EP/50 = 0.25348286 XBT (rounded up);
+        //   fee to close at EP·50/51 = 0.00075 × 100,000 / 7,735.372549 = 0.00969572 XBT;
+        //   Balance = Qty/EP × (1/50 + 0.00075 × 51/50) = Qty/EP × 0.020765
+        //           = 0.26317857360… → 0.26317858 XBT (to the satoshi, up).
+        //   BP = 1.00075 × 100,000 / (12.674142720986 + 0.26317858) = 7,735.372545…,
+        //   the lowest cent with equity ≥ fee: 7,735.38 (≈ 7,735.37; 7,735.50 on the 0.5 tick).
+        // Without the fee the same balance would go bankrupt only at
+        //   100,000 / (12.674142720986 + 0.26317858) = 7,729.5753… → 7,729.58.
+        let inst =
+            Instrument::new(InstrumentSpec::inverse("BTCUSD", AssetId(1), 2, 0, Decimal::ONE)).unwrap();
+        let tiers =
+            RiskTiers::flat(Rate::parse("0.005").unwrap(), Rate::parse("0.02").unwrap(), Cash::ZERO).unwrap();
+        let pos = Position {
+            instrument: &inst,
+            tiers: &tiers,
+            qty: Qty(100_000),
+            entry_price: Price(789_008),
+            mark_price: Price(789_008),
+        };
+        let balance = Cash(26_317_858);
+        let taker = Rate::parse("0.00075").unwrap();
+        assert_eq!(bankruptcy_price_with_fee(&pos, balance, taker).unwrap(), Some(Price(773_538)));
+        assert_eq!(bankruptcy_price(&pos, balance).unwrap(), Some(Price(772_958)));
+        assert_eq!(bankruptcy_price_with_fee(&pos, balance, Rate::ZERO).unwrap(), Some(Price(772_958)));
+    }
+
+    #[test]
+    fn linear_bybit_prices_with_the_fee_to_close() {
+        // §9 BYB-5/BYB-6 with a 0.055% taker fee to close: long 1 BTC @ 10,000 at 50x, IM 200,
+        // flat MMR 0.5%. Equity at P is 200 + (P − 10,000); the fee to close 0.00055·P.
+        //   BP: 200 + P − 10,000 − 0.00055·P = 0 ⇔ P = 9,800 / 0.99945 = 9,805.3929… → 9,805.40
+        //       (up; 9,800 without the fee, BYB-5).
+        //   LP, maintenance at the price: P − 9,800 ≤ 0.005·P + 0.00055·P
+        //       ⇔ P ≤ 9,800 / 0.99445 = 9,854.6935… → 9,854.69 (down; 9,849.24 without).
+        //   LP, maintenance fixed at entry (Bybit's calculator, MM 50): P − 9,800 ≤ 50 + 0.00055·P
+        //       ⇔ P ≤ 9,850 / 0.99945 = 9,855.4204… → 9,855.42 (9,850 without, BYB-6).
+        let inst = linear(2, 3);
+        let tiers =
+            RiskTiers::flat(Rate::parse("0.005").unwrap(), Rate::parse("0.02").unwrap(), Cash::ZERO).unwrap();
+        let pos = Position {
+            instrument: &inst,
+            tiers: &tiers,
+            qty: Qty(1_000),
+            entry_price: Price(1_000_000),
+            mark_price: Price(1_000_000),
+        };
+        let im = Cash::units(200).unwrap();
+        let fee = Rate::parse("0.00055").unwrap();
+        assert_eq!(bankruptcy_price_with_fee(&pos, im, fee).unwrap(), Some(Price(980_540)));
+        let mark = liquidation_price_with_fee(&pos, im, MaintenanceBasis::Mark, fee).unwrap();
+        assert_eq!(mark, Some(Price(985_469)));
+        assert_eq!(liquidation_price(&pos, im, MaintenanceBasis::Mark).unwrap(), Some(Price(984_924)));
+        assert_eq!(
+            liquidation_price_with_fee(&pos, im, MaintenanceBasis::Entry, fee).unwrap(),
+            Some(Price(985_542))
+        );
+        assert_eq!(
+            liquidation_price_hinted_with_fee(&pos, im, MaintenanceBasis::Mark, fee).unwrap(),
+            Some(Price(985_469))
+        );
+        // The predicate the price solves: liquidatable at it, not one cent above.
+        assert!(is_liquidatable_with_fee(&pos, im, MaintenanceBasis::Mark, Price(985_469), fee).unwrap());
+        assert!(!is_liquidatable_with_fee(&pos, im, MaintenanceBasis::Mark, Price(985_470), fee).unwrap());
+        // A zero fee is the plain function, exactly.
+        assert_eq!(
+            liquidation_price_with_fee(&pos, im, MaintenanceBasis::Entry, Rate::ZERO).unwrap(),
+            Some(Price(985_000))
+        );
+        // Rates outside [0, 1) are refused by name.
+        for bad in [Rate(-1), Rate::ONE] {
+            assert_eq!(bankruptcy_price_with_fee(&pos, im, bad), Err(MarginError::CloseFee(bad)));
+            assert_eq!(
+                liquidation_price_with_fee(&pos, im, MaintenanceBasis::Mark, bad),
+                Err(MarginError::CloseFee(bad))
+            );
+        }
     }
 
     #[test]

@@ -454,16 +454,31 @@ impl RiskTiers {
     /// Whether the maintenance margin `notional × MMR − amount` is continuous at every tier
     /// floor (as Binance's maintenance amounts make it), so that it never jumps as a position
     /// crosses into the next tier. Risk-limit tables without amounts (BitMEX) are not.
-    #[must_use]
-    pub fn continuous(&self) -> bool {
-        self.tiers.windows(2).all(|w| {
+    ///
+    /// # Errors
+    /// [`TierError::Overflow`] naming the tier whose maintenance at its floor (or the gap to
+    /// the previous tier's) does not fit in `i64`: the question has no answer there, and a
+    /// wrapped difference could call a jumping table continuous.
+    pub fn continuous(&self) -> Result<bool, TierError> {
+        for (k, w) in self.tiers.windows(2).enumerate() {
+            let index = k + 1;
             let at = |t: &Tier| {
                 Cash(w[1].floor)
                     .mul_rate(t.mmr, Round::Floor)
                     .and_then(|m| m.checked_sub(t.maintenance_amount))
+                    .map_err(|_| TierError::Overflow { index, field: "maintenance_amount" })
             };
-            matches!((at(&w[0]), at(&w[1])), (Ok(a), Ok(b)) if (a.0 - b.0).abs() <= 1)
-        })
+            let (below, above) = (at(&w[0])?, at(&w[1])?);
+            let gap = below
+                .0
+                .checked_sub(above.0)
+                .and_then(i64::checked_abs)
+                .ok_or(TierError::Overflow { index, field: "maintenance_amount" })?;
+            if gap > 1 {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// Index of the tier holding `amount` (basis units; floors are inclusive). Monotone:
@@ -560,6 +575,28 @@ mod tests {
 
     fn lev(n: i64) -> Leverage {
         Leverage::from_int(n).unwrap()
+    }
+
+    #[test]
+    fn continuity_check_names_an_overflowing_gap() {
+        // Tier 0 with a huge maintenance amount: at tier 1's floor F = 4.6e18 raw, tier 0's
+        // MM is F × 1% − (2^63 − 1) ≈ −9.18e18 and tier 1's F × 100% = 4.6e18; their gap,
+        // ≈ 1.4e19, does not fit in i64. It used to wrap (or panic in `abs`).
+        let f = 4_600_000_000_000_000_000;
+        let t = |floor, mmr: &str, amount| TierSpec {
+            floor,
+            mmr: rate(mmr),
+            imr: Some(rate("1")),
+            max_leverage: None,
+            maintenance_amount: Some(Cash(amount)),
+        };
+        let tiers = RiskTiers::new(TierBasis::Notional, &[t(0, "0.01", i64::MAX), t(f, "0.99", 0)]).unwrap();
+        assert_eq!(tiers.continuous(), Err(TierError::Overflow { index: 1, field: "maintenance_amount" }));
+        // A Binance-style table is continuous; a BitMEX-style one jumps.
+        let flat = RiskTiers::flat(rate("0.005"), rate("0.01"), Cash::ZERO).unwrap();
+        assert_eq!(flat.continuous(), Ok(true));
+        let jump = RiskTiers::new(TierBasis::Notional, &[t(0, "0.005", 0), t(1_000, "0.01", 0)]).unwrap();
+        assert_eq!(jump.continuous(), Ok(false));
     }
 
     #[test]

@@ -27,10 +27,12 @@ pub enum PartialRule {
     /// Binance "reduce first" (§1.3): one IOC to reduce; stop as soon as the account is above
     /// maintenance again; otherwise the rest follows.
     ReduceFirst,
-    /// Bybit/BitMEX/OKX tier step-down (§2.3, §3.3, §4.3): close down to the top of the tier
-    /// `tiers` below the current one; tier-1 positions close in full.
+    /// Bybit/BitMEX/OKX tier step-down (§2.3, §3.3, §4.3): close the least lot multiple that
+    /// leaves the rest strictly inside the tier `tiers` below the current one (tier 1 at the
+    /// least); tier-1 positions close in full.
     TierStepDown {
-        /// Tiers to step down per round (OKX newer rule: 2; Bybit/BitMEX: 1).
+        /// Tiers to step down per round (Bybit/BitMEX: 1; OKX newer rule: 2 [S]; OKX's own
+        /// article, vector OKX-1: [`PartialRule::TO_TIER_ONE`]).
         tiers: u8,
     },
     /// Hyperliquid (§5.3): positions above `above` notional send only `fraction`; a
@@ -51,6 +53,14 @@ pub enum PartialRule {
     /// Drift v2 (§7.3): close just enough base to cover the margin shortage plus
     /// [`RuleSet::liquidation_buffer`], net of the liquidator and insurance-fund fees.
     MarginShortage,
+}
+
+impl PartialRule {
+    /// [`PartialRule::TierStepDown`] `tiers` value that reduces straight to tier 1, as OKX's
+    /// forced partial liquidation article describes (§3.3, vector OKX-1: 15,000 swaps with a
+    /// tier-1 maximum of 2,000 close 13,000). No table has 255 tiers, so stepping down this
+    /// many always ends in tier 1.
+    pub const TO_TIER_ONE: u8 = u8::MAX;
 }
 
 /// How the liquidation order is executed.
@@ -153,6 +163,25 @@ pub enum AdlRanking {
     None,
 }
 
+/// The fee to close a position that a venue reserves inside its maintenance requirement and
+/// its bankruptcy price: `close_fee × notional` is added to the maintenance margin, so a
+/// position is liquidated while its margin can still pay for the close.
+///
+/// A rate per instrument rather than one per rule set, because Bybit's is the instrument's
+/// own taker fee (VIP tiers and symbols differ), while OKX's is its rule set's liquidation fee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseFee {
+    /// No fee to close in the requirement (Binance §1.3 charges its liquidation fee on the
+    /// amount liquidated instead; BitMEX, Hyperliquid, dYdX, Drift).
+    None,
+    /// The instrument's taker fee (Bybit UTA §2.3: "adds estimated fee to close in IM/MM";
+    /// the inverse bankruptcy price embeds the 0.075% taker fee, §9 BYB-4).
+    Taker,
+    /// The rule set's [`RuleSet::liquidation_fee`] (OKX §3.3: the margin ratio's denominator
+    /// is maintenance margin plus the liquidation fee; liquidation at ≤ 100%).
+    LiquidationFee,
+}
+
 /// At what price ADL closes the counterparties.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdlPrice {
@@ -182,6 +211,9 @@ pub struct RuleSet {
     /// Liquidation (clearance) fee on the liquidated value, to the insurance fund, capped at
     /// what the trader has left (Binance 0.5% historical §1.3; 0 for Hyperliquid §5.3).
     pub liquidation_fee: Rate,
+    /// The fee to close reserved in the maintenance requirement and the bankruptcy price
+    /// (Bybit: the instrument's taker fee; OKX: the liquidation fee; others none).
+    pub close_fee: CloseFee,
     /// How much to close per step.
     pub partial: PartialRule,
     /// How to execute.
@@ -226,6 +258,7 @@ impl RuleSet {
             venue,
             basis: venue.maintenance_basis(),
             liquidation_fee: Rate::from_bps(50),
+            close_fee: CloseFee::None,
             partial: PartialRule::Full,
             execution: Execution::BookAtBankruptcy,
             backstop_below: None,
@@ -248,6 +281,7 @@ impl RuleSet {
             Venue::Bybit => Self {
                 liquidation_fee: Rate::ZERO,
                 adl_fees: true,
+                close_fee: CloseFee::Taker,
                 partial: PartialRule::TierStepDown { tiers: 1 },
                 execution: Execution::TakeoverAtBankruptcy,
                 takeover_cap: None,
@@ -255,6 +289,7 @@ impl RuleSet {
             },
             Venue::Okx => Self {
                 liquidation_fee: Rate::from_bps(20),
+                close_fee: CloseFee::LiquidationFee,
                 partial: PartialRule::TierStepDown { tiers: 2 },
                 execution: Execution::TakeoverAtBankruptcy,
                 takeover_cap: None,
@@ -332,5 +367,8 @@ mod tests {
         assert!(RuleSet::by_name("ftx").is_err());
         assert_eq!(RuleSet::by_name("hyperliquid").unwrap().adl_price, AdlPrice::PreviousMark);
         assert_eq!(RuleSet::by_name("drift").unwrap().adl_ranking, AdlRanking::None);
+        assert_eq!(RuleSet::by_name("bybit").unwrap().close_fee, CloseFee::Taker);
+        assert_eq!(RuleSet::by_name("okx").unwrap().close_fee, CloseFee::LiquidationFee);
+        assert_eq!(RuleSet::by_name("binance").unwrap().close_fee, CloseFee::None);
     }
 }

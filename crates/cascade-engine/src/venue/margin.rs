@@ -14,6 +14,7 @@ use crate::margin::price as mp;
 use crate::margin::tiers::{Exposure, Leverage};
 use crate::num::{Cash, Price, Qty, RATE_ONE, Rate, Round};
 use crate::position::{MarginMode, Position};
+use crate::risk::rules::CloseFee;
 
 use super::{Venue, VenueError, overflow};
 
@@ -22,7 +23,8 @@ use super::{Venue, VenueError, overflow};
 pub struct MarginState {
     /// Collateral plus unrealized PnL at the marks.
     pub equity: Cash,
-    /// Σ maintenance margin of the pool's positions at the marks.
+    /// Σ maintenance margin of the pool's positions at the marks, with each position's fee to
+    /// close where the rules reserve one ([`CloseFee`]).
     pub maintenance: Cash,
     /// Σ initial margin at each position's leverage (its tier's maximum if none chosen).
     pub initial: Cash,
@@ -167,11 +169,35 @@ impl Venue {
         Ok(c)
     }
 
-    /// Maintenance and initial margin of one position at `price`.
-    fn position_requirements(&self, p: &Position, price: Price) -> Result<(Cash, Cash), VenueError> {
+    /// The fee-to-close rate the rules reserve for positions in `ins` (see
+    /// [`CloseFee`]).
+    pub(in crate::venue) fn close_fee_rate(&self, ins: InstrumentId) -> Rate {
+        match self.config.rules.close_fee {
+            CloseFee::None => Rate::ZERO,
+            CloseFee::Taker => self.markets[usize::from(ins.0)].instrument.spec().fees.taker,
+            CloseFee::LiquidationFee => self.config.rules.liquidation_fee,
+        }
+    }
+
+    /// Maintenance and initial margin of one position at `price`. The maintenance includes the
+    /// fee to close at `price` where the rules reserve one (rounded up, like the tier margin):
+    /// the same term the liquidation index solves with, so the index stays conservative.
+    pub(in crate::venue) fn position_requirements(
+        &self,
+        p: &Position,
+        price: Price,
+    ) -> Result<(Cash, Cash), VenueError> {
         let m = &self.markets[usize::from(p.instrument.0)];
         let e = Exposure::of(&m.instrument, p.size, price).map_err(overflow("exposure"))?;
-        let mm = m.tiers.maintenance_margin(&e).map_err(overflow("maintenance margin"))?;
+        let fee = e
+            .notional
+            .mul_rate(self.close_fee_rate(p.instrument), Round::Ceil)
+            .map_err(overflow("fee to close"))?;
+        let mm = m
+            .tiers
+            .maintenance_margin(&e)
+            .and_then(|mm| mm.checked_add(fee))
+            .map_err(overflow("maintenance margin"))?;
         let lev = (p.leverage > 0)
             .then(|| Leverage::from_int(i64::from(p.leverage)))
             .transpose()
@@ -382,8 +408,10 @@ impl Venue {
             let view = self.margin_view(p, mark)?;
             // The index solves the same predicate the exact check uses (maintenance at the mark), so a
             // trigger is never later than the check; `rules.basis` only changes the displayed price.
-            let lp = mp::liquidation_price_hinted(&view, collateral, mp::MaintenanceBasis::Mark)
-                .map_err(|e| VenueError::Invariant(format!("liquidation price: {e}")))?;
+            let fee = self.close_fee_rate(p.instrument);
+            let lp =
+                mp::liquidation_price_hinted_with_fee(&view, collateral, mp::MaintenanceBasis::Mark, fee)
+                    .map_err(|e| VenueError::Invariant(format!("liquidation price: {e}")))?;
             // A long with no liquidation price at a positive price is never liquidatable; a
             // short with none is never liquidatable either. One extra unit absorbs rounding;
             // the exact check at pop time decides.
@@ -475,4 +503,61 @@ fn band_edges(mark: Price, band: Rate) -> Result<(Price, Price), VenueError> {
     let lo = mark.mul_div(RATE_ONE - band.0, RATE_ONE, Round::Floor).map_err(overflow("band"))?;
     let hi = mark.mul_div(RATE_ONE + band.0, RATE_ONE, Round::Ceil).map_err(overflow("band"))?;
     Ok((lo.max(Price(1)), hi))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::book::Side;
+    use crate::instrument::{FeeSchedule, InstrumentSpec};
+    use crate::margin::tables::Venue as VenueName;
+    use crate::margin::tiers::RiskTiers;
+    use crate::risk::rules::RuleSet;
+    use crate::venue::{OrderRequest, VenueConfig};
+
+    const USDT: AssetId = AssetId(0);
+
+    fn usdt(s: &str) -> Cash {
+        s.parse().unwrap()
+    }
+
+    /// Bybit reserves the taker fee to close (§2.3): the exact check and the index both count it.
+    #[test]
+    fn bybit_maintenance_and_trigger_include_the_fee_to_close() {
+        // Long 1 BTC @ 10,000 cross with 200 USDT (50x), flat MMR 0.5%, taker fee 0.055% (the
+        // trader's buy rests, so opening pays the 0% maker fee).
+        let config = VenueConfig {
+            rules: RuleSet::of(VenueName::Bybit),
+            liquidations: false,
+            enforce_initial_margin: false,
+            ..VenueConfig::default()
+        };
+        let mut v = Venue::new(config);
+        let spec = InstrumentSpec {
+            fees: FeeSchedule { maker: Rate::ZERO, taker: Rate::parse("0.00055").unwrap() },
+            ..InstrumentSpec::linear("BTCUSDT", USDT, 2, 3)
+        };
+        let tiers = RiskTiers::flat(Rate::from_bps(50), Rate::from_bps(200), Cash::ZERO).unwrap();
+        let ins = v.add_instrument_with_tiers(spec, tiers).unwrap();
+        let (a, b) = (v.open_account().unwrap(), v.open_account().unwrap());
+        v.deposit(a, USDT, usdt("200")).unwrap();
+        v.deposit(b, USDT, usdt("1000000")).unwrap();
+        let mut ev = Vec::new();
+        v.place(a, ins, OrderRequest::limit(Side::Buy, Price(1_000_000), Qty(1_000)), &mut ev).unwrap();
+        v.place(b, ins, OrderRequest::market(Side::Sell, Qty(1_000)), &mut ev).unwrap();
+        // At 9,900: MM = 9,900 × 0.5% = 49.5, fee to close 9,900 × 0.055% = 5.445.
+        v.set_mark_price(ins, Price(990_000), &mut ev).unwrap();
+        let s = v.position_margin(a, ins).unwrap();
+        assert_eq!((s.equity, s.maintenance), (usdt("100"), usdt("54.945")));
+        // The index: 200 + (P − 10,000) ≤ 0.00555·P ⇔ P ≤ 9,800 / 0.99445 = 9,854.6935… →
+        // LP 9,854.69, indexed one cent above (the trigger's rounding margin).
+        v.refresh_index().unwrap();
+        assert_eq!(v.ledger().account(a).unwrap().position(ins).unwrap().trigger, 985_470);
+        // The exact check agrees: at 9,854.69 equity 54.69 ≤ 49.27345 + 5.4200795 = 54.6935295;
+        // at 9,854.70 equity 54.70 > 49.2735 + 5.420085 = 54.693585.
+        v.set_mark_price(ins, Price(985_469), &mut ev).unwrap();
+        assert!(v.position_margin(a, ins).unwrap().liquidatable());
+        v.set_mark_price(ins, Price(985_470), &mut ev).unwrap();
+        assert!(!v.position_margin(a, ins).unwrap().liquidatable());
+    }
 }

@@ -81,8 +81,9 @@ impl Arbitrageur {
         }
         v.nonzero(&f("count"), u64::from(self.count));
         v.positive_dec(&f("capital"), self.capital);
-        v.fits_cash(&f("capital"), self.capital);
+        v.fits_money(&f("capital"), self.capital);
         v.positive_f64(&f("threshold_bps"), self.threshold_bps);
         v.positive_dec(&f("max_position"), self.max_position);
+        v.fits_money(&f("max_position"), self.max_position);
     }
 }

@@ -62,7 +62,7 @@ impl Hedger {
         let f = |name: &str| format!("{path}.{name}");
         v.nonzero(&f("count"), u64::from(self.count));
         v.positive_dec(&f("notional"), self.notional);
-        v.fits_cash(&f("notional"), self.notional);
+        v.fits_money(&f("notional"), self.notional);
         if self.leverage == 0 {
             v.err(f("leverage"), "leverage must be at least 1 (got 0)");
         } else if self.leverage > MAX_LEVERAGE {

@@ -110,13 +110,15 @@ impl Maker {
         let f = |name: &str| format!("{path}.{name}");
         v.nonzero(&f("count"), u64::from(self.count));
         v.positive_dec(&f("capital"), self.capital);
-        v.fits_cash(&f("capital"), self.capital);
+        v.fits_money(&f("capital"), self.capital);
         v.nonzero(&f("levels"), u64::from(self.levels));
         v.non_negative_f64(&f("half_spread_bps"), self.half_spread_bps);
         v.positive_f64(&f("level_spacing_bps"), self.level_spacing_bps);
         v.positive_dec(&f("level_notional"), self.level_notional);
+        v.fits_money(&f("level_notional"), self.level_notional);
         v.nonzero(&f("requote_ms"), self.requote_ms);
         v.positive_dec(&f("max_inventory"), self.max_inventory);
+        v.fits_money(&f("max_inventory"), self.max_inventory);
         v.non_negative_f64(&f("inventory_skew"), self.inventory_skew);
         v.nonzero(&f("vol_window_s"), self.vol_window_s);
         v.positive_f64(&f("calm_volatility"), self.calm_volatility);

@@ -60,9 +60,10 @@ impl Noise {
         v.probability(&format!("{p}.buy_share"), self.buy_share);
         self.size.validate(&format!("{p}.size"), v);
         v.positive_dec(&format!("{p}.capital"), self.capital);
-        v.fits_cash(&format!("{p}.capital"), self.capital);
+        v.fits_money(&format!("{p}.capital"), self.capital);
         v.positive_f64(&format!("{p}.value_threshold_bps"), self.value_threshold_bps);
         v.positive_dec(&format!("{p}.value_notional"), self.value_notional);
+        v.fits_money(&format!("{p}.value_notional"), self.value_notional);
         v.nonzero(&format!("{p}.value_interval_ms"), self.value_interval_ms);
     }
 }

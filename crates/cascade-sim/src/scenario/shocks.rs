@@ -70,6 +70,7 @@ impl Shock {
             v.err(f("fair_value_move"), format!("must be a fraction > -1, got {}", self.fair_value_move));
         }
         v.non_negative_dec(&f("notional"), self.notional);
+        // A total sold over `duration_s` in slices, not one position: the cash range suffices.
         v.fits_cash(&f("notional"), self.notional);
         if self.notional.is_positive() {
             v.nonzero(&f("duration_s"), self.duration_s);

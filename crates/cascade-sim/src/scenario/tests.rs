@@ -250,3 +250,109 @@ fn a_missing_required_field_is_refused_with_its_table() {
     let p = problem_at(&e, "assets[0]");
     assert!(p.message.contains("missing field `name`"), "{}", p.message);
 }
+
+/// A money field edited from `find` to `replace` in the default scenario is refused at load,
+/// at `path`, with a message containing `says`.
+fn refuse_money(find: &str, replace: &str, path: &str, says: &str) {
+    let src = edit(find, replace);
+    let e = refuse(&src);
+    let p = problem_at(&e, path);
+    assert!(p.message.contains(says), "{path}: {}", p.message);
+}
+
+/// Too large for the engine's headroom: 500,000,000 > 461,168,601.84273879 (see the boundary
+/// test below).
+const TOO_MUCH: &str = "\"500000000\"";
+const HEADROOM: &str = "no headroom";
+
+#[test]
+fn makers_level_notional_must_leave_headroom() {
+    refuse_money(
+        "level_notional = \"100000\"",
+        &format!("level_notional = {TOO_MUCH}"),
+        "makers[0].level_notional",
+        HEADROOM,
+    );
+    // Nine decimals cannot be held at all.
+    refuse_money(
+        "level_notional = \"100000\"",
+        "level_notional = \"100000.000000001\"",
+        "makers[0].level_notional",
+        "8 decimals",
+    );
+}
+
+#[test]
+fn makers_max_inventory_must_leave_headroom() {
+    refuse_money(
+        "level_notional = \"100000\"",
+        &format!("level_notional = \"100000\"\nmax_inventory = {TOO_MUCH}"),
+        "makers[0].max_inventory",
+        HEADROOM,
+    );
+}
+
+#[test]
+fn makers_capital_must_leave_headroom() {
+    refuse_money("capital = \"10000000\"", &format!("capital = {TOO_MUCH}"), "makers[1].capital", HEADROOM);
+}
+
+#[test]
+fn arbitrageurs_max_position_must_leave_headroom() {
+    refuse_money(
+        "max_position = \"5000000\"",
+        &format!("max_position = {TOO_MUCH}"),
+        "arbitrageurs[1].max_position",
+        HEADROOM,
+    );
+}
+
+#[test]
+fn arbitrageurs_capital_must_leave_headroom() {
+    refuse_money(
+        "capital = \"5000000\"",
+        &format!("capital = {TOO_MUCH}"),
+        "arbitrageurs[0].capital",
+        HEADROOM,
+    );
+}
+
+#[test]
+fn noise_value_notional_must_leave_headroom() {
+    refuse_money(
+        "value_notional = \"50000\"",
+        &format!("value_notional = {TOO_MUCH}"),
+        "noise.value_notional",
+        HEADROOM,
+    );
+}
+
+#[test]
+fn noise_capital_must_leave_headroom() {
+    refuse_money(
+        "value_notional = \"50000\"",
+        &format!("value_notional = \"50000\"\ncapital = {TOO_MUCH}"),
+        "noise.capital",
+        HEADROOM,
+    );
+}
+
+#[test]
+fn population_size_max_must_leave_headroom() {
+    refuse_money("max = \"2000000\"", &format!("max = {TOO_MUCH}"), "population.size.max", HEADROOM);
+}
+
+#[test]
+fn agent_money_headroom_boundary() {
+    // i64::MAX = 9,223,372,036,854,775,807 raw units of 10^-8; / 200 (the highest leverage)
+    // = 46,116,860,184,273,879 (rounded down) = 461,168,601.84273879 settle-asset units.
+    assert_eq!(validate::MAX_AGENT_MONEY, 46_116_860_184_273_879);
+    let at = edit("value_notional = \"50000\"", "value_notional = \"461168601.84273879\"");
+    Scenario::from_toml(&at, FILE).unwrap();
+    refuse_money(
+        "value_notional = \"50000\"",
+        "value_notional = \"461168601.8427388\"",
+        "noise.value_notional",
+        HEADROOM,
+    );
+}

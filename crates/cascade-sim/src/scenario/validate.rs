@@ -113,6 +113,29 @@ impl Validator {
         }
     }
 
+    /// Money an agent trades with (a capital, an order or position notional): like
+    /// [`Validator::fits_cash`], and at most [`MAX_AGENT_MONEY`] in size, so that what the
+    /// engine derives from it over a run — sizes × prices that move, positions up to the
+    /// [`MAX_LEVERAGE`](super::values::MAX_LEVERAGE) times a capital, sums across levels —
+    /// stays inside its `i64` cash range instead of failing mid-run.
+    pub fn fits_money(&mut self, path: &str, d: Dec) {
+        match d.to_scaled(8) {
+            None => {
+                self.err(path, format!("{d} is not an amount the engine can hold (≤ 8 decimals, ≤ 9.2e10)"))
+            }
+            Some(raw) if raw.unsigned_abs() > MAX_AGENT_MONEY.unsigned_abs() => self.err(
+                path,
+                format!(
+                    "{d} leaves the engine no headroom: money an agent trades with must be at most \
+                     {} (the engine's 9.2e10 over the {}x leverage a position may carry)",
+                    Dec(rust_decimal::Decimal::new(MAX_AGENT_MONEY, 8)),
+                    super::values::MAX_LEVERAGE
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+
     /// `0 ≤ p ≤ 1`.
     pub fn probability(&mut self, path: &str, p: f64) {
         if !(0.0..=1.0).contains(&p) {
@@ -149,6 +172,11 @@ impl Validator {
         }
     }
 }
+
+/// Largest amount of money an agent may trade with, in raw cash units (10^-8): the engine's
+/// `Cash` range divided by the highest leverage a scenario may ask for (about 461 million
+/// settle-asset units), the headroom for `price × size × leverage` over a run.
+pub const MAX_AGENT_MONEY: i64 = i64::MAX / super::values::MAX_LEVERAGE as i64;
 
 /// One step of a field path.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -203,7 +203,7 @@ impl SizeDist {
         if self.max < self.min {
             v.err(format!("{path}.max"), format!("must be ≥ min ({}), got {}", self.min, self.max));
         }
-        v.fits_cash(&format!("{path}.max"), self.max);
+        v.fits_money(&format!("{path}.max"), self.max);
         match self.kind {
             SizeKind::Lognormal => {
                 v.positive_dec(&format!("{path}.median"), self.median);

@@ -299,7 +299,7 @@ impl Venue {
                 .instrument
                 .value(mark, size, Round::Floor)
                 .map_err(overflow("liquidation notional"))?;
-            (self.liquidation_qty(&pos, notional, first)?, Rate::ZERO)
+            (self.liquidation_qty(acct, &pos, notional, first)?, Rate::ZERO)
         };
         if let PartialRule::Slice { cooldown_ms, .. } = rules.partial
             && qty < size
@@ -529,7 +529,8 @@ impl Venue {
             entry_price: entry,
             mark_price: mark,
         };
-        let bp = mp::bankruptcy_price(&view, collateral)
+        // Bybit/OKX count the fee to close at the bankruptcy price (§2.3, §3.3).
+        let bp = mp::bankruptcy_price_with_fee(&view, collateral, self.close_fee_rate(ins))
             .map_err(|e| VenueError::Invariant(format!("bankruptcy price: {e}")))?;
         // None: no positive price zeroes the equity (over-collateralised long); use the mark.
         Ok(bp.unwrap_or(mark))
