@@ -1,7 +1,8 @@
 //! Multi-asset collateral valued off the venue's own thin book (venue-mechanics §8: on
 //! 10 Oct 2025 Binance valued USDe, wBETH and BNSOL collateral from its internal spot books,
 //! which depegged while external prices did not). The same 3% BTC drop leaves a trader whose
-//! collateral holds its peg safe, and liquidates the one whose collateral book collapsed.
+//! collateral holds its peg safe, and liquidates the one whose collateral book collapsed. The
+//! USDe book is a spot market, so its maker must hold the USDe it offers.
 
 use cascade_engine::book::Side;
 use cascade_engine::instrument::{AssetId, FeeSchedule, InstrumentId, InstrumentSpec};
@@ -17,20 +18,30 @@ fn spec(symbol: &str, price_decimals: u32, qty_decimals: u32) -> InstrumentSpec 
     InstrumentSpec { fees, ..InstrumentSpec::linear(symbol, USDT, price_decimals, qty_decimals) }
 }
 
+/// The USDe/USDT spot book: price to 0.0001 USDT, whole USDe, no fees.
+fn usde_spot() -> InstrumentSpec {
+    let fees = FeeSchedule { maker: Rate::ZERO, taker: Rate::ZERO };
+    InstrumentSpec { fees, ..InstrumentSpec::spot("USDEUSDT", USDE, USDT, 4, 0) }
+}
+
 /// A venue where `trader` holds 10 USDT + 10,000 USDe and is long 1.9 BTC at 100,000.
 fn setup() -> (Venue, InstrumentId, InstrumentId, AccountId, AccountId) {
     let mut v = Venue::new(VenueConfig::default());
     let btc = v.add_instrument(spec("BTCUSDT", 1, 3)).unwrap();
-    let usde = v.add_instrument(spec("USDEUSDT", 4, 0)).unwrap();
+    let usde = v.add_instrument(usde_spot()).unwrap();
     let mm = v.open_account().unwrap();
     v.deposit(mm, USDT, Cash::units(100_000_000).unwrap()).unwrap();
+    // Inventory for the ask: a spot sell must be backed by the base asset.
+    v.deposit(mm, USDE, Cash::units(1_000_000).unwrap()).unwrap();
     let trader = v.open_account().unwrap();
     v.deposit(trader, USDT, Cash::units(10).unwrap()).unwrap();
     v.deposit(trader, USDE, Cash::units(10_000).unwrap()).unwrap();
     let mut ev = Vec::new();
-    // The internal USDe book quotes the peg.
+    // The internal USDe book quotes the peg. The bid holds 999,900 USDT, the ask 1,000,000 USDe.
     v.place(mm, usde, OrderRequest::limit(Side::Buy, Price(9_999), Qty(1_000_000)), &mut ev).unwrap();
     v.place(mm, usde, OrderRequest::limit(Side::Sell, Price(10_001), Qty(1_000_000)), &mut ev).unwrap();
+    assert_eq!(v.ledger().held(mm, USDE), Cash::units(1_000_000).unwrap());
+    assert_eq!(v.ledger().held(mm, USDT), Cash::units(999_900).unwrap());
     v.set_collateral(
         USDE,
         CollateralRule {
@@ -69,6 +80,7 @@ fn a_collateral_depeg_on_the_internal_book_liquidates() {
     let (mut v, btc, usde, mm, trader) = setup();
     let mut ev = Vec::new();
     v.cancel_all(mm, usde, &mut ev).unwrap();
+    assert_eq!(v.ledger().held(mm, USDE), Cash::ZERO);
     v.place(mm, usde, OrderRequest::limit(Side::Buy, Price(6_500), Qty(1_000)), &mut ev).unwrap();
     v.place(mm, usde, OrderRequest::limit(Side::Sell, Price(6_501), Qty(1_000)), &mut ev).unwrap();
     let price = v.refresh_collateral(USDE, &mut ev).unwrap();
