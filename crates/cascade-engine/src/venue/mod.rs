@@ -278,7 +278,8 @@ pub enum VenueError {
     InsufficientFunds {
         /// The asset.
         asset: u16,
-        /// What the order may have to pay (value and fee at its limit, or the base sold).
+        /// What the order may have to pay (value and fee at its limit, or the base sold); for
+        /// an amendment, what it needs beyond what it already holds.
         required: Cash,
         /// What the wallet holds.
         available: Cash,
