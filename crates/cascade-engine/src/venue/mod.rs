@@ -1236,6 +1236,9 @@ impl Venue {
             for p in a.positions() {
                 let i = usize::from(p.instrument.0);
                 let m = &self.markets[i];
+                if m.instrument.is_spot() {
+                    return Err(VenueError::Invariant(format!("position on spot market {i}")));
+                }
                 if p.size.0 > 0 {
                     long[i] += i128::from(p.size.0);
                 } else {
