@@ -364,7 +364,7 @@ fn prepare(venue: Venue, isolated: bool, node: &Node, path: &str) -> anyhow::Res
     };
     let contract_size = match (f.positive("contract_size")?, kind) {
         (Some(c), _) => c,
-        (None, ContractKind::Linear) => Decimal::ONE,
+        (None, ContractKind::Linear | ContractKind::Spot { .. }) => Decimal::ONE,
         // Binance COIN-M BTCUSD (§9 BIN-7) and OKX BTC-USD-SWAP: 100 USD; their other coins
         // 10 USD; Bybit and BitMEX inverse contracts are 1 USD.
         (None, ContractKind::Inverse) => match venue {
@@ -383,7 +383,7 @@ fn prepare(venue: Venue, isolated: bool, node: &Node, path: &str) -> anyhow::Res
         bail!("{}: {size} has more than 8 decimal places", f.path("size"));
     }
     let finest = match kind {
-        ContractKind::Linear => 8,
+        ContractKind::Linear | ContractKind::Spot { .. } => 8,
         ContractKind::Inverse => entry.scale().max(mark.scale()).clamp(4, 8),
     };
     let instrument = (0..=finest)
@@ -466,7 +466,7 @@ fn prepare(venue: Venue, isolated: bool, node: &Node, path: &str) -> anyhow::Res
     };
     let margin = margin.map(|m| cash(m, &f.path("margin"))).transpose()?;
     let settle = match kind {
-        ContractKind::Linear => "quote".to_string(),
+        ContractKind::Linear | ContractKind::Spot { .. } => "quote".to_string(),
         ContractKind::Inverse => {
             upper.split("USD").next().unwrap_or_default().trim_end_matches('-').to_string()
         }
@@ -633,6 +633,7 @@ fn calc(text: &str) -> anyhow::Result<Output> {
             contract: match p.instrument.kind() {
                 ContractKind::Linear => "linear",
                 ContractKind::Inverse => "inverse",
+                ContractKind::Spot { .. } => "spot",
             },
             size: p.qty.abs().to_decimal(p.instrument.spec().qty_decimals),
             entry_price: price(p.entry),

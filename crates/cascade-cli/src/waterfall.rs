@@ -848,6 +848,19 @@ fn event_out(
                 ..base("collateral_sale", account)
             })
         }
+        VenueEvent::CollateralSeized { account, asset, units, value } => {
+            let name = assets
+                .iter()
+                .find(|(_, v)| v.0 == asset)
+                .map_or_else(|| format!("asset#{}", asset.0), |(n, _)| n.clone());
+            Some(EventOut {
+                qty: Some(units.to_string()),
+                via: Some("seized"),
+                asset: Some(name),
+                amount: Some(value.to_string()),
+                ..base("collateral_sale", account)
+            })
+        }
         _ => None,
     }
 }

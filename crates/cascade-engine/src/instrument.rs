@@ -1,10 +1,14 @@
-//! Contract specifications: linear (USDT-margined) and inverse (coin-margined) perpetuals.
+//! Contract specifications: linear (USDT-margined) and inverse (coin-margined) perpetuals, and
+//! spot pairs.
 //!
 //! An [`Instrument`] turns a price and a quantity into money. For a linear contract the value of
 //! `qty` at `price` is `price × qty × contract_size`, an exact integer once the precisions are
 //! fixed (checked at construction, so no rounding ever happens there). For an inverse contract
 //! the value in coin is `qty × contract_size / price`, which needs a division; callers name the
-//! rounding. Everything is validated when the instrument is built, so later code can trust it.
+//! rounding. A spot pair is valued as a linear contract of size 1 (price in the quote asset ×
+//! quantity in base units) and also converts its quantity into base-asset cash units exactly
+//! ([`Instrument::base_amount`]), since a spot fill moves the base coin itself. Everything is
+//! validated when the instrument is built, so later code can trust it.
 
 use rust_decimal::Decimal;
 
@@ -25,6 +29,12 @@ pub enum ContractKind {
     Linear,
     /// Quantity in contracts worth `contract_size` quote units each, settled in the base coin.
     Inverse,
+    /// A spot pair: quantity in units of `base`, priced in the settle (quote) asset, contract
+    /// size 1. Fills exchange the assets themselves: no position, no open interest.
+    Spot {
+        /// The asset bought and sold.
+        base: AssetId,
+    },
 }
 
 /// Trading fees as rates of traded value. A negative maker rate is a rebate.
@@ -41,9 +51,10 @@ pub struct FeeSchedule {
 pub struct InstrumentSpec {
     /// Venue symbol, e.g. `BTCUSDT`.
     pub symbol: String,
-    /// Linear or inverse.
+    /// Linear, inverse or spot.
     pub kind: ContractKind,
-    /// The asset margin and PnL are settled in.
+    /// The asset margin and PnL are settled in (for a spot pair: the quote asset, in which
+    /// prices, values and fees are paid).
     pub settle_asset: AssetId,
     /// Decimal places of one price unit (a mark price may be finer than the tick).
     pub price_decimals: u32,
@@ -105,6 +116,19 @@ impl InstrumentSpec {
     }
 }
 
+impl InstrumentSpec {
+    /// A spot pair `base`/`quote` with the defaults of [`InstrumentSpec::linear`] (contract size
+    /// 1, tick and lot of one unit, 0.02% / 0.05% fees). `qty_decimals` must be at most 8, so a
+    /// quantity converts into base-asset cash units exactly.
+    #[must_use]
+    pub fn spot(symbol: &str, base: AssetId, quote: AssetId, price_decimals: u32, qty_decimals: u32) -> Self {
+        Self {
+            kind: ContractKind::Spot { base },
+            ..Self::linear(symbol, quote, price_decimals, qty_decimals)
+        }
+    }
+}
+
 /// Why an [`InstrumentSpec`] was refused. Each variant names the offending field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InstrumentError {
@@ -150,6 +174,14 @@ pub enum InstrumentError {
     /// The symbol is empty.
     #[error("symbol must not be empty")]
     EmptySymbol,
+    /// A spot pair's field that has no meaning or no exact form for spot trading.
+    #[error("spot {field}: {reason}")]
+    Spot {
+        /// The field (`qty_decimals`, `contract_size`, `kind` or `fees`).
+        field: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
 }
 
 /// A validated contract specification.
@@ -199,6 +231,9 @@ impl Instrument {
                 taker: spec.fees.taker,
             });
         }
+        if let ContractKind::Spot { base } = spec.kind {
+            validate_spot(&spec, base)?;
+        }
         let inexact = || InstrumentError::Inexact {
             contract_size: spec.contract_size,
             price_decimals: spec.price_decimals,
@@ -208,7 +243,7 @@ impl Instrument {
         let cs = spec.contract_size.normalize();
         let exp = i64::from(CASH_DECIMALS) - i64::from(cs.scale())
             + match spec.kind {
-                ContractKind::Linear => -i64::from(spec.price_decimals),
+                ContractKind::Linear | ContractKind::Spot { .. } => -i64::from(spec.price_decimals),
                 ContractKind::Inverse => i64::from(spec.price_decimals),
             }
             - i64::from(spec.qty_decimals);
@@ -225,10 +260,38 @@ impl Instrument {
         &self.spec
     }
 
-    /// Linear or inverse.
+    /// Linear, inverse or spot.
     #[must_use]
     pub fn kind(&self) -> ContractKind {
         self.spec.kind
+    }
+
+    /// The base asset of a spot pair; `None` for a perpetual.
+    #[must_use]
+    pub fn base_asset(&self) -> Option<AssetId> {
+        match self.spec.kind {
+            ContractKind::Spot { base } => Some(base),
+            ContractKind::Linear | ContractKind::Inverse => None,
+        }
+    }
+
+    /// Whether this is a spot pair.
+    #[must_use]
+    pub fn is_spot(&self) -> bool {
+        self.base_asset().is_some()
+    }
+
+    /// `|qty|` of a spot pair as an amount of its base asset in cash units (10^-8):
+    /// `|qty| × 10^(8 − qty_decimals)`, exact because construction checked `qty_decimals ≤ 8`.
+    ///
+    /// # Errors
+    /// [`Overflow`] if the amount does not fit, or the instrument is not a spot pair.
+    pub fn base_amount(&self, qty: Qty) -> Result<Cash, Overflow> {
+        if !self.is_spot() {
+            return Err(Overflow);
+        }
+        let scale = crate::num::pow10(CASH_DECIMALS - self.spec.qty_decimals)?;
+        qty.0.unsigned_abs().try_into().ok().and_then(|q: i64| q.checked_mul(scale)).map(Cash).ok_or(Overflow)
     }
 
     /// The settle asset.
@@ -246,7 +309,7 @@ impl Instrument {
     pub fn value(&self, price: Price, qty: Qty, round: Round) -> Result<Cash, Overflow> {
         let q = i128::from(qty.0.unsigned_abs());
         match self.spec.kind {
-            ContractKind::Linear => {
+            ContractKind::Linear | ContractKind::Spot { .. } => {
                 let v = i128::from(price.0) * q * self.value_factor;
                 i64::try_from(v).map(Cash).map_err(|_| Overflow)
             }
@@ -269,13 +332,14 @@ impl Instrument {
         self.value_factor
     }
 
-    /// `+1` if a long position gains when its value rises (linear), `-1` if it gains when its
-    /// coin value falls (inverse: a long gains as the price rises and `qty/price` shrinks).
+    /// `+1` if a long position gains when its value rises (linear; spot, which holds no
+    /// positions, is valued the same way), `-1` if it gains when its coin value falls (inverse:
+    /// a long gains as the price rises and `qty/price` shrinks).
     #[inline]
     #[must_use]
     pub fn pnl_sign(&self) -> i64 {
         match self.spec.kind {
-            ContractKind::Linear => 1,
+            ContractKind::Linear | ContractKind::Spot { .. } => 1,
             ContractKind::Inverse => -1,
         }
     }
@@ -288,7 +352,9 @@ impl Instrument {
     pub fn price_for_value(&self, value: Cash, qty: Qty, round: Round) -> Result<Price, Overflow> {
         let q = i128::from(qty.0.unsigned_abs());
         match self.spec.kind {
-            ContractKind::Linear => div_i128(i128::from(value.0), q * self.value_factor, round),
+            ContractKind::Linear | ContractKind::Spot { .. } => {
+                div_i128(i128::from(value.0), q * self.value_factor, round)
+            }
             ContractKind::Inverse => div_i128(q * self.value_factor, i128::from(value.0), round),
         }
         .map(Price)
@@ -315,6 +381,26 @@ impl Instrument {
     pub fn on_lot(&self, qty: Qty) -> bool {
         qty.0 % self.spec.lot.0 == 0
     }
+}
+
+/// The checks only a spot pair needs: its quantity must convert into base cash units exactly,
+/// it has no contract multiplier, it trades two different assets, and no fee may exceed the
+/// traded value (a seller pays its fee out of the proceeds, so it can never go negative).
+fn validate_spot(spec: &InstrumentSpec, base: AssetId) -> Result<(), InstrumentError> {
+    let err = |field, reason| Err(InstrumentError::Spot { field, reason });
+    if spec.qty_decimals > CASH_DECIMALS {
+        return err("qty_decimals", "must be at most 8 (base amounts are held in 1e-8 units)");
+    }
+    if spec.contract_size != Decimal::ONE {
+        return err("contract_size", "must be 1 for a spot pair");
+    }
+    if base == spec.settle_asset {
+        return err("kind", "the base asset must differ from the quote (settle) asset");
+    }
+    if spec.fees.maker > Rate::ONE || spec.fees.taker > Rate::ONE {
+        return err("fees", "a spot fee rate must be at most 100%");
+    }
+    Ok(())
 }
 
 /// `m × 10^exp` when it is a whole number that fits, else `None`.

@@ -1,11 +1,12 @@
 //! The ledger: every unit of money in a venue, and the only code that moves it.
 //!
-//! Money lives in named places ([`Party`]): traders' wallets, isolated position margins, the fee
-//! pool, the insurance fund, the clearing account and bad debt. Every movement is a
+//! Money lives in named places ([`Party`]): traders' wallets, isolated position margins, funds
+//! held for resting spot orders, the fee pool, the insurance fund, the clearing account and bad
+//! debt. Every movement is a
 //! [`Ledger::transfer`] between two of them, so nothing is created or lost and the conservation
 //! invariant can be checked at any moment ([`Ledger::check_conservation`]):
 //!
-//! `Σ wallets + Σ isolated margins + fee pool + insurance fund + clearing − bad debt
+//! `Σ wallets + Σ isolated margins + Σ held + fee pool + insurance fund + clearing − bad debt
 //!    = deposits − withdrawals` (per asset).
 //!
 //! The *clearing* account is the venue's side of every open position: realized PnL is paid out
@@ -13,6 +14,8 @@
 //! may be negative; trader wallets, margins, fees and the fund never are. When a trader cannot
 //! pay a loss in full, [`Ledger::settle`] takes the shortfall from the insurance fund and then
 //! records it as bad debt, so the payee is always paid in full.
+
+use std::collections::BTreeMap;
 
 use smallvec::SmallVec;
 
@@ -29,6 +32,9 @@ pub enum Party {
     Wallet(AccountId),
     /// The collateral of a trader's isolated position.
     Isolated(AccountId, InstrumentId),
+    /// A trader's funds reserved by resting spot orders (in any asset). Kept out of the wallet
+    /// so that withdrawals, losses and margin can never spend what a later fill must pay.
+    Held(AccountId),
     /// Trading fees collected (less maker rebates paid).
     FeePool,
     /// An insurance fund (a venue may keep one shared fund per asset or one per instrument).
@@ -218,6 +224,9 @@ pub struct Ledger {
     funds: Vec<Fund>,
     /// The shared (default) fund of each asset, created on first use.
     default_funds: Vec<Option<FundId>>,
+    /// Funds held for resting spot orders, by (account, asset); zero entries are removed.
+    /// Kept here rather than in [`Account`] so accounts that never trade spot stay small.
+    held: BTreeMap<(AccountId, AssetId), Cash>,
 }
 
 impl Ledger {
@@ -396,6 +405,17 @@ impl Ledger {
         Ok(())
     }
 
+    /// What `account` holds in `asset` for its resting spot orders.
+    #[must_use]
+    pub fn held(&self, account: AccountId, asset: AssetId) -> Cash {
+        self.held.get(&(account, asset)).copied().unwrap_or(Cash::ZERO)
+    }
+
+    /// Every non-zero held balance, by (account, asset), in order.
+    pub fn holds(&self) -> impl Iterator<Item = ((AccountId, AssetId), Cash)> + '_ {
+        self.held.iter().map(|(k, c)| (*k, *c))
+    }
+
     /// What `party` holds in `asset` (bad debt as a positive amount owed).
     ///
     /// # Errors
@@ -405,6 +425,10 @@ impl Ledger {
         Ok(match party {
             Party::Wallet(id) => self.account(id)?.balance(asset),
             Party::Isolated(id, ins) => self.isolated(id, ins, asset)?.isolated_margin,
+            Party::Held(id) => {
+                self.account(id)?;
+                self.held(id, asset)
+            }
             Party::FeePool => s.fee_pool,
             Party::InsuranceFund(f) => self.fund_checked(f, asset)?.balance,
             Party::Clearing => s.clearing,
@@ -440,6 +464,15 @@ impl Ledger {
                     .ok_or(LedgerError::NoPosition { account: id.0, instrument: ins.0 })?
                     .isolated_margin
             }
+            Party::Held(id) => {
+                self.account(id)?;
+                let slot = self.held.entry((id, asset)).or_insert(Cash::ZERO);
+                *slot = slot.checked_add(delta)?;
+                if slot.is_zero() {
+                    self.held.remove(&(id, asset));
+                }
+                return Ok(());
+            }
             Party::FeePool => &mut self.system_mut(asset).fee_pool,
             Party::InsuranceFund(f) => {
                 self.fund_checked(f, asset)?;
@@ -457,8 +490,8 @@ impl Ledger {
         Ok(())
     }
 
-    /// Moves `amount` (> 0) of `asset` from one party to another. Wallets, isolated margins, the
-    /// fee pool and the insurance fund cannot go below zero; clearing and bad debt can.
+    /// Moves `amount` (> 0) of `asset` from one party to another. Wallets, isolated margins, held
+    /// funds, the fee pool and the insurance fund cannot go below zero; clearing and bad debt can.
     ///
     /// # Errors
     /// [`LedgerError::Insufficient`] when a non-negative party lacks the amount (nothing moves).
@@ -560,6 +593,9 @@ impl Ledger {
         };
         for f in &self.funds {
             add(f.asset, f.balance);
+        }
+        for (&(_, asset), c) in &self.held {
+            add(asset, *c);
         }
         for a in &self.accounts {
             for (asset, c) in &a.balances {
@@ -674,12 +710,13 @@ mod tests {
     }
 
     fn party(i: u8) -> Party {
-        match i % 8 {
+        match i % 10 {
             0..=3 => Party::Wallet(AccountId(u32::from(i % 4))),
             4 => Party::FeePool,
             5 => Party::InsuranceFund(FundId(0)),
             6 => Party::Clearing,
-            _ => Party::BadDebt,
+            7 => Party::BadDebt,
+            _ => Party::Held(AccountId(u32::from(i % 2))),
         }
     }
 
@@ -712,8 +749,9 @@ mod tests {
                 for s in 0..2u16 {
                     let sys = l.system(AssetId(s));
                     prop_assert!(sys.fee_pool.0 >= 0 && sys.insurance_fund.0 >= 0);
-                    for (_, acc) in l.accounts() {
+                    for (id, acc) in l.accounts() {
                         prop_assert!(acc.balance(AssetId(s)).0 >= 0);
+                        prop_assert!(l.held(id, AssetId(s)).0 >= 0);
                     }
                 }
             }

@@ -22,7 +22,7 @@ use cascade_engine::ledger::AccountId;
 use cascade_engine::margin::tables::Venue as VenueName;
 use cascade_engine::num::{Cash, Price, Qty};
 use cascade_engine::position::{MarginMode, Position};
-use cascade_engine::risk::rules::{AdlPrice, AdlRanking, RuleSet};
+use cascade_engine::risk::rules::{AdlPrice, AdlRanking, CloseFee, RuleSet};
 use cascade_engine::venue::{LiquidationKind, OrderRequest, Venue, VenueConfig, VenueEvent};
 use proptest::prelude::*;
 
@@ -274,12 +274,22 @@ fn run(
                                 _ => false,
                             });
                             if bankrupt.mode == MarginMode::Isolated && untouched {
-                                let m = bankrupt.isolated_margin;
-                                let target = if bankrupt_long {
-                                    Cash(bankrupt.cost.0 - m.0)
+                                // With a fee to close f (Bybit, OKX): margin ± (V − cost) = f·V,
+                                // so V = (cost − margin)/(1 − f) for a long, (cost + margin)/(1 + f)
+                                // for a short.
+                                let f = i128::from(match rules.close_fee {
+                                    CloseFee::None => 0,
+                                    CloseFee::Taker => ins_ref.spec().fees.taker.0,
+                                    CloseFee::LiquidationFee => rules.liquidation_fee.0,
+                                });
+                                let one = 100_000_000_i128;
+                                let (c, m) =
+                                    (i128::from(bankrupt.cost.0), i128::from(bankrupt.isolated_margin.0));
+                                let target = Cash(if bankrupt_long {
+                                    ((c - m) * one / (one - f)) as i64
                                 } else {
-                                    Cash(bankrupt.cost.0 + m.0)
-                                };
+                                    ((c + m) * one / (one + f)) as i64
+                                });
                                 let bp = ins_ref
                                     .price_for_value(
                                         target.max(Cash(0)),

@@ -1,7 +1,7 @@
 //! Property tests of the venue: random streams of orders, cancels, amends, stops, mark moves and
-//! deposits from several accounts on a linear and an inverse instrument. After every operation
-//! every invariant must hold: money conserved, long OI = short OI, clearing + position claims = 0,
-//! no crossed book. At least 100,000 operations run per full test run (cases × ops per case).
+//! deposits from several accounts on a linear and an inverse instrument and a spot pair. After
+//! every operation every invariant must hold: money conserved, long OI = short OI, clearing +
+//! position claims = 0, no crossed book, every resting spot order backed by held funds. At least 100,000 operations run per full test run (cases × ops per case).
 
 use cascade_engine::book::{Side, Stp, TimeInForce, Trigger};
 use cascade_engine::instrument::{AssetId, FeeSchedule, InstrumentId, InstrumentSpec};
@@ -18,6 +18,16 @@ const CASES: u32 = 40;
 fn linear() -> InstrumentSpec {
     let fees = FeeSchedule { maker: Rate::from_bps(-1), taker: Rate::from_bps(5) };
     InstrumentSpec { tick: Price(5), fees, ..InstrumentSpec::linear("BTCUSDT", AssetId(0), 1, 3) }
+}
+
+/// BTC/USDT spot with the linear contract's precisions, and a maker rebate.
+fn spot() -> InstrumentSpec {
+    let fees = FeeSchedule { maker: Rate::from_bps(-1), taker: Rate::from_bps(5) };
+    InstrumentSpec {
+        tick: Price(5),
+        fees,
+        ..InstrumentSpec::spot("BTCUSDT-SPOT", AssetId(1), AssetId(0), 1, 3)
+    }
 }
 
 fn inverse() -> InstrumentSpec {
@@ -71,25 +81,29 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        10 => (0..ACCOUNTS, 0u16..2, any::<bool>(), 0u8..10, -40i64..40, 1i64..60, 0u8..4, prop::bool::weighted(0.15), 0u8..4)
+        10 => (0..ACCOUNTS, 0u16..INSTRUMENTS, any::<bool>(), 0u8..10, -40i64..40, 1i64..60, 0u8..4, prop::bool::weighted(0.15), 0u8..4)
             .prop_map(|(acct, ins, buy, kind, offset, qty, tif, reduce_only, stp)|
                 Op::Order { acct, ins, buy, kind, offset, qty, tif, reduce_only, stp }),
-        3 => (0..ACCOUNTS, 0u16..2, any::<usize>()).prop_map(|(acct, ins, pick)| Op::Cancel { acct, ins, pick }),
-        3 => (0..ACCOUNTS, 0u16..2, any::<usize>(), -40i64..40, 1i64..60)
+        3 => (0..ACCOUNTS, 0u16..INSTRUMENTS, any::<usize>()).prop_map(|(acct, ins, pick)| Op::Cancel { acct, ins, pick }),
+        3 => (0..ACCOUNTS, 0u16..INSTRUMENTS, any::<usize>(), -40i64..40, 1i64..60)
             .prop_map(|(acct, ins, pick, offset, qty)| Op::Amend { acct, ins, pick, offset, qty }),
-        1 => (0..ACCOUNTS, 0u16..2).prop_map(|(acct, ins)| Op::CancelAll { acct, ins }),
-        2 => (0u16..2, -60i64..60).prop_map(|(ins, offset)| Op::Mark { ins, offset }),
+        1 => (0..ACCOUNTS, 0u16..INSTRUMENTS).prop_map(|(acct, ins)| Op::CancelAll { acct, ins }),
+        2 => (0u16..INSTRUMENTS, -60i64..60).prop_map(|(ins, offset)| Op::Mark { ins, offset }),
         1 => (0..ACCOUNTS, 0u16..2, 1i64..5_000_000_000).prop_map(|(acct, asset, amount)| Op::Deposit { acct, asset, amount }),
     ]
 }
 
+const INSTRUMENTS: u16 = 3;
 /// Centre price of each instrument, in its price units.
-const CENTRE: [i64; 2] = [1_000_000, 1_000_000];
+const CENTRE: [i64; 3] = [1_000_000, 1_000_000, 1_000_000];
+/// Tick of each instrument.
+const TICK: [i64; 3] = [5, 1, 5];
 
 fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     let mut v = Venue::new(VenueConfig { enforce_initial_margin: false, ..VenueConfig::default() });
     v.add_instrument(linear()).unwrap();
     v.add_instrument(inverse()).unwrap();
+    let spot_id = v.add_instrument(spot()).unwrap();
     for i in 0..ACCOUNTS {
         let a = v.open_account().unwrap();
         // Every third account is nearly broke on purpose: without margin checks it loses more
@@ -117,14 +131,14 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     let (usdt, btc) = (v.ledger().system(AssetId(0)), v.ledger().system(AssetId(1)));
     prop_assert!(usdt.bad_debt.is_positive() && btc.bad_debt.is_positive() && usdt.insurance_fund.is_zero());
     v.check_invariants().map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let mut trades = 0usize;
+    let (mut trades, mut spot_trades) = (0usize, 0usize);
     let (mut orders, mut accepted) = (0usize, 0usize);
     for o in ops {
         events.clear();
         match *o {
             Op::Order { acct, ins, buy, kind, offset, qty, tif, reduce_only, stp } => {
                 let ins_id = InstrumentId(ins);
-                let tick = if ins == 0 { 5 } else { 1 };
+                let tick = TICK[usize::from(ins)];
                 let price = Price(CENTRE[usize::from(ins)] + offset * tick);
                 let side = if buy { Side::Buy } else { Side::Sell };
                 let kind = match kind {
@@ -162,7 +176,7 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 }
                 let id = ids[pick % ids.len()];
                 if let Op::Amend { offset, qty, .. } = *o {
-                    let tick = if ins == 0 { 5 } else { 1 };
+                    let tick = TICK[usize::from(ins)];
                     let p = Price(CENTRE[usize::from(ins)] + offset * tick);
                     let _ = v.amend(AccountId(acct), ins_id, id, Some(p), Qty(qty), &mut events);
                 } else {
@@ -175,7 +189,7 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 prop_assert!(v.book(InstrumentId(ins)).unwrap().orders_of(AccountId(acct)).next().is_none());
             }
             Op::Mark { ins, offset } => {
-                let tick = if ins == 0 { 5 } else { 1 };
+                let tick = TICK[usize::from(ins)];
                 v.set_mark_price(
                     InstrumentId(ins),
                     Price(CENTRE[usize::from(ins)] + offset * tick),
@@ -190,6 +204,7 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
         for e in &events {
             if let VenueEvent::Trade(t) = e {
                 trades += 1;
+                spot_trades += usize::from(t.instrument == spot_id);
 
                 prop_assert!(t.qty.0 > 0);
                 prop_assert_eq!(
@@ -208,6 +223,7 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     // The stream must really trade, not bounce off validation: a weak stream proves nothing.
     prop_assert!(trades * 20 > ops.len(), "only {trades} trades in {} operations", ops.len());
     prop_assert!(accepted * 2 > orders, "only {accepted} of {orders} orders accepted");
+    prop_assert!(spot_trades * 100 > ops.len(), "only {spot_trades} spot trades");
     Ok(())
 }
 

@@ -201,7 +201,9 @@ impl Position<'_> {
         let side = i128::from(self.side());
         let (p, e) = (i128::from(price.0), i128::from(self.entry_price.0));
         let pnl = match self.instrument.kind() {
-            ContractKind::Linear => i64::try_from(mul(mul(side, u)?, p - e)?).map_err(|_| Overflow)?,
+            ContractKind::Linear | ContractKind::Spot { .. } => {
+                i64::try_from(mul(mul(side, u)?, p - e)?).map_err(|_| Overflow)?
+            }
             ContractKind::Inverse => {
                 let n = mul(mul(side, u)?, p - e)?;
                 div_i128(n, mul(p, e)?, Round::Floor)?
@@ -295,7 +297,7 @@ impl Position<'_> {
     ) -> Result<Option<(i128, Option<i128>)>, MarginError> {
         let (lo, hi) = match self.instrument.kind() {
             // V = u·P: V ≥ floor ⇔ P ≥ ⌈floor/u⌉; V < next ⇔ P ≤ ⌈next/u⌉ − 1.
-            ContractKind::Linear => {
+            ContractKind::Linear | ContractKind::Spot { .. } => {
                 (ceil_div(floor, u)?, next.map(|n| ceil_div(n, u).map(|c| c.saturating_sub(1))).transpose()?)
             }
             // V = u/P: V ≥ floor ⇔ P ≤ ⌊u/floor⌋; V < next ⇔ P ≥ ⌊u/next⌋ + 1.
@@ -335,7 +337,7 @@ impl Position<'_> {
         let b_c = i128::from(collateral.0).checked_add(c).ok_or(Overflow)?;
         let ep = i128::from(self.entry_price.0);
         let (alpha, beta) = match self.instrument.kind() {
-            ContractKind::Linear => {
+            ContractKind::Linear | ContractKind::Spot { .. } => {
                 let ve = mul(u, ep)?;
                 let inner = b_c.checked_sub(mul(sigma, ve)?).ok_or(Overflow)?;
                 (mul(u, g)?, mul(inner, one)?.checked_neg().ok_or(Overflow)?)
@@ -490,7 +492,7 @@ fn walk_tiers(
     };
     // Which way the price moves through the tiers: for a linear contract a higher price is a
     // higher notional (a higher tier); for an inverse one, a lower tier.
-    let linear = matches!(position.instrument.kind(), ContractKind::Linear);
+    let linear = matches!(position.instrument.kind(), ContractKind::Linear | ContractKind::Spot { .. });
     let toward_liquidation_is_higher_tier = long != linear;
     let mut j = start;
     let mut first = true;

@@ -224,9 +224,9 @@ pub fn impact_prices(
             if !v.is_positive() {
                 return Err(invalid("size", format!("must be > 0 (got {v})")));
             }
-            if instrument.kind() != ContractKind::Linear {
+            if instrument.kind() == ContractKind::Inverse {
                 return Err(PricingError::Book(
-                    "an impact notional in cash needs a linear contract; give a quantity",
+                    "an impact notional in cash needs a linear (or spot) contract; give a quantity",
                 ));
             }
             // Cash per (price unit × quantity unit): the linear value of one unit at price one.

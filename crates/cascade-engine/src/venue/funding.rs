@@ -77,7 +77,7 @@ impl Venue {
     ///
     /// # Errors
     /// [`VenueError::UnknownInstrument`]; [`VenueError::InvalidOrder`] (`price`) if `price` is not
-    /// positive; [`VenueError::Overflow`] if a payment does not fit; [`VenueError::Ledger`] from
+    /// positive, (`instrument`) on a spot market; [`VenueError::Overflow`] if a payment does not fit; [`VenueError::Ledger`] from
     /// a transfer (not expected once the amounts are computed).
     pub fn settle_funding_at(
         &mut self,
@@ -89,6 +89,7 @@ impl Venue {
         if !price.is_positive() {
             return Err(invalid("price", format!("must be > 0 (got {})", price.0)));
         }
+        self.refuse_spot(instrument, "instrument")?;
         let ins = &self.market(instrument)?.instrument;
         let asset = ins.settle_asset();
         let abs_rate = rate.abs();

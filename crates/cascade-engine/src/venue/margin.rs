@@ -159,14 +159,18 @@ impl Venue {
             }
             let units = a.balance(other);
             if units.is_positive() {
-                let value = units
-                    .mul_div(rule.price.0, Cash::units(1).map_err(overflow("collateral"))?.0, Round::Floor)
-                    .and_then(|v| v.mul_div(RATE_ONE - rule.haircut.0, RATE_ONE, Round::Floor))
-                    .map_err(overflow("collateral value"))?;
-                c = c.checked_add(value).map_err(overflow("collateral"))?;
+                c = c.checked_add(self.collateral_value(rule, units)?).map_err(overflow("collateral"))?;
             }
         }
         Ok(c)
+    }
+
+    /// What `units` of a collateral asset count for in its pool: price less haircut, rounded down.
+    pub(super) fn collateral_value(&self, rule: &CollateralRule, units: Cash) -> Result<Cash, VenueError> {
+        units
+            .mul_div(rule.price.0, Cash::units(1).map_err(overflow("collateral"))?.0, Round::Floor)
+            .and_then(|v| v.mul_div(RATE_ONE - rule.haircut.0, RATE_ONE, Round::Floor))
+            .map_err(overflow("collateral value"))
     }
 
     /// The fee-to-close rate the rules reserve for positions in `ins` (see
@@ -262,13 +266,14 @@ impl Venue {
     /// current size). It sets the initial margin new orders need and isolated positions lock.
     ///
     /// # Errors
-    /// Leverage 0 or above the tier's maximum; unknown account or instrument.
+    /// Leverage 0 or above the tier's maximum; a spot market; unknown account or instrument.
     pub fn set_leverage(
         &mut self,
         acct: AccountId,
         ins: InstrumentId,
         leverage: u16,
     ) -> Result<(), VenueError> {
+        self.refuse_spot(ins, "leverage")?;
         let m = self.market(ins)?;
         let size = self.ledger.account(acct)?.position(ins).map_or(Qty::ZERO, |p| p.size);
         let price = self.reference_mark(ins).unwrap_or(Price(1));

@@ -7,12 +7,14 @@
 //! invariants ([`Venue::check_invariants`]) hold after every call: conservation of money, long
 //! open interest = short open interest, and clearing + open-position claims = 0.
 //!
-//! Margin (`margin.rs`), the liquidation pass (`liquidation.rs`) and funding payments
-//! (`funding.rs`) are further `impl Venue` blocks in this folder.
+//! Margin (`margin.rs`), the liquidation pass (`liquidation.rs`), funding payments
+//! (`funding.rs`) and spot settlement (`spot.rs`: fills that exchange assets, with orders
+//! backed by held funds) are further `impl Venue` blocks in this folder.
 
 pub mod funding;
 mod liquidation;
 mod margin;
+mod spot;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -257,6 +259,18 @@ pub enum VenueEvent {
         /// The venue's spot book it was sold into, or `None` when the backstop bought it.
         book: Option<InstrumentId>,
     },
+    /// Collateral a liquidated account still held after leaving bad debt, taken by the backstop
+    /// to sell; its proceeds repay that bad debt before they reach the fund.
+    CollateralSeized {
+        /// The liquidated account.
+        account: AccountId,
+        /// Collateral asset taken.
+        asset: AssetId,
+        /// Units taken.
+        units: Cash,
+        /// Their value at the venue's collateral price less haircut, settle asset.
+        value: Cash,
+    },
 }
 
 /// What happened to a placed order.
@@ -304,6 +318,18 @@ pub enum VenueError {
     /// An instrument spec was refused.
     #[error(transparent)]
     Instrument(#[from] crate::instrument::InstrumentError),
+    /// A spot order's worst case exceeds what the account's wallet holds of the asset it pays
+    /// with (the quote for a buy, the base for a sell).
+    #[error("insufficient funds in asset {asset}: {required} required, {available} available")]
+    InsufficientFunds {
+        /// The asset.
+        asset: u16,
+        /// What the order may have to pay (value and fee at its limit, or the base sold); for
+        /// an amendment, what it needs beyond what it already holds.
+        required: Cash,
+        /// What the wallet holds.
+        available: Cash,
+    },
     /// The order would open exposure the account cannot back at initial margin.
     #[error("insufficient margin: {required} required, {available} available")]
     InsufficientMargin {
@@ -364,6 +390,8 @@ struct Market {
     /// Loss this market's trades left unpaid after the insurance fund, awaiting Drift's
     /// socialisation (§7.3).
     pending_loss: Cash,
+    /// Spot markets: what each resting order holds of its owner's funds (empty otherwise).
+    holds: BTreeMap<OrderId, spot::SpotHold>,
 }
 
 /// One exchange.
@@ -476,6 +504,7 @@ impl Venue {
             adl_guarantee: default_adl_guarantee(self.config.rules.venue, &spec_symbol),
             last_offload_ms: None,
             pending_loss: Cash::ZERO,
+            holds: BTreeMap::new(),
         });
         Ok(id)
     }
@@ -630,14 +659,14 @@ impl Venue {
     /// Sets an instrument's margin mode for an account; only while it holds no position there.
     ///
     /// # Errors
-    /// Unknown instrument/account, or the position is open.
+    /// Unknown instrument/account, a spot market, or the position is open.
     pub fn set_margin_mode(
         &mut self,
         account: AccountId,
         instrument: InstrumentId,
         mode: MarginMode,
     ) -> Result<(), VenueError> {
-        self.market(instrument)?;
+        self.refuse_spot(instrument, "mode")?;
         let pos = self.ledger.account_mut(account)?.position_mut(instrument, mode);
         if !pos.size.is_zero() || !pos.isolated_margin.is_zero() {
             return Err(invalid("mode", "margin mode can only change while the position is flat"));
@@ -649,13 +678,14 @@ impl Venue {
     /// Moves collateral from the wallet into an isolated position's margin.
     ///
     /// # Errors
-    /// The position is not isolated, or the wallet lacks the amount.
+    /// A spot market, the position is not isolated, or the wallet lacks the amount.
     pub fn add_isolated_margin(
         &mut self,
         account: AccountId,
         instrument: InstrumentId,
         amount: Cash,
     ) -> Result<(), VenueError> {
+        self.refuse_spot(instrument, "mode")?;
         let asset = self.market(instrument)?.instrument.settle_asset();
         let is_isolated = self
             .ledger
@@ -671,8 +701,12 @@ impl Venue {
 
     /// Places an order. Events (trades, cancellations, triggered stops) are appended to `events`.
     ///
+    /// On a spot market the order must be backed: see [`VenueError::InsufficientFunds`]; a
+    /// resting remainder holds its funds until it fills or leaves the book.
+    ///
     /// # Errors
-    /// [`VenueError`] naming the invalid field; nothing changes on error.
+    /// [`VenueError`] naming the invalid field; nothing changes on error. On a spot market,
+    /// reduce-only (`reduce_only`) and stop orders (`kind`) are refused.
     pub fn place(
         &mut self,
         account: AccountId,
@@ -714,7 +748,14 @@ impl Venue {
                 ));
             }
         }
-        if self.config.enforce_initial_margin && !req.reduce_only && Some(account) != self.backstop {
+        let spot = m.instrument.is_spot();
+        if spot && req.reduce_only {
+            return Err(invalid("reduce_only", "a spot market has no position to reduce"));
+        }
+        if spot && !matches!(req.kind, OrderKind::Limit(_) | OrderKind::Market) {
+            return Err(invalid("kind", "stop orders are not supported on spot markets"));
+        }
+        if self.config.enforce_initial_margin && !req.reduce_only && !spot && Some(account) != self.backstop {
             let price = match notional_price.or(self.reference_mark(instrument)) {
                 Some(p) => p,
                 None => return Err(VenueError::NoReferencePrice),
@@ -763,7 +804,7 @@ impl Venue {
         let c = m.book.cancel(order)?;
         m.reduce_only.remove(&(account, order));
         events.push(cancelled(instrument, order, account, c.remaining, CancelReason::Requested));
-        Ok(())
+        self.spot_sync(instrument, order)
     }
 
     /// Cancels every resting order and stop of `account` on `instrument`.
@@ -782,10 +823,15 @@ impl Venue {
             .ok_or(VenueError::UnknownInstrument(instrument.0))?;
         self.scratch.clear();
         m.book.cancel_all(account, &mut self.scratch);
+        // Spot orders whose holds go back to the wallet once the book is done.
+        let (spot, mut released) = (m.instrument.is_spot(), Vec::new());
         for e in self.scratch.drain(..) {
             if let BookEvent::Cancelled { order, remaining, .. } = e {
                 m.reduce_only.remove(&(account, order));
                 events.push(cancelled(instrument, order, account, remaining, CancelReason::Requested));
+                if spot {
+                    released.push(order);
+                }
             }
         }
         let mut gone = Vec::new();
@@ -793,13 +839,17 @@ impl Venue {
         for e in gone {
             m.reduce_only_stops.remove(&e.id);
         }
+        for order in released {
+            self.spot_sync(instrument, order)?;
+        }
         Ok(())
     }
 
     /// Amends a resting order's price and/or quantity (a size decrease keeps queue priority).
     ///
     /// # Errors
-    /// Unknown order, not the account's, or invalid new price/quantity.
+    /// Unknown order, not the account's, or invalid new price/quantity; on a spot market,
+    /// [`VenueError::InsufficientFunds`] if the wallet and the order's hold cannot back it.
     pub fn amend(
         &mut self,
         account: AccountId,
@@ -817,15 +867,22 @@ impl Venue {
         if view.account != account {
             return Err(VenueError::NotOwner(order));
         }
+        let spot = self.is_spot(instrument);
+        if spot {
+            self.spot_amend_prepare(instrument, order, new_price.unwrap_or(view.price), new_qty)?;
+        }
         self.scratch.clear();
         let mut scratch = std::mem::take(&mut self.scratch);
-        let out = m.book.amend(order, new_price, new_qty, &mut scratch);
+        let out = self.markets[usize::from(instrument.0)].book.amend(order, new_price, new_qty, &mut scratch);
         let result = match out {
             Ok(o) => self.apply_book_events(instrument, &scratch, events).map(|()| o.fate),
             Err(e) => Err(e.into()),
         };
         scratch.clear();
         self.scratch = scratch;
+        // The amended order's hold was returned to its wallet: hold its remainder again (on a
+        // refused amendment, the unchanged order's original need).
+        self.spot_sync(instrument, order)?;
         let fate = result?;
         self.fire_stops(instrument, Trigger::Last, events)?;
         Ok(fate)
@@ -848,7 +905,8 @@ impl Venue {
         m.prev_mark = m.mark;
         m.mark = Some(mark);
         self.fire_stops(instrument, Trigger::Mark, events)?;
-        if self.config.liquidations {
+        // Nobody holds a position on a spot market: there is nothing to liquidate.
+        if self.config.liquidations && !self.is_spot(instrument) {
             self.liquidation_pass(instrument, events)?;
         }
         Ok(())
@@ -919,6 +977,10 @@ impl Venue {
                 (self.market_limit(instrument, req.side)?, tif)
             }
         };
+        if self.markets[idx].instrument.is_spot() {
+            let (asset, need) = self.spot_need(instrument, req.side, limit, qty)?;
+            self.check_spot_backing(account, asset, need)?;
+        }
         let order = NewOrder { account, side: req.side, limit, qty, tif, stp: req.stp };
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
@@ -930,6 +992,9 @@ impl Venue {
         scratch.clear();
         self.scratch = scratch;
         let out = result?;
+        if let Some(id) = out.resting() {
+            self.spot_sync(instrument, id)?;
+        }
         if let (true, Some(id)) = (req.reduce_only, out.resting()) {
             self.markets[idx].reduce_only.insert((account, id));
             self.enforce_reduce_only(instrument, account, events)?;
@@ -979,7 +1044,10 @@ impl Venue {
                     maker_remaining,
                     ..
                 } => {
-                    let trade = self.settle_fill(
+                    let settle =
+                        if self.is_spot(instrument) { Self::settle_spot_fill } else { Self::settle_fill };
+                    let trade = settle(
+                        self,
                         instrument,
                         maker_order,
                         maker_account,
@@ -988,6 +1056,8 @@ impl Venue {
                         price,
                         qty,
                     )?;
+                    // A spot maker's hold shrinks to the need of what still rests (no-op on a perp).
+                    self.spot_sync(instrument, maker_order)?;
                     let m = &mut self.markets[usize::from(instrument.0)];
                     m.last = Some(price);
                     if maker_remaining.is_zero() {
@@ -1001,6 +1071,7 @@ impl Venue {
                 }
                 BookEvent::MakerExpired { order, account, remaining, .. } => {
                     self.markets[usize::from(instrument.0)].reduce_only.remove(&(account, order));
+                    self.spot_sync(instrument, order)?;
                     events.push(cancelled(
                         instrument,
                         order,
@@ -1019,6 +1090,7 @@ impl Venue {
                     ));
                 }
                 BookEvent::Cancelled { order, account, remaining, .. } => {
+                    self.spot_sync(instrument, order)?;
                     events.push(cancelled(instrument, order, account, remaining, CancelReason::Requested));
                 }
                 BookEvent::Placed { .. } | BookEvent::Amended { .. } => {}
@@ -1274,12 +1346,15 @@ impl Venue {
     }
 
     /// Checks every invariant by a full scan: conservation of money, long OI = short OI = the
-    /// tracked open interest, clearing + open-position claims = 0 per asset, no crossed book.
+    /// tracked open interest, clearing + open-position claims = 0 per asset, no crossed book;
+    /// on spot markets (which hold no positions, so OI and claims are zero there), every
+    /// resting order holds at least what its fills may cost and the holds add up.
     ///
     /// # Errors
     /// [`VenueError::Invariant`] describing the first violation.
     pub fn check_invariants(&self) -> Result<(), VenueError> {
         self.ledger.check_conservation().map_err(|e| VenueError::Invariant(e.to_string()))?;
+        self.check_spot_invariants()?;
         let mut long = vec![0_i128; self.markets.len()];
         let mut short = vec![0_i128; self.markets.len()];
         let mut claims: Vec<i128> = Vec::new();
@@ -1287,6 +1362,9 @@ impl Venue {
             for p in a.positions() {
                 let i = usize::from(p.instrument.0);
                 let m = &self.markets[i];
+                if m.instrument.is_spot() {
+                    return Err(VenueError::Invariant(format!("position on spot market {i}")));
+                }
                 if p.size.0 > 0 {
                     long[i] += i128::from(p.size.0);
                 } else {

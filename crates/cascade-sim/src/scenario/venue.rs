@@ -217,7 +217,7 @@ impl Instrument {
         EngineInstrument::new(spec.clone()).map_err(|e| {
             use cascade_engine::instrument::InstrumentError as E;
             let field: &'static str = match &e {
-                E::NotPositive { field, .. } | E::NotMultiple { field, .. } => field,
+                E::NotPositive { field, .. } | E::NotMultiple { field, .. } | E::Spot { field, .. } => field,
                 E::Inexact { .. } => "contract_size",
                 E::RebateExceedsTakerFee { .. } => "maker_fee",
                 E::EmptySymbol => "symbol",

@@ -95,7 +95,8 @@ impl Market {
         // Binance's impact margin notional: 200 USDT at the highest leverage (§1.2); a quantity
         // of 100 minimum orders on inverse contracts (a cash notional needs a linear one).
         let impact = match spec.kind {
-            cascade_engine::instrument::ContractKind::Linear => {
+            cascade_engine::instrument::ContractKind::Linear
+            | cascade_engine::instrument::ContractKind::Spot { .. } => {
                 ImpactSize::Value(Cash(25_000 * 10_i64.pow(CASH_DECIMALS)))
             }
             cascade_engine::instrument::ContractKind::Inverse => ImpactSize::Qty(Qty(spec.min_qty.0 * 100)),

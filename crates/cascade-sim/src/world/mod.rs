@@ -138,6 +138,7 @@ pub fn refused(e: &VenueError) -> bool {
     matches!(
         e,
         VenueError::InsufficientMargin { .. }
+            | VenueError::InsufficientFunds { .. }
             | VenueError::InvalidOrder { .. }
             | VenueError::NoReferencePrice
             | VenueError::NotOwner(_)

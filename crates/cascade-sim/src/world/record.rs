@@ -192,7 +192,8 @@ pub(super) fn absorb(w: &mut World, v: usize, events: &[VenueEvent]) -> Result<(
             | VenueEvent::StopTriggered { .. }
             | VenueEvent::Funding(_)
             | VenueEvent::SocializedLoss { .. }
-            | VenueEvent::CollateralSale { .. } => {}
+            | VenueEvent::CollateralSale { .. }
+            | VenueEvent::CollateralSeized { .. } => {}
         }
     }
     Ok(())

@@ -297,10 +297,31 @@ impl Venue {
     ) -> Result<(), VenueError> {
         let backstop = self.backstop_account()?;
         let side = if long { Side::Sell } else { Side::Buy };
-        self.settle_trade(ins, OrderId(u64::MAX), backstop, acct, side, price, qty, false)?;
+        let trade = self.settle_trade(ins, OrderId(u64::MAX), backstop, acct, side, price, qty, false)?;
         let bp =
             if kind == LiquidationKind::Liquidator { self.bankruptcy_price(acct, ins, mark)? } else { price };
-        events.push(self.liquidation_event(acct, ins, long, qty, mark, price, bp, Cash::ZERO, kind)?);
+        // Where the bankruptcy price embeds a fee to close (Bybit, OKX), the takeover charges it,
+        // from what the account has left, to the fund (§2.3: the margin left at BP goes there).
+        let rate = self.close_fee_rate(ins);
+        let mut fee = Cash::ZERO;
+        if rate.0 > 0 && kind != LiquidationKind::Liquidator {
+            let m = &self.markets[usize::from(ins.0)];
+            let (asset, fund) = (m.instrument.settle_asset(), m.fund);
+            let party = match self.ledger.account(acct)?.position(ins) {
+                Some(p) if p.mode == crate::position::MarginMode::Isolated => Party::Isolated(acct, ins),
+                _ => Party::Wallet(acct),
+            };
+            fee = m
+                .instrument
+                .fee(trade.value, rate)
+                .map_err(overflow("close fee"))?
+                .min(self.ledger.balance(party, asset)?)
+                .max(Cash::ZERO);
+            if fee.is_positive() {
+                self.ledger.transfer(party, Party::InsuranceFund(fund), asset, fee)?;
+            }
+        }
+        events.push(self.liquidation_event(acct, ins, long, qty, mark, price, bp, fee, kind)?);
         Ok(())
     }
 
@@ -412,8 +433,8 @@ impl Venue {
         }
     }
 
-    /// Moves an insurance-fund backstop's realized gains into the fund (a vault or a liquidator
-    /// keeps its own).
+    /// Moves an insurance-fund backstop's realized gains and collateral proceeds into the fund,
+    /// repaying the venue's bad debt first (a vault or a liquidator keeps its own).
     pub(super) fn sweep_backstop(&mut self, ins: InstrumentId) -> Result<(), VenueError> {
         let Some(b) = self.backstop else { return Ok(()) };
         if !self.backstop_is_fund() {
@@ -422,8 +443,13 @@ impl Venue {
         let m = &self.markets[usize::from(ins.0)];
         let (asset, fund) = (m.instrument.settle_asset(), m.fund);
         let bal = self.ledger.account(b)?.balance(asset);
-        if bal.is_positive() {
-            self.ledger.transfer(Party::Wallet(b), Party::InsuranceFund(fund), asset, bal)?;
+        let repay = bal.min(self.ledger.system(asset).bad_debt);
+        if repay.is_positive() {
+            self.ledger.transfer(Party::Wallet(b), Party::BadDebt, asset, repay)?;
+        }
+        let rest = Cash(bal.0 - repay.0.max(0));
+        if rest.is_positive() {
+            self.ledger.transfer(Party::Wallet(b), Party::InsuranceFund(fund), asset, rest)?;
         }
         Ok(())
     }

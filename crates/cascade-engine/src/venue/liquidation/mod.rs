@@ -150,6 +150,7 @@ impl Venue {
                 acted |= self.liquidate(acct, ins, &mut stepped, events)?;
             }
             self.unwind_backstop(ins, events)?;
+            self.sell_backstop_collateral(events)?;
             let socialised = self.socialise_market_loss(ins, events)?;
             self.sweep_backstop(ins)?;
             if !acted && !socialised {
@@ -218,14 +219,23 @@ impl Venue {
         for i in scope {
             self.cancel_all(acct, i, events)?;
         }
-        // 2. The trader's own collateral pays before the fund does.
-        if mode == MarginMode::Cross {
-            self.convert_collateral(acct, ins, events)?;
-        }
+        let pool = self.markets[usize::from(ins.0)].instrument.settle_asset();
+        let debt_before = self.ledger.system(pool).bad_debt;
         self.liquidating = Some(acct);
-        let result = self.liquidation_steps(acct, ins, mode, events);
+        // 2. The trader's own collateral pays before the fund does.
+        let mut result =
+            if mode == MarginMode::Cross { self.convert_collateral(acct, ins, events) } else { Ok(()) };
+        if result.is_ok() {
+            result = self.liquidation_steps(acct, ins, mode, events);
+        }
         self.liquidating = None;
         result?;
+        // Collateral the conversion could not sell stays with nobody who left bad debt.
+        let new_debt =
+            self.ledger.system(pool).bad_debt.checked_sub(debt_before).map_err(overflow("bad debt"))?;
+        if mode == MarginMode::Cross && new_debt.is_positive() {
+            self.seize_collateral(acct, ins, new_debt, events)?;
+        }
         self.reindex(acct)?;
         Ok(true)
     }

@@ -302,11 +302,13 @@ fn dydx_deleverages_unprofitable_offsetting_positions_too() {
 
 /// Defect 6: the fund's backstop sells 5% of its inventory per second, and pays no trading
 /// fee. Fees 0.02% maker / 0.05% taker. L deposits 10.05 and buys 1.000 at 100.0 as taker (fee
-/// 0.05, wallet 10), MMR 5%: at 92.0 equity 2 < 4.6, and the fund (1,000) takes it over at its
-/// bankruptcy price 100 − 10 = 90.0. Same pass: it sells 5% (0.050) into the bid at 91.0 with no
-/// taker fee (the maker pays 0.02% × 4.55 = 0.00091), realizes (91 − 90) × 0.05 = 0.05 and sweeps
-/// it into the fund. Half a second later nothing is sold; one second later 5% of 0.950 =
-/// 0.0475, rounded up to the lot: 0.048.
+/// 0.05, wallet 10), MMR 5%: at 92.0 equity 2 < 4.6 + the 0.05% fee to close. Bybit's bankruptcy
+/// price embeds that fee (§2.3): 10 + (BP − 100) = 0.05% × BP ⇔ BP = 90 / 0.9995 = 90.045… → 90.1
+/// (a long's rounds up to the tick). The fund (1,000) takes it over there and is paid the fee to
+/// close, 0.05% × 90.1 = 0.04505, from the 0.1 L had left. Same pass: the backstop sells 5%
+/// (0.050) into the bid at 91.0 with no taker fee (the maker pays 0.02% × 4.55 = 0.00091), and
+/// its (91 − 90.1) × 0.05 = 0.045 is swept into the fund: 1,000.09005. Half a second later
+/// nothing is sold; one second later 5% of 0.950 = 0.0475, rounded up to the lot: 0.048.
 #[test]
 fn the_backstop_offloads_at_its_pace_and_pays_no_fee() {
     let fees = FeeSchedule { maker: Rate::from_bps(2), taker: Rate::from_bps(5) };
@@ -322,11 +324,15 @@ fn the_backstop_offloads_at_its_pace_and_pays_no_fee() {
     let fills: Vec<_> =
         ev.iter().filter_map(|e| if let VenueEvent::Trade(t) = e { Some(*t) } else { None }).collect();
     let r = reports(&ev);
-    assert_eq!((r[0].kind, r[0].qty, r[0].price), (LiquidationKind::Backstop, qty("1"), px("90")));
+    assert_eq!(
+        (r[0].kind, r[0].qty, r[0].price, r[0].fee),
+        (LiquidationKind::Backstop, qty("1"), px("90.1"), usd("0.04505"))
+    );
+    assert_eq!(wallet(&v, l), usd("0.05495"));
     assert_eq!(fills.len(), 1, "one offload fill: {fills:?}");
     assert_eq!((fills[0].qty, fills[0].price, fills[0].taker_fee), (qty("0.05"), px("91"), Cash::ZERO));
     assert_eq!(v.ledger().system(USDT).fee_pool, Cash(pool.0 + usd("0.00091").0));
-    assert_eq!(fund(&v, ins), usd("1000.05"));
+    assert_eq!(fund(&v, ins), usd("1000.09005"));
     let b = v.backstop().unwrap();
     assert_eq!(size(&v, b, ins), qty("0.95"));
     v.set_time(500).unwrap();
