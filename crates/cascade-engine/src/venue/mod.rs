@@ -380,8 +380,9 @@ struct Market {
     /// The mark before the current one (Hyperliquid's ADL price).
     prev_mark: Option<Price>,
     /// Accounts holding a long (`[0]`) or short (`[1]`) position: every ADL candidate,
-    /// including positions with no liquidation price.
-    holders: [BTreeSet<AccountId>; 2],
+    /// including positions with no liquidation price. Unordered (each position knows its slot,
+    /// so joining and leaving are O(1)); readers sort what they take.
+    holders: [Vec<AccountId>; 2],
     /// Open-interest value under which the fund absorbs everything and ADL never fires
     /// (Binance's BTC/ETH/BNB guarantee, §1.4).
     adl_guarantee: Option<Cash>,
@@ -500,7 +501,7 @@ impl Venue {
             index: LiquidationIndex::default(),
             fund,
             prev_mark: None,
-            holders: [BTreeSet::new(), BTreeSet::new()],
+            holders: [Vec::new(), Vec::new()],
             adl_guarantee: default_adl_guarantee(self.config.rules.venue, &spec_symbol),
             last_offload_ms: None,
             pending_loss: Cash::ZERO,
@@ -1166,15 +1167,7 @@ impl Venue {
             let effect = apply_fill(pos, pnl_sign, side.sign(), qty, value).map_err(overflow("position"))?;
             let after = pos.size.0;
             oi_delta += after.max(0) - before.max(0);
-            if before.signum() != after.signum() {
-                let holders = &mut self.markets[usize::from(instrument.0)].holders;
-                if before != 0 {
-                    holders[usize::from(before < 0)].remove(&acct);
-                }
-                if after != 0 {
-                    holders[usize::from(after < 0)].insert(acct);
-                }
-            }
+
             if Some(acct) == self.backstop {
                 self.backstop_pnl =
                     self.backstop_pnl.checked_add(effect.realized).map_err(overflow("backstop pnl"))?;
@@ -1205,6 +1198,9 @@ impl Venue {
                 shortfall = add_shortfall(shortfall, s)?;
             } else if fee.is_negative() {
                 self.ledger.transfer(Party::FeePool, party, asset, Cash(-fee.0))?;
+            }
+            if before.signum() != after.signum() {
+                self.move_holder(instrument, acct, before, after)?;
             }
             if effect.closed < qty {
                 self.lock_isolated_margin(acct, instrument, price)?;
@@ -1237,6 +1233,42 @@ impl Venue {
             maker_realized: realized[1],
             shortfall,
         })
+    }
+
+    /// Moves `acct` between its instrument's holder lists as its position's sign goes from
+    /// `before` to `after` (swap-remove, fixing the moved holder's slot; push).
+    fn move_holder(
+        &mut self,
+        ins: InstrumentId,
+        acct: AccountId,
+        before: i64,
+        after: i64,
+    ) -> Result<(), VenueError> {
+        let idx = usize::from(ins.0);
+        if before != 0 {
+            let side = usize::from(before < 0);
+            let slot = self.ledger.account(acct)?.position(ins).map_or(0, |p| p.holder_slot) as usize;
+            let list = &mut self.markets[idx].holders[side];
+            if list.get(slot) != Some(&acct) {
+                return Err(VenueError::Invariant(format!(
+                    "holder list of instrument {} lost account {}",
+                    ins.0, acct.0
+                )));
+            }
+            list.swap_remove(slot);
+            if let Some(&moved) = list.get(slot) {
+                let mode = self.default_mode;
+                self.ledger.account_mut(moved)?.position_mut(ins, mode).holder_slot = slot as u32;
+            }
+        }
+        if after != 0 {
+            let list = &mut self.markets[idx].holders[usize::from(after < 0)];
+            let slot = u32::try_from(list.len()).map_err(|_| VenueError::Overflow("holders"))?;
+            list.push(acct);
+            let mode = self.default_mode;
+            self.ledger.account_mut(acct)?.position_mut(ins, mode).holder_slot = slot;
+        }
+        Ok(())
     }
 
     /// Returns a closed isolated position's margin to the wallet and drops flat positions.
@@ -1358,12 +1390,24 @@ impl Venue {
         let mut long = vec![0_i128; self.markets.len()];
         let mut short = vec![0_i128; self.markets.len()];
         let mut claims: Vec<i128> = Vec::new();
-        for (_, a) in self.ledger.accounts() {
+        let mut holders = vec![[0_usize; 2]; self.markets.len()];
+        for (id, a) in self.ledger.accounts() {
             for p in a.positions() {
                 let i = usize::from(p.instrument.0);
                 let m = &self.markets[i];
                 if m.instrument.is_spot() {
                     return Err(VenueError::Invariant(format!("position on spot market {i}")));
+                }
+                if !p.size.is_zero() {
+                    // Every open position is listed, at its slot, among its side's holders.
+                    let side = usize::from(p.size.is_negative());
+                    holders[i][side] += 1;
+                    if m.holders[side].get(p.holder_slot as usize) != Some(&id) {
+                        return Err(VenueError::Invariant(format!(
+                            "instrument {i}: account {} missing from the holder list",
+                            id.0
+                        )));
+                    }
                 }
                 if p.size.0 > 0 {
                     long[i] += i128::from(p.size.0);
@@ -1381,6 +1425,11 @@ impl Venue {
             }
         }
         for (i, m) in self.markets.iter().enumerate() {
+            if holders[i] != [m.holders[0].len(), m.holders[1].len()] {
+                return Err(VenueError::Invariant(format!(
+                    "instrument {i}: holder lists hold closed positions"
+                )));
+            }
             if long[i] != short[i] || long[i] != i128::from(m.open_interest.0) {
                 return Err(VenueError::Invariant(format!(
                     "instrument {i}: long OI {} short OI {} tracked {}",

@@ -179,7 +179,7 @@ impl Venue {
         let m = &self.markets[idx];
         let asset = m.instrument.settle_asset();
         // Opposite side: a bankrupt long is closed against shorts.
-        let members: Vec<AccountId> = m.holders[usize::from(bankrupt_long)].iter().copied().collect();
+        let members: Vec<AccountId> = m.holders[usize::from(bankrupt_long)].clone();
         let mut candidates = Vec::new();
         for c in members {
             if c == acct || Some(c) == self.backstop {

@@ -188,12 +188,13 @@ impl Venue {
             loss = Cash(loss.0 - pool.0);
         }
         let m = &self.markets[idx];
-        let holders: Vec<AccountId> = m.holders[0]
+        let mut holders: Vec<AccountId> = m.holders[0]
             .iter()
             .chain(m.holders[1].iter())
             .copied()
             .filter(|a| Some(*a) != self.backstop)
             .collect();
+        holders.sort_unstable();
         let mut sizes = Vec::with_capacity(holders.len());
         let mut total: i128 = 0;
         for a in holders {
