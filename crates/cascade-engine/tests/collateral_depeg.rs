@@ -8,7 +8,9 @@ use cascade_engine::book::Side;
 use cascade_engine::instrument::{AssetId, FeeSchedule, InstrumentId, InstrumentSpec};
 use cascade_engine::ledger::AccountId;
 use cascade_engine::num::{Cash, Price, Qty, Rate};
-use cascade_engine::venue::{CollateralRule, CollateralSource, OrderRequest, Venue, VenueConfig, VenueEvent};
+use cascade_engine::venue::{
+    CollateralRule, CollateralSource, LiquidationKind, OrderRequest, Venue, VenueConfig, VenueEvent,
+};
 
 const USDT: AssetId = AssetId(0);
 const USDE: AssetId = AssetId(1);
@@ -87,9 +89,19 @@ fn a_collateral_depeg_on_the_internal_book_liquidates() {
     assert_eq!(price, Cash(65_000_000)); // mid of 0.6500 / 0.6501, rounded down: 0.65 USDT
     // 10 + 6,500 of equity still covers the 900 USDT maintenance at the unchanged mark …
     assert_eq!(liquidations(&ev), 0);
-    // … but not after the same 3% drop: 10 + 6,500 − 5,700 = 810 < 871.5.
+    // … but not after the same 3% drop: 10 + 6,500 − 5,700 = 810 < 871.5. No partial close can
+    // restore it (see the next test), so the whole 1.9 BTC is liquidated: one book attempt at the
+    // bankruptcy price finds only the 96,000 bid below it, and BTCUSDT's ADL guarantee has the
+    // fund take it over at 96,573.7.
+    ev.clear();
     v.set_mark_price(btc, Price(970_000), &mut ev).unwrap();
-    assert!(liquidations(&ev) > 0, "the depeg should have liquidated the trader");
+    let reports: Vec<_> = ev
+        .iter()
+        .filter_map(
+            |e| if let VenueEvent::Liquidation(r) = e { Some((r.kind, r.qty, r.price)) } else { None },
+        )
+        .collect();
+    assert_eq!(reports, vec![(LiquidationKind::Backstop, Qty(1_900), Price(965_737))]);
     assert!(!v.position_margin(trader, btc).unwrap().liquidatable());
     v.check_invariants().unwrap();
 }

@@ -241,7 +241,8 @@ fn hyperliquid_slices_then_sends_the_whole_position_in_the_cooldown() {
 /// Defect 4 (§6.3, DYDX-6): long 0.100 at 50,000.0 on a 499 USDC wallet, MMR 10%: TNC 499 <
 /// TMMR 500. ABR = 1 × (1 − 499/500) = 0.002; fillable = (5,000 − 0.002 × 0.1 × 500) / 0.1 =
 /// 49,999.0. The liquidation IOC takes the 0.050 bid at 49,999.0 but not the one at 49,998.0;
-/// one step per block, so the rest waits.
+/// one step per block, so the rest waits. Its bankruptcy price is DYDX-1's: closing all of it
+/// needs BQ = 4,501 (the USDC the position owes, 5,000 − 499), i.e. 45,010.0 per BTC.
 #[test]
 fn dydx_liquidation_order_is_limited_at_the_fillable_price() {
     let (mut v, ins) = venue(RuleSet::of(Name::Dydx), "0.1");
@@ -256,13 +257,15 @@ fn dydx_liquidation_order_is_limited_at_the_fillable_price() {
         (r.len(), r[0].kind, r[0].qty, r[0].price),
         (1, LiquidationKind::Book, qty("0.05"), px("49999"))
     );
+    assert_eq!(r[0].bankruptcy_price, px("45010"));
     assert_eq!(size(&v, l, ins), qty("0.05"));
 }
 
 /// Defect 4 (§6.3, DYDX-8): at TNC = 0 (long 0.100 opened at 55,000.0 on 500 USDC, oracle
 /// 50,000.0) ABR = 1 and the fillable price is 50,000 − 0.1 × 500 / 0.1 = 49,500.0, below the
 /// bankruptcy price 50,000.0. The bid at 49,600.0 fills; the fund pays (50,000 − 49,600) × 0.1
-/// = 40 of the 100 it holds. With a 20 USDC fund the order may go no lower than
+/// = 40 of the 100 it holds (the bankruptcy price at TNC = 0 is DYDX-3's 50,000 per BTC: BQ for
+/// half the position 2,500). With a 20 USDC fund the order may go no lower than
 /// 50,000 − 20 / 0.1 = 49,800.0, so nothing fills and, the account not being negative, it waits.
 #[test]
 fn dydx_fills_below_bankruptcy_are_paid_by_the_fund_as_far_as_it_goes() {
