@@ -356,3 +356,15 @@ fn agent_money_headroom_boundary() {
         HEADROOM,
     );
 }
+
+/// `[policy]` levers are not applied yet, so setting one is an error naming it, not a silent
+/// no-op; an empty table is fine.
+#[test]
+fn policy_levers_that_do_nothing_are_refused() {
+    let base = include_str!("../../../../scenarios/default.toml");
+    assert!(Scenario::from_toml(&format!("{base}\n[policy]\n"), "s.toml").is_ok());
+    let err = Scenario::from_toml(&format!("{base}\n[policy]\nleverage_cap = 10\n"), "s.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("policy.leverage_cap") && err.contains("not applied"), "{err}");
+}
