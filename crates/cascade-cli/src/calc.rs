@@ -66,7 +66,7 @@ pub fn run(args: &CalcArgs) -> anyhow::Result<()> {
         std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {}", args.file))?
     };
     let out = calc(&text)?;
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    crate::out::line(format_args!("{}", serde_json::to_string_pretty(&out)?))?;
     Ok(())
 }
 

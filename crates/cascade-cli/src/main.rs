@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod calc;
+mod out;
 mod report;
 mod run;
 mod waterfall;

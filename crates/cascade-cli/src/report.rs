@@ -35,7 +35,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
     } else {
         render_comparison(&args.runs, &opts).context("cannot make the comparison")?
     };
-    println!("{}", files.html.display());
+    crate::out::line(format_args!("{}", files.html.display()))?;
     eprintln!("  {} charts, each as PNG and SVG, beside it", files.charts.len());
     Ok(())
 }
@@ -141,7 +141,7 @@ pub fn liqmap(args: &LiqmapArgs) -> anyhow::Result<()> {
         bail!("{source}: no position on coin {}", args.coin.as_deref().unwrap_or("?"));
     }
     for m in &maps {
-        println!("{}", liqmap::summary_text(m, args.top));
+        crate::out::line(format_args!("{}", liqmap::summary_text(m, args.top)))?;
     }
     let files = render_liqmaps(
         &maps,
@@ -149,6 +149,6 @@ pub fn liqmap(args: &LiqmapArgs) -> anyhow::Result<()> {
         &args.out,
         &ReportOptions { progress: true, ..ReportOptions::default() },
     )?;
-    println!("{}", files.html.display());
+    crate::out::line(format_args!("{}", files.html.display()))?;
     Ok(())
 }

@@ -70,11 +70,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     }
     let s = &rec.summary;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(s)?);
+        crate::out::line(format_args!("{}", serde_json::to_string_pretty(s)?))?;
         return Ok(());
     }
     let t = &s.totals;
-    println!("cascade run: {scenario}, seed {seed} → {}", out.display());
+    crate::out::line(format_args!("cascade run: {scenario}, seed {seed} → {}", out.display()))?;
     let rows = [
         ("liquidated long", format!("{}", t.liquidated_long_notional.round_dp(2))),
         ("liquidated short", format!("{}", t.liquidated_short_notional.round_dp(2))),
@@ -89,7 +89,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         ("cascade amplification", t.cascade_amplification.map_or("-".into(), |x| format!("{x:.3}"))),
     ];
     for (k, v) in rows {
-        println!("  {k:<26} {v}");
+        crate::out::line(format_args!("  {k:<26} {v}"))?;
     }
     eprintln!("  ({secs:.2} s wall)");
     Ok(())

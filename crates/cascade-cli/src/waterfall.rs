@@ -55,7 +55,7 @@ pub fn run(args: &WaterfallArgs) -> anyhow::Result<()> {
         std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {}", args.file))?
     };
     let out = waterfall(&text)?;
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    crate::out::line(format_args!("{}", serde_json::to_string_pretty(&out)?))?;
     Ok(())
 }
 

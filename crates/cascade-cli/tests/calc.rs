@@ -263,3 +263,23 @@ fn missing_file_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/calc.json"));
 }
+
+/// A reader that goes away (`cascade calc … | head -1`) ends the output quietly: exit 0, no
+/// panic. The pipe's read end is closed before the input is even sent, so the write must fail.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cascade"))
+        .args(["calc", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn cascade");
+    drop(child.stdout.take());
+    let input = std::fs::read_to_string(example("cross-binance.json")).expect("example");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    let out = child.wait_with_output().expect("wait for cascade");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
