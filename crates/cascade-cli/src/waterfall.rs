@@ -776,6 +776,29 @@ fn entry_of(instrument: &Instrument, cost: Cash, size: Qty) -> Price {
     instrument.price_for_value(cost, size, Round::Floor).unwrap_or(Price::ZERO)
 }
 
+/// A collateral event: the asset by its input name, `units` sold or seized, `amount` received or
+/// counted against bad debt.
+fn collateral_event(
+    base: EventOut,
+    assets: &BTreeMap<String, (AssetId, Cash, Rate, String)>,
+    asset: AssetId,
+    units: Cash,
+    amount: Cash,
+    via: &'static str,
+) -> EventOut {
+    let name = assets
+        .iter()
+        .find(|(_, v)| v.0 == asset)
+        .map_or_else(|| format!("asset#{}", asset.0), |(n, _)| n.clone());
+    EventOut {
+        qty: Some(units.to_string()),
+        via: Some(via),
+        asset: Some(name),
+        amount: Some(amount.to_string()),
+        ..base
+    }
+}
+
 /// Maps one engine event to an output line (trades, cancellations, stops and funding are not
 /// part of the waterfall report).
 #[allow(clippy::too_many_arguments)]
@@ -836,30 +859,11 @@ fn event_out(
             Some(EventOut { amount: Some(amount.to_string()), ..base("socialized_loss", account) })
         }
         VenueEvent::CollateralSale { account, asset, units, proceeds, book } => {
-            let name = assets
-                .iter()
-                .find(|(_, v)| v.0 == asset)
-                .map_or_else(|| format!("asset#{}", asset.0), |(n, _)| n.clone());
-            Some(EventOut {
-                qty: Some(units.to_string()),
-                via: Some(if book.is_some() { "book" } else { "backstop" }),
-                asset: Some(name),
-                amount: Some(proceeds.to_string()),
-                ..base("collateral_sale", account)
-            })
+            let via = if book.is_some() { "book" } else { "backstop" };
+            Some(collateral_event(base("collateral_sale", account), assets, asset, units, proceeds, via))
         }
         VenueEvent::CollateralSeized { account, asset, units, value } => {
-            let name = assets
-                .iter()
-                .find(|(_, v)| v.0 == asset)
-                .map_or_else(|| format!("asset#{}", asset.0), |(n, _)| n.clone());
-            Some(EventOut {
-                qty: Some(units.to_string()),
-                via: Some("seized"),
-                asset: Some(name),
-                amount: Some(value.to_string()),
-                ..base("collateral_sale", account)
-            })
+            Some(collateral_event(base("collateral_sale", account), assets, asset, units, value, "seized"))
         }
         _ => None,
     }

@@ -3,18 +3,23 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value;
 
-fn cascade_calc_stdin(input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cascade"))
+/// `cascade calc -` started with every stream piped.
+fn spawn_calc_stdin() -> Child {
+    Command::new(env!("CARGO_BIN_EXE_cascade"))
         .args(["calc", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn cascade");
+        .expect("spawn cascade")
+}
+
+fn cascade_calc_stdin(input: &str) -> Output {
+    let mut child = spawn_calc_stdin();
     child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
     child.wait_with_output().expect("wait for cascade")
 }
@@ -268,13 +273,7 @@ fn missing_file_exits_2() {
 /// panic. The pipe's read end is closed before the input is even sent, so the write must fail.
 #[test]
 fn a_closed_stdout_is_not_a_panic() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cascade"))
-        .args(["calc", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn cascade");
+    let mut child = spawn_calc_stdin();
     drop(child.stdout.take());
     let input = std::fs::read_to_string(example("cross-binance.json")).expect("example");
     child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
