@@ -3,7 +3,7 @@
 //! DIR, optionally renders the HTML report, and prints the summary. Thin: reading, simulating,
 //! writing and rendering live in cascade-io, cascade-sim and cascade-report.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -49,6 +49,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let seed = args.seed.unwrap_or(scenario.run.seed);
     let out =
         args.out.clone().unwrap_or_else(|| PathBuf::from(format!("out/{}-seed{seed}", scenario.run.name)));
+    // A bad output path is refused now, not after the whole simulation.
+    cascade_io::check_run_dir_target(&out)?;
     let progress = Reporter::new();
     let callback = |p: &Progress| progress.update(p);
     let opts = RunOptions {
@@ -95,18 +97,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The tables, the summary and the scenario that produced them (so a report can show it).
+/// The tables, the summary and the scenario that produced them (so a report can show it), put
+/// in place as one complete directory.
 fn write_outputs(out: &Path, rec: &cascade_sim::metrics::Recording, source: &str) -> anyhow::Result<()> {
-    let files =
-        cascade_io::write_run(out, rec).with_context(|| format!("writing the run to {}", out.display()))?;
-    cascade_io::write_atomic(&out.join("scenario.toml"), |path, w| {
-        w.write_all(source.as_bytes()).map_err(|source| cascade_io::IoError::File {
-            path: path.to_path_buf(),
-            action: "writing",
-            source,
-        })
-    })?;
-    eprintln!("wrote {} files into {}", files.paths.len() + 1, out.display());
+    let files = cascade_io::write_run_with(out, rec, Some(source))
+        .with_context(|| format!("writing the run to {}", out.display()))?;
+    eprintln!("wrote {} files into {}", files.paths.len(), out.display());
     Ok(())
 }
 

@@ -85,6 +85,15 @@ pub enum IoError {
         /// serde_json's error.
         source: serde_json::Error,
     },
+    /// A file of a run directory does not match the run's manifest (changed, cut, or from
+    /// another run), or the manifest itself is unreadable.
+    #[error("{}: {reason}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What does not match.
+        reason: String,
+    },
     /// A scenario file was read but refused; the error names the file, line, column and field.
     #[error(transparent)]
     Scenario(#[from] cascade_sim::scenario::ScenarioError),
@@ -99,6 +108,9 @@ fn missing_hint(what: &str) -> String {
         "table" => {
             "table (a run directory holds series.csv, liquidations.csv, adl.csv and summary.json)".to_string()
         }
+        "manifest" => "manifest (manifest.json is written last: the run did not finish, or an older \
+                       version wrote it)"
+            .to_string(),
         other => other.to_string(),
     }
 }

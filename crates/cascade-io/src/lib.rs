@@ -12,11 +12,13 @@
 pub mod error;
 pub mod files;
 pub mod read;
+pub mod run_dir;
 pub mod table;
 pub mod write;
 
 pub use error::IoError;
 pub use files::{read_scenario, write_atomic};
 pub use read::{ReadTable, read_csv, read_run, read_summary_json};
+pub use run_dir::{Manifest, ManifestEntry, check_run_dir_target, verify_manifest};
 pub use table::{Cell, Column, ColumnType, Table};
-pub use write::{RunFiles, write_csv, write_parquet, write_run, write_summary_json};
+pub use write::{RunFiles, write_csv, write_parquet, write_run, write_run_with, write_summary_json};

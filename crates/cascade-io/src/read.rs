@@ -305,5 +305,17 @@ pub fn read_run(dir: &Path) -> Result<Recording, IoError> {
     let liquidations = read_csv::<LiquidationRow>(&dir.join("liquidations.csv"))?;
     let adl = read_csv::<AdlRow>(&dir.join("adl.csv"))?;
     let summary = read_summary_json(&dir.join("summary.json"))?;
+    // Every file must be the one the run wrote: a table cut at a row boundary, a summary from
+    // another seed or a file swapped in from another run parse fine but fail here.
+    let manifest = crate::run_dir::verify_manifest(dir)?;
+    if manifest.seed != summary.seed || manifest.scenario != summary.scenario {
+        return Err(IoError::Corrupt {
+            path: dir.join("summary.json"),
+            reason: format!(
+                "summary of `{}` seed {}, the manifest says `{}` seed {}",
+                summary.scenario, summary.seed, manifest.scenario, manifest.seed
+            ),
+        });
+    }
     Ok(Recording { series, liquidations, adl, summary })
 }

@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 
 use crate::error::IoError;
 use crate::files::write_atomic;
+use crate::run_dir::write_run_dir;
 use crate::table::{Cell, ColumnType, Table};
 
 /// Rows per Arrow record batch: bounds memory while converting a long series.
@@ -160,33 +161,52 @@ pub struct RunFiles {
     pub paths: Vec<PathBuf>,
 }
 
-/// Writes a run into `dir` (created if missing): `series`, `liquidations` and `adl` as `.csv` and
-/// `.parquet`, then `summary.json`. Each file is written atomically, one after the other, so
-/// if a step fails the files before it are complete and the failed one is untouched.
+/// Writes a run into `dir`: `series`, `liquidations` and `adl` as `.csv` and `.parquet`,
+/// `summary.json` and, last, `manifest.json` — all into a temporary sibling directory that then
+/// replaces `dir` in one step (see [`crate::run_dir`]): `dir` is the old complete run or the new
+/// complete run, never a mix, and a failure changes nothing there.
 ///
 /// # Errors
 /// [`IoError`] naming the file that failed.
 pub fn write_run(dir: &Path, rec: &Recording) -> Result<RunFiles, IoError> {
-    std::fs::create_dir_all(dir).map_err(|source| IoError::File {
-        path: dir.to_path_buf(),
-        action: "creating the output directory",
-        source,
-    })?;
-    let mut paths = Vec::new();
-    fn both<R: Table>(dir: &Path, rows: &[R], paths: &mut Vec<PathBuf>) -> Result<(), IoError> {
-        let csv = dir.join(format!("{}.csv", R::NAME));
-        write_csv(&csv, rows)?;
-        paths.push(csv);
-        let pq = dir.join(format!("{}.parquet", R::NAME));
-        write_parquet(&pq, rows)?;
-        paths.push(pq);
+    write_run_with(dir, rec, None)
+}
+
+/// [`write_run`], with the scenario text that produced the run saved beside it as
+/// `scenario.toml` (and hashed into the manifest).
+///
+/// # Errors
+/// As [`write_run`].
+pub fn write_run_with(dir: &Path, rec: &Recording, scenario_text: Option<&str>) -> Result<RunFiles, IoError> {
+    fn both<R: Table>(dir: &Path, rows: &[R], names: &mut Vec<(String, Option<u64>)>) -> Result<(), IoError> {
+        write_csv(&dir.join(format!("{}.csv", R::NAME)), rows)?;
+        names.push((format!("{}.csv", R::NAME), Some(rows.len() as u64)));
+        write_parquet(&dir.join(format!("{}.parquet", R::NAME)), rows)?;
+        names.push((format!("{}.parquet", R::NAME), None));
         Ok(())
     }
-    both(dir, &rec.series, &mut paths)?;
-    both(dir, &rec.liquidations, &mut paths)?;
-    both(dir, &rec.adl, &mut paths)?;
-    let summary = dir.join("summary.json");
-    write_summary_json(&summary, &rec.summary)?;
-    paths.push(summary);
+    let s = &rec.summary;
+    let manifest = write_run_dir(dir, &s.scenario, s.seed, scenario_text, |tmp| {
+        let mut names = Vec::new();
+        both(tmp, &rec.series, &mut names)?;
+        both(tmp, &rec.liquidations, &mut names)?;
+        both(tmp, &rec.adl, &mut names)?;
+        write_summary_json(&tmp.join("summary.json"), &rec.summary)?;
+        names.push(("summary.json".to_string(), None));
+        if let Some(text) = scenario_text {
+            let path = tmp.join("scenario.toml");
+            write_atomic(&path, |path, w| {
+                w.write_all(text.as_bytes()).map_err(|source| IoError::File {
+                    path: path.to_path_buf(),
+                    action: "writing",
+                    source,
+                })
+            })?;
+            names.push(("scenario.toml".to_string(), None));
+        }
+        Ok(names)
+    })?;
+    let mut paths: Vec<PathBuf> = manifest.files.iter().map(|f| dir.join(&f.name)).collect();
+    paths.push(dir.join(crate::run_dir::MANIFEST));
     Ok(RunFiles { paths })
 }

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 
 use arrow_array::{Array, Float64Array, StringArray, UInt32Array, UInt64Array};
-use cascade_io::{Table, write_csv, write_parquet, write_run};
+use cascade_io::{Table, read_run, write_csv, write_parquet, write_run};
 use cascade_sim::metrics::{
     AdlRow, LiquidationKind, LiquidationRow, MarginMode, MarketSnapshot, PositionSide, Recorder, Recording,
     SeriesRow,
@@ -225,11 +225,12 @@ fn the_same_rows_give_byte_identical_files() {
             "liquidations.parquet",
             "adl.csv",
             "adl.parquet",
-            "summary.json"
+            "summary.json",
+            "manifest.json"
         ]
     );
     let (fa, fb) = (read_all(a.path()), read_all(b.path()));
-    assert_eq!(fa.len(), 7, "no temporary files left behind");
+    assert_eq!(fa.len(), 8, "no temporary files left behind");
     assert_eq!(fa, fb);
     // The footer carries our fixed creator string and nothing time-dependent.
     let pq = fs::File::open(a.path().join("series.parquet")).unwrap();
@@ -254,28 +255,76 @@ fn the_summary_is_json_with_exact_money() {
     assert_eq!(v["instruments"][1]["adl_notional"], "5850.15");
 }
 
+/// Run directories are whole or absent: a second run replaces the first as a whole, a run
+/// that fails part way changes nothing, leftovers of a killed run are cleaned, and an output
+/// path that is a file is refused by name.
 #[test]
-fn a_failing_step_names_its_file_and_keeps_earlier_files() {
-    let dir = tempfile::tempdir().unwrap();
-    // A directory where adl.csv should go: the rename onto it fails at the fifth step.
-    fs::create_dir(dir.path().join("adl.csv")).unwrap();
-    fs::write(dir.path().join("adl.csv").join("keep"), b"x").unwrap();
-    let err = write_run(dir.path(), &recording()).unwrap_err().to_string();
-    assert!(err.contains("adl.csv"), "{err}");
-    let mut files: Vec<String> = fs::read_dir(dir.path())
+fn a_run_directory_is_replaced_whole_or_not_at_all() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("run");
+    write_run(&dir, &recording()).unwrap();
+    let first = fs::read(dir.join("summary.json")).unwrap();
+    let manifest = cascade_io::verify_manifest(&dir).unwrap();
+    assert_eq!((manifest.seed, manifest.scenario.as_str()), (7, "tables-test"));
+    assert_eq!(manifest.files.iter().find(|f| f.name == "series.csv").unwrap().rows, Some(6));
+
+    // A killed run left a temporary directory behind: the next write removes it.
+    fs::create_dir(root.path().join(".run.tmp-999999999")).unwrap();
+    // A run that fails part way (its second file) leaves the complete old run in place.
+    let err = cascade_io::run_dir::write_run_dir(&dir, "other", 8, None, |tmp| {
+        fs::write(tmp.join("series.csv"), b"half").unwrap();
+        Err(cascade_io::IoError::Missing { path: tmp.join("liquidations.csv"), what: "table" })
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("liquidations.csv"), "{err}");
+    assert_eq!(fs::read(dir.join("summary.json")).unwrap(), first);
+    cascade_io::verify_manifest(&dir).unwrap();
+    let siblings: Vec<String> = fs::read_dir(root.path())
         .unwrap()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().unwrap().is_file())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    files.sort();
-    assert_eq!(files, ["liquidations.csv", "liquidations.parquet", "series.csv", "series.parquet"]);
-    // What was written is complete.
-    let series = fs::read_to_string(dir.path().join("series.csv")).unwrap();
-    assert_eq!(series.lines().count(), 7);
+    assert_eq!(siblings, ["run"], "temporary directories left behind");
+
+    // A second run replaces the first as a whole: its seed everywhere, no file of the first.
+    let mut second = recording();
+    second.summary.seed = 8;
+    second.liquidations.clear();
+    write_run(&dir, &second).unwrap();
+    let m = cascade_io::verify_manifest(&dir).unwrap();
+    assert_eq!(m.seed, 8);
+    assert_eq!(m.files.iter().find(|f| f.name == "liquidations.csv").unwrap().rows, Some(0));
+    assert_eq!(read_run(&dir).unwrap().summary.seed, 8);
+
     // An output directory that is a file is refused by name.
-    let file = dir.path().join("plain");
+    let file = root.path().join("plain");
     fs::write(&file, b"").unwrap();
-    let err = write_run(&file.join("out"), &recording()).unwrap_err().to_string();
-    assert!(err.contains("plain/out: creating the output directory"), "{err}");
+    let err = write_run(&file, &recording()).unwrap_err().to_string();
+    assert!(err.contains("plain: using it as the run directory"), "{err}");
+}
+
+/// `read_run` trusts nothing the manifest does not vouch for: a table cut at a row boundary
+/// still parses, and a summary copied from another run of the same scenario is well-formed —
+/// both are refused, naming the file.
+#[test]
+fn read_run_refuses_files_the_manifest_does_not_match() {
+    let root = tempfile::tempdir().unwrap();
+    let (a, b) = (root.path().join("a"), root.path().join("b"));
+    write_run(&a, &recording()).unwrap();
+    let series = fs::read_to_string(a.join("series.csv")).unwrap();
+    let cut: String = series.lines().take(3).map(|l| format!("{l}\n")).collect();
+    fs::write(a.join("series.csv"), cut).unwrap();
+    let err = read_run(&a).unwrap_err().to_string();
+    assert!(err.contains("series.csv") && err.contains("manifest"), "{err}");
+
+    write_run(&a, &recording()).unwrap();
+    let mut other = recording();
+    other.summary.seed = 9;
+    write_run(&b, &other).unwrap();
+    fs::copy(b.join("summary.json"), a.join("summary.json")).unwrap();
+    let err = read_run(&a).unwrap_err().to_string();
+    assert!(err.contains("summary.json"), "{err}");
+
+    fs::remove_file(a.join("manifest.json")).unwrap();
+    let err = read_run(&a).unwrap_err().to_string();
+    assert!(err.contains("manifest.json: missing manifest"), "{err}");
 }
