@@ -8,7 +8,7 @@ fn cascade(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cascade")).args(args).output().expect("run cascade")
 }
 
-const FILES: [&str; 8] = [
+const FILES: [&str; 9] = [
     "series.csv",
     "series.parquet",
     "liquidations.csv",
@@ -17,6 +17,7 @@ const FILES: [&str; 8] = [
     "adl.parquet",
     "summary.json",
     "scenario.toml",
+    "manifest.json",
 ];
 
 fn run_into(dir: &Path, seed: &str) {
@@ -51,4 +52,45 @@ fn a_bad_scenario_names_file_line_and_field() {
     assert!(err.contains("bad.toml") && err.contains("duration_s") && err.contains(":3:"), "{err}");
     // Nothing was written for a scenario that never ran.
     assert!(!tmp.path().join("o").exists());
+}
+
+/// Killed at any moment while overwriting a run, `cascade run` leaves the old complete run or
+/// the new complete one — `read_run` (what `cascade report` uses) verifies it against its
+/// manifest — and the next run cleans the temporary leftovers. Kills land at spread-out
+/// moments of the run, the last ones after it should have finished writing.
+#[test]
+fn a_run_killed_while_overwriting_leaves_one_complete_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    run_into(&dir, "1");
+    let started = std::time::Instant::now();
+    run_into(&tmp.path().join("timing"), "2");
+    let full = started.elapsed();
+    for (i, frac) in [0.2, 0.5, 0.8, 0.9, 0.95, 1.0, 1.05].iter().enumerate() {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cascade"))
+            .args([
+                "run",
+                "--no-counterfactual",
+                "--seed",
+                &format!("{}", 10 + i),
+                "--out",
+                dir.to_str().unwrap(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(full.mul_f64(*frac));
+        let _ = child.kill();
+        let _ = child.wait();
+        let rec =
+            cascade_io::read_run(&dir).unwrap_or_else(|e| panic!("after a kill at {frac} of a run: {e}"));
+        assert!(rec.summary.seed == 1 || (10..=16).contains(&rec.summary.seed), "seed {}", rec.summary.seed);
+    }
+    run_into(&dir, "3");
+    let names: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.starts_with(".run.")), "leftovers: {names:?}");
 }
