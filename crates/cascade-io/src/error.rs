@@ -85,6 +85,18 @@ pub enum IoError {
         /// serde_json's error.
         source: serde_json::Error,
     },
+    /// A file a scenario field names (e.g. `assets[0].path`) is missing or bad.
+    #[error("{}: `{field}` = \"{value}\": {source}", scenario.display())]
+    Input {
+        /// The scenario file.
+        scenario: PathBuf,
+        /// The field naming the file, e.g. `assets[0].path`.
+        field: String,
+        /// The field's value, as written.
+        value: String,
+        /// What went wrong with the file (names it, and for a bad cell its row and column).
+        source: Box<IoError>,
+    },
     /// A scenario file was read but refused; the error names the file, line, column and field.
     #[error(transparent)]
     Scenario(#[from] cascade_sim::scenario::ScenarioError),
