@@ -86,7 +86,7 @@ pub enum IoError {
         source: serde_json::Error,
     },
     /// A file a scenario field names (e.g. `assets[0].path`) is missing or bad.
-    #[error("{}: `{field}` = \"{value}\": {source}", scenario.display())]
+    #[error("{}: `{field}` = \"{value}\": {problem}", scenario.display())]
     Input {
         /// The scenario file.
         scenario: PathBuf,
@@ -95,7 +95,7 @@ pub enum IoError {
         /// The field's value, as written.
         value: String,
         /// What went wrong with the file (names it, and for a bad cell its row and column).
-        source: Box<IoError>,
+        problem: Box<IoError>,
     },
     /// A scenario file was read but refused; the error names the file, line, column and field.
     #[error(transparent)]

@@ -33,7 +33,7 @@ pub fn read_scenario(path: &Path) -> Result<Scenario, IoError> {
             scenario: path.to_path_buf(),
             field: format!("assets[{i}].path"),
             value: file.clone(),
-            source: Box::new(source),
+            problem: Box::new(source),
         })?;
         paths.push((i, price_path));
     }

@@ -431,7 +431,7 @@ impl Scenario {
             let label = |ms: u64| format!("{} ({ms} ms)", utc_label(ms));
             let Some(close) = path.price_at_point(start) else {
                 let why = if start < first || start > last {
-                    format!("outside the file, whose closes run from {} to {}", label(first), label(last))
+                    format!("outside the file, whose prices run from {} to {}", label(first), label(last))
                 } else {
                     "not the close time of a bar in the file (a close sits at its bar's close_time + 1 ms: \
                      a whole minute for 1-minute bars)"

@@ -159,6 +159,32 @@ mod tests {
     }
 
     #[test]
+    fn on_a_track_the_fair_value_follows_it_with_shocks_and_flow_on_top() {
+        use crate::scenario::{Dec, PricePath, PricePoint};
+        let pt = |time_ms, p: &str| PricePoint { time_ms, price: Dec::parse(p).unwrap() };
+        // Closes 100 at Unix 60 s, 110 at 120 s, 90 at 180 s; the run starts at 60 s.
+        let path =
+            PricePath::new("t", vec![pt(60_000, "100"), pt(120_000, "110"), pt(180_000, "90")]).unwrap();
+        let mut a = AssetState::on_track(
+            "BTC".into(),
+            Track::new(&path, 60_000),
+            1e8,
+            300.0,
+            ChaCha8Rng::seed_from_u64(1),
+        );
+        assert_eq!(a.fair, 100.0);
+        a.advance(30.0, SimTime::from_secs(30));
+        assert!((a.fair - 105.0).abs() < 1e-9, "half-way from 100 to 110: {}", a.fair);
+        // A -10 % shock scales the path from then on: 110 × 0.9 = 99 at 60 s.
+        a.jump(-0.10);
+        a.advance(30.0, SimTime::from_secs(60));
+        assert!((a.fair - 99.0).abs() < 1e-9, "{}", a.fair);
+        // $100M sold moves the index 1 % below the fair value (depth 1e8 per 1 %).
+        a.spot_trade(-1e8);
+        assert!((a.spot() / a.fair - (-0.01_f64).exp()).abs() < 1e-12);
+    }
+
+    #[test]
     fn the_walk_has_the_scenario_volatility() {
         let mut a = asset(0.8);
         let mut sq = 0.0;
