@@ -30,8 +30,10 @@ pub struct Asset {
     /// be a bar's close time in the file (a whole minute for 1-minute bars); the file must cover
     /// the whole run, and for a population trading the asset also `population.entry.lookback_s`
     /// before the start. The fair value is linearly interpolated between the closes (a close is
-    /// placed at its bar's `close_time` + 1 ms; the first bar's `open` at its `open_time`); spot flow and shocks move
-    /// the index on top of it as without a file.
+    /// placed at its bar's `close_time` + 1 ms; the first bar's `open` at its `open_time`). A
+    /// shock scales the rest of the path (−5 % leaves it 5 % lower) and spot flow pushes the
+    /// index off it, as without a file. The adaptive stops' calm volatility is then the
+    /// realised volatility of the population's look-back in the file.
     #[serde(default)]
     pub path: Option<String>,
     /// Spot notional, in USD, that moves the spot index by 1 % (default `"100000000"`; > 0): how

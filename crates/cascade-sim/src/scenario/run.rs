@@ -24,8 +24,9 @@ pub struct Run {
     /// and not longer than the run).
     pub price_step_ms: u64,
     /// Wall-clock time that simulated time zero stands for, as an RFC 3339 UTC label such as
-    /// `2025-10-10T20:45:00Z` (default: none). A label for reports only: the simulation never
-    /// reads a clock.
+    /// `2025-10-10T20:45:00Z` (default: none). Sets where the venues' UTC funding grid falls and,
+    /// when an asset has a `path`, where the run lies in that price file (then required, as
+    /// `YYYY-MM-DDTHH:MM:SS[.fff]Z`). The simulation never reads a clock.
     pub start_utc: Option<String>,
 }
 
