@@ -97,7 +97,9 @@ pub fn read_klines(path: &Path) -> Result<Vec<Kline>, IoError> {
             break;
         }
         let line = rec.position().map_or(row + 1, csv::Position::line);
-        if std::mem::take(&mut first) && rec.get(0).map(str::trim) == Some("open_time") {
+        if std::mem::take(&mut first)
+            && rec.get(0).map(|c| c.trim_start_matches('\u{feff}').trim()) == Some("open_time")
+        {
             continue; // the header line
         }
         row += 1;
@@ -181,7 +183,6 @@ pub fn read_klines(path: &Path) -> Result<Vec<Kline>, IoError> {
             ));
         }
         if let Some(prev) = out.last()
-            && k.close_time >= k.open_time
             && prev.close_time >= k.open_time
         {
             return Err(bad(

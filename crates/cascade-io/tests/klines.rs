@@ -54,6 +54,9 @@ fn rows_read_the_same_with_and_without_a_header() {
     let with = read_klines(&write(dir.path(), "a.csv", &csv(true, &ROWS))).unwrap();
     let without = read_klines(&write(dir.path(), "b.csv", &csv(false, &ROWS))).unwrap();
     assert_eq!(with, without);
+    // A byte-order mark before the header is no bar either.
+    let bom = read_klines(&write(dir.path(), "bom.csv", &format!("\u{feff}{}", csv(true, &ROWS)))).unwrap();
+    assert_eq!(bom, with);
     assert_eq!(with.len(), 5);
     assert_eq!(with[2].open_time, 1_760_126_520_000);
     assert_eq!((with[2].high, with[2].low, with[2].close), (d("101.5"), d("98.0"), d("99.0")));
@@ -131,6 +134,11 @@ fn out_of_order_duplicate_and_microsecond_times_are_errors() {
     let e = read_klines(&write(dir.path(), "micro.csv", &csv(false, &[micro]))).unwrap_err();
     assert_eq!(cell_error(&e), (1, 1, "open_time".to_string()));
     assert!(e.to_string().contains("microseconds"), "{e}");
+    // A bar opening at 20:00:30, inside the 20:00 bar (which closes at 20:00:59.999).
+    let inside = "1760126430000,100.5,102.0,100.0,101.5,10.000,1760126489999,1000.0,5,5.0,500.0,0";
+    let e = read_klines(&write(dir.path(), "overlap.csv", &csv(false, &[ROWS[0], inside]))).unwrap_err();
+    assert_eq!(cell_error(&e), (2, 2, "open_time".to_string()));
+    assert!(e.to_string().contains("inside the previous bar"), "{e}");
     // A header and nothing else.
     let e = read_klines(&write(dir.path(), "empty.csv", &csv(true, &[]))).unwrap_err();
     assert!(e.to_string().contains("no kline"), "{e}");
