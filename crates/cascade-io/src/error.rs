@@ -94,6 +94,18 @@ pub enum IoError {
         /// What does not match.
         reason: String,
     },
+    /// A file a scenario field names (e.g. `assets[0].path`) is missing or bad.
+    #[error("{}: `{field}` = \"{value}\": {problem}", scenario.display())]
+    Input {
+        /// The scenario file.
+        scenario: PathBuf,
+        /// The field naming the file, e.g. `assets[0].path`.
+        field: String,
+        /// The field's value, as written.
+        value: String,
+        /// What went wrong with the file (names it, and for a bad cell its row and column).
+        problem: Box<IoError>,
+    },
     /// A scenario file was read but refused; the error names the file, line, column and field.
     #[error(transparent)]
     Scenario(#[from] cascade_sim::scenario::ScenarioError),

@@ -8,18 +8,39 @@ use cascade_sim::scenario::Scenario;
 
 use crate::error::IoError;
 
-/// Reads and validates a scenario file; errors name the file, and for a bad scenario the line,
-/// column and field.
+/// Reads and validates a scenario file, and loads the kline file of every asset with a `path`
+/// (relative paths are taken from the scenario file's directory), checked against the run;
+/// errors name the file, and for a bad scenario the line, column and field.
 ///
 /// # Errors
-/// [`IoError::File`] if it cannot be read, [`IoError::Scenario`] if it is not a valid scenario.
+/// [`IoError::File`] if it cannot be read, [`IoError::Scenario`] if it is not a valid scenario
+/// or a price file does not fit the run, [`IoError::Input`] naming the `assets[i].path` field
+/// when a price file is missing or bad.
 pub fn read_scenario(path: &Path) -> Result<Scenario, IoError> {
     let src = fs::read_to_string(path).map_err(|source| IoError::File {
         path: path.to_path_buf(),
         action: "reading the scenario",
         source,
     })?;
-    Ok(Scenario::from_toml(&src, &path.display().to_string())?)
+    let origin = path.display().to_string();
+    let mut scenario = Scenario::from_toml(&src, &origin)?;
+    let dir = path.parent().unwrap_or_else(|| Path::new(""));
+    let mut paths = Vec::new();
+    for (i, a) in scenario.assets.iter().enumerate() {
+        let Some(file) = &a.path else { continue };
+        let resolved = dir.join(file);
+        let price_path = crate::klines::read_kline_path(&resolved).map_err(|source| IoError::Input {
+            scenario: path.to_path_buf(),
+            field: format!("assets[{i}].path"),
+            value: file.clone(),
+            problem: Box::new(source),
+        })?;
+        paths.push((i, price_path));
+    }
+    if !paths.is_empty() {
+        scenario.attach_price_paths(paths, &src, &origin)?;
+    }
+    Ok(scenario)
 }
 
 /// The temporary name `path` is written under: `.NAME.PID.tmp` in the same directory, so the

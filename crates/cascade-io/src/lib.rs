@@ -1,6 +1,7 @@
 //! # cascade-io
 //!
-//! Cascade's files: scenario files in; the tables of a run (time series, liquidations, ADL) out
+//! Cascade's files: scenario files in, with the Binance kline files their assets' `path` names
+//! ([`klines`]); the tables of a run (time series, liquidations, ADL) out
 //! as CSV and Parquet, and its summary as JSON; and a run directory read back ([`read_run`]).
 //!
 //! No simulation logic lives here: the simulator hands over plain rows
@@ -11,6 +12,7 @@
 
 pub mod error;
 pub mod files;
+pub mod klines;
 pub mod read;
 pub mod run_dir;
 pub mod table;
@@ -18,6 +20,7 @@ pub mod write;
 
 pub use error::IoError;
 pub use files::{read_scenario, write_atomic};
+pub use klines::{Kline, read_kline_path, read_klines};
 pub use read::{ReadTable, read_csv, read_run, read_summary_json};
 pub use run_dir::{Manifest, ManifestEntry, check_run_dir_target, verify_manifest};
 pub use table::{Cell, Column, ColumnType, Table};

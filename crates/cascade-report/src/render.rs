@@ -72,7 +72,11 @@ pub fn read_scenario_text(dir: &Path) -> Result<Option<ScenarioText>, ReportErro
         action: "reading the scenario",
         source,
     })?;
-    let problem = cascade_io::read_scenario(&path).err().map(|e| e.to_string());
+    // The text is validated, not re-run: files it names (an asset's `path`, relative to where
+    // the scenario was run from) need not be reachable from the run directory.
+    let problem = cascade_sim::scenario::Scenario::from_toml(&toml, &path.display().to_string())
+        .err()
+        .map(|e| e.to_string());
     Ok(Some(ScenarioText { toml, problem }))
 }
 

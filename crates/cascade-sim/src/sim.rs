@@ -353,7 +353,7 @@ impl Simulation {
                 if w.now > SimTime::ZERO {
                     let dt = self.step.as_micros() as f64 / 1e6;
                     for asset in &mut w.assets {
-                        asset.advance(dt);
+                        asset.advance(dt, w.now);
                     }
                 }
                 for m in 0..w.markets.len() {

@@ -5,8 +5,11 @@
 //! largest remainder), each market drawing from its own stream. A trader draws its side (the
 //! market's long share), margin mode (isolated share), leverage (the bucket mix, capped at the
 //! tier's maximum), behaviour (the shares of `[population.behaviour]`) and notional (the
-//! heavy-tailed size distribution). Its entry price is a point of a synthetic look-back path of
-//! the asset, drawn uniformly in time, that ends at the time-zero index.
+//! heavy-tailed size distribution). Its entry price is a point of a look-back path of the
+//! asset, drawn uniformly in time, that ends at the time-zero index: a synthetic random walk, or
+//! for an asset whose fair value follows a price file (`[[assets]] path`), the file's own
+//! prices over the `lookback_s` before the run start, sampled each minute (linearly
+//! interpolated between closes, as the fair value is).
 //!
 //! **Survivors only.** A position whose liquidation price, stop or take-profit the look-back
 //! path crossed after its entry would not exist any more at time zero; such a draw takes
@@ -45,7 +48,7 @@ use rand_distr::{Distribution, StandardNormal};
 use super::sampling;
 use crate::error::SimError;
 use crate::rng::{StreamKind, Streams};
-use crate::scenario::{Behaviour, Scenario};
+use crate::scenario::{Behaviour, Scenario, Track};
 use crate::world::asset::SECONDS_PER_YEAR;
 use crate::world::{Market, Owner, World};
 
@@ -122,6 +125,40 @@ struct LookBack {
 }
 
 impl LookBack {
+    /// The real path `track` over the `lookback_s` seconds before time zero: `n + 1` points
+    /// (`n = lookback_s / 60`, within [1, 20 160]) evenly spaced in time, the last at time zero.
+    fn from_track(track: &Track, lookback_s: u64) -> Self {
+        let n = (lookback_s / 60).clamp(1, MAX_PATH_POINTS);
+        let span_us = i128::from(lookback_s.max(1)) * 1_000_000;
+        let prices = (0..=n)
+            .map(|k| {
+                let t = -span_us + span_us * i128::from(k) / i128::from(n);
+                track.at(i64::try_from(t).unwrap_or(i64::MIN))
+            })
+            .collect();
+        Self::with_extremes(prices)
+    }
+
+    /// Annualised realised volatility of the path's log returns, its points `lookback_s / n`
+    /// seconds apart.
+    fn realized_volatility(&self, lookback_s: u64) -> f64 {
+        let n = self.prices.len().saturating_sub(1).max(1);
+        let dt = lookback_s.max(1) as f64 / n as f64;
+        let sq: f64 = self.prices.windows(2).map(|w| (w[1] / w[0]).ln().powi(2)).sum();
+        (sq / n as f64 * SECONDS_PER_YEAR / dt).sqrt()
+    }
+
+    fn with_extremes(prices: Vec<f64>) -> Self {
+        let n = prices.len() - 1;
+        let mut suffix_min = prices.clone();
+        let mut suffix_max = prices.clone();
+        for i in (0..n).rev() {
+            suffix_min[i] = suffix_min[i].min(suffix_min[i + 1]);
+            suffix_max[i] = suffix_max[i].max(suffix_max[i + 1]);
+        }
+        Self { prices, suffix_min, suffix_max }
+    }
+
     /// A random walk of `lookback_s` at `vol` whose total return is `ret`, ending at `p0`: the
     /// increments are drawn, then shifted equally so their sum is exactly `ln(1 + ret)`.
     fn new(p0: f64, vol: f64, lookback_s: u64, ret: f64, rng: &mut ChaCha8Rng) -> Self {
@@ -147,13 +184,7 @@ impl LookBack {
             prices.push(p);
         }
         prices[n] = p0;
-        let mut suffix_min = prices.clone();
-        let mut suffix_max = prices.clone();
-        for i in (0..n).rev() {
-            suffix_min[i] = suffix_min[i].min(suffix_min[i + 1]);
-            suffix_max[i] = suffix_max[i].max(suffix_max[i + 1]);
-        }
-        Self { prices, suffix_min, suffix_max }
+        Self::with_extremes(prices)
     }
 }
 
@@ -226,16 +257,20 @@ impl Population {
         let b = pop.behaviour.clone();
         let shares = b.shares().map(|(_, s)| s);
 
-        // One look-back path per asset, from the asset's own stream.
+        // One look-back path per asset: the asset's price file, or a walk from its own stream.
         let mut paths: Vec<Option<LookBack>> = vec![None; world.assets.len()];
         for &(m, _, _) in &markets {
             let a = world.markets[m].asset;
             if paths[a].is_none() {
-                let mut rng = streams.stream(StreamKind::LookBack, a as u64);
-                let vol = pop.entry.annual_volatility.unwrap_or(scenario.assets[a].annual_volatility);
-                let p0 = world.assets[a].spot();
-                paths[a] =
-                    Some(LookBack::new(p0, vol, pop.entry.lookback_s, pop.entry.lookback_return, &mut rng));
+                paths[a] = Some(if let Some(track) = world.assets[a].track() {
+                    LookBack::from_track(track, pop.entry.lookback_s)
+                } else {
+                    let mut rng = streams.stream(StreamKind::LookBack, a as u64);
+                    let vol = pop.entry.annual_volatility.unwrap_or(scenario.assets[a].volatility());
+                    let p0 = world.assets[a].spot();
+                    let ret = pop.entry.lookback_return.unwrap_or(0.0);
+                    LookBack::new(p0, vol, pop.entry.lookback_s, ret, &mut rng)
+                });
             }
         }
 
@@ -289,7 +324,16 @@ impl Population {
             params: b,
             trail_long: vec![BTreeSet::new(); n],
             trail_short: vec![BTreeSet::new(); n],
-            calm_vol: world.markets.iter().map(|mk| scenario.assets[mk.asset].annual_volatility).collect(),
+            // The adaptive stops' calm level: the asset's random-walk volatility, or for a price
+            // file the realised volatility of its look-back.
+            calm_vol: world
+                .markets
+                .iter()
+                .map(|mk| match (world.assets[mk.asset].track(), &paths[mk.asset]) {
+                    (Some(_), Some(lb)) => lb.realized_volatility(pop.entry.lookback_s),
+                    _ => scenario.assets[mk.asset].volatility(),
+                })
+                .collect(),
         };
         for i in 0..me.traders.len() {
             me.place_behaviour(world, i)?;

@@ -12,13 +12,14 @@
 //!    field, its line and column.
 //!
 //! This module reads no files: callers pass the text and a name for it (cascade-io's
-//! `read_scenario` reads from disk). Each section lives in its own file; the doc comment of every
+//! `read_scenario` reads from disk, and loads the kline file an asset's `path` names, handing
+//! it over with [`Scenario::attach_price_paths`], which checks it against the run). Each section lives in its own file; the doc comment of every
 //! field gives its unit and default. Money, prices, quantities and venue rates are exact
 //! decimals written as strings ([`Dec`]); behavioural parameters are floats.
 //!
 //! ```toml
 //! [run]            # seed, duration_s, metrics_interval_ms, price_step_ms, start_utc
-//! [[assets]]       # name, index_price, annual_volatility, spot_depth_1pct, spot_recovery_…
+//! [[assets]]       # name, index_price, annual_volatility, path, spot_depth_1pct, spot_recovery_…
 //! [[venues]]       # name, rules, settle_asset, insurance_fund, market_band
 //! [[venues.instruments]]        # symbol, asset, kind, tick, lot, fees, …
 //! [[venues.instruments.tiers]]  # optional override: floor, mmr, max_leverage, imr, …
@@ -35,6 +36,7 @@ mod makers;
 mod noise;
 mod policy;
 mod population;
+mod price_path;
 mod run;
 mod shocks;
 mod validate;
@@ -50,13 +52,14 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use arbitrageurs::{ArbKind, Arbitrageur};
-pub use asset::Asset;
+pub use asset::{Asset, DEFAULT_ANNUAL_VOLATILITY};
 pub use hedgers::{Hedger, MarginModeCfg};
 pub use herds::{Herd, PositionSide};
 pub use makers::Maker;
 pub use noise::Noise;
 pub use policy::Policy;
 pub use population::{Behaviour, Entry, Population, PopulationMarket};
+pub use price_path::{PricePath, PricePoint, Track};
 pub use run::Run;
 pub use shocks::{FlowSide, Shock};
 pub use validate::{Location, Problem};
@@ -235,6 +238,17 @@ impl Scenario {
             }
         }
         let asset_names: BTreeSet<&str> = self.assets.iter().map(|a| a.name.as_str()).collect();
+        if let Some(i) = self.assets.iter().position(|a| a.path.is_some())
+            && self.run.start_unix_ms().is_none()
+        {
+            v.err(
+                "run.start_utc",
+                format!(
+                    "an RFC 3339 UTC time like 2025-10-10T20:45:00Z is required when an asset takes \
+                     its price from a file (`assets[{i}].path`): it places the run in the file"
+                ),
+            );
+        }
 
         if self.venues.is_empty() {
             v.err("venues", "at least one [[venues]] entry is needed");
@@ -263,6 +277,25 @@ impl Scenario {
         self.population.validate(&mut v);
         for (i, m) in self.population.markets.iter().enumerate() {
             refs.market(&format!("population.markets[{i}]"), &m.venue, &m.symbol, &mut v);
+        }
+        let pop_assets = self.population_assets();
+        if self.population.accounts > 0
+            && !pop_assets.is_empty()
+            && pop_assets.iter().all(|&a| self.assets[a].path.is_some())
+        {
+            let entry = &self.population.entry;
+            for (key, set) in [
+                ("annual_volatility", entry.annual_volatility.is_some()),
+                ("lookback_return", entry.lookback_return.is_some()),
+            ] {
+                if set {
+                    v.err(
+                        format!("population.entry.{key}"),
+                        "not allowed when every asset the population trades has a `path`: entry \
+                         prices come from the file's look-back",
+                    );
+                }
+            }
         }
         for (i, m) in self.makers.iter().enumerate() {
             let p = format!("makers[{i}]");
@@ -317,6 +350,138 @@ impl Scenario {
         v.into_problems()
     }
 
+    /// Indices in `assets` of the assets the population trades (its `markets`, or every listed
+    /// instrument when it names none), sorted, each once. Unknown references are left out.
+    #[must_use]
+    pub fn population_assets(&self) -> Vec<usize> {
+        let asset_of = |venue: &str, symbol: &str| {
+            let ins = self
+                .venues
+                .iter()
+                .filter(|v| v.name == venue)
+                .flat_map(|v| v.instruments.iter())
+                .find(|i| i.symbol == symbol)?;
+            self.assets.iter().position(|a| a.name == ins.asset)
+        };
+        let mut out: BTreeSet<usize> = BTreeSet::new();
+        if self.population.markets.is_empty() {
+            for v in &self.venues {
+                for ins in &v.instruments {
+                    out.extend(self.assets.iter().position(|a| a.name == ins.asset));
+                }
+            }
+        } else {
+            for m in &self.population.markets {
+                out.extend(asset_of(&m.venue, &m.symbol));
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// Attaches the price paths read from the assets' `path` files (`(asset index, path)`) and
+    /// checks them against the run; `src` and `origin` are the scenario's text and name, for the
+    /// locations of problems.
+    ///
+    /// # Errors
+    /// [`ScenarioError::Invalid`] with every problem: an index that names no asset with a
+    /// `path`, a run start that is not a close time in the file, a file that ends before the
+    /// run or starts after the population's look-back, an `index_price` that is not the file's
+    /// close at the start.
+    pub fn attach_price_paths(
+        &mut self,
+        paths: Vec<(usize, PricePath)>,
+        src: &str,
+        origin: &str,
+    ) -> Result<(), ScenarioError> {
+        let mut v = Validator::default();
+        for (i, p) in paths {
+            match self.assets.get_mut(i) {
+                Some(a) if a.path.is_some() => a.price_path = Some(p),
+                _ => v.err(format!("assets[{i}].path"), "a price path was given for an asset without `path`"),
+            }
+        }
+        let mut problems = v.into_problems();
+        problems.extend(self.check_price_paths());
+        if problems.is_empty() {
+            return Ok(());
+        }
+        validate::locate(src, &mut problems);
+        Err(ScenarioError::Invalid { origin: origin.to_string(), problems })
+    }
+
+    /// Every problem between the assets' loaded price paths and the run (see
+    /// [`Scenario::attach_price_paths`]); an asset whose `path` was not loaded is one too.
+    #[must_use]
+    pub fn check_price_paths(&self) -> Vec<Problem> {
+        let mut v = Validator::default();
+        let start = self.run.start_unix_ms();
+        let pop_assets = self.population_assets();
+        for (i, a) in self.assets.iter().enumerate() {
+            let Some(file) = &a.path else { continue };
+            let f = |k: &str| format!("assets[{i}].{k}");
+            let Some(path) = &a.price_path else {
+                v.err(
+                    f("path"),
+                    format!("`{file}` was not loaded (read the scenario with cascade_io::read_scenario)"),
+                );
+                continue;
+            };
+            let Some(start) = start else { continue }; // reported by `validate`
+            let (first, last) = (path.first_ms(), path.last_ms());
+            let label = |ms: u64| format!("{} ({ms} ms)", utc_label(ms));
+            let Some(close) = path.price_at_point(start) else {
+                let why = if start < first || start > last {
+                    format!("outside the file, whose prices run from {} to {}", label(first), label(last))
+                } else {
+                    "not the close time of a bar in the file (a close sits at its bar's close_time + 1 ms: \
+                     a whole minute for 1-minute bars)"
+                        .to_string()
+                };
+                v.err("run.start_utc", format!("{} is {why} (`{}`)", label(start), path.source));
+                continue;
+            };
+            let end = start.saturating_add(self.run.duration_s.saturating_mul(1_000));
+            if end > last {
+                v.err(
+                    "run.duration_s",
+                    format!(
+                        "the run ends at {} but `assets[{i}].path` ({}) ends at {}",
+                        label(end),
+                        path.source,
+                        label(last)
+                    ),
+                );
+            }
+            if let Some(p) = a.index_price
+                && p.get() != close.get()
+            {
+                v.err(
+                    f("index_price"),
+                    format!(
+                        "{p} conflicts with the close at run.start_utc in `{}`, {close} (leave index_price out to take \
+                         the file's)",
+                        path.source
+                    ),
+                );
+            }
+            if self.population.accounts > 0 && pop_assets.contains(&i) {
+                let from = start.saturating_sub(self.population.entry.lookback_s.saturating_mul(1_000));
+                if from < first {
+                    v.err(
+                        "population.entry.lookback_s",
+                        format!(
+                            "the look-back starts at {} but `assets[{i}].path` ({}) starts at {}",
+                            label(from),
+                            path.source,
+                            label(first)
+                        ),
+                    );
+                }
+            }
+        }
+        v.into_problems()
+    }
+
     /// Every listed market, in file order: (venue index, instrument index, reference).
     #[must_use]
     pub fn markets(&self) -> Vec<(usize, usize, MarketRef)> {
@@ -352,6 +517,31 @@ impl<'a> Refs<'a> {
         }
         asset
     }
+}
+
+/// Unix milliseconds as `YYYY-MM-DDTHH:MM:SS.fffZ`, for messages.
+fn utc_label(ms: u64) -> String {
+    let (mut days, rem) = (ms / 86_400_000, ms % 86_400_000);
+    let mut year = 1970;
+    loop {
+        let len = if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 { 366 } else { 365 };
+        if days < len {
+            break;
+        }
+        days -= len;
+        year += 1;
+    }
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let mut month = 1;
+    for len in [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] {
+        if days < len {
+            break;
+        }
+        days -= len;
+        month += 1;
+    }
+    let (h, m, s, milli) = (rem / 3_600_000, rem / 60_000 % 60, rem / 1_000 % 60, rem % 1_000);
+    format!("{year:04}-{month:02}-{:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z", days + 1)
 }
 
 /// The key named by serde's "unknown field `x`, expected …" message.

@@ -76,25 +76,29 @@ impl PopulationMarket {
     }
 }
 
-/// `[population.entry]`: entry prices are spread over a synthetic look-back path of the index
-/// that ends at the index price of time zero.
+/// `[population.entry]`: entry prices are spread over a look-back path of the index that ends at
+/// the index price of time zero: a synthetic random walk, or for an asset with a `path` the
+/// file's own prices before `run.start_utc`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Entry {
     /// Length of the look-back path, seconds (default 604800 = 7 days; > 0). Entry times are
-    /// drawn uniformly over it.
+    /// drawn uniformly over it. For an asset with a `path`, the file must reach this far back
+    /// before `run.start_utc`.
     pub lookback_s: u64,
-    /// Annualised volatility of the look-back path (default: the asset's `annual_volatility`).
+    /// Annualised volatility of the synthetic look-back path (default: the asset's
+    /// `annual_volatility`). Not allowed when every asset the population trades has a `path`.
     pub annual_volatility: Option<f64>,
-    /// Return of the path from its start to time zero, as a fraction (default 0; > −1). For
+    /// Return of the synthetic path from its start to time zero, as a fraction (default 0; > −1). For
     /// example −0.07 starts the path 7 % above the time-zero price, so recent longs are under
-    /// water before the run begins.
-    pub lookback_return: f64,
+    /// water before the run begins. Not allowed when every asset the population trades has a
+    /// `path` (the file gives the return).
+    pub lookback_return: Option<f64>,
 }
 
 impl Default for Entry {
     fn default() -> Self {
-        Self { lookback_s: 7 * 86_400, annual_volatility: None, lookback_return: 0.0 }
+        Self { lookback_s: 7 * 86_400, annual_volatility: None, lookback_return: None }
     }
 }
 
@@ -194,11 +198,10 @@ impl Population {
         if let Some(vol) = self.entry.annual_volatility {
             v.non_negative_f64(&format!("{p}.entry.annual_volatility"), vol);
         }
-        if !(self.entry.lookback_return.is_finite() && self.entry.lookback_return > -1.0) {
-            v.err(
-                format!("{p}.entry.lookback_return"),
-                format!("must be a fraction > -1, got {}", self.entry.lookback_return),
-            );
+        if let Some(r) = self.entry.lookback_return
+            && !(r.is_finite() && r > -1.0)
+        {
+            v.err(format!("{p}.entry.lookback_return"), format!("must be a fraction > -1, got {r}"));
         }
         self.size.validate(&format!("{p}.size"), v);
         self.behaviour.validate(v);

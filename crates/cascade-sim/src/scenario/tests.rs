@@ -47,7 +47,7 @@ fn the_default_scenario_parses_and_validates() {
     assert_eq!((s.run.seed, s.run.duration_s, s.run.metrics_interval_ms), (42, 3600, 1000));
     assert_eq!(s.venues[0].rule_set(), Ok(RuleSet::Binance));
     assert_eq!(s.venues[1].rule_set(), Ok(RuleSet::Hyperliquid));
-    assert_eq!(s.assets[0].index_price, Dec::parse("100000").unwrap());
+    assert_eq!(s.assets[0].index_price, Some(Dec::parse("100000").unwrap()));
     let btc = &s.venues[0].instruments[0];
     assert_eq!((btc.price_decimals(), btc.qty_decimals()), (1, 3));
     assert_eq!(btc.tiers.len(), 5);
@@ -64,7 +64,7 @@ fn the_oct_10_2025_scenario_parses_and_validates() {
     assert_eq!(s.run.start_utc.as_deref(), Some("2025-10-10T20:45:00Z"));
     assert_eq!(s.assets.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["BTC", "ETH", "SOL"]);
     // Opening prices from shared/calibration/oct-10-2025.md.
-    assert_eq!(s.assets[0].index_price.to_string(), "116970.1");
+    assert_eq!(s.assets[0].index_price.map(|p| p.to_string()).as_deref(), Some("116970.1"));
     assert_eq!(s.venues.len(), 4);
     assert_eq!(s.markets().len(), 10);
 }

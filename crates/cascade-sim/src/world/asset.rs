@@ -9,12 +9,20 @@
 //! `spot = fair × exp(pressure)`, `pressure ← pressure × 2^(−dt / half_life) + flow / depth`,
 //! where a flow of `spot_depth_1pct` moves the index by 1 %.
 //!
+//! With a price path (`[[assets]] path = ...`, see [`Track`]) the fair value is instead the
+//! file's price at the current time, times the product of the shocks' jumps so far (a shock
+//! moves the level of the path, which then keeps its own shape). Spot flow pushes the index off
+//! it exactly as above.
+//!
 //! Floats are right here: this is an exogenous driver, not money. Every price handed to an
 //! engine is converted to exact price units by the market (see `market.rs`). Must never touch a
 //! venue.
 
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
+
+use crate::scenario::Track;
+use crate::scheduler::SimTime;
 
 /// Seconds in a (365-day) year: annualised volatilities are per this many seconds.
 pub const SECONDS_PER_YEAR: f64 = 365.0 * 86_400.0;
@@ -38,6 +46,10 @@ pub struct AssetState {
     rng: ChaCha8Rng,
     /// Net spot flow (USD, sells negative) since the start, for reports.
     pub spot_flow: f64,
+    /// The real price path the fair value follows, if the scenario gives one.
+    track: Option<Track>,
+    /// Product of the shocks' jumps (1 + change) so far: the path's level.
+    level: f64,
 }
 
 impl AssetState {
@@ -60,7 +72,30 @@ impl AssetState {
             recovery_half_life_s: recovery_half_life_s.max(1e-3),
             rng,
             spot_flow: 0.0,
+            track: None,
+            level: 1.0,
         }
+    }
+
+    /// An asset whose fair value follows `track` (time zero of the run at the track's zero),
+    /// starting at the track's price at time zero.
+    #[must_use]
+    pub fn on_track(
+        name: String,
+        track: Track,
+        depth_1pct: f64,
+        recovery_half_life_s: f64,
+        rng: ChaCha8Rng,
+    ) -> Self {
+        let mut a = Self::new(name, track.at(0), 0.0, depth_1pct, recovery_half_life_s, rng);
+        a.track = Some(track);
+        a
+    }
+
+    /// The real price path, if the fair value follows one.
+    #[must_use]
+    pub fn track(&self) -> Option<&Track> {
+        self.track.as_ref()
     }
 
     /// The spot index, USD.
@@ -69,13 +104,17 @@ impl AssetState {
         self.fair * self.pressure.exp()
     }
 
-    /// Advances the fair value by `dt_s` seconds of its random walk (drift-free in price:
-    /// `exp(σ√dt·z − σ²dt/2)`) and lets the spot pressure fade for as long.
-    pub fn advance(&mut self, dt_s: f64) {
+    /// Advances the fair value by `dt_s` seconds, to `now`, and lets the spot pressure fade for
+    /// as long: along the price path if there is one (its price at `now` times the shocks'
+    /// level), else by `dt_s` of the random walk (drift-free in price: `exp(σ√dt·z − σ²dt/2)`).
+    pub fn advance(&mut self, dt_s: f64, now: SimTime) {
         if dt_s <= 0.0 {
             return;
         }
-        if self.volatility > 0.0 {
+        if let Some(t) = &self.track {
+            let us = i64::try_from(now.as_micros()).unwrap_or(i64::MAX);
+            self.fair = t.at(us) * self.level;
+        } else if self.volatility > 0.0 {
             let var = self.volatility * self.volatility * dt_s / SECONDS_PER_YEAR;
             let z: f64 = StandardNormal.sample(&mut self.rng);
             self.fair *= (var.sqrt() * z - 0.5 * var).exp();
@@ -85,7 +124,9 @@ impl AssetState {
 
     /// A news jump: the fair value moves by the fraction `change` (e.g. −0.05).
     pub fn jump(&mut self, change: f64) {
-        self.fair *= (1.0 + change).max(1e-9);
+        let factor = (1.0 + change).max(1e-9);
+        self.fair *= factor;
+        self.level *= factor;
     }
 
     /// Spot bought (`usd > 0`) or sold (`usd < 0`) outside the perpetual venues.
@@ -111,10 +152,36 @@ mod tests {
         let mut a = asset(0.0);
         a.spot_trade(-1e8);
         assert!((a.spot() / 100_000.0 - (-0.01_f64).exp()).abs() < 1e-12);
-        a.advance(300.0);
+        a.advance(300.0, SimTime::from_secs(300));
         assert!((a.pressure + 0.005).abs() < 1e-12, "half the push is left after one half-life");
         a.jump(-0.05);
         assert!((a.fair - 95_000.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn on_a_track_the_fair_value_follows_it_with_shocks_and_flow_on_top() {
+        use crate::scenario::{Dec, PricePath, PricePoint};
+        let pt = |time_ms, p: &str| PricePoint { time_ms, price: Dec::parse(p).unwrap() };
+        // Closes 100 at Unix 60 s, 110 at 120 s, 90 at 180 s; the run starts at 60 s.
+        let path =
+            PricePath::new("t", vec![pt(60_000, "100"), pt(120_000, "110"), pt(180_000, "90")]).unwrap();
+        let mut a = AssetState::on_track(
+            "BTC".into(),
+            Track::new(&path, 60_000),
+            1e8,
+            300.0,
+            ChaCha8Rng::seed_from_u64(1),
+        );
+        assert_eq!(a.fair, 100.0);
+        a.advance(30.0, SimTime::from_secs(30));
+        assert!((a.fair - 105.0).abs() < 1e-9, "half-way from 100 to 110: {}", a.fair);
+        // A -10 % shock scales the path from then on: 110 × 0.9 = 99 at 60 s.
+        a.jump(-0.10);
+        a.advance(30.0, SimTime::from_secs(60));
+        assert!((a.fair - 99.0).abs() < 1e-9, "{}", a.fair);
+        // $100M sold moves the index 1 % below the fair value (depth 1e8 per 1 %).
+        a.spot_trade(-1e8);
+        assert!((a.spot() / a.fair - (-0.01_f64).exp()).abs() < 1e-12);
     }
 
     #[test]
@@ -124,7 +191,7 @@ mod tests {
         let n = 20_000;
         let mut prev = a.fair;
         for _ in 0..n {
-            a.advance(60.0);
+            a.advance(60.0, SimTime::ZERO);
             let r = (a.fair / prev).ln();
             sq += r * r;
             prev = a.fair;

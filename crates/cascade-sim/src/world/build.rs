@@ -15,7 +15,7 @@ use super::{AssetState, Market, SETTLE, VenueSlot, World};
 use crate::error::SimError;
 use crate::metrics::Recorder;
 use crate::rng::{StreamKind, Streams};
-use crate::scenario::{Dec, Scenario, Tier};
+use crate::scenario::{Dec, Scenario, Tier, Track};
 use crate::scheduler::SimTime;
 
 /// `d` as an engine integer with `places` decimals, or a scenario error at `field`.
@@ -65,19 +65,38 @@ impl World {
         let interval = SimTime::from_millis(scenario.run.metrics_interval_ms.max(1));
         let mut recorder = Recorder::new(interval);
         let mut assets = Vec::with_capacity(scenario.assets.len());
+        let start_ms = scenario.run.start_unix_ms();
         for (i, a) in scenario.assets.iter().enumerate() {
-            let price = a.index_price.to_f64();
+            let rng = streams.stream(StreamKind::FairValue, i as u64);
+            let (depth, half_life) = (a.spot_depth_1pct.to_f64(), a.spot_recovery_half_life_s as f64);
+            if a.path.is_some() {
+                let (Some(path), Some(start)) = (&a.price_path, start_ms) else {
+                    return Err(SimError::scenario(
+                        format!("assets[{i}].path"),
+                        "the price file was not loaded, or run.start_utc is missing (read the scenario with \
+                         cascade_io::read_scenario)",
+                    ));
+                };
+                if path.price_at_point(start).is_none() {
+                    return Err(SimError::scenario(
+                        "run.start_utc",
+                        "not a close time of the asset's price path",
+                    ));
+                }
+                assets.push(AssetState::on_track(
+                    a.name.clone(),
+                    Track::new(path, start),
+                    depth,
+                    half_life,
+                    rng,
+                ));
+                continue;
+            }
+            let price = a.start_price(start_ms).map_or(f64::NAN, |p| p.to_f64());
             if !(price.is_finite() && price > 0.0) {
                 return Err(SimError::scenario(format!("assets[{i}].index_price"), "must be > 0"));
             }
-            assets.push(AssetState::new(
-                a.name.clone(),
-                price,
-                a.annual_volatility,
-                a.spot_depth_1pct.to_f64(),
-                a.spot_recovery_half_life_s as f64,
-                streams.stream(StreamKind::FairValue, i as u64),
-            ));
+            assets.push(AssetState::new(a.name.clone(), price, a.volatility(), depth, half_life, rng));
         }
         let start_ms_of_day = scenario.run.start_ms_of_day();
         let mut venues = Vec::with_capacity(scenario.venues.len());
