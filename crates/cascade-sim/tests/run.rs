@@ -2,7 +2,6 @@
 //! withdrawal, static vs trailing stops, conservation after every event, and the default
 //! scenario's running time.
 
-
 use cascade_sim::scenario::Scenario;
 use cascade_sim::world::SETTLE;
 use cascade_sim::{InvariantChecks, Phase, RunOptions, Simulation, run};

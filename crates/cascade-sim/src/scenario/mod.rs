@@ -19,6 +19,7 @@
 //! ```toml
 //! [run]            # seed, duration_s, metrics_interval_ms, price_step_ms, start_utc
 //! [[assets]]       # name, index_price, annual_volatility, spot_depth_1pct, spot_recovery_…
+//! [[assets.spot]]  # optional spot books making the index: venue, symbol, tick, lot, fees, weight
 //! [[venues]]       # name, rules, settle_asset, insurance_fund, market_band
 //! [[venues.instruments]]        # symbol, asset, kind, tick, lot, fees, …
 //! [[venues.instruments.tiers]]  # optional override: floor, mmr, max_leverage, imr, …
@@ -50,7 +51,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use arbitrageurs::{ArbKind, Arbitrageur};
-pub use asset::Asset;
+pub use asset::{Asset, SpotBook};
 pub use hedgers::{Hedger, MarginModeCfg};
 pub use herds::{Herd, PositionSide};
 pub use makers::Maker;
@@ -258,6 +259,30 @@ impl Scenario {
                 listed.insert(&ins.symbol, &ins.asset);
             }
         }
+        // venue name -> spot symbol -> asset
+        let mut spot_books: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
+        for (i, a) in self.assets.iter().enumerate() {
+            for (j, s) in a.spot.iter().enumerate() {
+                let p = format!("assets[{i}].spot[{j}]");
+                let Some(perps) = markets.get(s.venue.as_str()) else {
+                    let known: Vec<&str> = markets.keys().copied().collect();
+                    v.err(
+                        format!("{p}.venue"),
+                        format!("unknown venue `{}` (defined: {})", s.venue, known.join(", ")),
+                    );
+                    continue;
+                };
+                let books = spot_books.entry(&s.venue).or_default();
+                if perps.contains_key(s.symbol.as_str()) || books.contains_key(s.symbol.as_str()) {
+                    v.err(
+                        format!("{p}.symbol"),
+                        format!("`{}` is already listed on venue `{}`", s.symbol, s.venue),
+                    );
+                } else {
+                    books.insert(&s.symbol, &a.name);
+                }
+            }
+        }
         let refs = Refs { markets: &markets };
 
         self.population.validate(&mut v);
@@ -267,7 +292,11 @@ impl Scenario {
         for (i, m) in self.makers.iter().enumerate() {
             let p = format!("makers[{i}]");
             m.validate(&p, &mut v);
-            refs.market(&p, &m.venue, &m.symbol, &mut v);
+            // A maker quotes a perpetual or, naming one, an asset's spot book.
+            let spot = spot_books.get(m.venue.as_str()).is_some_and(|b| b.contains_key(m.symbol.as_str()));
+            if !spot {
+                refs.market(&p, &m.venue, &m.symbol, &mut v);
+            }
         }
         for (i, a) in self.arbitrageurs.iter().enumerate() {
             let p = format!("arbitrageurs[{i}]");

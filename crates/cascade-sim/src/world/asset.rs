@@ -38,6 +38,9 @@ pub struct AssetState {
     rng: ChaCha8Rng,
     /// Net spot flow (USD, sells negative) since the start, for reports.
     pub spot_flow: f64,
+    /// The asset's spot books (indices into `World::spots`); when any, they make the index and
+    /// the pressure model is unused.
+    pub books: Vec<usize>,
 }
 
 impl AssetState {
@@ -60,6 +63,7 @@ impl AssetState {
             recovery_half_life_s: recovery_half_life_s.max(1e-3),
             rng,
             spot_flow: 0.0,
+            books: Vec::new(),
         }
     }
 
