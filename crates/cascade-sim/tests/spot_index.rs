@@ -228,3 +228,33 @@ fn spot_book_schema_errors_name_the_field() {
     // A maker on a spot symbol no venue lists.
     has(&refuse("symbol = \"BTC/USDT\"\ncount = 1", "symbol = \"ETH/USDT\"\ncount = 1"), "makers[3].symbol");
 }
+
+/// A hedger whose short is cut sells the spot it no longer covers on the spot book.
+///
+/// By hand: the hedger holds 1,000,000 / 100,000 = 10 BTC as base at the spot book and is short
+/// 10 BTC of the perpetual. Closing 5 BTC of the short (standing for an ADL) leaves 5 BTC
+/// unhedged; it offers them at the venue's 5 % band below the spot mid. The spot maker's five
+/// bids hold at most 5 × 62,500 = 312,500 USDT ≈ 3.2 BTC (< 5), all above the band: every bid
+/// is taken and the bid side is empty, and the hedger keeps 10 − (what the bids held) BTC.
+#[test]
+fn a_cut_hedger_sells_its_spot_on_the_book() {
+    let src = format!(
+        "{ONE_VENUE}\n[[hedgers]]\nvenue = \"binance\"\nsymbol = \"BTCUSDT\"\nnotional = \"1000000\"\nleverage = 5\n"
+    );
+    let s = Scenario::from_toml(&src, "hedger.toml").unwrap_or_else(|e| panic!("{e}"));
+    let mut sim = Simulation::new(&s, 1, true).unwrap();
+    sim.run_until(SimTime::from_secs(5)).unwrap();
+    let h = sim.agents.hedgers[0].clone();
+    assert!((h.spot_units - 10.0).abs() < 1e-9, "{}", h.spot_units);
+    let w = &mut sim.world;
+    let bids: i64 = w.book_at(BookRef::Spot(0)).level_infos(Side::Buy).map(|l| l.qty.0).sum();
+    assert!(bids > 0 && bids < 320_000, "bids hold {bids} lots of 1e-5 BTC");
+    let cut = OrderRequest { reduce_only: true, ..OrderRequest::market(Side::Buy, Qty(5_000)) };
+    assert!(w.place(h.market, h.account, cut).unwrap().is_some());
+    assert_eq!(w.position(h.market, h.account), Qty(-5_000));
+    sim.agents.hedgers[0].react(&mut sim.world).unwrap();
+    let left = sim.agents.hedgers[0].spot_units;
+    assert!((left - (10.0 - bids as f64 / 1e5)).abs() < 1e-9, "left {left}, bids {bids}");
+    assert_eq!(sim.world.book_at(BookRef::Spot(0)).best_bid(), None, "every bid was taken");
+    sim.world.check_invariants(0).unwrap();
+}
