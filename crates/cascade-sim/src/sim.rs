@@ -357,8 +357,10 @@ impl Simulation {
                     }
                 }
                 for m in 0..w.markets.len() {
-                    let index = w.spot_of(m);
-                    w.update_mark(m, index)?;
+                    match w.book_index(m)? {
+                        Some(index) => w.update_mark_price(m, index)?,
+                        None => w.update_mark(m, w.spot_of(m))?,
+                    }
                     a.population.on_mark(w, m)?;
                 }
                 q.schedule_in(self.step, Event::PriceStep);
@@ -396,7 +398,7 @@ impl Simulation {
                 let next = a.arbs[i as usize].wake(w)?;
                 q.schedule_in(next, Event::Arb(i));
             }
-            Event::HedgerReact(i) => a.hedgers[i as usize].react(w),
+            Event::HedgerReact(i) => a.hedgers[i as usize].react(w)?,
             Event::HedgerRebalance(i) => {
                 let h = &mut a.hedgers[i as usize];
                 h.rebalance(w)?;

@@ -10,6 +10,17 @@
 //!   the perpetual and sells the same notional of spot (which pushes the index down: this is how
 //!   forced selling on the perpetuals reaches spot); above, the reverse.
 //!
+//! **With spot books** (the asset has `[[assets.spot]]` entries) the basis arbitrageur trades
+//! the real spot book instead of pushing the pressure model: the book at the perpetual's venue,
+//! else the asset's first. It compares the perpetual's mid with that book's mid (its last trade
+//! while a side is empty); when the perpetual is cheap it buys the perpetual and sells the
+//! base it filled on the spot book with an immediate-or-cancel limit half the threshold below
+//! the spot mid; when rich, the reverse. Its spot leg needs funds at the spot venue: of each
+//! venue's share of capital, half stays as perpetual collateral and half goes to its account at
+//! that venue's spot book, a quarter of the share in the settle asset and a quarter in base
+//! bought at the asset's `index_price`. A clip is cut to what that account can spend (base for
+//! a sale, settle asset for a purchase); unwinding a perpetual clip reverses the spot leg.
+//!
 //! No position grows past `max_position` per market, and once the gap has closed to a quarter
 //! of the threshold it unwinds one clip per look. Capital is split evenly across its venues at
 //! the start; the venue's margin check refuses what it cannot back. Moving collateral between
@@ -23,7 +34,7 @@ use cascade_engine::venue::{OrderRequest, Placed};
 use crate::error::SimError;
 use crate::scenario::{ArbKind, Arbitrageur as ArbCfg};
 use crate::scheduler::SimTime;
-use crate::world::{Market, Owner, World};
+use crate::world::{BookRef, Market, Owner, World, base_asset};
 
 /// One arbitrageur.
 #[derive(Debug, Clone)]
@@ -38,6 +49,9 @@ pub struct Arbitrageur {
     pub latency: SimTime,
     /// Spot held (basis kind), in asset units; negative when short.
     pub spot_units: f64,
+    /// Per leg, the spot book its spot leg trades and the account there (basis kind on an
+    /// asset with spot books).
+    spot_legs: Vec<Option<(usize, AccountId)>>,
 }
 
 impl Arbitrageur {
@@ -57,12 +71,43 @@ impl Arbitrageur {
         venues.sort_unstable();
         venues.dedup();
         let share = cfg.capital.to_f64() / venues.len().max(1) as f64;
+        let asset = markets.first().map(|&m| world.markets[m].asset);
+        let with_books =
+            cfg.kind == ArbKind::Basis && asset.is_some_and(|a| !world.assets[a].books.is_empty());
+        let perp_share = if with_books { share / 2.0 } else { share };
         let mut accounts = Vec::with_capacity(venues.len());
+        // (spot book, account there)
+        let mut spot_accounts: Vec<(usize, AccountId)> = Vec::new();
         for &v in &venues {
             let a = world.open_account(v, Owner::Nobody)?;
-            world.deposit(v, a, Market::cash(share))?;
+            world.deposit(v, a, Market::cash(perp_share))?;
             accounts.push((v, a));
+            if with_books
+                && let Some(asset) = asset
+                && let Some(s) = world.spot_book_for(asset, v)
+            {
+                let sv = world.spots[s].market.venue;
+                let sa = match spot_accounts.iter().find(|(x, _)| *x == s) {
+                    Some(&(_, sa)) => sa,
+                    None => {
+                        let sa = world.open_account(sv, Owner::Nobody)?;
+                        spot_accounts.push((s, sa));
+                        sa
+                    }
+                };
+                world.deposit(sv, sa, Market::cash(share / 4.0))?;
+                let units = share / 4.0 / world.assets[asset].fair;
+                world.deposit_asset(sv, sa, base_asset(asset), Market::cash(units))?;
+            }
         }
+        let spot_legs = markets
+            .iter()
+            .map(|&m| {
+                let v = world.markets[m].venue;
+                let s = if with_books { world.spot_book_for(world.markets[m].asset, v) } else { None };
+                s.and_then(|s| spot_accounts.iter().find(|(x, _)| *x == s).copied())
+            })
+            .collect();
         let legs = markets
             .iter()
             .map(|&m| {
@@ -80,6 +125,7 @@ impl Arbitrageur {
             clip: max_position / 10.0,
             latency: SimTime::from_millis(cfg.latency_ms.max(1)),
             spot_units: 0.0,
+            spot_legs,
         })
     }
 
@@ -157,6 +203,10 @@ impl Arbitrageur {
 
     fn basis(&mut self, world: &mut World) -> Result<(), SimError> {
         for k in 0..self.legs.len() {
+            if let Some((s, sa)) = self.spot_legs[k] {
+                self.basis_book(world, k, s, sa)?;
+                continue;
+            }
             let (m, a) = self.legs[k];
             let spot = world.spot_of(m);
             let mk = &world.markets[m];
@@ -194,6 +244,92 @@ impl Arbitrageur {
                 let asset = world.markets[m].asset;
                 world.assets[asset].spot_trade(units * spot);
             }
+        }
+        Ok(())
+    }
+
+    /// Basis trade of leg `k` against spot book `s` through account `sa` there.
+    fn basis_book(&mut self, world: &mut World, k: usize, s: usize, sa: AccountId) -> Result<(), SimError> {
+        let (m, a) = self.legs[k];
+        let sb = BookRef::Spot(s);
+        let Some(spot) = world.spot_price(s).map(|p| world.market_at(sb).to_f64(p)) else { return Ok(()) };
+        let mk = &world.markets[m];
+        let Some(mid) = world.book(m).mid().map(|p| mk.to_f64(p)) else { return Ok(()) };
+        let (sv, asset) = (world.spots[s].market.venue, world.spots[s].market.asset);
+        let base = base_asset(asset);
+        let gap = (mid - spot) / spot;
+        let exposure = self.exposure(world, m, a);
+        if gap.abs() > self.threshold {
+            let (side, room) = if gap < 0.0 {
+                (Side::Buy, self.max_position - exposure)
+            } else {
+                (Side::Sell, self.max_position + exposure)
+            };
+            // What the spot leg can pay for: base to sell, or settle asset (less a fee margin).
+            let can = match side {
+                Side::Buy => Market::cash_f64(world.free(sv, sa, base)) * spot,
+                Side::Sell => Market::cash_f64(world.wallet(sv, sa)) * 0.99,
+            };
+            let clip = self.clip.min(room).min(can);
+            if clip <= 0.0 {
+                return Ok(());
+            }
+            let limit = match side {
+                Side::Buy => spot * (1.0 - self.threshold / 2.0),
+                Side::Sell => spot * (1.0 + self.threshold / 2.0),
+            };
+            let filled = self.ioc(world, m, a, side, limit, clip)?;
+            if filled > 0.0 {
+                // The spot leg, the other way, on the book, no further than the perp's limit.
+                self.spot_leg(world, s, sa, side.opposite(), filled / spot, limit)?;
+            }
+        } else if gap.abs() < self.threshold / 4.0 && exposure != 0.0 {
+            self.unwind(world, k)?;
+            let closed = exposure - self.exposure(world, m, a);
+            // A perp long reduced buys the spot back; a short reduced sells it again.
+            let (side, limit) = if closed > 0.0 {
+                (Side::Buy, spot * (1.0 + self.threshold))
+            } else {
+                (Side::Sell, spot * (1.0 - self.threshold))
+            };
+            self.spot_leg(world, s, sa, side, closed.abs() / spot, limit)?;
+        }
+        Ok(())
+    }
+
+    /// An IOC on spot book `s` for `units` of base at worst `limit`, cut to what the account
+    /// holds; adds the fill to `spot_units`.
+    fn spot_leg(
+        &mut self,
+        world: &mut World,
+        s: usize,
+        sa: AccountId,
+        side: Side,
+        units: f64,
+        limit: f64,
+    ) -> Result<(), SimError> {
+        let sb = BookRef::Spot(s);
+        let (sv, asset) = (world.spots[s].market.venue, world.spots[s].market.asset);
+        let mk = world.market_at(sb);
+        let price = match side {
+            Side::Buy => mk.price_down(limit),
+            Side::Sell => mk.price_up(limit),
+        };
+        let Some(price) = price else { return Ok(()) };
+        let units = match side {
+            Side::Sell => units.min(Market::cash_f64(world.free(sv, sa, base_asset(asset)))),
+            Side::Buy => units.min(Market::cash_f64(world.wallet(sv, sa)) * 0.99 / mk.to_f64(price)),
+        };
+        let lot = mk.lot() as f64 / 10f64.powi(mk.instrument.spec().qty_decimals as i32);
+        let qty = Qty(((units / lot).floor().max(0.0) as i64).saturating_mul(mk.lot()));
+        if qty < mk.min_order_qty(price) {
+            return Ok(());
+        }
+        let req = OrderRequest { tif: TimeInForce::Ioc, ..OrderRequest::limit(side, price, qty) };
+        if let Some(Placed::Order { filled, .. }) = world.place_at(sb, sa, req)? {
+            let mk = world.market_at(sb);
+            let got = filled.0 as f64 / 10f64.powi(mk.instrument.spec().qty_decimals as i32);
+            self.spot_units += if side == Side::Buy { got } else { -got };
         }
         Ok(())
     }

@@ -8,6 +8,12 @@
 //! bankruptcy price. The hedger is then long spot and unhedged: [`REACTION`] later it sells the
 //! spot the short no longer covers, which pushes the spot index (and so every mark) down. Every
 //! `rebalance_s` it re-opens whatever short its remaining spot lacks, at market.
+//!
+//! When the asset has spot books (`[[assets.spot]]`) the spot is real: the hedger holds it as
+//! base in an account at the asset's book on its venue (else the asset's first book), and its
+//! sale is an immediate-or-cancel sell on that book limited to the venue's `market_band` below
+//! the book's mid. What the book does not take within the band stays held (and hedged again at
+//! the next rebalance).
 
 use cascade_engine::book::Side;
 use cascade_engine::ledger::AccountId;
@@ -16,7 +22,10 @@ use cascade_engine::num::{Cash, Qty};
 use crate::error::SimError;
 use crate::scenario::{Hedger as HedgerCfg, MarginModeCfg};
 use crate::scheduler::SimTime;
-use crate::world::{Market, Owner, World};
+use cascade_engine::book::TimeInForce;
+use cascade_engine::venue::{OrderRequest, Placed};
+
+use crate::world::{BookRef, Market, Owner, World, base_asset};
 
 /// Time a hedger takes to react to losing its hedge.
 pub const REACTION: SimTime = SimTime::from_secs(10);
@@ -32,6 +41,8 @@ pub struct Hedger {
     pub spot_units: f64,
     /// Time between rebalances.
     pub rebalance: SimTime,
+    /// The spot book its spot lives on and its account there, when the asset has spot books.
+    pub spot_book: Option<(usize, AccountId)>,
 }
 
 impl Hedger {
@@ -56,6 +67,7 @@ impl Hedger {
                 account,
                 spot_units: 0.0,
                 rebalance: SimTime::from_secs(cfg.rebalance_s),
+                spot_book: None,
             });
         };
         let qty = mk.qty_for_value(Market::cash(cfg.notional.to_f64()), price);
@@ -70,8 +82,26 @@ impl Hedger {
         }
         let opened = world.seed_position(m, account, false, qty, price)?;
         let mk = &world.markets[m];
-        let spot_units = if opened { Market::cash_f64(mk.value(price, qty)) / spot } else { 0.0 };
-        Ok(Self { market: m, account, spot_units, rebalance: SimTime::from_secs(cfg.rebalance_s.max(1)) })
+        let mut spot_units = if opened { Market::cash_f64(mk.value(price, qty)) / spot } else { 0.0 };
+        let asset = mk.asset;
+        let spot_book = match world.spot_book_for(asset, v) {
+            Some(s) if spot_units > 0.0 => {
+                let sv = world.spots[s].market.venue;
+                let sa = world.open_account(sv, Owner::Hedger(index))?;
+                let amount = Market::cash(spot_units);
+                world.deposit_asset(sv, sa, base_asset(asset), amount)?;
+                spot_units = Market::cash_f64(amount);
+                Some((s, sa))
+            }
+            _ => None,
+        };
+        Ok(Self {
+            market: m,
+            account,
+            spot_units,
+            rebalance: SimTime::from_secs(cfg.rebalance_s.max(1)),
+            spot_book,
+        })
     }
 
     /// Asset units the current short covers.
@@ -88,8 +118,17 @@ impl Hedger {
     }
 
     /// The hedge was cut (ADL or liquidation): sells the spot it no longer covers.
-    pub fn react(&mut self, world: &mut World) {
+    ///
+    /// # Errors
+    /// An engine failure selling on a spot book.
+    pub fn react(&mut self, world: &mut World) -> Result<(), SimError> {
         let unhedged = self.spot_units - self.hedged_units(world);
+        if let Some((s, sa)) = self.spot_book {
+            if unhedged > 0.0 {
+                self.sell_spot(world, s, sa, unhedged)?;
+            }
+            return Ok(());
+        }
         if unhedged > 0.0 {
             let m = self.market;
             let spot = world.spot_of(m);
@@ -97,6 +136,28 @@ impl Hedger {
             world.assets[asset].spot_trade(-unhedged * spot);
             self.spot_units -= unhedged;
         }
+        Ok(())
+    }
+
+    /// Sells up to `units` of base on spot book `s` (see the module doc).
+    fn sell_spot(&mut self, world: &mut World, s: usize, sa: AccountId, units: f64) -> Result<(), SimError> {
+        let sb = BookRef::Spot(s);
+        let sv = world.spots[s].market.venue;
+        let Some(mid) = world.spot_price(s) else { return Ok(()) };
+        let band = world.venues[sv].band;
+        let mk = world.market_at(sb);
+        let Some(limit) = mk.price_up(mk.to_f64(mid) * (1.0 - band)) else { return Ok(()) };
+        let scale = 10f64.powi(mk.instrument.spec().qty_decimals as i32);
+        let units = units.min(Market::cash_f64(world.free(sv, sa, base_asset(mk.asset))));
+        let qty = Qty(((units * scale / mk.lot() as f64).floor().max(0.0) as i64).saturating_mul(mk.lot()));
+        if qty < mk.min_order_qty(limit) {
+            return Ok(());
+        }
+        let req = OrderRequest { tif: TimeInForce::Ioc, ..OrderRequest::limit(Side::Sell, limit, qty) };
+        if let Some(Placed::Order { filled, .. }) = world.place_at(sb, sa, req)? {
+            self.spot_units -= filled.0 as f64 / scale;
+        }
+        Ok(())
     }
 
     /// Re-opens the short its spot lacks, at market.

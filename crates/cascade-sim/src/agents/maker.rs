@@ -23,6 +23,12 @@
 //!   `max_inventory`), and past `max_inventory` the maker quotes only the side that reduces it.
 //!
 //! Sizes get a ±25 % jitter from the maker's own stream so the book is not a flat wall.
+//!
+//! A **spot maker** (a `[[makers]]` entry naming an `[[assets.spot]]` book) does the same on the
+//! spot book with two differences: its anchor is the asset's exogenous fair value (not the index,
+//! which the spot books themselves make), moved by the tape's basis as above; and its inventory
+//! is the value of its base holding (wallet and resting sells) above or below what it started
+//! with. So the fair value anchors the spot price while simulated flow moves it.
 
 use cascade_engine::book::Side;
 use cascade_engine::ledger::AccountId;
@@ -34,7 +40,7 @@ use crate::error::SimError;
 use crate::scenario::Maker as MakerCfg;
 use crate::scheduler::SimTime;
 use crate::world::asset::SECONDS_PER_YEAR;
-use crate::world::{Market, World};
+use crate::world::{BookRef, Market, World};
 
 /// Time constant of the maker's basis estimate, seconds.
 pub const BASIS_TAU_S: f64 = 5.0;
@@ -52,8 +58,12 @@ const MIN_SIZE_FACTOR: f64 = 0.02;
 /// One market maker.
 #[derive(Debug)]
 pub struct Maker {
-    /// World market index.
+    /// World market index of a perpetual maker; spot-book index of a spot maker (see `book`).
     pub market: usize,
+    /// The book quoted.
+    pub book: BookRef,
+    /// A spot maker's inventory reference; `None` for a perpetual maker.
+    spot: Option<SpotInventory>,
     /// Its venue account.
     pub account: AccountId,
     levels: u32,
@@ -84,7 +94,36 @@ pub struct Maker {
     pub quoting: bool,
 }
 
+/// What a spot maker holds its inventory against.
+#[derive(Debug, Clone, Copy)]
+pub struct SpotInventory {
+    /// World asset index.
+    pub asset: usize,
+    /// Venue index.
+    pub venue: usize,
+    /// Ledger asset of the base.
+    pub base: cascade_engine::instrument::AssetId,
+    /// Base held at the start, cash units (10^-8 base units).
+    pub start: cascade_engine::num::Cash,
+}
+
 impl Maker {
+    /// A spot maker on spot book `book` with `account` (already funded with `inventory.start`
+    /// of base and its quote half), from its scenario entry.
+    #[must_use]
+    pub fn spot(
+        cfg: &MakerCfg,
+        book: usize,
+        account: AccountId,
+        inventory: SpotInventory,
+        rng: ChaCha8Rng,
+    ) -> Self {
+        let mut m = Self::new(cfg, book, account, rng);
+        m.book = BookRef::Spot(book);
+        m.spot = Some(inventory);
+        m
+    }
+
     /// A maker on `market` with `account` (already funded), from its scenario entry.
     #[must_use]
     pub fn new(cfg: &MakerCfg, market: usize, account: AccountId, mut rng: ChaCha8Rng) -> Self {
@@ -96,6 +135,8 @@ impl Maker {
         let calm_var = cfg.calm_volatility.powi(2) * (requote_ms as f64 / 1e3) / SECONDS_PER_YEAR;
         Self {
             market,
+            book: BookRef::Perp(market),
+            spot: None,
             account,
             levels: cfg.levels,
             half_spread: cfg.half_spread_bps / 1e4,
@@ -142,10 +183,13 @@ impl Maker {
         let now = world.now;
         let dt = self.last_wake.map_or(0.0, |t| (now.as_micros().saturating_sub(t.as_micros())) as f64 / 1e6);
         self.last_wake = Some(now);
-        let m = self.market;
-        let index = world.spot_of(m);
-        let book = world.book(m);
-        let mk = &world.markets[m];
+        let b = self.book;
+        let index = match self.spot {
+            Some(sp) => world.assets[sp.asset].fair,
+            None => world.spot_of(self.market),
+        };
+        let book = world.book_at(b);
+        let mk = world.market_at(b);
         // With one side of the book gone the mid is undefined: the index stands in for it.
         let mid = book.mid().map_or(index, |p| mk.to_f64(p));
         if let Some(prev) = self.prev_mid
@@ -158,7 +202,7 @@ impl Maker {
             self.ring_len = (self.ring_len + 1).min(self.ring.len());
         }
         self.prev_mid = Some(mid);
-        let tape = world.last(m).map_or(index, |p| mk.to_f64(p));
+        let tape = world.last_at(b).map_or(index, |p| mk.to_f64(p));
         let observed = ((tape - index) / index).clamp(-MAX_BASIS, MAX_BASIS);
         let a = (-dt / BASIS_TAU_S).exp();
         self.basis = a * self.basis + (1.0 - a) * TAPE_TRUST * observed;
@@ -174,17 +218,26 @@ impl Maker {
         self.confidence = 1.0 - (1.0 - self.confidence) * recover;
         let stress = ((vol - self.calm) / (self.pull - self.calm)).clamp(0.0, 1.0);
         let size_factor = self.confidence * (1.0 - 0.8 * stress);
-        world.cancel_all(m, self.account)?;
+        world.cancel_all_at(b, self.account)?;
         self.quoting = false;
         if size_factor < MIN_SIZE_FACTOR {
             return Ok(next);
         }
         let half = self.half_spread * (1.0 + 4.0 * stress);
         let spacing = self.spacing * (1.0 + 2.0 * stress);
-        let position = world.position(m, self.account);
-        let mk = &world.markets[m];
-        let valued_at = mk.mark.or(mk.index).unwrap_or(cascade_engine::num::Price(1));
-        let inventory = Market::cash_f64(mk.value(valued_at, position)) * position.signum() as f64;
+        let inventory = match self.spot {
+            Some(sp) => {
+                let held = world.holding(sp.venue, self.account, sp.base);
+                Market::cash_f64(cascade_engine::num::Cash(held.0.saturating_sub(sp.start.0))) * index
+            }
+            None => {
+                let m = self.market;
+                let position = world.position(m, self.account);
+                let mk = &world.markets[m];
+                let valued_at = mk.mark.or(mk.index).unwrap_or(cascade_engine::num::Price(1));
+                Market::cash_f64(mk.value(valued_at, position)) * position.signum() as f64
+            }
+        };
         let lean = (inventory / self.max_inventory).clamp(-1.0, 1.0);
         let center = index * (1.0 + self.basis) * (1.0 - self.skew * lean * half);
         let (bids, asks) = (lean < 1.0, lean > -1.0);
@@ -195,7 +248,7 @@ impl Maker {
                 if !on {
                     continue;
                 }
-                let mk = &world.markets[m];
+                let mk = world.market_at(b);
                 let price = match side {
                     Side::Buy => mk.price_down(center * (1.0 - offset)),
                     Side::Sell => mk.price_up(center * (1.0 + offset)),
@@ -205,7 +258,7 @@ impl Maker {
                 if qty < mk.min_order_qty(price) {
                     continue;
                 }
-                if world.place(m, self.account, OrderRequest::limit(side, price, qty))?.is_some() {
+                if world.place_at(b, self.account, OrderRequest::limit(side, price, qty))?.is_some() {
                     self.quoting = true;
                 }
             }
@@ -222,7 +275,7 @@ impl Maker {
     /// Pulls every quote.
     fn withdraw(&mut self, world: &mut World) -> Result<(), SimError> {
         if self.quoting {
-            world.cancel_all(self.market, self.account)?;
+            world.cancel_all_at(self.book, self.account)?;
             self.quoting = false;
         }
         Ok(())

@@ -82,6 +82,30 @@ fn markets_of(
         .collect()
 }
 
+/// Spot maker `id` of `[[makers]]` entry `k` on spot book `s`: an account at the book's venue
+/// holding half its capital in the settle asset and half in the base asset, bought at the
+/// asset's `index_price`.
+fn spot_maker(
+    cfg: &crate::scenario::Maker,
+    k: usize,
+    s: usize,
+    id: u32,
+    streams: &Streams,
+    world: &mut World,
+) -> Result<Maker, SimError> {
+    let (v, asset) = (world.spots[s].market.venue, world.spots[s].market.asset);
+    let capital = crate::world::build::cash(&format!("makers[{k}].capital"), cfg.capital)?;
+    let a = world.open_account(v, Owner::Maker(id))?;
+    let quote = crate::world::Market::cash_f64(capital) / 2.0;
+    world.deposit(v, a, crate::world::Market::cash(quote))?;
+    let base = crate::world::base_asset(asset);
+    let start = crate::world::Market::cash(quote / world.assets[asset].fair);
+    world.deposit_asset(v, a, base, start)?;
+    let rng = streams.stream(StreamKind::Maker, u64::from(id));
+    let inventory = maker::SpotInventory { asset, venue: v, base, start };
+    Ok(Maker::spot(cfg, s, a, inventory, rng))
+}
+
 impl Agents {
     /// Creates every agent of `scenario` in `world`, funds their accounts and opens the
     /// positions that exist at time zero (population, hedgers).
@@ -99,6 +123,13 @@ impl Agents {
         }
         let mut makers = Vec::new();
         for (k, cfg) in scenario.makers.iter().enumerate() {
+            if let Some(s) = world.find_spot(&cfg.venue, &cfg.symbol) {
+                for _ in 0..cfg.count {
+                    let id = u32::try_from(makers.len()).unwrap_or(u32::MAX);
+                    makers.push(spot_maker(cfg, k, s, id, streams, world)?);
+                }
+                continue;
+            }
             let m = world
                 .find_market(&cfg.venue, &cfg.symbol)
                 .ok_or_else(|| SimError::scenario(format!("makers[{k}]"), "no such market"))?;

@@ -1,5 +1,8 @@
-//! `[[assets]]`: the underlying assets and their spot index.
+//! `[[assets]]`: the underlying assets, their spot index and, optionally, the spot books that
+//! make it (`[[assets.spot]]`).
 
+use cascade_engine::instrument::{AssetId, FeeSchedule, Instrument as EngineInstrument, InstrumentSpec};
+use cascade_engine::num::{Price, Qty, RATE_DECIMALS, Rate};
 use serde::{Deserialize, Serialize};
 
 use super::price_path::PricePath;
@@ -10,6 +13,11 @@ use super::values::Dec;
 pub const DEFAULT_ANNUAL_VOLATILITY: f64 = 0.6;
 
 /// `[[assets]]`: an underlying with a spot index (the price perpetuals' index and mark follow).
+///
+/// Without `[[assets.spot]]` entries the index is the exogenous fair value pushed by simulated
+/// spot flow (`spot = fair × exp(pressure)`, see `spot_depth_1pct`). With them, the index is made
+/// by those books: each venue combines their mids under its own index rule, and the pressure
+/// model and its two keys do not exist (setting either is an error).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Asset {
@@ -38,16 +46,48 @@ pub struct Asset {
     pub path: Option<String>,
     /// Spot notional, in USD, that moves the spot index by 1 % (default `"100000000"`; > 0): how
     /// hard the spot sales of hedgers and basis arbitrageurs push the index, and so the marks.
-    #[serde(default = "default_spot_depth")]
-    pub spot_depth_1pct: Dec,
+    /// Only without `[[assets.spot]]` books (with them it is an error: the books' depth decides).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spot_depth_1pct: Option<Dec>,
     /// Half-life, seconds, of the spot index's return to the fair value after flow pushed it
-    /// away (default 300; > 0): the spot market's other participants absorbing the flow.
-    #[serde(default = "default_spot_recovery")]
-    pub spot_recovery_half_life_s: u64,
+    /// away (default 300; > 0): the spot market's other participants absorbing the flow. Only
+    /// without `[[assets.spot]]` books (with them it is an error: the spot makers decide).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spot_recovery_half_life_s: Option<u64>,
+    /// Spot books whose trades and quotes make the index (default: none, the pressure model).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spot: Vec<SpotBook>,
     /// The price path read from `path` (not a scenario key: cascade-io's `read_scenario`
     /// loads it).
     #[serde(skip)]
     pub price_path: Option<PricePath>,
+}
+
+/// `[[assets.spot]]`: a spot book of the asset against the venue's settle asset, listed on a
+/// venue. Its mid (its last trade while a side is empty) is one source of every index of the
+/// asset, combined by each venue's index rule (Binance's weighted mean with its 5 % outlier
+/// guard, Hyperliquid's weighted median, …). `[[makers]]` entries naming it quote it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpotBook {
+    /// Venue `name` the book is listed on (required).
+    pub venue: String,
+    /// Symbol (required; unique on the venue among perpetuals and spot books), e.g. `BTC/USDT`.
+    pub symbol: String,
+    /// Tick size, quote (settle-asset) units (required; > 0), e.g. `"0.01"`.
+    pub tick: Dec,
+    /// Lot, base-asset units (required; > 0; at most 8 decimal places), e.g. `"0.00001"`.
+    pub lot: Dec,
+    /// Maker fee as a fraction of traded value (default `"0.0002"`; negative = rebate, at most
+    /// the taker fee).
+    #[serde(default = "default_maker_fee")]
+    pub maker_fee: Dec,
+    /// Taker fee as a fraction of traded value (default `"0.0005"`; in [0, 1)).
+    #[serde(default = "default_taker_fee")]
+    pub taker_fee: Dec,
+    /// Weight of the book in the index, relative to the asset's other books (default 1; > 0).
+    #[serde(default = "default_weight")]
+    pub weight: u32,
 }
 
 fn default_spot_depth() -> Dec {
@@ -56,6 +96,18 @@ fn default_spot_depth() -> Dec {
 
 fn default_spot_recovery() -> u64 {
     300
+}
+
+fn default_maker_fee() -> Dec {
+    Dec(rust_decimal::Decimal::new(2, 4))
+}
+
+fn default_taker_fee() -> Dec {
+    Dec(rust_decimal::Decimal::new(5, 4))
+}
+
+fn default_weight() -> u32 {
+    1
 }
 
 impl Asset {
@@ -70,6 +122,18 @@ impl Asset {
     #[must_use]
     pub fn start_price(&self, start_ms: Option<u64>) -> Option<Dec> {
         self.index_price.or_else(|| self.price_path.as_ref()?.price_at_point(start_ms?))
+    }
+
+    /// `spot_depth_1pct` or its default.
+    #[must_use]
+    pub fn spot_depth_1pct(&self) -> Dec {
+        self.spot_depth_1pct.unwrap_or_else(default_spot_depth)
+    }
+
+    /// `spot_recovery_half_life_s` or its default.
+    #[must_use]
+    pub fn spot_recovery_half_life_s(&self) -> u64 {
+        self.spot_recovery_half_life_s.unwrap_or_else(default_spot_recovery)
     }
 
     pub(crate) fn validate(&self, path: &str, v: &mut Validator) {
@@ -95,7 +159,92 @@ impl Asset {
         {
             v.err(format!("{path}.path"), "must not be empty");
         }
-        v.positive_dec(&format!("{path}.spot_depth_1pct"), self.spot_depth_1pct);
-        v.nonzero(&format!("{path}.spot_recovery_half_life_s"), self.spot_recovery_half_life_s);
+        v.positive_dec(&format!("{path}.spot_depth_1pct"), self.spot_depth_1pct());
+        v.nonzero(&format!("{path}.spot_recovery_half_life_s"), self.spot_recovery_half_life_s());
+        if !self.spot.is_empty() {
+            let why = "has no meaning for an asset with [[assets.spot]] books (their depth and \
+                       their makers move and restore the index): remove it";
+            if self.spot_depth_1pct.is_some() {
+                v.err(format!("{path}.spot_depth_1pct"), why);
+            }
+            if self.spot_recovery_half_life_s.is_some() {
+                v.err(format!("{path}.spot_recovery_half_life_s"), why);
+            }
+        }
+        for (i, s) in self.spot.iter().enumerate() {
+            s.validate(&format!("{path}.spot[{i}]"), v);
+        }
+    }
+}
+
+impl SpotBook {
+    /// The engine's spec of this book: `base` against `quote`, decimals those of tick and lot.
+    ///
+    /// # Errors
+    /// `(field, reason)` for the first field the engine cannot represent or refuses.
+    pub fn engine_spec(
+        &self,
+        base: AssetId,
+        quote: AssetId,
+    ) -> Result<InstrumentSpec, (&'static str, String)> {
+        let (pd, qd) = (self.tick.places(), self.lot.places());
+        let scaled = |field: &'static str, d: Dec, places: u32| {
+            d.to_scaled(places)
+                .ok_or_else(|| (field, format!("{d} does not fit {places} decimal places exactly")))
+        };
+        let tick = Price(scaled("tick", self.tick, pd)?);
+        let lot = Qty(scaled("lot", self.lot, qd)?);
+        let maker = Rate(scaled("maker_fee", self.maker_fee, RATE_DECIMALS)?);
+        let taker = Rate(scaled("taker_fee", self.taker_fee, RATE_DECIMALS)?);
+        let spec = InstrumentSpec {
+            tick,
+            lot,
+            min_qty: lot,
+            fees: FeeSchedule { maker, taker },
+            ..InstrumentSpec::spot(&self.symbol, base, quote, pd, qd)
+        };
+        EngineInstrument::new(spec.clone()).map_err(|e| {
+            use cascade_engine::instrument::InstrumentError as E;
+            let field: &'static str = match &e {
+                E::NotPositive { field, .. } | E::NotMultiple { field, .. } | E::Spot { field, .. } => field,
+                E::Inexact { .. } => "lot",
+                E::RebateExceedsTakerFee { .. } => "maker_fee",
+                E::EmptySymbol => "symbol",
+            };
+            // The engine calls the quantity decimals `qty_decimals`; here they are the lot's.
+            let field = if field == "qty_decimals" { "lot" } else { field };
+            let field = match field {
+                "price_decimals" => "tick",
+                "fees" => "maker_fee",
+                other => other,
+            };
+            (field, e.to_string())
+        })?;
+        Ok(spec)
+    }
+
+    pub(crate) fn validate(&self, path: &str, v: &mut Validator) {
+        let f = |name: &str| format!("{path}.{name}");
+        if self.venue.trim().is_empty() {
+            v.err(f("venue"), "must not be empty");
+        }
+        if self.symbol.trim().is_empty() {
+            v.err(f("symbol"), "must not be empty");
+        }
+        v.positive_dec(&f("tick"), self.tick);
+        v.positive_dec(&f("lot"), self.lot);
+        if self.taker_fee.is_negative() || self.taker_fee.get() >= rust_decimal::Decimal::ONE {
+            v.err(f("taker_fee"), format!("must be in [0, 1), got {}", self.taker_fee));
+        }
+        if self.maker_fee.get().abs() >= rust_decimal::Decimal::ONE {
+            v.err(f("maker_fee"), format!("must be in (-1, 1), got {}", self.maker_fee));
+        }
+        if self.weight == 0 {
+            v.err(f("weight"), "must be > 0, got 0");
+        }
+        let basic_ok = self.tick.is_positive() && self.lot.is_positive() && !self.symbol.trim().is_empty();
+        if basic_ok && let Err((field, reason)) = self.engine_spec(AssetId(1), AssetId(0)) {
+            v.err(f(field), reason);
+        }
     }
 }

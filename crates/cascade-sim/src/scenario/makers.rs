@@ -8,12 +8,18 @@ use super::validate::Validator;
 use super::values::Dec;
 
 /// `[[makers]]`: one or more identical makers on one instrument.
+///
+/// Naming an `[[assets.spot]]` book instead of a perpetual makes a spot maker: it holds half of
+/// `capital` in the settle asset and half in the base asset (bought at the asset's
+/// `index_price`), quotes around the asset's fair value moved by the tape's basis, and its
+/// inventory is its base holding away from that starting half.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Maker {
     /// Venue `name` (required).
     pub venue: String,
-    /// Instrument `symbol` on that venue (required).
+    /// Instrument `symbol` on that venue, or the `symbol` of an `[[assets.spot]]` book listed
+    /// there (required).
     pub symbol: String,
     /// Number of makers with these parameters (default 1; > 0).
     #[serde(default = "one")]
@@ -37,7 +43,8 @@ pub struct Maker {
     #[serde(default = "default_requote")]
     pub requote_ms: u64,
     /// Inventory at which the maker quotes one side only, settle-asset notional (default
-    /// `"5000000"`; > 0).
+    /// `"5000000"`; > 0): the position's value, or for a spot maker the value of its base
+    /// holding above or below its starting half.
     #[serde(default = "default_max_inventory")]
     pub max_inventory: Dec,
     /// How far quotes lean against inventory at `max_inventory`, in half-spreads (default 1.0;
@@ -57,7 +64,8 @@ pub struct Maker {
     /// Half-life of the return to normal quoting once volatility decays, seconds (default 120; > 0).
     #[serde(default = "default_return")]
     pub return_half_life_s: u64,
-    /// Pull all quotes for `return_half_life_s` after being auto-deleveraged (default true).
+    /// Pull all quotes for `return_half_life_s` after being auto-deleveraged (default true; a
+    /// spot maker has no position and is never auto-deleveraged).
     #[serde(default = "yes")]
     pub pull_on_adl: bool,
 }

@@ -20,6 +20,7 @@
 //! ```toml
 //! [run]            # seed, duration_s, metrics_interval_ms, price_step_ms, start_utc
 //! [[assets]]       # name, index_price, annual_volatility, path, spot_depth_1pct, spot_recovery_…
+//! [[assets.spot]]  # optional spot books making the index: venue, symbol, tick, lot, fees, weight
 //! [[venues]]       # name, rules, settle_asset, insurance_fund, market_band
 //! [[venues.instruments]]        # symbol, asset, kind, tick, lot, fees, …
 //! [[venues.instruments.tiers]]  # optional override: floor, mmr, max_leverage, imr, …
@@ -52,7 +53,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use arbitrageurs::{ArbKind, Arbitrageur};
-pub use asset::{Asset, DEFAULT_ANNUAL_VOLATILITY};
+pub use asset::{Asset, DEFAULT_ANNUAL_VOLATILITY, SpotBook};
 pub use hedgers::{Hedger, MarginModeCfg};
 pub use herds::{Herd, PositionSide};
 pub use makers::Maker;
@@ -272,6 +273,30 @@ impl Scenario {
                 listed.insert(&ins.symbol, &ins.asset);
             }
         }
+        // venue name -> spot symbol -> asset
+        let mut spot_books: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
+        for (i, a) in self.assets.iter().enumerate() {
+            for (j, s) in a.spot.iter().enumerate() {
+                let p = format!("assets[{i}].spot[{j}]");
+                let Some(perps) = markets.get(s.venue.as_str()) else {
+                    let known: Vec<&str> = markets.keys().copied().collect();
+                    v.err(
+                        format!("{p}.venue"),
+                        format!("unknown venue `{}` (defined: {})", s.venue, known.join(", ")),
+                    );
+                    continue;
+                };
+                let books = spot_books.entry(&s.venue).or_default();
+                if perps.contains_key(s.symbol.as_str()) || books.contains_key(s.symbol.as_str()) {
+                    v.err(
+                        format!("{p}.symbol"),
+                        format!("`{}` is already listed on venue `{}`", s.symbol, s.venue),
+                    );
+                } else {
+                    books.insert(&s.symbol, &a.name);
+                }
+            }
+        }
         let refs = Refs { markets: &markets };
 
         self.population.validate(&mut v);
@@ -300,7 +325,11 @@ impl Scenario {
         for (i, m) in self.makers.iter().enumerate() {
             let p = format!("makers[{i}]");
             m.validate(&p, &mut v);
-            refs.market(&p, &m.venue, &m.symbol, &mut v);
+            // A maker quotes a perpetual or, naming one, an asset's spot book.
+            let spot = spot_books.get(m.venue.as_str()).is_some_and(|b| b.contains_key(m.symbol.as_str()));
+            if !spot {
+                refs.market(&p, &m.venue, &m.symbol, &mut v);
+            }
         }
         for (i, a) in self.arbitrageurs.iter().enumerate() {
             let p = format!("arbitrageurs[{i}]");

@@ -368,3 +368,42 @@ fn policy_levers_that_do_nothing_are_refused() {
         .to_string();
     assert!(err.contains("policy.leverage_cap") && err.contains("not applied"), "{err}");
 }
+
+const SPOT_INDEX: &str = include_str!("../../../../scenarios/examples/spot-index.toml");
+
+#[test]
+fn the_spot_index_example_parses_and_validates() {
+    let s = Scenario::from_toml(SPOT_INDEX, "scenarios/examples/spot-index.toml")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let btc = &s.assets[0];
+    assert_eq!(btc.spot.len(), 2);
+    assert_eq!((btc.spot[0].venue.as_str(), btc.spot[0].weight), ("binance", 3));
+    // Defaults: fees as the perpetuals', no pressure-model keys.
+    assert_eq!(btc.spot[1].maker_fee, Dec::parse("0.0002").unwrap());
+    assert_eq!(btc.spot_depth_1pct, None);
+    let spec = btc.spot[0]
+        .engine_spec(cascade_engine::instrument::AssetId(1), cascade_engine::instrument::AssetId(0))
+        .unwrap();
+    // Tick 0.01 and lot 0.00001: 2 and 5 decimals, one unit each.
+    assert_eq!((spec.price_decimals, spec.qty_decimals, spec.tick.0, spec.lot.0), (2, 5, 1, 1));
+}
+
+/// A pressure-model key next to spot books, and a spot book on an unknown venue, are refused
+/// with file, line, column and field.
+#[test]
+fn spot_book_problems_are_located() {
+    let src = SPOT_INDEX
+        .replacen("annual_volatility = 0.5\n", "annual_volatility = 0.5\nspot_depth_1pct = \"1000\"\n", 1)
+        .replacen(
+            "venue = \"bybit\"\nsymbol = \"BTC/USDT\"\ntick",
+            "venue = \"kraken\"\nsymbol = \"BTC/USDT\"\ntick",
+            1,
+        );
+    let e = refuse(&src);
+    let p = problem_at(&e, "assets[0].spot_depth_1pct");
+    assert!(p.message.contains("has no meaning"), "{}", p.message);
+    assert_eq!(p.location, Some(where_is(&src, "\"1000\"")));
+    let p = problem_at(&e, "assets[0].spot[1].venue");
+    assert!(p.message.contains("unknown venue `kraken`"), "{}", p.message);
+    assert_eq!(p.location, Some(where_is(&src, "\"kraken\"")));
+}

@@ -50,6 +50,9 @@ pub struct AssetState {
     track: Option<Track>,
     /// Product of the shocks' jumps (1 + change) so far: the path's level.
     level: f64,
+    /// The asset's spot books (indices into `World::spots`); when any, they make the index and
+    /// the pressure model is unused.
+    pub books: Vec<usize>,
 }
 
 impl AssetState {
@@ -74,6 +77,7 @@ impl AssetState {
             spot_flow: 0.0,
             track: None,
             level: 1.0,
+            books: Vec::new(),
         }
     }
 

@@ -68,7 +68,7 @@ impl World {
         let start_ms = scenario.run.start_unix_ms();
         for (i, a) in scenario.assets.iter().enumerate() {
             let rng = streams.stream(StreamKind::FairValue, i as u64);
-            let (depth, half_life) = (a.spot_depth_1pct.to_f64(), a.spot_recovery_half_life_s as f64);
+            let (depth, half_life) = (a.spot_depth_1pct().to_f64(), a.spot_recovery_half_life_s() as f64);
             if a.path.is_some() {
                 let (Some(path), Some(start)) = (&a.price_path, start_ms) else {
                     return Err(SimError::scenario(
@@ -158,9 +158,34 @@ impl World {
                 band: v.market_band.to_f64(),
             });
         }
+        // Spot books, after every venue's perpetuals (so a venue's instrument ids past its
+        // perpetuals are its spot books).
+        let mut spots = Vec::new();
+        for (i, a) in scenario.assets.iter().enumerate() {
+            for (j, book) in a.spot.iter().enumerate() {
+                let p = format!("assets[{i}].spot[{j}]");
+                let vi = venues.iter().position(|v: &VenueSlot| v.name == book.venue).ok_or_else(|| {
+                    SimError::scenario(format!("{p}.venue"), format!("unknown venue `{}`", book.venue))
+                })?;
+                let spec = book
+                    .engine_spec(super::base_asset(i), SETTLE)
+                    .map_err(|(field, reason)| SimError::scenario(format!("{p}.{field}"), reason))?;
+                let engine = &mut venues[vi].engine;
+                let id =
+                    engine.add_instrument(spec).map_err(|e| SimError::scenario(p.clone(), e.to_string()))?;
+                let instrument =
+                    engine.instrument(id).map_err(|e| SimError::scenario(p.clone(), e.to_string()))?.clone();
+                let key = crate::metrics::MarketKey(u32::MAX);
+                let market = Market::new(vi, id, i, instrument, venues[vi].kind, key, start_ms_of_day)
+                    .map_err(|e| SimError::scenario(p.clone(), e.to_string()))?;
+                assets[i].books.push(spots.len());
+                spots.push(super::SpotBook { market, weight: u64::from(book.weight) });
+            }
+        }
         Ok(World {
             venues,
             markets,
+            spots,
             assets,
             now: SimTime::ZERO,
             recorder,
@@ -173,15 +198,28 @@ impl World {
         })
     }
 
+    /// The spot book listed by `venue` with `symbol`, if any.
+    #[must_use]
+    pub fn find_spot(&self, venue: &str, symbol: &str) -> Option<usize> {
+        self.spots.iter().position(|s| self.venues[s.market.venue].name == venue && s.market.symbol == symbol)
+    }
+
     /// Markets listed by `venue` with `symbol`, if any.
     #[must_use]
     pub fn find_market(&self, venue: &str, symbol: &str) -> Option<usize> {
         self.markets.iter().position(|m| self.venues[m.venue].name == venue && m.symbol == symbol)
     }
 
-    /// The index of each asset's spot price now, per market: what `update_mark` is given.
+    /// The spot index market `m` follows now, quote currency: the asset's pressure-model spot
+    /// price, or for an asset with spot books the market's own index as last computed from
+    /// them (the fair value before the first price step).
     #[must_use]
     pub fn spot_of(&self, m: usize) -> f64 {
-        self.assets[self.markets[m].asset].spot()
+        let mk = &self.markets[m];
+        let asset = &self.assets[mk.asset];
+        if asset.books.is_empty() {
+            return asset.spot();
+        }
+        mk.index.map_or(asset.fair, |p| mk.to_f64(p))
     }
 }

@@ -21,6 +21,7 @@ pub mod market;
 mod record;
 mod seed;
 mod snapshot;
+pub mod spot;
 
 pub use snapshot::PositionSnapshot;
 
@@ -35,6 +36,7 @@ use cascade_engine::venue::{OrderRequest, Placed, Venue, VenueError, VenueEvent}
 
 pub use asset::AssetState;
 pub use market::Market;
+pub use spot::{BookRef, SpotBook, base_asset};
 
 use crate::error::SimError;
 use crate::metrics::{MarketSnapshot, Recorder};
@@ -112,6 +114,8 @@ pub struct World {
     pub venues: Vec<VenueSlot>,
     /// Every market of every venue.
     pub markets: Vec<Market>,
+    /// Every spot book of every asset (`[[assets.spot]]`), in scenario order.
+    pub spots: Vec<SpotBook>,
     /// Underlying assets.
     pub assets: Vec<AssetState>,
     /// The current simulated time.
@@ -302,6 +306,17 @@ impl World {
         req: OrderRequest,
     ) -> Result<Option<Placed>, SimError> {
         let (v, ins) = (self.markets[m].venue, self.markets[m].id);
+        self.place_on(v, ins, account, req)
+    }
+
+    /// Sends an order to instrument `ins` of venue `v` (a perpetual or a spot book).
+    fn place_on(
+        &mut self,
+        v: usize,
+        ins: cascade_engine::instrument::InstrumentId,
+        account: AccountId,
+        req: OrderRequest,
+    ) -> Result<Option<Placed>, SimError> {
         self.counters.engine_calls += 1;
         self.events.clear();
         let r = self.venues[v].engine.place(account, ins, req, &mut self.events);
@@ -352,6 +367,16 @@ impl World {
     /// The engine refused (a bug).
     pub fn cancel_all(&mut self, m: usize, account: AccountId) -> Result<(), SimError> {
         let (v, ins) = (self.markets[m].venue, self.markets[m].id);
+        self.cancel_all_on(v, ins, account)
+    }
+
+    /// Cancels every order and stop of `account` in instrument `ins` of venue `v`.
+    fn cancel_all_on(
+        &mut self,
+        v: usize,
+        ins: cascade_engine::instrument::InstrumentId,
+        account: AccountId,
+    ) -> Result<(), SimError> {
         self.counters.engine_calls += 1;
         self.events.clear();
         let r = self.venues[v].engine.cancel_all(account, ins, &mut self.events);
@@ -366,6 +391,16 @@ impl World {
     /// # Errors
     /// A pricing or engine failure (a bug).
     pub fn update_mark(&mut self, m: usize, index: f64) -> Result<(), SimError> {
+        let index_p = self.markets[m].price_near(index);
+        self.update_mark_price(m, index_p)
+    }
+
+    /// As [`World::update_mark`], from an index already in market `m`'s price units (an index
+    /// made by spot books, see `spot.rs`).
+    ///
+    /// # Errors
+    /// As [`World::update_mark`].
+    pub fn update_mark_price(&mut self, m: usize, index_p: Price) -> Result<(), SimError> {
         let now_ms = i64::try_from(self.now.as_millis()).unwrap_or(i64::MAX);
         let now_s = self.now.as_micros() as f64 / 1e6;
         let asset = self.markets[m].asset;
@@ -385,7 +420,6 @@ impl World {
                 }
             }
         }
-        let index_p = self.markets[m].price_near(index);
         let (id, last) = (self.markets[m].id, self.last(m));
         let computed = match self.venues[venue].engine.book(id) {
             Ok(book) => {

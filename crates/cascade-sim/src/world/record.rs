@@ -64,6 +64,9 @@ pub(super) fn absorb(w: &mut World, v: usize, events: &[VenueEvent]) -> Result<(
     let time_ms = w.now.as_millis();
     for e in events {
         match *e {
+            // A spot book's trade (spot books are listed after a venue's perpetuals): it moves
+            // the index, no row records it.
+            VenueEvent::Trade(t) if usize::from(t.instrument.0) >= w.venues[v].markets.len() => {}
             VenueEvent::Trade(t) => {
                 let m = market_of(w, v, t.instrument)?;
                 let mk = &w.markets[m];
