@@ -40,9 +40,10 @@ pub struct Position {
     /// The venue's liquidation-index key: `+price` for a long, `-price` for a short, 0 when not
     /// indexed. Kept here so the entry can be removed in O(log n).
     pub trigger: i64,
-    /// Where the venue lists this position among its instrument's holders (ADL candidates),
-    /// so leaving the list is an O(1) swap-remove.
-    pub holder_slot: u32,
+    /// Side (+1 long, −1 short) under which the venue lists this open position as having no
+    /// liquidation price (so not in the liquidation index, yet an ADL candidate); 0 when not
+    /// listed there.
+    pub untriggered: i8,
 }
 
 impl Position {
@@ -58,7 +59,7 @@ impl Position {
             realized_pnl: Cash::ZERO,
             leverage: 0,
             trigger: 0,
-            holder_slot: 0,
+            untriggered: 0,
         }
     }
 

@@ -390,7 +390,10 @@ impl Venue {
         let positions: Vec<Position> = self.ledger.account(acct)?.positions().to_vec();
         let band = self.config.band;
         for p in positions.iter().filter(|p| !p.size.is_zero()) {
-            let Some(mark) = self.reference_mark(p.instrument) else { continue };
+            let Some(mark) = self.reference_mark(p.instrument) else {
+                self.list_untriggered(acct, p)?;
+                continue;
+            };
             let m = &self.markets[usize::from(p.instrument.0)];
             let asset = m.instrument.settle_asset();
             let collateral = if p.mode == MarginMode::Isolated {
@@ -428,6 +431,8 @@ impl Venue {
             if trigger != 0 {
                 let im = usize::from(p.instrument.0);
                 self.markets[im].index.insert(trigger > 0, Price(trigger.abs()), acct);
+            } else {
+                self.list_untriggered(acct, p)?;
             }
             let mode = p.mode;
             self.ledger.account_mut(acct)?.position_mut(p.instrument, mode).trigger = trigger;
@@ -479,15 +484,22 @@ impl Venue {
     /// Removes every trigger and band of `acct` from the indexes.
     pub(super) fn unindex(&mut self, acct: AccountId) -> Result<(), VenueError> {
         let acc = self.ledger.account_mut(acct)?;
-        let mut removed = Vec::new();
+        let (mut removed, mut unlisted) = (Vec::new(), Vec::new());
         for p in acc.positions_mut() {
             if p.trigger != 0 {
                 removed.push((p.instrument, p.trigger));
                 p.trigger = 0;
             }
+            if p.untriggered != 0 {
+                unlisted.push((p.instrument, p.untriggered));
+                p.untriggered = 0;
+            }
         }
         for (ins, t) in removed {
             self.markets[usize::from(ins.0)].index.remove(t > 0, Price(t.abs()), acct);
+        }
+        for (ins, side) in unlisted {
+            self.markets[usize::from(ins.0)].untriggered[usize::from(side < 0)].remove(&acct);
         }
         let keys: Vec<(AccountId, InstrumentId)> = self
             .bands
@@ -499,6 +511,18 @@ impl Venue {
                 self.markets[usize::from(k.1.0)].index.remove_band(lo, hi, acct);
             }
         }
+        Ok(())
+    }
+}
+
+impl Venue {
+    /// Lists `acct`'s open position `p`, which has no liquidation price, as an ADL candidate on
+    /// its side (the liquidation index holds every other open position).
+    fn list_untriggered(&mut self, acct: AccountId, p: &Position) -> Result<(), VenueError> {
+        let side: i8 = if p.size.is_positive() { 1 } else { -1 };
+        self.markets[usize::from(p.instrument.0)].untriggered[usize::from(side < 0)].insert(acct);
+        let mode = p.mode;
+        self.ledger.account_mut(acct)?.position_mut(p.instrument, mode).untriggered = side;
         Ok(())
     }
 }

@@ -379,10 +379,11 @@ struct Market {
     fund: FundId,
     /// The mark before the current one (Hyperliquid's ADL price).
     prev_mark: Option<Price>,
-    /// Accounts holding a long (`[0]`) or short (`[1]`) position: every ADL candidate,
-    /// including positions with no liquidation price. Unordered (each position knows its slot,
-    /// so joining and leaving are O(1)); readers sort what they take.
-    holders: [Vec<AccountId>; 2],
+    /// Accounts holding a long (`[0]`) or short (`[1]`) position that has no liquidation price
+    /// (a 1x long, a cross long behind a large wallet, a hedge's short leg): not in the
+    /// liquidation index, yet ADL candidates. With the index they list every open position, at
+    /// no cost to the common case.
+    untriggered: [BTreeSet<AccountId>; 2],
     /// Open-interest value under which the fund absorbs everything and ADL never fires
     /// (Binance's BTC/ETH/BNB guarantee, §1.4).
     adl_guarantee: Option<Cash>,
@@ -501,7 +502,7 @@ impl Venue {
             index: LiquidationIndex::default(),
             fund,
             prev_mark: None,
-            holders: [Vec::new(), Vec::new()],
+            untriggered: [BTreeSet::new(), BTreeSet::new()],
             adl_guarantee: default_adl_guarantee(self.config.rules.venue, &spec_symbol),
             last_offload_ms: None,
             pending_loss: Cash::ZERO,
@@ -1199,9 +1200,6 @@ impl Venue {
             } else if fee.is_negative() {
                 self.ledger.transfer(Party::FeePool, party, asset, Cash(-fee.0))?;
             }
-            if before.signum() != after.signum() {
-                self.move_holder(instrument, acct, before, after)?;
-            }
             if effect.closed < qty {
                 self.lock_isolated_margin(acct, instrument, price)?;
             }
@@ -1233,42 +1231,6 @@ impl Venue {
             maker_realized: realized[1],
             shortfall,
         })
-    }
-
-    /// Moves `acct` between its instrument's holder lists as its position's sign goes from
-    /// `before` to `after` (swap-remove, fixing the moved holder's slot; push).
-    fn move_holder(
-        &mut self,
-        ins: InstrumentId,
-        acct: AccountId,
-        before: i64,
-        after: i64,
-    ) -> Result<(), VenueError> {
-        let idx = usize::from(ins.0);
-        if before != 0 {
-            let side = usize::from(before < 0);
-            let slot = self.ledger.account(acct)?.position(ins).map_or(0, |p| p.holder_slot) as usize;
-            let list = &mut self.markets[idx].holders[side];
-            if list.get(slot) != Some(&acct) {
-                return Err(VenueError::Invariant(format!(
-                    "holder list of instrument {} lost account {}",
-                    ins.0, acct.0
-                )));
-            }
-            list.swap_remove(slot);
-            if let Some(&moved) = list.get(slot) {
-                let mode = self.default_mode;
-                self.ledger.account_mut(moved)?.position_mut(ins, mode).holder_slot = slot as u32;
-            }
-        }
-        if after != 0 {
-            let list = &mut self.markets[idx].holders[usize::from(after < 0)];
-            let slot = u32::try_from(list.len()).map_err(|_| VenueError::Overflow("holders"))?;
-            list.push(acct);
-            let mode = self.default_mode;
-            self.ledger.account_mut(acct)?.position_mut(ins, mode).holder_slot = slot;
-        }
-        Ok(())
     }
 
     /// Returns a closed isolated position's margin to the wallet and drops flat positions.
@@ -1390,7 +1352,6 @@ impl Venue {
         let mut long = vec![0_i128; self.markets.len()];
         let mut short = vec![0_i128; self.markets.len()];
         let mut claims: Vec<i128> = Vec::new();
-        let mut holders = vec![[0_usize; 2]; self.markets.len()];
         for (id, a) in self.ledger.accounts() {
             for p in a.positions() {
                 let i = usize::from(p.instrument.0);
@@ -1398,13 +1359,17 @@ impl Venue {
                 if m.instrument.is_spot() {
                     return Err(VenueError::Invariant(format!("position on spot market {i}")));
                 }
-                if !p.size.is_zero() {
-                    // Every open position is listed, at its slot, among its side's holders.
+                // Every open, re-indexed position is an ADL candidate: in the liquidation index, or
+                // listed as untriggered on its side.
+                if !p.size.is_zero()
+                    && p.trigger == 0
+                    && !self.dirty.contains(&id)
+                    && Some(id) != self.backstop
+                {
                     let side = usize::from(p.size.is_negative());
-                    holders[i][side] += 1;
-                    if m.holders[side].get(p.holder_slot as usize) != Some(&id) {
+                    if !m.untriggered[side].contains(&id) {
                         return Err(VenueError::Invariant(format!(
-                            "instrument {i}: account {} missing from the holder list",
+                            "instrument {i}: account {}'s position is neither indexed nor listed",
                             id.0
                         )));
                     }
@@ -1425,11 +1390,6 @@ impl Venue {
             }
         }
         for (i, m) in self.markets.iter().enumerate() {
-            if holders[i] != [m.holders[0].len(), m.holders[1].len()] {
-                return Err(VenueError::Invariant(format!(
-                    "instrument {i}: holder lists hold closed positions"
-                )));
-            }
             if long[i] != short[i] || long[i] != i128::from(m.open_interest.0) {
                 return Err(VenueError::Invariant(format!(
                     "instrument {i}: long OI {} short OI {} tracked {}",

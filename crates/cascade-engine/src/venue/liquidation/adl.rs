@@ -39,6 +39,7 @@ impl Venue {
         let cached =
             matches!(&self.adl_queue, Some(q) if q.instrument == ins && q.bankrupt_long == bankrupt_long);
         if !cached {
+            self.flush_dirty()?;
             let candidates = self.adl_candidates(acct, ins, bankrupt_long, mark)?;
             self.adl_queue = Some(AdlQueue { instrument: ins, bankrupt_long, candidates, cursor: 0 });
         }
@@ -55,6 +56,7 @@ impl Venue {
                     break;
                 }
                 refreshed = true;
+                self.flush_dirty()?;
                 let candidates = self.adl_candidates(acct, ins, bankrupt_long, mark)?;
                 self.adl_queue = Some(AdlQueue { instrument: ins, bankrupt_long, candidates, cursor: 0 });
                 continue;
@@ -179,7 +181,11 @@ impl Venue {
         let m = &self.markets[idx];
         let asset = m.instrument.settle_asset();
         // Opposite side: a bankrupt long is closed against shorts.
-        let members: Vec<AccountId> = m.holders[usize::from(bankrupt_long)].clone();
+        let side = !bankrupt_long;
+        let mut members: Vec<AccountId> =
+            m.index.members(side).chain(m.untriggered[usize::from(!side)].iter().copied()).collect();
+        members.sort_unstable();
+        members.dedup();
         let mut candidates = Vec::new();
         for c in members {
             if c == acct || Some(c) == self.backstop {

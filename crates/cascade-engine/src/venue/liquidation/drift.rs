@@ -181,6 +181,8 @@ impl Venue {
         if !loss.is_positive() {
             return Ok(false);
         }
+        // Holders are read from the index: bring it up to date first.
+        self.flush_dirty()?;
         let asset = self.markets[idx].instrument.settle_asset();
         let pool = self.ledger.system(asset).fee_pool.min(loss);
         if pool.is_positive() {
@@ -188,13 +190,16 @@ impl Venue {
             loss = Cash(loss.0 - pool.0);
         }
         let m = &self.markets[idx];
-        let mut holders: Vec<AccountId> = m.holders[0]
-            .iter()
-            .chain(m.holders[1].iter())
-            .copied()
+        let mut holders: Vec<AccountId> = m
+            .index
+            .members(true)
+            .chain(m.index.members(false))
+            .chain(m.untriggered[0].iter().copied())
+            .chain(m.untriggered[1].iter().copied())
             .filter(|a| Some(*a) != self.backstop)
             .collect();
         holders.sort_unstable();
+        holders.dedup();
         let mut sizes = Vec::with_capacity(holders.len());
         let mut total: i128 = 0;
         for a in holders {
