@@ -3,8 +3,8 @@
 //!
 //! Every open opposite position is reachable — a 1x long, a cross long backed by a large
 //! wallet, the short leg of a hedge — not only those with a liquidation price: candidates come
-//! from the instrument's list of holders, kept up to date on every fill, and are ranked once
-//! per pass and side (venues refresh their rankings periodically). Profitable positions rank
+//! from the liquidation index plus the instrument's set of open positions that have no
+//! liquidation price (both refreshed just before), and are ranked once per pass and side (venues refresh their rankings periodically). Profitable positions rank
 //! first; dYdX walks every offsetting account from a pseudo-random start, profitable or not,
 //! and skips one the fill would leave with negative collateral (§6.4).
 
