@@ -31,7 +31,6 @@
 //! counts it, while `maintenance_margin` and `margin_ratio` stay the tier figures).
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::str::FromStr;
 
 use anyhow::{Context, anyhow, bail};
@@ -58,13 +57,7 @@ pub struct CalcArgs {
 /// # Errors
 /// An unreadable file, malformed JSON (with line and column), or an invalid field (named).
 pub fn run(args: &CalcArgs) -> anyhow::Result<()> {
-    let text = if args.file == "-" {
-        let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).context("cannot read standard input")?;
-        s
-    } else {
-        std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {}", args.file))?
-    };
+    let text = crate::input::read_file_or_stdin(&args.file)?;
     let out = calc(&text)?;
     crate::out::line(format_args!("{}", serde_json::to_string_pretty(&out)?))?;
     Ok(())

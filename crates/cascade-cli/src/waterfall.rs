@@ -17,7 +17,6 @@
 //! ("`cascade waterfall`").
 
 use std::collections::BTreeMap;
-use std::io::Read;
 
 use anyhow::{Context, anyhow, bail};
 use cascade_engine::book::{AccountId, Side, Stp, TimeInForce};
@@ -47,13 +46,7 @@ pub struct WaterfallArgs {
 /// An unreadable file, malformed JSON, an invalid field (named by its path), or an engine
 /// refusal while building the venue state.
 pub fn run(args: &WaterfallArgs) -> anyhow::Result<()> {
-    let text = if args.file == "-" {
-        let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).context("cannot read standard input")?;
-        s
-    } else {
-        std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {}", args.file))?
-    };
+    let text = crate::input::read_file_or_stdin(&args.file)?;
     let out = waterfall(&text)?;
     crate::out::line(format_args!("{}", serde_json::to_string_pretty(&out)?))?;
     Ok(())
