@@ -80,6 +80,7 @@ impl Arbitrageur {
             v.err(f("markets"), format!("a {:?} arbitrageur needs at least {needed} markets", self.kind));
         }
         v.nonzero(&f("count"), u64::from(self.count));
+        v.at_most(&f("count"), u64::from(self.count), super::validate::MAX_ARBITRAGEURS);
         v.positive_dec(&f("capital"), self.capital);
         v.fits_money(&f("capital"), self.capital);
         v.positive_f64(&f("threshold_bps"), self.threshold_bps);

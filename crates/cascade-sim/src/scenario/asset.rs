@@ -147,6 +147,7 @@ impl Asset {
         }
         if let Some(vol) = self.annual_volatility {
             v.non_negative_f64(&format!("{path}.annual_volatility"), vol);
+            v.volatility(&format!("{path}.annual_volatility"), vol);
             if self.path.is_some() {
                 v.err(
                     format!("{path}.annual_volatility"),

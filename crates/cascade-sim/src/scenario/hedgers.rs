@@ -61,6 +61,7 @@ impl Hedger {
     pub(crate) fn validate(&self, path: &str, v: &mut Validator) {
         let f = |name: &str| format!("{path}.{name}");
         v.nonzero(&f("count"), u64::from(self.count));
+        v.at_most(&f("count"), u64::from(self.count), super::validate::MAX_FOLLOWERS);
         v.positive_dec(&f("notional"), self.notional);
         v.fits_money(&f("notional"), self.notional);
         if self.leverage == 0 {

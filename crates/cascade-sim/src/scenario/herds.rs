@@ -75,6 +75,7 @@ impl Herd {
     pub(crate) fn validate(&self, path: &str, v: &mut Validator) {
         let f = |name: &str| format!("{path}.{name}");
         v.nonzero(&f("followers"), u64::from(self.followers));
+        v.at_most(&f("followers"), u64::from(self.followers), super::validate::MAX_FOLLOWERS);
         if let Some(exit) = self.leader_exit_s
             && exit <= self.leader_entry_s
         {

@@ -27,7 +27,7 @@ pub struct Maker {
     /// Collateral deposited per maker, settle-asset units (default `"10000000"`; > 0).
     #[serde(default = "default_capital")]
     pub capital: Dec,
-    /// Price levels quoted per side (default 10; > 0).
+    /// Price levels quoted per side (default 10; > 0; at most 1,000).
     #[serde(default = "default_levels")]
     pub levels: u32,
     /// Half the spread of the innermost quotes, basis points of fair value (default 1.0; ≥ 0).
@@ -117,9 +117,11 @@ impl Maker {
     pub(crate) fn validate(&self, path: &str, v: &mut Validator) {
         let f = |name: &str| format!("{path}.{name}");
         v.nonzero(&f("count"), u64::from(self.count));
+        v.at_most(&f("count"), u64::from(self.count), super::validate::MAX_MAKERS);
         v.positive_dec(&f("capital"), self.capital);
         v.fits_money(&f("capital"), self.capital);
         v.nonzero(&f("levels"), u64::from(self.levels));
+        v.at_most(&f("levels"), u64::from(self.levels), super::validate::MAX_LEVELS);
         v.non_negative_f64(&f("half_spread_bps"), self.half_spread_bps);
         v.positive_f64(&f("level_spacing_bps"), self.level_spacing_bps);
         v.positive_dec(&f("level_notional"), self.level_notional);

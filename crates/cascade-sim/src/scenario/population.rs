@@ -12,7 +12,7 @@ use super::values::{LeverageBucket, MarketRef, SizeDist, validate_leverage_mix};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Population {
-    /// Number of leveraged trader accounts (default 1000; 0 for none).
+    /// Number of leveraged trader accounts (default 1000; 0 for none; at most 20,000,000).
     pub accounts: u32,
     /// Where they trade and in what proportion (default: every listed instrument, equally).
     pub markets: Vec<PopulationMarket>,
@@ -182,6 +182,7 @@ impl Behaviour {
 impl Population {
     pub(crate) fn validate(&self, v: &mut Validator) {
         let p = "population";
+        v.at_most(&format!("{p}.accounts"), u64::from(self.accounts), super::validate::MAX_ACCOUNTS);
         v.probability(&format!("{p}.long_share"), self.long_share);
         v.probability(&format!("{p}.isolated_share"), self.isolated_share);
         validate_leverage_mix(&format!("{p}.leverage"), &self.leverage, v);
@@ -197,6 +198,7 @@ impl Population {
         v.nonzero(&format!("{p}.entry.lookback_s"), self.entry.lookback_s);
         if let Some(vol) = self.entry.annual_volatility {
             v.non_negative_f64(&format!("{p}.entry.annual_volatility"), vol);
+            v.volatility(&format!("{p}.entry.annual_volatility"), vol);
         }
         if let Some(r) = self.entry.lookback_return
             && !(r.is_finite() && r > -1.0)

@@ -407,3 +407,20 @@ fn spot_book_problems_are_located() {
     assert!(p.message.contains("unknown venue `kraken`"), "{}", p.message);
     assert_eq!(p.location, Some(where_is(&src, "\"kraken\"")));
 }
+
+/// Counts and volatilities with no ceiling used to hang or overflow mid-run (65,536 makers,
+/// 2^32 − 1 levels, a volatility of 65,535): each is refused at load, naming the field.
+#[test]
+fn counts_and_volatilities_have_ceilings() {
+    let base = include_str!("../../../../scenarios/default.toml");
+    for (from, to, field) in [
+        ("annual_volatility = 0.5", "annual_volatility = 65535.0", "assets[0].annual_volatility"),
+        ("accounts = 30000", "accounts = 20000001", "population.accounts"),
+        ("levels = 10", "levels = 4294967295", "makers[0].levels"),
+    ] {
+        assert!(base.contains(from), "{from}");
+        let src = base.replacen(from, to, 1);
+        let err = Scenario::from_toml(&src, "s.toml").unwrap_err().to_string();
+        assert!(err.contains(field) && err.contains("at most"), "{field}: {err}");
+    }
+}

@@ -10,6 +10,20 @@
 use std::fmt;
 use std::ops::Range;
 
+/// The largest annualised volatility a scenario may set (20 = 2,000 %/year).
+pub const MAX_ANNUAL_VOLATILITY: f64 = 20.0;
+
+/// Ceilings on counts: makers and their levels, arbitrageurs, hedgers, herd followers, accounts.
+pub const MAX_MAKERS: u64 = 1_000;
+/// Price levels per side of one maker.
+pub const MAX_LEVELS: u64 = 1_000;
+/// Arbitrageurs of one entry.
+pub const MAX_ARBITRAGEURS: u64 = 10_000;
+/// Hedgers of one entry, and followers of one herd.
+pub const MAX_FOLLOWERS: u64 = 1_000_000;
+/// Leveraged accounts of the population.
+pub const MAX_ACCOUNTS: u64 = 20_000_000;
+
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -154,6 +168,22 @@ impl Validator {
     pub fn non_negative_f64(&mut self, path: &str, x: f64) {
         if !(x.is_finite() && x >= 0.0) {
             self.err(path, format!("must be a finite number ≥ 0, got {x}"));
+        }
+    }
+
+    /// Counts and sizes with a documented ceiling: beyond it a run would hang or exhaust memory
+    /// rather than fail, so it is refused at load.
+    pub fn at_most(&mut self, path: &str, n: u64, max: u64) {
+        if n > max {
+            self.err(path, format!("must be at most {max}, got {n}"));
+        }
+    }
+
+    /// A volatility (annualised fraction) the simulator can carry: at most
+    /// [`MAX_ANNUAL_VOLATILITY`] (beyond it prices over- and underflow within a run).
+    pub fn volatility(&mut self, path: &str, x: f64) {
+        if x.is_finite() && x > MAX_ANNUAL_VOLATILITY {
+            self.err(path, format!("must be at most {MAX_ANNUAL_VOLATILITY} (2,000 %/year), got {x}"));
         }
     }
 
