@@ -1,7 +1,8 @@
 //! Exogenous shocks: news that moves the fair value, and a seller (or buyer) that works a
 //! notional into the perpetual markets.
 //!
-//! At `at_s` the asset's fair value (and so its spot index) jumps by `fair_value_move`. From the
+//! At `at_s` the asset's fair value (and so its spot index) jumps by `fair_value_move`, or with
+//! `ramp_s > 0` starts moving by it evenly (in log terms) over `ramp_s` seconds. From the
 //! same instant, one account per market of the listed venues sends a market order every
 //! `slice_ms` for `duration_s`: the notional is split evenly over the markets and the slices.
 //! A slice is sized at the market's current reference price (mid, else mark, else index) and is
@@ -21,8 +22,10 @@ use crate::world::{Market, Owner, World};
 pub struct Shock {
     /// World asset index.
     pub asset: usize,
-    /// Fair-value jump at the hit.
+    /// Fair-value move at the hit.
     pub fair_value_move: f64,
+    /// Seconds over which the move is spread (0: a jump).
+    ramp_s: u64,
     /// (market, account) the flow trades through.
     pub legs: Vec<(usize, AccountId)>,
     side: Side,
@@ -72,6 +75,7 @@ impl Shock {
         Ok(Self {
             asset,
             fair_value_move: cfg.fair_value_move,
+            ramp_s: cfg.ramp_s,
             legs,
             side: match cfg.side {
                 FlowSide::Sell => Side::Sell,
@@ -84,9 +88,14 @@ impl Shock {
         })
     }
 
-    /// The news hits: the fair value jumps.
+    /// The news hits: the fair value jumps, or starts its ramp.
     pub fn hit(&self, world: &mut World) {
-        world.assets[self.asset].jump(self.fair_value_move);
+        let asset = &mut world.assets[self.asset];
+        if self.ramp_s == 0 {
+            asset.jump(self.fair_value_move);
+        } else {
+            asset.ramp(self.fair_value_move, self.at.as_micros() as f64 / 1e6, self.ramp_s as f64);
+        }
     }
 
     /// Sends one slice on every market; returns whether more slices remain.

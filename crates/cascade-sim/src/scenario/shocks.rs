@@ -1,6 +1,6 @@
 //! `[[shocks]]`: exogenous news. At time `at_s` the asset's fair value jumps by
-//! `fair_value_move`, and a seller (or buyer) starts working `notional` into the markets over
-//! `duration_s`, in equal slices every `slice_ms`.
+//! `fair_value_move` (or drifts by it over `ramp_s` seconds), and a seller (or buyer) starts
+//! working `notional` into the markets over `duration_s`, in equal slices every `slice_ms`.
 
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +33,10 @@ pub struct Shock {
     /// −0.05 for a 5 % drop.
     #[serde(default)]
     pub fair_value_move: f64,
+    /// Seconds over which the move is spread evenly in log terms (default 0: a jump at `at_s`;
+    /// at most the run's length).
+    #[serde(default)]
+    pub ramp_s: u64,
     /// Notional the shock's trader sends, settle-asset units (default `"0"`: no flow; ≥ 0).
     #[serde(default)]
     pub notional: Dec,
@@ -68,6 +72,9 @@ impl Shock {
         }
         if !(self.fair_value_move.is_finite() && self.fair_value_move > -1.0) {
             v.err(f("fair_value_move"), format!("must be a fraction > -1, got {}", self.fair_value_move));
+        }
+        if self.ramp_s > run_duration_s {
+            v.err(f("ramp_s"), format!("{} s is longer than the run ({run_duration_s} s)", self.ramp_s));
         }
         v.non_negative_dec(&f("notional"), self.notional);
         // A total sold over `duration_s` in slices, not one position: the cash range suffices.

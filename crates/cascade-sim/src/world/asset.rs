@@ -14,6 +14,10 @@
 //! moves the level of the path, which then keeps its own shape). Spot flow pushes the index off
 //! it exactly as above.
 //!
+//! A shock with a ramp (`ramp_s > 0`) moves the fair value gradually instead: its log-move is
+//! spread evenly over the ramp, so news can drift the price over minutes (the evening of 10 Oct)
+//! while the rest of the market reacts, instead of repricing everything in one step.
+//!
 //! Floats are right here: this is an exogenous driver, not money. Every price handed to an
 //! engine is converted to exact price units by the market (see `market.rs`). Must never touch a
 //! venue.
@@ -53,6 +57,8 @@ pub struct AssetState {
     /// The asset's spot books (indices into `World::spots`); when any, they make the index and
     /// the pressure model is unused.
     pub books: Vec<usize>,
+    /// Gradual news moves under way or done: (start, end, total log-move), times in seconds.
+    ramps: Vec<(f64, f64, f64)>,
 }
 
 impl AssetState {
@@ -78,6 +84,7 @@ impl AssetState {
             track: None,
             level: 1.0,
             books: Vec::new(),
+            ramps: Vec::new(),
         }
     }
 
@@ -115,13 +122,17 @@ impl AssetState {
         if dt_s <= 0.0 {
             return;
         }
+        let now_s = now.as_micros() as f64 / 1e6;
         if let Some(t) = &self.track {
             let us = i64::try_from(now.as_micros()).unwrap_or(i64::MAX);
-            self.fair = t.at(us) * self.level;
-        } else if self.volatility > 0.0 {
-            let var = self.volatility * self.volatility * dt_s / SECONDS_PER_YEAR;
-            let z: f64 = StandardNormal.sample(&mut self.rng);
-            self.fair *= (var.sqrt() * z - 0.5 * var).exp();
+            self.fair = t.at(us) * self.level * self.ramp_log(now_s).exp();
+        } else {
+            self.fair *= (self.ramp_log(now_s) - self.ramp_log(now_s - dt_s)).exp();
+            if self.volatility > 0.0 {
+                let var = self.volatility * self.volatility * dt_s / SECONDS_PER_YEAR;
+                let z: f64 = StandardNormal.sample(&mut self.rng);
+                self.fair *= (var.sqrt() * z - 0.5 * var).exp();
+            }
         }
         self.pressure *= (-dt_s * std::f64::consts::LN_2 / self.recovery_half_life_s).exp();
     }
@@ -131,6 +142,18 @@ impl AssetState {
         let factor = (1.0 + change).max(1e-9);
         self.fair *= factor;
         self.level *= factor;
+    }
+
+    /// Gradual news: from `start_s` the fair value moves by the fraction `change` in total,
+    /// evenly in log terms over `ramp_s` seconds, on top of its own walk or path.
+    pub fn ramp(&mut self, change: f64, start_s: f64, ramp_s: f64) {
+        let log_move = (1.0 + change).max(1e-9).ln();
+        self.ramps.push((start_s, start_s + ramp_s.max(1e-3), log_move));
+    }
+
+    /// Sum of the ramps' log-moves done by `t_s`.
+    fn ramp_log(&self, t_s: f64) -> f64 {
+        self.ramps.iter().map(|&(a, b, m)| m * ((t_s - a) / (b - a)).clamp(0.0, 1.0)).sum()
     }
 
     /// Spot bought (`usd > 0`) or sold (`usd < 0`) outside the perpetual venues.
@@ -186,6 +209,20 @@ mod tests {
         // $100M sold moves the index 1 % below the fair value (depth 1e8 per 1 %).
         a.spot_trade(-1e8);
         assert!((a.spot() / a.fair - (-0.01_f64).exp()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_ramp_moves_the_fair_value_evenly_in_log_terms() {
+        // -19 % over 100 s from t = 10 s: ln(0.81) = 2 ln(0.9), so half-way (t = 60 s) the fair
+        // value is 100,000 × 0.9 = 90,000, and 81,000 from the end on.
+        let mut a = asset(0.0);
+        a.ramp(-0.19, 10.0, 100.0);
+        a.advance(10.0, SimTime::from_secs(10));
+        assert!((a.fair - 100_000.0).abs() < 1e-6, "{}", a.fair);
+        a.advance(50.0, SimTime::from_secs(60));
+        assert!((a.fair - 90_000.0).abs() < 1e-6, "{}", a.fair);
+        a.advance(100.0, SimTime::from_secs(160));
+        assert!((a.fair - 81_000.0).abs() < 1e-6, "{}", a.fair);
     }
 
     #[test]
