@@ -213,6 +213,10 @@ fn spot_book_schema_errors_name_the_field() {
         "assets[0].spot_recovery_half_life_s",
     );
     has(
+        &refuse("annual_volatility = 0.5\n", "annual_volatility = 0.5\nperp_flow_to_spot = 0.2\n"),
+        "assets[0].perp_flow_to_spot",
+    );
+    has(
         &refuse(
             "venue = \"bybit\"\nsymbol = \"BTC/USDT\"\ntick = \"0.1\"",
             "venue = \"okx\"\nsymbol = \"BTC/USDT\"\ntick = \"0.1\"",

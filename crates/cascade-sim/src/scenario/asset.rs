@@ -54,6 +54,13 @@ pub struct Asset {
     /// without `[[assets.spot]]` books (with them it is an error: the spot makers decide).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spot_recovery_half_life_s: Option<u64>,
+    /// Share of the perpetuals' net taker flow (all venues) that reaches the spot index through
+    /// the pressure model, as if spot traders followed it (default 0; in [0, 1]). On 10 Oct 2025
+    /// price discovery ran on the perpetuals and spot followed; with 0, only the simulated basis
+    /// arbitrageurs and hedgers carry perpetual selling to spot. An assumption, to be fitted.
+    /// Only without `[[assets.spot]]` books (with them it is an error: their own traders decide).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub perp_flow_to_spot: Option<f64>,
     /// Spot books whose trades and quotes make the index (default: none, the pressure model).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub spot: Vec<SpotBook>,
@@ -162,6 +169,11 @@ impl Asset {
         }
         v.positive_dec(&format!("{path}.spot_depth_1pct"), self.spot_depth_1pct());
         v.nonzero(&format!("{path}.spot_recovery_half_life_s"), self.spot_recovery_half_life_s());
+        if let Some(x) = self.perp_flow_to_spot
+            && !(x.is_finite() && (0.0..=1.0).contains(&x))
+        {
+            v.err(format!("{path}.perp_flow_to_spot"), format!("must be in [0, 1], got {x}"));
+        }
         if !self.spot.is_empty() {
             let why = "has no meaning for an asset with [[assets.spot]] books (their depth and \
                        their makers move and restore the index): remove it";
@@ -170,6 +182,9 @@ impl Asset {
             }
             if self.spot_recovery_half_life_s.is_some() {
                 v.err(format!("{path}.spot_recovery_half_life_s"), why);
+            }
+            if self.perp_flow_to_spot.is_some() {
+                v.err(format!("{path}.perp_flow_to_spot"), why);
             }
         }
         for (i, s) in self.spot.iter().enumerate() {

@@ -424,3 +424,34 @@ fn counts_and_volatilities_have_ceilings() {
         assert!(err.contains(field) && err.contains("at most"), "{field}: {err}");
     }
 }
+
+/// A perpetual-flow share outside [0, 1] and a ramp longer than the run are refused, naming
+/// the field.
+#[test]
+fn flow_share_and_ramp_are_bounded() {
+    let base = include_str!("../../../../scenarios/default.toml");
+    for (from, to, field, says) in [
+        (
+            "annual_volatility = 0.5",
+            "annual_volatility = 0.5\nperp_flow_to_spot = 1.5",
+            "assets[0].perp_flow_to_spot",
+            "[0, 1]",
+        ),
+        (
+            "fair_value_move = -0.05",
+            "fair_value_move = -0.05\nramp_s = 99999",
+            "shocks[0].ramp_s",
+            "longer than the run",
+        ),
+    ] {
+        assert!(base.contains(from), "{from}");
+        let src = base.replacen(from, to, 1);
+        let e = refuse_named(&src);
+        let p = problem_at(&e, field);
+        assert!(p.message.contains(says), "{field}: {}", p.message);
+    }
+}
+
+fn refuse_named(src: &str) -> ScenarioError {
+    Scenario::from_toml(src, FILE).expect_err("must be refused")
+}

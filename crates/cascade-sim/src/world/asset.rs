@@ -57,6 +57,8 @@ pub struct AssetState {
     /// The asset's spot books (indices into `World::spots`); when any, they make the index and
     /// the pressure model is unused.
     pub books: Vec<usize>,
+    /// Share of the perpetuals' net taker flow that pushes the index (`perp_flow_to_spot`).
+    pub perp_flow_share: f64,
     /// Gradual news moves under way or done: (start, end, total log-move), times in seconds.
     ramps: Vec<(f64, f64, f64)>,
 }
@@ -85,6 +87,7 @@ impl AssetState {
             level: 1.0,
             books: Vec::new(),
             ramps: Vec::new(),
+            perp_flow_share: 0.0,
         }
     }
 
@@ -156,6 +159,14 @@ impl AssetState {
         self.ramps.iter().map(|&(a, b, m)| m * ((t_s - a) / (b - a)).clamp(0.0, 1.0)).sum()
     }
 
+    /// A perpetual trade whose taker bought (`usd > 0`) or sold: its `perp_flow_share` reaches
+    /// spot as if traded there (not counted in `spot_flow`, which is the simulated spot flow).
+    pub fn perp_trade(&mut self, usd: f64) {
+        if usd.is_finite() && self.perp_flow_share > 0.0 {
+            self.pressure += 0.01 * self.perp_flow_share * usd / self.depth_1pct;
+        }
+    }
+
     /// Spot bought (`usd > 0`) or sold (`usd < 0`) outside the perpetual venues.
     pub fn spot_trade(&mut self, usd: f64) {
         if usd.is_finite() {
@@ -209,6 +220,19 @@ mod tests {
         // $100M sold moves the index 1 % below the fair value (depth 1e8 per 1 %).
         a.spot_trade(-1e8);
         assert!((a.spot() / a.fair - (-0.01_f64).exp()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_share_of_perpetual_flow_pushes_the_index() {
+        // Share 0.25, depth 1e8 per 1 %: $200M of taker sells push like $50M of spot sales,
+        // −0.5 % in log terms; with share 0 nothing moves.
+        let mut a = asset(0.0);
+        a.perp_trade(-2e8);
+        assert_eq!(a.pressure, 0.0);
+        a.perp_flow_share = 0.25;
+        a.perp_trade(-2e8);
+        assert!((a.pressure + 0.005).abs() < 1e-12, "{}", a.pressure);
+        assert_eq!(a.spot_flow, 0.0);
     }
 
     #[test]

@@ -83,20 +83,19 @@ impl World {
                         "not a close time of the asset's price path",
                     ));
                 }
-                assets.push(AssetState::on_track(
-                    a.name.clone(),
-                    Track::new(path, start),
-                    depth,
-                    half_life,
-                    rng,
-                ));
+                let mut st =
+                    AssetState::on_track(a.name.clone(), Track::new(path, start), depth, half_life, rng);
+                st.perp_flow_share = a.perp_flow_to_spot.unwrap_or(0.0);
+                assets.push(st);
                 continue;
             }
             let price = a.start_price(start_ms).map_or(f64::NAN, |p| p.to_f64());
             if !(price.is_finite() && price > 0.0) {
                 return Err(SimError::scenario(format!("assets[{i}].index_price"), "must be > 0"));
             }
-            assets.push(AssetState::new(a.name.clone(), price, a.volatility(), depth, half_life, rng));
+            let mut st = AssetState::new(a.name.clone(), price, a.volatility(), depth, half_life, rng);
+            st.perp_flow_share = a.perp_flow_to_spot.unwrap_or(0.0);
+            assets.push(st);
         }
         let start_ms_of_day = scenario.run.start_ms_of_day();
         let mut venues = Vec::with_capacity(scenario.venues.len());
