@@ -61,7 +61,8 @@ pub struct PopulationMarket {
     pub venue: String,
     /// Instrument `symbol` on that venue.
     pub symbol: String,
-    /// Share of the accounts, in [0, 1]; the shares of all markets sum to 1.
+    /// Relative share of the accounts (≥ 0): each market gets `weight / Σ weight` of them, so
+    /// the weights need not sum to 1 (their sum must be > 0).
     pub weight: f64,
     /// Share of longs here, overriding `population.long_share` (default: no override).
     #[serde(default)]
@@ -187,13 +188,15 @@ impl Population {
         v.probability(&format!("{p}.isolated_share"), self.isolated_share);
         validate_leverage_mix(&format!("{p}.leverage"), &self.leverage, v);
         for (i, m) in self.markets.iter().enumerate() {
-            v.probability(&format!("{p}.markets[{i}].weight"), m.weight);
+            v.non_negative_f64(&format!("{p}.markets[{i}].weight"), m.weight);
             if let Some(l) = m.long_share {
                 v.probability(&format!("{p}.markets[{i}].long_share"), l);
             }
         }
-        if !self.markets.is_empty() {
-            v.weights_sum_to_one(&format!("{p}.markets"), self.markets.iter().map(|m| m.weight), "weight");
+        // Relative weights (the drawing divides by their sum, `sampling::apportion`).
+        let sum: f64 = self.markets.iter().map(|m| m.weight).sum();
+        if !self.markets.is_empty() && !(sum.is_finite() && sum > 0.0) {
+            v.err(format!("{p}.markets"), format!("the weights must have a positive sum, got {sum}"));
         }
         v.nonzero(&format!("{p}.entry.lookback_s"), self.entry.lookback_s);
         if let Some(vol) = self.entry.annual_volatility {

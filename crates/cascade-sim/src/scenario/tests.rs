@@ -62,11 +62,18 @@ fn the_default_scenario_parses_and_validates() {
 fn the_oct_10_2025_scenario_parses_and_validates() {
     let s = Scenario::from_toml(OCT_10, "scenarios/oct-10-2025.toml").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.run.start_utc.as_deref(), Some("2025-10-10T20:45:00Z"));
-    assert_eq!(s.assets.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["BTC", "ETH", "SOL"]);
+    assert_eq!(
+        s.assets.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+        [
+            "BTC", "ETH", "SOL", "BNB", "HYPE", "XRP", "LINK", "DOGE", "ADA", "AVAX", "ENA", "DOT", "WIF",
+            "SUI"
+        ]
+    );
     // Opening prices from shared/calibration/oct-10-2025.md.
     assert_eq!(s.assets[0].index_price.map(|p| p.to_string()).as_deref(), Some("116970.1"));
-    assert_eq!(s.venues.len(), 4);
-    assert_eq!(s.markets().len(), 10);
+    // Binance, Bybit, Hyperliquid, BitMEX, OKX; 10 major markets + 28 for the thin alts and OKX.
+    assert_eq!(s.venues.len(), 5);
+    assert_eq!(s.markets().len(), 38);
 }
 
 #[test]
@@ -214,7 +221,8 @@ fn a_field_left_to_its_default_is_located_at_its_table() {
 
 #[test]
 fn weights_and_references_are_cross_checked() {
-    let src = edit("weight = 0.5\n\n[[population.markets]]", "weight = 0.4\n\n[[population.markets]]")
+    // Market weights are relative: 0.4 and 0.5 are fine, a negative one is not.
+    let src = edit("weight = 0.5\n\n[[population.markets]]", "weight = -0.4\n\n[[population.markets]]")
         .replacen(
             "venue = \"hyperliquid\"\nsymbol = \"BTC\"\nweight",
             "venue = \"nowhere\"\nsymbol = \"BTC\"\nweight",
@@ -222,9 +230,22 @@ fn weights_and_references_are_cross_checked() {
         )
         .replacen("asset = \"BTC\"\ntick = \"1\"", "asset = \"DOGE\"\ntick = \"1\"", 1);
     let e = refuse(&src);
-    problem_at(&e, "population.markets");
+    problem_at(&e, "population.markets[0].weight");
     assert!(problem_at(&e, "population.markets[1].venue").message.contains("unknown venue `nowhere`"));
     assert!(problem_at(&e, "venues[1].instruments[0].asset").message.contains("unknown asset `DOGE`"));
+}
+
+#[test]
+fn population_market_weights_are_relative() {
+    let src = edit("weight = 0.5\n\n[[population.markets]]", "weight = 1.5\n\n[[population.markets]]");
+    assert!(Scenario::from_toml(&src, FILE).is_ok(), "weights 1.5 and 0.5 are a 3:1 split");
+    let zero = src.replacen("weight = 1.5\n", "weight = 0\n", 1).replacen(
+        "weight = 0.5\nlong_share = 0.7",
+        "weight = 0\nlong_share = 0.7",
+        1,
+    );
+    let e = refuse(&zero);
+    assert!(problem_at(&e, "population.markets").message.contains("positive sum"));
 }
 
 #[test]
