@@ -84,6 +84,18 @@ fn writes_fitted_scenario_report_chart_and_log_and_resumes_without_recomputing()
     assert_eq!(resumed.lines().count(), 4);
     assert_eq!(resumed, std::fs::read_to_string(fresh.join("evaluations.jsonl")).unwrap());
 
+    // The same evaluations on one thread: the seeds' results do not depend on the thread count.
+    let single = tmp.path().join("single");
+    let scenario = data("calibrate-tiny.toml");
+    let o6 = Command::new(env!("CARGO_BIN_EXE_cascade"))
+        .env("RAYON_NUM_THREADS", "1")
+        .args(["calibrate", scenario.to_str().unwrap(), "--targets", targets.to_str().unwrap()])
+        .args(["--seeds", "2", "--evals", "3", "--out", single.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o6.status.success(), "{}", stderr(&o6));
+    assert_eq!(resumed, std::fs::read_to_string(single.join("evaluations.jsonl")).unwrap());
+
     // Without --resume an existing log is not overwritten.
     let o3 = calibrate(&targets, &out, "2", &[]);
     assert_eq!(o3.status.code(), Some(2));
@@ -136,6 +148,28 @@ fn bad_targets_are_refused_naming_file_and_field() {
         &["price_path.file", "missing.csv"],
     );
     refused(&format!("{PARAM}{TARGET}[market]\nvenue = \"okx\"\nsymbol = \"BTCUSDT\"\n"), &["market", "okx"]);
+}
+
+#[test]
+fn a_calibration_where_every_point_is_refused_fails_naming_the_values() {
+    // A long share above 1 is refused by the scenario's validation at every point.
+    let tmp = tempfile::tempdir().unwrap();
+    let targets = tmp.path().join("targets.toml");
+    std::fs::write(
+        &targets,
+        format!("{TARGET}[[params]]\npath = \"population.long_share\"\nlo = 1.1\nhi = 1.5\n"),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = calibrate(&targets, &out, "2", &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("every evaluated point was refused"), "{err}");
+    assert!(err.contains("population.long_share = 1.1"), "{err}");
+    assert!(err.contains("long_share"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let log = std::fs::read_to_string(out.join("evaluations.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 3, "refused points are logged:\n{log}");
 }
 
 #[test]

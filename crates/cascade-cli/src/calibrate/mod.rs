@@ -138,6 +138,20 @@ pub fn run(args: &CalibrateArgs) -> anyhow::Result<()> {
     let evaluator = Evaluator { scenario_path: args.scenario.clone(), doc, targets, seeds, minutes, real };
     let driver = Driver::new(&evaluator, log, replay, args.evals);
     let best = driver.optimise(&start)?;
+    if let Some(e) = &best.error {
+        let values: Vec<String> = evaluator
+            .targets
+            .params
+            .iter()
+            .zip(&best.params)
+            .map(|(p, v)| format!("{} = {}", p.path, cascade_sim::fit::params::format_decimal(*v)))
+            .collect();
+        bail!(
+            "every evaluated point was refused (see {}); at {}: {e}",
+            out.join("evaluations.jsonl").display(),
+            values.join(", ")
+        );
+    }
     report::write(&out, &args.scenario, &args.targets, &scenario, &evaluator, &best, driver.done())?;
     crate::out::line(format_args!(
         "cascade calibrate: best objective {:.6} at evaluation {} of {} → {}",
