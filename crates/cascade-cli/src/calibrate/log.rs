@@ -1,5 +1,6 @@
 //! `DIR/evaluations.jsonl`: one JSON line per finished evaluation, after a header line naming
-//! the inputs (SHA-256 of the scenario, targets and price files, the seeds). Appended and flushed
+//! the inputs (SHA-256 of the scenario, its assets' price files, the targets and the real price
+//! file, the seeds). Appended and flushed
 //! after every evaluation, so a killed calibration loses at most the evaluation under way;
 //! `--resume` reads it back and the optimizer replays the logged objectives instead of running
 //! the simulations again. Points are also stored as the bits of their floats, so a replay
@@ -21,6 +22,8 @@ pub struct Header {
     pub version: u32,
     /// SHA-256 of the scenario file's text.
     pub scenario_sha256: String,
+    /// SHA-256 of the price files the scenario's assets follow (`[[assets]] path`), in order.
+    pub asset_files_sha256: Vec<String>,
     /// SHA-256 of the targets file's text.
     pub targets_sha256: String,
     /// SHA-256 of the real price file, when there is one.

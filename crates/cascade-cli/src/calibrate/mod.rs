@@ -127,9 +127,20 @@ pub fn run(args: &CalibrateArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&out)
         .with_context(|| format!("{}: creating the output directory", out.display()))?;
     let seeds: Vec<u64> = (0..args.seeds).map(|i| scenario.run.seed.wrapping_add(i)).collect();
+    let dir = args.scenario.parent().unwrap_or_else(|| Path::new(""));
+    let mut asset_files_sha256 = Vec::new();
+    for (i, a) in scenario.assets.iter().enumerate() {
+        if let Some(p) = &a.path {
+            let bytes = std::fs::read(dir.join(p)).with_context(|| {
+                format!("{}: field `assets[{i}].path`: reading {p}", args.scenario.display())
+            })?;
+            asset_files_sha256.push(sha256_hex(&bytes));
+        }
+    }
     let header = Header {
         version: 1,
         scenario_sha256: sha256_hex(scenario_text.as_bytes()),
+        asset_files_sha256,
         targets_sha256: sha256_hex(targets_text.as_bytes()),
         price_file_sha256: price_sha,
         seeds: seeds.clone(),
