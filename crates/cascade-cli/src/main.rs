@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod calc;
+mod calibrate;
 mod input;
 mod out;
 mod report;
@@ -32,6 +33,10 @@ enum Command {
     /// Liquidation map of a positions CSV: notional liquidated per price band by leverage, top
     /// clusters printed, chart and HTML page written.
     Liqmap(report::LiqmapArgs),
+    /// Fit a scenario's free parameters to published figures (bands) and optionally a real
+    /// minute price path: Nelder–Mead over seeded runs; writes the fitted scenario, a report and
+    /// an overlay chart.
+    Calibrate(calibrate::CalibrateArgs),
     /// Liquidation waterfall what-if: a venue state and a sequence of marks in a JSON file (`-`
     /// for stdin); prints the liquidations, takeovers, ADL, socialised losses and final balances.
     Waterfall(waterfall::WaterfallArgs),
@@ -45,6 +50,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report::run(&args),
         Command::Liqmap(args) => report::liqmap(&args),
         Command::Waterfall(args) => waterfall::run(&args),
+        Command::Calibrate(args) => calibrate::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -22,8 +22,18 @@ pub fn read_scenario(path: &Path) -> Result<Scenario, IoError> {
         action: "reading the scenario",
         source,
     })?;
+    read_scenario_text(&src, path)
+}
+
+/// Reads and validates scenario text as if it were the file at `path` (errors name `path`;
+/// relative kline `path`s are taken from its directory), e.g. a scenario edited in memory by
+/// `cascade calibrate`. Same checks as [`read_scenario`].
+///
+/// # Errors
+/// As [`read_scenario`], except reading `path` itself.
+pub fn read_scenario_text(src: &str, path: &Path) -> Result<Scenario, IoError> {
     let origin = path.display().to_string();
-    let mut scenario = Scenario::from_toml(&src, &origin)?;
+    let mut scenario = Scenario::from_toml(src, &origin)?;
     let dir = path.parent().unwrap_or_else(|| Path::new(""));
     let mut paths = Vec::new();
     for (i, a) in scenario.assets.iter().enumerate() {
@@ -38,7 +48,7 @@ pub fn read_scenario(path: &Path) -> Result<Scenario, IoError> {
         paths.push((i, price_path));
     }
     if !paths.is_empty() {
-        scenario.attach_price_paths(paths, &src, &origin)?;
+        scenario.attach_price_paths(paths, src, &origin)?;
     }
     Ok(scenario)
 }

@@ -19,7 +19,7 @@ pub mod table;
 pub mod write;
 
 pub use error::IoError;
-pub use files::{read_scenario, write_atomic};
+pub use files::{read_scenario, read_scenario_text, write_atomic};
 pub use klines::{Kline, read_kline_path, read_klines};
 pub use read::{ReadTable, read_csv, read_run, read_summary_json};
 pub use run_dir::{Manifest, ManifestEntry, check_run_dir_target, verify_manifest};

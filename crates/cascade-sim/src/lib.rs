@@ -12,6 +12,7 @@
 
 pub mod agents;
 pub mod error;
+pub mod fit;
 pub mod metrics;
 pub mod rng;
 pub mod scenario;

@@ -8,6 +8,7 @@
 
 use serde::Serialize;
 
+pub mod calibration;
 pub mod compare;
 pub mod depth;
 pub mod draw;

@@ -1,0 +1,214 @@
+//! The targets file of `cascade calibrate`: free parameters, target bands, the reference market
+//! and an optional real price path. Unknown keys, wrong types, unknown figure names and
+//! inconsistent bounds are errors naming the file, the field and (where the TOML parser knows
+//! it) the line and column.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow};
+use cascade_sim::fit::{Band, Figure, Param, PriceField, ReferenceMarket, Target};
+use serde::Deserialize;
+
+/// The file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    market: Option<MarketSpec>,
+    #[serde(default)]
+    params: Vec<ParamSpec>,
+    #[serde(default)]
+    targets: Vec<TargetSpec>,
+    #[serde(default)]
+    price_path: Option<PathSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MarketSpec {
+    venue: String,
+    symbol: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ParamSpec {
+    path: String,
+    lo: f64,
+    hi: f64,
+    #[serde(default)]
+    integer: bool,
+    #[serde(default)]
+    log: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetSpec {
+    figure: String,
+    band: [f64; 2],
+    #[serde(default = "one")]
+    weight: f64,
+    #[serde(default)]
+    scale: Option<f64>,
+    /// Where the published figure comes from (shown in the report).
+    #[serde(default)]
+    source: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PathSpec {
+    file: String,
+    #[serde(default = "one")]
+    weight: f64,
+    #[serde(default = "mark")]
+    price: String,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+fn mark() -> String {
+    "mark".into()
+}
+
+/// A real price path to compare the reference market with.
+#[derive(Debug, Clone)]
+pub struct PricePathSpec {
+    /// The Binance 1-minute kline CSV, resolved from the targets file's directory.
+    pub file: PathBuf,
+    /// Weight of the RMSE term.
+    pub weight: f64,
+    /// Simulated price compared.
+    pub price: PriceField,
+}
+
+/// A target with where its band comes from.
+#[derive(Debug, Clone)]
+pub struct NamedTarget {
+    /// The target.
+    pub target: Target,
+    /// Source of the published figure, if given.
+    pub source: Option<String>,
+}
+
+/// A checked targets file.
+#[derive(Debug, Clone)]
+pub struct Targets {
+    /// The reference market (default `binance` / `BTCUSDT`).
+    pub market: ReferenceMarket,
+    /// Free parameters, in file order.
+    pub params: Vec<Param>,
+    /// Targets, in file order.
+    pub targets: Vec<NamedTarget>,
+    /// The price path term, if any.
+    pub price_path: Option<PricePathSpec>,
+}
+
+impl Targets {
+    /// Whether the counterfactual run is needed (amplification targeted with weight > 0).
+    #[must_use]
+    pub fn needs_counterfactual(&self) -> bool {
+        self.targets.iter().any(|t| t.target.figure == Figure::Amplification && t.target.weight > 0.0)
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let before = &src[..offset.min(src.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Reads and checks a targets file.
+///
+/// # Errors
+/// Naming the file and the field: unreadable file, malformed TOML, unknown key, wrong type,
+/// unknown figure, bad band or bounds, weight not finite and ≥ 0, no parameter, no target
+/// and no price path.
+pub fn read(path: &Path) -> anyhow::Result<Targets> {
+    let src = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: reading the targets file", path.display()))?;
+    let name = path.display();
+    let root = toml::de::DeTable::parse(&src).map_err(|e| {
+        let at = e.span().map(|s| line_col(&src, s.start));
+        let at = at.map_or(String::new(), |(l, c)| format!(" line {l}, column {c}:"));
+        anyhow!("{name}:{at} malformed TOML: {}", e.message())
+    })?;
+    let file: File = serde_path_to_error::deserialize(toml::de::Deserializer::from(root)).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner();
+        let at = inner.span().map(|s| line_col(&src, s.start));
+        let at = at.map_or(String::new(), |(l, c)| format!(" line {l}, column {c},"));
+        anyhow!("{name}:{at} field `{field}`: {}", inner.message())
+    })?;
+    let field_err = |field: String, problem: String| anyhow!("{name}: field `{field}`: {problem}");
+    let market = file.market.map_or_else(
+        || ReferenceMarket { venue: "binance".into(), symbol: "BTCUSDT".into() },
+        |m| ReferenceMarket { venue: m.venue, symbol: m.symbol },
+    );
+    if file.params.is_empty() {
+        return Err(field_err("params".into(), "no [[params]]: nothing to fit".into()));
+    }
+    let mut params = Vec::new();
+    for (i, p) in file.params.iter().enumerate() {
+        let param = Param::new(&p.path, p.lo, p.hi, p.integer, p.log)
+            .map_err(|e| field_err(format!("params[{i}]"), e.to_string()))?;
+        if params.iter().any(|q: &Param| q.path == param.path) {
+            return Err(field_err(format!("params[{i}].path"), format!("`{}` is listed twice", p.path)));
+        }
+        params.push(param);
+    }
+    let mut targets = Vec::new();
+    for (i, t) in file.targets.into_iter().enumerate() {
+        let figure = Figure::from_name(&t.figure).ok_or_else(|| {
+            let names: Vec<&str> = Figure::ALL.iter().map(|f| f.name()).collect();
+            field_err(
+                format!("targets[{i}].figure"),
+                format!("unknown figure `{}`; known: {}", t.figure, names.join(", ")),
+            )
+        })?;
+        let band = Band::new(t.band[0], t.band[1], t.scale)
+            .map_err(|e| field_err(format!("targets[{i}].band"), e))?;
+        if !(t.weight.is_finite() && t.weight >= 0.0) {
+            return Err(field_err(
+                format!("targets[{i}].weight"),
+                format!("{} is not finite and ≥ 0", t.weight),
+            ));
+        }
+        targets.push(NamedTarget { target: Target { figure, band, weight: t.weight }, source: t.source });
+    }
+    let price_path = match file.price_path {
+        None => None,
+        Some(p) => {
+            let price = match p.price.as_str() {
+                "mark" => PriceField::Mark,
+                "last" => PriceField::Last,
+                other => {
+                    return Err(field_err(
+                        "price_path.price".into(),
+                        format!("`{other}`: expected `mark` or `last`"),
+                    ));
+                }
+            };
+            if !(p.weight.is_finite() && p.weight >= 0.0) {
+                return Err(field_err(
+                    "price_path.weight".into(),
+                    format!("{} is not finite and ≥ 0", p.weight),
+                ));
+            }
+            let dir = path.parent().unwrap_or_else(|| Path::new(""));
+            Some(PricePathSpec { file: dir.join(&p.file), weight: p.weight, price })
+        }
+    };
+    if targets.is_empty() && price_path.is_none() {
+        return Err(field_err(
+            "targets".into(),
+            "no [[targets]] and no [price_path]: nothing to fit to".into(),
+        ));
+    }
+    Ok(Targets { market, params, targets, price_path })
+}

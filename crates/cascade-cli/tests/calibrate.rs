@@ -1,0 +1,181 @@
+//! `cascade calibrate` end to end on a five-minute scenario (2 evaluations × 2 seeds): the
+//! outputs it promises, a resumed run that recomputes nothing and reaches the same result, and
+//! bad inputs refused with the file and field named (exit 2, no panic).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+}
+
+fn cascade(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cascade")).args(args).output().expect("run cascade")
+}
+
+fn calibrate(targets: &Path, out: &Path, evals: &str, extra: &[&str]) -> Output {
+    let scenario = data("calibrate-tiny.toml");
+    let mut args = vec![
+        "calibrate",
+        scenario.to_str().unwrap(),
+        "--targets",
+        targets.to_str().unwrap(),
+        "--seeds",
+        "2",
+        "--evals",
+        evals,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    cascade(&args)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn writes_fitted_scenario_report_chart_and_log_and_resumes_without_recomputing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("fit");
+    let targets = data("calibrate-tiny-targets.toml");
+    let o = calibrate(&targets, &out, "2", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in
+        ["fitted.toml", "fit-report.md", "calibration-path.png", "calibration-path.svg", "evaluations.jsonl"]
+    {
+        let len = std::fs::metadata(out.join(f)).map(|m| m.len()).unwrap_or(0);
+        assert!(len > 0, "{f} missing or empty");
+    }
+    let report = std::fs::read_to_string(out.join("fit-report.md")).unwrap();
+    for name in [
+        "total_liquidated_usd",
+        "long_share",
+        "btc_drop_pct",
+        "population.accounts",
+        "makers[0].level_notional",
+    ] {
+        assert!(report.contains(name), "report lacks {name}:\n{report}");
+    }
+    assert!(report.contains("| figure | median | p10–p90 | band |"), "{report}");
+    let log = std::fs::read_to_string(out.join("evaluations.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 3, "header + 2 evaluations:\n{log}");
+    assert!(!log.contains("\"path_rmse\":[null"), "the simulated path meets the real one:\n{log}");
+    // The fitted scenario keeps the comments and runs as it is.
+    let fitted = std::fs::read_to_string(out.join("fitted.toml")).unwrap();
+    assert!(fitted.contains("# Must be a bar's close time in the file"), "{fitted}");
+    assert!(fitted.starts_with("# Fitted by `cascade calibrate"), "{fitted}");
+
+    // Resumed with the same budget: the two logged evaluations are replayed, nothing is rerun.
+    let o2 = calibrate(&targets, &out, "2", &["--resume"]);
+    assert!(o2.status.success(), "{}", stderr(&o2));
+    assert_eq!(stderr(&o2).matches("(replayed)").count(), 2, "{}", stderr(&o2));
+    assert_eq!(std::fs::read_to_string(out.join("evaluations.jsonl")).unwrap(), log);
+    assert_eq!(std::fs::read_to_string(out.join("fit-report.md")).unwrap(), report);
+
+    // Resumed with a larger budget: the same log as one uninterrupted run of that budget.
+    let o4 = calibrate(&targets, &out, "3", &["--resume"]);
+    assert!(o4.status.success(), "{}", stderr(&o4));
+    let fresh = tmp.path().join("fresh");
+    let o5 = calibrate(&targets, &fresh, "3", &[]);
+    assert!(o5.status.success(), "{}", stderr(&o5));
+    let resumed = std::fs::read_to_string(out.join("evaluations.jsonl")).unwrap();
+    assert_eq!(resumed.lines().count(), 4);
+    assert_eq!(resumed, std::fs::read_to_string(fresh.join("evaluations.jsonl")).unwrap());
+
+    // The same evaluations on one thread: the seeds' results do not depend on the thread count.
+    let single = tmp.path().join("single");
+    let scenario = data("calibrate-tiny.toml");
+    let o6 = Command::new(env!("CARGO_BIN_EXE_cascade"))
+        .env("RAYON_NUM_THREADS", "1")
+        .args(["calibrate", scenario.to_str().unwrap(), "--targets", targets.to_str().unwrap()])
+        .args(["--seeds", "2", "--evals", "3", "--out", single.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o6.status.success(), "{}", stderr(&o6));
+    assert_eq!(resumed, std::fs::read_to_string(single.join("evaluations.jsonl")).unwrap());
+
+    // Without --resume an existing log is not overwritten.
+    let o3 = calibrate(&targets, &out, "2", &[]);
+    assert_eq!(o3.status.code(), Some(2));
+    assert!(stderr(&o3).contains("pass --resume"), "{}", stderr(&o3));
+}
+
+fn refused(targets_text: &str, expect: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let targets = tmp.path().join("targets.toml");
+    std::fs::write(&targets, targets_text).unwrap();
+    let o = calibrate(&targets, &tmp.path().join("out"), "2", &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains("targets.toml"), "the file is named: {err}");
+    for e in expect {
+        assert!(err.contains(e), "expected `{e}` in: {err}");
+    }
+}
+
+const PARAM: &str = "[[params]]\npath = \"population.accounts\"\nlo = 100\nhi = 400\ninteger = true\n";
+const TARGET: &str = "[[targets]]\nfigure = \"long_share\"\nband = [0.8, 0.92]\n";
+
+#[test]
+fn bad_targets_are_refused_naming_file_and_field() {
+    refused(
+        &format!("{TARGET}[[params]]\npath = \"population.alpha\"\nlo = 1\nhi = 2\n"),
+        &["params[0].path", "`population` has no key `alpha`", "calibrate-tiny.toml"],
+    );
+    refused(
+        &format!("{TARGET}[[params]]\npath = \"makers[3].level_notional\"\nlo = 1\nhi = 2\n"),
+        &["params[0].path", "no [3]"],
+    );
+    refused(
+        &format!("{TARGET}[[params]]\npath = \"population.accounts\"\nlo = 5\nhi = 5\n"),
+        &["params[0]", "below hi"],
+    );
+    refused(
+        &format!("{PARAM}[[targets]]\nfigure = \"totl\"\nband = [0, 1]\n"),
+        &["targets[0].figure", "unknown figure `totl`"],
+    );
+    refused(&format!("{PARAM}{TARGET}weigth = 2\n"), &["targets[0]", "unknown field `weigth`"]);
+    refused(&format!("{PARAM}{TARGET}[extra]\n"), &["unknown field `extra`"]);
+    refused(
+        &format!("{PARAM}[[targets]]\nfigure = \"long_share\"\nband = [0.9, 0.8]\n"),
+        &["targets[0].band", "lo is above hi"],
+    );
+    refused(
+        &format!("{PARAM}{TARGET}[price_path]\nfile = \"missing.csv\"\n"),
+        &["price_path.file", "missing.csv"],
+    );
+    refused(&format!("{PARAM}{TARGET}[market]\nvenue = \"okx\"\nsymbol = \"BTCUSDT\"\n"), &["market", "okx"]);
+}
+
+#[test]
+fn a_calibration_where_every_point_is_refused_fails_naming_the_values() {
+    // A long share above 1 is refused by the scenario's validation at every point.
+    let tmp = tempfile::tempdir().unwrap();
+    let targets = tmp.path().join("targets.toml");
+    std::fs::write(
+        &targets,
+        format!("{TARGET}[[params]]\npath = \"population.long_share\"\nlo = 1.1\nhi = 1.5\n"),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = calibrate(&targets, &out, "2", &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("every evaluated point was refused"), "{err}");
+    assert!(err.contains("population.long_share = 1.1"), "{err}");
+    assert!(err.contains("long_share"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let log = std::fs::read_to_string(out.join("evaluations.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 3, "refused points are logged:\n{log}");
+}
+
+#[test]
+fn unreadable_files_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = calibrate(&tmp.path().join("nope.toml"), &tmp.path().join("out"), "2", &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nope.toml"), "{}", stderr(&o));
+}
