@@ -2,8 +2,8 @@
 //!
 //! A [`Simulation`] pops events in (time, sequence) order and hands each to its agent or to the
 //! world. The queue holds only what is active: one wake-up per maker, noise and value trader,
-//! arbitrageur and hedger, the shocks' slices, the herds' copy times, the price step and the
-//! metrics sample. Passive leveraged positions are never in it: they wait in the engines'
+//! arbitrageur and hedger, the shocks' slices, the herds' copy times, collateral in flight
+//! between venues (one arrival per transfer), the price step and the metrics sample. Passive leveraged positions are never in it: they wait in the engines'
 //! liquidation indexes and stop books, and in the population's trailing-stop index.
 //!
 //! Each **price step** (`run.price_step_ms`) advances every asset's fair value, then for every
