@@ -32,10 +32,11 @@
 //! (typically what the other leg gained), within what that venue lets it withdraw (its wallet:
 //! an unrealized profit can back positions but cannot leave) — and withdraws what brings the
 //! short venue back to its share, or what the donor can spare if less (nothing below 1 % of
-//! the share). A donor never falls below its own share, so money does not shuttle back. The money leaves the donor at once and is credited
-//! `transfer_delay_s` later; in flight it backs nothing, so a leg losing fast on the short
-//! venue can be liquidated before the money arrives (10 October 2025: cross-venue traders
-//! could not move collateral in time). One venue is rebalanced per look, the worst first.
+//! the share). A donor never falls below its own share, so money does not shuttle back. The
+//! money leaves the donor at once and is credited `transfer_delay_s` later; in flight it backs
+//! nothing, so a leg losing fast on the short venue can be liquidated before the money arrives
+//! (10 October 2025: cross-venue traders could not move collateral in time). One venue is
+//! rebalanced per look, the worst first.
 
 use cascade_engine::book::{Side, TimeInForce};
 use cascade_engine::ledger::AccountId;
