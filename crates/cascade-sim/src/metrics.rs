@@ -418,6 +418,21 @@ pub struct VenueSummary {
     pub adl_realized_pnl: Decimal,
     /// The backstop's PnL on what it took over at the last sample (realized + unrealized).
     pub backstop_pnl_end: Decimal,
+    /// Collateral transfers that left the venue for another (arbitrageurs rebalancing).
+    #[serde(default)]
+    pub transfers_out: u64,
+    /// Settle asset those transfers withdrew.
+    #[serde(default)]
+    pub transferred_out: Decimal,
+    /// Collateral transfers from other venues that arrived here.
+    #[serde(default)]
+    pub transfers_in: u64,
+    /// Settle asset those transfers credited.
+    #[serde(default)]
+    pub transferred_in: Decimal,
+    /// Settle asset sent towards this venue and still in flight at the end of the run.
+    #[serde(default)]
+    pub in_flight_end: Decimal,
 }
 
 /// What a run did, for people: written as JSON.
@@ -857,6 +872,12 @@ impl Recorder {
                     },
                     adl_realized_pnl: v.adl_pnl,
                     backstop_pnl_end: v.backstop_pnl,
+                    // Filled in by the simulation, which holds the transfers.
+                    transfers_out: 0,
+                    transferred_out: Decimal::ZERO,
+                    transfers_in: 0,
+                    transferred_in: Decimal::ZERO,
+                    in_flight_end: Decimal::ZERO,
                 }
             })
             .collect();

@@ -2,8 +2,8 @@
 //!
 //! A [`Simulation`] pops events in (time, sequence) order and hands each to its agent or to the
 //! world. The queue holds only what is active: one wake-up per maker, noise and value trader,
-//! arbitrageur and hedger, the shocks' slices, the herds' copy times, the price step and the
-//! metrics sample. Passive leveraged positions are never in it: they wait in the engines'
+//! arbitrageur and hedger, the shocks' slices, the herds' copy times, collateral in flight
+//! between venues (one arrival per transfer), the price step and the metrics sample. Passive leveraged positions are never in it: they wait in the engines'
 //! liquidation indexes and stop books, and in the population's trailing-stop index.
 //!
 //! Each **price step** (`run.price_step_ms`) advances every asset's fair value, then for every
@@ -27,7 +27,7 @@ use crate::metrics::Recording;
 use crate::rng::Streams;
 use crate::scenario::Scenario;
 use crate::scheduler::{Scheduler, SimTime};
-use crate::world::{NoticeKind, Owner, World};
+use crate::world::{NoticeKind, Owner, TransferId, World};
 
 /// Something due at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,15 +66,8 @@ pub enum Event {
         /// Open (else close).
         open: bool,
     },
-    /// Collateral in transit arrives at a venue (the hook for transfers between venues).
-    Arrive {
-        /// Venue.
-        venue: u16,
-        /// Account credited.
-        account: AccountId,
-        /// Amount, settle-asset units.
-        amount: Cash,
-    },
+    /// Collateral in flight between venues arrives (`World::arrive`).
+    Arrive(TransferId),
 }
 
 /// How often to check the venues' invariants (a full scan of every account).
@@ -241,10 +234,10 @@ impl Simulation {
         })
     }
 
-    /// Moves up to `amount` of collateral from `from` at venue `from_venue` (as far as its
-    /// margin allows) to `to` at venue `to_venue`, arriving `delay` later: the hook for
-    /// deposit and withdrawal delays and bridge congestion. The money is outside both venues
-    /// while in transit (a withdrawal now, a deposit on arrival). Returns the amount sent.
+    /// Moves `amount` of collateral from `from` at venue `from_venue` (if its free margin
+    /// allows: otherwise nothing moves) to `to` at venue `to_venue`, arriving `delay` later
+    /// (at once for a zero delay). The money is outside both venues while in flight, counted
+    /// by the world. Returns the amount sent.
     ///
     /// # Errors
     /// An engine failure other than a margin refusal.
@@ -257,12 +250,7 @@ impl Simulation {
         amount: Cash,
         delay: SimTime,
     ) -> Result<Cash, SimError> {
-        let sent = self.world.transfer(from_venue, from, amount)?;
-        if sent.is_positive() {
-            let venue = u16::try_from(to_venue).unwrap_or(u16::MAX);
-            self.queue.schedule_in(delay, Event::Arrive { venue, account: to, amount: sent });
-        }
-        Ok(sent)
+        send(&mut self.world, &mut self.queue, (from_venue, from), (to_venue, to), amount, delay)
     }
 
     /// Pending events (the queue's size).
@@ -341,7 +329,18 @@ impl Simulation {
     /// Ends the run: the recorded rows and the summary (without the counterfactual).
     #[must_use]
     pub fn finish(self) -> Recording {
-        self.world.recorder.finish(&self.name, self.seed, self.end, self.exogenous)
+        let mut rec = self.world.recorder.finish(&self.name, self.seed, self.end, self.exogenous);
+        let t = &self.world.transfers;
+        for (v, slot) in self.world.venues.iter().enumerate() {
+            let Some(s) = rec.summary.venues.iter_mut().find(|s| s.venue == slot.name) else { continue };
+            let x = t.tally.get(v).copied().unwrap_or_default();
+            s.transfers_out = x.out_count;
+            s.transferred_out = cash_dec(x.out_amount);
+            s.transfers_in = x.in_count;
+            s.transferred_in = cash_dec(x.in_amount);
+            s.in_flight_end = cash_dec(i128::from(t.in_flight_to_venue(v).0));
+        }
+        rec
     }
 
     fn handle(&mut self, event: Event) -> Result<(), SimError> {
@@ -395,7 +394,11 @@ impl Simulation {
                 q.schedule_in(next, Event::Value(i));
             }
             Event::Arb(i) => {
-                let next = a.arbs[i as usize].wake(w)?;
+                let arb = &mut a.arbs[i as usize];
+                let next = arb.wake(w)?;
+                if let Some(t) = arb.rebalance(w) {
+                    send(w, q, t.from, t.to, t.amount, arb.transfer_delay)?;
+                }
                 q.schedule_in(next, Event::Arb(i));
             }
             Event::HedgerReact(i) => a.hedgers[i as usize].react(w)?,
@@ -412,11 +415,7 @@ impl Simulation {
                 }
             }
             Event::Copy { follower, open } => a.followers[follower as usize].copy(w, open)?,
-            Event::Arrive { venue, account, amount } => {
-                if usize::from(venue) < w.venues.len() {
-                    w.deposit(usize::from(venue), account, amount)?;
-                }
-            }
+            Event::Arrive(id) => w.arrive(id)?,
         }
         Ok(())
     }
@@ -453,4 +452,28 @@ impl Simulation {
         self.world.notices.clear();
         Ok(())
     }
+}
+
+/// Withdraws `amount` from `from` (venue, account) now, if its free margin allows, and credits
+/// it at `to` after `delay` (at once when zero) through the queue. Returns the amount sent.
+fn send(
+    w: &mut World,
+    q: &mut Scheduler<Event>,
+    from: (usize, AccountId),
+    to: (usize, AccountId),
+    amount: Cash,
+    delay: SimTime,
+) -> Result<Cash, SimError> {
+    let Some(id) = w.send(from.0, from.1, to.0, to.1, amount)? else { return Ok(Cash::ZERO) };
+    if delay == SimTime::ZERO {
+        w.arrive(id)?;
+    } else {
+        q.schedule_in(delay, Event::Arrive(id));
+    }
+    Ok(amount)
+}
+
+/// Raw settle-asset units as an exact decimal.
+fn cash_dec(raw: i128) -> Decimal {
+    Decimal::from_i128_with_scale(raw, cascade_engine::num::CASH_DECIMALS)
 }

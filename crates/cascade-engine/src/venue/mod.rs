@@ -537,7 +537,27 @@ impl Venue {
         Ok(())
     }
 
-    /// Pays out a withdrawal, if what stays covers the initial margin of the account's positions.
+    /// What `account` may withdraw of `asset` now: its wallet balance, and, while it holds cross
+    /// positions settled in `asset`, no more than the pool's free margin (equity at the marks,
+    /// unrealized PnL included, less the positions' initial margin), so a withdrawal never takes
+    /// margin the positions need, and an unrealized profit can back the positions but never
+    /// leave the venue. Never negative.
+    ///
+    /// # Errors
+    /// Unknown account; overflow.
+    pub fn withdrawable(&self, account: AccountId, asset: AssetId) -> Result<Cash, VenueError> {
+        let wallet = self.ledger.account(account)?.balance(asset).max(Cash::ZERO);
+        let s = self.pool_margin(account, asset)?;
+        if !s.initial.is_positive() {
+            return Ok(wallet);
+        }
+        let free = s.equity.checked_sub(s.initial).map_err(overflow("free margin"))?;
+        Ok(wallet.min(free).max(Cash::ZERO))
+    }
+
+    /// Pays out a withdrawal of at most [`Venue::withdrawable`]: what stays covers the initial
+    /// margin of the account's positions. Money leaves through the ledger (the wallet, counted
+    /// in the asset's withdrawals), so conservation holds.
     ///
     /// # Errors
     /// Insufficient balance or margin; unknown account.
@@ -545,7 +565,7 @@ impl Venue {
         let s = self.pool_margin(account, asset)?;
         let free = s.equity.checked_sub(s.initial).map_err(overflow("free margin"))?;
         if s.initial.is_positive() && free < amount {
-            return Err(VenueError::InsufficientMargin { required: amount, available: free });
+            return Err(VenueError::InsufficientMargin { required: amount, available: free.max(Cash::ZERO) });
         }
         self.ledger.withdraw(account, asset, amount)?;
         if !self.ledger.account(account)?.positions().is_empty() {
@@ -1511,6 +1531,53 @@ mod tests {
             (Qty(-500), Some(Price(999_000)))
         );
         assert!(l.account(alice).unwrap().position(btc).is_none_or(|p| p.size.is_zero()));
+        v.check_invariants().unwrap();
+    }
+
+    /// Worked by hand: Alice deposits 10,000, buys 0.5 BTC at 100,000.0 at 10x (taker fee 25,
+    /// wallet 9,975). Mark 99,000: unrealized −500, equity 9,475, initial margin 49,500 / 10 =
+    /// 4,950, free 4,525: that is all she may withdraw. Mark 101,000: unrealized +500 backs the
+    /// position but cannot leave: equity 5,950 − initial 5,050 = 900. Flat: the whole wallet.
+    #[test]
+    fn withdrawals_never_take_the_margin_positions_need() {
+        let mut v = Venue::new(VenueConfig::default());
+        let btc = v.add_instrument(btcusdt()).unwrap();
+        let (mm, alice) = (v.open_account().unwrap(), v.open_account().unwrap());
+        v.deposit(mm, USDT, usdt("1000000")).unwrap();
+        v.deposit(alice, USDT, usdt("10000")).unwrap();
+        assert_eq!(v.withdrawable(alice, USDT).unwrap(), usdt("10000"));
+        v.set_leverage(alice, btc, 10).unwrap();
+        let mut ev = Vec::new();
+        v.place(mm, btc, OrderRequest::limit(Side::Sell, Price(1_000_000), Qty(1000)), &mut ev).unwrap();
+        v.place(mm, btc, OrderRequest::limit(Side::Buy, Price(990_000), Qty(1000)), &mut ev).unwrap();
+        v.place(alice, btc, OrderRequest::market(Side::Buy, Qty(500)), &mut ev).unwrap();
+        let wallet = |v: &Venue| v.ledger().account(alice).unwrap().balance(USDT);
+        assert_eq!(wallet(&v), usdt("9975"));
+
+        v.set_mark_price(btc, Price(990_000), &mut ev).unwrap();
+        assert_eq!(v.withdrawable(alice, USDT).unwrap(), usdt("4525"));
+        let r = v.withdraw(alice, USDT, usdt("4525.00000001"));
+        assert!(matches!(r, Err(VenueError::InsufficientMargin { .. })), "{r:?}");
+        assert_eq!(wallet(&v), usdt("9975"));
+        v.withdraw(alice, USDT, usdt("4525")).unwrap();
+        assert_eq!(wallet(&v), usdt("5450"));
+        assert_eq!(v.withdrawable(alice, USDT).unwrap(), Cash::ZERO);
+        // Conservation through the named parties: the money left as a counted withdrawal.
+        let sys = v.ledger().system(USDT);
+        assert_eq!((sys.deposits, sys.withdrawals), (usdt("1010000").0.into(), usdt("4525").0.into()));
+        v.check_invariants().unwrap();
+
+        v.set_mark_price(btc, Price(1_010_000), &mut ev).unwrap();
+        assert_eq!(v.withdrawable(alice, USDT).unwrap(), usdt("900"));
+        assert!(v.withdraw(alice, USDT, usdt("901")).is_err());
+        v.withdraw(alice, USDT, usdt("900")).unwrap();
+        v.check_invariants().unwrap();
+
+        // Flat again, sold into the 99,000 bid (−500 realized, 24.75 fee): the whole wallet,
+        // 9,975 − 4,525 − 900 − 500 − 24.75.
+        v.place(alice, btc, OrderRequest::market(Side::Sell, Qty(500)), &mut ev).unwrap();
+        assert_eq!(wallet(&v), usdt("4025.25"));
+        assert_eq!(v.withdrawable(alice, USDT).unwrap(), usdt("4025.25"));
         v.check_invariants().unwrap();
     }
 

@@ -23,12 +23,24 @@
 //!
 //! No position grows past `max_position` per market, and once the gap has closed to a quarter
 //! of the threshold it unwinds one clip per look. Capital is split evenly across its venues at
-//! the start; the venue's margin check refuses what it cannot back. Moving collateral between
-//! venues (`transfer_delay_s`) is not modelled yet: a venue where it runs short stays short.
+//! the start; the venue's margin check refuses what it cannot back.
+//!
+//! **Moving collateral** (`rebalance_below`, `transfer_delay_s`): after each look, if its free
+//! margin at some venue (equity at the marks less the initial margin of its positions there,
+//! plus what is already in flight to it) is below `rebalance_below` × that venue's starting
+//! share, it picks the venue with the most to spare — free margin above its own starting share
+//! (typically what the other leg gained), within what that venue lets it withdraw (its wallet:
+//! an unrealized profit can back positions but cannot leave) — and withdraws what brings the
+//! short venue back to its share, or what the donor can spare if less (nothing below 1 % of
+//! the share). A donor never falls below its own share, so money does not shuttle back. The
+//! money leaves the donor at once and is credited `transfer_delay_s` later; in flight it backs
+//! nothing, so a leg losing fast on the short venue can be liquidated before the money arrives
+//! (10 October 2025: cross-venue traders could not move collateral in time). One venue is
+//! rebalanced per look, the worst first.
 
 use cascade_engine::book::{Side, TimeInForce};
 use cascade_engine::ledger::AccountId;
-use cascade_engine::num::Qty;
+use cascade_engine::num::{Cash, Qty};
 use cascade_engine::venue::{OrderRequest, Placed};
 
 use crate::error::SimError;
@@ -52,6 +64,23 @@ pub struct Arbitrageur {
     /// Per leg, the spot book its spot leg trades and the account there (basis kind on an
     /// asset with spot books).
     spot_legs: Vec<Option<(usize, AccountId)>>,
+    /// Per venue: (venue, perpetual account there, starting collateral there).
+    accounts: Vec<(usize, AccountId, Cash)>,
+    /// Rebalance when free margin falls below this fraction of the venue's share (0: never).
+    rebalance_below: f64,
+    /// Time a transfer between venues takes.
+    pub transfer_delay: SimTime,
+}
+
+/// A transfer an arbitrageur asks for: from (venue, account) to (venue, account).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransferOrder {
+    /// Venue and account withdrawn from.
+    pub from: (usize, AccountId),
+    /// Venue and account credited on arrival.
+    pub to: (usize, AccountId),
+    /// Amount, settle-asset units.
+    pub amount: Cash,
 }
 
 impl Arbitrageur {
@@ -81,7 +110,7 @@ impl Arbitrageur {
         for &v in &venues {
             let a = world.open_account(v, Owner::Nobody)?;
             world.deposit(v, a, Market::cash(perp_share))?;
-            accounts.push((v, a));
+            accounts.push((v, a, Market::cash(perp_share)));
             if with_books
                 && let Some(asset) = asset
                 && let Some(s) = world.spot_book_for(asset, v)
@@ -112,7 +141,7 @@ impl Arbitrageur {
             .iter()
             .map(|&m| {
                 let v = world.markets[m].venue;
-                let a = accounts.iter().find(|(x, _)| *x == v).map_or(AccountId(0), |(_, a)| *a);
+                let a = accounts.iter().find(|(x, _, _)| *x == v).map_or(AccountId(0), |(_, a, _)| *a);
                 (m, a)
             })
             .collect();
@@ -126,7 +155,62 @@ impl Arbitrageur {
             latency: SimTime::from_millis(cfg.latency_ms.max(1)),
             spot_units: 0.0,
             spot_legs,
+            accounts,
+            rebalance_below: cfg.rebalance_below,
+            transfer_delay: SimTime::from_secs(cfg.transfer_delay_s),
         })
+    }
+
+    /// Per venue it trades at: (venue, its perpetual account there, starting collateral there).
+    #[must_use]
+    pub fn accounts(&self) -> &[(usize, AccountId, Cash)] {
+        &self.accounts
+    }
+
+    /// The transfer this arbitrageur wants now, if any (module docs): to the venue whose free
+    /// margin plus what is in flight to it is lowest against its share, when below the
+    /// threshold, from the venue with the most to spare above its own share.
+    #[must_use]
+    pub fn rebalance(&self, world: &World) -> Option<TransferOrder> {
+        if self.rebalance_below <= 0.0 || self.accounts.len() < 2 {
+            return None;
+        }
+        let below = self.rebalance_below;
+        // (index, free margin + in flight, share)
+        let mut poorest: Option<(usize, f64, f64)> = None;
+        for (k, &(v, a, share)) in self.accounts.iter().enumerate() {
+            let share = Market::cash_f64(share);
+            if share <= 0.0 {
+                continue;
+            }
+            let have = Market::cash_f64(world.free_margin(v, a))
+                + Market::cash_f64(world.transfers.in_flight_to(v, a));
+            if have < below * share && poorest.is_none_or(|(_, h, s)| have / share < h / s) {
+                poorest = Some((k, have, share));
+            }
+        }
+        let (k, have, share) = poorest?;
+        // The donor: the most to spare above its own share, within what it may withdraw.
+        let mut donor: Option<(usize, f64)> = None;
+        for (j, &(v, a, share_j)) in self.accounts.iter().enumerate() {
+            if j == k {
+                continue;
+            }
+            let above = Market::cash_f64(world.free_margin(v, a)) - Market::cash_f64(share_j);
+            let spare = above.min(Market::cash_f64(world.withdrawable(v, a)));
+            if spare > 0.0 && donor.is_none_or(|(_, x)| spare > x) {
+                donor = Some((j, spare));
+            }
+        }
+        let (j, spare) = donor?;
+        let amount = (share - have).min(spare);
+        if amount < share / 100.0 {
+            return None;
+        }
+        let (fv, fa, _) = self.accounts[j];
+        let (tv, ta, _) = self.accounts[k];
+        let amount = Market::cash(amount).min(world.withdrawable(fv, fa));
+        amount.is_positive().then_some(TransferOrder { from: (fv, fa), to: (tv, ta), amount })
     }
 
     /// Looks and trades; returns the delay to the next look.

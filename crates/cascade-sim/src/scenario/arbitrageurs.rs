@@ -1,6 +1,6 @@
 //! `[[arbitrageurs]]`: traders who close price gaps between venues (cross-venue) or between a
 //! perpetual and the spot index (basis), limited by capital and by the time collateral takes to
-//! move between venues.
+//! move between venues (`transfer_delay_s`, `rebalance_below`).
 
 use serde::{Deserialize, Serialize};
 
@@ -44,10 +44,21 @@ pub struct Arbitrageur {
     /// Reaction time after a gap opens, milliseconds (default 100).
     #[serde(default = "default_latency")]
     pub latency_ms: u64,
-    /// Time to move collateral from one venue to another, seconds (default 1800): until then a
-    /// venue where the arbitrageur runs out of margin stays short of it.
+    /// Time collateral takes to move from one venue to another, seconds (default 1800; 0 =
+    /// instant; at most 2,592,000, 30 days). The money leaves the venue it is withdrawn from at
+    /// once and is credited at the other this long after: meanwhile it is in flight, counted
+    /// but usable nowhere, and the venue that ran short may liquidate the arbitrageur.
     #[serde(default = "default_transfer")]
     pub transfer_delay_s: u64,
+    /// Rebalance threshold, a fraction of a venue's starting share of `capital` (default 0.5;
+    /// 0 = never rebalance; at most 1): at each look, when the arbitrageur's free margin at a
+    /// venue (equity less initial margin, plus what is already in flight to it) is below this
+    /// fraction of its share, it withdraws from the venue with the most free margin above its
+    /// own share (within what that venue lets it withdraw) what brings the short venue back to
+    /// its share, or what that venue can spare if less, and sends it there
+    /// (`transfer_delay_s`).
+    #[serde(default = "default_rebalance_below")]
+    pub rebalance_below: f64,
 }
 
 fn one() -> u32 {
@@ -68,6 +79,9 @@ fn default_latency() -> u64 {
 fn default_transfer() -> u64 {
     1_800
 }
+fn default_rebalance_below() -> f64 {
+    0.5
+}
 
 impl Arbitrageur {
     pub(crate) fn validate(&self, path: &str, v: &mut Validator) {
@@ -86,5 +100,15 @@ impl Arbitrageur {
         v.positive_f64(&f("threshold_bps"), self.threshold_bps);
         v.positive_dec(&f("max_position"), self.max_position);
         v.fits_money(&f("max_position"), self.max_position);
+        v.at_most(&f("transfer_delay_s"), self.transfer_delay_s, super::validate::MAX_TRANSFER_DELAY_S);
+        if !(self.rebalance_below.is_finite() && (0.0..=1.0).contains(&self.rebalance_below)) {
+            v.err(
+                f("rebalance_below"),
+                format!(
+                    "must be a finite fraction in [0, 1] of the venue's share, got {}",
+                    self.rebalance_below
+                ),
+            );
+        }
     }
 }

@@ -476,3 +476,36 @@ fn flow_share_and_ramp_are_bounded() {
 fn refuse_named(src: &str) -> ScenarioError {
     Scenario::from_toml(src, FILE).expect_err("must be refused")
 }
+
+/// The transfer keys of `[[arbitrageurs]]`: a negative or non-numeric delay is a schema error,
+/// a delay past 30 days and a rebalance threshold that is negative, above 1 or not finite are
+/// refused at load, each naming the file, line, column and field.
+#[test]
+fn arbitrageur_transfer_keys_are_checked() {
+    let at = "threshold_bps = 8.0";
+    for (key, value, says) in [
+        ("transfer_delay_s", "-5", "invalid value"),
+        ("transfer_delay_s", "1.5", "invalid type"),
+        ("transfer_delay_s", "2592001", "at most 2592000"),
+        ("rebalance_below", "-0.1", "finite fraction in [0, 1]"),
+        ("rebalance_below", "1.5", "finite fraction in [0, 1]"),
+        ("rebalance_below", "nan", "finite fraction in [0, 1]"),
+        ("rebalance_below", "inf", "finite fraction in [0, 1]"),
+        ("rebalance_below", "\"half\"", "invalid type"),
+    ] {
+        let line = format!("{key} = {value}");
+        let src = edit(at, &format!("{at}\n{line}"));
+        let e = refuse(&src);
+        let p = problem_at(&e, &format!("arbitrageurs[0].{key}"));
+        assert_eq!(p.location.map(|l| l.line), Some(where_is(&src, &line).line), "{line}: {e}");
+        assert!(p.message.contains(says), "{line}: {}", p.message);
+    }
+    // The bounds themselves are accepted; both keys default as documented.
+    let ok = edit(at, &format!("{at}\ntransfer_delay_s = 2592000\nrebalance_below = 1.0"));
+    let s = Scenario::from_toml(&ok, FILE).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((s.arbitrageurs[0].transfer_delay_s, s.arbitrageurs[0].rebalance_below), (2_592_000, 1.0));
+    let zero = edit(at, &format!("{at}\ntransfer_delay_s = 0\nrebalance_below = 0.0"));
+    assert!(Scenario::from_toml(&zero, FILE).is_ok());
+    let d = Scenario::builtin_default();
+    assert_eq!((d.arbitrageurs[0].transfer_delay_s, d.arbitrageurs[0].rebalance_below), (1_800, 0.5));
+}

@@ -23,6 +23,8 @@ pub const MAX_ARBITRAGEURS: u64 = 10_000;
 pub const MAX_FOLLOWERS: u64 = 1_000_000;
 /// Leveraged accounts of the population.
 pub const MAX_ACCOUNTS: u64 = 20_000_000;
+/// The longest collateral transfer between venues, seconds (30 days: longer than any run).
+pub const MAX_TRANSFER_DELAY_S: u64 = 2_592_000;
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};

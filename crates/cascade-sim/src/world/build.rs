@@ -181,7 +181,7 @@ impl World {
                 spots.push(super::SpotBook { market, weight: u64::from(book.weight) });
             }
         }
-        Ok(World {
+        let mut world = World {
             venues,
             markets,
             spots,
@@ -194,7 +194,12 @@ impl World {
             scratch: super::record::Scratch::default(),
             mids: Vec::new(),
             seeders: Vec::new(),
-        })
+            transfers: super::Transfers::default(),
+        };
+        // Insurance funds and backstop capital came from outside; so will every deposit after.
+        world.transfers.external = world.settle_net_deposits();
+        world.transfers.tally = vec![super::TransferTally::default(); world.venues.len()];
+        Ok(world)
     }
 
     /// The spot book listed by `venue` with `symbol`, if any.

@@ -10,10 +10,10 @@
 //! other refusal is a [`SimError`].
 //!
 //! Built for many venues and assets: markets are a flat list indexed by `usize`, accounts are
-//! dense per venue, and nothing iterates a hash map. Transfers of collateral between venues
-//! (deposit and withdrawal delays, bridge congestion) are not modelled yet: [`World::transfer`]
-//! is the hook, moving money out of one venue now and into another later through the event
-//! queue.
+//! dense per venue, and nothing iterates a hash map. Collateral moves between venues with a
+//! delay (`transfer.rs`): [`World::send`] withdraws from one venue now, the event queue brings
+//! [`World::arrive`] later, and the money in flight meanwhile is counted, so the world's
+//! conservation across venues is checked exactly with every venue's own.
 
 pub mod asset;
 pub mod build;
@@ -22,6 +22,7 @@ mod record;
 mod seed;
 mod snapshot;
 pub mod spot;
+mod transfer;
 
 pub use snapshot::PositionSnapshot;
 
@@ -37,6 +38,7 @@ use cascade_engine::venue::{OrderRequest, Placed, Venue, VenueError, VenueEvent}
 pub use asset::AssetState;
 pub use market::Market;
 pub use spot::{BookRef, SpotBook, base_asset};
+pub use transfer::{Transfer, TransferId, TransferTally, Transfers};
 
 use crate::error::SimError;
 use crate::metrics::{MarketSnapshot, Recorder};
@@ -126,6 +128,8 @@ pub struct World {
     pub notices: Vec<Notice>,
     /// Counters.
     pub counters: Counters,
+    /// Collateral transfers between venues and the money accounting across venues.
+    pub transfers: Transfers,
     /// Reused engine event buffer.
     events: Vec<VenueEvent>,
     /// Scratch state of event absorption.
@@ -230,7 +234,8 @@ impl World {
         Ok(a)
     }
 
-    /// Deposits `amount` of the settle asset (nothing for a non-positive amount).
+    /// Deposits `amount` of the settle asset from outside the world (nothing for a
+    /// non-positive amount).
     ///
     /// # Errors
     /// The engine refused (a bug).
@@ -239,25 +244,9 @@ impl World {
             return Ok(());
         }
         self.counters.engine_calls += 1;
-        self.venues[v].engine.deposit(account, SETTLE, amount).map_err(|e| self.venue_err(v, e))
-    }
-
-    /// Moves `amount` out of `account` at venue `v` now (if its margin allows); the caller
-    /// schedules the arrival. Returns the amount actually withdrawn. The hook for collateral
-    /// transfers between venues.
-    ///
-    /// # Errors
-    /// The engine refused for a reason other than margin (a bug).
-    pub fn transfer(&mut self, v: usize, account: AccountId, amount: Cash) -> Result<Cash, SimError> {
-        if !amount.is_positive() {
-            return Ok(Cash::ZERO);
-        }
-        self.counters.engine_calls += 1;
-        match self.venues[v].engine.withdraw(account, SETTLE, amount) {
-            Ok(()) => Ok(amount),
-            Err(e) if refused(&e) || matches!(e, VenueError::Ledger(_)) => Ok(Cash::ZERO),
-            Err(e) => Err(self.venue_err(v, e)),
-        }
+        self.venues[v].engine.deposit(account, SETTLE, amount).map_err(|e| self.venue_err(v, e))?;
+        self.transfers.external += i128::from(amount.0);
+        Ok(())
     }
 
     /// Sets the margin mode and leverage of `account` in market `m` before it trades there.
@@ -488,7 +477,8 @@ impl World {
         self.recorder.sample(self.now, |k| record::snapshot(venues, markets, k.0 as usize))
     }
 
-    /// Checks every venue's invariants by a full scan.
+    /// Checks every venue's invariants by a full scan, and the money accounting across venues
+    /// (transfers in flight included).
     ///
     /// # Errors
     /// [`SimError::Invariant`] naming the venue and what failed.
@@ -503,7 +493,7 @@ impl World {
                 });
             }
         }
-        Ok(())
+        self.check_transfers(event)
     }
 
     /// Records the engine events of the last call at venue `v` and leaves notices.

@@ -128,7 +128,11 @@ impl World {
             return Ok(());
         }
         self.counters.engine_calls += 1;
-        self.venues[v].engine.deposit(account, asset, amount).map_err(|e| self.venue_err(v, e))
+        self.venues[v].engine.deposit(account, asset, amount).map_err(|e| self.venue_err(v, e))?;
+        if asset == super::SETTLE {
+            self.transfers.external += i128::from(amount.0);
+        }
+        Ok(())
     }
 
     /// What `account` owns of ledger asset `asset` at venue `v`: its wallet plus what its
