@@ -195,7 +195,8 @@ impl Population {
         }
         // Relative weights (the drawing divides by their sum, `sampling::apportion`).
         let sum: f64 = self.markets.iter().map(|m| m.weight).sum();
-        if !self.markets.is_empty() && !(sum.is_finite() && sum > 0.0) {
+        let usable = sum.is_finite() && sum > 0.0;
+        if !self.markets.is_empty() && !usable {
             v.err(format!("{p}.markets"), format!("the weights must have a positive sum, got {sum}"));
         }
         v.nonzero(&format!("{p}.entry.lookback_s"), self.entry.lookback_s);
