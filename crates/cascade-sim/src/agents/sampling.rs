@@ -141,4 +141,14 @@ mod tests {
         let high = draws.iter().filter(|l| **l == 100).count();
         assert!((1800..2200).contains(&high), "{high}");
     }
+
+    #[test]
+    fn leverage_weights_are_relative() {
+        // Weights 2 and 6 draw 100x with probability 6 / 8 = 0.75: 3,000 of 4,000 expected,
+        // standard deviation sqrt(4000 × 0.75 × 0.25) ≈ 27, so 2,850–3,150 is over 5 sigma.
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let mix = [LeverageBucket::new(1, 5, 2.0), LeverageBucket::new(100, 100, 6.0)];
+        let high = (0..4000).filter(|_| leverage(&mix, &mut rng) == 100).count();
+        assert!((2850..3150).contains(&high), "{high}");
+    }
 }

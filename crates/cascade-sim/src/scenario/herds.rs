@@ -38,7 +38,7 @@ pub struct Herd {
     /// When the leader closes, seconds from the start (default: never; after `leader_entry_s`).
     #[serde(default)]
     pub leader_exit_s: Option<u64>,
-    /// Followers' leverage mix (default 10x 0.5, 20x 0.3, 50x 0.2); weights sum to 1.
+    /// Followers' leverage mix (default 10x 0.5, 20x 0.3, 50x 0.2); weights are relative.
     #[serde(default = "default_leverage")]
     pub leverage: Vec<LeverageBucket>,
     /// Followers' position notional (`[herds.size]`; default lognormal, median 2,000, sigma 1.5).

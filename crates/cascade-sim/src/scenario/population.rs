@@ -21,7 +21,7 @@ pub struct Population {
     /// Share of accounts in isolated margin, the rest cross, in [0, 1] (default 0.5).
     pub isolated_share: f64,
     /// Leverage mix as weighted buckets (default: 1–5x 0.70, 6–10x 0.15, 20x 0.08, 50x 0.05,
-    /// 100x 0.02). Weights sum to 1.
+    /// 100x 0.02). Weights are relative (drawn with probability weight / Σ weight).
     pub leverage: Vec<LeverageBucket>,
     /// Where entry prices come from (`[population.entry]`).
     pub entry: Entry,

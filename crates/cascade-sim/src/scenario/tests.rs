@@ -178,7 +178,7 @@ fn malformed_toml_is_refused_with_its_place() {
 fn every_semantic_problem_is_reported_at_once() {
     let src = edit("rules = \"binance\"", "rules = \"binanse\"")
         .replacen("long_share = 0.65", "long_share = 1.3", 1)
-        .replacen("weight = 0.7\n", "weight = 0.6\n", 1)
+        .replacen("weight = 0.7\n", "weight = -0.7\n", 1)
         .replacen("tick = \"0.1\"", "tick = \"0\"", 1)
         .replacen("symbol = \"BTC\"\ncount = 2", "symbol = \"ETH\"\ncount = 2", 1)
         .replacen("at_s = 1800", "at_s = 4000", 1);
@@ -188,7 +188,7 @@ fn every_semantic_problem_is_reported_at_once() {
     for (path, words) in [
         ("venues[0].rules", "unknown venue `binanse`"),
         ("population.long_share", "[0, 1]"),
-        ("population.leverage", "sum to 1"),
+        ("population.leverage[0].weight", "≥ 0"),
         ("venues[0].instruments[0].tick", "> 0"),
         ("makers[1].symbol", "lists no instrument `ETH`"),
         ("shocks[0].at_s", "before the end"),

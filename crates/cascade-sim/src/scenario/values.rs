@@ -233,7 +233,8 @@ pub struct LeverageBucket {
     /// Highest leverage of the bucket (≥ `min`, ≤ 200). Defaults to `min`.
     #[serde(default)]
     pub max: Option<u32>,
-    /// Probability of the bucket; the weights of a mix sum to 1.
+    /// Relative weight of the bucket (≥ 0): it is drawn with probability `weight / Σ weight`, so
+    /// the weights of a mix need not sum to 1 (their sum must be > 0).
     pub weight: f64,
 }
 
@@ -254,8 +255,8 @@ impl LeverageBucket {
 /// Highest leverage a scenario may ask for (no venue offers more than 200x).
 pub const MAX_LEVERAGE: u32 = 200;
 
-/// Validates a leverage mix: every bucket within 1..=200, min ≤ max, weights in [0, 1] summing
-/// to 1.
+/// Validates a leverage mix: every bucket within 1..=200, min ≤ max, weights finite and ≥ 0 with
+/// a positive sum (relative weights, so a calibration can move one bucket's weight alone).
 pub(crate) fn validate_leverage_mix(path: &str, mix: &[LeverageBucket], v: &mut Validator) {
     if mix.is_empty() {
         v.err(path, "needs at least one bucket");
@@ -276,7 +277,10 @@ pub(crate) fn validate_leverage_mix(path: &str, mix: &[LeverageBucket], v: &mut 
                 format!("leverage must be at most {MAX_LEVERAGE}, got {}", b.max()),
             );
         }
-        v.probability(&format!("{p}.weight"), b.weight);
+        v.non_negative_f64(&format!("{p}.weight"), b.weight);
     }
-    v.weights_sum_to_one(path, mix.iter().map(|b| b.weight), "weight");
+    let sum: f64 = mix.iter().map(|b| b.weight).sum();
+    if !(sum.is_finite() && sum > 0.0) {
+        v.err(path, format!("the weights must have a positive sum, they sum to {sum}"));
+    }
 }
