@@ -1,8 +1,17 @@
-//! Calibration: the simulated minute path of the reference market for the best parameters
-//! (one line per seed) over the real minute closes it was fitted to, both relative to minute 0
-//! in percent, against minutes since the start of the run.
+//! Calibration: the simulated minute path of the reference market for the best parameters over
+//! the real minute closes it was fitted to, both relative to minute 0 in percent, against
+//! minutes since the start of the run. Up to [`MAX_SEED_LINES`] seeds get a line each; more
+//! would bury the real path under a legend, so they are summarised per minute by their median
+//! and p10–p90 lines.
+
+use std::collections::BTreeMap;
+
+use cascade_sim::fit::quantile;
 
 use super::{Color, Figure, Line, palette};
+
+/// Most seeds drawn one line each.
+pub const MAX_SEED_LINES: usize = 3;
 
 /// The overlay figure. `real` and each simulated path are `(minute, percent change)` points;
 /// `market` labels the title (e.g. `binance BTCUSDT`).
@@ -22,9 +31,65 @@ pub fn path_overlay(market: &str, real: &[(f64, f64)], simulated: &[(String, Vec
             points: real.to_vec(),
         });
     }
-    for (i, (name, points)) in simulated.iter().enumerate() {
-        fig.lines.push(Line { name: name.clone(), color: palette(i), points: points.clone() });
+    if simulated.len() <= MAX_SEED_LINES {
+        for (i, (name, points)) in simulated.iter().enumerate() {
+            fig.lines.push(Line { name: name.clone(), color: palette(i), points: points.clone() });
+        }
+    } else {
+        let n = simulated.len();
+        for (name, q, color) in [
+            (format!("simulated p90, {n} seeds"), 0.9, Color(150, 150, 150)),
+            (format!("simulated median, {n} seeds"), 0.5, palette(0)),
+            (format!("simulated p10, {n} seeds"), 0.1, Color(150, 150, 150)),
+        ] {
+            fig.lines.push(Line { name, color, points: per_minute_quantile(simulated, q) });
+        }
     }
     fig.lines.retain(|l| !l.points.is_empty());
     fig.noted_if_empty("no price path")
+}
+
+/// The `q`-quantile across seeds at each minute any seed has (seeds missing a minute are left
+/// out of it), in minute order.
+fn per_minute_quantile(simulated: &[(String, Vec<(f64, f64)>)], q: f64) -> Vec<(f64, f64)> {
+    // Minutes are whole numbers in practice; key on milli-minutes so the order is exact.
+    let mut at: BTreeMap<i64, (f64, Vec<f64>)> = BTreeMap::new();
+    for (_, points) in simulated {
+        for &(x, y) in points {
+            at.entry((x * 1000.0).round() as i64).or_insert_with(|| (x, Vec::new())).1.push(y);
+        }
+    }
+    at.into_values().map(|(x, ys)| (x, quantile(&ys, q))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed(i: usize, ys: &[f64]) -> (String, Vec<(f64, f64)>) {
+        (format!("seed {i}"), ys.iter().enumerate().map(|(m, y)| (m as f64, *y)).collect())
+    }
+
+    #[test]
+    fn few_seeds_get_a_line_each() {
+        let fig = path_overlay("m", &[(0.0, 0.0)], &[seed(1, &[0.0, -1.0]), seed(2, &[0.0, -2.0])]);
+        assert_eq!(fig.lines.len(), 3);
+    }
+
+    #[test]
+    fn many_seeds_are_summarised_by_median_and_p10_p90() {
+        // Five seeds at minute 1: −1, −2, −3, −4, −5. Sorted −5 … −1; positions q × 4 with
+        // linear interpolation: p10 at 0.4 → −5 + 0.4 = −4.6, median at 2 → −3, p90 at 3.6 →
+        // −2 + 0.6 = −1.4.
+        let sims: Vec<_> = (1..=5).map(|i| seed(i, &[0.0, -(i as f64)])).collect();
+        let fig = path_overlay("m", &[(0.0, 0.0), (1.0, -1.0)], &sims);
+        assert_eq!(fig.lines.len(), 4, "real + p90 + median + p10");
+        let at1 = |name: &str| {
+            let l = fig.lines.iter().find(|l| l.name.starts_with(name)).expect(name);
+            l.points[1].1
+        };
+        assert!((at1("simulated p90") + 1.4).abs() < 1e-12);
+        assert!((at1("simulated median") + 3.0).abs() < 1e-12);
+        assert!((at1("simulated p10") + 4.6).abs() < 1e-12);
+    }
 }
