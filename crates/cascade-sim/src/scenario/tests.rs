@@ -378,16 +378,15 @@ fn agent_money_headroom_boundary() {
     );
 }
 
-/// `[policy]` levers are not applied yet, so setting one is an error naming it, not a silent
-/// no-op; an empty table is fine.
+/// An empty `[policy]` is the baseline; a key that is not a lever is an error naming it.
 #[test]
-fn policy_levers_that_do_nothing_are_refused() {
+fn unknown_policy_keys_are_refused() {
     let base = include_str!("../../../../scenarios/default.toml");
     assert!(Scenario::from_toml(&format!("{base}\n[policy]\n"), "s.toml").is_ok());
-    let err = Scenario::from_toml(&format!("{base}\n[policy]\nleverage_cap = 10\n"), "s.toml")
+    let err = Scenario::from_toml(&format!("{base}\n[policy]\nno_such_lever = 10\n"), "s.toml")
         .unwrap_err()
         .to_string();
-    assert!(err.contains("policy.leverage_cap") && err.contains("not applied"), "{err}");
+    assert!(err.contains("no_such_lever"), "{err}");
 }
 
 const SPOT_INDEX: &str = include_str!("../../../../scenarios/examples/spot-index.toml");
