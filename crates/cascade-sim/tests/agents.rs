@@ -217,3 +217,63 @@ fn a_maker_pulls_after_adl_and_returns_gradually() {
     run_until(&mut sim, 100 + 900);
     assert!(resting(&sim) > back, "size grows as confidence recovers");
 }
+
+/// Momentum shorts start flat and open at their triggers: with `momentum_trigger` 0.05 each
+/// trigger sits 0.05 × [0.5, 1.5] = 2.5-7.5% below the 100,000 start, i.e. in [92,500, 97,500].
+/// Before the crash nobody holds a position; a 12% fall (fair value 88,000) passes every
+/// trigger, so by the end nearly all hold a short (a few may have been liquidated on the
+/// rebound, none may be long), and money is conserved throughout.
+#[test]
+fn momentum_shorts_open_on_the_break() {
+    let src = format!(
+        "{ONE_VENUE}{}",
+        r#"
+[population]
+accounts = 200
+long_share = 0.0
+
+[[population.leverage]]
+min = 5
+weight = 1.0
+
+[population.behaviour]
+hold = 0.0
+static_stop = 0.0
+adaptive_stop = 0.0
+take_profit = 0.0
+buy_the_dip = 0.0
+momentum = 1.0
+momentum_trigger = 0.05
+
+[[shocks]]
+at_s = 300
+asset = "BTC"
+fair_value_move = -0.12
+notional = "20000000"
+duration_s = 120
+"#
+    );
+    let s = Scenario::from_toml(&src, "momentum.toml").unwrap();
+    let mut sim = Simulation::new(&s, 3, true).unwrap();
+    let traders = sim.agents.population.traders.clone();
+    let held = |sim: &Simulation, short: bool| {
+        traders
+            .iter()
+            .filter(|t| {
+                let p = sim.world.position(t.market as usize, t.account);
+                if short { p.is_negative() } else { p.is_positive() }
+            })
+            .count()
+    };
+    for t in &traders {
+        let trigger = sim.world.markets[t.market as usize].to_f64(t.entry);
+        assert!((92_500.0..=97_500.0).contains(&trigger), "trigger {trigger}");
+    }
+    run_until(&mut sim, 290);
+    assert_eq!(held(&sim, true) + held(&sim, false), 0, "flat before the break");
+    sim.run_to_end(&quiet(), Phase::Main).unwrap();
+    let shorts = held(&sim, true);
+    assert!(shorts >= 190, "{shorts} of 200 opened a short");
+    assert_eq!(held(&sim, false), 0);
+    sim.world.check_invariants(sim.events).unwrap();
+}

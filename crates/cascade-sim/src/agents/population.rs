@@ -34,6 +34,9 @@
 //! stops need moving as the price runs in the trader's favour; instead of waking every such
 //! trader on a timer, each waits in a per-market ordered index at the price where its stop
 //! next moves (half the trail beyond the last best), and only the marks that cross it wake it.
+//! *Momentum* traders start flat with the margin of their size at their trigger and rest a
+//! stop-market entry `momentum_trigger` (× a draw in [0.5, 1.5]) beyond the time-zero price
+//! (shorts below, longs above), then hold what it opens.
 
 use std::collections::BTreeSet;
 
@@ -73,10 +76,18 @@ pub enum Behave {
     TakeProfit,
     /// Adds on a dip (longs), re-enters once after a liquidation.
     BuyTheDip,
+    /// Starts flat; a stop-market entry opens the position on a break, then it holds.
+    Momentum,
 }
 
-const BEHAVES: [Behave; 5] =
-    [Behave::Hold, Behave::StaticStop, Behave::AdaptiveStop, Behave::TakeProfit, Behave::BuyTheDip];
+const BEHAVES: [Behave; 6] = [
+    Behave::Hold,
+    Behave::StaticStop,
+    Behave::AdaptiveStop,
+    Behave::TakeProfit,
+    Behave::BuyTheDip,
+    Behave::Momentum,
+];
 
 /// One leveraged trader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,9 +102,10 @@ pub struct Trader {
     pub leverage: u16,
     /// Behaviour.
     pub behave: Behave,
-    /// Size opened at time zero (zero if the venue refused it).
+    /// Size opened at time zero (zero if the venue refused it); for a momentum trader, the size
+    /// its entry stop opens.
     pub qty: Qty,
-    /// Entry price.
+    /// Entry price (a momentum trader's: its stop's trigger).
     pub entry: Price,
     /// Whether a buy-the-dip trader has re-entered after a liquidation.
     pub reentered: bool,
@@ -301,6 +313,13 @@ impl Population {
                     on_last,
                 };
                 let n = path.prices.len();
+                if behave == Behave::Momentum {
+                    // Flat until the break: no look-back, the trigger is set off the time-zero price.
+                    let away = b.momentum_trigger * rng.random_range(0.5..1.5);
+                    d.entry = path.prices[n - 1] * if long { 1.0 + away } else { 1.0 - away };
+                    drafts.push(d);
+                    continue;
+                }
                 let mut found = None;
                 for _ in 0..ENTRY_TRIES {
                     let i = rng.random_range(0..n);
@@ -381,6 +400,11 @@ impl Population {
                 }
             }
             Behave::BuyTheDip => {}
+            Behave::Momentum => {
+                let open = if t.long { Side::Buy } else { Side::Sell };
+                let kind = OrderKind::StopMarket { trigger: t.entry, source: Trigger::Last };
+                world.place(m, t.account, OrderRequest { kind, ..OrderRequest::market(open, t.qty) })?;
+            }
         }
         Ok(())
     }
@@ -494,7 +518,14 @@ fn open(world: &mut World, d: &Draft, b: &Behaviour, index: u32) -> Result<Trade
     let entry = mk.price_tick_near(d.entry).unwrap_or(Price(tick));
     let qty = Qty(mk.qty_for_value(Market::cash(d.notional), entry).0.max(mk.min_order_qty(entry).0));
     let value = mk.value(entry, qty);
-    let fee = mk.instrument.fee(value, mk.instrument.spec().fees.maker).unwrap_or(Cash::ZERO).max(Cash::ZERO);
+    // A momentum entry takes liquidity: twice the taker fee leaves room for slippage past the
+    // trigger.
+    let fees = mk.instrument.spec().fees;
+    let fee = match d.behave {
+        Behave::Momentum => mk.instrument.fee(value, fees.taker).map(|f| Cash(f.0.saturating_mul(2))),
+        _ => mk.instrument.fee(value, fees.maker),
+    };
+    let fee = fee.unwrap_or(Cash::ZERO).max(Cash::ZERO);
     world.configure(m, account, d.isolated, d.leverage)?;
     let im = world.initial_margin(m, qty, entry, d.leverage);
     let reserve = if d.behave == Behave::BuyTheDip && d.long {
@@ -511,7 +542,8 @@ fn open(world: &mut World, d: &Draft, b: &Behaviour, index: u32) -> Result<Trade
         // Fund the isolated slot for the fee, so the opening fill is paid from it.
         world.add_isolated_margin(m, account, Cash(fee.0 + 1))?;
     }
-    let opened = world.seed_position(m, account, d.long, qty, entry)?;
+    // A momentum trader's position is opened later by its entry stop (`place_behaviour`).
+    let opened = d.behave == Behave::Momentum || world.seed_position(m, account, d.long, qty, entry)?;
     Ok(Trader {
         market: m as u32,
         account,

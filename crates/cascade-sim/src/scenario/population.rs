@@ -118,6 +118,11 @@ pub struct Behaviour {
     pub take_profit: f64,
     /// Share that add to a long when price falls `dip_trigger` below entry (default 0.05).
     pub buy_the_dip: f64,
+    /// Share that start flat and enter on a break (default 0): shorts rest a sell stop-market
+    /// `momentum_trigger` (× a uniform draw in [0.5, 1.5]) below the time-zero price, longs a
+    /// buy stop as far above; once in, they hold. Breakout sellers add to a crash and, opened
+    /// near its low, are the shorts a rebound liquidates.
+    pub momentum: f64,
     /// Static stop distance, fraction of entry in (0, 1) (default 0.05).
     pub stop_distance: f64,
     /// Trailing stop distance, fraction in (0, 1) (default 0.03).
@@ -128,6 +133,9 @@ pub struct Behaviour {
     pub dip_trigger: f64,
     /// Size added at the dip, as a fraction of the initial size, > 0 (default 0.5).
     pub dip_add: f64,
+    /// Mean distance of a momentum trader's entry stop from the time-zero price, fraction in
+    /// (0, 2/3) so the farthest (× 1.5) stays above zero (default 0.05).
+    pub momentum_trigger: f64,
 }
 
 impl Default for Behaviour {
@@ -138,25 +146,29 @@ impl Default for Behaviour {
             adaptive_stop: 0.1,
             take_profit: 0.05,
             buy_the_dip: 0.05,
+            momentum: 0.0,
             stop_distance: 0.05,
             trail_distance: 0.03,
             take_profit_distance: 0.10,
             dip_trigger: 0.05,
             dip_add: 0.5,
+            momentum_trigger: 0.05,
         }
     }
 }
 
 impl Behaviour {
-    /// The shares, named: (hold, static_stop, adaptive_stop, take_profit, buy_the_dip).
+    /// The shares, named: (hold, static_stop, adaptive_stop, take_profit, buy_the_dip,
+    /// momentum).
     #[must_use]
-    pub fn shares(&self) -> [(&'static str, f64); 5] {
+    pub fn shares(&self) -> [(&'static str, f64); 6] {
         [
             ("hold", self.hold),
             ("static_stop", self.static_stop),
             ("adaptive_stop", self.adaptive_stop),
             ("take_profit", self.take_profit),
             ("buy_the_dip", self.buy_the_dip),
+            ("momentum", self.momentum),
         ]
     }
 
@@ -177,6 +189,10 @@ impl Behaviour {
         }
         v.positive_f64(&format!("{p}.take_profit_distance"), self.take_profit_distance);
         v.positive_f64(&format!("{p}.dip_add"), self.dip_add);
+        let m = self.momentum_trigger;
+        if !(m > 0.0 && m < 2.0 / 3.0) {
+            v.err(format!("{p}.momentum_trigger"), format!("must be a fraction in (0, 2/3), got {m}"));
+        }
     }
 }
 
