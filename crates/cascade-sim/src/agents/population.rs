@@ -35,8 +35,8 @@
 //! trader on a timer, each waits in a per-market ordered index at the price where its stop
 //! next moves (half the trail beyond the last best), and only the marks that cross it wake it.
 //! *Momentum* traders start flat with the margin of their size at their trigger and rest a
-//! stop-market entry `momentum_trigger` (× a draw in [0.5, 1.5]) beyond the time-zero price
-//! (shorts below, longs above), then hold what it opens.
+//! stop-market entry on the mark `momentum_trigger` (× a draw in [0.5, 1.5]) beyond the
+//! time-zero price (shorts below, longs above), then hold what it opens.
 
 use std::collections::BTreeSet;
 
@@ -402,7 +402,9 @@ impl Population {
             Behave::BuyTheDip => {}
             Behave::Momentum => {
                 let open = if t.long { Side::Buy } else { Side::Sell };
-                let kind = OrderKind::StopMarket { trigger: t.entry, source: Trigger::Last };
+                // On the mark: the seeding trades print at every entry price of the look-back,
+                // and a last-price trigger would fire on them at time zero.
+                let kind = OrderKind::StopMarket { trigger: t.entry, source: Trigger::Mark };
                 world.place(m, t.account, OrderRequest { kind, ..OrderRequest::market(open, t.qty) })?;
             }
         }

@@ -61,6 +61,12 @@ pub struct Asset {
     /// Only without `[[assets.spot]]` books (with them it is an error: their own traders decide).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub perp_flow_to_spot: Option<f64>,
+    /// Time constant, seconds, over which that share of perpetual flow reaches the index
+    /// (default 0: at once; ≥ 0): cross-venue arbitrage takes time, so a liquidation sweep
+    /// cannot drag the index, and through it the next mark, within the same instant. Requires
+    /// `perp_flow_to_spot`; not with `[[assets.spot]]` books.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub perp_flow_lag_s: Option<u64>,
     /// Spot books whose trades and quotes make the index (default: none, the pressure model).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub spot: Vec<SpotBook>,
@@ -174,6 +180,12 @@ impl Asset {
         {
             v.err(format!("{path}.perp_flow_to_spot"), format!("must be in [0, 1], got {x}"));
         }
+        if self.perp_flow_lag_s.is_some() && self.perp_flow_to_spot.unwrap_or(0.0) == 0.0 {
+            v.err(
+                format!("{path}.perp_flow_lag_s"),
+                "has no effect without a positive perp_flow_to_spot: set that, or remove this",
+            );
+        }
         if !self.spot.is_empty() {
             let why = "has no meaning for an asset with [[assets.spot]] books (their depth and \
                        their makers move and restore the index): remove it";
@@ -185,6 +197,9 @@ impl Asset {
             }
             if self.perp_flow_to_spot.is_some() {
                 v.err(format!("{path}.perp_flow_to_spot"), why);
+            }
+            if self.perp_flow_lag_s.is_some() {
+                v.err(format!("{path}.perp_flow_lag_s"), why);
             }
         }
         for (i, s) in self.spot.iter().enumerate() {

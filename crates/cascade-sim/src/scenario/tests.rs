@@ -445,8 +445,8 @@ fn counts_and_volatilities_have_ceilings() {
     }
 }
 
-/// A perpetual-flow share outside [0, 1] and a ramp longer than the run are refused, naming
-/// the field.
+/// A perpetual-flow share outside [0, 1], a flow lag without a share and a ramp longer than the
+/// run are refused, naming the field.
 #[test]
 fn flow_share_and_ramp_are_bounded() {
     refuse_edit(
@@ -454,6 +454,12 @@ fn flow_share_and_ramp_are_bounded() {
         "annual_volatility = 0.5\nperp_flow_to_spot = 1.5",
         "assets[0].perp_flow_to_spot",
         "[0, 1]",
+    );
+    refuse_edit(
+        "annual_volatility = 0.5",
+        "annual_volatility = 0.5\nperp_flow_lag_s = 30",
+        "assets[0].perp_flow_lag_s",
+        "no effect without a positive perp_flow_to_spot",
     );
     refuse_edit(
         "fair_value_move = -0.05",

@@ -59,6 +59,11 @@ pub struct AssetState {
     pub books: Vec<usize>,
     /// Share of the perpetuals' net taker flow that pushes the index (`perp_flow_to_spot`).
     pub perp_flow_share: f64,
+    /// Time constant, seconds, over which that share reaches the index (`perp_flow_lag_s`;
+    /// 0: at once).
+    pub perp_flow_lag_s: f64,
+    /// Perpetual flow on its way to the index (log-pressure units), while it lags.
+    pending: f64,
     /// Gradual news moves under way or done: (start, end, total log-move), times in seconds.
     ramps: Vec<(f64, f64, f64)>,
 }
@@ -88,6 +93,8 @@ impl AssetState {
             books: Vec::new(),
             ramps: Vec::new(),
             perp_flow_share: 0.0,
+            perp_flow_lag_s: 0.0,
+            pending: 0.0,
         }
     }
 
@@ -138,6 +145,12 @@ impl AssetState {
             }
         }
         self.pressure *= (-dt_s * std::f64::consts::LN_2 / self.recovery_half_life_s).exp();
+        if self.pending != 0.0 {
+            // Exponential delivery: splitting dt into steps delivers the same in total.
+            let moved = self.pending * (1.0 - (-dt_s / self.perp_flow_lag_s.max(1e-3)).exp());
+            self.pressure += moved;
+            self.pending -= moved;
+        }
     }
 
     /// A news jump: the fair value moves by the fraction `change` (e.g. −0.05).
@@ -161,9 +174,17 @@ impl AssetState {
 
     /// A perpetual trade whose taker bought (`usd > 0`) or sold: its `perp_flow_share` reaches
     /// spot as if traded there (not counted in `spot_flow`, which is the simulated spot flow).
+    /// With a lag (`perp_flow_lag_s`), the push arrives over time instead of at once: cross-venue
+    /// arbitrage takes time, so forced perpetual selling cannot drag the index, and the index
+    /// the next mark, within the same instant.
     pub fn perp_trade(&mut self, usd: f64) {
         if usd.is_finite() && self.perp_flow_share > 0.0 {
-            self.pressure += 0.01 * self.perp_flow_share * usd / self.depth_1pct;
+            let push = 0.01 * self.perp_flow_share * usd / self.depth_1pct;
+            if self.perp_flow_lag_s > 0.0 {
+                self.pending += push;
+            } else {
+                self.pressure += push;
+            }
         }
     }
 
@@ -183,6 +204,24 @@ mod tests {
 
     fn asset(vol: f64) -> AssetState {
         AssetState::new("BTC".into(), 100_000.0, vol, 1e8, 300.0, ChaCha8Rng::seed_from_u64(1))
+    }
+
+    /// Share 1, depth $100M per 1%, lag 10 s: a $100M perpetual sale moves nothing at once; after
+    /// 10 s (one step, no fading: a long half-life) e^-1 of it is still on its way, so the
+    /// pressure is -0.01 x (1 - e^-1) = -0.0063212; after a further 90 s, -0.01 x (1 - e^-10).
+    #[test]
+    fn lagged_perp_flow_reaches_the_index_over_its_time_constant() {
+        let mut a = AssetState::new("BTC".into(), 100_000.0, 0.0, 1e8, 1e12, ChaCha8Rng::seed_from_u64(1));
+        a.perp_flow_share = 1.0;
+        a.perp_flow_lag_s = 10.0;
+        a.perp_trade(-1e8);
+        assert_eq!(a.pressure, 0.0);
+        a.advance(10.0, SimTime::from_secs(10));
+        assert!((a.pressure + 0.01 * (1.0 - (-1.0_f64).exp())).abs() < 1e-12, "{}", a.pressure);
+        for s in 11..=100 {
+            a.advance(1.0, SimTime::from_secs(s));
+        }
+        assert!((a.pressure + 0.01 * (1.0 - (-10.0_f64).exp())).abs() < 1e-9, "{}", a.pressure);
     }
 
     #[test]

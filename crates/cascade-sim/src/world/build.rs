@@ -86,6 +86,7 @@ impl World {
                 let mut st =
                     AssetState::on_track(a.name.clone(), Track::new(path, start), depth, half_life, rng);
                 st.perp_flow_share = a.perp_flow_to_spot.unwrap_or(0.0);
+                st.perp_flow_lag_s = a.perp_flow_lag_s.unwrap_or(0) as f64;
                 assets.push(st);
                 continue;
             }
@@ -95,6 +96,7 @@ impl World {
             }
             let mut st = AssetState::new(a.name.clone(), price, a.volatility(), depth, half_life, rng);
             st.perp_flow_share = a.perp_flow_to_spot.unwrap_or(0.0);
+            st.perp_flow_lag_s = a.perp_flow_lag_s.unwrap_or(0) as f64;
             assets.push(st);
         }
         let start_ms_of_day = scenario.run.start_ms_of_day();
