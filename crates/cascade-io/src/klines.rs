@@ -9,6 +9,12 @@
 //! bar becomes one point: its `close` at `close_time + 1` (the instant the bar is over); the
 //! first bar's `open` at its `open_time` starts the path.
 //!
+//! Also read: the 6-column layout `timestamp,open,high,low,close,volume` (Binance's REST
+//! `/fapi/v1/klines` rows cut to their first six fields, as public data sets often keep them),
+//! recognised by that header line, which it must have. It has no `close_time`: every bar lasts
+//! the step between the first two rows' open times, and the rows must follow each other at
+//! exactly that step (a gap would hide where a bar closed).
+//!
 //! Refused, with the file, the data row (1-based, the header not counted), the line and the
 //! column: a record without 12 fields, a cell that is not a number, a price that is not > 0, a
 //! `high` below `low`, a `close_time` before its `open_time`, an `open_time` not after the
@@ -39,6 +45,9 @@ pub const KLINE_COLUMNS: [&str; 12] = [
     "taker_buy_quote_volume",
     "ignore",
 ];
+
+/// The 6 columns of the short layout (see the module doc), in order.
+pub const SHORT_COLUMNS: [&str; 6] = ["timestamp", "open", "high", "low", "close", "volume"];
 
 /// Times at or above this many milliseconds (year 5138) are taken for microseconds.
 const MICROS_THRESHOLD: u64 = 100_000_000_000_000;
@@ -88,6 +97,7 @@ pub fn read_klines(path: &Path) -> Result<Vec<Kline>, IoError> {
     let mut out: Vec<Kline> = Vec::new();
     let mut row = 0u64;
     let mut first = true;
+    let mut short = false;
     loop {
         let more = reader.read_record(&mut rec).map_err(|e| {
             let line = e.position().map_or(row + 1, csv::Position::line);
@@ -97,23 +107,24 @@ pub fn read_klines(path: &Path) -> Result<Vec<Kline>, IoError> {
             break;
         }
         let line = rec.position().map_or(row + 1, csv::Position::line);
-        if std::mem::take(&mut first)
-            && rec.get(0).map(|c| c.trim_start_matches('\u{feff}').trim()) == Some("open_time")
-        {
-            continue; // the header line
+        if std::mem::take(&mut first) {
+            match rec.get(0).map(|c| c.trim_start_matches('\u{feff}').trim()) {
+                Some("open_time") => continue, // the header line
+                Some("timestamp") => {
+                    short = true;
+                    continue;
+                }
+                _ => {}
+            }
         }
         row += 1;
-        if rec.len() != KLINE_COLUMNS.len() {
+        let columns: &[&str] = if short { &SHORT_COLUMNS } else { &KLINE_COLUMNS };
+        if rec.len() != columns.len() {
             return Err(bad(
                 row,
                 line,
                 "-",
-                format!(
-                    "{} fields where a kline has {} ({})",
-                    rec.len(),
-                    KLINE_COLUMNS.len(),
-                    KLINE_COLUMNS.join(",")
-                ),
+                format!("{} fields where a kline has {} ({})", rec.len(), columns.len(), columns.join(",")),
             ));
         }
         let cell = |i: usize| rec.get(i).unwrap_or("").trim();
@@ -144,19 +155,54 @@ pub fn read_klines(path: &Path) -> Result<Vec<Kline>, IoError> {
             }
             Ok(d)
         };
+        let open_time = int(0)?;
+        let close_time = if short {
+            // The bar length is the step between the first two rows; the first bar's close is
+            // set once the second row gives it.
+            match out.as_slice() {
+                [] => open_time,
+                [first] => {
+                    let step = open_time.saturating_sub(first.open_time);
+                    if let Some(f) = out.first_mut() {
+                        f.close_time = f.open_time + step.max(1) - 1;
+                    }
+                    open_time + step.max(1) - 1
+                }
+                [.., prev] => {
+                    let step = prev.close_time + 1 - prev.open_time;
+                    if open_time != prev.open_time + step {
+                        return Err(bad(
+                            row,
+                            line,
+                            "timestamp",
+                            format!(
+                                "{open_time} is not one bar ({step} ms) after the previous row's {} (a file \
+                                 without close_time must have no gap)",
+                                prev.open_time
+                            ),
+                        ));
+                    }
+                    open_time + step - 1
+                }
+            }
+        } else {
+            int(6)?
+        };
         let k = Kline {
-            open_time: int(0)?,
+            open_time,
             open: price(1)?,
             high: price(2)?,
             low: price(3)?,
             close: price(4)?,
             volume: dec(5)?,
-            close_time: int(6)?,
+            close_time,
         };
-        for i in [7, 9, 10, 11] {
-            dec(i)?;
+        if !short {
+            for i in [7, 9, 10, 11] {
+                dec(i)?;
+            }
+            int(8)?;
         }
-        int(8)?;
         if k.high < k.low {
             return Err(bad(row, line, "high", format!("high {} is below low {}", k.high, k.low)));
         }
@@ -196,6 +242,13 @@ pub fn read_klines(path: &Path) -> Result<Vec<Kline>, IoError> {
     }
     if out.is_empty() {
         return Err(IoError::Header { path: path.to_path_buf(), message: "the file holds no kline".into() });
+    }
+    if short && out.len() < 2 {
+        return Err(IoError::Header {
+            path: path.to_path_buf(),
+            message: "a file without close_time needs at least two bars (their step is the bar length)"
+                .into(),
+        });
     }
     Ok(out)
 }

@@ -48,6 +48,42 @@ fn csv(header: bool, rows: &[&str]) -> String {
     s
 }
 
+/// The 6-column layout (`timestamp,open,high,low,close,volume`): bars last the step between the
+/// first two rows (here 5 minutes = 300 000 ms), so the first bar opened at 1760126400000 closes
+/// at 1760126699999 and its close 100.5 sits at 1760126700000 in the path; a gap or a single
+/// row is refused, naming the row and field.
+#[test]
+fn the_six_column_layout_takes_its_bar_length_from_the_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "timestamp,open,high,low,close,volume\n\
+                1760126400000,100.0,101.0,99.0,100.5,10.0\n\
+                1760126700000,100.5,102.0,100.0,101.5,10.0\n\
+                1760127000000,101.5,101.5,98.0,99.0,10.0\n";
+    let bars = read_klines(&write(dir.path(), "short.csv", text)).unwrap();
+    assert_eq!(bars.len(), 3);
+    assert_eq!(bars[0].close_time, 1_760_126_699_999);
+    assert_eq!(bars[2].close_time, 1_760_127_299_999);
+    let path = read_kline_path(&dir.path().join("short.csv")).unwrap();
+    let pts = path.points();
+    assert_eq!((pts[0].time_ms, pts[0].price), (1_760_126_400_000, Dec(d("100.0"))));
+    assert_eq!((pts[1].time_ms, pts[1].price), (1_760_126_700_000, Dec(d("100.5"))));
+    assert_eq!((pts[3].time_ms, pts[3].price), (1_760_127_300_000, Dec(d("99.0"))));
+
+    let gap = "timestamp,open,high,low,close,volume\n\
+               1760126400000,100.0,101.0,99.0,100.5,10.0\n\
+               1760126700000,100.5,102.0,100.0,101.5,10.0\n\
+               1760127300000,101.5,101.5,98.0,99.0,10.0\n";
+    let err = read_klines(&write(dir.path(), "gap.csv", gap)).unwrap_err().to_string();
+    assert!(err.contains("row 3") && err.contains("timestamp") && err.contains("no gap"), "{err}");
+    let one = "timestamp,open,high,low,close,volume\n1760126400000,100.0,101.0,99.0,100.5,10.0\n";
+    let err = read_klines(&write(dir.path(), "one.csv", one)).unwrap_err().to_string();
+    assert!(err.contains("at least two bars"), "{err}");
+    // Twelve fields under the short header are refused like any wrong record length.
+    let long = format!("timestamp,open,high,low,close,volume\n{}\n", ROWS[0]);
+    let err = read_klines(&write(dir.path(), "long.csv", &long)).unwrap_err().to_string();
+    assert!(err.contains("12 fields where a kline has 6"), "{err}");
+}
+
 #[test]
 fn rows_read_the_same_with_and_without_a_header() {
     let dir = tempfile::tempdir().unwrap();
