@@ -9,7 +9,7 @@ use cascade_sim::scenario::Scenario;
 use crate::error::IoError;
 
 /// Reads and validates a scenario file, and loads the kline file of every asset with a `path`
-/// (relative paths are taken from the scenario file's directory), checked against the run;
+/// or a `lookback_path` (relative paths are taken from the scenario file's directory), checked against the run;
 /// errors name the file, and for a bad scenario the line, column and field.
 ///
 /// # Errors
@@ -49,6 +49,21 @@ pub fn read_scenario_text(src: &str, path: &Path) -> Result<Scenario, IoError> {
     }
     if !paths.is_empty() {
         scenario.attach_price_paths(paths, src, &origin)?;
+    }
+    let mut lookbacks = Vec::new();
+    for (i, a) in scenario.assets.iter().enumerate() {
+        let Some(file) = &a.lookback_path else { continue };
+        let resolved = dir.join(file);
+        let price_path = crate::klines::read_kline_path(&resolved).map_err(|source| IoError::Input {
+            scenario: path.to_path_buf(),
+            field: format!("assets[{i}].lookback_path"),
+            value: file.clone(),
+            problem: Box::new(source),
+        })?;
+        lookbacks.push((i, price_path));
+    }
+    if !lookbacks.is_empty() {
+        scenario.attach_lookback_paths(lookbacks, src, &origin)?;
     }
     Ok(scenario)
 }

@@ -388,6 +388,38 @@ fn entries_come_from_the_files_look_back() {
     assert!(distinct.len() > 10, "entries spread over the look-back: {} distinct", distinct.len());
 }
 
+/// `lookback_path`: entries from the file's week, the level from `index_price`. The look-back
+/// of 180 s before 20:03 has 180 / 60 = 3 steps, points at 20:00, 20:01, 20:02, 20:03: the
+/// 20:00 open 100.0 and the closes 100.5, 101.5, 99.0 (ROWS). Scaled by 50 / 99.0 to end at the
+/// index price 50: 50.505, 50.758, 51.263, 50.0, i.e. 50.5, 50.8, 51.3 and 50.0 on the 0.1 tick.
+/// The fair value itself does not follow the file (it starts at 50, not 99).
+#[test]
+fn a_lookback_path_gives_the_entries_and_not_the_fair_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let asset = "index_price = \"50\"\nannual_volatility = 0.0\nlookback_path = \"klines.csv\"";
+    let s = read_scenario(&scenario(dir.path(), START, asset, "lookback_s = 180")).unwrap();
+    let sim = Simulation::new(&s, 1, true).unwrap();
+    assert!((sim.world.assets[0].spot() - 50.0).abs() < 1e-9);
+    let m = &sim.world.markets[0];
+    let allowed = [50.0, 50.5, 50.8, 51.3];
+    for t in &sim.agents.population.traders {
+        let e = m.to_f64(t.entry);
+        assert!(allowed.iter().any(|a| (a - e).abs() < 1e-9), "entry {e} is not a scaled look-back price");
+    }
+    // Not all at the time-zero price (a flat synthetic walk would put every entry at 50.0).
+    let above = sim.agents.population.traders.iter().filter(|t| m.to_f64(t.entry) > 50.4).count();
+    assert!(above > 0, "no entry from the file's week");
+    // With `path` it is refused; a file that does not reach back over the look-back too.
+    let both = format!("{PATH}\nlookback_path = \"klines.csv\"");
+    let e = refused(&scenario(dir.path(), START, &both, "lookback_s = 180"));
+    assert!(e.contains("assets[0].lookback_path") && e.contains("not allowed with `path`"), "{e}");
+    let e = refused(&scenario(dir.path(), START, asset, "lookback_s = 600"));
+    assert!(e.contains("assets[0].lookback_path") && e.contains("the look-back needs"), "{e}");
+    // A synthetic-walk key of the entries is refused when every asset has a look-back file.
+    let e = refused(&scenario(dir.path(), START, asset, "lookback_s = 180\nlookback_return = -0.05"));
+    assert!(e.contains("population.entry.lookback_return"), "{e}");
+}
+
 #[test]
 fn the_example_is_deterministic() {
     let s = read_scenario(&example_path()).unwrap();

@@ -160,6 +160,14 @@ impl LookBack {
         (sq / n as f64 * SECONDS_PER_YEAR / dt).sqrt()
     }
 
+    /// The same path scaled to end at `p0` (a `lookback_path` gives the shape, the scenario the
+    /// level).
+    fn ending_at(self, p0: f64) -> Self {
+        let last = self.prices[self.prices.len() - 1];
+        let k = if last > 0.0 && p0 > 0.0 { p0 / last } else { 1.0 };
+        Self::with_extremes(self.prices.into_iter().map(|p| p * k).collect())
+    }
+
     fn with_extremes(prices: Vec<f64>) -> Self {
         let n = prices.len() - 1;
         let mut suffix_min = prices.clone();
@@ -276,6 +284,8 @@ impl Population {
             if paths[a].is_none() {
                 paths[a] = Some(if let Some(track) = world.assets[a].track() {
                     LookBack::from_track(track, pop.entry.lookback_s)
+                } else if let Some(track) = world.assets[a].lookback() {
+                    LookBack::from_track(track, pop.entry.lookback_s).ending_at(world.assets[a].spot())
                 } else {
                     let mut rng = streams.stream(StreamKind::LookBack, a as u64);
                     let vol = pop.entry.annual_volatility.unwrap_or(scenario.assets[a].volatility());

@@ -44,6 +44,15 @@ pub struct Asset {
     /// realised volatility of the population's look-back in the file.
     #[serde(default)]
     pub path: Option<String>,
+    /// Kline CSV whose prices before `run.start_utc` give the population's entry prices (its
+    /// look-back) while the fair value stays the model's own walk and shocks (default: none;
+    /// not with `path`, which gives both). Same file formats and relative-path rule as `path`;
+    /// it must cover `population.entry.lookback_s` before the start (the start need not be a
+    /// bar's close). The look-back is scaled so that it ends at `index_price`: the file gives
+    /// the shape of the week before (where traders entered relative to the price now), the
+    /// scenario the level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookback_path: Option<String>,
     /// Spot notional, in USD, that moves the spot index by 1 % (default `"100000000"`; > 0): how
     /// hard the spot sales of hedgers and basis arbitrageurs push the index, and so the marks.
     /// Only without `[[assets.spot]]` books (with them it is an error: the books' depth decides).
@@ -74,6 +83,10 @@ pub struct Asset {
     /// loads it).
     #[serde(skip)]
     pub price_path: Option<PricePath>,
+    /// The price path read from `lookback_path` (not a scenario key: cascade-io's
+    /// `read_scenario` loads it).
+    #[serde(skip)]
+    pub lookback_price_path: Option<PricePath>,
 }
 
 /// `[[assets.spot]]`: a spot book of the asset against the venue's settle asset, listed on a
@@ -172,6 +185,17 @@ impl Asset {
             && p.trim().is_empty()
         {
             v.err(format!("{path}.path"), "must not be empty");
+        }
+        if let Some(p) = &self.lookback_path {
+            if p.trim().is_empty() {
+                v.err(format!("{path}.lookback_path"), "must not be empty");
+            }
+            if self.path.is_some() {
+                v.err(
+                    format!("{path}.lookback_path"),
+                    "not allowed with `path`: the entries already come from that file's look-back",
+                );
+            }
         }
         v.positive_dec(&format!("{path}.spot_depth_1pct"), self.spot_depth_1pct());
         v.nonzero(&format!("{path}.spot_recovery_half_life_s"), self.spot_recovery_half_life_s());

@@ -239,14 +239,15 @@ impl Scenario {
             }
         }
         let asset_names: BTreeSet<&str> = self.assets.iter().map(|a| a.name.as_str()).collect();
-        if let Some(i) = self.assets.iter().position(|a| a.path.is_some())
+        if let Some(i) = self.assets.iter().position(|a| a.path.is_some() || a.lookback_path.is_some())
             && self.run.start_unix_ms().is_none()
         {
             v.err(
                 "run.start_utc",
                 format!(
                     "an RFC 3339 UTC time like 2025-10-10T20:45:00Z is required when an asset takes \
-                     its price from a file (`assets[{i}].path`): it places the run in the file"
+                     its price or its look-back from a file (`assets[{i}].path` or `lookback_path`): it places the \
+                     run in the file"
                 ),
             );
         }
@@ -306,7 +307,9 @@ impl Scenario {
         let pop_assets = self.population_assets();
         if self.population.accounts > 0
             && !pop_assets.is_empty()
-            && pop_assets.iter().all(|&a| self.assets[a].path.is_some())
+            && pop_assets
+                .iter()
+                .all(|&a| self.assets[a].path.is_some() || self.assets[a].lookback_path.is_some())
         {
             let entry = &self.population.entry;
             for (key, set) in [
@@ -316,8 +319,8 @@ impl Scenario {
                 if set {
                     v.err(
                         format!("population.entry.{key}"),
-                        "not allowed when every asset the population trades has a `path`: entry \
-                         prices come from the file's look-back",
+                        "not allowed when every asset the population trades has a `path` or a \
+                         `lookback_path`: entry prices come from the file's look-back",
                     );
                 }
             }
@@ -436,6 +439,72 @@ impl Scenario {
         }
         validate::locate(src, &mut problems);
         Err(ScenarioError::Invalid { origin: origin.to_string(), problems })
+    }
+
+    /// Hands over the look-back files read for the assets' `lookback_path`s, as (asset index,
+    /// path), and checks each covers `population.entry.lookback_s` before the run start.
+    ///
+    /// # Errors
+    /// [`ScenarioError::Invalid`] with every problem: an index that names no asset with a
+    /// `lookback_path`, a file that does not reach back far enough or ends before the start.
+    pub fn attach_lookback_paths(
+        &mut self,
+        paths: Vec<(usize, PricePath)>,
+        src: &str,
+        origin: &str,
+    ) -> Result<(), ScenarioError> {
+        let mut v = Validator::default();
+        for (i, p) in paths {
+            match self.assets.get_mut(i) {
+                Some(a) if a.lookback_path.is_some() => a.lookback_price_path = Some(p),
+                _ => v.err(
+                    format!("assets[{i}].lookback_path"),
+                    "a look-back file was given for an asset without `lookback_path`",
+                ),
+            }
+        }
+        let mut problems = v.into_problems();
+        problems.extend(self.check_lookback_paths());
+        if problems.is_empty() {
+            return Ok(());
+        }
+        validate::locate(src, &mut problems);
+        Err(ScenarioError::Invalid { origin: origin.to_string(), problems })
+    }
+
+    /// Every problem between the assets' loaded look-back files and the run (see
+    /// [`Scenario::attach_lookback_paths`]); a `lookback_path` not loaded is one too.
+    #[must_use]
+    pub fn check_lookback_paths(&self) -> Vec<Problem> {
+        let mut v = Validator::default();
+        let Some(start) = self.run.start_unix_ms() else { return Vec::new() }; // reported by `validate`
+        let from = start.saturating_sub(self.population.entry.lookback_s.saturating_mul(1_000));
+        for (i, a) in self.assets.iter().enumerate() {
+            let Some(file) = &a.lookback_path else { continue };
+            let Some(path) = &a.lookback_price_path else {
+                v.err(
+                    format!("assets[{i}].lookback_path"),
+                    format!("`{file}` was not loaded (read the scenario with cascade_io::read_scenario)"),
+                );
+                continue;
+            };
+            let (first, last) = (path.first_ms(), path.last_ms());
+            if first > from || last < start {
+                v.err(
+                    format!("assets[{i}].lookback_path"),
+                    format!(
+                        "`{}` holds prices from {} to {}, but the look-back needs {} to {} \
+                         (population.entry.lookback_s before run.start_utc)",
+                        path.source,
+                        utc_label(first),
+                        utc_label(last),
+                        utc_label(from),
+                        utc_label(start)
+                    ),
+                );
+            }
+        }
+        v.into_problems()
     }
 
     /// Every problem between the assets' loaded price paths and the run (see

@@ -52,6 +52,8 @@ pub struct AssetState {
     pub spot_flow: f64,
     /// The real price path the fair value follows, if the scenario gives one.
     track: Option<Track>,
+    /// A real price path for the population's look-back only (`lookback_path`).
+    pub(crate) lookback: Option<Track>,
     /// Product of the shocks' jumps (1 + change) so far: the path's level.
     level: f64,
     /// The asset's spot books (indices into `World::spots`); when any, they make the index and
@@ -89,6 +91,7 @@ impl AssetState {
             rng,
             spot_flow: 0.0,
             track: None,
+            lookback: None,
             level: 1.0,
             books: Vec::new(),
             ramps: Vec::new(),
@@ -111,6 +114,12 @@ impl AssetState {
         let mut a = Self::new(name, track.at(0), 0.0, depth_1pct, recovery_half_life_s, rng);
         a.track = Some(track);
         a
+    }
+
+    /// The real price path of the population's look-back only (`lookback_path`), if any.
+    #[must_use]
+    pub fn lookback(&self) -> Option<&Track> {
+        self.lookback.as_ref()
     }
 
     /// The real price path, if the fair value follows one.

@@ -97,6 +97,16 @@ impl World {
             let mut st = AssetState::new(a.name.clone(), price, a.volatility(), depth, half_life, rng);
             st.perp_flow_share = a.perp_flow_to_spot.unwrap_or(0.0);
             st.perp_flow_lag_s = a.perp_flow_lag_s.unwrap_or(0) as f64;
+            if a.lookback_path.is_some() {
+                let (Some(path), Some(start)) = (&a.lookback_price_path, start_ms) else {
+                    return Err(SimError::scenario(
+                        format!("assets[{i}].lookback_path"),
+                        "the look-back file was not loaded, or run.start_utc is missing (read the scenario \
+                         with cascade_io::read_scenario)",
+                    ));
+                };
+                st.lookback = Some(Track::new(path, start));
+            }
             assets.push(st);
         }
         let start_ms_of_day = scenario.run.start_ms_of_day();
