@@ -68,6 +68,8 @@ pub enum Event {
     },
     /// Collateral in flight between venues arrives (`World::arrive`).
     Arrive(TransferId),
+    /// `[policy.stops]` re-scales the population's static stops.
+    PolicyStops,
 }
 
 /// How often to check the venues' invariants (a full scan of every account).
@@ -191,6 +193,7 @@ impl Simulation {
         let streams = Streams::new(seed);
         let mut world = World::build(scenario, seed, liquidations)?;
         let mut agents = Agents::build(scenario, &streams, &mut world)?;
+        world.install_policy(&scenario.policy)?;
         let mut queue = Scheduler::new();
         let z = SimTime::ZERO;
         // Makers quote first, so the first marks and liquidation passes meet a book.
@@ -219,6 +222,9 @@ impl Simulation {
             if let Some(exit) = h.exit {
                 queue.schedule_in(exit, Event::Lead { herd: i as u32, open: false });
             }
+        }
+        if let Some(every) = agents.population.stops_interval() {
+            queue.schedule_in(every, Event::PolicyStops);
         }
         let exogenous = scenario.shocks.iter().map(|s| s.notional.get()).sum();
         Ok(Self {
@@ -330,6 +336,8 @@ impl Simulation {
     #[must_use]
     pub fn finish(self) -> Recording {
         let mut rec = self.world.recorder.finish(&self.name, self.seed, self.end, self.exogenous);
+        rec.summary.policy = self.world.policy.report.clone();
+        rec.summary.policy.stops_moved += self.agents.population.stops_moved();
         let t = &self.world.transfers;
         for (v, slot) in self.world.venues.iter().enumerate() {
             let Some(s) = rec.summary.venues.iter_mut().find(|s| s.venue == slot.name) else { continue };
@@ -362,6 +370,7 @@ impl Simulation {
                     }
                     a.population.on_mark(w, m)?;
                 }
+                w.step_margin_policy()?;
                 q.schedule_in(self.step, Event::PriceStep);
             }
             Event::Sample => {
@@ -416,6 +425,12 @@ impl Simulation {
             }
             Event::Copy { follower, open } => a.followers[follower as usize].copy(w, open)?,
             Event::Arrive(id) => w.arrive(id)?,
+            Event::PolicyStops => {
+                a.population.step_stops(w)?;
+                if let Some(every) = a.population.stops_interval() {
+                    q.schedule_in(every, Event::PolicyStops);
+                }
+            }
         }
         Ok(())
     }
