@@ -471,6 +471,8 @@ impl Simulation {
 
 /// Withdraws `amount` from `from` (venue, account) now, if its free margin allows, and credits
 /// it at `to` after `delay` (at once when zero) through the queue. Returns the amount sent.
+/// Under `[policy.transfers]` a governed transfer takes the policy's delay, is not started
+/// during an outage, and arrives when the network lets it (`TransferRules::arrival`).
 fn send(
     w: &mut World,
     q: &mut Scheduler<Event>,
@@ -479,11 +481,30 @@ fn send(
     amount: Cash,
     delay: SimTime,
 ) -> Result<Cash, SimError> {
+    let governed = w.transfers.rules.as_ref().is_some_and(|r| r.governs(from.0, to.0));
+    let mut delay = delay;
+    if governed && let Some(r) = &w.transfers.rules {
+        if r.down_until(w.now).is_some() {
+            if amount.is_positive() {
+                w.policy.report.transfers_refused_outage += 1;
+            }
+            return Ok(Cash::ZERO);
+        }
+        delay = r.delay.unwrap_or(delay);
+    }
     let Some(id) = w.send(from.0, from.1, to.0, to.1, amount)? else { return Ok(Cash::ZERO) };
-    if delay == SimTime::ZERO {
+    let due = w.now.saturating_add(delay);
+    let at = match w.transfers.rules.as_mut() {
+        Some(r) if governed => r.arrival(to.0, amount, due),
+        _ => due,
+    };
+    if at > due {
+        w.policy.report.transfers_deferred += 1;
+    }
+    if at <= w.now {
         w.arrive(id)?;
     } else {
-        q.schedule_in(delay, Event::Arrive(id));
+        q.schedule(at, Event::Arrive(id)).ok();
     }
     Ok(amount)
 }

@@ -40,7 +40,7 @@ use cascade_engine::venue::{OrderRequest, Placed, Venue, VenueError, VenueEvent}
 pub use asset::AssetState;
 pub use market::Market;
 pub use spot::{BookRef, SpotBook, base_asset};
-pub use transfer::{Transfer, TransferId, TransferTally, Transfers};
+pub use transfer::{Transfer, TransferId, TransferRules, TransferTally, Transfers};
 
 use crate::error::SimError;
 use crate::metrics::{MarketSnapshot, Recorder};

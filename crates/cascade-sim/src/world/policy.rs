@@ -125,6 +125,20 @@ impl World {
                 .map(|market| MarginState { market, ramp: MarginRamp::flat(Rate::ONE) })
                 .collect();
         }
+        if let Some(p) = &policy.transfers {
+            self.transfers.rules = Some(super::transfer::TransferRules {
+                governed: self.venues.iter().map(|v| applies(&p.venues, &v.name)).collect(),
+                delay: p.delay_s.map(SimTime::from_secs),
+                capacity: p.capacity.map(|c| cash("policy.transfers.capacity", c)).transpose()?,
+                interval: SimTime::from_secs(p.capacity_interval_s.max(1)),
+                outages: p
+                    .outages
+                    .iter()
+                    .map(|o| (SimTime::from_secs(o.start_s), SimTime::from_secs(o.end_s)))
+                    .collect(),
+                ..Default::default()
+            });
+        }
         self.policy.report.margin_multiplier_max = 1.0;
         Ok(())
     }
