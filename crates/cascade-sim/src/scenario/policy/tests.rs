@@ -235,3 +235,33 @@ fn unknown_keys_and_wrong_types_are_refused() {
     let e = with("[policy.prices]\nmark_window_s = 60").expect_err("missing smoothing");
     assert!(e.to_string().contains("mark_smoothing"), "{e}");
 }
+
+/// The shipped policy files (`scenarios/policies/`) are the content of a `[policy]` table:
+/// they parse as one and are valid with the default scenario's venues.
+#[test]
+fn the_shipped_policy_files_parse_as_policy_tables() {
+    for (name, src) in [
+        ("leverage-cap-20x.toml", include_str!("../../../../../scenarios/policies/leverage-cap-20x.toml")),
+        ("vol-scaled-margin.toml", include_str!("../../../../../scenarios/policies/vol-scaled-margin.toml")),
+    ] {
+        let policy: crate::scenario::Policy = toml::from_str(src).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut s = Scenario::builtin_default();
+        s.policy = policy;
+        assert!(s.validate().is_empty(), "{name}: {:?}", s.validate());
+        // The same text under `[policy.…]` headers in a scenario gives the same policy.
+        let nested = src.replace("\n[", "\n[policy.");
+        assert_eq!(with(&nested).unwrap().policy, s.policy, "{name}");
+    }
+    let s = Scenario::builtin_default();
+    let cap: crate::scenario::Policy =
+        toml::from_str(include_str!("../../../../../scenarios/policies/leverage-cap-20x.toml")).unwrap();
+    assert_eq!(cap.leverage.unwrap().max, Some(20));
+    let margin: crate::scenario::Policy =
+        toml::from_str(include_str!("../../../../../scenarios/policies/vol-scaled-margin.toml")).unwrap();
+    let m = margin.margin.unwrap();
+    assert_eq!(
+        (m.reference_volatility, m.max_multiplier, m.update_interval_s, m.ramp_s),
+        (Some(0.8), 3.0, 60, 300)
+    );
+    assert!(s.policy.margin.is_none());
+}
