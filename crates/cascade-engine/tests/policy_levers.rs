@@ -146,3 +146,53 @@ fn a_margin_multiplier_liquidates_at_a_mark_that_was_safe_and_moves_the_trigger(
     assert_eq!(trigger(&v), 954_774);
     assert!(v.set_margin_multiplier(btc, Rate::parse("0.5").unwrap(), &mut ev).is_err());
 }
+
+/// Collateral price source (venue-mechanics §8; the setup of `collateral_depeg.rs`): a trader
+/// holds 10 USDT + 10,000 USDe and is long 1.9 BTC at 100,000; the internal USDe book depegs
+/// to a 0.65 mid. Valued from the book, its equity after a 3 % BTC drop is
+/// 10 + 6,500 − 5,700 = 810 < 871.5 of maintenance: liquidated. Valued from an external index
+/// that holds the peg (1 USDT), it is 10 + 10,000 − 5,700 = 4,310: safe.
+#[test]
+fn collateral_valued_from_an_external_index_survives_an_internal_book_depeg() {
+    use cascade_engine::venue::{CollateralRule, CollateralSource};
+    const USDE: AssetId = AssetId(1);
+    let outcome = |external: bool| {
+        let mut v = Venue::new(VenueConfig::default());
+        let fees = FeeSchedule { maker: Rate::ZERO, taker: Rate::ZERO };
+        let btc = v
+            .add_instrument(InstrumentSpec { fees, ..InstrumentSpec::linear("BTCUSDT", USDT, 1, 3) })
+            .unwrap();
+        let usde = v
+            .add_instrument(InstrumentSpec { fees, ..InstrumentSpec::spot("USDEUSDT", USDE, USDT, 4, 0) })
+            .unwrap();
+        let mm = v.open_account().unwrap();
+        v.deposit(mm, USDT, usd(100_000_000)).unwrap();
+        v.deposit(mm, USDE, usd(1_000_000)).unwrap();
+        let trader = v.open_account().unwrap();
+        v.deposit(trader, USDT, usd(10)).unwrap();
+        v.deposit(trader, USDE, usd(10_000)).unwrap();
+        let mut ev = Vec::new();
+        v.place(mm, usde, OrderRequest::limit(Side::Buy, Price(9_999), Qty(1_000_000)), &mut ev).unwrap();
+        v.place(mm, usde, OrderRequest::limit(Side::Sell, Price(10_001), Qty(1_000_000)), &mut ev).unwrap();
+        let source = if external { CollateralSource::External } else { CollateralSource::Book(usde) };
+        v.set_collateral(USDE, CollateralRule { pool: USDT, price: usd(1), haircut: Rate::ZERO, source })
+            .unwrap();
+        v.set_mark_price(btc, Price(1_000_000), &mut ev).unwrap();
+        v.place(mm, btc, OrderRequest::limit(Side::Sell, Price(1_000_000), Qty(1_900)), &mut ev).unwrap();
+        v.place(trader, btc, OrderRequest::market(Side::Buy, Qty(1_900)), &mut ev).unwrap();
+        v.place(mm, btc, OrderRequest::limit(Side::Buy, Price(960_000), Qty(10_000)), &mut ev).unwrap();
+        // The internal book depegs: makers step away, a thin 0.6500 / 0.6501 is left.
+        v.cancel_all(mm, usde, &mut ev).unwrap();
+        v.place(mm, usde, OrderRequest::limit(Side::Buy, Price(6_500), Qty(1_000)), &mut ev).unwrap();
+        v.place(mm, usde, OrderRequest::limit(Side::Sell, Price(6_501), Qty(1_000)), &mut ev).unwrap();
+        let price = v.refresh_collateral(USDE, &mut ev).unwrap();
+        ev.clear();
+        v.set_mark_price(btc, Price(970_000), &mut ev).unwrap();
+        let liquidated = ev.iter().any(|e| matches!(e, VenueEvent::Liquidation(r) if r.account == trader));
+        let equity = if liquidated { None } else { Some(v.position_margin(trader, btc).unwrap().equity) };
+        v.check_invariants().unwrap();
+        (price, liquidated, equity)
+    };
+    assert_eq!(outcome(false), (Cash(65_000_000), true, None));
+    assert_eq!(outcome(true), (usd(1), false, Some(usd(4_310))));
+}
