@@ -236,3 +236,40 @@ duration_s = 10
     let rec = run(&scenario(30, 60, "", policy), 11, &opts).unwrap();
     assert!(rec.summary.policy.margin_multiplier_max >= 1.0);
 }
+
+/// A 20x cap at venue `a`, in force from time zero: a herd's leader (10x) opens at t = 5 s, its
+/// 25 followers (all 50x isolated, chosen before the run) copy within 1–3 s and each copy is
+/// refused for the cap — 25 refusals counted, no follower position. Without the cap they follow.
+/// (Cross followers are refused too, but as `insufficient margin`: the engine forgets the
+/// leverage a flat cross position chose when the account is re-indexed, so their orders are
+/// margined at the cap's 1/20 instead, which their 50x deposit does not cover.)
+#[test]
+fn a_venue_cap_refuses_orders_during_the_run_and_counts_them() {
+    let herd = r#"
+[[makers]]
+venue = "a"
+symbol = "BTCUSDT"
+capital = "20000000"
+[[herds]]
+venue = "a"
+symbol = "BTCUSDT"
+followers = 25
+leader_entry_s = 5
+leverage = [{ min = 50, weight = 1 }]
+isolated_share = 1
+"#;
+    let followers = |extra: &str| {
+        let mut sim = Simulation::new(&scenario(20, 0, "", &format!("{herd}\n{extra}")), 11, true).unwrap();
+        sim.run_until(SimTime::from_secs(15)).unwrap();
+        let open = sim
+            .agents
+            .followers
+            .iter()
+            .filter(|f| !sim.world.position(f.market, f.account).is_zero())
+            .count();
+        (open, sim.world.policy.report.orders_refused_leverage_cap)
+    };
+    assert_eq!(followers("[policy.leverage]\nvenues = [\"a\"]\nmax = 20"), (0, 25));
+    let (open, refused) = followers("");
+    assert!(open > 0 && refused == 0, "{open} {refused}");
+}
