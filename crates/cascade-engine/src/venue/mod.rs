@@ -9,7 +9,9 @@
 //!
 //! Margin (`margin.rs`), the liquidation pass (`liquidation.rs`), funding payments
 //! (`funding.rs`) and spot settlement (`spot.rs`: fills that exchange assets, with orders
-//! backed by held funds) are further `impl Venue` blocks in this folder.
+//! backed by held funds) are further `impl Venue` blocks in this folder, as are the safeguards
+//! of `crate::policy` (`policy.rs`: the leverage cap at order entry, the dynamic-margin
+//! multiplier that swaps a market's tiers and re-indexes its triggers).
 
 pub mod funding;
 mod liquidation;
