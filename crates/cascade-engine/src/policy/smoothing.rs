@@ -149,12 +149,10 @@ mod tests {
         assert_eq!(out, (Price(1_100), Price(1_000)));
     }
 
-    /// EMA with τ = 10 s, one sample a second: 100.0 for a long time, then 110.0. After one
-    /// second the average is 1000·e^(−0.1)·… : by hand, num/den over weights with the new
-    /// sample held 1 s against a decayed past of weight τ·(1 − e^(−0.1))⁻¹·… — the closed form
-    /// for a long constant past is ema = 1000 + 100·(1 − e^(−1/10))/(1) ≈ 1000 + 100·0.0952 =
-    /// 1009.5 → floor 1009 (units of 0.1). With τ = 60 s: 1000 + 100·(1 − e^(−1/60)) ≈ 1001.65
-    /// → 1001.
+    /// EMA with one sample a second: 100.0 for 2,000 s (the past's weight has converged to
+    /// `dt / (1 − d)`, `d = e^(−dt/τ)`), then 110.0 for one second. By hand the average is then
+    /// `100 + 10 × (1 − d)`: with τ = 10 s, `1 − e^(−0.1) = 0.09516…` → 100.95, floor 1,009 in
+    /// units of 0.1; with τ = 60 s, `1 − e^(−1/60) = 0.01653…` → 100.165, floor 1,001.
     #[test]
     fn a_longer_ema_moves_less_after_a_spike() {
         let run = |tau_ms: i64| {
