@@ -71,6 +71,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         eprintln!("report: {}", files.html.display());
     }
     let s = &rec.summary;
+    // What the scenario's policy changed, said once (also in summary.json → policy.warnings).
+    for w in &s.policy.warnings {
+        eprintln!("warning: {w}");
+    }
     if args.json {
         crate::out::line(format_args!("{}", serde_json::to_string_pretty(s)?))?;
         return Ok(());

@@ -11,6 +11,7 @@ pub mod instrument;
 pub mod ledger;
 pub mod margin;
 pub mod num;
+pub mod policy;
 pub mod position;
 pub mod pricing;
 pub mod risk;

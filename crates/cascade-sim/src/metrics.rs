@@ -452,6 +452,10 @@ pub struct RunSummary {
     pub venues: Vec<VenueSummary>,
     /// One entry per market, in scenario order.
     pub instruments: Vec<InstrumentSummary>,
+    /// What the scenario's `[policy]` changed (counts of capped accounts, refused orders,
+    /// margin changes, deferred transfers, moved stops) and the warnings it raised.
+    #[serde(default)]
+    pub policy: crate::world::PolicyReport,
 }
 
 impl RunSummary {
@@ -911,6 +915,7 @@ impl Recorder {
             totals,
             venues,
             instruments,
+            policy: crate::world::PolicyReport::default(),
         };
         Recording { series: self.series, liquidations: self.liquidations, adl: self.adl, summary }
     }

@@ -68,6 +68,8 @@ pub enum Event {
     },
     /// Collateral in flight between venues arrives (`World::arrive`).
     Arrive(TransferId),
+    /// `[policy.stops]` re-scales the population's static stops.
+    PolicyStops,
 }
 
 /// How often to check the venues' invariants (a full scan of every account).
@@ -191,6 +193,7 @@ impl Simulation {
         let streams = Streams::new(seed);
         let mut world = World::build(scenario, seed, liquidations)?;
         let mut agents = Agents::build(scenario, &streams, &mut world)?;
+        world.install_policy(&scenario.policy)?;
         let mut queue = Scheduler::new();
         let z = SimTime::ZERO;
         // Makers quote first, so the first marks and liquidation passes meet a book.
@@ -219,6 +222,9 @@ impl Simulation {
             if let Some(exit) = h.exit {
                 queue.schedule_in(exit, Event::Lead { herd: i as u32, open: false });
             }
+        }
+        if let Some(every) = agents.population.stops_interval() {
+            queue.schedule_in(every, Event::PolicyStops);
         }
         let exogenous = scenario.shocks.iter().map(|s| s.notional.get()).sum();
         Ok(Self {
@@ -330,6 +336,8 @@ impl Simulation {
     #[must_use]
     pub fn finish(self) -> Recording {
         let mut rec = self.world.recorder.finish(&self.name, self.seed, self.end, self.exogenous);
+        rec.summary.policy = self.world.policy.report.clone();
+        rec.summary.policy.stops_moved += self.agents.population.stops_moved();
         let t = &self.world.transfers;
         for (v, slot) in self.world.venues.iter().enumerate() {
             let Some(s) = rec.summary.venues.iter_mut().find(|s| s.venue == slot.name) else { continue };
@@ -362,6 +370,7 @@ impl Simulation {
                     }
                     a.population.on_mark(w, m)?;
                 }
+                w.step_margin_policy()?;
                 q.schedule_in(self.step, Event::PriceStep);
             }
             Event::Sample => {
@@ -416,6 +425,12 @@ impl Simulation {
             }
             Event::Copy { follower, open } => a.followers[follower as usize].copy(w, open)?,
             Event::Arrive(id) => w.arrive(id)?,
+            Event::PolicyStops => {
+                a.population.step_stops(w)?;
+                if let Some(every) = a.population.stops_interval() {
+                    q.schedule_in(every, Event::PolicyStops);
+                }
+            }
         }
         Ok(())
     }
@@ -456,6 +471,8 @@ impl Simulation {
 
 /// Withdraws `amount` from `from` (venue, account) now, if its free margin allows, and credits
 /// it at `to` after `delay` (at once when zero) through the queue. Returns the amount sent.
+/// Under `[policy.transfers]` a governed transfer takes the policy's delay, is not started
+/// during an outage, and arrives when the network lets it (`TransferRules::arrival`).
 fn send(
     w: &mut World,
     q: &mut Scheduler<Event>,
@@ -464,11 +481,30 @@ fn send(
     amount: Cash,
     delay: SimTime,
 ) -> Result<Cash, SimError> {
+    let governed = w.transfers.rules.as_ref().is_some_and(|r| r.governs(from.0, to.0));
+    let mut delay = delay;
+    if governed && let Some(r) = &w.transfers.rules {
+        if r.down_until(w.now).is_some() {
+            if amount.is_positive() {
+                w.policy.report.transfers_refused_outage += 1;
+            }
+            return Ok(Cash::ZERO);
+        }
+        delay = r.delay.unwrap_or(delay);
+    }
     let Some(id) = w.send(from.0, from.1, to.0, to.1, amount)? else { return Ok(Cash::ZERO) };
-    if delay == SimTime::ZERO {
+    let due = w.now.saturating_add(delay);
+    let at = match w.transfers.rules.as_mut() {
+        Some(r) if governed => r.arrival(to.0, amount, due),
+        _ => due,
+    };
+    if at > due {
+        w.policy.report.transfers_deferred += 1;
+    }
+    if at <= w.now {
         w.arrive(id)?;
     } else {
-        q.schedule_in(delay, Event::Arrive(id));
+        q.schedule(at, Event::Arrive(id)).ok();
     }
     Ok(amount)
 }

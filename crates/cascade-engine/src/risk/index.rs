@@ -77,6 +77,14 @@ impl LiquidationIndex {
         out.extend(self.shorts.range(..=(mark, AccountId(u32::MAX))).map(|(_, a)| *a));
     }
 
+    /// Appends every account with a trigger or a band here (in index order, possibly more than
+    /// once): who a change of the instrument's margin table must re-index.
+    pub fn accounts(&self, out: &mut Vec<AccountId>) {
+        for set in [&self.longs, &self.shorts, &self.band_lo] {
+            out.extend(set.iter().map(|(_, a)| *a));
+        }
+    }
+
     /// Appends every account whose band `mark` has left.
     pub fn band_exits(&self, mark: Price, out: &mut Vec<AccountId>) {
         out.extend(self.band_lo.range((Price(mark.0.saturating_add(1)), AccountId(0))..).map(|(_, a)| *a));

@@ -202,10 +202,16 @@ impl Venue {
             .maintenance_margin(&e)
             .and_then(|mm| mm.checked_add(fee))
             .map_err(overflow("maintenance margin"))?;
-        let lev = (p.leverage > 0)
+        let mut lev = (p.leverage > 0)
             .then(|| Leverage::from_int(i64::from(p.leverage)))
             .transpose()
             .map_err(overflow("leverage"))?;
+        // A leverage cap (`policy::leverage`) lowers the leverage initial margin is taken at:
+        // a chosen one above it (grandfathered), or the tier's maximum when none was chosen.
+        if let Some((cap, _)) = self.cap_at(p.instrument, e.notional)? {
+            let tier_max = m.tiers.tier(&e).max_leverage;
+            lev = Some(lev.unwrap_or(tier_max).min(cap));
+        }
         // A leverage above the tier's maximum (the position grew into a higher tier) falls back
         // to the tier's own initial rate.
         let im = m
@@ -266,7 +272,8 @@ impl Venue {
     /// current size). It sets the initial margin new orders need and isolated positions lock.
     ///
     /// # Errors
-    /// Leverage 0 or above the tier's maximum; a spot market; unknown account or instrument.
+    /// Leverage 0 or above the tier's maximum; [`VenueError::LeverageCap`](super::VenueError::LeverageCap)
+    /// above the venue's leverage cap; a spot market; unknown account or instrument.
     pub fn set_leverage(
         &mut self,
         acct: AccountId,
@@ -284,6 +291,12 @@ impl Venue {
                 "leverage",
                 format!("must be between 1 and {whole_max} (got {leverage})"),
             ));
+        }
+        let chosen = Leverage::from_int(i64::from(leverage)).map_err(overflow("leverage"))?;
+        if let Some((cap, reason)) = self.cap_at(ins, e.notional)?
+            && chosen > cap
+        {
+            return Err(super::VenueError::LeverageCap { leverage: chosen, cap, reason });
         }
         let mode = self.default_mode;
         self.ledger.account_mut(acct)?.position_mut(ins, mode).leverage = leverage;

@@ -9,11 +9,14 @@
 //!
 //! Margin (`margin.rs`), the liquidation pass (`liquidation.rs`), funding payments
 //! (`funding.rs`) and spot settlement (`spot.rs`: fills that exchange assets, with orders
-//! backed by held funds) are further `impl Venue` blocks in this folder.
+//! backed by held funds) are further `impl Venue` blocks in this folder, as are the safeguards
+//! of `crate::policy` (`policy.rs`: the leverage cap at order entry, the dynamic-margin
+//! multiplier that swaps a market's tiers and re-indexes its triggers).
 
 pub mod funding;
 mod liquidation;
 mod margin;
+mod policy;
 mod spot;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -338,6 +341,18 @@ pub enum VenueError {
         /// What the account has free.
         available: Cash,
     },
+    /// The order would give a position more leverage than the venue's leverage cap allows
+    /// (`policy::leverage`): the position's chosen leverage is above the cap binding at the
+    /// market's open interest and the position's size after the order.
+    #[error("leverage cap: {leverage}x is above the {reason} cap of {cap}x")]
+    LeverageCap {
+        /// The position's chosen leverage.
+        leverage: crate::margin::tiers::Leverage,
+        /// The binding cap.
+        cap: crate::margin::tiers::Leverage,
+        /// Which part of the cap binds.
+        reason: crate::policy::CapReason,
+    },
     /// A margin table was refused.
     #[error(transparent)]
     Tier(#[from] crate::margin::tiers::TierError),
@@ -394,6 +409,12 @@ struct Market {
     pending_loss: Cash,
     /// Spot markets: what each resting order holds of its owner's funds (empty otherwise).
     holds: BTreeMap<OrderId, spot::SpotHold>,
+    /// Leverage cap on new exposure (`policy::leverage`), if the venue set one.
+    cap: Option<crate::policy::LeverageCap>,
+    /// The margin table before dynamic margin scaled it (`policy::margin`), once it has.
+    base_tiers: Option<RiskTiers>,
+    /// The dynamic-margin multiplier in force (one: the base table).
+    margin_multiplier: Rate,
 }
 
 /// One exchange.
@@ -507,6 +528,9 @@ impl Venue {
             last_offload_ms: None,
             pending_loss: Cash::ZERO,
             holds: BTreeMap::new(),
+            cap: None,
+            base_tiers: None,
+            margin_multiplier: Rate::ONE,
         });
         Ok(id)
     }
@@ -782,6 +806,7 @@ impl Venue {
                 Some(p) => p,
                 None => return Err(VenueError::NoReferencePrice),
             };
+            self.check_leverage_cap(account, instrument, req.qty.0 * req.side.sign(), price)?;
             self.check_initial_margin(account, instrument, req.qty.0 * req.side.sign(), price)?;
         }
         match req.kind {

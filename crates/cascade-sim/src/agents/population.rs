@@ -51,7 +51,8 @@ use rand_distr::{Distribution, StandardNormal};
 use super::sampling;
 use crate::error::SimError;
 use crate::rng::{StreamKind, Streams};
-use crate::scenario::{Behaviour, Scenario, Track};
+use crate::scenario::{Behaviour, Scenario, StopsPolicy, Track, applies};
+use crate::scheduler::SimTime;
 use crate::world::asset::SECONDS_PER_YEAR;
 use crate::world::{Market, Owner, World};
 
@@ -109,7 +110,7 @@ pub struct Trader {
     pub entry: Price,
     /// Whether a buy-the-dip trader has re-entered after a liquidation.
     pub reentered: bool,
-    /// Trigger of a trailing stop, once set (price units; 0 before).
+    /// Trigger of a trailing or static stop, once set (price units; 0 before).
     pub stop: i64,
     /// A static stop triggers on the last price (else on the mark).
     pub on_last: bool,
@@ -220,6 +221,22 @@ pub struct Population {
     trail_short: Vec<BTreeSet<(i64, u32)>>,
     /// Per market: the asset's scenario volatility (the adaptive stops' calm level).
     calm_vol: Vec<f64>,
+    /// `[policy.stops]`: static stops scaled by realized volatility, if set.
+    stops: Option<StopsPolicy>,
+    /// Per market: the static-stop traders the stop policy moves (empty where it does not apply).
+    static_stops: Vec<Vec<u32>>,
+    /// Per market: the stop factor last applied (1 at time zero: realized volatility is 0).
+    stop_factor: Vec<f64>,
+    /// Stops the stop policy moved.
+    moved: u64,
+}
+
+/// A static stop's distance under `[policy.stops]`: `base × clamp(realized / reference, 1,
+/// max_factor)`, kept below 0.9 (90 % of the entry).
+#[must_use]
+pub fn scaled_stop_distance(base: f64, realized: f64, reference: f64, max_factor: f64) -> f64 {
+    let factor = if reference > 0.0 { (realized / reference).clamp(1.0, max_factor.max(1.0)) } else { 1.0 };
+    (base * factor).min(0.9)
 }
 
 /// Survival of a draft's entry at path point `i` (see the module doc).
@@ -296,6 +313,13 @@ impl Population {
             }
         }
 
+        let population_max = scenario
+            .policy
+            .leverage
+            .as_ref()
+            .and_then(|l| l.population_max)
+            .map(|x| u16::try_from(x).unwrap_or(u16::MAX));
+        let mut capped: u64 = 0;
         let mut drafts: Vec<Draft> = Vec::with_capacity(pop.accounts as usize);
         for (k, &(m, _, long_share)) in markets.iter().enumerate() {
             let mut rng = streams.stream(StreamKind::Population, k as u64);
@@ -309,7 +333,13 @@ impl Population {
                 let notional = sampling::size(&pop.size, &mut rng);
                 let on_last = rng.random_bool(STOP_ON_LAST);
                 let (tier_max, mmr) = world.tier_limits(m, Market::cash(notional));
-                let leverage = u16::try_from(drawn).unwrap_or(u16::MAX).min(opening_max).max(1);
+                let mut leverage = u16::try_from(drawn).unwrap_or(u16::MAX).min(opening_max).max(1);
+                if let Some(cap) = population_max
+                    && leverage > cap
+                {
+                    leverage = cap.max(1);
+                    capped += 1;
+                }
                 let effective = f64::from(leverage.min(tier_max).max(1));
                 let liq_dist = (1.0 / effective - mmr).max(0.0005);
                 let mut d = Draft {
@@ -363,7 +393,32 @@ impl Population {
                     _ => scenario.assets[mk.asset].volatility(),
                 })
                 .collect(),
+            stops: None,
+            static_stops: vec![Vec::new(); n],
+            stop_factor: vec![1.0; n],
+            moved: 0,
         };
+        if let Some(cap) = population_max {
+            world.policy.report.leverage_capped_accounts = capped;
+            if capped > 0 {
+                world.policy.report.warnings.push(format!(
+                    "[policy.leverage] population_max = {cap}: the drawn leverage of {capped} of {} accounts was \
+                     lowered to {cap}x",
+                    drafts.len()
+                ));
+            }
+        }
+        if let Some(sp) = &scenario.policy.stops {
+            me.stops = Some(sp.clone());
+            for (i, t) in me.traders.iter().enumerate() {
+                let m = t.market as usize;
+                if t.behave == Behave::StaticStop
+                    && applies(&sp.venues, &world.venues[world.markets[m].venue].name)
+                {
+                    me.static_stops[m].push(i as u32);
+                }
+            }
+        }
         for i in 0..me.traders.len() {
             me.place_behaviour(world, i)?;
         }
@@ -386,9 +441,11 @@ impl Population {
         match t.behave {
             Behave::Hold => {}
             Behave::StaticStop => {
-                let trigger = world.markets[m].price_near(entry * (1.0 - sign * b.stop_distance));
+                let d = (b.stop_distance * self.stop_factor[m]).min(0.9);
+                let trigger = world.markets[m].price_near(entry * (1.0 - sign * d));
                 let source = if t.on_last { Trigger::Last } else { Trigger::Mark };
                 world.place(m, t.account, stop(close, trigger, t.qty, source))?;
+                self.traders[i].stop = trigger.0;
             }
             Behave::TakeProfit => {
                 let x = entry * (1.0 + sign * b.take_profit_distance);
@@ -502,6 +559,60 @@ impl Population {
         let m = t.market as usize;
         let x = world.markets[m].to_f64(mark) * (1.0 - self.params.dip_trigger);
         self.dip_order(world, i, x)
+    }
+
+    /// How often the stop policy looks at the markets' volatility, if there is one.
+    #[must_use]
+    pub fn stops_interval(&self) -> Option<SimTime> {
+        self.stops.as_ref().map(|p| SimTime::from_secs(p.update_interval_s.max(1)))
+    }
+
+    /// Stops the stop policy moved so far.
+    #[must_use]
+    pub fn stops_moved(&self) -> u64 {
+        self.moved
+    }
+
+    /// `[policy.stops]`: in every market it governs, the factor `clamp(realized / reference, 1,
+    /// max_factor)` of the market's realized volatility of the mark; where it moved by 0.05 or
+    /// more since last applied, every open static stop there is re-placed at `stop_distance ×
+    /// factor` from its entry (farther in turbulence, back when calm).
+    ///
+    /// # Errors
+    /// An engine failure.
+    pub fn step_stops(&mut self, world: &mut World) -> Result<(), SimError> {
+        let Some(p) = self.stops.clone() else { return Ok(()) };
+        for m in 0..self.static_stops.len() {
+            if self.static_stops[m].is_empty() {
+                continue;
+            }
+            let reference = p.reference_volatility.unwrap_or(self.calm_vol[m]).max(1e-9);
+            let factor =
+                (world.markets[m].realized_volatility() / reference).clamp(1.0, p.max_factor.max(1.0));
+            if (factor - self.stop_factor[m]).abs() < 0.05 {
+                continue;
+            }
+            self.stop_factor[m] = factor;
+            for k in 0..self.static_stops[m].len() {
+                let i = self.static_stops[m][k] as usize;
+                let t = self.traders[i];
+                let size = world.position(m, t.account);
+                if size.is_zero() || size.is_positive() != t.long {
+                    continue;
+                }
+                let entry = world.markets[m].to_f64(t.entry);
+                let sign = if t.long { 1.0 } else { -1.0 };
+                let d = (self.params.stop_distance * factor).min(0.9);
+                let trigger = world.markets[m].price_near(entry * (1.0 - sign * d));
+                let close = if t.long { Side::Sell } else { Side::Buy };
+                let source = if t.on_last { Trigger::Last } else { Trigger::Mark };
+                world.cancel_all(m, t.account)?;
+                world.place(m, t.account, stop(close, trigger, size.abs(), source))?;
+                self.traders[i].stop = trigger.0;
+                self.moved += 1;
+            }
+        }
+        Ok(())
     }
 
     /// Accounts whose trailing stops wait in the index (for tests and reports).

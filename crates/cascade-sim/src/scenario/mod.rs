@@ -26,7 +26,7 @@
 //! [[venues.instruments.tiers]]  # optional override: floor, mmr, max_leverage, imr, …
 //! [population]     # accounts, long_share, isolated_share, leverage mix, entry, size, behaviour
 //! [[makers]]  [[arbitrageurs]]  [[hedgers]]  [noise]  [[shocks]]  [[herds]]
-//! [policy]         # placeholders, validated but not yet wired
+//! [policy]         # safeguards: leverage, margin, prices, transfers, stops (sub-tables)
 //! ```
 
 mod arbitrageurs;
@@ -58,7 +58,10 @@ pub use hedgers::{Hedger, MarginModeCfg};
 pub use herds::{Herd, PositionSide};
 pub use makers::Maker;
 pub use noise::Noise;
-pub use policy::Policy;
+pub use policy::{
+    CapStep, LeveragePolicy, MarginPolicy, MarkSmoothing, MarketCap, Outage, Policy, PricesPolicy,
+    StopsPolicy, TransfersPolicy, applies,
+};
 pub use population::{Behaviour, Entry, Population, PopulationMarket};
 pub use price_path::{PricePath, PricePoint, Track};
 pub use run::Run;
@@ -106,7 +109,7 @@ pub struct Scenario {
     /// `[[herds]]`: copy-trading herds.
     #[serde(default)]
     pub herds: Vec<Herd>,
-    /// `[policy]`: not yet wired.
+    /// `[policy]`: the safeguards switched on (none by default).
     #[serde(default)]
     pub policy: Policy,
 }
@@ -378,7 +381,16 @@ impl Scenario {
             h.validate(&p, &mut v);
             refs.market(&p, &h.venue, &h.symbol, &mut v);
         }
-        self.policy.validate(&mut v);
+        let known = policy::scope::Known {
+            venues: self.venues.iter().map(|x| x.name.as_str()).collect(),
+            symbols: self
+                .venues
+                .iter()
+                .map(|x| x.instruments.iter().map(|i| i.symbol.as_str()).collect())
+                .collect(),
+            duration_s: self.run.duration_s,
+        };
+        self.policy.validate(&known, &mut v);
         v.into_problems()
     }
 

@@ -7,6 +7,7 @@
 
 use cascade_engine::margin::tiers::{Leverage, RiskTiers, TierBasis, TierSpec};
 use cascade_engine::num::{CASH_DECIMALS, Cash, RATE_DECIMALS, Rate};
+use cascade_engine::policy::{MarkSmoother, MarkSmoothing};
 use cascade_engine::pricing::VenueKind;
 use cascade_engine::risk::rules::RuleSet;
 use cascade_engine::venue::{Venue, VenueConfig};
@@ -15,7 +16,7 @@ use super::{AssetState, Market, SETTLE, VenueSlot, World};
 use crate::error::SimError;
 use crate::metrics::Recorder;
 use crate::rng::{StreamKind, Streams};
-use crate::scenario::{Dec, Scenario, Tier, Track};
+use crate::scenario::{Dec, MarkSmoothing as SmoothingCfg, PricesPolicy, Scenario, Tier, Track, applies};
 use crate::scheduler::SimTime;
 
 /// `d` as an engine integer with `places` decimals, or a scenario error at `field`.
@@ -52,6 +53,22 @@ fn tiers(path: &str, tiers: &[Tier]) -> Result<RiskTiers, SimError> {
         });
     }
     RiskTiers::new(TierBasis::Notional, &specs).map_err(|e| SimError::scenario(path, e.to_string()))
+}
+
+/// The engine's mark smoother for `[policy.prices]`: one sample a second, the window in seconds.
+fn smoother(p: &PricesPolicy) -> Result<MarkSmoother, SimError> {
+    let w = p.mark_window_s.max(1);
+    let rule = match p.mark_smoothing {
+        SmoothingCfg::Median => MarkSmoothing::Median {
+            window: usize::try_from(w).unwrap_or(usize::MAX),
+            sample_interval_ms: 1_000,
+        },
+        SmoothingCfg::Ema => MarkSmoothing::Ema {
+            tau_ms: i64::try_from(w.saturating_mul(1_000)).unwrap_or(i64::MAX),
+            sample_interval_ms: 1_000,
+        },
+    };
+    MarkSmoother::new(rule).map_err(|e| SimError::scenario("policy.prices", e.to_string()))
 }
 
 impl World {
@@ -155,8 +172,11 @@ impl World {
                 let instrument =
                     engine.instrument(id).map_err(|e| SimError::scenario(ip.clone(), e.to_string()))?.clone();
                 let key = recorder.add_market(&v.name, &ins.symbol);
-                let market = Market::new(vi, id, asset, instrument, kind, key, start_ms_of_day)
+                let mut market = Market::new(vi, id, asset, instrument, kind, key, start_ms_of_day)
                     .map_err(|e| SimError::scenario(format!("{p}.rules"), e.to_string()))?;
+                if let Some(pp) = scenario.policy.prices.as_ref().filter(|pp| applies(&pp.venues, &v.name)) {
+                    market.smoother = Some(smoother(pp)?);
+                }
                 slot_markets.push(markets.len());
                 markets.push(market);
             }
@@ -207,6 +227,7 @@ impl World {
             mids: Vec::new(),
             seeders: Vec::new(),
             transfers: super::Transfers::default(),
+            policy: super::PolicyState::default(),
         };
         // Insurance funds and backstop capital came from outside; so will every deposit after.
         world.transfers.external = world.settle_net_deposits();

@@ -67,6 +67,8 @@ pub struct Market {
     vol_prev: Option<(f64, f64)>,
     /// 10^price_decimals.
     price_scale: f64,
+    /// `[policy.prices]`: smoothing applied to the venue rule's mark, if set.
+    pub smoother: Option<cascade_engine::policy::MarkSmoother>,
 }
 
 impl Market {
@@ -123,6 +125,7 @@ impl Market {
             vol_prev: None,
             price_scale,
             instrument,
+            smoother: None,
         })
     }
 
@@ -257,7 +260,8 @@ impl Market {
         Ok(Some(rate))
     }
 
-    /// The mark under the venue's rule from `index` and the book, at `now_ms`.
+    /// The mark under the venue's rule from `index` and the book, at `now_ms`, smoothed by
+    /// `[policy.prices]` where it applies.
     ///
     /// # Errors
     /// From the pricing module.
@@ -281,7 +285,11 @@ impl Market {
             next_funding_ms: self.next_funding_ms,
             external_mids,
         };
-        Ok(self.pricer.update(&input)?.price)
+        let raw = self.pricer.update(&input)?.price;
+        match self.smoother.as_mut() {
+            Some(s) => s.update(now_ms, raw),
+            None => Ok(raw),
+        }
     }
 
     /// Records the mark just set, updating the realized-volatility estimate.

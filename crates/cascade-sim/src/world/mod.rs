@@ -18,12 +18,14 @@
 pub mod asset;
 pub mod build;
 pub mod market;
+pub mod policy;
 mod record;
 mod seed;
 mod snapshot;
 pub mod spot;
 mod transfer;
 
+pub use policy::{PolicyReport, PolicyState};
 pub use snapshot::PositionSnapshot;
 
 use cascade_engine::book::Book;
@@ -38,7 +40,7 @@ use cascade_engine::venue::{OrderRequest, Placed, Venue, VenueError, VenueEvent}
 pub use asset::AssetState;
 pub use market::Market;
 pub use spot::{BookRef, SpotBook, base_asset};
-pub use transfer::{Transfer, TransferId, TransferTally, Transfers};
+pub use transfer::{Transfer, TransferId, TransferRules, TransferTally, Transfers};
 
 use crate::error::SimError;
 use crate::metrics::{MarketSnapshot, Recorder};
@@ -130,6 +132,8 @@ pub struct World {
     pub counters: Counters,
     /// Collateral transfers between venues and the money accounting across venues.
     pub transfers: Transfers,
+    /// The `[policy]` levers the simulator drives, and what they changed.
+    pub policy: PolicyState,
     /// Reused engine event buffer.
     events: Vec<VenueEvent>,
     /// Scratch state of event absorption.
@@ -151,6 +155,7 @@ pub fn refused(e: &VenueError) -> bool {
             | VenueError::NoReferencePrice
             | VenueError::NotOwner(_)
             | VenueError::Book(_)
+            | VenueError::LeverageCap { .. }
     )
 }
 
@@ -312,6 +317,10 @@ impl World {
         self.absorb(v)?;
         match r {
             Ok(p) => Ok(Some(p)),
+            Err(VenueError::LeverageCap { .. }) => {
+                self.policy.report.orders_refused_leverage_cap += 1;
+                Ok(None)
+            }
             Err(e) if refused(&e) => Ok(None),
             Err(e) => Err(self.venue_err(v, e)),
         }

@@ -69,6 +69,67 @@ pub struct Transfers {
     pub external: i128,
     /// Ids of the transfers in flight, oldest first.
     pending: Vec<TransferId>,
+    /// `[policy.transfers]`: the network's delay, capacity and outages, if set.
+    pub rules: Option<TransferRules>,
+}
+
+/// `[policy.transfers]` in simulator units: which transfers it governs, the delay that replaces
+/// theirs, the capacity of each venue's inbound channel and the outage windows.
+#[derive(Debug, Clone, Default)]
+pub struct TransferRules {
+    /// Per venue: transfers leaving or reaching it are governed.
+    pub governed: Vec<bool>,
+    /// Delay replacing every governed transfer's own.
+    pub delay: Option<SimTime>,
+    /// Most that can arrive at a venue per `interval`, raw settle-asset units.
+    pub capacity: Option<Cash>,
+    /// The capacity's interval.
+    pub interval: SimTime,
+    /// Windows `[start, end)` when nothing starts or completes.
+    pub outages: Vec<(SimTime, SimTime)>,
+    /// Per venue: when its inbound channel is free again.
+    pub(crate) free_at: Vec<SimTime>,
+}
+
+impl TransferRules {
+    /// Whether a transfer from venue `from` to venue `to` is governed.
+    #[must_use]
+    pub fn governs(&self, from: usize, to: usize) -> bool {
+        self.governed.get(from).copied().unwrap_or(false) || self.governed.get(to).copied().unwrap_or(false)
+    }
+
+    /// The end of the outage `t` falls in (after chained windows), if the network is down at `t`.
+    #[must_use]
+    pub fn down_until(&self, t: SimTime) -> Option<SimTime> {
+        let mut at = t;
+        let mut down = false;
+        // Windows may overlap or touch: follow them until `at` is outside all.
+        while let Some(&(_, end)) = self.outages.iter().find(|(s, e)| *s <= at && at < *e) {
+            at = end;
+            down = true;
+        }
+        down.then_some(at)
+    }
+
+    /// When a governed transfer of `amount` to venue `to`, due at `due`, arrives: not during an
+    /// outage (then at its end), and not before the venue's inbound channel is free; it then
+    /// occupies the channel for `amount / capacity × interval` (rounded up to a microsecond).
+    pub fn arrival(&mut self, to: usize, amount: Cash, due: SimTime) -> SimTime {
+        let mut at = self.down_until(due).unwrap_or(due);
+        if let Some(c) = self.capacity.filter(|c| c.is_positive()) {
+            if self.free_at.len() <= to {
+                self.free_at.resize(to + 1, SimTime::ZERO);
+            }
+            at = at.max(self.free_at[to]);
+            at = self.down_until(at).unwrap_or(at);
+            let busy =
+                (i128::from(amount.0.max(0)) * i128::from(self.interval.as_micros()) + i128::from(c.0) - 1)
+                    / i128::from(c.0);
+            self.free_at[to] =
+                SimTime(at.as_micros().saturating_add(u64::try_from(busy).unwrap_or(u64::MAX)));
+        }
+        at
+    }
 }
 
 impl Transfers {

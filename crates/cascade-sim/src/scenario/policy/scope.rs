@@ -1,0 +1,43 @@
+//! The `venues = [...]` list every policy sub-table may carry: which venues a lever applies to
+//! (default: all). Shared by the sub-tables of this folder.
+
+use super::super::validate::Validator;
+
+/// Checks that every name in `venues` (at `path.venues`) is a venue the scenario defines, and
+/// that none is listed twice.
+pub(crate) fn check_venues(path: &str, venues: &[String], known: &[&str], v: &mut Validator) {
+    for (i, name) in venues.iter().enumerate() {
+        if !known.contains(&name.as_str()) {
+            v.err(
+                format!("{path}.venues[{i}]"),
+                format!("unknown venue `{name}` (defined: {})", known.join(", ")),
+            );
+        } else if venues[..i].contains(name) {
+            v.err(format!("{path}.venues[{i}]"), format!("venue `{name}` is listed twice"));
+        }
+    }
+}
+
+/// Whether a lever scoped to `venues` applies at `venue` (an empty list: every venue).
+#[must_use]
+pub fn applies(venues: &[String], venue: &str) -> bool {
+    venues.is_empty() || venues.iter().any(|v| v == venue)
+}
+
+/// What a policy sub-table's validation may check its references against.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Known<'a> {
+    /// Venue names, in scenario order.
+    pub venues: Vec<&'a str>,
+    /// Per venue (same order): the symbols of its perpetuals.
+    pub symbols: Vec<Vec<&'a str>>,
+    /// The run's length, seconds.
+    pub duration_s: u64,
+}
+
+impl Known<'_> {
+    /// Whether a perpetual `symbol` is listed at one of `venues` (every venue when empty).
+    pub(crate) fn lists(&self, venues: &[String], symbol: &str) -> bool {
+        self.venues.iter().zip(&self.symbols).any(|(v, s)| applies(venues, v) && s.contains(&symbol))
+    }
+}
