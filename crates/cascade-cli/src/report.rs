@@ -87,6 +87,14 @@ fn simulated_maps(args: &LiqmapArgs, opts: &LiqMapOptions) -> anyhow::Result<(Ve
         Some(path) => cascade_io::read_scenario(path)?,
         None => cascade_sim::scenario::Scenario::builtin_default(),
     };
+    if args.at > scenario.run.duration_s {
+        bail!(
+            "--at {}: the scenario `{}` runs {} s; pick a second within it",
+            args.at,
+            scenario.run.name,
+            scenario.run.duration_s
+        );
+    }
     let seed = args.seed.unwrap_or(scenario.run.seed);
     let mut sim = cascade_sim::Simulation::new(&scenario, seed, true)?;
     sim.run_until(cascade_sim::scheduler::SimTime::from_secs(args.at))?;
@@ -117,11 +125,21 @@ pub fn liqmap(args: &LiqmapArgs) -> anyhow::Result<()> {
     for p in &args.price {
         match p.split_once('=') {
             Some((coin, v)) => {
+                if coin.trim().is_empty() {
+                    bail!("--price {p}: the coin is empty (expected COIN=PRICE, e.g. BTC=100000)");
+                }
                 let v = Decimal::from_str(v.trim()).with_context(|| format!("--price {p}: not a number"))?;
+                if v <= Decimal::ZERO {
+                    bail!("--price {p}: the price must be > 0");
+                }
                 prices.insert(coin.trim().to_ascii_uppercase(), v);
             }
             None => {
-                all = Some(Decimal::from_str(p.trim()).with_context(|| format!("--price {p}: not a number"))?)
+                let v = Decimal::from_str(p.trim()).with_context(|| format!("--price {p}: not a number"))?;
+                if v <= Decimal::ZERO {
+                    bail!("--price {p}: the price must be > 0");
+                }
+                all = Some(v);
             }
         }
     }
@@ -139,6 +157,16 @@ pub fn liqmap(args: &LiqmapArgs) -> anyhow::Result<()> {
     };
     if maps.is_empty() {
         bail!("{source}: no position on coin {}", args.coin.as_deref().unwrap_or("?"));
+    }
+    // A price for a coin that is not on any map would be silently unused.
+    let mapped: Vec<&str> = maps.iter().map(|m| m.coin.as_str()).collect();
+    for coin in opts.prices.keys() {
+        if !mapped.iter().any(|c| c.eq_ignore_ascii_case(coin)) {
+            bail!(
+                "--price {coin}=...: no position on coin {coin} in {source} (mapped: {})",
+                mapped.join(", ")
+            );
+        }
     }
     for m in &maps {
         crate::out::line(format_args!("{}", liqmap::summary_text(m, args.top)))?;

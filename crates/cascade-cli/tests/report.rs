@@ -120,6 +120,40 @@ fn liqmap_names_the_bad_row_and_field() {
     );
 }
 
+/// Inputs that used to be accepted and quietly misread: a row with a cell missing (it shifted the
+/// next value into the wrong column), a price for a coin that is not mapped, a price without a
+/// coin, and a simulated second past the end of the run (the default scenario runs 3600 s).
+#[test]
+fn liqmap_refuses_inputs_it_would_misread() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("p.csv");
+    let o = tmp.path().join("o");
+    std::fs::write(
+        &f,
+        "venue,symbol,side,size,entry_price,leverage\nbinance,BTCUSDT,long,1,100000,10\nbinance,BTCUSDT,long,1,100000\n",
+    )
+    .unwrap();
+    let out = cascade(&["liqmap", f.to_str().unwrap(), "--out", o.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("row 2 (line 3)") && err.contains("5 cells where the header has 6"), "{err}");
+
+    std::fs::write(&f, "venue,symbol,side,size,entry_price,leverage\nbinance,BTCUSDT,long,1,100000,10\n")
+        .unwrap();
+    for (price, expect) in
+        [("DOGE=100", "no position on coin DOGE"), ("=100", "the coin is empty"), ("BTC=-5", "must be > 0")]
+    {
+        let out = cascade(&["liqmap", f.to_str().unwrap(), "--price", price, "--out", o.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "--price {price}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expect), "--price {price}: {err}");
+    }
+    let out = cascade(&["liqmap", "--at", "100000", "--out", o.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--at 100000") && err.contains("runs 3600 s"), "{err}");
+}
+
 #[test]
 fn liqmap_of_a_simulated_population() {
     let dir = tempfile::tempdir().unwrap();

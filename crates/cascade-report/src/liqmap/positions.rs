@@ -1,6 +1,7 @@
 //! The positions file of `cascade liqmap`: CSV with a header line, `#` comment lines allowed.
 //!
-//! Columns (names case-insensitive, any order, extra columns ignored): `venue`, `symbol`,
+//! Columns (names case-insensitive, any order, extra columns ignored; every row has as many
+//! cells as the header): `venue`, `symbol`,
 //! `side` (`long`/`short`, or `buy`/`sell`), `size` (base units, > 0), `entry_price` (> 0), and
 //! at least one of `liquidation_price`, `margin` (isolated margin, settle asset) or `leverage`;
 //! on each row the first of those three that is filled in decides (in that order). Numbers are
@@ -82,6 +83,13 @@ pub(crate) fn read_with_lines(path: &Path) -> Result<(Vec<LiqPosition>, Vec<u64>
             field: field.to_string(),
             message,
         };
+        // A missing or extra cell would shift or drop a value silently.
+        if rec.len() != headers.len() {
+            return Err(bad(
+                "-",
+                format!("{} cells where the header has {} ({})", rec.len(), headers.len(), headers.join(",")),
+            ));
+        }
         let cell = |i: Option<usize>| i.and_then(|i| rec.get(i)).unwrap_or("");
         let text = |k: usize, name: &str| -> Result<&str, ReportError> {
             let t = cell(Some(required[k]));
