@@ -164,8 +164,18 @@ impl<'a> Fields<'a> {
             Some(Node::Number(t) | Node::Str(t)) => t.trim(),
             Some(n) => bail!("{}: expected a number, got {}", self.path(field), n.kind()),
         };
-        Decimal::from_str(text)
-            .or_else(|_| Decimal::from_scientific(text))
+        // `from_str` would round past 28 decimal places, so a value too fine for any precision
+        // check could pass as another number: only an exact reading is accepted.
+        if let Ok(d) = Decimal::from_str_exact(text) {
+            return Ok(Some(d.normalize()));
+        }
+        if Decimal::from_str(text).is_ok() {
+            bail!(
+                "{}: `{text}` has more digits than can be held exactly (at most 28 decimal places)",
+                self.path(field)
+            );
+        }
+        Decimal::from_scientific(text)
             .map(|d| Some(d.normalize()))
             .map_err(|_| anyhow!("{}: `{text}` is not a decimal number", self.path(field)))
     }

@@ -242,6 +242,9 @@ fn bad_taker_fees_exit_2_and_name_the_field() {
         (r#""fee""#, "is not a decimal number"),
         ("true", "expected a number"),
         (r#""0.000000001""#, "decimal places"),
+        // 30 decimal places: once rounded to 0 before the precision check (issue 16 #9).
+        (r#""0.000000000000000000000000000001""#, "decimal places"),
+        ("0.000000000000000000000000000001", "decimal places"),
     ] {
         let input = doc(fee);
         let out = cascade_calc_stdin(&input);
