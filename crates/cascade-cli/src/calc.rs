@@ -535,8 +535,44 @@ fn initial_margin(venue: Venue, p: &Prepared) -> anyhow::Result<Option<Cash>> {
     })
 }
 
+/// Deepest nesting of arrays and objects `calc` reads (its schema uses four).
+const MAX_DEPTH: usize = 32;
+
+/// Deepest nesting of `[` and `{` in a JSON text, brackets inside strings not counted. A
+/// single pass, so any input size is cheap.
+fn nesting_depth(text: &str) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for b in text.bytes() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 /// Computes the output for an input document.
 fn calc(text: &str) -> anyhow::Result<Output> {
+    // The schema nests four levels; a deeper document is refused before the recursive reading
+    // could exhaust the stack.
+    let depth = nesting_depth(text);
+    if depth > MAX_DEPTH {
+        bail!("invalid JSON: nested {depth} levels deep (at most {MAX_DEPTH})");
+    }
     let raw: Box<RawValue> = serde_json::from_str(text).map_err(|e| anyhow!("invalid JSON: {e}"))?;
     let root = Node::parse(&raw).map_err(|e| anyhow!("invalid JSON: {e}"))?;
     let top = Fields::new(&root, "", &["venue", "mode", "wallet_balance", "positions"])?;
@@ -682,6 +718,18 @@ fn calc(text: &str) -> anyhow::Result<Output> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Brackets in strings and escaped quotes do not count: `{"a": "[[\"{", "b": [[1]]}` nests 3.
+    #[test]
+    fn nesting_depth_skips_strings() {
+        assert_eq!(nesting_depth(r#"{"a": "[[\"{", "b": [[1]]}"#), 3);
+        assert_eq!(nesting_depth("1"), 0);
+        let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+        assert_eq!(nesting_depth(&deep), 20_000);
+        let Err(err) = calc(&deep) else { panic!("a 20,000-deep document was read") };
+        let err = err.to_string();
+        assert!(err.contains("nested 20000 levels deep (at most 32)"), "{err}");
+    }
 
     #[test]
     fn numbers_keep_their_decimal_text() {
