@@ -617,6 +617,13 @@ fn calc(text: &str) -> anyhow::Result<Output> {
         Some(CrossAccount { wallet_balance: cross_wallet, positions: &positions })
     };
     let fees: Vec<Rate> = prepared.iter().map(|p| p.taker_fee).collect();
+    // Cross: every position's liquidation and bankruptcy price in one O(n) pass.
+    let cross_prices = match &cross {
+        Some(account) => account
+            .all_prices_with_fees(basis, &fees)
+            .context("positions: computing the cross liquidation and bankruptcy prices")?,
+        None => Vec::new(),
+    };
     let mut total_fee = Cash::ZERO;
     let mut margins = Cash::ZERO;
     for (i, p) in prepared.iter().enumerate() {
@@ -646,13 +653,8 @@ fn calc(text: &str) -> anyhow::Result<Output> {
                     .with_context(|| at("the bankruptcy price"))?;
                 (Some(collateral.to_string()), lp, bp)
             }
-            Some(account) => {
-                let lp = account
-                    .liquidation_price_with_fees(i, basis, &fees)
-                    .with_context(|| at("the liquidation price"))?;
-                let bp = account
-                    .bankruptcy_price_with_fee(i, p.taker_fee)
-                    .with_context(|| at("the bankruptcy price"))?;
+            Some(_) => {
+                let (lp, bp) = cross_prices[i];
                 (None, lp, bp)
             }
         };

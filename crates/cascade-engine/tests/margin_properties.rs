@@ -287,3 +287,39 @@ fn cross_liquidation_price_is_where_the_account_hits_maintenance() {
     // rounds down to the cent.
     assert_eq!(account.liquidation_price(0, MaintenanceBasis::Mark).unwrap(), Some(Price(352_889)));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    /// The one-pass prices of every cross position (`all_prices_with_fees`, what `cascade calc`
+    /// uses) are exactly the one-position methods' results: the total less a position's own
+    /// contribution is the same integer sum as adding the others up.
+    #[test]
+    fn all_cross_prices_match_one_at_a_time(
+        draws in proptest::collection::vec((fresh(), 0i64..1_000_000, 10i64..50_000), 1..6),
+        wb in 0i64..5_000_000,
+    ) {
+        let markets: Vec<Market> = draws.iter().map(|((mi, ..), ..)| market(*mi)).collect();
+        let mut positions = Vec::new();
+        let mut fees = Vec::new();
+        for (m, ((_, qty, px, _), fee, mark_pm)) in markets.iter().zip(&draws) {
+            // Same linear/inverse units as `fresh`; the mark within ±5% of the entry.
+            let mark = (px * (1_000_000 - 50_000 + mark_pm * 2) / 1_000_000).max(1);
+            positions.push(Position {
+                instrument: &m.inst,
+                tiers: &m.tiers,
+                qty: Qty(*qty),
+                entry_price: Price(*px),
+                mark_price: Price(mark),
+            });
+            fees.push(Rate(*fee));
+        }
+        let basis = MaintenanceBasis::Mark;
+        let account = CrossAccount { wallet_balance: Cash(wb * 1_000_000), positions: &positions };
+        let all = account.all_prices_with_fees(basis, &fees).unwrap();
+        for (i, (lp, bp)) in all.iter().enumerate() {
+            prop_assert_eq!(*lp, account.liquidation_price_with_fees(i, basis, &fees).unwrap());
+            prop_assert_eq!(*bp, account.bankruptcy_price_with_fee(i, fees[i]).unwrap());
+        }
+    }
+}
