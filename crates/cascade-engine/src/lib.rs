@@ -14,4 +14,5 @@ pub mod num;
 pub mod position;
 pub mod pricing;
 pub mod risk;
+pub mod safeguards;
 pub mod venue;

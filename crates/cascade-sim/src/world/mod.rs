@@ -151,6 +151,8 @@ pub fn refused(e: &VenueError) -> bool {
             | VenueError::NoReferencePrice
             | VenueError::NotOwner(_)
             | VenueError::Book(_)
+            | VenueError::Halted { .. }
+            | VenueError::OutsideBand { .. }
     )
 }
 

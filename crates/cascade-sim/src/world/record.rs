@@ -202,7 +202,8 @@ pub(super) fn absorb(w: &mut World, v: usize, events: &[VenueEvent]) -> Result<(
             | VenueEvent::Funding(_)
             | VenueEvent::SocializedLoss { .. }
             | VenueEvent::CollateralSale { .. }
-            | VenueEvent::CollateralSeized { .. } => {}
+            | VenueEvent::CollateralSeized { .. }
+            | VenueEvent::Halted { .. } => {}
         }
     }
     Ok(())

@@ -15,6 +15,7 @@ use crate::ledger::{AccountId, FundId, Party};
 use crate::num::{Cash, Price, Qty, RATE_ONE, Round};
 use crate::position::MarginMode;
 use crate::risk::rules::{AdlPrice, AdlTrigger, Offload};
+use crate::safeguards::AdlRule;
 
 use super::super::{OrderRequest, Venue, VenueError, VenueEvent, overflow};
 use super::LiquidationKind;
@@ -143,7 +144,7 @@ impl Venue {
 
     /// The backstop's PnL, valued at the mark, on `qty` of a position taken over at `price`
     /// (negative: a loss the fund must carry).
-    fn takeover_pnl(
+    pub(super) fn takeover_pnl(
         &self,
         ins: InstrumentId,
         long: bool,
@@ -219,7 +220,14 @@ impl Venue {
         events: &mut Vec<VenueEvent>,
     ) -> Result<Qty, VenueError> {
         let long = self.ledger.account(acct)?.position(ins).is_some_and(|p| p.size.is_positive());
-        let room = self.takeover_room(ins, long, qty, bp, mark)?;
+        // An external backstop refills the fund first; a fund at or above the ADL threshold
+        // takes everything over.
+        self.external_backstop(ins)?;
+        let room = if self.fund_above_adl_threshold(ins)? {
+            qty
+        } else {
+            self.takeover_room(ins, long, qty, bp, mark)?
+        };
         if room.is_positive() {
             self.backstop_takes(acct, ins, long, room, bp, mark, LiquidationKind::Backstop, events)?;
         }
@@ -244,6 +252,17 @@ impl Venue {
         events: &mut Vec<VenueEvent>,
     ) -> Result<Qty, VenueError> {
         let long = self.ledger.account(acct)?.position(ins).is_some_and(|p| p.size.is_positive());
+        self.external_backstop(ins)?;
+        if self.fund_above_adl_threshold(ins)? {
+            self.backstop_takes(acct, ins, long, qty, bp, mark, LiquidationKind::Backstop, events)?;
+            return Ok(qty);
+        }
+        if self.config.safeguards.adl == AdlRule::Haircut
+            && self.config.rules.adl_ranking != crate::risk::rules::AdlRanking::None
+        {
+            self.haircut(acct, ins, long, qty, bp, mark, events)?;
+            return Ok(qty);
+        }
         let price = match self.config.rules.adl_price {
             AdlPrice::Bankruptcy => bp,
             AdlPrice::Mark => mark,
