@@ -458,6 +458,7 @@ fn an_external_backstop_pays_before_adl_through_the_ledger() {
     let AdlSetup { mut v, ins, l, .. } = adl_setup(sg, "0");
     let ev = mark_at(&mut v, ins, 0, 850);
     assert!(adl_fills(&ev).is_empty());
+    assert!(ev.contains(&VenueEvent::FundBackstop { instrument: ins, amount: usd("50") }));
     let r = reports(&ev);
     assert_eq!((r[0].account, r[0].kind, r[0].qty), (l, LiquidationKind::Backstop, Qty(2000)));
     assert_eq!(fund(&v, ins), usd("50"));

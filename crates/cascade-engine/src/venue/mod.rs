@@ -268,6 +268,14 @@ pub enum VenueEvent {
         /// The venue's spot book it was sold into, or `None` when the backstop bought it.
         book: Option<InstrumentId>,
     },
+    /// The external backstop deposited `amount` into the insurance fund backing `instrument`
+    /// (money from outside the venue, counted in the ledger's deposits).
+    FundBackstop {
+        /// The instrument whose bankrupt position called for it.
+        instrument: InstrumentId,
+        /// Amount deposited, settle asset.
+        amount: Cash,
+    },
     /// A circuit breaker halted the market until `until_ms` (venue clock).
     Halted {
         /// Instrument.

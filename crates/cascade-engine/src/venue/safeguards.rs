@@ -249,7 +249,11 @@ impl Venue {
 
     /// The external backstop refills `ins`'s insurance fund up to its threshold, as far as its
     /// capital goes, through a ledger deposit into the fund. Returns what it paid.
-    pub(super) fn external_backstop(&mut self, ins: InstrumentId) -> Result<Cash, VenueError> {
+    pub(super) fn external_backstop(
+        &mut self,
+        ins: InstrumentId,
+        events: &mut Vec<VenueEvent>,
+    ) -> Result<Cash, VenueError> {
         let Some(b) = self.config.safeguards.backstop else { return Ok(Cash::ZERO) };
         let fund = self.markets[usize::from(ins.0)].fund;
         let balance = self.ledger.fund(fund)?.balance;
@@ -259,6 +263,7 @@ impl Venue {
         let pay = Cash(b.when_below.0 - balance.0).min(self.external_left);
         self.ledger.seed_fund(fund, pay)?;
         self.external_left = Cash(self.external_left.0 - pay.0);
+        events.push(VenueEvent::FundBackstop { instrument: ins, amount: pay });
         Ok(pay)
     }
 

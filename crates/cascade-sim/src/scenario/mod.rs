@@ -26,7 +26,7 @@
 //! [[venues.instruments.tiers]]  # optional override: floor, mmr, max_leverage, imr, …
 //! [population]     # accounts, long_share, isolated_share, leverage mix, entry, size, behaviour
 //! [[makers]]  [[arbitrageurs]]  [[hedgers]]  [noise]  [[shocks]]  [[herds]]
-//! [policy]         # placeholders, validated but not yet wired
+//! [policy]         # safeguards: [policy.halts], [policy.bands], [policy.liquidation], [policy.adl], [policy.fund]
 //! ```
 
 mod arbitrageurs;
@@ -58,7 +58,10 @@ pub use hedgers::{Hedger, MarginModeCfg};
 pub use herds::{Herd, PositionSide};
 pub use makers::Maker;
 pub use noise::Noise;
-pub use policy::Policy;
+pub use policy::{
+    Adl, AdlRuleCfg, Bands, Fund, HaltLiquidations, HaltScopeCfg, Halts, LiquidationPacing, Policy,
+    RestingOrders, applies as policy_applies,
+};
 pub use population::{Behaviour, Entry, Population, PopulationMarket};
 pub use price_path::{PricePath, PricePoint, Track};
 pub use run::Run;
@@ -106,7 +109,7 @@ pub struct Scenario {
     /// `[[herds]]`: copy-trading herds.
     #[serde(default)]
     pub herds: Vec<Herd>,
-    /// `[policy]`: not yet wired.
+    /// `[policy]`: safeguards (none by default).
     #[serde(default)]
     pub policy: Policy,
 }
@@ -208,6 +211,66 @@ impl Scenario {
         // File order where known; unlocated problems keep their order, after the located ones.
         problems.sort_by_key(|p| p.location.map_or((usize::MAX, usize::MAX), |l| (l.line, l.column)));
         Err(ScenarioError::Invalid { origin: origin.to_string(), problems })
+    }
+
+    /// This scenario with its `[policy]` replaced by a policy file: TOML whose top-level tables
+    /// are exactly what goes under `[policy]` (`[halts]`, `[adl]`, …; empty text is the
+    /// baseline). `origin` names the file in errors, whose paths read `policy.halts.move` and
+    /// whose lines and columns are the policy file's.
+    ///
+    /// # Errors
+    /// As [`Scenario::from_toml`], for the policy file: malformed TOML, an unknown key, a wrong
+    /// type, or impossible values (an unknown venue among them).
+    pub fn with_policy_toml(&self, src: &str, origin: &str) -> Result<Self, ScenarioError> {
+        let root = toml::de::DeTable::parse(src).map_err(|e| {
+            let location = e.span().map(|s| Location::of_offset(src, s.start));
+            let path = location.map(|l| validate::field_near(src, l.line)).unwrap_or_default();
+            ScenarioError::Syntax {
+                origin: origin.to_string(),
+                problem: Problem { path, message: format!("malformed TOML: {}", e.message()), location },
+            }
+        })?;
+        let policy: Policy =
+            serde_path_to_error::deserialize(toml::de::Deserializer::from(root)).map_err(|e| {
+                let mut path = e.path().to_string();
+                if path == "." {
+                    path.clear();
+                }
+                let inner = e.into_inner();
+                let message = inner.message().to_string();
+                if let Some(key) = unknown_field(&message)
+                    && path.rsplit('.').next() != Some(key)
+                {
+                    path = if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+                }
+                let location = inner.span().map(|s| Location::of_offset(src, s.start));
+                ScenarioError::Schema {
+                    origin: origin.to_string(),
+                    problem: Problem {
+                        path: format!("policy.{path}").trim_end_matches('.').to_string(),
+                        message,
+                        location,
+                    },
+                }
+            })?;
+        let mut v = Validator::default();
+        let venue_names: Vec<&str> = self.venues.iter().map(|v| v.name.as_str()).collect();
+        policy.validate(&venue_names, &mut v);
+        let mut problems = v.into_problems();
+        if !problems.is_empty() {
+            // Paths are `policy.…`; the file's own tables start one level down.
+            let mut local: Vec<Problem> = problems
+                .iter()
+                .map(|p| Problem { path: p.path.trim_start_matches("policy.").to_string(), ..p.clone() })
+                .collect();
+            validate::locate(src, &mut local);
+            for (p, l) in problems.iter_mut().zip(local) {
+                p.location = l.location;
+            }
+            problems.sort_by_key(|p| p.location.map_or((usize::MAX, usize::MAX), |l| (l.line, l.column)));
+            return Err(ScenarioError::Invalid { origin: origin.to_string(), problems });
+        }
+        Ok(Self { policy, ..self.clone() })
     }
 
     /// The built-in default scenario (`scenarios/default.toml`, embedded in the binary): small,
@@ -375,7 +438,8 @@ impl Scenario {
             h.validate(&p, &mut v);
             refs.market(&p, &h.venue, &h.symbol, &mut v);
         }
-        self.policy.validate(&mut v);
+        let venue_names: Vec<&str> = self.venues.iter().map(|v| v.name.as_str()).collect();
+        self.policy.validate(&venue_names, &mut v);
         v.into_problems()
     }
 

@@ -18,6 +18,7 @@
 pub mod asset;
 pub mod build;
 pub mod market;
+pub mod policy;
 mod record;
 mod seed;
 mod snapshot;

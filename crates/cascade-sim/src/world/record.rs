@@ -204,6 +204,8 @@ pub(super) fn absorb(w: &mut World, v: usize, events: &[VenueEvent]) -> Result<(
             | VenueEvent::CollateralSale { .. }
             | VenueEvent::CollateralSeized { .. }
             | VenueEvent::Halted { .. } => {}
+            // Money from outside the world (a policy's external backstop) entered a fund.
+            VenueEvent::FundBackstop { amount, .. } => w.transfers.external += i128::from(amount.0),
         }
     }
     Ok(())

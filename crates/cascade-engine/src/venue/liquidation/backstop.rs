@@ -222,7 +222,7 @@ impl Venue {
         let long = self.ledger.account(acct)?.position(ins).is_some_and(|p| p.size.is_positive());
         // An external backstop refills the fund first; a fund at or above the ADL threshold
         // takes everything over.
-        self.external_backstop(ins)?;
+        self.external_backstop(ins, events)?;
         let room = if self.fund_above_adl_threshold(ins)? {
             qty
         } else {
@@ -252,7 +252,7 @@ impl Venue {
         events: &mut Vec<VenueEvent>,
     ) -> Result<Qty, VenueError> {
         let long = self.ledger.account(acct)?.position(ins).is_some_and(|p| p.size.is_positive());
-        self.external_backstop(ins)?;
+        self.external_backstop(ins, events)?;
         if self.fund_above_adl_threshold(ins)? {
             self.backstop_takes(acct, ins, long, qty, bp, mark, LiquidationKind::Backstop, events)?;
             return Ok(qty);
