@@ -221,6 +221,27 @@ impl Venue {
         Ok(Qty(qty.0.min(allowed)))
     }
 
+    /// Whether a takeover of `qty` on `ins` (which pacing cannot split) may happen now: it fits
+    /// the room left in the interval, or nothing has been liquidated in the interval yet (so an
+    /// account larger than the cap is not held back for ever).
+    pub(super) fn takeover_fits_pace(
+        &self,
+        ins: InstrumentId,
+        qty: Qty,
+        mark: Price,
+    ) -> Result<bool, VenueError> {
+        let Some(p) = self.config.safeguards.pacing else { return Ok(true) };
+        let Some(cap) = p.max_notional else { return Ok(true) };
+        let m = &self.markets[usize::from(ins.0)];
+        let interval = self.now_ms / p.interval_ms.max(1);
+        let used = if m.pace.interval == interval { m.pace.used } else { Cash::ZERO };
+        if used.is_zero() {
+            return Ok(true);
+        }
+        let value = m.instrument.value(mark, qty, Round::Floor).map_err(overflow("takeover value"))?;
+        Ok(i128::from(used.0) + i128::from(value.0) <= i128::from(cap.0))
+    }
+
     /// Counts `notional` liquidated on `ins` against the current pacing interval.
     pub(super) fn pace_used(&mut self, ins: InstrumentId, notional: Cash) -> Result<(), VenueError> {
         let Some(p) = self.config.safeguards.pacing else { return Ok(()) };

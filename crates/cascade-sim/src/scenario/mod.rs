@@ -60,7 +60,7 @@ pub use makers::Maker;
 pub use noise::Noise;
 pub use policy::{
     Adl, AdlRuleCfg, Bands, Fund, HaltLiquidations, HaltScopeCfg, Halts, LiquidationPacing, Policy,
-    RestingOrders, applies as policy_applies,
+    RestingOrders, acts_on as policy_acts_on, applies as policy_applies,
 };
 pub use population::{Behaviour, Entry, Population, PopulationMarket};
 pub use price_path::{PricePath, PricePoint, Track};
@@ -254,8 +254,8 @@ impl Scenario {
                 }
             })?;
         let mut v = Validator::default();
-        let venue_names: Vec<&str> = self.venues.iter().map(|v| v.name.as_str()).collect();
-        policy.validate(&venue_names, &mut v);
+        let venue_refs: Vec<_> = self.venues.iter().map(|v| (v.name.as_str(), v.rule_set().ok())).collect();
+        policy.validate(&venue_refs, &mut v);
         let mut problems = v.into_problems();
         if !problems.is_empty() {
             // Paths are `policy.…`; the file's own tables start one level down.
@@ -438,8 +438,8 @@ impl Scenario {
             h.validate(&p, &mut v);
             refs.market(&p, &h.venue, &h.symbol, &mut v);
         }
-        let venue_names: Vec<&str> = self.venues.iter().map(|v| v.name.as_str()).collect();
-        self.policy.validate(&venue_names, &mut v);
+        let venue_refs: Vec<_> = self.venues.iter().map(|v| (v.name.as_str(), v.rule_set().ok())).collect();
+        self.policy.validate(&venue_refs, &mut v);
         v.into_problems()
     }
 

@@ -109,7 +109,7 @@ impl World {
                 rules: RuleSet::of(margin_venue),
                 enforce_initial_margin: true,
                 liquidations,
-                safeguards: super::policy::safeguards(&scenario.policy, &v.name)?,
+                safeguards: super::policy::safeguards(&scenario.policy, &v.name, margin_venue)?,
                 ..VenueConfig::default()
             };
             let mut engine = Venue::new(config);

@@ -12,14 +12,18 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use super::build::{cash, rate};
 use crate::error::SimError;
 use crate::scenario::{
-    AdlRuleCfg, Dec, HaltLiquidations, HaltScopeCfg, Policy, RestingOrders, policy_applies as applies,
+    AdlRuleCfg, Dec, HaltLiquidations, HaltScopeCfg, Policy, RestingOrders, RuleSet,
+    policy_acts_on as acts_on, policy_applies as applies,
 };
 
-/// The safeguards `policy` gives venue `venue`.
+/// The safeguards `policy` gives venue `venue` under rule set `rules`. A lever left to every
+/// venue applies where it can act: ADL variants and the fund threshold not on Drift (no ADL),
+/// the fund threshold and the external backstop not on Hyperliquid (its vault, not its fund,
+/// stands before ADL), the backstop not on Drift.
 ///
 /// # Errors
 /// [`SimError::Scenario`] naming a field the engine cannot hold (validation catches these).
-pub fn safeguards(policy: &Policy, venue: &str) -> Result<Safeguards, SimError> {
+pub fn safeguards(policy: &Policy, venue: &str, rules: RuleSet) -> Result<Safeguards, SimError> {
     let mut s = Safeguards::default();
     if let Some(h) = policy.halts.as_ref().filter(|h| applies(&h.venues, venue)) {
         s.halt = Some(HaltRule {
@@ -63,15 +67,21 @@ pub fn safeguards(policy: &Policy, venue: &str) -> Result<Safeguards, SimError> 
         }
     }
     s.liquidation_band = liquidation_band;
-    if let Some(a) = policy.adl.as_ref().filter(|a| applies(&a.venues, venue)) {
+    let some = Some(rules);
+    if let Some(a) = policy.adl.as_ref().filter(|a| acts_on(&a.venues, venue, some, |r| r != RuleSet::Drift))
+    {
         s.adl = match a.rule {
             AdlRuleCfg::Venue => AdlRule::Venue,
             AdlRuleCfg::ProRata => AdlRule::ProRata,
             AdlRuleCfg::Haircut => AdlRule::Haircut,
         };
-        s.adl_fund_threshold = a.fund_threshold.map(|t| cash("policy.adl.fund_threshold", t)).transpose()?;
+        if rules != RuleSet::Hyperliquid {
+            s.adl_fund_threshold =
+                a.fund_threshold.map(|t| cash("policy.adl.fund_threshold", t)).transpose()?;
+        }
     }
-    if let Some(f) = policy.fund.as_ref().filter(|f| applies(&f.venues, venue))
+    let fund_first = |r: RuleSet| !matches!(r, RuleSet::Hyperliquid | RuleSet::Drift);
+    if let Some(f) = policy.fund.as_ref().filter(|f| acts_on(&f.venues, venue, some, fund_first))
         && f.backstop_capital.is_positive()
     {
         let when_below = f.backstop_when_below.ok_or_else(|| {
@@ -161,7 +171,7 @@ backstop_capital = "2000000"
 backstop_when_below = "100000"
 "#,
         );
-        let g = safeguards(&s.policy, "binance").unwrap();
+        let g = safeguards(&s.policy, "binance", RuleSet::Binance).unwrap();
         assert_eq!(
             g.halt,
             Some(HaltRule {
@@ -195,7 +205,14 @@ backstop_when_below = "100000"
             })
         );
         // `[fund]` names binance only.
-        assert_eq!(safeguards(&s.policy, "hyperliquid").unwrap().backstop, None);
+        assert_eq!(safeguards(&s.policy, "hyperliquid", RuleSet::Hyperliquid).unwrap().backstop, None);
+        // Left to every venue, the fund threshold skips Hyperliquid (its vault stands before
+        // ADL) and the ADL rule skips Drift (no ADL).
+        assert_eq!(
+            safeguards(&s.policy, "hyperliquid", RuleSet::Hyperliquid).unwrap().adl_fund_threshold,
+            None
+        );
+        assert_eq!(safeguards(&s.policy, "x", RuleSet::Drift).unwrap().adl, AdlRule::Venue);
         // 0.5 × 1,234.567890123 = 617.2839450615 → 617.28394506 (rounded down to 10^-8).
         let base = Dec::parse("1234.567890123").unwrap();
         assert_eq!(insurance_fund(&s.policy, "binance", base, "f").unwrap(), Cash(61_728_394_506));
@@ -210,7 +227,7 @@ backstop_when_below = "100000"
     #[test]
     fn an_empty_policy_is_the_baseline() {
         let s = with_policy("");
-        assert_eq!(safeguards(&s.policy, "binance").unwrap(), Safeguards::default());
+        assert_eq!(safeguards(&s.policy, "binance", RuleSet::Binance).unwrap(), Safeguards::default());
         assert_eq!(
             insurance_fund(&s.policy, "binance", Dec::parse("5").unwrap(), "f").unwrap(),
             Cash(500_000_000)

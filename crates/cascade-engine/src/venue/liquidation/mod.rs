@@ -338,10 +338,16 @@ impl Venue {
             let lim =
                 state.maintenance.mul_div(below.0, RATE_ONE, Round::Floor).map_err(overflow("backstop"))?;
             if state.equity < lim {
+                // Pacing cannot split a takeover: it waits for an interval with room for it
+                // (or, larger than the cap, for a fresh interval of its own).
+                if !state.equity.is_negative() && !self.takeover_fits_pace(target, size, mark)? {
+                    return Ok(Step::Stop);
+                }
                 if !state.equity.is_negative() && self.vault_takeover(acct, target, mode, events)? {
                     return Ok(Step::Stop);
                 }
                 if state.equity.is_negative() {
+                    let size = self.paced_qty(target, size, mark)?;
                     let closed = self.adl_then_backstop(acct, target, size, bp, mark, events)?;
                     return Ok(if closed.is_zero() { Step::Stop } else { Step::Continue });
                 }
@@ -402,6 +408,7 @@ impl Venue {
                     // dYdX: deleverage only an account whose order filled nothing and whose net
                     // collateral is negative (§6.4); a solvent one waits for the next block.
                     Execution::BookAtFillable { .. } if filled.is_zero() && state.equity.is_negative() => {
+                        let size = self.paced_qty(target, size, mark)?;
                         self.adl_then_backstop(acct, target, size, bp, mark, events)?
                     }
                     _ => Qty::ZERO,

@@ -6,8 +6,10 @@
 //! taken in later intervals: nobody is lost. The engine's `safeguards::Pacing` and
 //! `liquidation_band`.
 //!
-//! Hyperliquid's vault takeover moves a whole account at once: it is gated by the cap (not
-//! started once the interval's cap is used up) but not split by it.
+//! Hyperliquid's vault takeover moves a whole account at once, which the cap cannot split: it
+//! waits for an interval with room for it, or, when the account alone is larger than the cap,
+//! for an interval in which nothing has been liquidated yet on that market (then it is the
+//! only liquidation of the interval there).
 
 use serde::{Deserialize, Serialize};
 

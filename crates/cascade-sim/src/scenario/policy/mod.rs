@@ -42,9 +42,14 @@ pub struct Policy {
     pub fund: Option<Fund>,
 }
 
+/// A venue as the policy checks see it: its name and rule set (`None` if unknown).
+pub(crate) type VenueRef<'a> = (&'a str, Option<super::RuleSet>);
+
 impl Policy {
-    /// Checks every sub-table; `venues` are the scenario's venue names.
-    pub(crate) fn validate(&self, venues: &[&str], v: &mut Validator) {
+    /// Checks every sub-table against the scenario's venues.
+    pub(crate) fn validate(&self, venue_refs: &[VenueRef<'_>], v: &mut Validator) {
+        let venues: Vec<&str> = venue_refs.iter().map(|(n, _)| *n).collect();
+        let venues = venues.as_slice();
         if let Some(h) = &self.halts {
             check_venues("policy.halts.venues", &h.venues, venues, v);
             h.validate("policy.halts", v);
@@ -60,10 +65,40 @@ impl Policy {
         if let Some(a) = &self.adl {
             check_venues("policy.adl.venues", &a.venues, venues, v);
             a.validate("policy.adl", v);
+            // Drift has no ADL (§7.3): neither the rule nor the threshold can act there.
+            acts_somewhere(
+                "policy.adl",
+                &a.venues,
+                venue_refs,
+                |r| r != super::RuleSet::Drift,
+                "has no ADL",
+                v,
+            );
+            if a.fund_threshold.is_some() {
+                acts_somewhere(
+                    "policy.adl.fund_threshold",
+                    &a.venues,
+                    venue_refs,
+                    |r| r != super::RuleSet::Hyperliquid,
+                    "deleverages against its liquidator vault, not its insurance fund",
+                    v,
+                );
+            }
         }
         if let Some(f) = &self.fund {
             check_venues("policy.fund.venues", &f.venues, venues, v);
             f.validate("policy.fund", v);
+            if f.backstop_capital.is_positive() {
+                acts_somewhere(
+                    "policy.fund.backstop_capital",
+                    &f.venues,
+                    venue_refs,
+                    |r| !matches!(r, super::RuleSet::Hyperliquid | super::RuleSet::Drift),
+                    "puts no insurance-fund takeover before ADL (hyperliquid: the liquidator vault; drift: \
+                     no ADL)",
+                    v,
+                );
+            }
         }
     }
 }
@@ -72,6 +107,43 @@ impl Policy {
 #[must_use]
 pub fn applies(venues: &[String], name: &str) -> bool {
     venues.is_empty() || venues.iter().any(|v| v == name)
+}
+
+/// A lever that acts only on venues whose rule set passes `acts`: a venue named in `listed`
+/// where it cannot act is an error; with `listed` empty (every venue) it applies where it
+/// can, and is an error only when it can act nowhere.
+fn acts_somewhere(
+    path: &str,
+    listed: &[String],
+    venues: &[VenueRef<'_>],
+    acts: impl Fn(super::RuleSet) -> bool,
+    why: &str,
+    v: &mut Validator,
+) {
+    let can = |(_, r): &VenueRef<'_>| r.is_none_or(&acts);
+    if listed.is_empty() {
+        if !venues.iter().any(can) {
+            v.err(path, format!("cannot act on any venue of the scenario: each {why}"));
+        }
+        return;
+    }
+    for (name, r) in venues.iter().filter(|(n, _)| listed.iter().any(|l| l == n)) {
+        if !can(&(name, *r)) {
+            v.err(path, format!("venue `{name}` {why}; leave it out of `venues`"));
+        }
+    }
+}
+
+/// Whether a lever restricted to rule sets passing `acts` applies to a venue of rule set
+/// `rules` named `name` under a sub-table's `venues` list.
+#[must_use]
+pub fn acts_on(
+    venues: &[String],
+    name: &str,
+    rules: Option<super::RuleSet>,
+    acts: impl Fn(super::RuleSet) -> bool,
+) -> bool {
+    applies(venues, name) && rules.is_none_or(acts)
 }
 
 /// Every name of `listed` is a venue of the scenario, and none is listed twice.

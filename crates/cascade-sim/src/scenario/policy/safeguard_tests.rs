@@ -252,3 +252,29 @@ fn policy_file_problems_name_the_field_and_the_files_line() {
     let e = base.with_policy_toml("[policy.adl]\nrule = \"haircut\"\n", "p.toml").unwrap_err();
     assert_eq!(e.problems()[0].path, "policy.policy", "a file with [policy.…] tables is refused: {e}");
 }
+
+/// Levers are refused where they cannot act: a venue named in `venues` whose rule set puts no
+/// insurance-fund takeover before ADL (the default scenario's `hyperliquid`), and, left to
+/// every venue, a lever no venue of the scenario can use.
+#[test]
+fn levers_are_refused_where_they_cannot_act() {
+    refused_at(
+        "[policy.fund]\nvenues = [\"hyperliquid\"]\nbackstop_capital = \"10\"\nbackstop_when_below = \"5\"\n",
+        "policy.fund.backstop_capital",
+        "venue `hyperliquid` puts no insurance-fund takeover before ADL",
+    );
+    refused_at(
+        "[policy.adl]\nvenues = [\"hyperliquid\"]\nfund_threshold = \"10\"\n",
+        "policy.adl.fund_threshold",
+        "liquidator vault",
+    );
+    // Left to every venue, binance can use both.
+    assert!(with("[policy.fund]\nbackstop_capital = \"10\"\nbackstop_when_below = \"5\"\n").is_ok());
+    assert!(with("[policy.adl]\nfund_threshold = \"10\"\n").is_ok());
+    let drift_only = DEFAULT_TOML
+        .replace("rules = \"binance\"", "rules = \"drift\"")
+        .replace("rules = \"hyperliquid\"", "rules = \"drift\"");
+    let e = Scenario::from_toml(&format!("{drift_only}\n[policy.adl]\nrule = \"pro_rata\"\n"), "s.toml");
+    let e = e.err().unwrap_or_else(|| panic!("pro-rata ADL on drift venues only should be refused"));
+    assert!(e.problems().iter().any(|p| p.path == "policy.adl" && p.message.contains("has no ADL")), "{e}");
+}
