@@ -171,6 +171,29 @@ fn a_halt_stops_matching_stops_and_liquidations_for_its_length() {
     assert_eq!((size(&v, l, ins), wallet(&v, l)), (Qty::ZERO, Cash::ZERO));
 }
 
+/// `liquidations = "continue"`: the same halt, but the liquidation engine keeps running. At
+/// t = 1 s the market halts and, in the same mark update, L's IOC still sells 1.000 into the
+/// 90.0 bid (the liquidation engine's own orders reach the book); a trader's order is refused.
+#[test]
+fn a_halt_may_let_liquidations_continue() {
+    let rule = HaltRule { liquidations: true, ..halt_rule() };
+    let (mut v, ids) = venue(Safeguards { halt: Some(rule), ..Safeguards::default() }, 1);
+    let ins = ids[0];
+    let (l, s, maker) = (account(&mut v, "10"), account(&mut v, "1000"), account(&mut v, "1000000"));
+    trade(&mut v, ins, l, s, 1000, 1000);
+    v.place(maker, ins, OrderRequest::limit(Side::Buy, Price(900), Qty(10_000)), &mut Vec::new()).unwrap();
+    mark_at(&mut v, ins, 0, 1000);
+    let ev = mark_at(&mut v, ins, 1_000, 940);
+    assert_eq!(ev[0], VenueEvent::Halted { instrument: ins, until_ms: 301_000 });
+    let r = reports(&ev);
+    assert_eq!(
+        (r[0].account, r[0].kind, r[0].qty, r[0].price),
+        (l, LiquidationKind::Book, Qty(1000), Price(900))
+    );
+    let r = v.place(s, ins, OrderRequest::market(Side::Buy, Qty(1000)), &mut Vec::new());
+    assert!(matches!(r, Err(VenueError::Halted { .. })), "{r:?}");
+}
+
 /// Venue scope, resting orders cancelled, and a 2% reopening band for 30 s. Two markets at
 /// 100.0; the maker bids 99.0 on the second. The first falls to 94.0 (6%) at t = 1 s: both
 /// markets halt until 61,000 ms and the bid is cancelled as `Halted`. At t = 61 s the second
