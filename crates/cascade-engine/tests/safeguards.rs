@@ -489,3 +489,24 @@ fn an_external_backstop_pays_before_adl_through_the_ledger() {
     assert_eq!(v.ledger().system(USDT).deposits, i128::from(usd("4070").0));
     v.check_invariants().unwrap();
 }
+
+/// The window slides: marks 100.0 (t = 0), 104.0 (10 s), 101.0 (20 s); a 5% / 60 s breaker. A
+/// mark of 98.0 is 5.77% below 104.0 but only 2.97% below 101.0: at t = 69 s, with 104.0
+/// (10 s) still inside the window [9 s, 69 s], it halts; at t = 71 s, with 104.0 out of
+/// [11 s, 71 s], it does not.
+#[test]
+fn the_breaker_window_slides() {
+    for (at, halts) in [(69_000, true), (71_000, false)] {
+        let (mut v, ids) = venue(Safeguards { halt: Some(halt_rule()), ..Safeguards::default() }, 1);
+        let ins = ids[0];
+        for (t, p) in [(0, 1000), (10_000, 1040), (20_000, 1010)] {
+            assert!(mark_at(&mut v, ins, t, p).is_empty());
+        }
+        let ev = mark_at(&mut v, ins, at, 980);
+        assert_eq!(
+            ev.contains(&VenueEvent::Halted { instrument: ins, until_ms: at + 300_000 }),
+            halts,
+            "t = {at}"
+        );
+    }
+}

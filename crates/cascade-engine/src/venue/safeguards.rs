@@ -18,8 +18,11 @@ use super::{CancelReason, Venue, VenueError, VenueEvent, cancelled, overflow};
 /// One market's circuit-breaker state.
 #[derive(Debug, Default)]
 pub(super) struct HaltState {
-    /// Marks of the look-back window: (venue clock, mark).
-    marks: VecDeque<(u64, Price)>,
+    /// The window's marks that may still be its lowest: (venue clock, mark), rising (a
+    /// monotone deque, so the window costs O(1) amortised per mark however long it is).
+    lows: VecDeque<(u64, Price)>,
+    /// … and those that may still be its highest, falling.
+    highs: VecDeque<(u64, Price)>,
     /// End of the current (or last) halt, venue clock.
     until: Option<u64>,
     /// The mark the market halted at: the centre of the reopening band.
@@ -84,11 +87,22 @@ impl Venue {
             return Ok(());
         }
         let from = now.saturating_sub(rule.window_ms);
-        while m.halt.marks.front().is_some_and(|&(t, _)| t < from) {
-            m.halt.marks.pop_front();
+        let h = &mut m.halt;
+        for q in [&mut h.lows, &mut h.highs] {
+            while q.front().is_some_and(|&(t, _)| t < from) {
+                q.pop_front();
+            }
         }
-        if !moved(m.halt.marks.iter().map(|&(_, p)| p), mark, rule.move_rate) {
-            m.halt.marks.push_back((now, mark));
+        let extremes = h.lows.front().into_iter().chain(h.highs.front()).map(|&(_, p)| p);
+        if !moved(extremes, mark, rule.move_rate) {
+            while h.lows.back().is_some_and(|&(_, p)| p >= mark) {
+                h.lows.pop_back();
+            }
+            h.lows.push_back((now, mark));
+            while h.highs.back().is_some_and(|&(_, p)| p <= mark) {
+                h.highs.pop_back();
+            }
+            h.highs.push_back((now, mark));
             return Ok(());
         }
         let targets: Vec<usize> = match rule.scope {
@@ -100,7 +114,8 @@ impl Venue {
         let until = now.saturating_add(rule.halt_ms);
         for i in targets {
             let t = &mut self.markets[i];
-            t.halt.marks.clear();
+            t.halt.lows.clear();
+            t.halt.highs.clear();
             t.halt.until = Some(until);
             t.halt.reference = t.mark;
             let instrument = InstrumentId(i as u16);
