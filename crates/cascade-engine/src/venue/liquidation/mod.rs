@@ -225,7 +225,9 @@ impl Venue {
         if self.pace_cooling(acct, ins) {
             return Ok(false);
         }
-        if let Some(mark) = self.reference_mark(ins) {
+        if self.config.safeguards.pacing.is_some()
+            && let Some(mark) = self.reference_mark(ins)
+        {
             let lot = self.markets[usize::from(ins.0)].instrument.spec().lot;
             if self.paced_qty(ins, lot, mark)?.is_zero() {
                 return Ok(false);
