@@ -180,8 +180,8 @@ fn run(
     now += 60_000;
     for _ in 0..600 {
         now += 1_000;
-        for k in 0..2 {
-            step(&mut v, k, marks[k], now, 20)?;
+        for (k, &mark) in marks.iter().enumerate() {
+            step(&mut v, k, mark, now, 20)?;
         }
     }
     let waits = matches!(venue, VenueName::Hyperliquid | VenueName::Dydx);
