@@ -40,8 +40,13 @@ fn rules() -> RuleSet {
 
 /// A venue with `n` zero-fee linear instruments (flat 5% maintenance) under `safeguards`.
 fn venue(safeguards: Safeguards, n: usize) -> (Venue, Vec<InstrumentId>) {
+    venue_under(rules(), safeguards, n)
+}
+
+/// [`venue`] under other rules.
+fn venue_under(rules: RuleSet, safeguards: Safeguards, n: usize) -> (Venue, Vec<InstrumentId>) {
     let mut v = Venue::new(VenueConfig {
-        rules: rules(),
+        rules,
         enforce_initial_margin: false,
         market_band: Rate::ZERO,
         audit: true,
@@ -366,7 +371,11 @@ struct AdlSetup {
 }
 
 fn adl_setup(safeguards: Safeguards, fund_seed: &str) -> AdlSetup {
-    let (mut v, ids) = venue(safeguards, 1);
+    adl_setup_under(rules(), safeguards, fund_seed)
+}
+
+fn adl_setup_under(rules: RuleSet, safeguards: Safeguards, fund_seed: &str) -> AdlSetup {
+    let (mut v, ids) = venue_under(rules, safeguards, 1);
     let ins = ids[0];
     if usd(fund_seed).is_positive() {
         v.seed_insurance_fund(USDT, usd(fund_seed)).unwrap();
@@ -509,4 +518,31 @@ fn the_breaker_window_slides() {
             "t = {at}"
         );
     }
+}
+
+/// dYdX puts no fund takeover before deleveraging (§6.4): at a mark of 85.0 L's order fills
+/// nothing (no bids) and its net collateral is negative (20 − 30 = −10), so it is deleveraged.
+/// With the external backstop (100 of capital, refilling to 50), the empty fund is refilled
+/// to 50, which covers 50 / 0.005 = 10,000 lots of takeover loss: it takes all 2.000 at 90.0
+/// and nobody is deleveraged.
+#[test]
+fn on_dydx_the_refilled_fund_takes_over_before_deleveraging() {
+    let dydx = RuleSet::of(Name::Dydx);
+    let AdlSetup { mut v, ins, .. } = adl_setup_under(dydx, Safeguards::default(), "0");
+    assert!(!adl_fills(&mark_at(&mut v, ins, 0, 850)).is_empty(), "without a backstop dYdX deleverages");
+
+    let sg = Safeguards {
+        backstop: Some(ExternalBackstop { capital: usd("100"), when_below: usd("50") }),
+        ..Safeguards::default()
+    };
+    let AdlSetup { mut v, ins, l, .. } = adl_setup_under(dydx, sg, "0");
+    let ev = mark_at(&mut v, ins, 0, 850);
+    assert!(ev.contains(&VenueEvent::FundBackstop { instrument: ins, amount: usd("50") }));
+    assert!(adl_fills(&ev).is_empty());
+    let r = reports(&ev);
+    assert_eq!(
+        (r[0].account, r[0].kind, r[0].qty, r[0].price),
+        (l, LiquidationKind::Backstop, Qty(2000), Price(900))
+    );
+    assert_eq!(size(&v, l, ins), Qty::ZERO);
 }

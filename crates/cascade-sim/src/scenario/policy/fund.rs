@@ -2,8 +2,9 @@
 //! each venue's `insurance_fund`, or `scale` multiplies it; `backstop_capital` is money from
 //! outside the venue (a deposit through the ledger, so conservation counts it) that refills
 //! the fund up to `backstop_when_below` whenever the fund is below that figure at the moment a
-//! bankrupt position would go to the fund or ADL — before ADL. The engine's
-//! `safeguards::ExternalBackstop`. Not to be confused with a venue's `backstop_capital`
+//! bankrupt position would go to the fund or ADL — before ADL (on dYdX, whose fund takes
+//! nothing over, the refilled fund then takes over what it can cover before deleveraging).
+//! The engine's `safeguards::ExternalBackstop`. Not to be confused with a venue's `backstop_capital`
 //! (Hyperliquid's liquidator vault, which trades on its own account).
 
 use serde::{Deserialize, Serialize};
