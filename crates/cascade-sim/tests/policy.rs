@@ -106,4 +106,22 @@ fn the_external_backstop_is_counted_as_outside_money() {
     let engine = &sim.world.venues[0].engine;
     let left = engine.external_backstop_left();
     assert!(left < cascade_engine::num::Cash(100_000_000_000_000), "the backstop never paid: {left}");
+    // The summary reports what it paid: capital − what is left.
+    let paid = Decimal::from(1_000_000) - Decimal::new(left.0, 8);
+    let rec = sim.finish();
+    assert_eq!(rec.summary.venues[0].fund_backstop_paid, paid);
+    assert_eq!(rec.summary.venues[1].fund_backstop_paid, Decimal::ZERO);
+}
+
+/// A tight breaker (1% within 60 s, 20 s halts) on the small run's 5% shock halts markets, and
+/// the summary counts the halts per market and per venue.
+#[test]
+fn halts_are_counted_in_the_summary() {
+    let s = with_file("cb", "[halts]\nmove = \"0.01\"\nwindow_s = 60\nhalt_s = 20\n");
+    let rec = go(&s, InvariantChecks::AtSamples);
+    let per_venue: u64 = rec.summary.venues.iter().map(|v| v.halts).sum();
+    let per_market: u64 = rec.summary.instruments.iter().map(|m| m.halts).sum();
+    assert!(per_venue > 0, "no halt");
+    assert_eq!(per_venue, per_market);
+    assert_eq!(go(&small(), InvariantChecks::Never).summary.venues.iter().map(|v| v.halts).sum::<u64>(), 0);
 }
