@@ -236,6 +236,16 @@ fn the_shipped_policy_files_load_onto_the_default_scenario() {
     );
     // Empty text is the baseline.
     assert_eq!(base.with_policy_toml("", "empty").unwrap(), base);
+    // They load onto the full-scale scenario too (five venues, Hyperliquid among them: the
+    // fund backstop, left to every venue, applies where it can).
+    let oct = Scenario::from_toml(include_str!("../../../../../scenarios/oct-10-2025.toml"), "oct").unwrap();
+    for src in [
+        include_str!("../../../../../scenarios/policies/fund-backstop.toml"),
+        include_str!("../../../../../scenarios/policies/adl-haircut.toml"),
+        include_str!("../../../../../scenarios/policies/liquidation-pacing.toml"),
+    ] {
+        oct.with_policy_toml(src, "p").unwrap_or_else(|e| panic!("{e}"));
+    }
 }
 
 /// A policy file's problems are located in the file (its own lines) under `policy.` paths.
