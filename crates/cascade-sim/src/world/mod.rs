@@ -97,7 +97,8 @@ pub struct VenueSlot {
     pub markets: Vec<usize>,
     /// Owner of each account, by account id.
     pub owners: Vec<Owner>,
-    /// The venue's market-order price band, as a fraction (agents' price protection).
+    /// The venue's market-order price band, as a fraction (agents' price protection), narrowed
+    /// by a `[policy.bands]` band on orders.
     pub band: f64,
 }
 
