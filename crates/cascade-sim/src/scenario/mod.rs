@@ -26,7 +26,8 @@
 //! [[venues.instruments.tiers]]  # optional override: floor, mmr, max_leverage, imr, …
 //! [population]     # accounts, long_share, isolated_share, leverage mix, entry, size, behaviour
 //! [[makers]]  [[arbitrageurs]]  [[hedgers]]  [noise]  [[shocks]]  [[herds]]
-//! [policy]         # safeguards: leverage, margin, prices, transfers, stops (sub-tables)
+//! [policy]         # safeguards (sub-tables): halts, bands, liquidation, adl, fund, leverage, margin,
+//!                  # prices, transfers, stops
 //! ```
 
 mod arbitrageurs;
@@ -59,8 +60,9 @@ pub use herds::{Herd, PositionSide};
 pub use makers::Maker;
 pub use noise::Noise;
 pub use policy::{
-    CapStep, LeveragePolicy, MarginPolicy, MarkSmoothing, MarketCap, Outage, Policy, PricesPolicy,
-    StopsPolicy, TransfersPolicy, applies,
+    Adl, AdlRuleCfg, Bands, CapStep, Fund, HaltLiquidations, HaltScopeCfg, Halts, LeveragePolicy,
+    LiquidationPacing, MarginPolicy, MarkSmoothing, MarketCap, Outage, Policy, PricesPolicy, RestingOrders,
+    StopsPolicy, TransfersPolicy, acts_on, applies,
 };
 pub use population::{Behaviour, Entry, Population, PopulationMarket};
 pub use price_path::{PricePath, PricePoint, Track};
@@ -211,6 +213,65 @@ impl Scenario {
         // File order where known; unlocated problems keep their order, after the located ones.
         problems.sort_by_key(|p| p.location.map_or((usize::MAX, usize::MAX), |l| (l.line, l.column)));
         Err(ScenarioError::Invalid { origin: origin.to_string(), problems })
+    }
+
+    /// This scenario with its `[policy]` replaced by a policy file: TOML whose top-level tables
+    /// are exactly what goes under `[policy]` (`[halts]`, `[adl]`, …; empty text is the
+    /// baseline). `origin` names the file in errors, whose paths read `policy.halts.move` and
+    /// whose lines and columns are the policy file's.
+    ///
+    /// # Errors
+    /// As [`Scenario::from_toml`], for the policy file: malformed TOML, an unknown key, a wrong
+    /// type, or impossible values (an unknown venue among them).
+    pub fn with_policy_toml(&self, src: &str, origin: &str) -> Result<Self, ScenarioError> {
+        let root = toml::de::DeTable::parse(src).map_err(|e| {
+            let location = e.span().map(|s| Location::of_offset(src, s.start));
+            let path = location.map(|l| validate::field_near(src, l.line)).unwrap_or_default();
+            ScenarioError::Syntax {
+                origin: origin.to_string(),
+                problem: Problem { path, message: format!("malformed TOML: {}", e.message()), location },
+            }
+        })?;
+        let policy: Policy =
+            serde_path_to_error::deserialize(toml::de::Deserializer::from(root)).map_err(|e| {
+                let mut path = e.path().to_string();
+                if path == "." {
+                    path.clear();
+                }
+                let inner = e.into_inner();
+                let message = inner.message().to_string();
+                if let Some(key) = unknown_field(&message)
+                    && path.rsplit('.').next() != Some(key)
+                {
+                    path = if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+                }
+                let location = inner.span().map(|s| Location::of_offset(src, s.start));
+                ScenarioError::Schema {
+                    origin: origin.to_string(),
+                    problem: Problem {
+                        path: format!("policy.{path}").trim_end_matches('.').to_string(),
+                        message,
+                        location,
+                    },
+                }
+            })?;
+        let mut v = Validator::default();
+        policy.validate(&self.policy_known(), &mut v);
+        let mut problems = v.into_problems();
+        if !problems.is_empty() {
+            // Paths are `policy.…`; the file's own tables start one level down.
+            let mut local: Vec<Problem> = problems
+                .iter()
+                .map(|p| Problem { path: p.path.trim_start_matches("policy.").to_string(), ..p.clone() })
+                .collect();
+            validate::locate(src, &mut local);
+            for (p, l) in problems.iter_mut().zip(local) {
+                p.location = l.location;
+            }
+            problems.sort_by_key(|p| p.location.map_or((usize::MAX, usize::MAX), |l| (l.line, l.column)));
+            return Err(ScenarioError::Invalid { origin: origin.to_string(), problems });
+        }
+        Ok(Self { policy, ..self.clone() })
     }
 
     /// The built-in default scenario (`scenarios/default.toml`, embedded in the binary): small,
@@ -381,17 +442,22 @@ impl Scenario {
             h.validate(&p, &mut v);
             refs.market(&p, &h.venue, &h.symbol, &mut v);
         }
-        let known = policy::scope::Known {
+        self.policy.validate(&self.policy_known(), &mut v);
+        v.into_problems()
+    }
+
+    /// What the policy checks may look up: the venues, their perpetuals and rule sets.
+    fn policy_known(&self) -> policy::scope::Known<'_> {
+        policy::scope::Known {
             venues: self.venues.iter().map(|x| x.name.as_str()).collect(),
             symbols: self
                 .venues
                 .iter()
                 .map(|x| x.instruments.iter().map(|i| i.symbol.as_str()).collect())
                 .collect(),
+            rule_sets: self.venues.iter().map(|x| x.rule_set().ok()).collect(),
             duration_s: self.run.duration_s,
-        };
-        self.policy.validate(&known, &mut v);
-        v.into_problems()
+        }
     }
 
     /// Indices in `assets` of the assets the population trades (its `markets`, or every listed
