@@ -53,6 +53,47 @@ pub fn read_scenario_text(src: &str, path: &Path) -> Result<Scenario, IoError> {
     Ok(scenario)
 }
 
+/// A scenario with its `[policy]` table replaced by a policy file's content (`cascade compare
+/// --policy`): the policy file is read against the policy schema alone (every unknown key
+/// reported, in the policy file), spliced into the scenario text, and the result read like
+/// [`read_scenario_text`]; problems the policy causes are reported in the policy file, with its
+/// line and column. Returns the scenario and the spliced text.
+///
+/// # Errors
+/// [`IoError::Scenario`] naming the policy file (or the scenario file for a problem outside
+/// `[policy]`); as [`read_scenario_text`] otherwise.
+pub fn read_scenario_with_policy(
+    scenario_src: &str,
+    scenario_path: &Path,
+    policy_src: &str,
+    policy_path: &Path,
+) -> Result<(Scenario, String), IoError> {
+    use cascade_sim::scenario::{read_policy_toml, relocate_policy_error, splice_policy};
+    let policy_origin = policy_path.display().to_string();
+    read_policy_toml(policy_src, &policy_origin)?;
+    let spliced = splice_policy(scenario_src, policy_src).map_err(|message| IoError::Input {
+        scenario: scenario_path.to_path_buf(),
+        field: "policy".into(),
+        value: policy_origin.clone(),
+        problem: Box::new(IoError::File {
+            path: policy_path.to_path_buf(),
+            action: "splicing the policy into the scenario",
+            source: std::io::Error::other(message),
+        }),
+    })?;
+    match read_scenario_text(&spliced, scenario_path) {
+        Ok(s) => Ok((s, spliced)),
+        Err(IoError::Scenario(e)) => Err(IoError::Scenario(relocate_policy_error(
+            &e,
+            scenario_src,
+            &scenario_path.display().to_string(),
+            policy_src,
+            &policy_origin,
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
 /// The temporary name `path` is written under: `.NAME.PID.tmp` in the same directory, so the
 /// final rename stays on one file system and is atomic.
 fn temp_path(path: &Path) -> PathBuf {
