@@ -68,13 +68,17 @@ fn an_empty_policy_differs_from_the_baseline_by_exactly_zero_on_any_number_of_th
         assert!(len > 0, "{f} missing or empty");
     }
     // Same inputs, 1 or 2 threads: the same bytes.
-    for f in ["compare.json", "compare.csv", "compare.parquet", "compare-summary.csv", "compare-summary.parquet"] {
+    for f in
+        ["compare.json", "compare.csv", "compare.parquet", "compare-summary.csv", "compare-summary.parquet"]
+    {
         assert!(std::fs::read(one.join(f)).unwrap() == std::fs::read(two.join(f)).unwrap(), "{f} differs");
     }
 
-    let json: Value = serde_json::from_str(&std::fs::read_to_string(one.join("compare.json")).unwrap()).unwrap();
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(one.join("compare.json")).unwrap()).unwrap();
     assert_eq!(json["seeds"], serde_json::json!([1, 2, 3]));
-    let figures: Vec<&str> = json["figures"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    let figures: Vec<&str> =
+        json["figures"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
     for name in [
         "liquidated_usd",
         "liquidated_long_usd",
@@ -98,7 +102,9 @@ fn an_empty_policy_differs_from_the_baseline_by_exactly_zero_on_any_number_of_th
     let liq = &policies[0]["figures"][0];
     assert_eq!(liq["figure"], "liquidated_usd");
     assert!(liq["values"].as_array().unwrap().iter().all(|v| v.as_f64().unwrap() > 0.0), "{liq}");
-    for (b, s) in policies[0]["figures"].as_array().unwrap().iter().zip(policies[1]["figures"].as_array().unwrap()) {
+    for (b, s) in
+        policies[0]["figures"].as_array().unwrap().iter().zip(policies[1]["figures"].as_array().unwrap())
+    {
         assert_eq!(b["values"], s["values"], "{}", s["figure"]);
         assert!(b.get("vs_baseline").is_none());
         let d = &s["vs_baseline"];

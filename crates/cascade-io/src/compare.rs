@@ -167,7 +167,11 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), IoE
     write_atomic(path, |path, w| {
         serde_json::to_writer_pretty(&mut *w, value)
             .map_err(|source| IoError::Json { path: path.to_path_buf(), source })?;
-        w.write_all(b"\n").map_err(|source| IoError::File { path: path.to_path_buf(), action: "writing", source })
+        w.write_all(b"\n").map_err(|source| IoError::File {
+            path: path.to_path_buf(),
+            action: "writing",
+            source,
+        })
     })
 }
 
@@ -207,7 +211,8 @@ mod tests {
 
     fn comparison() -> Comparison {
         let defs = vec![FigureDef { name: "a".into(), unit: "USD".into(), description: String::new() }];
-        let base = PolicyRuns { name: "baseline".into(), file: None, per_seed: vec![vec![Some(1.5)], vec![None]] };
+        let base =
+            PolicyRuns { name: "baseline".into(), file: None, per_seed: vec![vec![Some(1.5)], vec![None]] };
         let p = PolicyRuns {
             name: "p".into(),
             file: Some("p.toml".into()),

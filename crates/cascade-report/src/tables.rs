@@ -286,43 +286,15 @@ pub fn comparison_table(runs: &[(String, &RunSummary)]) -> Table {
     Table { caption: "Runs side by side, and differences from the first".into(), header, rows }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_naturally() {
-        assert_eq!(duration(0), "0 s");
-        assert_eq!(duration(3_600_000), "1 h");
-        assert_eq!(duration(3_723_500), "1 h 2 min 3.5 s");
-        assert_eq!(duration(90_000), "1 min 30 s");
-    }
-
-    #[test]
-    fn money_is_grouped_and_rounded() {
-        assert_eq!(money("1234567.125".parse().unwrap()), "1,234,567.12");
-    }
-}
-
 /// The policy comparison: one row per figure and policy with the mean, median and p5–p95 over
 /// seeds, and for every policy but the baseline the mean paired difference and its interval.
 #[must_use]
 pub fn policy_table(c: &cascade_sim::compare::Comparison) -> Table {
     use crate::charts::policies::{signed, value};
-    let header = [
-        "figure",
-        "unit",
-        "policy",
-        "n",
-        "mean",
-        "median",
-        "p5",
-        "p95",
-        "Δ mean vs baseline",
-        "95% CI of Δ",
-    ]
-    .map(String::from)
-    .to_vec();
+    let header =
+        ["figure", "unit", "policy", "n", "mean", "median", "p5", "p95", "Δ mean vs baseline", "95% CI of Δ"]
+            .map(String::from)
+            .to_vec();
     let mut rows = Vec::new();
     for (f, def) in c.figures.iter().enumerate() {
         for p in &c.policies {
@@ -349,4 +321,22 @@ pub fn policy_table(c: &cascade_sim::compare::Comparison) -> Table {
         }
     }
     Table { caption: "Figures by policy over seeds".into(), header, rows }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration(0), "0 s");
+        assert_eq!(duration(3_600_000), "1 h");
+        assert_eq!(duration(3_723_500), "1 h 2 min 3.5 s");
+        assert_eq!(duration(90_000), "1 min 30 s");
+    }
+
+    #[test]
+    fn money_is_grouped_and_rounded() {
+        assert_eq!(money("1234567.125".parse().unwrap()), "1,234,567.12");
+    }
 }

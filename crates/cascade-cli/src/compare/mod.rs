@@ -63,7 +63,9 @@ fn check_name(name: &str, arg: &str) -> anyhow::Result<()> {
         bail!("--policy `{arg}`: the name `{name}` may use only letters, digits, `_`, `-` and `.`");
     }
     if name == BASELINE {
-        bail!("--policy `{arg}`: `{BASELINE}` is the scenario as it is (always included); choose another name");
+        bail!(
+            "--policy `{arg}`: `{BASELINE}` is the scenario as it is (always included); choose another name"
+        );
     }
     Ok(())
 }
@@ -114,7 +116,8 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         baseline.markets().into_iter().map(|(_, _, m)| (m.venue, m.symbol)).collect();
     let defs = figure_defs(&markets);
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("out/compare-{}", baseline.run.name)));
-    std::fs::create_dir_all(&out).with_context(|| format!("{}: creating the output directory", out.display()))?;
+    std::fs::create_dir_all(&out)
+        .with_context(|| format!("{}: creating the output directory", out.display()))?;
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
@@ -130,11 +133,18 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
                 let opts = RunOptions { counterfactual: false, ..RunOptions::default() };
                 let rec = simulate(&arm.scenario, seed, &opts)
                     .map_err(|e| format!("policy `{}`, seed {seed}: {e}", arm.name))?;
-                let got: Vec<(&str, &str)> =
-                    rec.summary.instruments.iter().map(|i| (i.venue.as_str(), i.instrument.as_str())).collect();
+                let got: Vec<(&str, &str)> = rec
+                    .summary
+                    .instruments
+                    .iter()
+                    .map(|i| (i.venue.as_str(), i.instrument.as_str()))
+                    .collect();
                 let want: Vec<(&str, &str)> = markets.iter().map(|(v, s)| (v.as_str(), s.as_str())).collect();
                 if got != want {
-                    return Err(format!("policy `{}`, seed {seed}: the run's markets differ from the scenario's", arm.name));
+                    return Err(format!(
+                        "policy `{}`, seed {seed}: the run's markets differ from the scenario's",
+                        arm.name
+                    ));
                 }
                 bar.inc(1);
                 Ok(run_figures(&rec))
@@ -154,16 +164,12 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     for (&(a, _), r) in jobs.iter().zip(results) {
         per_arm[a].per_seed.push(r.map_err(anyhow::Error::msg)?);
     }
-    let comparison = Comparison::build(
-        &baseline.run.name,
-        &args.scenario.display().to_string(),
-        &seeds,
-        defs,
-        &per_arm,
-    );
+    let comparison =
+        Comparison::build(&baseline.run.name, &args.scenario.display().to_string(), &seeds, defs, &per_arm);
     let mut written = cascade_io::write_comparison(&out, &comparison)?;
     if !args.no_report {
-        let opts = cascade_report::ReportOptions { out_dir: Some(out.clone()), progress: true, skip_png: false };
+        let opts =
+            cascade_report::ReportOptions { out_dir: Some(out.clone()), progress: true, skip_png: false };
         let files = cascade_report::render_policy_comparison(&comparison, &out, &opts)?;
         written.push(files.html);
     }

@@ -7,7 +7,10 @@ pub const MAX_SEEDS: u64 = 100_000;
 
 fn number(s: &str, whole: &str) -> Result<u64, String> {
     s.trim().parse::<u64>().map_err(|_| {
-        format!("--seeds `{whole}`: `{}` is not a seed (a whole number ≥ 0); expected e.g. 1..50, 7 or 1..10,42", s.trim())
+        format!(
+            "--seeds `{whole}`: `{}` is not a seed (a whole number ≥ 0); expected e.g. 1..50, 7 or 1..10,42",
+            s.trim()
+        )
     })
 }
 
@@ -33,7 +36,9 @@ pub fn parse_seeds(spec: &str) -> Result<Vec<u64>, String> {
             }
         };
         if hi < lo {
-            return Err(format!("--seeds `{spec}`: the range {lo}..{hi} is empty (both ends are included: write {hi}..{lo})"));
+            return Err(format!(
+                "--seeds `{spec}`: the range {lo}..{hi} is empty (both ends are included: write {hi}..{lo})"
+            ));
         }
         if (out.len() as u64).saturating_add(hi - lo).saturating_add(1) > MAX_SEEDS {
             return Err(format!("--seeds `{spec}`: more than {MAX_SEEDS} seeds"));

@@ -46,7 +46,11 @@ pub fn render(c: &Comparison) -> Vec<String> {
                 .map(|(k, cell)| {
                     let pad = widths[k] - cell.chars().count();
                     // Names left-aligned, numbers right-aligned.
-                    if k < 2 { format!("{cell}{}", " ".repeat(pad)) } else { format!("{}{cell}", " ".repeat(pad)) }
+                    if k < 2 {
+                        format!("{cell}{}", " ".repeat(pad))
+                    } else {
+                        format!("{}{cell}", " ".repeat(pad))
+                    }
                 })
                 .collect();
             cells.join("  ").trim_end().to_string()

@@ -26,7 +26,8 @@ pub fn seed_offset(k: usize, n: usize) -> f64 {
 #[must_use]
 pub fn figures(c: &Comparison) -> Vec<Figure> {
     let n = c.seeds.len();
-    let ticks: Vec<(f64, String)> = c.policies.iter().enumerate().map(|(i, p)| (i as f64, p.name.clone())).collect();
+    let ticks: Vec<(f64, String)> =
+        c.policies.iter().enumerate().map(|(i, p)| (i as f64, p.name.clone())).collect();
     c.figures
         .iter()
         .enumerate()
@@ -47,12 +48,22 @@ pub fn figures(c: &Comparison) -> Vec<Figure> {
                     .enumerate()
                     .filter_map(|(k, v)| v.map(|v| (i as f64 + seed_offset(k, n), v)))
                     .collect();
-                fig.markers.push(Markers { name: p.name.clone(), color: palette(i), shape: Shape::Circle, points });
+                fig.markers.push(Markers {
+                    name: p.name.clone(),
+                    color: palette(i),
+                    shape: Shape::Circle,
+                    points,
+                });
                 if let Some(m) = r.summary.mean {
                     means.push((i as f64, m));
                 }
             }
-            fig.markers.push(Markers { name: "mean".into(), color: MEAN, shape: Shape::Cross, points: means });
+            fig.markers.push(Markers {
+                name: "mean".into(),
+                color: MEAN,
+                shape: Shape::Cross,
+                points: means,
+            });
             fig.noted_if_empty("no value for any seed")
         })
         .collect()
@@ -74,7 +85,7 @@ pub fn value(x: Option<f64>, unit: &str) -> String {
 pub fn signed(x: Option<f64>, unit: &str) -> String {
     match x {
         Some(d) if d > 0.0 => format!("+{}", value(Some(d), unit)),
-        Some(d) if d == 0.0 => "0".into(),
+        Some(0.0) => "0".into(),
         other => value(other, unit),
     }
 }
@@ -87,7 +98,11 @@ mod tests {
     #[test]
     fn one_column_per_policy_one_dot_per_seed() {
         let defs = vec![FigureDef { name: "drop_pct:a/X".into(), unit: "%".into(), description: "d".into() }];
-        let base = PolicyRuns { name: "baseline".into(), file: None, per_seed: vec![vec![Some(1.0)], vec![Some(3.0)]] };
+        let base = PolicyRuns {
+            name: "baseline".into(),
+            file: None,
+            per_seed: vec![vec![Some(1.0)], vec![Some(3.0)]],
+        };
         let p = PolicyRuns { name: "p".into(), file: None, per_seed: vec![vec![Some(2.0)], vec![None]] };
         let c = Comparison::build("s", "s.toml", &[1, 2], defs, &[base, p]);
         let figs = figures(&c);

@@ -64,7 +64,11 @@ pub fn figure_defs(markets: &[(String, String)]) -> Vec<FigureDef> {
     }
     v.extend([
         def("bad_debt_usd".into(), "USD", "bad debt at the end, all venues".into()),
-        def("insurance_fund_drawdown_usd".into(), "USD", "insurance funds' drawdown (start − lowest), summed".into()),
+        def(
+            "insurance_fund_drawdown_usd".into(),
+            "USD",
+            "insurance funds' drawdown (start − lowest), summed".into(),
+        ),
         def("adl_count".into(), "count", "ADL reductions".into()),
         def("adl_notional_usd".into(), "USD", "notional closed by ADL".into()),
     ]);
@@ -147,8 +151,10 @@ pub fn run_figures(rec: &Recording) -> Vec<Option<f64>> {
         Some(t.peak_to_trough_pct),
     ];
     v.extend(s.instruments.iter().map(|i| Some(i.max_mark_drop_pct)));
-    let recoveries: Vec<Option<Recovery>> =
-        markets(rec).into_iter().map(|(venue, sym)| half_recovery(&mark_path(&rec.series, venue, sym))).collect();
+    let recoveries: Vec<Option<Recovery>> = markets(rec)
+        .into_iter()
+        .map(|(venue, sym)| half_recovery(&mark_path(&rec.series, venue, sym)))
+        .collect();
     // The worst market: the largest drop, the first in scenario order on a tie.
     let worst = s
         .instruments

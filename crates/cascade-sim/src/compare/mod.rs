@@ -114,7 +114,12 @@ impl Comparison {
                             Some(b) if i > 0 => Some(PairedDiff::of(&values, &column(b, f))),
                             _ => None,
                         };
-                        FigureResult { figure: d.name.clone(), summary: Summary::of(&values), values, vs_baseline }
+                        FigureResult {
+                            figure: d.name.clone(),
+                            summary: Summary::of(&values),
+                            values,
+                            vs_baseline,
+                        }
                     })
                     .collect(),
             })

@@ -190,7 +190,10 @@ mod tests {
         let ci = bootstrap_mean_ci(&[0.0, 1.0], BOOTSTRAP_RESAMPLES, 0.95, BOOTSTRAP_SEED);
         assert_eq!(ci, Some((0.0, 1.0)));
         // At level 0 both ends are the median of the means: 1/2.
-        assert_eq!(bootstrap_mean_ci(&[0.0, 1.0], BOOTSTRAP_RESAMPLES, 0.0, BOOTSTRAP_SEED), Some((0.5, 0.5)));
+        assert_eq!(
+            bootstrap_mean_ci(&[0.0, 1.0], BOOTSTRAP_RESAMPLES, 0.0, BOOTSTRAP_SEED),
+            Some((0.5, 0.5))
+        );
     }
 
     #[test]

@@ -50,7 +50,9 @@ pub fn read_policy_toml(src: &str, origin: &str) -> Result<Policy, ScenarioError
         if is_unknown_key(&p) {
             p.location = validate::key_location(src, &p.path).or(if edited { None } else { p.location });
             let removed = if problems.len() < MAX_UNKNOWN {
-                text.parse::<DocumentMut>().ok().and_then(|mut doc| remove_path(&mut doc, &p.path).then_some(doc))
+                text.parse::<DocumentMut>()
+                    .ok()
+                    .and_then(|mut doc| remove_path(&mut doc, &p.path).then_some(doc))
             } else {
                 None
             };
@@ -231,7 +233,8 @@ mod tests {
         let e = read_policy_toml(TWO_UNKNOWN, "policies/p.toml").unwrap_err();
         let ScenarioError::Policy { origin, problems } = &e else { panic!("{e:?}") };
         assert_eq!(origin, "policies/p.toml");
-        let got: Vec<(&str, Option<Location>)> = problems.iter().map(|p| (p.path.as_str(), p.location)).collect();
+        let got: Vec<(&str, Option<Location>)> =
+            problems.iter().map(|p| (p.path.as_str(), p.location)).collect();
         // `not_a_lever` starts line 2; `also_not_a_lever` is the header on line 4, after `[`.
         assert_eq!(
             got,
@@ -258,8 +261,7 @@ mod tests {
         let scenario = "[run]\nseed = 1 # kept\n\n[policy]\nold = 1\n\n[[venues]]\nname = \"x\"\n";
         let out = splice_policy(scenario, "a = 1\n[b]\nc = 2\n[b.d]\ne = 3\n").unwrap();
         let t: toml::Table = toml::from_str(&out).unwrap();
-        let expect: toml::Table =
-            toml::from_str("a = 1\n[b]\nc = 2\n[b.d]\ne = 3\n").unwrap();
+        let expect: toml::Table = toml::from_str("a = 1\n[b]\nc = 2\n[b.d]\ne = 3\n").unwrap();
         assert_eq!(t["policy"].as_table(), Some(&expect), "{out}");
         assert_eq!(t["run"]["seed"].as_integer(), Some(1));
         assert_eq!(t["venues"][0]["name"].as_str(), Some("x"));
