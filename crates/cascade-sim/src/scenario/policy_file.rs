@@ -48,6 +48,11 @@ pub fn read_policy_toml(src: &str, origin: &str) -> Result<Policy, ScenarioError
         let mut p = problem;
         let edited = !problems.is_empty();
         if is_unknown_key(&p) {
+            if p.path == "policy" {
+                p.message.push_str(
+                    " (a policy file holds what goes under [policy]: write `[halts]`, not `[policy.halts]`)",
+                );
+            }
             p.location = validate::key_location(src, &p.path).or(if edited { None } else { p.location });
             let removed = if problems.len() < MAX_UNKNOWN {
                 text.parse::<DocumentMut>()
@@ -247,6 +252,14 @@ mod tests {
         assert!(text.starts_with("policies/p.toml: 2 problem(s) in the policy file:"), "{text}");
         assert!(text.contains("policies/p.toml:2:1: `not_a_lever`: unknown field `not_a_lever`"), "{text}");
         assert!(text.contains("policies/p.toml:4:2: `also_not_a_lever`: unknown field"), "{text}");
+    }
+
+    #[test]
+    fn a_policy_table_inside_a_policy_file_gets_a_hint() {
+        let e = read_policy_toml("[policy.not_a_lever]\nx = 1\n", "p.toml").unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("p.toml:1:2: `policy`: unknown field `policy`"), "{text}");
+        assert!(text.contains("write `[halts]`, not `[policy.halts]`"), "{text}");
     }
 
     #[test]
