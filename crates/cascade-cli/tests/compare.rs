@@ -116,6 +116,33 @@ fn an_empty_policy_differs_from_the_baseline_by_exactly_zero_on_any_number_of_th
             }
         }
     }
+    // The page shows the table and the policies.
+    let html = std::fs::read_to_string(one.join("compare.html")).unwrap();
+    assert!(html.contains("Δ mean vs baseline") && html.contains("same = ") && html.contains("<svg"), "page");
+
+    // Each policy's whole scenario is written; replaying one seed with `cascade run` gives the
+    // figure the comparison computed in memory.
+    let same = one.join("scenarios/same.toml");
+    assert!(std::fs::read_to_string(&same).unwrap().contains("[policy]"));
+    let run_dir = tmp.path().join("replay");
+    let args = [
+        "run",
+        same.to_str().unwrap(),
+        "--seed",
+        "2",
+        "--no-counterfactual",
+        "--out",
+        run_dir.to_str().unwrap(),
+    ];
+    let r = cascade(&args);
+    assert!(r.status.success(), "{}", stderr(&r));
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(run_dir.join("summary.json")).unwrap()).unwrap();
+    let long: f64 = summary["totals"]["liquidated_long_notional"].as_str().unwrap().parse().unwrap();
+    let in_memory = policies[1]["figures"][1]["values"][1].as_f64().unwrap();
+    assert_eq!(policies[1]["figures"][1]["figure"], "liquidated_long_usd");
+    assert!((long - in_memory).abs() <= 1e-9 * long.abs(), "{long} vs {in_memory}");
+
     // The terminal table lists every figure and the differences.
     let table = String::from_utf8_lossy(&o1.stdout);
     assert!(table.contains("Δ mean vs baseline"), "{table}");

@@ -1,7 +1,10 @@
 //! `cascade compare SCENARIO --policy NAME=FILE.toml [--policy …] --seeds 1..50 [--out DIR]
 //! [--threads N] [--no-report]`: runs the scenario as it is (`baseline`) and with each policy
 //! file as its `[policy]` table, every one on the same seeds, and reports each figure over the
-//! seeds with the paired difference to the baseline.
+//! seeds with the paired difference to the baseline. Writes `compare.json`, the tidy tables
+//! (`compare.csv` / `.parquet`, `compare-summary.csv` / `.parquet`), each policy's whole scenario
+//! (`scenarios/NAME.toml`, to replay one seed with `cascade run`) and `compare.html` with a
+//! strip chart per figure.
 //!
 //! The driver only: reading the files (the splice and its errors are
 //! `cascade_io::read_scenario_with_policy`), running the (policy, seed) pairs on a rayon pool
@@ -48,11 +51,12 @@ pub struct CompareArgs {
     no_report: bool,
 }
 
-/// One policy to run: its name, file and scenario.
+/// One policy to run: its name, file, scenario and the scenario's text (the policy spliced in).
 struct Arm {
     name: String,
     file: Option<PathBuf>,
     scenario: Scenario,
+    text: String,
 }
 
 fn check_name(name: &str, arg: &str) -> anyhow::Result<()> {
@@ -75,7 +79,7 @@ fn read_arms(args: &CompareArgs) -> anyhow::Result<Vec<Arm>> {
     let src = std::fs::read_to_string(&args.scenario)
         .with_context(|| format!("{}: reading the scenario", args.scenario.display()))?;
     let baseline = cascade_io::read_scenario_text(&src, &args.scenario)?;
-    let mut arms = vec![Arm { name: BASELINE.into(), file: None, scenario: baseline }];
+    let mut arms = vec![Arm { name: BASELINE.into(), file: None, scenario: baseline, text: src.clone() }];
     let mut errors = Vec::new();
     for arg in &args.policies {
         let Some((name, file)) = arg.split_once('=') else {
@@ -94,7 +98,7 @@ fn read_arms(args: &CompareArgs) -> anyhow::Result<Vec<Arm>> {
             }
         };
         match cascade_io::read_scenario_with_policy(&src, &args.scenario, &text, &path) {
-            Ok((scenario, _)) => arms.push(Arm { name: name.into(), file: Some(path), scenario }),
+            Ok((scenario, text)) => arms.push(Arm { name: name.into(), file: Some(path), scenario, text }),
             Err(e) => errors.push(format!("policy `{name}`: {e}")),
         }
     }
@@ -167,6 +171,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     let comparison =
         Comparison::build(&baseline.run.name, &args.scenario.display().to_string(), &seeds, defs, &per_arm);
     let mut written = cascade_io::write_comparison(&out, &comparison)?;
+    written.extend(write_scenarios(&out, &args.scenario, &arms)?);
     if !args.no_report {
         let opts =
             cascade_report::ReportOptions { out_dir: Some(out.clone()), progress: true, skip_png: false };
@@ -189,6 +194,43 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         crate::out::line(format_args!("  {}", shown(&p)))?;
     }
     Ok(())
+}
+
+/// Writes each policy's whole scenario (the policy spliced in) as `DIR/scenarios/NAME.toml`,
+/// with relative price-file paths made absolute, so `cascade run DIR/scenarios/NAME.toml --seed
+/// N` replays any one run of the comparison.
+fn write_scenarios(out: &Path, scenario_path: &Path, arms: &[Arm]) -> anyhow::Result<Vec<PathBuf>> {
+    let dir = out.join("scenarios");
+    std::fs::create_dir_all(&dir).with_context(|| format!("{}: creating the directory", dir.display()))?;
+    let base = scenario_path.parent().unwrap_or_else(|| Path::new(""));
+    let mut paths = Vec::with_capacity(arms.len());
+    for arm in arms {
+        let mut doc = cascade_sim::fit::ScenarioDoc::parse(&arm.text)?;
+        for (i, a) in arm.scenario.assets.iter().enumerate() {
+            if let Some(p) = &a.path
+                && Path::new(p).is_relative()
+            {
+                let abs = std::fs::canonicalize(base.join(p))
+                    .with_context(|| format!("{}: resolving assets[{i}].path", scenario_path.display()))?;
+                doc.set_str(&format!("assets[{i}].path"), &abs.display().to_string())?;
+            }
+        }
+        let from =
+            arm.file.as_ref().map_or(String::new(), |f| format!(" with [policy] from {}", f.display()));
+        let text =
+            format!("# `cascade compare` policy `{}`: {}{from}.\n{doc}", arm.name, scenario_path.display());
+        let path = dir.join(format!("{}.toml", arm.name));
+        cascade_io::write_atomic(&path, |p, w| {
+            use std::io::Write;
+            w.write_all(text.as_bytes()).map_err(|source| cascade_io::IoError::File {
+                path: p.to_path_buf(),
+                action: "writing",
+                source,
+            })
+        })?;
+        paths.push(path);
+    }
+    Ok(paths)
 }
 
 fn shown(p: &Path) -> String {
