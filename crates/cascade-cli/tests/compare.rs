@@ -63,6 +63,7 @@ fn an_empty_policy_differs_from_the_baseline_by_exactly_zero_on_any_number_of_th
         "policy-liquidated_usd.svg",
         "policy-liquidated_usd.png",
         "policy-recovery_min-worst.svg",
+        "policy-diff-liquidated_usd.svg",
     ] {
         let len = std::fs::metadata(one.join(f)).map(|m| m.len()).unwrap_or(0);
         assert!(len > 0, "{f} missing or empty");

@@ -356,7 +356,8 @@ fn band_table(m: &LiqMap) -> tables::Table {
 }
 
 /// Renders a policy comparison (`cascade compare`) into `out_dir`: one strip chart per figure
-/// (`policy-*.png` / `.svg`: a dot per seed, a cross at the mean, one column per policy) and the
+/// (`policy-*.png` / `.svg`: a dot per seed, a cross at the mean, one column per policy), one of
+/// the paired differences to the baseline per figure (`policy-diff-*`) and the
 /// page `compare.html` with the table of every figure's mean, median, p5–p95 and the paired
 /// difference to the baseline with its 95 % bootstrap interval.
 ///
@@ -367,7 +368,8 @@ pub fn render_policy_comparison(
     out_dir: &Path,
     opts: &ReportOptions,
 ) -> Result<ReportFiles, ReportError> {
-    let figures = charts::policies::figures(c);
+    let mut figures = charts::policies::figures(c);
+    figures.extend(charts::policies::difference_figures(c));
     let title = format!("Cascade policy comparison: {}", c.scenario);
     let seeds = match (c.seeds.first(), c.seeds.last()) {
         (Some(a), Some(b)) if c.seeds.len() > 1 => format!("{} seeds ({a}–{b})", c.seeds.len()),
