@@ -368,6 +368,11 @@ mod tests {
         assert!(!out.contains("old"), "{out}");
         // The policy comes after every table of the scenario.
         assert!(out.find("[policy]").unwrap() > out.find("[[venues]]").unwrap(), "{out}");
+        // Dotted keys, inline tables and arrays of tables keep their meaning under [policy].
+        let policy = "h.m = 1\ni = { j = 2 }\n[[r]]\nk = 1\n[[r]]\nk = 2\n";
+        let out = splice_policy("[run]\nseed = 1\n[policy.old]\nx = 1\n", policy).unwrap();
+        let t: toml::Table = toml::from_str(&out).unwrap();
+        assert_eq!(t["policy"].as_table(), Some(&toml::from_str::<toml::Table>(policy).unwrap()), "{out}");
     }
 
     #[test]
