@@ -6,13 +6,17 @@
 use std::collections::BTreeMap;
 
 use cascade_sim::metrics::Recording;
-use cascade_sim::scenario::{Dec, Scenario};
+use cascade_sim::scenario::{DEFAULT_TOML, Dec, Scenario, scenario_with_policy};
 use cascade_sim::{InvariantChecks, RunOptions, run};
 use rust_decimal::Decimal;
 
 /// The default scenario made small (as `tests/run.rs`): 600 accounts, 240 s, the shock at 100 s.
 fn small() -> Scenario {
-    let mut s = Scenario::builtin_default();
+    shrink(Scenario::builtin_default())
+}
+
+/// `s` made small as above.
+fn shrink(mut s: Scenario) -> Scenario {
     s.run.duration_s = 240;
     s.population.accounts = 600;
     s.shocks[0].at_s = 100;
@@ -27,7 +31,10 @@ fn go(s: &Scenario, checks: InvariantChecks) -> Recording {
 }
 
 fn with_file(name: &str, src: &str) -> Scenario {
-    small().with_policy_toml(src, name).unwrap_or_else(|e| panic!("{e}"))
+    // The one loader of policy files, on the default scenario's text; then made small.
+    let (s, _) =
+        scenario_with_policy(DEFAULT_TOML, "default.toml", src, name).unwrap_or_else(|e| panic!("{e}"));
+    shrink(s)
 }
 
 #[test]

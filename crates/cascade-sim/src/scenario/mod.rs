@@ -37,6 +37,7 @@ mod herds;
 mod makers;
 mod noise;
 mod policy;
+mod policy_file;
 mod population;
 mod price_path;
 mod run;
@@ -64,6 +65,7 @@ pub use policy::{
     LiquidationPacing, MarginPolicy, MarkSmoothing, MarketCap, Outage, Policy, PricesPolicy, RestingOrders,
     StopsPolicy, TransfersPolicy, acts_on, applies,
 };
+pub use policy_file::{read_policy_toml, relocate_policy_error, scenario_with_policy, splice_policy};
 pub use population::{Behaviour, Entry, Population, PopulationMarket};
 pub use price_path::{PricePath, PricePoint, Track};
 pub use run::Run;
@@ -144,6 +146,24 @@ pub enum ScenarioError {
         /// Every problem, in file order where located.
         problems: Vec<Problem>,
     },
+    /// A policy file (`cascade compare --policy`, the content of a `[policy]` table) does not fit:
+    /// every unknown key, and the first other problem, located in the policy file.
+    #[error("{}", render_policy(origin, problems))]
+    Policy {
+        /// The policy file's name.
+        origin: String,
+        /// Every problem, in file order where located.
+        problems: Vec<Problem>,
+    },
+}
+
+fn render_policy(origin: &str, problems: &[Problem]) -> String {
+    let mut s = format!("{origin}: {} problem(s) in the policy file:", problems.len());
+    for p in problems {
+        s.push_str("\n  ");
+        s.push_str(&p.render(origin));
+    }
+    s
 }
 
 fn render_all(origin: &str, problems: &[Problem]) -> String {
@@ -155,6 +175,35 @@ fn render_all(origin: &str, problems: &[Problem]) -> String {
     s
 }
 
+/// Stage 1 of reading a scenario (or a part of one, e.g. a policy file): TOML syntax, then the
+/// schema (serde), the first problem reported with its field path, line and column.
+fn parse_schema<T: serde::de::DeserializeOwned>(src: &str, origin: &str) -> Result<T, ScenarioError> {
+    let root = toml::de::DeTable::parse(src).map_err(|e| {
+        let location = e.span().map(|s| Location::of_offset(src, s.start));
+        let path = location.map(|l| validate::field_near(src, l.line)).unwrap_or_default();
+        ScenarioError::Syntax {
+            origin: origin.to_string(),
+            problem: Problem { path, message: format!("malformed TOML: {}", e.message()), location },
+        }
+    })?;
+    serde_path_to_error::deserialize(toml::de::Deserializer::from(root)).map_err(|e| {
+        let mut path = e.path().to_string();
+        if path == "." {
+            path.clear();
+        }
+        let inner = e.into_inner();
+        let message = inner.message().to_string();
+        // An unknown key's path ends at its table: name the key too.
+        if let Some(key) = unknown_field(&message)
+            && path.rsplit('.').next() != Some(key)
+        {
+            path = if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+        }
+        let location = inner.span().map(|s| Location::of_offset(src, s.start));
+        ScenarioError::Schema { origin: origin.to_string(), problem: Problem { path, message, location } }
+    })
+}
+
 impl ScenarioError {
     /// Every problem (one for syntax and schema errors).
     #[must_use]
@@ -163,7 +212,7 @@ impl ScenarioError {
             ScenarioError::Syntax { problem, .. } | ScenarioError::Schema { problem, .. } => {
                 std::slice::from_ref(problem)
             }
-            ScenarioError::Invalid { problems, .. } => problems,
+            ScenarioError::Invalid { problems, .. } | ScenarioError::Policy { problems, .. } => problems,
         }
     }
 }
@@ -177,34 +226,7 @@ impl Scenario {
     /// a wrong type or a missing field (the first one), [`ScenarioError::Invalid`] with every
     /// impossible value.
     pub fn from_toml(src: &str, origin: &str) -> Result<Self, ScenarioError> {
-        let root = toml::de::DeTable::parse(src).map_err(|e| {
-            let location = e.span().map(|s| Location::of_offset(src, s.start));
-            let path = location.map(|l| validate::field_near(src, l.line)).unwrap_or_default();
-            ScenarioError::Syntax {
-                origin: origin.to_string(),
-                problem: Problem { path, message: format!("malformed TOML: {}", e.message()), location },
-            }
-        })?;
-        let scenario: Scenario = serde_path_to_error::deserialize(toml::de::Deserializer::from(root))
-            .map_err(|e| {
-                let mut path = e.path().to_string();
-                if path == "." {
-                    path.clear();
-                }
-                let inner = e.into_inner();
-                let message = inner.message().to_string();
-                // An unknown key's path ends at its table: name the key too.
-                if let Some(key) = unknown_field(&message)
-                    && path.rsplit('.').next() != Some(key)
-                {
-                    path = if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
-                }
-                let location = inner.span().map(|s| Location::of_offset(src, s.start));
-                ScenarioError::Schema {
-                    origin: origin.to_string(),
-                    problem: Problem { path, message, location },
-                }
-            })?;
+        let scenario: Scenario = parse_schema(src, origin)?;
         let mut problems = scenario.validate();
         if problems.is_empty() {
             return Ok(scenario);
@@ -213,65 +235,6 @@ impl Scenario {
         // File order where known; unlocated problems keep their order, after the located ones.
         problems.sort_by_key(|p| p.location.map_or((usize::MAX, usize::MAX), |l| (l.line, l.column)));
         Err(ScenarioError::Invalid { origin: origin.to_string(), problems })
-    }
-
-    /// This scenario with its `[policy]` replaced by a policy file: TOML whose top-level tables
-    /// are exactly what goes under `[policy]` (`[halts]`, `[adl]`, …; empty text is the
-    /// baseline). `origin` names the file in errors, whose paths read `policy.halts.move` and
-    /// whose lines and columns are the policy file's.
-    ///
-    /// # Errors
-    /// As [`Scenario::from_toml`], for the policy file: malformed TOML, an unknown key, a wrong
-    /// type, or impossible values (an unknown venue among them).
-    pub fn with_policy_toml(&self, src: &str, origin: &str) -> Result<Self, ScenarioError> {
-        let root = toml::de::DeTable::parse(src).map_err(|e| {
-            let location = e.span().map(|s| Location::of_offset(src, s.start));
-            let path = location.map(|l| validate::field_near(src, l.line)).unwrap_or_default();
-            ScenarioError::Syntax {
-                origin: origin.to_string(),
-                problem: Problem { path, message: format!("malformed TOML: {}", e.message()), location },
-            }
-        })?;
-        let policy: Policy =
-            serde_path_to_error::deserialize(toml::de::Deserializer::from(root)).map_err(|e| {
-                let mut path = e.path().to_string();
-                if path == "." {
-                    path.clear();
-                }
-                let inner = e.into_inner();
-                let message = inner.message().to_string();
-                if let Some(key) = unknown_field(&message)
-                    && path.rsplit('.').next() != Some(key)
-                {
-                    path = if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
-                }
-                let location = inner.span().map(|s| Location::of_offset(src, s.start));
-                ScenarioError::Schema {
-                    origin: origin.to_string(),
-                    problem: Problem {
-                        path: format!("policy.{path}").trim_end_matches('.').to_string(),
-                        message,
-                        location,
-                    },
-                }
-            })?;
-        let mut v = Validator::default();
-        policy.validate(&self.policy_known(), &mut v);
-        let mut problems = v.into_problems();
-        if !problems.is_empty() {
-            // Paths are `policy.…`; the file's own tables start one level down.
-            let mut local: Vec<Problem> = problems
-                .iter()
-                .map(|p| Problem { path: p.path.trim_start_matches("policy.").to_string(), ..p.clone() })
-                .collect();
-            validate::locate(src, &mut local);
-            for (p, l) in problems.iter_mut().zip(local) {
-                p.location = l.location;
-            }
-            problems.sort_by_key(|p| p.location.map_or((usize::MAX, usize::MAX), |l| (l.line, l.column)));
-            return Err(ScenarioError::Invalid { origin: origin.to_string(), problems });
-        }
-        Ok(Self { policy, ..self.clone() })
     }
 
     /// The built-in default scenario (`scenarios/default.toml`, embedded in the binary): small,

@@ -5,6 +5,7 @@
 
 use crate::scenario::{
     AdlRuleCfg, DEFAULT_TOML, Dec, HaltLiquidations, HaltScopeCfg, RestingOrders, Scenario, ScenarioError,
+    scenario_with_policy,
 };
 
 fn with(policy: &str) -> Result<Scenario, ScenarioError> {
@@ -201,6 +202,12 @@ fn unknown_keys_and_values_are_refused() {
     assert_eq!(e.problems()[0].path, "policy.halts.move", "a TOML float is refused for a rate: {e}");
 }
 
+/// `src` as the policy file `name` of the scenario text `scenario` (the one loader,
+/// [`scenario_with_policy`]).
+fn load(scenario: &str, src: &str, name: &str) -> Result<Scenario, ScenarioError> {
+    scenario_with_policy(scenario, "s.toml", src, name).map(|(s, _)| s)
+}
+
 #[test]
 fn the_shipped_policy_files_load_onto_the_default_scenario() {
     let base = Scenario::builtin_default();
@@ -214,8 +221,10 @@ fn the_shipped_policy_files_load_onto_the_default_scenario() {
         ("adl-pro-rata", include_str!("../../../../../scenarios/policies/adl-pro-rata.toml")),
         ("adl-haircut", include_str!("../../../../../scenarios/policies/adl-haircut.toml")),
         ("fund-backstop", include_str!("../../../../../scenarios/policies/fund-backstop.toml")),
+        ("leverage-cap-20x", include_str!("../../../../../scenarios/policies/leverage-cap-20x.toml")),
+        ("vol-scaled-margin", include_str!("../../../../../scenarios/policies/vol-scaled-margin.toml")),
     ] {
-        let s = base.with_policy_toml(src, name).unwrap_or_else(|e| panic!("{e}"));
+        let s = load(DEFAULT_TOML, src, name).unwrap_or_else(|e| panic!("{e}"));
         assert_ne!(s.policy, base.policy, "{name} sets nothing");
         assert_eq!(
             Scenario { policy: base.policy.clone(), ..s },
@@ -223,44 +232,44 @@ fn the_shipped_policy_files_load_onto_the_default_scenario() {
             "{name} changed more than the policy"
         );
     }
-    let h = base
-        .with_policy_toml(
-            include_str!("../../../../../scenarios/policies/circuit-breaker-5pct-5min.toml"),
-            "cb",
-        )
-        .unwrap();
+    let h = load(
+        DEFAULT_TOML,
+        include_str!("../../../../../scenarios/policies/circuit-breaker-5pct-5min.toml"),
+        "cb",
+    )
+    .unwrap();
     let h = h.policy.halts.unwrap();
     assert_eq!(
         (h.move_, h.window_s, h.halt_s, h.reopen_band, h.reopen_s),
         (d("0.05"), 300, 300, d("0.02"), 60)
     );
     // Empty text is the baseline.
-    assert_eq!(base.with_policy_toml("", "empty").unwrap(), base);
+    assert_eq!(load(DEFAULT_TOML, "", "empty").unwrap(), base);
     // They load onto the full-scale scenario too (five venues, Hyperliquid among them: the
     // fund backstop, left to every venue, applies where it can).
-    let oct = Scenario::from_toml(include_str!("../../../../../scenarios/oct-10-2025.toml"), "oct").unwrap();
+    let oct = include_str!("../../../../../scenarios/oct-10-2025.toml");
     for src in [
         include_str!("../../../../../scenarios/policies/fund-backstop.toml"),
         include_str!("../../../../../scenarios/policies/adl-haircut.toml"),
         include_str!("../../../../../scenarios/policies/liquidation-pacing.toml"),
     ] {
-        oct.with_policy_toml(src, "p").unwrap_or_else(|e| panic!("{e}"));
+        load(oct, src, "p").unwrap_or_else(|e| panic!("{e}"));
     }
 }
 
-/// A policy file's problems are located in the file (its own lines) under `policy.` paths.
+/// A policy file's problems are located in the file (its own lines) under the file's own
+/// paths (`halts.move`, not `policy.halts.move`).
 #[test]
 fn policy_file_problems_name_the_field_and_the_files_line() {
-    let base = Scenario::builtin_default();
-    let e = base.with_policy_toml("# a comment\n[halts]\nmove = \"2\"\n", "cb.toml").unwrap_err();
+    let e = load(DEFAULT_TOML, "# a comment\n[halts]\nmove = \"2\"\n", "cb.toml").unwrap_err();
     let p = &e.problems()[0];
-    assert_eq!(p.path, "policy.halts.move");
+    assert_eq!(p.path, "halts.move");
     assert_eq!(p.location.map(|l| (l.line, l.column)), Some((3, 8)));
     assert!(e.to_string().starts_with("cb.toml: 1 problem(s)"), "{e}");
-    let e = base.with_policy_toml("[adl]\nrule = \"haircut\"\nmystery = 1\n", "p.toml").unwrap_err();
-    assert_eq!(e.problems()[0].path, "policy.adl.mystery", "{e}");
-    let e = base.with_policy_toml("[policy.adl]\nrule = \"haircut\"\n", "p.toml").unwrap_err();
-    assert_eq!(e.problems()[0].path, "policy.policy", "a file with [policy.…] tables is refused: {e}");
+    let e = load(DEFAULT_TOML, "[adl]\nrule = \"haircut\"\nmystery = 1\n", "p.toml").unwrap_err();
+    assert_eq!(e.problems()[0].path, "adl.mystery", "{e}");
+    let e = load(DEFAULT_TOML, "[policy.adl]\nrule = \"haircut\"\n", "p.toml").unwrap_err();
+    assert_eq!(e.problems()[0].path, "policy", "a file with [policy.…] tables is refused: {e}");
 }
 
 /// Levers are refused where they cannot act: a venue named in `venues` whose rule set puts no

@@ -132,10 +132,10 @@ pub fn order_band(policy: &Policy, venue: &str, market_band: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::Scenario;
+    use crate::scenario::{DEFAULT_TOML, Scenario, scenario_with_policy};
 
     fn with_policy(policy: &str) -> Scenario {
-        Scenario::builtin_default().with_policy_toml(policy, "p.toml").unwrap_or_else(|e| panic!("{e}"))
+        scenario_with_policy(DEFAULT_TOML, "s.toml", policy, "p.toml").unwrap_or_else(|e| panic!("{e}")).0
     }
 
     /// Every key reaches the engine exactly: 5% → 5,000,000 parts per 10^8, seconds → ms.
