@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod calc;
 mod calibrate;
+mod compare;
 mod input;
 mod out;
 mod report;
@@ -37,6 +38,10 @@ enum Command {
     /// minute price path: Nelder–Mead over seeded runs; writes the fitted scenario, a report and
     /// an overlay chart.
     Calibrate(calibrate::CalibrateArgs),
+    /// Compare policies: the scenario as it is (`baseline`) and with each policy file as its
+    /// `[policy]` table, on the same seeds; each figure's mean, median, p5–p95 and the paired
+    /// difference to the baseline with a 95% bootstrap interval; JSON, CSV, Parquet, HTML.
+    Compare(compare::CompareArgs),
     /// Liquidation waterfall what-if: a venue state and a sequence of marks in a JSON file (`-`
     /// for stdin); prints the liquidations, takeovers, ADL, socialised losses and final balances.
     Waterfall(waterfall::WaterfallArgs),
@@ -51,6 +56,7 @@ fn main() -> ExitCode {
         Command::Liqmap(args) => report::liqmap(&args),
         Command::Waterfall(args) => waterfall::run(&args),
         Command::Calibrate(args) => calibrate::run(&args),
+        Command::Compare(args) => compare::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

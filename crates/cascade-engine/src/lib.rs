@@ -15,4 +15,5 @@ pub mod policy;
 pub mod position;
 pub mod pricing;
 pub mod risk;
+pub mod safeguards;
 pub mod venue;

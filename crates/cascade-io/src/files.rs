@@ -68,6 +68,32 @@ pub fn read_scenario_text(src: &str, path: &Path) -> Result<Scenario, IoError> {
     Ok(scenario)
 }
 
+/// A scenario with its `[policy]` table replaced by a policy file's content (`cascade compare
+/// --policy`): the policy file is read against the policy schema alone (every unknown key
+/// reported, in the policy file), spliced into the scenario text, and the result read like
+/// [`read_scenario_text`]; problems the policy causes are reported in the policy file, with its
+/// line and column. Returns the scenario and the spliced text.
+///
+/// # Errors
+/// [`IoError::Scenario`] naming the policy file (or the scenario file for a problem outside
+/// `[policy]`); as [`read_scenario_text`] otherwise.
+pub fn read_scenario_with_policy(
+    scenario_src: &str,
+    scenario_path: &Path,
+    policy_src: &str,
+    policy_path: &Path,
+) -> Result<(Scenario, String), IoError> {
+    let (_, spliced) = cascade_sim::scenario::scenario_with_policy(
+        scenario_src,
+        &scenario_path.display().to_string(),
+        policy_src,
+        &policy_path.display().to_string(),
+    )?;
+    // Again with the file reader, for the kline files the scenario may name.
+    let scenario = read_scenario_text(&spliced, scenario_path)?;
+    Ok((scenario, spliced))
+}
+
 /// The temporary name `path` is written under: `.NAME.PID.tmp` in the same directory, so the
 /// final rename stays on one file system and is atomic.
 fn temp_path(path: &Path) -> PathBuf {

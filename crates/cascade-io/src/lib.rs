@@ -2,7 +2,8 @@
 //!
 //! Cascade's files: scenario files in, with the Binance kline files their assets' `path` names
 //! ([`klines`]); the tables of a run (time series, liquidations, ADL) out
-//! as CSV and Parquet, and its summary as JSON; and a run directory read back ([`read_run`]).
+//! as CSV and Parquet, and its summary as JSON; a run directory read back ([`read_run`]); and
+//! the files of a policy comparison ([`compare`]).
 //!
 //! No simulation logic lives here: the simulator hands over plain rows
 //! ([`cascade_sim::metrics`]) and this crate only lays them out. Every file is written to a
@@ -10,6 +11,7 @@
 //! way leaves every earlier file intact and never a half-written one under the real name.
 //! Outputs are deterministic: the same rows give byte-identical files.
 
+pub mod compare;
 pub mod error;
 pub mod files;
 pub mod klines;
@@ -18,8 +20,9 @@ pub mod run_dir;
 pub mod table;
 pub mod write;
 
+pub use compare::{CompareRow, CompareSummaryRow, write_comparison, write_json};
 pub use error::IoError;
-pub use files::{read_scenario, read_scenario_text, write_atomic};
+pub use files::{read_scenario, read_scenario_text, read_scenario_with_policy, write_atomic};
 pub use klines::{Kline, read_kline_path, read_klines};
 pub use read::{ReadTable, read_csv, read_run, read_summary_json};
 pub use run_dir::{Manifest, ManifestEntry, check_run_dir_target, verify_manifest};

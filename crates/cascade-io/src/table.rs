@@ -9,6 +9,7 @@
 //! | integer | decimal digits | `UInt64` / `UInt32` |
 //! | text | as is | `Utf8` |
 //! | exact decimal | exact, trailing zeros removed (`101516.5`) | `Float64`, nearest to the decimal |
+//! | float (statistics) | shortest text that reads back as the same `f64` | `Float64` |
 //! | absent (`None`) | empty field | null |
 //!
 //! CSV keeps every figure exact; Parquet uses `Float64` because that is what analysis tools
@@ -31,6 +32,8 @@ pub enum Cell<'a> {
     Dec(Decimal),
     /// An optional exact decimal.
     OptDec(Option<Decimal>),
+    /// An optional float (statistics: means, quantiles, differences).
+    OptF64(Option<f64>),
 }
 
 /// The type of a column; fixes the cell variant its getter returns.
@@ -46,6 +49,8 @@ pub enum ColumnType {
     Dec,
     /// [`Cell::OptDec`].
     OptDec,
+    /// [`Cell::OptF64`].
+    OptF64,
 }
 
 /// A column of table `R`.
@@ -88,7 +93,12 @@ macro_rules! col {
     ($name:ident, OptDec) => {
         Column { name: stringify!($name), ty: ColumnType::OptDec, get: |r| Cell::OptDec(r.$name) }
     };
+    ($name:ident, OptF64) => {
+        Column { name: stringify!($name), ty: ColumnType::OptF64, get: |r| Cell::OptF64(r.$name) }
+    };
 }
+
+pub(crate) use col;
 
 static SERIES: [Column<SeriesRow>; 28] = [
     col!(time_ms, U64),

@@ -53,6 +53,7 @@ pub fn write_csv<R: Table>(path: &Path, rows: &[R]) -> Result<(), IoError> {
                 Cell::Str(s) => s.to_string(),
                 Cell::Dec(d) => dec_text(d),
                 Cell::OptDec(d) => d.map(dec_text).unwrap_or_default(),
+                Cell::OptF64(x) => x.map(|x| x.to_string()).unwrap_or_default(),
             }));
             out.write_record(&record).map_err(csv_err)?;
         }
@@ -72,7 +73,7 @@ pub fn arrow_schema<R: Table>() -> Schema {
                     ColumnType::OptU32 => (DataType::UInt32, true),
                     ColumnType::Str => (DataType::Utf8, false),
                     ColumnType::Dec => (DataType::Float64, false),
-                    ColumnType::OptDec => (DataType::Float64, true),
+                    ColumnType::OptDec | ColumnType::OptF64 => (DataType::Float64, true),
                 };
                 Field::new(c.name, ty, nullable)
             })
@@ -106,6 +107,10 @@ fn batch<R: Table>(schema: &Arc<Schema>, rows: &[R]) -> Result<RecordBatch, arro
                 ColumnType::OptDec => Arc::new(Float64Array::from_iter(cells.map(|x| match x {
                     Cell::OptDec(d) => d.map(dec_f64),
                     other => unreachable!("column {} declared OptDec, got {other:?}", c.name),
+                }))),
+                ColumnType::OptF64 => Arc::new(Float64Array::from_iter(cells.map(|x| match x {
+                    Cell::OptF64(v) => v,
+                    other => unreachable!("column {} declared OptF64, got {other:?}", c.name),
                 }))),
             }
         })

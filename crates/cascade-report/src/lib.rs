@@ -6,6 +6,8 @@
 //!
 //! * [`render_run`] / [`render_recording`]: one run's report (`report.html`).
 //! * [`render_comparison`]: several runs overlaid (`compare.html`).
+//! * [`render_policy_comparison`]: policies over the same seeds (`cascade compare`,
+//!   `compare.html`): a strip chart per figure and the table of paired differences.
 //! * [`liqmap`]: liquidation maps from a positions file or an in-memory population;
 //!   [`render_liqmaps`] draws them (`liqmap.html`).
 //!
@@ -29,5 +31,6 @@ pub mod view;
 pub use error::ReportError;
 pub use render::{
     ChartFiles, ReportFiles, ReportOptions, ScenarioText, read_scenario_text, render_comparison,
-    render_comparison_recordings, render_liqmaps, render_recording, render_run, run_figures,
+    render_comparison_recordings, render_liqmaps, render_policy_comparison, render_recording, render_run,
+    run_figures,
 };

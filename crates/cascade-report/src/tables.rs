@@ -286,6 +286,43 @@ pub fn comparison_table(runs: &[(String, &RunSummary)]) -> Table {
     Table { caption: "Runs side by side, and differences from the first".into(), header, rows }
 }
 
+/// The policy comparison: one row per figure and policy with the mean, median and p5–p95 over
+/// seeds, and for every policy but the baseline the mean paired difference and its interval.
+#[must_use]
+pub fn policy_table(c: &cascade_sim::compare::Comparison) -> Table {
+    use crate::charts::policies::{signed, value};
+    let header =
+        ["figure", "unit", "policy", "n", "mean", "median", "p5", "p95", "Δ mean vs baseline", "95% CI of Δ"]
+            .map(String::from)
+            .to_vec();
+    let mut rows = Vec::new();
+    for (f, def) in c.figures.iter().enumerate() {
+        for p in &c.policies {
+            let Some(r) = p.figures.get(f) else { continue };
+            let s = &r.summary;
+            let u = def.unit.as_str();
+            let (d, ci) = match &r.vs_baseline {
+                None => ("–".to_string(), "–".to_string()),
+                Some(d) => (signed(d.mean, u), format!("[{}, {}]", signed(d.ci_lo, u), signed(d.ci_hi, u))),
+            };
+            let n = if s.missing > 0 { format!("{} ({} none)", s.n, s.missing) } else { s.n.to_string() };
+            rows.push(vec![
+                def.name.clone(),
+                def.unit.clone(),
+                p.name.clone(),
+                n,
+                value(s.mean, u),
+                value(s.median, u),
+                value(s.p5, u),
+                value(s.p95, u),
+                d,
+                ci,
+            ]);
+        }
+    }
+    Table { caption: "Figures by policy over seeds".into(), header, rows }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

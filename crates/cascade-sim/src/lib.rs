@@ -11,6 +11,7 @@
 //! counterfactual run without forced liquidations that gives the cascade amplification).
 
 pub mod agents;
+pub mod compare;
 pub mod error;
 pub mod fit;
 pub mod metrics;

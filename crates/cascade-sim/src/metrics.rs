@@ -378,6 +378,9 @@ pub struct InstrumentSummary {
     pub first_liquidation_ms: Option<u64>,
     /// Time of the first ADL reduction here.
     pub first_adl_ms: Option<u64>,
+    /// Trading halts started here by a `[policy.halts]` circuit breaker.
+    #[serde(default)]
+    pub halts: u64,
 }
 
 /// Per-venue summary.
@@ -433,6 +436,13 @@ pub struct VenueSummary {
     /// Settle asset sent towards this venue and still in flight at the end of the run.
     #[serde(default)]
     pub in_flight_end: Decimal,
+    /// Market halts started by a `[policy.halts]` circuit breaker (a venue-wide halt counts
+    /// once per market).
+    #[serde(default)]
+    pub halts: u64,
+    /// Settle asset a `[policy.fund]` external backstop paid into the venue's insurance fund.
+    #[serde(default)]
+    pub fund_backstop_paid: Decimal,
 }
 
 /// What a run did, for people: written as JSON.
@@ -552,6 +562,7 @@ struct MarketState {
     adl_notional: Decimal,
     first_liq: Option<u64>,
     first_adl: Option<u64>,
+    halts: u64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -654,6 +665,7 @@ impl Recorder {
             adl_notional: Decimal::ZERO,
             first_liq: None,
             first_adl: None,
+            halts: 0,
         });
         key
     }
@@ -712,6 +724,14 @@ impl Recorder {
             });
         }
         self.liquidations.push(row);
+    }
+
+    /// Records the start of a trading halt of a market.
+    ///
+    /// # Panics
+    /// If `key` was not returned by [`Recorder::add_market`].
+    pub fn on_halt(&mut self, key: MarketKey) {
+        self.market(key).halts += 1;
     }
 
     /// Records an ADL reduction.
@@ -841,6 +861,7 @@ impl Recorder {
                 },
                 first_liquidation_ms: m.first_liq,
                 first_adl_ms: m.first_adl,
+                halts: m.halts,
             })
             .collect();
         let venues: Vec<VenueSummary> = self
@@ -882,6 +903,9 @@ impl Recorder {
                     transfers_in: 0,
                     transferred_in: Decimal::ZERO,
                     in_flight_end: Decimal::ZERO,
+                    halts: mine().map(|m| m.halts).sum(),
+                    // Filled in by the simulation, which holds the engines.
+                    fund_backstop_paid: Decimal::ZERO,
                 }
             })
             .collect();

@@ -347,6 +347,10 @@ impl Simulation {
             s.transfers_in = x.in_count;
             s.transferred_in = cash_dec(x.in_amount);
             s.in_flight_end = cash_dec(i128::from(t.in_flight_to_venue(v).0));
+            if let Some(b) = slot.engine.safeguards().backstop {
+                s.fund_backstop_paid =
+                    cash_dec(i128::from(b.capital.0) - i128::from(slot.engine.external_backstop_left().0));
+            }
         }
         rec
     }

@@ -14,6 +14,16 @@ pub(crate) struct AccountLists {
 }
 
 impl AccountLists {
+    /// Every account with at least one resting order, in id order.
+    pub fn accounts(&self) -> Vec<AccountId> {
+        self.heads
+            .iter()
+            .enumerate()
+            .filter(|&(_, &h)| h != NIL)
+            .map(|(i, _)| AccountId(u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect()
+    }
+
     /// The first (most recently linked) order of an account, or [`NIL`].
     #[inline]
     pub fn head(&self, account: AccountId) -> u32 {

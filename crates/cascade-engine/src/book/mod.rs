@@ -148,6 +148,12 @@ impl Book {
         })
     }
 
+    /// Every account with a resting order, in id order. O(the largest account id seen).
+    #[must_use]
+    pub fn accounts_with_orders(&self) -> Vec<AccountId> {
+        self.accounts.accounts()
+    }
+
     /// Removes a resting order.
     ///
     /// # Errors

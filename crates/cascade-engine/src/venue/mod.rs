@@ -11,12 +11,15 @@
 //! (`funding.rs`) and spot settlement (`spot.rs`: fills that exchange assets, with orders
 //! backed by held funds) are further `impl Venue` blocks in this folder, as are the safeguards
 //! of `crate::policy` (`policy.rs`: the leverage cap at order entry, the dynamic-margin
-//! multiplier that swaps a market's tiers and re-indexes its triggers).
+//! multiplier that swaps a market's tiers and re-indexes its triggers) and of
+//! `crate::safeguards` (`safeguards.rs`: circuit-breaker halts, price bands, liquidation
+//! pacing).
 
 pub mod funding;
 mod liquidation;
 mod margin;
 mod policy;
+mod safeguards;
 mod spot;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,6 +39,7 @@ use crate::num::{Cash, Overflow, Price, Qty, RATE_ONE, Rate, Round};
 use crate::position::{MarginMode, apply_fill};
 use crate::risk::index::LiquidationIndex;
 use crate::risk::rules::{AdlTrigger, RuleSet};
+use crate::safeguards::Safeguards;
 
 /// Venue-wide settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +68,9 @@ pub struct VenueConfig {
     /// Check every invariant by a full scan after every settled trade and every liquidation
     /// step (tests: conservation after every event, not only after every call).
     pub audit: bool,
+    /// Circuit breaker, price bands, liquidation pacing, ADL variant and external backstop
+    /// (`crate::safeguards`; all off by default).
+    pub safeguards: Safeguards,
 }
 
 impl Default for VenueConfig {
@@ -77,6 +84,7 @@ impl Default for VenueConfig {
             default_mode: MarginMode::Cross,
             band: Rate::from_bps(100),
             audit: false,
+            safeguards: Safeguards::default(),
         }
     }
 }
@@ -184,6 +192,9 @@ pub enum CancelReason {
     Expired(ExpireReason),
     /// A reduce-only order with nothing left to reduce.
     ReduceOnly,
+    /// Cleared from the book when its market halted (a circuit breaker that cancels resting
+    /// orders).
+    Halted,
 }
 
 /// Something that happened at the venue, in order.
@@ -262,6 +273,21 @@ pub enum VenueEvent {
         /// The venue's spot book it was sold into, or `None` when the backstop bought it.
         book: Option<InstrumentId>,
     },
+    /// The external backstop deposited `amount` into the insurance fund backing `instrument`
+    /// (money from outside the venue, counted in the ledger's deposits).
+    FundBackstop {
+        /// The instrument whose bankrupt position called for it.
+        instrument: InstrumentId,
+        /// Amount deposited, settle asset.
+        amount: Cash,
+    },
+    /// A circuit breaker halted the market until `until_ms` (venue clock).
+    Halted {
+        /// Instrument.
+        instrument: InstrumentId,
+        /// End of the halt, milliseconds of the venue clock.
+        until_ms: u64,
+    },
     /// Collateral a liquidated account still held after leaving bad debt, taken by the backstop
     /// to sell; its proceeds repay that bad debt before they reach the fund.
     CollateralSeized {
@@ -309,6 +335,25 @@ pub enum VenueError {
     /// The order belongs to another account.
     #[error("order {0:?} does not belong to this account")]
     NotOwner(OrderId),
+    /// The market is halted by its circuit breaker: no order is accepted until `until_ms`.
+    #[error("trading halted on instrument {instrument} until {until_ms} ms (circuit breaker)")]
+    Halted {
+        /// Instrument.
+        instrument: u16,
+        /// End of the halt, venue clock.
+        until_ms: u64,
+    },
+    /// A limit order priced beyond the price band around the mark (or the reopening band
+    /// after a halt).
+    #[error("price {price} is outside the price band [{lo}, {hi}]")]
+    OutsideBand {
+        /// The order's limit, price units.
+        price: i64,
+        /// Lowest price allowed.
+        lo: i64,
+        /// Highest price allowed.
+        hi: i64,
+    },
     /// A market order found no reference price (empty opposite book and no mark).
     #[error("no reference price for a market order: the opposite side of the book is empty")]
     NoReferencePrice,
@@ -415,6 +460,10 @@ struct Market {
     base_tiers: Option<RiskTiers>,
     /// The dynamic-margin multiplier in force (one: the base table).
     margin_multiplier: Rate,
+    /// Circuit-breaker state.
+    halt: safeguards::HaltState,
+    /// Liquidation-pacing state.
+    pace: safeguards::PaceState,
 }
 
 /// One exchange.
@@ -449,6 +498,10 @@ pub struct Venue {
     backstop_capital: Cash,
     /// PnL the backstop has realized.
     backstop_pnl: Cash,
+    /// Pacing cooldowns: (account, instrument) → until (venue clock).
+    pace_cooldown: BTreeMap<(AccountId, InstrumentId), u64>,
+    /// What is left of the external backstop's capital.
+    external_left: Cash,
 }
 
 impl Venue {
@@ -472,6 +525,8 @@ impl Venue {
             fund_peaks: BTreeMap::new(),
             backstop_capital: Cash::ZERO,
             backstop_pnl: Cash::ZERO,
+            pace_cooldown: BTreeMap::new(),
+            external_left: config.safeguards.backstop.map_or(Cash::ZERO, |b| b.capital),
         }
     }
 
@@ -531,6 +586,8 @@ impl Venue {
             cap: None,
             base_tiers: None,
             margin_multiplier: Rate::ONE,
+            halt: safeguards::HaltState::default(),
+            pace: safeguards::PaceState::default(),
         });
         Ok(id)
     }
@@ -761,6 +818,7 @@ impl Venue {
         events: &mut Vec<VenueEvent>,
     ) -> Result<Placed, VenueError> {
         self.ledger.account(account)?;
+        self.refuse_if_halted(instrument)?;
         let m = self.market(instrument)?;
         let spec = m.instrument.spec();
         if req.qty.0 <= 0 {
@@ -906,6 +964,7 @@ impl Venue {
         new_qty: Qty,
         events: &mut Vec<VenueEvent>,
     ) -> Result<Fate, VenueError> {
+        self.refuse_if_halted(instrument)?;
         let m = self
             .markets
             .get_mut(usize::from(instrument.0))
@@ -951,9 +1010,15 @@ impl Venue {
         let m = self.market_mut(instrument)?;
         m.prev_mark = m.mark;
         m.mark = Some(mark);
-        self.fire_stops(instrument, Trigger::Mark, events)?;
+        self.observe_halt(instrument, events)?;
+        let halted = self.is_halted(usize::from(instrument.0));
+        // A halted market triggers no stops; they wait for the reopening.
+        if !halted {
+            self.fire_stops(instrument, Trigger::Mark, events)?;
+        }
+        let paused = halted && !self.config.safeguards.halt.is_some_and(|h| h.liquidations);
         // Nobody holds a position on a spot market: there is nothing to liquidate.
-        if self.config.liquidations && !self.is_spot(instrument) {
+        if self.config.liquidations && !self.is_spot(instrument) && !paused {
             self.liquidation_pass(instrument, events)?;
         }
         Ok(())
@@ -1024,6 +1089,8 @@ impl Venue {
                 (self.market_limit(instrument, req.side)?, tif)
             }
         };
+        let market = !matches!(req.kind, OrderKind::Limit(_));
+        let limit = self.banded_limit(account, instrument, req.side, limit, market)?;
         if self.markets[idx].instrument.is_spot() {
             let (asset, need) = self.spot_need(instrument, req.side, limit, qty)?;
             self.check_spot_backing(account, asset, need)?;
@@ -1347,6 +1414,9 @@ impl Venue {
         events: &mut Vec<VenueEvent>,
     ) -> Result<(), VenueError> {
         let idx = usize::from(instrument.0);
+        if self.is_halted(idx) {
+            return Ok(());
+        }
         let mut fired: Vec<StopEntry> = Vec::new();
         let mut source = source;
         // Each stop fires once, so the loop ends after at most (stops + 1) rounds.
@@ -1376,7 +1446,12 @@ impl Venue {
                     OrderRequest { side: o.side, kind, qty: o.qty, tif: o.tif, reduce_only, stp: o.stp };
                 // A stop that can no longer be placed (nothing to reduce, empty book) expires.
                 match self.send(o.account, instrument, req, events) {
-                    Ok(_) | Err(VenueError::InvalidOrder { .. } | VenueError::NoReferencePrice) => {}
+                    Ok(_)
+                    | Err(
+                        VenueError::InvalidOrder { .. }
+                        | VenueError::NoReferencePrice
+                        | VenueError::OutsideBand { .. },
+                    ) => {}
                     Err(e) => return Err(e),
                 }
             }

@@ -35,6 +35,9 @@ fn ranges(fig: &Figure) -> ((f64, f64), (f64, f64)) {
     for v in &fig.vlines {
         xs.push(v.x);
     }
+    for (x, _) in &fig.x_ticks {
+        xs.extend([x - 0.5, x + 0.5]);
+    }
     if let Some(b) = &fig.bars {
         xs.extend(b.edges.iter().copied());
         let n = b.edges.len().saturating_sub(1);
@@ -88,12 +91,20 @@ where
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(e)?;
     let y_fmt = |v: &f64| short_amount(*v);
-    let x_fmt = |v: &f64| short_amount(*v);
+    // A categorical axis names its positions and leaves the other grid lines unlabelled.
+    let x_fmt = |v: &f64| {
+        if fig.x_ticks.is_empty() {
+            short_amount(*v)
+        } else {
+            fig.x_ticks.iter().find(|(x, _)| (x - v).abs() < 0.02).map(|(_, n)| n.clone()).unwrap_or_default()
+        }
+    };
+    let x_labels = if fig.x_ticks.is_empty() { 10 } else { (2 * fig.x_ticks.len() + 2).max(10) };
     chart
         .configure_mesh()
         .x_desc(fig.x_label.as_str())
         .y_desc(fig.y_label.as_str())
-        .x_labels(10)
+        .x_labels(x_labels)
         .y_labels(8)
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)

@@ -17,6 +17,7 @@ pub mod insurance;
 pub mod liqmap;
 pub mod liquidations;
 pub mod open_interest;
+pub mod policies;
 pub mod price;
 
 /// Size every chart is rendered at, pixels (SVG user units), width × height.
@@ -153,6 +154,10 @@ pub struct Figure {
     pub vlines: Vec<VLine>,
     /// A note drawn in the plot when there is nothing to show.
     pub note: Option<String>,
+    /// Named positions on a categorical x axis (e.g. one per policy): when set, the x axis shows
+    /// these names at these positions instead of numbers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub x_ticks: Vec<(f64, String)>,
 }
 
 impl Figure {
@@ -170,6 +175,7 @@ impl Figure {
             markers: Vec::new(),
             vlines: Vec::new(),
             note: None,
+            x_ticks: Vec::new(),
         }
     }
 

@@ -26,7 +26,8 @@
 //! [[venues.instruments.tiers]]  # optional override: floor, mmr, max_leverage, imr, …
 //! [population]     # accounts, long_share, isolated_share, leverage mix, entry, size, behaviour
 //! [[makers]]  [[arbitrageurs]]  [[hedgers]]  [noise]  [[shocks]]  [[herds]]
-//! [policy]         # safeguards: leverage, margin, prices, transfers, stops (sub-tables)
+//! [policy]         # safeguards (sub-tables): halts, bands, liquidation, adl, fund, leverage, margin,
+//!                  # prices, transfers, stops
 //! ```
 
 mod arbitrageurs;
@@ -36,6 +37,7 @@ mod herds;
 mod makers;
 mod noise;
 mod policy;
+mod policy_file;
 mod population;
 mod price_path;
 mod run;
@@ -59,9 +61,11 @@ pub use herds::{Herd, PositionSide};
 pub use makers::Maker;
 pub use noise::Noise;
 pub use policy::{
-    CapStep, LeveragePolicy, MarginPolicy, MarkSmoothing, MarketCap, Outage, Policy, PricesPolicy,
-    StopsPolicy, TransfersPolicy, applies,
+    Adl, AdlRuleCfg, Bands, CapStep, Fund, HaltLiquidations, HaltScopeCfg, Halts, LeveragePolicy,
+    LiquidationPacing, MarginPolicy, MarkSmoothing, MarketCap, Outage, Policy, PricesPolicy, RestingOrders,
+    StopsPolicy, TransfersPolicy, acts_on, applies,
 };
+pub use policy_file::{read_policy_toml, relocate_policy_error, scenario_with_policy, splice_policy};
 pub use population::{Behaviour, Entry, Population, PopulationMarket};
 pub use price_path::{PricePath, PricePoint, Track};
 pub use run::Run;
@@ -142,6 +146,24 @@ pub enum ScenarioError {
         /// Every problem, in file order where located.
         problems: Vec<Problem>,
     },
+    /// A policy file (`cascade compare --policy`, the content of a `[policy]` table) does not fit:
+    /// every unknown key, and the first other problem, located in the policy file.
+    #[error("{}", render_policy(origin, problems))]
+    Policy {
+        /// The policy file's name.
+        origin: String,
+        /// Every problem, in file order where located.
+        problems: Vec<Problem>,
+    },
+}
+
+fn render_policy(origin: &str, problems: &[Problem]) -> String {
+    let mut s = format!("{origin}: {} problem(s) in the policy file:", problems.len());
+    for p in problems {
+        s.push_str("\n  ");
+        s.push_str(&p.render(origin));
+    }
+    s
 }
 
 fn render_all(origin: &str, problems: &[Problem]) -> String {
@@ -153,6 +175,35 @@ fn render_all(origin: &str, problems: &[Problem]) -> String {
     s
 }
 
+/// Stage 1 of reading a scenario (or a part of one, e.g. a policy file): TOML syntax, then the
+/// schema (serde), the first problem reported with its field path, line and column.
+fn parse_schema<T: serde::de::DeserializeOwned>(src: &str, origin: &str) -> Result<T, ScenarioError> {
+    let root = toml::de::DeTable::parse(src).map_err(|e| {
+        let location = e.span().map(|s| Location::of_offset(src, s.start));
+        let path = location.map(|l| validate::field_near(src, l.line)).unwrap_or_default();
+        ScenarioError::Syntax {
+            origin: origin.to_string(),
+            problem: Problem { path, message: format!("malformed TOML: {}", e.message()), location },
+        }
+    })?;
+    serde_path_to_error::deserialize(toml::de::Deserializer::from(root)).map_err(|e| {
+        let mut path = e.path().to_string();
+        if path == "." {
+            path.clear();
+        }
+        let inner = e.into_inner();
+        let message = inner.message().to_string();
+        // An unknown key's path ends at its table: name the key too.
+        if let Some(key) = unknown_field(&message)
+            && path.rsplit('.').next() != Some(key)
+        {
+            path = if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+        }
+        let location = inner.span().map(|s| Location::of_offset(src, s.start));
+        ScenarioError::Schema { origin: origin.to_string(), problem: Problem { path, message, location } }
+    })
+}
+
 impl ScenarioError {
     /// Every problem (one for syntax and schema errors).
     #[must_use]
@@ -161,7 +212,7 @@ impl ScenarioError {
             ScenarioError::Syntax { problem, .. } | ScenarioError::Schema { problem, .. } => {
                 std::slice::from_ref(problem)
             }
-            ScenarioError::Invalid { problems, .. } => problems,
+            ScenarioError::Invalid { problems, .. } | ScenarioError::Policy { problems, .. } => problems,
         }
     }
 }
@@ -175,34 +226,7 @@ impl Scenario {
     /// a wrong type or a missing field (the first one), [`ScenarioError::Invalid`] with every
     /// impossible value.
     pub fn from_toml(src: &str, origin: &str) -> Result<Self, ScenarioError> {
-        let root = toml::de::DeTable::parse(src).map_err(|e| {
-            let location = e.span().map(|s| Location::of_offset(src, s.start));
-            let path = location.map(|l| validate::field_near(src, l.line)).unwrap_or_default();
-            ScenarioError::Syntax {
-                origin: origin.to_string(),
-                problem: Problem { path, message: format!("malformed TOML: {}", e.message()), location },
-            }
-        })?;
-        let scenario: Scenario = serde_path_to_error::deserialize(toml::de::Deserializer::from(root))
-            .map_err(|e| {
-                let mut path = e.path().to_string();
-                if path == "." {
-                    path.clear();
-                }
-                let inner = e.into_inner();
-                let message = inner.message().to_string();
-                // An unknown key's path ends at its table: name the key too.
-                if let Some(key) = unknown_field(&message)
-                    && path.rsplit('.').next() != Some(key)
-                {
-                    path = if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
-                }
-                let location = inner.span().map(|s| Location::of_offset(src, s.start));
-                ScenarioError::Schema {
-                    origin: origin.to_string(),
-                    problem: Problem { path, message, location },
-                }
-            })?;
+        let scenario: Scenario = parse_schema(src, origin)?;
         let mut problems = scenario.validate();
         if problems.is_empty() {
             return Ok(scenario);
@@ -381,17 +405,22 @@ impl Scenario {
             h.validate(&p, &mut v);
             refs.market(&p, &h.venue, &h.symbol, &mut v);
         }
-        let known = policy::scope::Known {
+        self.policy.validate(&self.policy_known(), &mut v);
+        v.into_problems()
+    }
+
+    /// What the policy checks may look up: the venues, their perpetuals and rule sets.
+    fn policy_known(&self) -> policy::scope::Known<'_> {
+        policy::scope::Known {
             venues: self.venues.iter().map(|x| x.name.as_str()).collect(),
             symbols: self
                 .venues
                 .iter()
                 .map(|x| x.instruments.iter().map(|i| i.symbol.as_str()).collect())
                 .collect(),
+            rule_sets: self.venues.iter().map(|x| x.rule_set().ok()).collect(),
             duration_s: self.run.duration_s,
-        };
-        self.policy.validate(&known, &mut v);
-        v.into_problems()
+        }
     }
 
     /// Indices in `assets` of the assets the population trades (its `markets`, or every listed

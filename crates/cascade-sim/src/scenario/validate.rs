@@ -258,6 +258,28 @@ fn span_of(root: &Spanned<DeTable<'_>>, path: &str) -> Option<Range<usize>> {
     found
 }
 
+/// Where the key at the end of `path` is written (the key itself, not its value): for an
+/// unknown key, the spot to point at. `None` if the path does not end in a key of the document.
+pub(crate) fn key_location(src: &str, path: &str) -> Option<Location> {
+    let root = DeTable::parse(src).ok()?;
+    let steps = steps(path)?;
+    let (Step::Key(last), parents) = steps.split_last()? else { return None };
+    let mut table: &DeTable<'_> = root.get_ref();
+    let mut value: Option<&Spanned<DeValue<'_>>> = None;
+    for step in parents {
+        let next = match step {
+            Step::Key(k) => table.get(*k),
+            Step::Index(i) => value.and_then(|v| v.get_ref().as_array()).and_then(|a| a.get(*i)),
+        }?;
+        value = Some(next);
+        if let Some(t) = next.get_ref().as_table() {
+            table = t;
+        }
+    }
+    let (key, _) = table.iter().find(|(k, _)| k.get_ref() == last)?;
+    Some(Location::of_offset(src, key.span().start))
+}
+
 /// Fills in the location of each problem from the document's spans.
 pub(crate) fn locate(src: &str, problems: &mut [Problem]) {
     let Ok(root) = DeTable::parse(src) else { return };

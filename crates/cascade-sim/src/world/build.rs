@@ -138,6 +138,7 @@ impl World {
                 rules: RuleSet::of(margin_venue),
                 enforce_initial_margin: true,
                 liquidations,
+                safeguards: super::policy::safeguards(&scenario.policy, &v.name, margin_venue)?,
                 ..VenueConfig::default()
             };
             let mut engine = Venue::new(config);
@@ -147,7 +148,12 @@ impl World {
                     .set_backstop_capital(SETTLE, capital)
                     .map_err(|e| SimError::scenario(format!("{p}.backstop_capital"), e.to_string()))?;
             }
-            let fund = cash(&format!("{p}.insurance_fund"), v.insurance_fund)?;
+            let fund = super::policy::insurance_fund(
+                &scenario.policy,
+                &v.name,
+                v.insurance_fund,
+                &format!("{p}.insurance_fund"),
+            )?;
             if fund.is_positive() {
                 engine
                     .seed_insurance_fund(SETTLE, fund)
@@ -186,7 +192,7 @@ impl World {
                 engine,
                 markets: slot_markets,
                 owners: Vec::new(),
-                band: v.market_band.to_f64(),
+                band: super::policy::order_band(&scenario.policy, &v.name, v.market_band.to_f64()),
             });
         }
         // Spot books, after every venue's perpetuals (so a venue's instrument ids past its

@@ -98,7 +98,8 @@ pub struct VenueSlot {
     pub markets: Vec<usize>,
     /// Owner of each account, by account id.
     pub owners: Vec<Owner>,
-    /// The venue's market-order price band, as a fraction (agents' price protection).
+    /// The venue's market-order price band, as a fraction (agents' price protection), narrowed
+    /// by a `[policy.bands]` band on orders.
     pub band: f64,
 }
 
@@ -156,6 +157,8 @@ pub fn refused(e: &VenueError) -> bool {
             | VenueError::NotOwner(_)
             | VenueError::Book(_)
             | VenueError::LeverageCap { .. }
+            | VenueError::Halted { .. }
+            | VenueError::OutsideBand { .. }
     )
 }
 

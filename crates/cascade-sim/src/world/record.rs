@@ -203,6 +203,15 @@ pub(super) fn absorb(w: &mut World, v: usize, events: &[VenueEvent]) -> Result<(
             | VenueEvent::SocializedLoss { .. }
             | VenueEvent::CollateralSale { .. }
             | VenueEvent::CollateralSeized { .. } => {}
+            VenueEvent::Halted { instrument, .. }
+                if usize::from(instrument.0) < w.venues[v].markets.len() =>
+            {
+                let m = market_of(w, v, instrument)?;
+                w.recorder.on_halt(w.markets[m].key);
+            }
+            VenueEvent::Halted { .. } => {}
+            // Money from outside the world (a policy's external backstop) entered a fund.
+            VenueEvent::FundBackstop { amount, .. } => w.transfers.external += i128::from(amount.0),
         }
     }
     Ok(())

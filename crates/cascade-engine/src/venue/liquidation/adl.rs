@@ -11,10 +11,12 @@
 use crate::book::{OrderId, Side};
 use crate::instrument::InstrumentId;
 use crate::ledger::AccountId;
+use crate::ledger::Party;
 use crate::num::{Price, Qty, Round};
 use crate::position::MarginMode;
 use crate::risk::adl::{AdlCandidate, rank};
 use crate::risk::rules::AdlRanking;
+use crate::safeguards::{AdlRule, pro_rata};
 
 use super::super::{Venue, VenueError, VenueEvent, overflow};
 use super::AdlQueue;
@@ -36,6 +38,12 @@ impl Venue {
             return Ok(Qty::ZERO);
         }
         let Some(mark) = self.reference_mark(ins) else { return Ok(Qty::ZERO) };
+        let pro = if self.config.safeguards.adl == AdlRule::ProRata {
+            self.pro_rata_deleverage(acct, ins, bankrupt_long, qty, price, mark, events)?
+        } else {
+            Qty::ZERO
+        };
+        let qty_ranked = Qty(qty.0 - pro.0);
         let cached =
             matches!(&self.adl_queue, Some(q) if q.instrument == ins && q.bankrupt_long == bankrupt_long);
         if !cached {
@@ -43,7 +51,7 @@ impl Venue {
             let candidates = self.adl_candidates(acct, ins, bankrupt_long, mark)?;
             self.adl_queue = Some(AdlQueue { instrument: ins, bankrupt_long, candidates, cursor: 0 });
         }
-        let mut left = qty;
+        let mut left = qty_ranked;
         let mut refreshed = !cached;
         let bankrupt_side = if bankrupt_long { Side::Sell } else { Side::Buy };
         while left.is_positive() {
@@ -114,6 +122,119 @@ impl Venue {
         Ok(Qty(qty.0 - left.0))
     }
 
+    /// Pro-rata ADL: closes `qty` (whole lots) against every profitable opposite position in
+    /// proportion to its size ([`pro_rata`]: largest remainders take the leftover lots), at
+    /// `price`. Returns what it closed: at most what the profitable positions hold.
+    #[allow(clippy::too_many_arguments)]
+    fn pro_rata_deleverage(
+        &mut self,
+        acct: AccountId,
+        ins: InstrumentId,
+        bankrupt_long: bool,
+        qty: Qty,
+        price: Price,
+        mark: Price,
+        events: &mut Vec<VenueEvent>,
+    ) -> Result<Qty, VenueError> {
+        self.flush_dirty()?;
+        let lot = self.markets[usize::from(ins.0)].instrument.spec().lot.0.max(1);
+        let mut winners: Vec<AdlCandidate> = self
+            .adl_candidates(acct, ins, bankrupt_long, mark)?
+            .into_iter()
+            .filter(|c| c.upnl.is_positive())
+            .collect();
+        winners.sort_by_key(|c| c.account);
+        let mut lots = Vec::with_capacity(winners.len());
+        for c in &winners {
+            let size = self.ledger.account(c.account)?.position(ins).map_or(0, |p| p.size.0.abs());
+            lots.push(size / lot);
+        }
+        let shares = pro_rata(qty.0 / lot, &lots);
+        let bankrupt_side = if bankrupt_long { Side::Sell } else { Side::Buy };
+        let mut closed = 0_i64;
+        for (rank, (c, n)) in winners.iter().zip(shares).enumerate() {
+            if n <= 0 {
+                continue;
+            }
+            let take = Qty(n * lot);
+            let trade = self.settle_trade(
+                ins,
+                OrderId(u64::MAX),
+                c.account,
+                acct,
+                bankrupt_side,
+                price,
+                take,
+                false,
+            )?;
+            if self.config.rules.adl_fees {
+                self.charge_adl_fees(ins, c.account, acct, trade.value)?;
+            }
+            events.push(VenueEvent::Adl {
+                instrument: ins,
+                liquidated: acct,
+                counterparty: c.account,
+                qty: take,
+                price,
+                counterparty_realized: trade.maker_realized,
+                rank: u32::try_from(rank).unwrap_or(u32::MAX),
+                counterparty_notional: c.notional.abs(),
+                counterparty_equity: c.equity,
+            });
+            self.cancel_all(c.account, ins, events)?;
+            closed += take.0;
+        }
+        Ok(Qty(closed))
+    }
+
+    /// Haircut instead of ADL: the backstop takes `qty` over at the bankruptcy price `bp`, and
+    /// every profitable opposite position pays the backstop's loss at the mark in proportion to
+    /// its unrealized PnL (never more than that PnL, nor than its margin holds), each charge a
+    /// [`VenueEvent::SocializedLoss`] moved through the ledger to the backstop.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn haircut(
+        &mut self,
+        acct: AccountId,
+        ins: InstrumentId,
+        long: bool,
+        qty: Qty,
+        bp: Price,
+        mark: Price,
+        events: &mut Vec<VenueEvent>,
+    ) -> Result<(), VenueError> {
+        self.flush_dirty()?;
+        let mut winners: Vec<AdlCandidate> = self
+            .adl_candidates(acct, ins, long, mark)?
+            .into_iter()
+            .filter(|c| c.upnl.is_positive())
+            .collect();
+        winners.sort_by_key(|c| c.account);
+        self.backstop_takes(acct, ins, long, qty, bp, mark, super::LiquidationKind::Backstop, events)?;
+        let loss = -self.takeover_pnl(ins, long, qty, bp, mark)?.0;
+        let total: i128 = winners.iter().map(|c| i128::from(c.upnl.0)).sum();
+        if loss <= 0 || total <= 0 {
+            return Ok(());
+        }
+        let target = i128::from(loss).min(total);
+        let backstop = self.backstop_account()?;
+        let asset = self.markets[usize::from(ins.0)].instrument.settle_asset();
+        for c in winners {
+            let share = crate::num::div_i128(target * i128::from(c.upnl.0), total, crate::num::Round::Floor)
+                .map_err(overflow("haircut"))?;
+            let party = match self.ledger.account(c.account)?.position(ins) {
+                Some(p) if p.mode == MarginMode::Isolated => Party::Isolated(c.account, ins),
+                _ => Party::Wallet(c.account),
+            };
+            let pay = crate::num::Cash(share).min(self.ledger.balance(party, asset)?);
+            if pay.is_positive() {
+                self.ledger.transfer(party, Party::Wallet(backstop), asset, pay)?;
+                events.push(VenueEvent::SocializedLoss { instrument: ins, account: c.account, amount: pay });
+                self.dirty.insert(c.account);
+            }
+        }
+        Ok(())
+    }
+
     /// Bybit's ADL fees (§2.4): the deleveraged trader pays the maker fee (or gets the rebate),
     /// the liquidated order the taker fee — through the fund, then bad debt, if it cannot.
     fn charge_adl_fees(
@@ -123,7 +244,6 @@ impl Venue {
         bankrupt: AccountId,
         value: crate::num::Cash,
     ) -> Result<(), VenueError> {
-        use crate::ledger::Party;
         let m = &self.markets[usize::from(ins.0)];
         let (asset, fund, fees) = (m.instrument.settle_asset(), m.fund, m.instrument.spec().fees);
         for (acct, rate) in [(counterparty, fees.maker), (bankrupt, fees.taker)] {

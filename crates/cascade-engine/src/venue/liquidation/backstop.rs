@@ -15,6 +15,7 @@ use crate::ledger::{AccountId, FundId, Party};
 use crate::num::{Cash, Price, Qty, RATE_ONE, Round};
 use crate::position::MarginMode;
 use crate::risk::rules::{AdlPrice, AdlTrigger, Offload};
+use crate::safeguards::AdlRule;
 
 use super::super::{OrderRequest, Venue, VenueError, VenueEvent, overflow};
 use super::LiquidationKind;
@@ -143,7 +144,7 @@ impl Venue {
 
     /// The backstop's PnL, valued at the mark, on `qty` of a position taken over at `price`
     /// (negative: a loss the fund must carry).
-    fn takeover_pnl(
+    pub(super) fn takeover_pnl(
         &self,
         ins: InstrumentId,
         long: bool,
@@ -219,7 +220,14 @@ impl Venue {
         events: &mut Vec<VenueEvent>,
     ) -> Result<Qty, VenueError> {
         let long = self.ledger.account(acct)?.position(ins).is_some_and(|p| p.size.is_positive());
-        let room = self.takeover_room(ins, long, qty, bp, mark)?;
+        // An external backstop refills the fund first; a fund at or above the ADL threshold
+        // takes everything over.
+        self.external_backstop(ins, events)?;
+        let room = if self.fund_above_adl_threshold(ins)? {
+            qty
+        } else {
+            self.takeover_room(ins, long, qty, bp, mark)?
+        };
         if room.is_positive() {
             self.backstop_takes(acct, ins, long, room, bp, mark, LiquidationKind::Backstop, events)?;
         }
@@ -244,6 +252,32 @@ impl Venue {
         events: &mut Vec<VenueEvent>,
     ) -> Result<Qty, VenueError> {
         let long = self.ledger.account(acct)?.position(ins).is_some_and(|p| p.size.is_positive());
+        self.external_backstop(ins, events)?;
+        if self.fund_above_adl_threshold(ins)? {
+            self.backstop_takes(acct, ins, long, qty, bp, mark, LiquidationKind::Backstop, events)?;
+            return Ok(qty);
+        }
+        // dYdX puts no fund takeover before deleveraging; with an external backstop behind the
+        // fund, the fund takes over what it can cover first (the point of the backstop).
+        let mut covered = Qty::ZERO;
+        if self.config.safeguards.backstop.is_some()
+            && self.config.rules.adl_trigger == AdlTrigger::NegativeCollateral
+        {
+            covered = self.fund_cover(ins, long, qty, bp, mark)?;
+            if covered.is_positive() {
+                self.backstop_takes(acct, ins, long, covered, bp, mark, LiquidationKind::Backstop, events)?;
+            }
+        }
+        let qty = Qty(qty.0 - covered.0);
+        if qty.is_zero() {
+            return Ok(covered);
+        }
+        if self.config.safeguards.adl == AdlRule::Haircut
+            && self.config.rules.adl_ranking != crate::risk::rules::AdlRanking::None
+        {
+            self.haircut(acct, ins, long, qty, bp, mark, events)?;
+            return Ok(Qty(qty.0 + covered.0));
+        }
         let price = match self.config.rules.adl_price {
             AdlPrice::Bankruptcy => bp,
             AdlPrice::Mark => mark,
@@ -279,7 +313,38 @@ impl Venue {
         if left.is_positive() {
             self.backstop_takes(acct, ins, long, left, bp, mark, LiquidationKind::Residual, events)?;
         }
-        Ok(qty)
+        Ok(Qty(qty.0 + covered.0))
+    }
+
+    /// How much of `qty` the insurance fund can take over at `bp` while covering the loss at
+    /// the mark (on top of the unrealized loss of what the backstop already holds), in lots.
+    fn fund_cover(
+        &self,
+        ins: InstrumentId,
+        long: bool,
+        qty: Qty,
+        bp: Price,
+        mark: Price,
+    ) -> Result<Qty, VenueError> {
+        let m = &self.markets[usize::from(ins.0)];
+        let lot = m.instrument.spec().lot;
+        let fund = self.ledger.fund(m.fund)?.balance;
+        let held = self.backstop.and_then(|b| self.ledger.account(b).ok()?.position(ins).copied());
+        let held_upnl = match held {
+            Some(p) => p.unrealized_pnl(&m.instrument, mark).map_err(overflow("backstop upnl"))?,
+            None => Cash::ZERO,
+        };
+        let free = i128::from(fund.0) + i128::from(held_upnl.0.min(0));
+        if free <= 0 {
+            return Ok(Qty::ZERO);
+        }
+        let per_lot = self.takeover_pnl(ins, long, lot, bp, mark)?;
+        let mut lots = i128::from(qty.0 / lot.0);
+        if per_lot.is_negative() {
+            lots = lots.min(free / i128::from(-per_lot.0));
+        }
+        let room = i64::try_from(lots.max(0)).map_err(|_| VenueError::Overflow("fund cover"))?;
+        Ok(Qty((room * lot.0).min(qty.0)))
     }
 
     /// The backstop takes `qty` of `acct`'s position at `price`, off the book and without fees.

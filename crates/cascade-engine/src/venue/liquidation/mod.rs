@@ -220,6 +220,19 @@ impl Venue {
             // interval), so the account keeps its trigger and is checked again next time.
             return Ok(false);
         }
+        // Pacing: the account waits out its cooldown, and nobody is liquidated on a market
+        // whose interval cap is used up; both stay indexed and are retried on a later pass.
+        if self.pace_cooling(acct, ins) {
+            return Ok(false);
+        }
+        if self.config.safeguards.pacing.is_some()
+            && let Some(mark) = self.reference_mark(ins)
+        {
+            let lot = self.markets[usize::from(ins.0)].instrument.spec().lot;
+            if self.paced_qty(ins, lot, mark)?.is_zero() {
+                return Ok(false);
+            }
+        }
         if self.one_step_per_block() && !stepped.insert(acct) {
             return Ok(false);
         }
@@ -265,9 +278,27 @@ impl Venue {
             let target =
                 if mode == MarginMode::Isolated { Some(ins) } else { self.next_cross_target(acct, ins)? };
             let Some(target) = target else { return Ok(()) };
+            let from = events.len();
             let step = self.liquidation_step(acct, target, mode, step == 0, events)?;
             if self.config.audit {
                 self.check_invariants()?;
+            }
+            if self.config.safeguards.pacing.is_some() {
+                let done: Vec<(InstrumentId, Cash)> = events[from..]
+                    .iter()
+                    .filter_map(|e| match e {
+                        VenueEvent::Liquidation(r) if r.account == acct => Some((r.instrument, r.notional)),
+                        _ => None,
+                    })
+                    .collect();
+                let closed = !done.is_empty();
+                for (i, notional) in done {
+                    self.pace_used(i, notional)?;
+                }
+                if closed && self.config.safeguards.pacing.is_some_and(|p| p.cooldown_ms > 0) {
+                    self.pace_cool(acct, ins);
+                    return Ok(());
+                }
             }
             if let Step::Stop = step {
                 return Ok(());
@@ -295,6 +326,13 @@ impl Venue {
         let long = pos.size.is_positive();
         let size = pos.size.abs();
         let bp = self.bankruptcy_price(acct, target, mark)?;
+        // A halted market with liquidations paused is not touched, not even through a cross
+        // account liquidated on another market; pacing: nothing more on this market once its
+        // interval's cap is used up.
+        let paused = self.is_halted(usize::from(target.0)) && !rules_halt_liquidates(&self.config.safeguards);
+        if paused || self.paced_qty(target, size, mark)?.is_zero() {
+            return Ok(Step::Stop);
+        }
 
         // Hyperliquid: below 2/3 of maintenance the vault takes the account over while its value
         // is not negative; a negative account value goes to ADL (§5.3–5.4).
@@ -302,10 +340,16 @@ impl Venue {
             let lim =
                 state.maintenance.mul_div(below.0, RATE_ONE, Round::Floor).map_err(overflow("backstop"))?;
             if state.equity < lim {
+                // Pacing cannot split a takeover: it waits for an interval with room for it
+                // (or, larger than the cap, for a fresh interval of its own).
+                if !state.equity.is_negative() && !self.takeover_fits_pace(target, size, mark)? {
+                    return Ok(Step::Stop);
+                }
                 if !state.equity.is_negative() && self.vault_takeover(acct, target, mode, events)? {
                     return Ok(Step::Stop);
                 }
                 if state.equity.is_negative() {
+                    let size = self.paced_qty(target, size, mark)?;
                     let closed = self.adl_then_backstop(acct, target, size, bp, mark, events)?;
                     return Ok(if closed.is_zero() { Step::Stop } else { Step::Continue });
                 }
@@ -325,6 +369,7 @@ impl Venue {
                 .map_err(overflow("liquidation notional"))?;
             (self.liquidation_qty(acct, &pos, notional, first)?, Rate::ZERO)
         };
+        let qty = self.paced_qty(target, qty, mark)?;
         if let PartialRule::Slice { cooldown_ms, .. } = rules.partial
             && qty < size
         {
@@ -334,7 +379,8 @@ impl Venue {
         // Binance (§1.3 step 3): after the one reducing IOC, a still-deficient position is closed
         // at the bankruptcy price and taken over by the fund — no second order to the book.
         if rules.partial == PartialRule::ReduceFirst && !first && !in_cooldown {
-            let closed = self.fund_or_adl(acct, target, size, bp, mark, events)?;
+            let rest = self.paced_qty(target, size, mark)?;
+            let closed = self.fund_or_adl(acct, target, rest, bp, mark, events)?;
             return Ok(if closed.is_zero() { Step::Stop } else { Step::Continue });
         }
         match rules.execution {
@@ -364,6 +410,7 @@ impl Venue {
                     // dYdX: deleverage only an account whose order filled nothing and whose net
                     // collateral is negative (§6.4); a solvent one waits for the next block.
                     Execution::BookAtFillable { .. } if filled.is_zero() && state.equity.is_negative() => {
+                        let size = self.paced_qty(target, size, mark)?;
                         self.adl_then_backstop(acct, target, size, bp, mark, events)?
                     }
                     _ => Qty::ZERO,
@@ -591,6 +638,11 @@ impl Venue {
             kind,
         }))
     }
+}
+
+/// Whether the circuit breaker lets liquidations run during a halt.
+fn rules_halt_liquidates(s: &crate::safeguards::Safeguards) -> bool {
+    s.halt.is_some_and(|h| h.liquidations)
 }
 
 /// `price` on the tick grid, rounded toward the mark side a liquidation order may not pass:

@@ -1,6 +1,7 @@
 //! The `venues = [...]` list every policy sub-table may carry: which venues a lever applies to
 //! (default: all). Shared by the sub-tables of this folder.
 
+use super::super::RuleSet;
 use super::super::validate::Validator;
 
 /// Checks that every name in `venues` (at `path.venues`) is a venue the scenario defines, and
@@ -31,6 +32,8 @@ pub(crate) struct Known<'a> {
     pub venues: Vec<&'a str>,
     /// Per venue (same order): the symbols of its perpetuals.
     pub symbols: Vec<Vec<&'a str>>,
+    /// Per venue (same order): its rule set (`None` if the scenario names an unknown one).
+    pub rule_sets: Vec<Option<RuleSet>>,
     /// The run's length, seconds.
     pub duration_s: u64,
 }
@@ -39,5 +42,42 @@ impl Known<'_> {
     /// Whether a perpetual `symbol` is listed at one of `venues` (every venue when empty).
     pub(crate) fn lists(&self, venues: &[String], symbol: &str) -> bool {
         self.venues.iter().zip(&self.symbols).any(|(v, s)| applies(venues, v) && s.contains(&symbol))
+    }
+}
+
+/// Whether a lever restricted to rule sets passing `acts` applies to a venue of rule set
+/// `rules` named `name` under a sub-table's `venues` list.
+#[must_use]
+pub fn acts_on(
+    venues: &[String],
+    name: &str,
+    rules: Option<RuleSet>,
+    acts: impl Fn(RuleSet) -> bool,
+) -> bool {
+    applies(venues, name) && rules.is_none_or(acts)
+}
+
+/// A lever that acts only on venues whose rule set passes `acts`: a venue named in `listed`
+/// where it cannot act is an error; with `listed` empty (every venue) it applies where it
+/// can, and is an error only when it can act nowhere.
+pub(crate) fn acts_somewhere(
+    path: &str,
+    listed: &[String],
+    known: &Known<'_>,
+    acts: impl Fn(RuleSet) -> bool,
+    why: &str,
+    v: &mut Validator,
+) {
+    let can = |r: &Option<RuleSet>| r.is_none_or(&acts);
+    if listed.is_empty() {
+        if !known.rule_sets.iter().any(can) {
+            v.err(path, format!("cannot act on any venue of the scenario: each {why}"));
+        }
+        return;
+    }
+    for (name, r) in known.venues.iter().zip(&known.rule_sets) {
+        if listed.iter().any(|l| l == name) && !can(r) {
+            v.err(path, format!("venue `{name}` {why}; leave it out of `venues`"));
+        }
     }
 }

@@ -12,11 +12,11 @@ use cascade_engine::num::{Cash, RATE_ONE, Rate};
 use cascade_engine::policy::{CapStep, LeverageCap, MarginRamp, margin_multiplier};
 use serde::{Deserialize, Serialize};
 
-use super::World;
-use super::build::cash;
 use crate::error::SimError;
 use crate::scenario::{CapStep as CapStepCfg, LeveragePolicy, MarginPolicy, Policy, applies};
 use crate::scheduler::SimTime;
+use crate::world::World;
+use crate::world::build::cash;
 
 /// What the policy changed in a run, for `summary.json`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -126,7 +126,7 @@ impl World {
                 .collect();
         }
         if let Some(p) = &policy.transfers {
-            self.transfers.rules = Some(super::transfer::TransferRules {
+            self.transfers.rules = Some(crate::world::transfer::TransferRules {
                 governed: self.venues.iter().map(|v| applies(&p.venues, &v.name)).collect(),
                 delay: p.delay_s.map(SimTime::from_secs),
                 capacity: p.capacity.map(|c| cash("policy.transfers.capacity", c)).transpose()?,
