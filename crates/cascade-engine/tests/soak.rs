@@ -34,8 +34,12 @@ struct Counts {
     funding_refused: u64,
 }
 
-fn soak(rules: VenueName, ops: u64, seed: u64) -> Counts {
-    let mut v = Venue::new(VenueConfig { rules: RuleSet::of(rules), ..VenueConfig::default() });
+fn soak(rules: VenueName, ops: u64, seed: u64, enforce_initial_margin: bool) -> Counts {
+    let mut v = Venue::new(VenueConfig {
+        rules: RuleSet::of(rules),
+        enforce_initial_margin,
+        ..VenueConfig::default()
+    });
     let fees = FeeSchedule { maker: Rate::from_bps(-1), taker: Rate::from_bps(5) };
     let spec = InstrumentSpec { tick: Price(5), fees, ..InstrumentSpec::linear("BTCUSDT", AssetId(0), 1, 3) };
     let ins: InstrumentId = v.add_instrument(spec).unwrap();
@@ -118,8 +122,22 @@ fn soak(rules: VenueName, ops: u64, seed: u64) -> Counts {
 #[test]
 fn a_short_soak_holds_every_invariant() {
     for (k, rules) in VenueName::ALL.into_iter().enumerate() {
-        let c = soak(rules, 20_000, k as u64);
+        let c = soak(rules, 20_000, k as u64, true);
         assert!(c.trades > 1_000, "{rules:?}: {c:?}");
+        assert_eq!(c.checks, 1);
+    }
+}
+
+/// The same without initial-margin checks (a raw matching engine): nearly broke accounts run
+/// deep under water, so liquidation orders meet rebated makers while the fee pool is empty (a
+/// liquidation's taker fee goes to the insurance fund). The rebate was once an overdraft of the
+/// fee pool that failed the whole mark update (Binance rules, operation 100 of seed 0); it is
+/// now paid as far as the pool holds.
+#[test]
+fn a_short_soak_without_margin_checks_holds_every_invariant() {
+    for (k, rules) in VenueName::ALL.into_iter().enumerate() {
+        let c = soak(rules, 20_000, k as u64, false);
+        assert!(c.trades > 1_000 && c.liquidations > 0, "{rules:?}: {c:?}");
         assert_eq!(c.checks, 1);
     }
 }
@@ -133,7 +151,7 @@ fn soak_ten_million_operations() {
     let start = std::time::Instant::now();
     let mut all = Counts::default();
     for (k, rules) in VenueName::ALL.into_iter().enumerate() {
-        let c = soak(rules, per, 1_000 + k as u64);
+        let c = soak(rules, per, 1_000 + k as u64, true);
         println!("{rules:?}: {c:?}");
         assert!(c.trades > 0 && c.liquidations > 0, "{rules:?} never traded or liquidated: {c:?}");
         all.ops += c.ops;

@@ -1310,7 +1310,14 @@ impl Venue {
                 let s = self.ledger.settle_from(party, Party::FeePool, asset, fee, fund)?;
                 shortfall = add_shortfall(shortfall, s)?;
             } else if fee.is_negative() {
-                self.ledger.transfer(Party::FeePool, party, asset, Cash(-fee.0))?;
+                // A maker rebate comes out of the fee pool, the venue's fee income so far, as far
+                // as it holds: a liquidation's taker fee goes to the insurance fund, so the pool
+                // can be empty when a liquidation order meets a rebated maker.
+                let rebate = Cash(-fee.0).min(self.ledger.balance(Party::FeePool, asset)?.max(Cash::ZERO));
+                if rebate.is_positive() {
+                    self.ledger.transfer(Party::FeePool, party, asset, rebate)?;
+                }
+                fees[i] = Cash(-rebate.0);
             }
             if effect.closed < qty {
                 self.lock_isolated_margin(acct, instrument, price)?;
