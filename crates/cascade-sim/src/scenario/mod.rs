@@ -466,20 +466,14 @@ impl Scenario {
         src: &str,
         origin: &str,
     ) -> Result<(), ScenarioError> {
-        let mut v = Validator::default();
-        for (i, p) in paths {
-            match self.assets.get_mut(i) {
-                Some(a) if a.path.is_some() => a.price_path = Some(p),
-                _ => v.err(format!("assets[{i}].path"), "a price path was given for an asset without `path`"),
+        let set = |a: &mut Asset, p| {
+            let has = a.path.is_some();
+            if has {
+                a.price_path = Some(p);
             }
-        }
-        let mut problems = v.into_problems();
-        problems.extend(self.check_price_paths());
-        if problems.is_empty() {
-            return Ok(());
-        }
-        validate::locate(src, &mut problems);
-        Err(ScenarioError::Invalid { origin: origin.to_string(), problems })
+            has
+        };
+        self.attach(paths, src, origin, "path", set, Self::check_price_paths)
     }
 
     /// Hands over the look-back files read for the assets' `lookback_path`s, as (asset index,
@@ -494,18 +488,35 @@ impl Scenario {
         src: &str,
         origin: &str,
     ) -> Result<(), ScenarioError> {
+        let set = |a: &mut Asset, p| {
+            let has = a.lookback_path.is_some();
+            if has {
+                a.lookback_price_path = Some(p);
+            }
+            has
+        };
+        self.attach(paths, src, origin, "lookback_path", set, Self::check_lookback_paths)
+    }
+
+    /// Hands each file to its asset through `set` (false: the asset has no `key`), then runs
+    /// `check` against the run; problems are located in `src`.
+    fn attach(
+        &mut self,
+        paths: Vec<(usize, PricePath)>,
+        src: &str,
+        origin: &str,
+        key: &str,
+        set: impl Fn(&mut Asset, PricePath) -> bool,
+        check: fn(&Self) -> Vec<Problem>,
+    ) -> Result<(), ScenarioError> {
         let mut v = Validator::default();
         for (i, p) in paths {
-            match self.assets.get_mut(i) {
-                Some(a) if a.lookback_path.is_some() => a.lookback_price_path = Some(p),
-                _ => v.err(
-                    format!("assets[{i}].lookback_path"),
-                    "a look-back file was given for an asset without `lookback_path`",
-                ),
+            if !self.assets.get_mut(i).is_some_and(|a| set(a, p)) {
+                v.err(format!("assets[{i}].{key}"), format!("a file was given for an asset without `{key}`"));
             }
         }
         let mut problems = v.into_problems();
-        problems.extend(self.check_lookback_paths());
+        problems.extend(check(self));
         if problems.is_empty() {
             return Ok(());
         }

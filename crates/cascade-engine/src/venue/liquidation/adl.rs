@@ -91,32 +91,7 @@ impl Venue {
             if take.is_zero() {
                 continue;
             }
-            let trade = self.settle_trade(
-                ins,
-                OrderId(u64::MAX),
-                c.account,
-                acct,
-                bankrupt_side,
-                price,
-                take,
-                false,
-            )?;
-            if rules.adl_fees {
-                self.charge_adl_fees(ins, c.account, acct, trade.value)?;
-            }
-            events.push(VenueEvent::Adl {
-                instrument: ins,
-                liquidated: acct,
-                counterparty: c.account,
-                qty: take,
-                price,
-                counterparty_realized: trade.maker_realized,
-                rank,
-                counterparty_notional: c.notional.abs(),
-                counterparty_equity: c.equity,
-            });
-            // A deleveraged account's orders on the instrument are cancelled (Binance §1.5).
-            self.cancel_all(c.account, ins, events)?;
+            self.adl_fill(ins, acct, &c, bankrupt_side, price, take, rank, events)?;
             left = Qty(left.0 - take.0);
         }
         Ok(Qty(qty.0 - left.0))
@@ -157,34 +132,45 @@ impl Venue {
                 continue;
             }
             let take = Qty(n * lot);
-            let trade = self.settle_trade(
-                ins,
-                OrderId(u64::MAX),
-                c.account,
-                acct,
-                bankrupt_side,
-                price,
-                take,
-                false,
-            )?;
-            if self.config.rules.adl_fees {
-                self.charge_adl_fees(ins, c.account, acct, trade.value)?;
-            }
-            events.push(VenueEvent::Adl {
-                instrument: ins,
-                liquidated: acct,
-                counterparty: c.account,
-                qty: take,
-                price,
-                counterparty_realized: trade.maker_realized,
-                rank: u32::try_from(rank).unwrap_or(u32::MAX),
-                counterparty_notional: c.notional.abs(),
-                counterparty_equity: c.equity,
-            });
-            self.cancel_all(c.account, ins, events)?;
+            let rank = u32::try_from(rank).unwrap_or(u32::MAX);
+            self.adl_fill(ins, acct, c, bankrupt_side, price, take, rank, events)?;
             closed += take.0;
         }
         Ok(Qty(closed))
+    }
+
+    /// One ADL fill: `take` of counterparty `c`'s position closed against the bankrupt `acct` at
+    /// `price`, with the venue's ADL fees, recorded as [`VenueEvent::Adl`]; the counterparty's
+    /// orders on the instrument are then cancelled (Binance §1.5).
+    #[allow(clippy::too_many_arguments)]
+    fn adl_fill(
+        &mut self,
+        ins: InstrumentId,
+        acct: AccountId,
+        c: &AdlCandidate,
+        bankrupt_side: Side,
+        price: Price,
+        take: Qty,
+        rank: u32,
+        events: &mut Vec<VenueEvent>,
+    ) -> Result<(), VenueError> {
+        let trade =
+            self.settle_trade(ins, OrderId(u64::MAX), c.account, acct, bankrupt_side, price, take, false)?;
+        if self.config.rules.adl_fees {
+            self.charge_adl_fees(ins, c.account, acct, trade.value)?;
+        }
+        events.push(VenueEvent::Adl {
+            instrument: ins,
+            liquidated: acct,
+            counterparty: c.account,
+            qty: take,
+            price,
+            counterparty_realized: trade.maker_realized,
+            rank,
+            counterparty_notional: c.notional.abs(),
+            counterparty_equity: c.equity,
+        });
+        self.cancel_all(c.account, ins, events)
     }
 
     /// Haircut instead of ADL: the backstop takes `qty` over at the bankruptcy price `bp`, and
