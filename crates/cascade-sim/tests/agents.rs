@@ -277,3 +277,75 @@ duration_s = 120
     assert_eq!(held(&sim, false), 0);
     sim.world.check_invariants(sim.events).unwrap();
 }
+
+const HEDGING_MAKER: &str = r#"
+[run]
+name = "hedge"
+seed = 5
+duration_s = 120
+
+[[assets]]
+name = "BTC"
+index_price = "100000"
+annual_volatility = 0.01
+
+[[venues]]
+name = "hyperliquid"
+rules = "hyperliquid"
+settle_asset = "USDC"
+
+[[venues.instruments]]
+symbol = "BTC"
+asset = "BTC"
+tick = "1"
+lot = "0.00001"
+
+[[makers]]
+venue = "hyperliquid"
+symbol = "BTC"
+count = 1
+capital = "20000000"
+level_notional = "100000"
+max_inventory = "150000"
+
+[noise]
+traders = 0
+value_traders = 0
+"#;
+
+/// A maker that absorbs a 2 BTC market sell (≈ $200k, above its $150k `max_inventory`) stops
+/// bidding. Without a hedge it is still not bidding 30 s later: nobody lifts its asks. With
+/// `hedge_half_life_s = 10` it sells spot against the position every 1 s requote, closing
+/// 1 − 2^(−1/10) of the gap each time: after n requotes the hedge is −2 × (1 − 2^(−n/10)) BTC,
+/// so by 30 s (n = 29 or 30: −1.73 to −1.75 BTC) its net inventory (≈ $25k) is far below the
+/// limit and it bids again; the hedge's sales pushed the spot index down (negative spot flow).
+#[test]
+fn a_hedging_maker_sells_spot_and_bids_again() {
+    use cascade_engine::book::Side;
+    use cascade_engine::venue::OrderRequest;
+    let bids_after_sweep = |hedge: Option<u64>| {
+        let mut s = Scenario::from_toml(HEDGING_MAKER, "hedge.toml").unwrap();
+        s.makers[0].hedge_half_life_s = hedge;
+        let mut sim = Simulation::new(&s, 1, true).unwrap();
+        run_until(&mut sim, 10);
+        let m = sim.agents.makers[0].market;
+        let taker = sim.world.open_account(0, Owner::Nobody).unwrap();
+        sim.world.deposit(0, taker, Cash::units(1_000_000).unwrap()).unwrap();
+        let price = sim.world.markets[m].index.unwrap();
+        let qty = sim.world.markets[m].qty_for_value(Cash::units(200_000).unwrap(), price);
+        sim.world.place(m, taker, OrderRequest::market(Side::Sell, qty)).unwrap().unwrap();
+        run_until(&mut sim, 12);
+        let a = sim.agents.makers[0].account;
+        let bids = |sim: &Simulation| sim.world.book(m).orders_of(a).filter(|o| o.side == Side::Buy).count();
+        assert_eq!(bids(&sim), 0, "over its inventory limit the maker stops bidding (hedge {hedge:?})");
+        run_until(&mut sim, 40);
+        let h = sim.agents.makers[0].hedge_base();
+        (bids(&sim), h, sim.world.assets[0].spot_flow)
+    };
+    let (bids, hedge, flow) = bids_after_sweep(None);
+    assert_eq!((bids, hedge, flow), (0, 0.0, 0.0), "no hedge: no bids, no spot trades");
+    let (bids, hedge, flow) = bids_after_sweep(Some(10));
+    assert!(bids > 0, "hedged, the maker bids again");
+    assert!((-1.76..=-1.72).contains(&hedge), "hedge {hedge} BTC");
+    assert!(flow < -1.7 * 90_000.0, "the hedge sold spot: {flow}");
+}

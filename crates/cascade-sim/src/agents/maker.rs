@@ -21,6 +21,12 @@
 //!   scaled by it, so liquidity comes back gradually as volatility decays.
 //! * **Inventory**: quotes lean against the position (`inventory_skew` half-spreads at
 //!   `max_inventory`), and past `max_inventory` the maker quotes only the side that reduces it.
+//! * **Hedge** (`hedge_half_life_s`): a perpetual maker closes the gap between its position and
+//!   an opposite spot holding outside the simulated venues, `1 − 2^(−dt/half_life)` of it per
+//!   requote, trading on the asset's spot market (so the hedge pushes the index, the channel by
+//!   which makers pass absorbed liquidations on to every venue's mark); its inventory is then
+//!   the net of the two. Without it a maker that absorbed a sweep stops bidding until someone
+//!   lifts its asks, which in a falling market is never.
 //!
 //! Sizes get a ±25 % jitter from the maker's own stream so the book is not a flat wall.
 //!
@@ -78,6 +84,10 @@ pub struct Maker {
     pull: f64,
     return_half_life_s: f64,
     pull_on_adl: bool,
+    /// Hedge half-life, seconds (`None`: the maker does not hedge).
+    hedge_half_life_s: Option<f64>,
+    /// Base units held on the external spot market against the position (opposite sign).
+    hedge_base: f64,
     rng: ChaCha8Rng,
     /// Squared log returns of the mid, a ring of the volatility window.
     ring: Vec<f64>,
@@ -149,6 +159,8 @@ impl Maker {
             pull: cfg.calm_volatility + (cfg.pull_volatility - cfg.calm_volatility) * pull_factor,
             return_half_life_s: cfg.return_half_life_s as f64,
             pull_on_adl: cfg.pull_on_adl,
+            hedge_half_life_s: cfg.hedge_half_life_s.map(|h| h as f64),
+            hedge_base: 0.0,
             rng,
             ring: vec![calm_var; window],
             ring_pos: 0,
@@ -207,6 +219,8 @@ impl Maker {
         let a = (-dt / BASIS_TAU_S).exp();
         self.basis = a * self.basis + (1.0 - a) * TAPE_TRUST * observed;
 
+        // Hedging goes on while quotes are pulled: it is a trade elsewhere.
+        let hedged = if self.spot.is_none() { self.hedge(world, index, dt) } else { 0.0 };
         let vol = self.volatility();
         let next = now.saturating_add(self.requote);
         if vol >= self.pull || now < self.pulled_until {
@@ -235,7 +249,7 @@ impl Maker {
                 let position = world.position(m, self.account);
                 let mk = &world.markets[m];
                 let valued_at = mk.mark.or(mk.index).unwrap_or(cascade_engine::num::Price(1));
-                Market::cash_f64(mk.value(valued_at, position)) * position.signum() as f64
+                Market::cash_f64(mk.value(valued_at, position)) * position.signum() as f64 + hedged
             }
         };
         let lean = (inventory / self.max_inventory).clamp(-1.0, 1.0);
@@ -264,6 +278,35 @@ impl Maker {
             }
         }
         Ok(next)
+    }
+
+    /// Moves the hedge toward minus the position (base units) by its half-life over `dt` seconds, trading the
+    /// difference on the asset's spot market at `index`; returns the hedge's value at `index`
+    /// (0 for a maker that does not hedge).
+    fn hedge(&mut self, world: &mut World, index: f64, dt: f64) -> f64 {
+        let Some(half_life) = self.hedge_half_life_s else { return 0.0 };
+        let position = world.position(self.market, self.account);
+        let mk = &world.markets[self.market];
+        let at = mk.mark.or(mk.index).unwrap_or(cascade_engine::num::Price(1));
+        let position_base =
+            Market::cash_f64(mk.value(at, position)) * position.signum() as f64 / mk.to_f64(at);
+        if !(position_base.is_finite() && index.is_finite() && index > 0.0) {
+            return self.hedge_base * index;
+        }
+        let step =
+            (-position_base - self.hedge_base) * (1.0 - (-dt * std::f64::consts::LN_2 / half_life).exp());
+        if step != 0.0 {
+            self.hedge_base += step;
+            let asset = world.markets[self.market].asset;
+            world.assets[asset].spot_trade(step * index);
+        }
+        self.hedge_base * index
+    }
+
+    /// Base units held on the external spot market against the position (for tests).
+    #[must_use]
+    pub fn hedge_base(&self) -> f64 {
+        self.hedge_base
     }
 
     /// Confidence in [0, 1]: the share of normal size quoted once volatility allows.

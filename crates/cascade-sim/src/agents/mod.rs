@@ -124,6 +124,12 @@ impl Agents {
         let mut makers = Vec::new();
         for (k, cfg) in scenario.makers.iter().enumerate() {
             if let Some(s) = world.find_spot(&cfg.venue, &cfg.symbol) {
+                if cfg.hedge_half_life_s.is_some() {
+                    return Err(SimError::scenario(
+                        format!("makers[{k}].hedge_half_life_s"),
+                        "a spot maker holds the asset itself: only perpetual makers hedge",
+                    ));
+                }
                 for _ in 0..cfg.count {
                     let id = u32::try_from(makers.len()).unwrap_or(u32::MAX);
                     makers.push(spot_maker(cfg, k, s, id, streams, world)?);
@@ -134,6 +140,13 @@ impl Agents {
                 .find_market(&cfg.venue, &cfg.symbol)
                 .ok_or_else(|| SimError::scenario(format!("makers[{k}]"), "no such market"))?;
             let v = world.markets[m].venue;
+            if cfg.hedge_half_life_s.is_some() && !world.assets[world.markets[m].asset].books.is_empty() {
+                return Err(SimError::scenario(
+                    format!("makers[{k}].hedge_half_life_s"),
+                    "the asset's index comes from [[assets.spot]] books, where an external hedge \
+                     would move nothing: quote those books with a spot maker instead",
+                ));
+            }
             for _ in 0..cfg.count {
                 let id = u32::try_from(makers.len()).unwrap_or(u32::MAX);
                 let a = world.open_account(v, Owner::Maker(id))?;

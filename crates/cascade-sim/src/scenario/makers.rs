@@ -68,6 +68,14 @@ pub struct Maker {
     /// spot maker has no position and is never auto-deleveraged).
     #[serde(default = "yes")]
     pub pull_on_adl: bool,
+    /// Half-life, seconds, at which a perpetual maker hedges its position on the asset's spot
+    /// market outside the simulated venues (default: no hedging; > 0). The hedge's trades move
+    /// the spot index like any spot flow (`spot_depth_1pct`), and the maker quotes against its
+    /// net inventory (position + hedge): a maker that absorbed forced selling sells spot and
+    /// keeps bidding, and buys the hedge back as it sells the position down. Not for spot
+    /// makers, nor for assets whose index comes from `[[assets.spot]]` books.
+    #[serde(default)]
+    pub hedge_half_life_s: Option<u64>,
 }
 
 fn one() -> u32 {
@@ -142,5 +150,8 @@ impl Maker {
             );
         }
         v.nonzero(&f("return_half_life_s"), self.return_half_life_s);
+        if let Some(h) = self.hedge_half_life_s {
+            v.nonzero(&f("hedge_half_life_s"), h);
+        }
     }
 }
