@@ -232,6 +232,7 @@ impl World {
             scratch: super::record::Scratch::default(),
             mids: Vec::new(),
             seeders: Vec::new(),
+            traded: Vec::new(),
             transfers: super::Transfers::default(),
             policy: super::PolicyState::default(),
         };

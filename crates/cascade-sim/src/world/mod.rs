@@ -143,6 +143,10 @@ pub struct World {
     mids: Vec<(Price, u64)>,
     /// Each market's seeding account (see `seed.rs`), once opened.
     seeders: Vec<Option<AccountId>>,
+    /// Whether market `m` has printed a trade of the run itself. Seeding prints are entry
+    /// prices from before the run (a week of them), not a last price: until the first real
+    /// trade the market has none, or makers would read them as a basis and marks as a print.
+    traded: Vec<bool>,
 }
 
 /// Whether an engine refusal is an ordinary one an agent lives with.
@@ -178,9 +182,12 @@ impl World {
         }
     }
 
-    /// Last traded price of market `m`.
+    /// Last price market `m` traded at in the run (seeding prints do not count: see `traded`).
     #[must_use]
     pub fn last(&self, m: usize) -> Option<Price> {
+        if !self.traded.get(m).copied().unwrap_or(false) {
+            return None;
+        }
         let mk = &self.markets[m];
         self.venues[mk.venue].engine.last_price(mk.id).ok().flatten()
     }

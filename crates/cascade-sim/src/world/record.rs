@@ -75,6 +75,10 @@ pub(super) fn absorb(w: &mut World, v: usize, events: &[VenueEvent]) -> Result<(
                 w.recorder.on_trade(mk.key, dec(t.price.0, pd), dec(t.qty.0, qd), cash(t.value));
                 // Seeding fills stand for positions opened before the run, not flow in it.
                 if w.seeders.get(m).copied().flatten() != Some(t.taker) {
+                    if w.traded.len() <= m {
+                        w.traded.resize(w.markets.len(), false);
+                    }
+                    w.traded[m] = true;
                     let usd = Market::cash_f64(t.value) * t.taker_side.sign() as f64;
                     let asset = mk.asset;
                     w.assets[asset].perp_trade(usd);

@@ -86,6 +86,9 @@ impl World {
     /// Last traded price of `b`.
     #[must_use]
     pub fn last_at(&self, b: BookRef) -> Option<Price> {
+        if let BookRef::Perp(m) = b {
+            return self.last(m);
+        }
         let mk = self.market_at(b);
         self.venues[mk.venue].engine.last_price(mk.id).ok().flatten()
     }
