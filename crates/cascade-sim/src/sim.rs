@@ -194,6 +194,7 @@ impl Simulation {
         let mut world = World::build(scenario, seed, liquidations)?;
         let mut agents = Agents::build(scenario, &streams, &mut world)?;
         world.install_policy(&scenario.policy)?;
+        world.start_run();
         let mut queue = Scheduler::new();
         let z = SimTime::ZERO;
         // Makers quote first, so the first marks and liquidation passes meet a book.

@@ -170,6 +170,15 @@ fn the_population_opens_at_its_entry_prices() {
     assert!((1_250..1_500).contains(&longs), "{longs} longs of 2000");
     // Trailing stops of the adaptive share wait in the index (10% of the accounts).
     assert!((2_500..3_500).contains(&sim.agents.population.trailing()));
+    // The seeding fills are entries from before the run: no market has a last price yet,
+    // though the engine's books printed every one of them.
+    for m in 0..w.markets.len() {
+        assert_eq!(w.last(m), None, "market {m}");
+    }
+    assert!((0..w.markets.len()).any(|m| {
+        let mk = &w.markets[m];
+        w.venues[mk.venue].engine.last_price(mk.id).unwrap().is_some()
+    }));
 }
 
 /// Collateral sent between venues leaves one at once and reaches the other after the delay.

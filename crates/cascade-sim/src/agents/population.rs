@@ -449,6 +449,11 @@ impl Population {
             }
             Behave::TakeProfit => {
                 let x = entry * (1.0 + sign * b.take_profit_distance);
+                // A target the price has already passed would have filled before the run (or
+                // rest as a stale order every maker's first quote lifts): such an account holds.
+                if sign * (x - now) <= 0.0 {
+                    return Ok(());
+                }
                 let mk = &world.markets[m];
                 let price = if t.long { mk.price_up(x) } else { mk.price_down(x) };
                 if let Some(p) = price {

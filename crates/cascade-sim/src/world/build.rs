@@ -233,6 +233,7 @@ impl World {
             mids: Vec::new(),
             seeders: Vec::new(),
             traded: Vec::new(),
+            running: false,
             transfers: super::Transfers::default(),
             policy: super::PolicyState::default(),
         };

@@ -147,6 +147,10 @@ pub struct World {
     /// prices from before the run (a week of them), not a last price: until the first real
     /// trade the market has none, or makers would read them as a basis and marks as a print.
     traded: Vec<bool>,
+    /// Whether the run has started: trades while the agents are built (seeding, and resting
+    /// behaviour orders of accounts that entered at different times meeting each other) stand
+    /// for the past, so they neither push the index nor count as a last price.
+    running: bool,
 }
 
 /// Whether an engine refusal is an ordinary one an agent lives with.
@@ -180,6 +184,11 @@ impl World {
             Ok(b) => b,
             Err(_) => unreachable_book(),
         }
+    }
+
+    /// Marks the start of the run: from now on trades are flow (see `running`).
+    pub fn start_run(&mut self) {
+        self.running = true;
     }
 
     /// Last price market `m` traded at in the run (seeding prints do not count: see `traded`).

@@ -74,7 +74,7 @@ pub(super) fn absorb(w: &mut World, v: usize, events: &[VenueEvent]) -> Result<(
                 let (pd, qd) = (spec.price_decimals, spec.qty_decimals);
                 w.recorder.on_trade(mk.key, dec(t.price.0, pd), dec(t.qty.0, qd), cash(t.value));
                 // Seeding fills stand for positions opened before the run, not flow in it.
-                if w.seeders.get(m).copied().flatten() != Some(t.taker) {
+                if w.running && w.seeders.get(m).copied().flatten() != Some(t.taker) {
                     if w.traded.len() <= m {
                         w.traded.resize(w.markets.len(), false);
                     }
