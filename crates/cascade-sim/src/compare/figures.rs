@@ -81,6 +81,29 @@ pub fn figure_defs(markets: &[(String, String)]) -> Vec<FigureDef> {
     v
 }
 
+/// The figures of a scenario's multi-asset collateral, `(venue, asset)` per
+/// `[[venues.collateral]]` entry in scenario order (none without collateral): how far each
+/// venue's own book fell below the asset's external reference, and how many holders a
+/// liquidation took the collateral of. [`run_figures`] appends their values after
+/// [`figure_defs`]'s.
+#[must_use]
+pub fn collateral_figure_defs(collateral: &[(String, String)]) -> Vec<FigureDef> {
+    let mut v = Vec::with_capacity(collateral.len() * 2);
+    for (venue, asset) in collateral {
+        v.push(def(
+            format!("depeg_pct:{venue}/{asset}"),
+            "%",
+            format!("largest drop of the {venue} {asset} spot book below the asset's external reference"),
+        ));
+        v.push(def(
+            format!("collateral_liquidated:{venue}/{asset}"),
+            "count",
+            format!("{venue} accounts whose {asset} collateral a liquidation converted"),
+        ));
+    }
+    v
+}
+
 /// The largest peak-to-trough drop of a sampled mark path and when it recovered half of it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Recovery {
@@ -180,6 +203,9 @@ pub fn run_figures(rec: &Recording) -> Vec<Option<f64>> {
         Some(dec(t.adl_notional)),
         Some(s.instruments.iter().map(|i| i.halts).sum::<u64>() as f64),
     ]);
+    for c in &s.collateral {
+        v.extend([Some(c.depeg_max_pct), Some(c.holders_liquidated as f64)]);
+    }
     v
 }
 
