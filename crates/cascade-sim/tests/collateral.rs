@@ -168,29 +168,34 @@ fn the_policy_lever_switches_the_source() {
     let quoter = w.open_account(0, Owner::Nobody).unwrap();
     w.deposit(0, quoter, Market::cash(10_000.0)).unwrap();
     w.deposit_asset(0, quoter, base_asset(1), Market::cash(10_000.0)).unwrap();
-    w.place_at(BookRef::Spot(book), quoter, OrderRequest::limit(Side::Buy, Price(4_000), Qty(1_000))).unwrap();
-    w.place_at(BookRef::Spot(book), quoter, OrderRequest::limit(Side::Sell, Price(4_001), Qty(1_000))).unwrap();
+    w.place_at(BookRef::Spot(book), quoter, OrderRequest::limit(Side::Buy, Price(4_000), Qty(1_000)))
+        .unwrap();
+    w.place_at(BookRef::Spot(book), quoter, OrderRequest::limit(Side::Sell, Price(4_001), Qty(1_000)))
+        .unwrap();
     sim.run_until(SimTime::from_secs(10)).unwrap();
     let rec = sim.finish();
     assert!(rec.liquidations.is_empty());
     assert_eq!(rec.summary.collateral[0].source, "external_index");
 }
 
-/// The spiral, with nothing imposed on USDe: BTC's fair value drops 13 % at 10 s; a thin USDe
+/// The spiral, with nothing imposed on USDe: BTC's fair value drops 14 % at 10 s; a thin USDe
 /// maker quotes around the peg moved by its own tape. Leverage is 10x or 5x, half each; half the
 /// cross accounts hold all their margin in USDe.
 ///
-/// By hand, at a BTC mark 13 % down and USDe at p: a 10x account has N/10·p − 0.13·N, below
-/// 0.05·N even at p = 1, so every 10x account is liquidated under either source. A 5x account
-/// has N/5·p − 0.13·N ≤ 0.05·N iff p ≤ 0.9: a settle-only 5x (p = 1 in effect) survives, and
-/// so does every 5x holder under `external_index` (USDe counts at 1). Under `internal_book`, the
-/// 10x holders' liquidations sell their USDe (a tenth of their notional, ≈ $1M in all) into a
-/// book whose bids within 2 % hold ≈ $20k: the sales and the backstop's resale walk it down,
-/// the maker's quotes follow its tape down (80 % of the tape's basis, up to 20 %), and once the
-/// book is below 0.9 every 5x holder is liquidated too — by the depeg alone.
+/// By hand, with the mark 14 % down and USDe at p, per unit of entry notional N: equity is
+/// margin·p − 0.14, maintenance 0.05 × 0.86 = 0.043 (at the mark). A 10x account (margin 0.1)
+/// is below it even at p = 1: every 10x account is liquidated under either source. A 5x account
+/// (margin 0.2) is liquidatable iff 0.2·p ≤ 0.183, i.e. **p ≤ 0.915**: a settle-only 5x (p = 1 in
+/// effect, 0.06 of equity) survives — so would it with the mark 1.8 % lower still — and so does
+/// every 5x holder under `external_index` (USDe counts at 1). Under `internal_book`, the 10x
+/// holders' liquidations sell their USDe (a tenth of their notional, ≈ 560k) into a book whose
+/// bids hold ≈ $10k within 5 %: the sales and the backstop's resale of what the book could not
+/// take walk it down, the maker's quotes follow its own tape down (80 % of the tape's basis, at
+/// most 20 %), and once the book is below 0.915 every 5x holder is liquidated too — by the depeg
+/// alone.
 const SPIRAL: &str = r#"
 [run]
-duration_s = 120
+duration_s = 300
 
 [[assets]]
 name = "BTC"
@@ -284,15 +289,16 @@ venue = "binance"
 symbol = "USDE/USDT"
 capital = "2000000"
 levels = 10
-half_spread_bps = 5.0
-level_spacing_bps = 20.0
-level_notional = "2000"
-max_inventory = "50000"
+half_spread_bps = 10.0
+level_spacing_bps = 50.0
+level_notional = "1000"
+max_inventory = "1000000"
+pull_volatility = 50.0
 
 [[shocks]]
 at_s = 10
 asset = "BTC"
-fair_value_move = -0.13
+fair_value_move = -0.14
 "#;
 
 /// (5x holders, 5x accounts liquidated, 10x accounts liquidated, the summary's USDe book low).
@@ -307,7 +313,7 @@ fn spiral(source: &str) -> (BTreeSet<u32>, BTreeSet<u32>, usize, f64) {
         .filter(|t| t.leverage == 5 && sim.world.holding(0, t.account, usde).is_positive())
         .map(|t| t.account.0)
         .collect();
-    sim.run_until(SimTime::from_secs(120)).unwrap();
+    sim.run_until(SimTime::from_secs(300)).unwrap();
     let rec = sim.finish();
     let liquidated: BTreeSet<u32> = rec.liquidations.iter().map(|r| r.account).collect();
     let liq5: BTreeSet<u32> = liquidated.intersection(&five).copied().collect();
@@ -320,7 +326,7 @@ fn spiral(source: &str) -> (BTreeSet<u32>, BTreeSet<u32>, usize, f64) {
 fn forced_collateral_sales_depeg_the_book_and_take_the_other_holders() {
     let (holders5, liq5, ten_internal, low) = spiral("internal_book");
     assert!(!holders5.is_empty());
-    assert!(low < 0.9, "the book fell below the 5x holders' 0.9: {low}");
+    assert!(low < 0.915, "the book fell below the 5x holders' 0.915: {low}");
     assert_eq!(liq5, holders5, "every 5x holder, and no settle-only 5x account");
     let (_, liq5, ten_external, low_external) = spiral("external_index");
     assert!(liq5.is_empty(), "{liq5:?}");
@@ -333,7 +339,11 @@ fn forced_collateral_sales_depeg_the_book_and_take_the_other_holders() {
 #[test]
 fn collateral_runs_are_deterministic_and_keep_every_invariant() {
     let s = scenario(SPIRAL, "internal_book");
-    let opts = RunOptions { counterfactual: false, invariants: InvariantChecks::EveryEvent, ..RunOptions::default() };
+    let opts = RunOptions {
+        counterfactual: false,
+        invariants: InvariantChecks::EveryEvent,
+        ..RunOptions::default()
+    };
     let a = run(&s, 11, &opts).unwrap();
     let b = run(&s, 11, &RunOptions { invariants: InvariantChecks::Never, ..opts }).unwrap();
     assert_eq!(a, b);
@@ -377,13 +387,19 @@ fn bad_collateral_keys_are_named() {
     // An unknown key is refused by name.
     let t = base.replace("reprice_step = \"0.0001\"", "reprice_step = \"0.0001\"\npeg = \"1\"");
     let ps = problems(&t);
-    assert!(ps.iter().any(|(p, m)| p.ends_with("collateral[0].peg") && m.contains("unknown field")), "{ps:?}");
+    assert!(
+        ps.iter().any(|(p, m)| p.ends_with("collateral[0].peg") && m.contains("unknown field")),
+        "{ps:?}"
+    );
     // The policy lever: an unknown source, a table that sets nothing, a follower of nothing.
     let t = format!("{base}\n[policy.collateral]\nsource = \"oracle\"\n");
     assert!(has(&problems(&t), "policy.collateral.source"), "{:?}", problems(&t));
     let t = format!("{base}\n[policy.collateral]\nvenues = [\"binance\"]\n");
     assert!(has(&problems(&t), "policy.collateral"), "{:?}", problems(&t));
-    let t = base.replace("name = \"USDe\"\nindex_price = \"1\"\nannual_volatility = 0.0", "name = \"USDe\"\nindex_price = \"1\"\nfollows = \"ETH\"");
+    let t = base.replace(
+        "name = \"USDe\"\nindex_price = \"1\"\nannual_volatility = 0.0",
+        "name = \"USDe\"\nindex_price = \"1\"\nfollows = \"ETH\"",
+    );
     assert!(has(&problems(&t), "assets[1].follows"), "{:?}", problems(&t));
 }
 

@@ -20,7 +20,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use cascade_sim::compare::{BASELINE, Comparison, PolicyRuns, collateral_figure_defs, figure_defs, run_figures};
+use cascade_sim::compare::{
+    BASELINE, Comparison, PolicyRuns, collateral_figure_defs, figure_defs, run_figures,
+};
 use cascade_sim::scenario::Scenario;
 use cascade_sim::{RunOptions, run as simulate};
 use indicatif::{ProgressBar, ProgressStyle};

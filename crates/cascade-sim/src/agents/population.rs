@@ -645,9 +645,11 @@ fn collateral_holdings(
 ) -> Vec<Vec<(usize, f64)>> {
     let mut out: Vec<Vec<(usize, f64)>> = Vec::new();
     for (e, c) in scenario.population.collateral.iter().enumerate() {
-        let Some(k) = world.collateral.iter().position(|x| {
-            world.venues[x.venue].name == c.venue && scenario.assets[x.asset].name == c.asset
-        }) else {
+        let Some(k) = world
+            .collateral
+            .iter()
+            .position(|x| world.venues[x.venue].name == c.venue && scenario.assets[x.asset].name == c.asset)
+        else {
             continue;
         };
         let mut rng = streams.stream(StreamKind::Collateral, e as u64);

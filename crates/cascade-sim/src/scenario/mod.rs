@@ -65,9 +65,9 @@ pub use herds::{Herd, PositionSide};
 pub use makers::Maker;
 pub use noise::Noise;
 pub use policy::{
-    Adl, AdlRuleCfg, Bands, CapStep, CollateralPolicy, Fund, HaltLiquidations, HaltScopeCfg, Halts, LeveragePolicy,
-    LiquidationPacing, MarginPolicy, MarkSmoothing, MarketCap, Outage, Policy, PricesPolicy, RestingOrders,
-    StopsPolicy, TransfersPolicy, acts_on, applies,
+    Adl, AdlRuleCfg, Bands, CapStep, CollateralPolicy, Fund, HaltLiquidations, HaltScopeCfg, Halts,
+    LeveragePolicy, LiquidationPacing, MarginPolicy, MarkSmoothing, MarketCap, Outage, Policy, PricesPolicy,
+    RestingOrders, StopsPolicy, TransfersPolicy, acts_on, applies,
 };
 pub use policy_file::{read_policy_toml, relocate_policy_error, scenario_with_policy, splice_policy};
 pub use population::{Behaviour, Entry, Population, PopulationMarket};
@@ -438,7 +438,10 @@ impl Scenario {
                     v.err(p, format!("`{}` is the venue's settle asset, margin already", c.asset));
                 } else if !self.assets.iter().any(|a| a.name == c.asset) {
                     v.err(p, format!("unknown asset `{}` (define it in [[assets]])", c.asset));
-                } else if !spot_books.get(ven.name.as_str()).is_some_and(|b| b.values().any(|x| *x == c.asset)) {
+                } else if !spot_books
+                    .get(ven.name.as_str())
+                    .is_some_and(|b| b.values().any(|x| *x == c.asset))
+                {
                     v.err(
                         p,
                         format!(
@@ -475,7 +478,9 @@ impl Scenario {
             if sum > 1.0 + 1e-9 {
                 v.err(
                     "population.collateral",
-                    format!("the fractions of venue `{venue}` sum to {sum}: at most 1 (of a holder's margin)"),
+                    format!(
+                        "the fractions of venue `{venue}` sum to {sum}: at most 1 (of a holder's margin)"
+                    ),
                 );
             }
         }

@@ -101,11 +101,7 @@ fn units(c: Cash) -> f64 {
 }
 
 /// The source and haircut of venue `venue`'s collateral `given` under `policy`.
-fn effective(
-    policy: &Policy,
-    venue: &str,
-    given: (CollateralSourceCfg, Dec),
-) -> (CollateralSourceCfg, Dec) {
+fn effective(policy: &Policy, venue: &str, given: (CollateralSourceCfg, Dec)) -> (CollateralSourceCfg, Dec) {
     match policy.collateral.as_ref().filter(|p| applies(&p.venues, venue)) {
         Some(p) => (p.source.unwrap_or(given.0), p.haircut.unwrap_or(given.1)),
         None => given,
@@ -126,12 +122,18 @@ impl World {
                 let asset = scenario.assets.iter().position(|a| a.name == c.asset).ok_or_else(|| {
                     SimError::scenario(format!("{p}.asset"), format!("unknown asset `{}`", c.asset))
                 })?;
-                let spot =
-                    self.spots.iter().position(|s| s.market.venue == vi && s.market.asset == asset).ok_or_else(
-                        || SimError::scenario(format!("{p}.asset"), "no spot book of the asset on this venue"),
-                    )?;
+                let spot = self
+                    .spots
+                    .iter()
+                    .position(|s| s.market.venue == vi && s.market.asset == asset)
+                    .ok_or_else(|| {
+                        SimError::scenario(format!("{p}.asset"), "no spot book of the asset on this venue")
+                    })?;
                 let price_dec = scenario.assets[asset].start_price(start_ms).ok_or_else(|| {
-                    SimError::scenario(format!("assets[{asset}].index_price"), "the collateral needs a start price")
+                    SimError::scenario(
+                        format!("assets[{asset}].index_price"),
+                        "the collateral needs a start price",
+                    )
                 })?;
                 let price = super::build::cash(&format!("assets[{asset}].index_price"), price_dec)?;
                 let (source, haircut) = effective(&scenario.policy, &ven.name, (c.source, c.haircut));
@@ -142,7 +144,9 @@ impl World {
                     price,
                     haircut: haircut_rate,
                     source: match source {
-                        CollateralSourceCfg::InternalBook => CollateralSource::Book(self.spots[spot].market.id),
+                        CollateralSourceCfg::InternalBook => {
+                            CollateralSource::Book(self.spots[spot].market.id)
+                        }
                         CollateralSourceCfg::ExternalIndex => CollateralSource::External,
                     },
                 };
@@ -226,7 +230,9 @@ impl World {
             self.counters.engine_calls += 1;
             self.events.clear();
             let r = match source {
-                CollateralSourceCfg::InternalBook => self.venues[v].engine.refresh_collateral(ledger, &mut self.events),
+                CollateralSourceCfg::InternalBook => {
+                    self.venues[v].engine.refresh_collateral(ledger, &mut self.events)
+                }
                 CollateralSourceCfg::ExternalIndex => {
                     let rule = CollateralRule {
                         pool: SETTLE,

@@ -38,7 +38,8 @@ impl CollateralPolicy {
             v.err(path, "sets no lever: give source or haircut (or leave the table out)");
         }
         // A venue named (or, with none named, every venue) must accept some collateral.
-        let accepts = |name: &str| known.venues.iter().position(|v| *v == name).is_some_and(|i| known.collateral[i]);
+        let accepts =
+            |name: &str| known.venues.iter().position(|v| *v == name).is_some_and(|i| known.collateral[i]);
         if self.venues.is_empty() {
             if !known.collateral.iter().any(|c| *c) {
                 v.err(path, "cannot act: no venue of the scenario lists [[venues.collateral]]");
