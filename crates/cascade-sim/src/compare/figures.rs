@@ -248,6 +248,14 @@ mod tests {
     }
 
     #[test]
+    fn every_collateral_has_a_depeg_and_a_liquidated_holders_figure() {
+        let c = [("binance".to_string(), "USDe".to_string())];
+        let names: Vec<String> = collateral_figure_defs(&c).into_iter().map(|d| d.name).collect();
+        assert_eq!(names, ["depeg_pct:binance/USDe", "collateral_liquidated:binance/USDe"]);
+        assert!(collateral_figure_defs(&[]).is_empty());
+    }
+
+    #[test]
     fn every_market_has_a_drop_and_a_recovery_figure() {
         let m = [("a".to_string(), "X".to_string()), ("b".to_string(), "Y".to_string())];
         let names: Vec<String> = figure_defs(&m).into_iter().map(|d| d.name).collect();
