@@ -430,3 +430,19 @@ fn a_follower_tracks_its_asset_at_the_start_ratio() {
     let fair = sim.world.assets[1].fair;
     assert!((fair - 97_200.0).abs() < 1e-6, "{fair}");
 }
+
+/// The shipped policy file switches every collateral of the 10 October scenario to its external
+/// reference, and changes nothing else.
+#[test]
+fn the_external_index_policy_file_loads_onto_oct_10() {
+    let oct = include_str!("../../../scenarios/oct-10-2025.toml");
+    let policy = include_str!("../../../scenarios/policies/collateral-external-index.toml");
+    let base = Scenario::from_toml(oct, "oct-10-2025.toml").unwrap_or_else(|e| panic!("{e}"));
+    let (s, _) = cascade_sim::scenario::scenario_with_policy(oct, "oct-10-2025.toml", policy, "p.toml")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let p = s.policy.collateral.as_ref().unwrap();
+    assert_eq!(p.source, Some(cascade_sim::scenario::CollateralSourceCfg::ExternalIndex));
+    assert_eq!(Scenario { policy: base.policy.clone(), ..s }, base);
+    let assets: Vec<(String, String)> = base.collateral_entries();
+    assert_eq!(assets.len(), 3, "USDe, wBETH and BNSOL on binance: {assets:?}");
+}
