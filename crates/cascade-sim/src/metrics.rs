@@ -466,6 +466,10 @@ pub struct RunSummary {
     /// margin changes, deferred transfers, moved stops) and the warnings it raised.
     #[serde(default)]
     pub policy: crate::world::PolicyReport,
+    /// One entry per `[[venues.collateral]]` asset, in scenario order: its book's low and
+    /// depeg against its external reference, its holders and what liquidations sold of it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collateral: Vec<crate::world::CollateralSummary>,
 }
 
 impl RunSummary {
@@ -940,6 +944,7 @@ impl Recorder {
             venues,
             instruments,
             policy: crate::world::PolicyReport::default(),
+            collateral: Vec::new(),
         };
         Recording { series: self.series, liquidations: self.liquidations, adl: self.adl, summary }
     }

@@ -50,6 +50,9 @@ pub enum StreamKind {
     Herd = 10,
     /// The pre-run look-back path that entry prices are drawn from (index = asset).
     LookBack = 11,
+    /// Which cross-margin traders hold a collateral asset (index = `[[population.collateral]]`
+    /// entry): drawn in trader order, so adding collateral leaves every other draw unchanged.
+    Collateral = 12,
 }
 
 /// Bits of the stream number left for the index.

@@ -336,9 +336,11 @@ impl Simulation {
     /// Ends the run: the recorded rows and the summary (without the counterfactual).
     #[must_use]
     pub fn finish(self) -> Recording {
+        let collateral = self.world.collateral_summaries();
         let mut rec = self.world.recorder.finish(&self.name, self.seed, self.end, self.exogenous);
         rec.summary.policy = self.world.policy.report.clone();
         rec.summary.policy.stops_moved += self.agents.population.stops_moved();
+        rec.summary.collateral = collateral;
         let t = &self.world.transfers;
         for (v, slot) in self.world.venues.iter().enumerate() {
             let Some(s) = rec.summary.venues.iter_mut().find(|s| s.venue == slot.name) else { continue };
@@ -367,7 +369,9 @@ impl Simulation {
                     for asset in &mut w.assets {
                         asset.advance(dt, w.now);
                     }
+                    w.follow_assets();
                 }
+                w.step_collateral()?;
                 for m in 0..w.markets.len() {
                     match w.book_index(m)? {
                         Some(index) => w.update_mark_price(m, index)?,

@@ -20,7 +20,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use cascade_sim::compare::{BASELINE, Comparison, PolicyRuns, figure_defs, run_figures};
+use cascade_sim::compare::{
+    BASELINE, Comparison, PolicyRuns, collateral_figure_defs, figure_defs, run_figures,
+};
 use cascade_sim::scenario::Scenario;
 use cascade_sim::{RunOptions, run as simulate};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -118,7 +120,8 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     let baseline = &arms[0].scenario;
     let markets: Vec<(String, String)> =
         baseline.markets().into_iter().map(|(_, _, m)| (m.venue, m.symbol)).collect();
-    let defs = figure_defs(&markets);
+    let mut defs = figure_defs(&markets);
+    defs.extend(collateral_figure_defs(&baseline.collateral_entries()));
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("out/compare-{}", baseline.run.name)));
     std::fs::create_dir_all(&out)
         .with_context(|| format!("{}: creating the output directory", out.display()))?;

@@ -373,9 +373,11 @@ impl Population {
             }
         }
 
+        let holdings = collateral_holdings(scenario, streams, world, &drafts);
         let mut traders = Vec::with_capacity(drafts.len());
-        for d in &drafts {
-            traders.push(open(world, d, &b, traders.len() as u32)?);
+        for (i, d) in drafts.iter().enumerate() {
+            let held = holdings.get(i).map_or(&[][..], Vec::as_slice);
+            traders.push(open(world, d, &b, traders.len() as u32, held)?);
         }
         let n = world.markets.len();
         let mut me = Self {
@@ -637,7 +639,51 @@ fn stop(side: Side, trigger: Price, qty: Qty, source: Trigger) -> OrderRequest {
 }
 
 /// Opens draft `d` as trader `index`: account, margin, position at the entry price.
-fn open(world: &mut World, d: &Draft, b: &Behaviour, index: u32) -> Result<Trader, SimError> {
+/// Per draft: the collateral entries (indices into `World::collateral`) it holds and the
+/// fraction of its margin in each (`[[population.collateral]]`). Only cross-margin drafts hold
+/// collateral; each entry draws `share` from its own stream, in draft order.
+fn collateral_holdings(
+    scenario: &Scenario,
+    streams: &Streams,
+    world: &World,
+    drafts: &[Draft],
+) -> Vec<Vec<(usize, f64)>> {
+    let mut out: Vec<Vec<(usize, f64)>> = Vec::new();
+    for (e, c) in scenario.population.collateral.iter().enumerate() {
+        let Some(k) = world
+            .collateral
+            .iter()
+            .position(|x| world.venues[x.venue].name == c.venue && scenario.assets[x.asset].name == c.asset)
+        else {
+            continue;
+        };
+        let mut rng = streams.stream(StreamKind::Collateral, e as u64);
+        for (i, d) in drafts.iter().enumerate() {
+            if d.isolated || world.markets[d.market].venue != world.collateral[k].venue {
+                continue;
+            }
+            if rng.random_bool(c.share) {
+                if out.len() < drafts.len() {
+                    out.resize(drafts.len(), Vec::new());
+                }
+                out[i].push((k, c.fraction));
+            }
+        }
+    }
+    out
+}
+
+/// Opens trader `index` from draft `d`. `held` lists the collateral entries (and fractions of
+/// its initial margin) it deposits instead of the settle asset: `fraction × margin ÷ (price ×
+/// (1 − haircut))` units at the engine's time-zero valuation, rounded up, so its margin is the
+/// same as a settle-only trader's while the collateral holds its price.
+fn open(
+    world: &mut World,
+    d: &Draft,
+    b: &Behaviour,
+    index: u32,
+    held: &[(usize, f64)],
+) -> Result<Trader, SimError> {
     let m = d.market;
     let v = world.markets[m].venue;
     let account = world.open_account(v, Owner::Trader(index))?;
@@ -664,7 +710,23 @@ fn open(world: &mut World, d: &Draft, b: &Behaviour, index: u32) -> Result<Trade
     } else {
         Cash::ZERO
     };
-    let deposit = Cash(im.0.saturating_add(fee.0).saturating_add(reserve.0).saturating_add(1));
+    let mut deposit = Cash(im.0.saturating_add(fee.0).saturating_add(reserve.0).saturating_add(1));
+    for &(k, fraction) in held {
+        let c = &world.collateral[k];
+        let part = Market::cash_f64(im) * fraction;
+        let unit = Market::cash_f64(c.applied) * (1.0 - c.haircut.to_f64());
+        if !(part > 0.0 && unit > 0.0) {
+            continue;
+        }
+        // Rounded up, so the engine's valuation (rounded down) still covers the part.
+        let raw = (part / unit * 1e8).ceil();
+        let units = Cash(if raw.is_finite() { raw.min(9.0e18) as i64 + 1 } else { 0 });
+        let (ledger, value) = (c.ledger, Market::cash(part));
+        let at_reference = Market::cash_f64(units) * Market::cash_f64(c.applied);
+        world.deposit_asset(v, account, ledger, units)?;
+        world.note_holder(k, at_reference);
+        deposit = Cash(deposit.0.saturating_sub(value.0));
+    }
     world.deposit(v, account, deposit)?;
     if d.isolated {
         // Fund the isolated slot for the fee, so the opening fill is paid from it.

@@ -81,6 +81,29 @@ pub fn figure_defs(markets: &[(String, String)]) -> Vec<FigureDef> {
     v
 }
 
+/// The figures of a scenario's multi-asset collateral, `(venue, asset)` per
+/// `[[venues.collateral]]` entry in scenario order (none without collateral): how far each
+/// venue's own book fell below the asset's external reference, and how many holders a
+/// liquidation took the collateral of. [`run_figures`] appends their values after
+/// [`figure_defs`]'s.
+#[must_use]
+pub fn collateral_figure_defs(collateral: &[(String, String)]) -> Vec<FigureDef> {
+    let mut v = Vec::with_capacity(collateral.len() * 2);
+    for (venue, asset) in collateral {
+        v.push(def(
+            format!("depeg_pct:{venue}/{asset}"),
+            "%",
+            format!("largest drop of the {venue} {asset} spot book below the asset's external reference"),
+        ));
+        v.push(def(
+            format!("collateral_liquidated:{venue}/{asset}"),
+            "count",
+            format!("{venue} accounts whose {asset} collateral a liquidation converted"),
+        ));
+    }
+    v
+}
+
 /// The largest peak-to-trough drop of a sampled mark path and when it recovered half of it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Recovery {
@@ -180,6 +203,9 @@ pub fn run_figures(rec: &Recording) -> Vec<Option<f64>> {
         Some(dec(t.adl_notional)),
         Some(s.instruments.iter().map(|i| i.halts).sum::<u64>() as f64),
     ]);
+    for c in &s.collateral {
+        v.extend([Some(c.depeg_max_pct), Some(c.holders_liquidated as f64)]);
+    }
     v
 }
 
@@ -219,6 +245,14 @@ mod tests {
     fn a_mark_that_only_rises_has_no_drop() {
         assert_eq!(half_recovery(&path(&[1, 2, 2, 3])), None);
         assert_eq!(half_recovery(&[]), None);
+    }
+
+    #[test]
+    fn every_collateral_has_a_depeg_and_a_liquidated_holders_figure() {
+        let c = [("binance".to_string(), "USDe".to_string())];
+        let names: Vec<String> = collateral_figure_defs(&c).into_iter().map(|d| d.name).collect();
+        assert_eq!(names, ["depeg_pct:binance/USDe", "collateral_liquidated:binance/USDe"]);
+        assert!(collateral_figure_defs(&[]).is_empty());
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod stats;
 
 use serde::{Deserialize, Serialize};
 
-pub use figures::{FigureDef, Recovery, figure_defs, half_recovery, run_figures};
+pub use figures::{FigureDef, Recovery, collateral_figure_defs, figure_defs, half_recovery, run_figures};
 pub use stats::{PairedDiff, Summary, bootstrap_mean_ci, mean, paired_differences};
 
 /// The name of the scenario as it is, always the first policy.

@@ -76,6 +76,13 @@ pub struct Asset {
     /// `perp_flow_to_spot`; not with `[[assets.spot]]` books.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub perp_flow_lag_s: Option<u64>,
+    /// Name of another asset whose spot index this asset's fair value tracks, at the ratio
+    /// `index_price ÷ that asset's index_price` (default: none, the asset's own walk). For a
+    /// liquid-staking token used as collateral, whose external reference is its redemption value
+    /// (wBETH follows ETH, BNSOL follows SOL). Needs `index_price`; not with `path`,
+    /// `lookback_path` or `annual_volatility`; the followed asset may not follow another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follows: Option<String>,
     /// Spot books whose trades and quotes make the index (default: none, the pressure model).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub spot: Vec<SpotBook>,
@@ -228,6 +235,21 @@ impl Asset {
         }
         for (i, s) in self.spot.iter().enumerate() {
             s.validate(&format!("{path}.spot[{i}]"), v);
+        }
+        if self.follows.is_some() {
+            let why = "not allowed with `follows`: the fair value tracks the followed asset";
+            for (key, set) in [
+                ("path", self.path.is_some()),
+                ("lookback_path", self.lookback_path.is_some()),
+                ("annual_volatility", self.annual_volatility.is_some()),
+            ] {
+                if set {
+                    v.err(format!("{path}.{key}"), why);
+                }
+            }
+            if self.index_price.is_none() {
+                v.err(format!("{path}.index_price"), "required with `follows` (it sets the ratio)");
+            }
         }
     }
 }

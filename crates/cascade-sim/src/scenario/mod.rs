@@ -24,14 +24,17 @@
 //! [[venues]]       # name, rules, settle_asset, insurance_fund, market_band
 //! [[venues.instruments]]        # symbol, asset, kind, tick, lot, fees, …
 //! [[venues.instruments.tiers]]  # optional override: floor, mmr, max_leverage, imr, …
-//! [population]     # accounts, long_share, isolated_share, leverage mix, entry, size, behaviour
+//! [[venues.collateral]]         # optional: asset, haircut, source, reprice_step
+//! [population]     # accounts, long_share, isolated_share, leverage mix, entry, size, behaviour,
+//!                  # collateral (who holds margin in a venue's collateral assets)
 //! [[makers]]  [[arbitrageurs]]  [[hedgers]]  [noise]  [[shocks]]  [[herds]]
 //! [policy]         # safeguards (sub-tables): halts, bands, liquidation, adl, fund, leverage, margin,
-//!                  # prices, transfers, stops
+//!                  # prices, collateral, transfers, stops
 //! ```
 
 mod arbitrageurs;
 mod asset;
+mod collateral;
 mod hedgers;
 mod herds;
 mod makers;
@@ -56,14 +59,15 @@ use serde::{Deserialize, Serialize};
 
 pub use arbitrageurs::{ArbKind, Arbitrageur};
 pub use asset::{Asset, DEFAULT_ANNUAL_VOLATILITY, SpotBook};
+pub use collateral::{CollateralSourceCfg, PopulationCollateral, VenueCollateral};
 pub use hedgers::{Hedger, MarginModeCfg};
 pub use herds::{Herd, PositionSide};
 pub use makers::Maker;
 pub use noise::Noise;
 pub use policy::{
-    Adl, AdlRuleCfg, Bands, CapStep, Fund, HaltLiquidations, HaltScopeCfg, Halts, LeveragePolicy,
-    LiquidationPacing, MarginPolicy, MarkSmoothing, MarketCap, Outage, Policy, PricesPolicy, RestingOrders,
-    StopsPolicy, TransfersPolicy, acts_on, applies,
+    Adl, AdlRuleCfg, Bands, CapStep, CollateralPolicy, Fund, HaltLiquidations, HaltScopeCfg, Halts,
+    LeveragePolicy, LiquidationPacing, MarginPolicy, MarkSmoothing, MarketCap, Outage, Policy, PricesPolicy,
+    RestingOrders, StopsPolicy, TransfersPolicy, acts_on, applies,
 };
 pub use policy_file::{read_policy_toml, relocate_policy_error, scenario_with_policy, splice_policy};
 pub use population::{Behaviour, Entry, Population, PopulationMarket};
@@ -325,6 +329,7 @@ impl Scenario {
                 }
             }
         }
+        self.validate_collateral(&spot_books, &mut v);
         let refs = Refs { markets: &markets };
 
         self.population.validate(&mut v);
@@ -409,6 +414,78 @@ impl Scenario {
         v.into_problems()
     }
 
+    /// Cross-references of multi-asset collateral (`collateral.rs`): an asset's `follows`, each
+    /// venue's `[[venues.collateral]]` (a known asset with a spot book on the venue, not the
+    /// settle asset) and the population's holders (a venue that accepts the asset, fractions
+    /// of one venue summing to at most 1).
+    fn validate_collateral(&self, spot_books: &BTreeMap<&str, BTreeMap<&str, &str>>, v: &mut Validator) {
+        for (i, a) in self.assets.iter().enumerate() {
+            let Some(name) = &a.follows else { continue };
+            let p = format!("assets[{i}].follows");
+            match self.assets.iter().find(|o| &o.name == name) {
+                None => v.err(p, format!("unknown asset `{name}` (define it in [[assets]])")),
+                Some(o) if o.name == a.name => v.err(p, "an asset cannot follow itself"),
+                Some(o) if o.follows.is_some() => {
+                    v.err(p, format!("`{name}` follows another asset itself: follow that one"))
+                }
+                Some(_) => {}
+            }
+        }
+        for (i, ven) in self.venues.iter().enumerate() {
+            for (j, c) in ven.collateral.iter().enumerate() {
+                let p = format!("venues[{i}].collateral[{j}].asset");
+                if c.asset == ven.settle_asset {
+                    v.err(p, format!("`{}` is the venue's settle asset, margin already", c.asset));
+                } else if !self.assets.iter().any(|a| a.name == c.asset) {
+                    v.err(p, format!("unknown asset `{}` (define it in [[assets]])", c.asset));
+                } else if !spot_books
+                    .get(ven.name.as_str())
+                    .is_some_and(|b| b.values().any(|x| *x == c.asset))
+                {
+                    v.err(
+                        p,
+                        format!(
+                            "`{}` has no [[assets.spot]] book on venue `{}`: the venue prices the collateral \
+                             and sells a liquidated holder's units there",
+                            c.asset, ven.name
+                        ),
+                    );
+                }
+            }
+        }
+        let mut fractions: BTreeMap<&str, f64> = BTreeMap::new();
+        for (i, c) in self.population.collateral.iter().enumerate() {
+            let p = format!("population.collateral[{i}]");
+            if self.population.collateral[..i].iter().any(|o| o.venue == c.venue && o.asset == c.asset) {
+                v.err(format!("{p}.asset"), format!("`{}` on `{}` is given twice", c.asset, c.venue));
+            }
+            match self.venues.iter().find(|x| x.name == c.venue) {
+                None => {
+                    let known: Vec<&str> = self.venues.iter().map(|x| x.name.as_str()).collect();
+                    v.err(
+                        format!("{p}.venue"),
+                        format!("unknown venue `{}` (defined: {})", c.venue, known.join(", ")),
+                    );
+                }
+                Some(ven) if !ven.collateral.iter().any(|x| x.asset == c.asset) => v.err(
+                    format!("{p}.asset"),
+                    format!("venue `{}` does not list `{}` in its [[venues.collateral]]", c.venue, c.asset),
+                ),
+                Some(_) => *fractions.entry(&c.venue).or_default() += c.fraction,
+            }
+        }
+        for (venue, sum) in fractions {
+            if sum > 1.0 + 1e-9 {
+                v.err(
+                    "population.collateral",
+                    format!(
+                        "the fractions of venue `{venue}` sum to {sum}: at most 1 (of a holder's margin)"
+                    ),
+                );
+            }
+        }
+    }
+
     /// What the policy checks may look up: the venues, their perpetuals and rule sets.
     fn policy_known(&self) -> policy::scope::Known<'_> {
         policy::scope::Known {
@@ -419,6 +496,7 @@ impl Scenario {
                 .map(|x| x.instruments.iter().map(|i| i.symbol.as_str()).collect())
                 .collect(),
             rule_sets: self.venues.iter().map(|x| x.rule_set().ok()).collect(),
+            collateral: self.venues.iter().map(|x| !x.collateral.is_empty()).collect(),
             duration_s: self.run.duration_s,
         }
     }
@@ -630,6 +708,15 @@ impl Scenario {
             }
         }
         v.into_problems()
+    }
+
+    /// Every `[[venues.collateral]]` entry, in file order: (venue name, asset name).
+    #[must_use]
+    pub fn collateral_entries(&self) -> Vec<(String, String)> {
+        self.venues
+            .iter()
+            .flat_map(|v| v.collateral.iter().map(|c| (v.name.clone(), c.asset.clone())))
+            .collect()
     }
 
     /// Every listed market, in file order: (venue index, instrument index, reference).

@@ -30,6 +30,10 @@ pub struct Population {
     pub size: SizeDist,
     /// Behaviours and their parameters (`[population.behaviour]`).
     pub behaviour: Behaviour,
+    /// `[[population.collateral]]`: who holds part of their margin in a collateral asset
+    /// (default: nobody), see `collateral.rs`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub collateral: Vec<super::collateral::PopulationCollateral>,
 }
 
 impl Default for Population {
@@ -49,6 +53,7 @@ impl Default for Population {
             entry: Entry::default(),
             size: SizeDist::default(),
             behaviour: Behaviour::default(),
+            collateral: Vec::new(),
         }
     }
 }
@@ -227,5 +232,8 @@ impl Population {
         }
         self.size.validate(&format!("{p}.size"), v);
         self.behaviour.validate(v);
+        for (i, c) in self.collateral.iter().enumerate() {
+            c.validate(&format!("{p}.collateral[{i}]"), v);
+        }
     }
 }

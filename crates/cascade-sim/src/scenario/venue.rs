@@ -44,6 +44,10 @@ pub struct Venue {
     /// Instruments listed (at least one).
     #[serde(default)]
     pub instruments: Vec<Instrument>,
+    /// `[[venues.collateral]]`: assets counted as cross margin besides the settle asset
+    /// (default: none), see `collateral.rs`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collateral: Vec<super::collateral::VenueCollateral>,
 }
 
 fn default_settle() -> String {
@@ -96,6 +100,13 @@ impl Venue {
                 v.err(format!("{p}.symbol"), format!("`{}` is listed twice on this venue", ins.symbol));
             }
             ins.validate(&p, v);
+        }
+        for (i, c) in self.collateral.iter().enumerate() {
+            let p = format!("{path}.collateral[{i}]");
+            if self.collateral[..i].iter().any(|o| o.asset == c.asset) {
+                v.err(format!("{p}.asset"), format!("`{}` is listed twice on this venue", c.asset));
+            }
+            c.validate(&p, v);
         }
     }
 }

@@ -68,6 +68,8 @@ pub struct AssetState {
     pending: f64,
     /// Gradual news moves under way or done: (start, end, total log-move), times in seconds.
     ramps: Vec<(f64, f64, f64)>,
+    /// `[[assets]] follows`: the asset whose spot index this fair value tracks, and the ratio.
+    pub follows: Option<(usize, f64)>,
 }
 
 impl AssetState {
@@ -98,6 +100,7 @@ impl AssetState {
             perp_flow_share: 0.0,
             perp_flow_lag_s: 0.0,
             pending: 0.0,
+            follows: None,
         }
     }
 
@@ -202,6 +205,33 @@ impl AssetState {
         if usd.is_finite() {
             self.pressure += 0.01 * usd / self.depth_1pct;
             self.spot_flow += usd;
+        }
+    }
+}
+
+impl super::World {
+    /// Links every asset with `follows` to the asset it tracks, at the ratio of their
+    /// `index_price`s (a liquid-staking token's redemption value: wBETH × ETH).
+    pub(super) fn install_followers(&mut self, scenario: &crate::scenario::Scenario) {
+        let start = scenario.run.start_unix_ms();
+        for (i, a) in scenario.assets.iter().enumerate() {
+            let Some(name) = &a.follows else { continue };
+            let Some(j) = scenario.assets.iter().position(|o| &o.name == name) else { continue };
+            let price = |k: usize| scenario.assets[k].start_price(start).map_or(f64::NAN, |p| p.to_f64());
+            let ratio = price(i) / price(j);
+            if ratio.is_finite() && ratio > 0.0 {
+                self.assets[i].follows = Some((j, ratio));
+            }
+        }
+    }
+
+    /// After the assets advanced: each follower's fair value is its ratio × the followed
+    /// asset's spot index.
+    pub fn follow_assets(&mut self) {
+        for i in 0..self.assets.len() {
+            if let Some((j, ratio)) = self.assets[i].follows {
+                self.assets[i].fair = self.assets[j].spot() * ratio;
+            }
         }
     }
 }

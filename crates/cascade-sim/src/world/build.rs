@@ -236,7 +236,10 @@ impl World {
             running: false,
             transfers: super::Transfers::default(),
             policy: super::PolicyState::default(),
+            collateral: Vec::new(),
         };
+        world.install_collateral(scenario)?;
+        world.install_followers(scenario);
         // Insurance funds and backstop capital came from outside; so will every deposit after.
         world.transfers.external = world.settle_net_deposits();
         world.transfers.tally = vec![super::TransferTally::default(); world.venues.len()];

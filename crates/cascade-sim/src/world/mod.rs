@@ -17,6 +17,7 @@
 
 pub mod asset;
 pub mod build;
+pub mod collateral;
 pub mod market;
 pub mod policy;
 mod record;
@@ -38,6 +39,7 @@ use cascade_engine::pricing::VenueKind;
 use cascade_engine::venue::{OrderRequest, Placed, Venue, VenueError, VenueEvent};
 
 pub use asset::AssetState;
+pub use collateral::{CollateralState, CollateralSummary};
 pub use market::Market;
 pub use spot::{BookRef, SpotBook, base_asset};
 pub use transfer::{Transfer, TransferId, TransferRules, TransferTally, Transfers};
@@ -135,6 +137,8 @@ pub struct World {
     pub transfers: Transfers,
     /// The `[policy]` levers the simulator drives, and what they changed.
     pub policy: PolicyState,
+    /// Multi-asset collateral accepted at the venues (`[[venues.collateral]]`).
+    pub collateral: Vec<CollateralState>,
     /// Reused engine event buffer.
     events: Vec<VenueEvent>,
     /// Scratch state of event absorption.

@@ -204,9 +204,10 @@ pub(super) fn absorb(w: &mut World, v: usize, events: &[VenueEvent]) -> Result<(
             VenueEvent::Cancelled { .. }
             | VenueEvent::StopTriggered { .. }
             | VenueEvent::Funding(_)
-            | VenueEvent::SocializedLoss { .. }
-            | VenueEvent::CollateralSale { .. }
-            | VenueEvent::CollateralSeized { .. } => {}
+            | VenueEvent::SocializedLoss { .. } => {}
+            VenueEvent::CollateralSale { .. } | VenueEvent::CollateralSeized { .. } => {
+                super::collateral::on_event(w, v, e);
+            }
             VenueEvent::Halted { instrument, .. }
                 if usize::from(instrument.0) < w.venues[v].markets.len() =>
             {

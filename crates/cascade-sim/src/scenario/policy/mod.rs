@@ -16,6 +16,7 @@
 //! [policy.leverage]     # max, per_market, open_interest, position, population_max
 //! [policy.margin]       # reference_volatility, reference_open_interest, max_multiplier, update_interval_s, ramp_s
 //! [policy.prices]       # mark_smoothing, mark_window_s
+//! [policy.collateral]   # source, haircut
 //! [policy.transfers]    # delay_s, capacity, capacity_interval_s, outages
 //! [policy.stops]        # reference_volatility, max_factor, update_interval_s
 //! ```
@@ -25,6 +26,7 @@
 
 mod adl;
 mod bands;
+mod collateral;
 mod fund;
 mod halts;
 mod leverage;
@@ -44,6 +46,7 @@ use serde::{Deserialize, Serialize};
 
 pub use adl::{Adl, AdlRuleCfg};
 pub use bands::Bands;
+pub use collateral::CollateralPolicy;
 pub use fund::Fund;
 pub use halts::{HaltLiquidations, HaltScopeCfg, Halts, RestingOrders};
 pub use leverage::{CapStep, LeveragePolicy, MarketCap};
@@ -78,6 +81,9 @@ pub struct Policy {
     pub margin: Option<MarginPolicy>,
     /// `[policy.prices]`: mark smoothing.
     pub prices: Option<PricesPolicy>,
+    /// `[policy.collateral]`: collateral price source and haircut.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collateral: Option<CollateralPolicy>,
     /// `[policy.transfers]`: delay, capacity and outages of cross-venue collateral transfers.
     pub transfers: Option<TransfersPolicy>,
     /// `[policy.stops]`: the population's stop-losses scaled by realized volatility.
@@ -138,6 +144,9 @@ impl Policy {
         }
         if let Some(p) = &self.prices {
             p.validate("policy.prices", known, v);
+        }
+        if let Some(p) = &self.collateral {
+            p.validate("policy.collateral", known, v);
         }
         if let Some(p) = &self.transfers {
             p.validate("policy.transfers", known, v);

@@ -36,6 +36,8 @@ pub(crate) struct Known<'a> {
     pub rule_sets: Vec<Option<RuleSet>>,
     /// The run's length, seconds.
     pub duration_s: u64,
+    /// Per venue (same order): whether it accepts any `[[venues.collateral]]`.
+    pub collateral: Vec<bool>,
 }
 
 impl Known<'_> {
