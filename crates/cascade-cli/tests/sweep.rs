@@ -18,12 +18,11 @@ fn stderr(o: &Output) -> String {
 const SWEEP: &str = r#"
 name = "kill"
 seeds = { count = 12, start = 1 }
-counterfactual = false
 [set]
-"run.duration_s" = 120
-"population.accounts" = 300
-"shocks[0].at_s" = 60
-"shocks[0].duration_s" = 30
+"run.duration_s" = 300
+"population.accounts" = 1000
+"shocks[0].at_s" = 120
+"shocks[0].duration_s" = 60
 [[parameters]]
 path = "venues[0].insurance_fund"
 values = ["0", "5000000"]
