@@ -135,10 +135,14 @@ fn run_with_set_writes_the_overridden_scenario_and_refuses_bad_keys() {
     let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
     assert!(summary.contains("\"duration_ms\": 120000"), "{summary}");
 
-    let o = cascade(&["run", "--out", &out.display().to_string(), "--set", "population.leverage[2].wieght=0.2"]);
+    let o =
+        cascade(&["run", "--out", &out.display().to_string(), "--set", "population.leverage[2].wieght=0.2"]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    assert!(e.contains("--set `population.leverage[2].wieght=0.2`") && e.contains("unknown field `wieght`"), "{e}");
+    assert!(
+        e.contains("--set `population.leverage[2].wieght=0.2`") && e.contains("unknown field `wieght`"),
+        "{e}"
+    );
     assert!(!e.contains("panicked"), "{e}");
     let o = cascade(&["sweep", "nope.toml"]);
     assert_eq!(o.status.code(), Some(2));
