@@ -11,8 +11,11 @@
 set -euo pipefail
 RUNS="${1:-1000}"
 cd "$(dirname "$0")/.."
-cargo build --release --locked -p cascade-cli >&2
-BIN="${CARGO_TARGET_DIR:-target}/release/cascade"
+# CASCADE_BIN=path/to/cascade skips the release build (e.g. to try the script quickly).
+if [ -z "${CASCADE_BIN:-}" ]; then
+    cargo build --release --locked -p cascade-cli >&2
+fi
+BIN="${CASCADE_BIN:-${CARGO_TARGET_DIR:-target}/release/cascade}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 cat > "$WORK/bench.toml" <<TOML
