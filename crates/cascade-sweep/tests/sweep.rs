@@ -139,3 +139,28 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn runs_parquet_grows_as_runs_finish() {
+    use std::sync::{Arc, Mutex};
+    let spec = tiny();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let mut o = opts(&dir, 1, None);
+    o.table_every = std::time::Duration::ZERO;
+    let (d, s) = (dir.clone(), Arc::clone(&seen));
+    // On one thread, when run k is reported the table on disk already holds k rows.
+    o.progress = Some(Arc::new(move |p: &cascade_sweep::SweepProgress| {
+        let f = fs::File::open(d.join("runs.parquet")).unwrap();
+        let rows = parquet::file::reader::FileReader::metadata(
+            &parquet::file::reader::SerializedFileReader::new(f).unwrap(),
+        )
+        .file_metadata()
+        .num_rows();
+        s.lock().unwrap().push((p.done, p.total, rows));
+    }));
+    run_sweep(&spec, &o).unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen, (1..=6).map(|k| (k, 6, k as i64)).collect::<Vec<_>>());
+}
