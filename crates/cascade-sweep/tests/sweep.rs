@@ -106,8 +106,13 @@ fn threads_shards_and_resuming_give_the_same_tables() {
     other.seeds = vec![11, 12];
     let e = run_sweep(&other, &opts(&one, 1, None)).unwrap_err().to_string();
     assert!(e.contains("holds another sweep"), "{e}");
-    let e = merge(&[one.clone(), s1], &tmp.path().join("m4"));
-    assert!(e.is_err());
+    let e = merge(&[one.clone(), s1], &tmp.path().join("m4")).unwrap_err().to_string();
+    assert!(e.contains("the shards overlap"), "{e}");
+    // Shards of different specs are refused.
+    let o2 = tmp.path().join("other");
+    run_sweep(&other, &opts(&o2, 2, Some((1, 2)))).unwrap();
+    let e = merge(&[s2, o2], &tmp.path().join("m5")).unwrap_err().to_string();
+    assert!(e.contains("holds another sweep than"), "{e}");
 }
 
 #[test]
