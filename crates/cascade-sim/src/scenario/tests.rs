@@ -66,9 +66,11 @@ fn the_oct_10_2025_scenario_parses_and_validates() {
         s.assets.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
         [
             "BTC", "ETH", "SOL", "BNB", "HYPE", "XRP", "LINK", "DOGE", "ADA", "AVAX", "ENA", "DOT", "WIF",
-            "SUI"
+            "SUI", "USDe", "wBETH", "BNSOL"
         ]
     );
+    // Binance's unified-account collateral, each with a spot book on Binance (no perpetual).
+    assert_eq!(s.collateral_entries().len(), 3);
     // Opening prices from shared/calibration/oct-10-2025.md.
     assert_eq!(s.assets[0].index_price.map(|p| p.to_string()).as_deref(), Some("116970.1"));
     // Binance, Bybit, Hyperliquid, BitMEX, OKX; 10 major markets + 28 for the thin alts and OKX.
