@@ -27,4 +27,6 @@ pub use klines::{Kline, read_kline_path, read_klines};
 pub use read::{ReadTable, read_csv, read_run, read_summary_json};
 pub use run_dir::{Manifest, ManifestEntry, check_run_dir_target, verify_manifest};
 pub use table::{Cell, Column, ColumnType, Table};
-pub use write::{RunFiles, write_csv, write_parquet, write_run, write_run_with, write_summary_json};
+pub use write::{
+    RunFiles, record_batches, write_csv, write_parquet, write_run, write_run_with, write_summary_json,
+};
