@@ -2,7 +2,7 @@
 
 Each task runs the Rust sweep for shard ``i/n`` (the same deterministic 1/n of the runs that
 ``cascade sweep --shard i/n`` runs) into a temporary directory on its worker and returns that
-directory's files; the driver lays them out under ``OUT/shards/i-of-n`` and merges them into
+directory's files; the driver lays them out under ``OUT/shards/KEY/i-of-n`` (KEY: a hash of the spec) and merges them into
 ``OUT`` exactly as ``cascade sweep merge`` does. No shared file system is needed: the sweep spec
 travels with the task (the base scenario's text is inside it); only price files a scenario
 names by path must exist at that path on the workers. A shard already laid out under ``OUT``
@@ -11,6 +11,7 @@ names by path must exist at that path on the workers. A shard already laid out u
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pathlib
@@ -79,7 +80,9 @@ def sweep(
             cpus = int(ray.cluster_resources().get("CPU", 1))
             num_shards = max(1, cpus // threads)
         n = max(1, min(int(num_shards), max(runs, 1)))
-        shards = out / "shards"
+        # Keyed by the spec: shards of another sweep in the same directory are never reused.
+        key = hashlib.sha256(spec_json.encode()).hexdigest()[:16]
+        shards = out / "shards" / key
         shards.mkdir(parents=True, exist_ok=True)
         dirs = [shards / f"{i}-of-{n}" for i in range(1, n + 1)]
         task = ray.remote(num_cpus=threads, max_retries=2)(_shard_task)

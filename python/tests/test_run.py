@@ -1,0 +1,148 @@
+"""cascade.run and cascade.load_run on the (reduced) default scenario."""
+
+from __future__ import annotations
+
+import json
+import math
+import pathlib
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+import cascade
+from conftest import SMALL
+
+MARKETS = 2  # binance BTCUSDT and hyperliquid BTC in the default scenario
+
+
+def test_summary_has_the_keys_of_summary_json(small_run: cascade.Run) -> None:
+    s = small_run.summary
+    assert set(s) >= {"scenario", "seed", "duration_ms", "series_rows", "totals", "venues", "instruments", "policy"}
+    assert s["scenario"] == "default"
+    assert s["seed"] == 7 == small_run.seed
+    # run.duration_s = 600 overridden: 600,000 ms simulated.
+    assert s["duration_ms"] == 600_000
+    assert [v["name"] for v in s["venues"]] == ["binance", "hyperliquid"]
+    for key in ("liquidations", "adl_count", "liquidated_long_notional", "bad_debt", "peak_to_trough_pct"):
+        assert key in s["totals"], key
+
+
+def test_tables_are_pyarrow_and_agree_with_the_summary(small_run: cascade.Run) -> None:
+    r = small_run
+    assert list(r.tables) == ["series", "liquidations", "adl"]
+    for t in r.tables.values():
+        assert isinstance(t, pa.Table)
+    # A metrics row every 10 s over 600 s, per market: times 0, 10, …, 600 → 61 sampling times
+    # (or 60 if the last instant is not sampled) × 2 markets.
+    per_market = r.series.num_rows // MARKETS
+    assert r.series.num_rows == MARKETS * per_market
+    assert per_market in (60, 61)
+    assert r.series.num_rows == r.summary["series_rows"]
+    times = r.series.column("time_ms").to_pylist()
+    assert times[0] == 0 and max(times) <= 600_000
+    assert sorted(set(t % 10_000 for t in times)) == [0]
+    # One row per liquidation and per ADL reduction.
+    assert r.liquidations.num_rows == r.totals["liquidations"]
+    assert r.adl.num_rows == r.totals["adl_count"]
+    # The interval liquidation counts of the series add up to the liquidation rows.
+    liq_events = pc.sum(r.series.column("liq_long_count")).as_py() + pc.sum(r.series.column("liq_short_count")).as_py()
+    assert liq_events == r.liquidations.num_rows
+    # The 5% shock at 120 s with 2,000 accounts (2% of them at ≥100x) liquidates someone.
+    assert r.liquidations.num_rows > 0
+    # Liquidated long notional: the table's sum is the summary's exact decimal (to float rounding).
+    longs = r.liquidations.filter(pc.equal(r.liquidations.column("side"), "long"))
+    total_long = pc.sum(longs.column("notional")).as_py() or 0.0
+    assert math.isclose(total_long, float(r.totals["liquidated_long_notional"]), rel_tol=1e-9, abs_tol=1e-6)
+
+
+def test_same_seed_same_results_other_seed_other_results(small_run: cascade.Run) -> None:
+    again = cascade.run(seed=7, overrides=SMALL)
+    assert again.equals(small_run)
+    assert again.summary == small_run.summary
+    other = cascade.run(seed=8, overrides=SMALL)
+    assert other.summary["seed"] == 8
+    assert not other.series.equals(small_run.series)
+
+
+def test_overrides_change_what_they_name(small_run: cascade.Run) -> None:
+    # Insurance fund of binance 5,000,000 → 50,000,000 ("5e7" read as `--set` reads it), and a
+    # metrics row every 5 s instead of 10 s.
+    r = cascade.run(seed=7, overrides={**SMALL, "venues[0].insurance_fund": "5e7", "run.metrics_interval_ms": 5000})
+    first = r.series.filter(pc.and_(pc.equal(r.series.column("time_ms"), 0), pc.equal(r.series.column("venue"), "binance")))
+    assert first.column("insurance_fund").to_pylist() == [50_000_000.0]
+    base_first = small_run.series.filter(
+        pc.and_(pc.equal(small_run.series.column("time_ms"), 0), pc.equal(small_run.series.column("venue"), "binance"))
+    )
+    assert base_first.column("insurance_fund").to_pylist() == [5_000_000.0]
+    # Twice the sampling rate: 2 × (120 or 121) rows instead of 2 × (60 or 61).
+    assert r.series.num_rows in (2 * 120, 2 * 121)
+    assert r.summary["series_rows"] == r.series.num_rows
+    # The override is in the scenario text the run keeps.
+    assert 'insurance_fund = "5e7"' in r.scenario_toml
+
+
+def test_overrides_as_list_equal_overrides_as_dict(small_run: cascade.Run) -> None:
+    r = cascade.run(seed=7, overrides=[f"{k}={v}" for k, v in SMALL.items()])
+    assert r.equals(small_run)
+
+
+def test_scenario_as_dict_text_and_path_give_the_same_run(tmp_path: pathlib.Path, small_run: cascade.Run) -> None:
+    import tomllib
+
+    text = small_run.scenario_toml  # the default scenario with SMALL applied
+    as_dict = tomllib.loads(text)
+    by_dict = cascade.run(as_dict, seed=7)
+    by_text = cascade.run(text, seed=7)
+    path = tmp_path / "small.toml"
+    path.write_text(text)
+    by_path = cascade.run(path, seed=7)
+    by_str_path = cascade.run(str(path), seed=7)
+    for r in (by_dict, by_text, by_path, by_str_path):
+        assert r.equals(small_run)
+
+
+def test_no_counterfactual_has_no_amplification(small_run: cascade.Run) -> None:
+    assert small_run.totals["counterfactual_peak_to_trough_pct"] is not None
+    r = cascade.run(seed=7, overrides=SMALL, counterfactual=False)
+    assert r.totals["cascade_amplification"] is None
+    assert r.totals["counterfactual_peak_to_trough_pct"] is None
+    # The main run is the same run: same tables.
+    assert r.series.equals(small_run.series)
+
+
+def test_out_writes_the_run_directory_and_load_run_reads_it_back(tmp_path: pathlib.Path, small_run: cascade.Run) -> None:
+    out = tmp_path / "run"
+    r = cascade.run(seed=7, overrides=SMALL, out=out)
+    assert r.out == out
+    names = {p.name for p in out.iterdir()}
+    assert names >= {"series.csv", "series.parquet", "liquidations.parquet", "adl.parquet", "summary.json", "scenario.toml", "manifest.json"}
+    # summary == summary.json; the tables == the Parquet files (same schema and values).
+    assert r.summary == json.loads((out / "summary.json").read_text())
+    for name, t in r.tables.items():
+        assert pq.read_table(out / f"{name}.parquet").equals(t), name
+    assert r.manifest is not None and r.manifest["seed"] == 7
+    back = cascade.load_run(out)
+    assert back.equals(r) and back.equals(small_run)
+    assert back.scenario_toml == r.scenario_toml
+    assert back.manifest == r.manifest
+    assert back.out == out
+
+
+def test_load_run_refuses_a_changed_file(tmp_path: pathlib.Path) -> None:
+    out = tmp_path / "run"
+    cascade.run(seed=7, overrides=SMALL, out=out)
+    p = out / "liquidations.csv"
+    lines = p.read_text().splitlines(keepends=True)
+    p.write_text("".join(lines[:-1]))  # one row cut: still a valid CSV
+    with pytest.raises(cascade.CascadeError) as e:
+        cascade.load_run(out)
+    assert "liquidations.csv" in str(e.value)
+    assert "manifest" in str(e.value)
+
+
+def test_run_is_picklable(small_run: cascade.Run) -> None:
+    import pickle
+
+    assert pickle.loads(pickle.dumps(small_run)).equals(small_run)
