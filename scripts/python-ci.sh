@@ -30,7 +30,9 @@ echo "== python: pip install ./python (maturin build, release)"
 
 echo "== python: pytest"
 # Ray's own processes stay on this machine and are stopped by the tests (ray.shutdown).
-(cd python && RAY_USAGE_STATS_ENABLED=0 "$py" -m pytest -q tests)
+# From the repository root: python/cascade/ (sources without the compiled module) must not
+# shadow the installed package, here or in the Ray workers.
+RAY_USAGE_STATS_ENABLED=0 "$py" -m pytest -q python/tests
 
 echo "== python: examples/leverage-sweep.ipynb (nbclient)"
 RAY_USAGE_STATS_ENABLED=0 "$py" scripts/run_notebook.py examples/leverage-sweep.ipynb

@@ -9,8 +9,6 @@
 //!
 //! [Arrow PyCapsule interface]: https://arrow.apache.org/docs/format/CDataInterface/PyCapsuleInterface.html
 
-use std::ffi::CString;
-
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::{RecordBatch, RecordBatchIterator, RecordBatchReader};
 use arrow_schema::SchemaRef;
@@ -70,10 +68,9 @@ impl ArrowStream {
             RecordBatchIterator::new(batches.into_iter().map(Ok), std::sync::Arc::clone(&self.schema));
         let reader: Box<dyn RecordBatchReader + Send> = Box::new(reader);
         let stream = FFI_ArrowArrayStream::new(reader);
-        let name = CString::new("arrow_array_stream").map_err(|e| CascadeError::new_err(e.to_string()))?;
         // The consumer moves the stream out (its `release` becomes null); dropping what is left
         // releases it only if nobody took it.
-        PyCapsule::new_with_destructor(py, stream, Some(name), |stream, _| drop(stream))
+        PyCapsule::new_with_value_and_destructor(py, stream, c"arrow_array_stream", |stream, _| drop(stream))
     }
 
     fn __repr__(&self) -> String {

@@ -24,7 +24,8 @@ def test_summary_has_the_keys_of_summary_json(small_run: cascade.Run) -> None:
     assert s["seed"] == 7 == small_run.seed
     # run.duration_s = 600 overridden: 600,000 ms simulated.
     assert s["duration_ms"] == 600_000
-    assert [v["name"] for v in s["venues"]] == ["binance", "hyperliquid"]
+    assert [v["venue"] for v in s["venues"]] == ["binance", "hyperliquid"]
+    assert [(m["venue"], m["instrument"]) for m in s["instruments"]] == [("binance", "BTCUSDT"), ("hyperliquid", "BTC")]
     for key in ("liquidations", "adl_count", "liquidated_long_notional", "bad_debt", "peak_to_trough_pct"):
         assert key in s["totals"], key
 
@@ -34,15 +35,11 @@ def test_tables_are_pyarrow_and_agree_with_the_summary(small_run: cascade.Run) -
     assert list(r.tables) == ["series", "liquidations", "adl"]
     for t in r.tables.values():
         assert isinstance(t, pa.Table)
-    # A metrics row every 10 s over 600 s, per market: times 0, 10, …, 600 → 61 sampling times
-    # (or 60 if the last instant is not sampled) × 2 markets.
-    per_market = r.series.num_rows // MARKETS
-    assert r.series.num_rows == MARKETS * per_market
-    assert per_market in (60, 61)
-    assert r.series.num_rows == r.summary["series_rows"]
+    # A metrics row every 10 s over 600 s, at the end of each interval (10 s, 20 s, …, 600 s):
+    # 60 sampling times × 2 markets = 120 rows.
+    assert r.series.num_rows == 60 * MARKETS == r.summary["series_rows"]
     times = r.series.column("time_ms").to_pylist()
-    assert times[0] == 0 and max(times) <= 600_000
-    assert sorted(set(t % 10_000 for t in times)) == [0]
+    assert sorted(set(times)) == list(range(10_000, 600_001, 10_000))
     # One row per liquidation and per ADL reduction.
     assert r.liquidations.num_rows == r.totals["liquidations"]
     assert r.adl.num_rows == r.totals["adl_count"]
@@ -51,10 +48,22 @@ def test_tables_are_pyarrow_and_agree_with_the_summary(small_run: cascade.Run) -
     assert liq_events == r.liquidations.num_rows
     # The 5% shock at 120 s with 2,000 accounts (2% of them at ≥100x) liquidates someone.
     assert r.liquidations.num_rows > 0
-    # Liquidated long notional: the table's sum is the summary's exact decimal (to float rounding).
-    longs = r.liquidations.filter(pc.equal(r.liquidations.column("side"), "long"))
-    total_long = pc.sum(longs.column("notional")).as_py() or 0.0
-    assert math.isclose(total_long, float(r.totals["liquidated_long_notional"]), rel_tol=1e-9, abs_tol=1e-6)
+    # Liquidated notional per venue and side: the table's sums are the summary's exact decimals
+    # (to float rounding).
+    liq = r.liquidations
+    for v in r.summary["venues"]:
+        for side in ("long", "short"):
+            rows = liq.filter(pc.and_(pc.equal(liq.column("venue"), v["venue"]), pc.equal(liq.column("side"), side)))
+            total = pc.sum(rows.column("notional")).as_py() or 0.0
+            assert math.isclose(total, float(v[f"liquidated_{side}_notional"]), rel_tol=1e-9, abs_tol=1e-6)
+    # The shock (a −5% move at 120 s) triggers the first liquidation: none before it.
+    assert pc.min(liq.column("time_ms")).as_py() >= 120_000
+    # Each venue's fund in the last series row is its start plus its change.
+    last = r.series.filter(pc.equal(r.series.column("time_ms"), 600_000)).to_pylist()
+    for v, row in zip(r.summary["venues"], last):
+        assert row["venue"] == v["venue"]
+        start, change = float(v["insurance_fund_start"]), float(v["insurance_fund_change"])
+        assert math.isclose(row["insurance_fund"], start + change, rel_tol=1e-12, abs_tol=1e-6)
 
 
 def test_same_seed_same_results_other_seed_other_results(small_run: cascade.Run) -> None:
@@ -70,14 +79,13 @@ def test_overrides_change_what_they_name(small_run: cascade.Run) -> None:
     # Insurance fund of binance 5,000,000 → 50,000,000 ("5e7" read as `--set` reads it), and a
     # metrics row every 5 s instead of 10 s.
     r = cascade.run(seed=7, overrides={**SMALL, "venues[0].insurance_fund": "5e7", "run.metrics_interval_ms": 5000})
-    first = r.series.filter(pc.and_(pc.equal(r.series.column("time_ms"), 0), pc.equal(r.series.column("venue"), "binance")))
-    assert first.column("insurance_fund").to_pylist() == [50_000_000.0]
-    base_first = small_run.series.filter(
-        pc.and_(pc.equal(small_run.series.column("time_ms"), 0), pc.equal(small_run.series.column("venue"), "binance"))
-    )
-    assert base_first.column("insurance_fund").to_pylist() == [5_000_000.0]
-    # Twice the sampling rate: 2 × (120 or 121) rows instead of 2 × (60 or 61).
-    assert r.series.num_rows in (2 * 120, 2 * 121)
+    assert float(r.summary["venues"][0]["insurance_fund_start"]) == 50_000_000
+    assert float(small_run.summary["venues"][0]["insurance_fund_start"]) == 5_000_000
+    # Nothing is liquidated before the shock at 120 s, so the first row (5 s) shows the fund as set.
+    first = r.series.filter(pc.equal(r.series.column("venue"), "binance")).slice(0, 1).to_pylist()[0]
+    assert (first["time_ms"], first["insurance_fund"]) == (5_000, 50_000_000.0)
+    # Twice the sampling rate: 600 s / 5 s = 120 sampling times × 2 markets.
+    assert r.series.num_rows == 240
     assert r.summary["series_rows"] == r.series.num_rows
     # The override is in the scenario text the run keeps.
     assert 'insurance_fund = "5e7"' in r.scenario_toml
