@@ -14,7 +14,7 @@ export CARGO_TERM_COLOR=never
 export CARGO_TARGET_DIR="$root/target"
 
 echo "== python: cargo fmt --check (python/)"
-(cd python && cargo fmt --all -- --check)
+(cd python && cargo fmt -- --check)
 echo "== python: cargo clippy --all-targets -- -D warnings (python/)"
 (cd python && cargo clippy --locked --all-targets -- -D warnings)
 
