@@ -11,6 +11,7 @@ mod input;
 mod out;
 mod report;
 mod run;
+mod sweep;
 mod waterfall;
 
 /// Cascade: a laboratory for liquidation cascades in crypto derivatives markets.
@@ -42,6 +43,11 @@ enum Command {
     /// `[policy]` table, on the same seeds; each figure's mean, median, p5–p95 and the paired
     /// difference to the baseline with a 95% bootstrap interval; JSON, CSV, Parquet, HTML.
     Compare(compare::CompareArgs),
+    /// Monte Carlo sweep: a sweep file's parameter grid / samples × seeds, in parallel,
+    /// resumable after a kill, shardable (`--shard i/n`, joined by `cascade sweep merge`);
+    /// writes runs.parquet, aggregate.parquet (mean, median, p5/p95, VaR, ES, P(fund
+    /// exhausted), P(ADL)) and sweep-report.html.
+    Sweep(sweep::SweepArgs),
     /// Liquidation waterfall what-if: a venue state and a sequence of marks in a JSON file (`-`
     /// for stdin); prints the liquidations, takeovers, ADL, socialised losses and final balances.
     Waterfall(waterfall::WaterfallArgs),
@@ -57,6 +63,7 @@ fn main() -> ExitCode {
         Command::Waterfall(args) => waterfall::run(&args),
         Command::Calibrate(args) => calibrate::run(&args),
         Command::Compare(args) => compare::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,6 +12,7 @@ use anyhow::Context;
 use cascade_report::ReportOptions;
 use cascade_sim::scenario::{DEFAULT_TOML, Scenario};
 use cascade_sim::{Phase, Progress, RunOptions, run as simulate};
+use cascade_sweep::{apply_and_read, parse_set};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Arguments of `cascade run`.
@@ -34,17 +35,36 @@ pub struct RunArgs {
     /// Print the summary as JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Override a scenario value by its TOML path (repeatable), e.g.
+    /// `--set population.leverage[2].weight=0.2`, `--set 'venues[0].insurance_fund="5e7"'`;
+    /// the result is validated like the file.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    sets: Vec<String>,
 }
 
 /// Runs the scenario and writes its outputs.
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let (scenario, source) = match &args.scenario {
-        Some(path) => {
+        Some(path) if args.sets.is_empty() => {
             let text =
                 std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
             (cascade_io::read_scenario(path)?, text)
         }
-        None => (Scenario::builtin_default(), DEFAULT_TOML.to_string()),
+        None if args.sets.is_empty() => (Scenario::builtin_default(), DEFAULT_TOML.to_string()),
+        path => {
+            // Overrides edit the text (comments kept): the run directory's scenario.toml is
+            // what ran.
+            let sets = args.sets.iter().map(|a| parse_set(a)).collect::<Result<Vec<_>, _>>()?;
+            let (text, path) = match path {
+                Some(p) => (
+                    std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
+                    p.clone(),
+                ),
+                None => (DEFAULT_TOML.to_string(), PathBuf::from("scenarios/default.toml")),
+            };
+            let (text, scenario) = apply_and_read(&text, &path, &sets)?;
+            (scenario, text)
+        }
     };
     let seed = args.seed.unwrap_or(scenario.run.seed);
     let out =

@@ -32,6 +32,12 @@ fn ranges(fig: &Figure) -> ((f64, f64), (f64, f64)) {
             ys.push(p.1);
         }
     }
+    for b in &fig.bands {
+        for p in &b.points {
+            xs.push(p.0);
+            ys.extend([p.1, p.2]);
+        }
+    }
     for v in &fig.vlines {
         xs.push(v.x);
     }
@@ -136,6 +142,19 @@ where
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
             legend = true;
         }
+    }
+    for b in &fig.bands {
+        let color = rgb(b.color);
+        let pts: Vec<(f64, f64, f64)> =
+            b.points.iter().copied().filter(|p| p.0.is_finite() && p.1.is_finite() && p.2.is_finite()).collect();
+        let outline: Vec<(f64, f64)> =
+            pts.iter().map(|p| (p.0, p.1)).chain(pts.iter().rev().map(|p| (p.0, p.2))).collect();
+        chart
+            .draw_series(std::iter::once(Polygon::new(outline, color.mix(0.25).filled())))
+            .map_err(e)?
+            .label(b.name.as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.mix(0.25).filled()));
+        legend = true;
     }
     for l in &fig.lines {
         let color = rgb(l.color);

@@ -75,6 +75,17 @@ pub struct Line {
     pub points: Vec<(f64, f64)>,
 }
 
+/// A shaded band between a lower and an upper curve (a fan chart's p5–p95 range).
+#[derive(Debug, Clone, Serialize)]
+pub struct Band {
+    /// Legend label.
+    pub name: String,
+    /// Colour (drawn translucent).
+    pub color: Color,
+    /// `(x, lower, upper)` in axis units, in x order.
+    pub points: Vec<(f64, f64, f64)>,
+}
+
 /// Stacked bars over shared bins.
 #[derive(Debug, Clone, Serialize)]
 pub struct Bars {
@@ -148,6 +159,9 @@ pub struct Figure {
     pub lines: Vec<Line>,
     /// Stacked bars, drawn under the lines.
     pub bars: Option<Bars>,
+    /// Shaded bands, drawn under the lines (fan charts).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bands: Vec<Band>,
     /// Markers, drawn over the lines.
     pub markers: Vec<Markers>,
     /// Vertical rules.
@@ -172,6 +186,7 @@ impl Figure {
             y_from_zero: true,
             lines: Vec::new(),
             bars: None,
+            bands: Vec::new(),
             markers: Vec::new(),
             vlines: Vec::new(),
             note: None,
@@ -183,6 +198,7 @@ impl Figure {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.lines.iter().all(|l| l.points.is_empty())
+            && self.bands.iter().all(|b| b.points.is_empty())
             && self.bars.as_ref().is_none_or(|b| b.stacks.iter().all(|s| s.values.iter().all(|v| *v == 0.0)))
             && self.markers.iter().all(|m| m.points.is_empty())
     }
