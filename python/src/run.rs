@@ -48,6 +48,11 @@ fn load_source(src: &Source) -> anyhow::Result<(String, PathBuf)> {
 /// (what `scenario.toml` of the run holds).
 fn read(src: &Source, sets: &[(String, String)]) -> anyhow::Result<(Scenario, String)> {
     let (text, path) = load_source(src)?;
+    if sets.is_empty() {
+        // As `cascade run` without `--set`: the file reader alone.
+        let scenario = cascade_io::read_scenario_text(&text, &path)?;
+        return Ok((scenario, text));
+    }
     let sets: Vec<cascade_sweep::overrides::Set> = sets
         .iter()
         .map(|(k, v)| cascade_sweep::overrides::Set { path: k.clone(), value: v.clone() })
