@@ -141,7 +141,12 @@ fn load_native(dir: &Path) -> anyhow::Result<Handover> {
     } else {
         String::new()
     };
-    let summary = serde_json::to_string(&rec.summary)?;
+    // The file's own text, not the parsed summary written again: serde_json's default float
+    // parser is not correctly rounded, so a re-serialised figure could differ in its last
+    // digit from the one written (Python's `json.loads` of the text is exact).
+    let summary_path = dir.join("summary.json");
+    let summary = std::fs::read_to_string(&summary_path)
+        .with_context(|| format!("reading {}", summary_path.display()))?;
     let manifest = serde_json::to_string(&manifest)?;
     Ok((summary, text, rec.summary.seed, tables(&rec)?, Some(manifest)))
 }

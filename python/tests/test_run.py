@@ -193,3 +193,23 @@ def test_the_gil_is_released_while_simulating() -> None:
     share = state["n"] / (free_rate * elapsed)
     assert elapsed > 20 * sys.getswitchinterval()  # long enough to tell
     assert share > 0.1, f"the spinner counted at {share:.1%} of its free rate during the call"
+
+
+def test_load_run_gives_the_summary_to_the_last_digit(tmp_path: pathlib.Path) -> None:
+    # The full default scenario from its file, with overrides: float figures such as the
+    # amplification must come back exactly as written (serde_json's default float parser is not
+    # correctly rounded, so reading the summary through Rust and writing it again changed the
+    # last digit of some of these figures; load_run hands over the file's text).
+    from conftest import REPO
+
+    out = tmp_path / "run"
+    r = cascade.run(
+        REPO / "scenarios" / "default.toml",
+        seed=7,
+        overrides={"population.leverage[4].weight": 0.1, "venues[0].insurance_fund": "5e7"},
+        out=out,
+    )
+    back = cascade.load_run(out)
+    assert back.summary == r.summary == json.loads((out / "summary.json").read_text())
+    assert back.totals["cascade_amplification"] == r.totals["cascade_amplification"]
+    assert back.equals(r)
