@@ -10,7 +10,12 @@
 //! temporary name in the same directory and renamed into place once complete, so a failure part
 //! way leaves every earlier file intact and never a half-written one under the real name.
 //! Outputs are deterministic: the same rows give byte-identical files.
+//!
+//! The margin calculator's input format lives here too ([`calc`]): it reads a JSON document
+//! exactly and hands the numbers to the engine's margin module, so every front end (the
+//! `cascade calc` command, bindings) calls the same [`calc::calc`].
 
+pub mod calc;
 pub mod compare;
 pub mod error;
 pub mod files;
