@@ -94,8 +94,22 @@ fn parse_set(arg: &str) -> PyResult<(String, String)> {
 /// for a syntax error).
 #[pyfunction]
 fn calc(py: Python<'_>, text: &str) -> PyResult<String> {
-    let _ = (py, text);
-    Err(CascadeError::new_err("calc: not available yet (waits for cascade_io::calc)"))
+    let text = text.to_string();
+    let result = py.detach(move || {
+        guard(|| match cascade_io::calc::calc(&text) {
+            Ok(out) => Ok(Ok(serde_json::to_string_pretty(&out)?)),
+            Err(e) => Ok(Err(e)),
+        })
+    });
+    match result {
+        Ok(Ok(json)) => Ok(json),
+        Ok(Err(e)) => {
+            let err = CascadeError::new_err(e.to_string());
+            err.value(py).setattr("field", e.path.clone())?;
+            Err(err)
+        }
+        Err(e) => Err(to_py(&e)),
+    }
 }
 
 /// Adds this module's functions.
