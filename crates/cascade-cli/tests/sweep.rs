@@ -18,12 +18,11 @@ fn stderr(o: &Output) -> String {
 const SWEEP: &str = r#"
 name = "kill"
 seeds = { count = 12, start = 1 }
-counterfactual = false
 [set]
-"run.duration_s" = 120
-"population.accounts" = 300
-"shocks[0].at_s" = 60
-"shocks[0].duration_s" = 30
+"run.duration_s" = 300
+"population.accounts" = 1000
+"shocks[0].at_s" = 120
+"shocks[0].duration_s" = 60
 [[parameters]]
 path = "venues[0].insurance_fund"
 values = ["0", "5000000"]
@@ -136,10 +135,14 @@ fn run_with_set_writes_the_overridden_scenario_and_refuses_bad_keys() {
     let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
     assert!(summary.contains("\"duration_ms\": 120000"), "{summary}");
 
-    let o = cascade(&["run", "--out", &out.display().to_string(), "--set", "population.leverage[2].wieght=0.2"]);
+    let o =
+        cascade(&["run", "--out", &out.display().to_string(), "--set", "population.leverage[2].wieght=0.2"]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    assert!(e.contains("--set `population.leverage[2].wieght=0.2`") && e.contains("unknown field `wieght`"), "{e}");
+    assert!(
+        e.contains("--set `population.leverage[2].wieght=0.2`") && e.contains("unknown field `wieght`"),
+        "{e}"
+    );
     assert!(!e.contains("panicked"), "{e}");
     let o = cascade(&["sweep", "nope.toml"]);
     assert_eq!(o.status.code(), Some(2));

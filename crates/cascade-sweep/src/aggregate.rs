@@ -134,7 +134,11 @@ pub struct Aggregates {
 #[must_use]
 pub fn column(runs: &[&RunRow], defs: &[FigureDef], name: &str) -> Vec<f64> {
     let Some(k) = defs.iter().position(|d| d.name == name) else { return Vec::new() };
-    runs.iter().filter_map(|r| r.figures.get(k).copied().flatten()).map(|v| v.as_f64()).filter(|x| !x.is_nan()).collect()
+    runs.iter()
+        .filter_map(|r| r.figures.get(k).copied().flatten())
+        .map(|v| v.as_f64())
+        .filter(|x| !x.is_nan())
+        .collect()
 }
 
 /// The statistics of each point's runs. `runs` may be in any order; points are reported in
@@ -158,7 +162,10 @@ pub fn aggregate(runs: &[RunRow], defs: &[FigureDef]) -> Aggregates {
             point: p,
             runs: rs.len() as u64,
             run_ids: (rs[0].run_id, rs[rs.len() - 1].run_id),
-            seeds: (rs.iter().map(|r| r.seed).min().unwrap_or(0), rs.iter().map(|r| r.seed).max().unwrap_or(0)),
+            seeds: (
+                rs.iter().map(|r| r.seed).min().unwrap_or(0),
+                rs.iter().map(|r| r.seed).max().unwrap_or(0),
+            ),
             scenario_hash: rs[0].scenario_hash.clone(),
             liquidated: Risk::of(&column(rs, defs, "liquidated_notional")),
             bad_debt: Risk::of(&column(rs, defs, "bad_debt")),

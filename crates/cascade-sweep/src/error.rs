@@ -76,7 +76,10 @@ pub enum SweepError {
 }
 
 /// Shorthand for a file error.
-pub(crate) fn file_err(path: &std::path::Path, action: &'static str) -> impl FnOnce(std::io::Error) -> SweepError {
+pub(crate) fn file_err(
+    path: &std::path::Path,
+    action: &'static str,
+) -> impl FnOnce(std::io::Error) -> SweepError {
     let path = path.to_path_buf();
     move |source| SweepError::File { path, action, source }
 }

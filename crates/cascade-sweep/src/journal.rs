@@ -70,7 +70,13 @@ impl RunRow {
             .zip(defs)
             .map(|(v, d)| v.as_deref().map(|s| Value::parse(d.kind, s)).transpose())
             .collect::<Result<_, _>>()?;
-        Ok(Self { run_id: line.run_id, point: line.point, seed: line.seed, scenario_hash: line.scenario_hash, figures })
+        Ok(Self {
+            run_id: line.run_id,
+            point: line.point,
+            seed: line.seed,
+            scenario_hash: line.scenario_hash,
+            figures,
+        })
     }
 }
 
@@ -91,7 +97,13 @@ pub fn read_rows(path: &Path, defs: &[FigureDef], repair: bool) -> Result<BTreeM
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
-        Err(e) => return Err(SweepError::File { path: path.to_path_buf(), action: "reading the journal", source: e }),
+        Err(e) => {
+            return Err(SweepError::File {
+                path: path.to_path_buf(),
+                action: "reading the journal",
+                source: e,
+            });
+        }
     };
     let mut rows = BTreeMap::new();
     let mut good = 0usize;
@@ -101,7 +113,9 @@ pub fn read_rows(path: &Path, defs: &[FigureDef], repair: bool) -> Result<BTreeM
         let Some(nl) = bytes[start..].iter().position(|b| *b == b'\n') else { break };
         let end = start + nl;
         let last = end + 1 == bytes.len();
-        let parsed = std::str::from_utf8(&bytes[start..end]).map_err(|e| e.to_string()).and_then(|t| RunRow::from_line(t, defs));
+        let parsed = std::str::from_utf8(&bytes[start..end])
+            .map_err(|e| e.to_string())
+            .and_then(|t| RunRow::from_line(t, defs));
         match parsed {
             Ok(row) => {
                 if rows.contains_key(&row.run_id) {
@@ -112,7 +126,9 @@ pub fn read_rows(path: &Path, defs: &[FigureDef], repair: bool) -> Result<BTreeM
             }
             // A whole but unreadable last line is a torn write too (e.g. zeros after a crash).
             Err(_) if last => break,
-            Err(e) => return Err(corrupt(format!("line {} of the journal is not a run: {e}", rows.len() + 1))),
+            Err(e) => {
+                return Err(corrupt(format!("line {} of the journal is not a run: {e}", rows.len() + 1)));
+            }
         }
         start = end + 1;
     }
@@ -146,7 +162,9 @@ impl Journal {
     /// # Errors
     /// [`SweepError::File`].
     pub fn append(&mut self, row: &RunRow) -> Result<(), SweepError> {
-        self.file.write_all(row.to_line().as_bytes()).map_err(file_err(&self.path, "appending to the journal"))?;
+        self.file
+            .write_all(row.to_line().as_bytes())
+            .map_err(file_err(&self.path, "appending to the journal"))?;
         self.file.sync_data().map_err(file_err(&self.path, "syncing the journal"))
     }
 }

@@ -12,7 +12,8 @@ use crate::figures::figure_defs;
 use crate::journal::{RunRow, read_rows, write_rows};
 use crate::output::PROGRAM_VERSION;
 use crate::runner::{
-    SweepOutcome, SweepState, journal_path, read_spec, read_state, spec_path, state_path, venues_of, write_outputs,
+    SweepOutcome, SweepState, journal_path, read_spec, read_state, spec_path, state_path, venues_of,
+    write_outputs,
 };
 
 /// Merges the shard directories into `out_dir` (created; refused if it holds another sweep).
@@ -31,9 +32,13 @@ pub fn merge(shard_dirs: &[PathBuf], out_dir: &Path) -> Result<SweepOutcome, Swe
     let mut owner: BTreeMap<u64, usize> = BTreeMap::new();
     for (k, dir) in shard_dirs.iter().enumerate() {
         let mismatch = |problem: String| SweepError::Mismatch { dir: dir.clone(), problem };
-        let state = read_state(dir)?.ok_or_else(|| mismatch("no sweep.json: not a sweep directory".into()))?;
+        let state =
+            read_state(dir)?.ok_or_else(|| mismatch("no sweep.json: not a sweep directory".into()))?;
         if state.spec_sha256 != hash {
-            return Err(mismatch(format!("holds another sweep than {} (spec hashes differ)", first.display())));
+            return Err(mismatch(format!(
+                "holds another sweep than {} (spec hashes differ)",
+                first.display()
+            )));
         }
         for (id, row) in read_rows(&journal_path(dir), &defs, false)? {
             if let Some(&other) = owner.get(&id) {
@@ -48,7 +53,8 @@ pub fn merge(shard_dirs: &[PathBuf], out_dir: &Path) -> Result<SweepOutcome, Swe
     }
     let planned = spec.run_count();
     if (rows.len() as u64) < planned {
-        let missing: Vec<String> = (0..planned).filter(|id| !rows.contains_key(id)).take(5).map(|id| id.to_string()).collect();
+        let missing: Vec<String> =
+            (0..planned).filter(|id| !rows.contains_key(id)).take(5).map(|id| id.to_string()).collect();
         return Err(SweepError::Mismatch {
             dir: out_dir.to_path_buf(),
             problem: format!(
@@ -61,9 +67,13 @@ pub fn merge(shard_dirs: &[PathBuf], out_dir: &Path) -> Result<SweepOutcome, Swe
     if let Some(old) = read_state(out_dir)?
         && old.spec_sha256 != hash
     {
-        return Err(SweepError::Mismatch { dir: out_dir.to_path_buf(), problem: "holds another sweep".into() });
+        return Err(SweepError::Mismatch {
+            dir: out_dir.to_path_buf(),
+            problem: "holds another sweep".into(),
+        });
     }
-    std::fs::create_dir_all(out_dir).map_err(crate::error::file_err(out_dir, "creating the output directory"))?;
+    std::fs::create_dir_all(out_dir)
+        .map_err(crate::error::file_err(out_dir, "creating the output directory"))?;
     let state = SweepState {
         format: 1,
         name: spec.name.clone(),

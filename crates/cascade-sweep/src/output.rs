@@ -43,7 +43,11 @@ fn param_cells(spec: &SweepSpec, point: u64) -> Vec<Cell> {
     (0..spec.parameters.len())
         .map(|k| {
             let v = p.and_then(|p| p.values.get(k));
-            if numeric(spec, k) { Cell::F64(v.and_then(|v| v.number)) } else { Cell::Str(v.map(|v| v.text.clone()).unwrap_or_default()) }
+            if numeric(spec, k) {
+                Cell::F64(v.and_then(|v| v.number))
+            } else {
+                Cell::Str(v.map(|v| v.text.clone()).unwrap_or_default())
+            }
         })
         .collect()
 }
@@ -51,7 +55,12 @@ fn param_cells(spec: &SweepSpec, point: u64) -> Vec<Cell> {
 /// The runs table, rows by run id. With a scenario start time, `first_liquidation_utc` gives
 /// the first liquidation as a UTC timestamp too.
 #[must_use]
-pub fn runs_table(spec: &SweepSpec, defs: &[FigureDef], rows: &[&RunRow], start_unix_ms: Option<u64>) -> DynTable {
+pub fn runs_table(
+    spec: &SweepSpec,
+    defs: &[FigureDef],
+    rows: &[&RunRow],
+    start_unix_ms: Option<u64>,
+) -> DynTable {
     let mut columns = vec![
         ("run_id".to_string(), ColType::U64),
         ("point".to_string(), ColType::U64),

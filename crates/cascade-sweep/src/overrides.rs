@@ -77,7 +77,11 @@ pub fn apply(scenario_text: &str, sets: &[(String, String)]) -> Result<String, S
 ///
 /// # Errors
 /// As [`apply`]; price-file problems as [`SweepError::Io`].
-pub fn apply_and_read(scenario_text: &str, path: &Path, sets: &[Set]) -> Result<(String, Scenario), SweepError> {
+pub fn apply_and_read(
+    scenario_text: &str,
+    path: &Path,
+    sets: &[Set],
+) -> Result<(String, Scenario), SweepError> {
     let origin = path.display().to_string();
     let (text, _) = edit_and_validate(scenario_text, &origin, sets)?;
     let scenario = cascade_io::read_scenario_text(&text, path).map_err(|e| attribute_io(e, sets))?;
@@ -98,7 +102,11 @@ fn all_args(sets: &[Set]) -> String {
 }
 
 /// Edits `text` with `sets` and validates it; returns the text and the scenario.
-pub(crate) fn edit_and_validate(text: &str, origin: &str, sets: &[Set]) -> Result<(String, Scenario), SweepError> {
+pub(crate) fn edit_and_validate(
+    text: &str,
+    origin: &str,
+    sets: &[Set],
+) -> Result<(String, Scenario), SweepError> {
     if sets.is_empty() {
         let s = Scenario::from_toml(text, origin).map_err(|e| SweepError::Scenario(e.to_string()))?;
         return Ok((text.to_string(), s));
@@ -108,7 +116,8 @@ pub(crate) fn edit_and_validate(text: &str, origin: &str, sets: &[Set]) -> Resul
     // Sets whose added value is retried as a string (a float given for an absent decimal field).
     let mut as_string = vec![false; sets.len()];
     loop {
-        let mut doc: DocumentMut = text.parse().map_err(|e| SweepError::Scenario(format!("{origin}: {e}")))?;
+        let mut doc: DocumentMut =
+            text.parse().map_err(|e| SweepError::Scenario(format!("{origin}: {e}")))?;
         let mut added = vec![false; sets.len()];
         for (i, s) in sets.iter().enumerate() {
             added[i] = set_one(&mut doc, s, as_string[i])?;

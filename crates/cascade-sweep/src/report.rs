@@ -85,7 +85,12 @@ pub fn fan_figures(spec: &SweepSpec, defs: &[FigureDef], rows: &[RunRow]) -> Vec
             fig.bands.push(Band { name: "p5–p95 of the runs".into(), color, points: band });
             fig.lines.push(Line { name: "median".into(), color, points: median });
             if !dots.is_empty() {
-                fig.markers.push(Markers { name: "one run".into(), color: DOTS, shape: Shape::Circle, points: dots });
+                fig.markers.push(Markers {
+                    name: "one run".into(),
+                    color: DOTS,
+                    shape: Shape::Circle,
+                    points: dots,
+                });
             }
             out.push(fig.noted_if_empty("no value in any run"));
         }
@@ -146,7 +151,11 @@ pub fn aggregate_page_table(spec: &SweepSpec, agg: &Aggregates) -> Table {
             r
         })
         .collect();
-    Table { caption: "Per parameter point (VaR = quantile of the loss, ES = mean of the losses ≥ VaR)".into(), header, rows }
+    Table {
+        caption: "Per parameter point (VaR = quantile of the loss, ES = mean of the losses ≥ VaR)".into(),
+        header,
+        rows,
+    }
 }
 
 /// Writes the report page.
@@ -181,7 +190,8 @@ pub fn write_report(
         page.notes.push("No parameter is swept: the table shows the seeds' distribution.".into());
     }
     page.tables.push(aggregate_page_table(spec, agg));
-    let html = page.render().map_err(|e| SweepError::Table { path: path.to_path_buf(), message: e.to_string() })?;
+    let html =
+        page.render().map_err(|e| SweepError::Table { path: path.to_path_buf(), message: e.to_string() })?;
     cascade_io::write_atomic(path, |p, w| {
         std::io::Write::write_all(w, html.as_bytes()).map_err(|source| cascade_io::IoError::File {
             path: p.to_path_buf(),

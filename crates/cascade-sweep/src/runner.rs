@@ -155,7 +155,10 @@ pub(crate) fn venues_of(spec: &SweepSpec) -> Result<(Vec<String>, Option<u64>), 
 ///
 /// # Errors
 /// [`SweepError::Override`] for a bad value, [`SweepError::Run`] when the simulation fails.
-pub fn run_one(spec: &SweepSpec, run: PlannedRun) -> Result<(String, cascade_sim::metrics::Recording), SweepError> {
+pub fn run_one(
+    spec: &SweepSpec,
+    run: PlannedRun,
+) -> Result<(String, cascade_sim::metrics::Recording), SweepError> {
     let sets: Vec<Set> = spec.sets_of(run.point);
     let (text, scenario) = apply_and_read(&spec.scenario_text, &spec.scenario_path, &sets)?;
     let opts = RunOptions { counterfactual: spec.counterfactual, ..RunOptions::default() };
@@ -169,10 +172,17 @@ pub fn run_one(spec: &SweepSpec, run: PlannedRun) -> Result<(String, cascade_sim
 }
 
 /// Checks or creates the sweep directory's state; returns the rows already journaled.
-fn prepare(spec: &SweepSpec, opts: &SweepOptions, defs: &[FigureDef]) -> Result<(Journal, BTreeMap<u64, RunRow>), SweepError> {
+fn prepare(
+    spec: &SweepSpec,
+    opts: &SweepOptions,
+    defs: &[FigureDef],
+) -> Result<(Journal, BTreeMap<u64, RunRow>), SweepError> {
     let dir = &opts.out_dir;
     if dir.exists() && !dir.is_dir() {
-        return Err(SweepError::Mismatch { dir: dir.clone(), problem: "a file, not a directory, is there".into() });
+        return Err(SweepError::Mismatch {
+            dir: dir.clone(),
+            problem: "a file, not a directory, is there".into(),
+        });
     }
     std::fs::create_dir_all(dir).map_err(file_err(dir, "creating the sweep directory"))?;
     let state = SweepState {
@@ -208,9 +218,10 @@ fn prepare(spec: &SweepSpec, opts: &SweepOptions, defs: &[FigureDef]) -> Result<
 pub fn read_state(dir: &Path) -> Result<Option<SweepState>, SweepError> {
     let path = dir.join(STATE);
     match std::fs::read_to_string(&path) {
-        Ok(t) => serde_json::from_str(&t)
-            .map(Some)
-            .map_err(|e| SweepError::Mismatch { dir: dir.to_path_buf(), problem: format!("{STATE} is not readable: {e}") }),
+        Ok(t) => serde_json::from_str(&t).map(Some).map_err(|e| SweepError::Mismatch {
+            dir: dir.to_path_buf(),
+            problem: format!("{STATE} is not readable: {e}"),
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(SweepError::File { path, action: "reading", source: e }),
     }
@@ -223,8 +234,10 @@ pub fn read_state(dir: &Path) -> Result<Option<SweepState>, SweepError> {
 pub fn read_spec(dir: &Path) -> Result<SweepSpec, SweepError> {
     let path = dir.join(SPEC);
     let t = std::fs::read_to_string(&path).map_err(file_err(&path, "reading the sweep's spec"))?;
-    serde_json::from_str(&t)
-        .map_err(|e| SweepError::Mismatch { dir: dir.to_path_buf(), problem: format!("{SPEC} is not readable: {e}") })
+    serde_json::from_str(&t).map_err(|e| SweepError::Mismatch {
+        dir: dir.to_path_buf(),
+        problem: format!("{SPEC} is not readable: {e}"),
+    })
 }
 
 fn check_same(dir: &Path, old: &SweepState, new: &SweepState) -> Result<(), SweepError> {
@@ -235,7 +248,9 @@ fn check_same(dir: &Path, old: &SweepState, new: &SweepState) -> Result<(), Swee
             &new.spec_sha256[..12]
         ))
     } else if old.shard != new.shard {
-        let show = |s: Option<(u32, u32)>| s.map_or("the whole sweep".to_string(), |(i, n)| format!("shard {i}/{n}"));
+        let show = |s: Option<(u32, u32)>| {
+            s.map_or("the whole sweep".to_string(), |(i, n)| format!("shard {i}/{n}"))
+        };
         Some(format!("holds {} of this sweep, not {}", show(old.shard), show(new.shard)))
     } else {
         None

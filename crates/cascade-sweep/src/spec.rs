@@ -113,7 +113,9 @@ pub struct ParamValue {
 impl ParamValue {
     fn from_toml(v: &toml::Value) -> Result<Self, String> {
         Ok(match v {
-            toml::Value::Integer(i) => Self { toml: i.to_string(), number: Some(*i as f64), text: i.to_string() },
+            toml::Value::Integer(i) => {
+                Self { toml: i.to_string(), number: Some(*i as f64), text: i.to_string() }
+            }
             toml::Value::Float(f) if f.is_finite() => {
                 Self { toml: format!("{f:?}"), number: Some(*f), text: format!("{f}") }
             }
@@ -263,9 +265,8 @@ impl SweepSpec {
         let (scenario_path, scenario_text) = match &file.scenario {
             Some(p) => {
                 let path = dir.join(p);
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    spec_err(format!("`scenario`: cannot read {}: {e}", path.display()))
-                })?;
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| spec_err(format!("`scenario`: cannot read {}: {e}", path.display())))?;
                 (path, text)
             }
             None => (PathBuf::from("scenarios/default.toml"), DEFAULT_TOML.to_string()),
@@ -279,7 +280,8 @@ impl SweepSpec {
                 Ok(Set { path: k.clone(), value: value.toml })
             })
             .collect::<Result<_, SweepError>>()?;
-        let seeds = seeds_of(&file.seeds).map_err(|m| spec_err(format!("{}`seeds`: {m}", at(src, "seeds", 0))))?;
+        let seeds =
+            seeds_of(&file.seeds).map_err(|m| spec_err(format!("{}`seeds`: {m}", at(src, "seeds", 0))))?;
         let mut parameters = Vec::with_capacity(file.parameters.len());
         for (i, p) in file.parameters.iter().enumerate() {
             let here = format!("{}`parameters[{i}]`", at(src, "[[parameters]]", i));
@@ -476,7 +478,8 @@ fn parameter(p: &ParamFile) -> Result<Parameter, String> {
             if values.is_empty() {
                 return Err("`values` is empty".into());
             }
-            let values: Vec<ParamValue> = values.iter().map(ParamValue::from_toml).collect::<Result<_, _>>()?;
+            let values: Vec<ParamValue> =
+                values.iter().map(ParamValue::from_toml).collect::<Result<_, _>>()?;
             for (i, v) in values.iter().enumerate() {
                 if values[..i].iter().any(|w| w.toml == v.toml) {
                     return Err(format!("value {} is listed twice", v.toml));
@@ -495,8 +498,10 @@ fn parameter(p: &ParamFile) -> Result<Parameter, String> {
             if p.integer && hi.floor() < lo.ceil() {
                 return Err(format!("no whole number lies in [{lo}, {hi}]"));
             }
-            let sampling = p.sampling.ok_or("`sampling = \"random\"` or `\"lhs\"` is needed with a `range`")?;
-            let samples = p.samples.filter(|n| *n > 0).ok_or("`samples = N` (N ≥ 1) is needed with a `range`")?;
+            let sampling =
+                p.sampling.ok_or("`sampling = \"random\"` or `\"lhs\"` is needed with a `range`")?;
+            let samples =
+                p.samples.filter(|n| *n > 0).ok_or("`samples = N` (N ≥ 1) is needed with a `range`")?;
             ParamKind::Range { lo, hi, sampling, samples, integer: p.integer, log: p.log }
         }
     };

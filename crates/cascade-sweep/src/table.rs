@@ -6,7 +6,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray, TimestampMillisecondArray, UInt64Array};
+use arrow_array::{
+    ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray, TimestampMillisecondArray, UInt64Array,
+};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
@@ -113,7 +115,11 @@ impl DynTable {
             for row in &self.rows {
                 out.write_record(row.iter().map(Cell::csv)).map_err(csv_err)?;
             }
-            out.flush().map_err(|source| cascade_io::IoError::File { path: p.to_path_buf(), action: "writing", source })
+            out.flush().map_err(|source| cascade_io::IoError::File {
+                path: p.to_path_buf(),
+                action: "writing",
+                source,
+            })
         })?;
         Ok(())
     }
@@ -203,7 +209,10 @@ impl DynTable {
             .set_key_value_metadata(Some(kv))
             .build();
         cascade_io::write_atomic(path, |p, w| {
-            let pq = |e: parquet::errors::ParquetError| cascade_io::IoError::Parquet { path: p.to_path_buf(), source: e };
+            let pq = |e: parquet::errors::ParquetError| cascade_io::IoError::Parquet {
+                path: p.to_path_buf(),
+                source: e,
+            };
             let mut writer = ArrowWriter::try_new(w, batch.schema(), Some(props)).map_err(pq)?;
             writer.write(&batch).map_err(pq)?;
             writer.close().map_err(pq)?;

@@ -52,7 +52,15 @@ fn defs() -> Vec<FigureDef> {
     ]
 }
 
-fn row(run_id: u64, point: u64, seed: u64, liq: i64, bad: i64, adl: u64, ex: bool, amp: Option<f64>) -> RunRow {
+/// `(run_id, point, seed)`, liquidated, bad debt, ADL count, fund exhausted, amplification.
+fn row(
+    (run_id, point, seed): (u64, u64, u64),
+    liq: i64,
+    bad: i64,
+    adl: u64,
+    ex: bool,
+    amp: Option<f64>,
+) -> RunRow {
     RunRow {
         run_id,
         point,
@@ -73,12 +81,12 @@ fn points_are_aggregated_separately_whatever_the_row_order() {
     // Point 0: liquidated 100, 300, 200, 400; bad debt 0, 0, 50, 150; ADL in 1 of 4 runs; a fund
     // exhausted in 2 of 4; amplification 1.5 and 2.5 (two runs without one).
     let mut rows = vec![
-        row(3, 0, 4, 400, 150, 2, true, None),
-        row(0, 0, 1, 100, 0, 0, false, Some(1.5)),
-        row(5, 1, 2, 7, 0, 0, false, None),
-        row(2, 0, 3, 200, 50, 0, true, None),
-        row(1, 0, 2, 300, 0, 0, false, Some(2.5)),
-        row(4, 1, 1, 5, 0, 0, false, None),
+        row((3, 0, 4), 400, 150, 2, true, None),
+        row((0, 0, 1), 100, 0, 0, false, Some(1.5)),
+        row((5, 1, 2), 7, 0, 0, false, None),
+        row((2, 0, 3), 200, 50, 0, true, None),
+        row((1, 0, 2), 300, 0, 0, false, Some(2.5)),
+        row((4, 1, 1), 5, 0, 0, false, None),
     ];
     let a = aggregate(&rows, &defs());
     rows.reverse();

@@ -6,7 +6,8 @@ use cascade_sweep::overrides::{apply, parse_set};
 use rust_decimal::Decimal;
 
 fn set(pairs: &[(&str, &str)]) -> Result<String, String> {
-    let sets: Vec<(String, String)> = pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
+    let sets: Vec<(String, String)> =
+        pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
     apply(DEFAULT_TOML, &sets).map_err(|e| e.to_string())
 }
 
@@ -50,7 +51,11 @@ fn an_absent_optional_key_is_added() {
     assert!(text.contains("market_band = \"0.03\""), "{text}");
     // A non-zero vault on a venue whose rules have none: refused by the validator, named.
     let e = set(&[("venues[0].backstop_capital", "\"1000\"")]).unwrap_err();
-    assert!(e.starts_with("--set `venues[0].backstop_capital=\"1000\"`:") && e.contains("`venues[0].backstop_capital`"), "{e}");
+    assert!(
+        e.starts_with("--set `venues[0].backstop_capital=\"1000\"`:")
+            && e.contains("`venues[0].backstop_capital`"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -67,7 +72,10 @@ fn refusals_name_the_argument_and_the_field() {
     assert!(e.contains("`population.leverage[2].weight`"), "{e}");
 
     let e = set(&[("run.duration_s", "\"long\"")]).unwrap_err();
-    assert!(e.contains("--set `run.duration_s=\"long\"`") && e.contains("`run.duration_s`: invalid type"), "{e}");
+    assert!(
+        e.contains("--set `run.duration_s=\"long\"`") && e.contains("`run.duration_s`: invalid type"),
+        "{e}"
+    );
 
     // A shorter run now ends before the shock: both arguments named, the shock's field too.
     let e = set(&[("run.duration_s", "600"), ("population.accounts", "100")]).unwrap_err();

@@ -29,7 +29,8 @@ fn grid_points_cross_in_file_order_and_runs_are_points_times_seeds() {
     assert_eq!((s.name.as_str(), s.points.len(), s.seeds.clone(), s.run_count()), ("s", 6, vec![5, 9], 12));
     let values: Vec<(f64, String)> =
         s.points.iter().map(|p| (p.values[0].number.unwrap(), p.values[1].text.clone())).collect();
-    let expect = [(0.0, "1000000"), (0.0, "5e6"), (0.1, "1000000"), (0.1, "5e6"), (0.2, "1000000"), (0.2, "5e6")];
+    let expect =
+        [(0.0, "1000000"), (0.0, "5e6"), (0.1, "1000000"), (0.1, "5e6"), (0.2, "1000000"), (0.2, "5e6")];
     assert_eq!(values, expect.map(|(a, b)| (a, b.to_string())));
     assert_eq!(s.points[1].values[1].number, Some(5e6));
     // run id = point × 2 + seed index.
@@ -136,11 +137,13 @@ fn errors_name_line_column_and_field() {
     assert!(e.contains("missing field `seeds`"), "{e}");
 
     // A value the scenario refuses is reported before any run, naming the value.
-    let e = spec("seeds = [1]\n[[parameters]]\npath = \"population.leverage[3].weight\"\nvalues = [0.1, -2.0]\n")
-        .unwrap_err();
+    let e =
+        spec("seeds = [1]\n[[parameters]]\npath = \"population.leverage[3].weight\"\nvalues = [0.1, -2.0]\n")
+            .unwrap_err();
     assert!(e.starts_with("--set `population.leverage[3].weight=-2.0`"), "{e}");
 
-    let e = spec("seeds = [1]\n[[parameters]]\npath = \"a\"\nrange = [1, 2]\nsampling = \"lhs\"\n").unwrap_err();
+    let e =
+        spec("seeds = [1]\n[[parameters]]\npath = \"a\"\nrange = [1, 2]\nsampling = \"lhs\"\n").unwrap_err();
     assert!(e.contains("`samples = N`"), "{e}");
     let e = spec("seeds = [1]\n[[parameters]]\npath = \"a\"\nrange = [0, 2]\nsampling = \"random\"\nsamples = 2\nlog = true\n")
         .unwrap_err();

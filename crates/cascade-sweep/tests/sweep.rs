@@ -42,7 +42,9 @@ fn threads_shards_and_resuming_give_the_same_tables() {
     // parameter's value, the scenario hash of what ran (one per point).
     let csv = String::from_utf8(bytes(&one, "runs.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert!(lines[0].starts_with("run_id,point,seed,scenario_hash,population.leverage[4].weight,liquidated_long_notional,"));
+    assert!(lines[0].starts_with(
+        "run_id,point,seed,scenario_hash,population.leverage[4].weight,liquidated_long_notional,"
+    ));
     assert_eq!(lines.len(), 7);
     let cells: Vec<Vec<&str>> = lines[1..].iter().map(|l| l.split(',').collect()).collect();
     let ids: Vec<(&str, &str, &str, &str)> = cells.iter().map(|c| (c[0], c[1], c[2], c[4])).collect();
@@ -115,8 +117,10 @@ fn kept_runs_are_whole_run_directories() {
     let mut o = opts(tmp.path(), 2, Some((2, 3)));
     o.keep_runs = true;
     run_sweep(&spec, &o).unwrap();
-    let mut kept: Vec<String> =
-        fs::read_dir(tmp.path().join("runs")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let mut kept: Vec<String> = fs::read_dir(tmp.path().join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
     kept.sort();
     assert_eq!(kept, ["1", "4"]);
     let run: PathBuf = tmp.path().join("runs/4");

@@ -145,8 +145,12 @@ where
     }
     for b in &fig.bands {
         let color = rgb(b.color);
-        let pts: Vec<(f64, f64, f64)> =
-            b.points.iter().copied().filter(|p| p.0.is_finite() && p.1.is_finite() && p.2.is_finite()).collect();
+        let pts: Vec<(f64, f64, f64)> = b
+            .points
+            .iter()
+            .copied()
+            .filter(|p| p.0.is_finite() && p.1.is_finite() && p.2.is_finite())
+            .collect();
         let outline: Vec<(f64, f64)> =
             pts.iter().map(|p| (p.0, p.1)).chain(pts.iter().rev().map(|p| (p.0, p.2))).collect();
         chart
