@@ -23,6 +23,8 @@ echo "== python: clean virtualenv in $venv"
 rm -rf "$venv"
 python3 -m venv "$venv"
 py="$venv/bin/python"
+# The venv's tools (maturin as the build backend runs `maturin`) come first on PATH.
+export PATH="$venv/bin:$PATH"
 "$py" -m pip install --quiet --disable-pip-version-check -r python/requirements-ci.txt
 echo "== python: pip install ./python (maturin build, release)"
 "$py" -m pip install --disable-pip-version-check --no-build-isolation ./python
