@@ -10,7 +10,12 @@
 //! temporary name in the same directory and renamed into place once complete, so a failure part
 //! way leaves every earlier file intact and never a half-written one under the real name.
 //! Outputs are deterministic: the same rows give byte-identical files.
+//!
+//! The margin calculator's input format lives here too ([`calc`]): it reads a JSON document
+//! exactly and hands the numbers to the engine's margin module, so every front end (the
+//! `cascade calc` command, bindings) calls the same [`calc::calc`].
 
+pub mod calc;
 pub mod compare;
 pub mod error;
 pub mod files;
@@ -27,4 +32,6 @@ pub use klines::{Kline, read_kline_path, read_klines};
 pub use read::{ReadTable, read_csv, read_run, read_summary_json};
 pub use run_dir::{Manifest, ManifestEntry, check_run_dir_target, verify_manifest};
 pub use table::{Cell, Column, ColumnType, Table};
-pub use write::{RunFiles, write_csv, write_parquet, write_run, write_run_with, write_summary_json};
+pub use write::{
+    RunFiles, record_batches, write_csv, write_parquet, write_run, write_run_with, write_summary_json,
+};

@@ -118,6 +118,17 @@ fn batch<R: Table>(schema: &Arc<Schema>, rows: &[R]) -> Result<RecordBatch, arro
     RecordBatch::try_new(Arc::clone(schema), columns)
 }
 
+/// `rows` as Arrow record batches of at most 65,536 rows each, with [`arrow_schema`]'s columns:
+/// the columns the Parquet file of table `R` holds (decimals as the nearest `f64`), for callers
+/// that hand the table on in memory (the Python package) rather than write it.
+///
+/// # Errors
+/// Arrow's error if a column cannot be built (never for rows produced by the simulator).
+pub fn record_batches<R: Table>(rows: &[R]) -> Result<Vec<RecordBatch>, arrow_schema::ArrowError> {
+    let schema = Arc::new(arrow_schema::<R>());
+    rows.chunks(BATCH_ROWS).map(|chunk| batch(&schema, chunk)).collect()
+}
+
 /// Writes `rows` to `path` as Parquet (Snappy-compressed, one row group per million rows),
 /// atomically. The same rows always give the same bytes: no timestamps, a fixed `created_by`.
 ///
