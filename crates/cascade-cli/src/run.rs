@@ -40,9 +40,8 @@ pub struct RunArgs {
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let (scenario, source) = match &args.scenario {
         Some(path) => {
-            let text =
-                std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            (cascade_io::read_scenario(path)?, text)
+            let text = cascade_io::read_text(path, "reading the scenario")?;
+            (cascade_io::read_scenario_text(&text, path)?, text)
         }
         None => (Scenario::builtin_default(), DEFAULT_TOML.to_string()),
     };
