@@ -46,9 +46,8 @@ pub struct RunArgs {
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let (scenario, source) = match &args.scenario {
         Some(path) if args.sets.is_empty() => {
-            let text =
-                std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            (cascade_io::read_scenario(path)?, text)
+            let text = cascade_io::read_text(path, "reading the scenario")?;
+            (cascade_io::read_scenario_text(&text, path)?, text)
         }
         None if args.sets.is_empty() => (Scenario::builtin_default(), DEFAULT_TOML.to_string()),
         path => {
@@ -56,10 +55,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             // what ran.
             let sets = args.sets.iter().map(|a| parse_set(a)).collect::<Result<Vec<_>, _>>()?;
             let (text, path) = match path {
-                Some(p) => (
-                    std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
-                    p.clone(),
-                ),
+                Some(p) => (cascade_io::read_text(p, "reading the scenario")?, p.clone()),
                 None => (DEFAULT_TOML.to_string(), PathBuf::from("scenarios/default.toml")),
             };
             let (text, scenario) = apply_and_read(&text, &path, &sets)?;

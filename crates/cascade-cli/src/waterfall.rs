@@ -191,6 +191,9 @@ struct OrderIn {
 
 fn decimal(d: &Dec, path: &str) -> anyhow::Result<Decimal> {
     let t = d.0.trim();
+    if !cascade_engine::num::is_decimal_numeral(t) {
+        anyhow::bail!("{path}: `{}` is not a decimal number", d.0);
+    }
     t.parse::<Decimal>()
         .or_else(|_| Decimal::from_scientific(t))
         .map(|d| d.normalize())

@@ -98,6 +98,49 @@ pub enum ParseError {
     TooLarge(String),
 }
 
+/// Longest decimal numeral read. More than 28 significant digits cannot be held anyway; the
+/// bound also keeps the text away from `rust_decimal`'s parser, which recurses once per
+/// character (a 65,000-character value overflowed the stack of an unoptimised build).
+pub const MAX_NUMERAL_LEN: usize = 64;
+
+/// Whether `t` is a plain decimal numeral: an optional sign, digits with at most one point
+/// (`5`, `-0.25`, `.5`, `5.`), an optional exponent (`1e-8`), at most [`MAX_NUMERAL_LEN`]
+/// characters. `rust_decimal` alone also takes `_` as a digit separator (`1_000`, even `1_`):
+/// every reader of numbers from files checks this first, so such text is refused.
+#[must_use]
+pub fn is_decimal_numeral(t: &str) -> bool {
+    let b = t.as_bytes();
+    if b.is_empty() || b.len() > MAX_NUMERAL_LEN {
+        return false;
+    }
+    let mut i = usize::from(matches!(b[0], b'+' | b'-'));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - start
+    };
+    let mut mantissa = digits(&mut i);
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        mantissa += digits(&mut i);
+    }
+    if mantissa == 0 {
+        return false;
+    }
+    if i < b.len() && matches!(b[i], b'e' | b'E') {
+        i += 1;
+        if i < b.len() && matches!(b[i], b'+' | b'-') {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
 /// Parses `s` exactly into an integer count of 10^-`decimals` units.
 ///
 /// # Errors
@@ -105,6 +148,9 @@ pub enum ParseError {
 /// overflows `i64` at that scale.
 pub fn parse_scaled(s: &str, decimals: u32) -> Result<i64, ParseError> {
     let t = s.trim();
+    if !is_decimal_numeral(t) {
+        return Err(ParseError::NotANumber(s.to_string()));
+    }
     let d = Decimal::from_str(t)
         .or_else(|_| Decimal::from_scientific(t))
         .map_err(|_| ParseError::NotANumber(s.to_string()))?
@@ -347,6 +393,26 @@ impl fmt::Display for Rate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Plain numerals pass; `_` separators, words, a lone sign or point and overlong text do
+    /// not (rust_decimal alone reads `1_` as 1 and recurses once per `_`).
+    #[test]
+    fn only_plain_decimal_numerals_are_read() {
+        for ok in ["5", "-0.25", "+1", ".5", "5.", "1e-8", "2.5E+3", "007"] {
+            assert!(is_decimal_numeral(ok), "{ok}");
+        }
+        for bad in ["", "-", ".", "1_000", "1_", "_1", "1e", "1e+", "e5", "1.2.3", "NaN", "inf", " 1", "0x10"]
+        {
+            assert!(!is_decimal_numeral(bad), "{bad}");
+        }
+        assert!(is_decimal_numeral(&"1".repeat(64)));
+        assert!(!is_decimal_numeral(&"1".repeat(65)));
+        assert!(matches!(
+            parse_scaled(&format!("1{}", "_".repeat(65_000)), 2),
+            Err(ParseError::NotANumber(_))
+        ));
+        assert_eq!(parse_scaled("1_000", 0), Err(ParseError::NotANumber("1_000".into())));
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -17,12 +17,39 @@ use crate::error::IoError;
 /// or a price file does not fit the run, [`IoError::Input`] naming the `assets[i].path` field
 /// when a price file is missing or bad.
 pub fn read_scenario(path: &Path) -> Result<Scenario, IoError> {
-    let src = fs::read_to_string(path).map_err(|source| IoError::File {
-        path: path.to_path_buf(),
-        action: "reading the scenario",
-        source,
-    })?;
-    read_scenario_text(&src, path)
+    read_text(path, "reading the scenario").and_then(|src| read_scenario_text(&src, path))
+}
+
+/// Reads a text file; bytes that are not UTF-8 are an error naming their line and column (the
+/// standard library's message gives no position).
+///
+/// # Errors
+/// [`IoError::File`] if it cannot be read (`action` says what for), [`IoError::Corrupt`] with
+/// the position of the first byte that is not UTF-8.
+pub fn read_text(path: &Path, action: &'static str) -> Result<String, IoError> {
+    let bytes =
+        fs::read(path).map_err(|source| IoError::File { path: path.to_path_buf(), action, source })?;
+    utf8_text(bytes, path)
+}
+
+/// `bytes` as text, or [`IoError::Corrupt`] naming `path` and the line and column (both from
+/// 1, the column in characters) of the first byte that is not UTF-8.
+///
+/// # Errors
+/// As said.
+pub fn utf8_text(bytes: Vec<u8>, path: &Path) -> Result<String, IoError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let before = &bytes[..at];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let start = before.iter().rposition(|&b| b == b'\n').map_or(0, |k| k + 1);
+        let column = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
+        IoError::Corrupt {
+            path: path.to_path_buf(),
+            reason: format!("line {line}, column {column}: not UTF-8 text (byte 0x{:02x})", bytes[at]),
+        }
+    })
 }
 
 /// Reads and validates scenario text as if it were the file at `path` (errors name `path`;
@@ -132,6 +159,16 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// "ab\ncé" then 0xFF: line 2, and column 3 counts `é` as one character (two bytes).
+    #[test]
+    fn text_that_is_not_utf8_is_refused_with_its_position() {
+        let mut bytes = "ab\ncé".as_bytes().to_vec();
+        bytes.push(0xff);
+        let err = utf8_text(bytes, Path::new("x.toml")).unwrap_err().to_string();
+        assert_eq!(err, "x.toml: line 2, column 3: not UTF-8 text (byte 0xff)");
+        assert_eq!(utf8_text(b"ok".to_vec(), Path::new("x")).unwrap(), "ok");
+    }
 
     #[test]
     fn a_failed_write_leaves_the_old_file_and_no_temporary() {

@@ -145,8 +145,10 @@ pub fn read_klines(path: &Path) -> Result<Vec<Kline>, IoError> {
         };
         let dec = |i: usize| -> Result<Decimal, IoError> {
             let t = cell(i);
-            Decimal::from_str(t)
-                .map_err(|_| bad(row, line, KLINE_COLUMNS[i], format!("`{t}` is not a decimal number")))
+            Some(t)
+                .filter(|t| cascade_engine::num::is_decimal_numeral(t))
+                .and_then(|t| Decimal::from_str(t).ok())
+                .ok_or_else(|| bad(row, line, KLINE_COLUMNS[i], format!("`{t}` is not a decimal number")))
         };
         let price = |i: usize| -> Result<Decimal, IoError> {
             let d = dec(i)?;

@@ -27,7 +27,9 @@ pub mod write;
 
 pub use compare::{CompareRow, CompareSummaryRow, write_comparison, write_json};
 pub use error::IoError;
-pub use files::{read_scenario, read_scenario_text, read_scenario_with_policy, write_atomic};
+pub use files::{
+    read_scenario, read_scenario_text, read_scenario_with_policy, read_text, utf8_text, write_atomic,
+};
 pub use klines::{Kline, read_kline_path, read_klines};
 pub use read::{ReadTable, read_csv, read_run, read_summary_json};
 pub use run_dir::{Manifest, ManifestEntry, check_run_dir_target, verify_manifest};

@@ -72,7 +72,10 @@ impl Record<'_> {
         if t.is_empty() {
             return Err(self.err(field, "empty (a number is required)".into()));
         }
-        Decimal::from_str(t).map_err(|_| self.err(field, format!("`{t}` is not a decimal number")))
+        Some(t)
+            .filter(|t| cascade_engine::num::is_decimal_numeral(t))
+            .and_then(|t| Decimal::from_str(t).ok())
+            .ok_or_else(|| self.err(field, format!("`{t}` is not a decimal number")))
     }
 
     fn opt_dec(&self, field: &'static str) -> Result<Option<Decimal>, IoError> {

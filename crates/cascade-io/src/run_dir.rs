@@ -249,6 +249,43 @@ pub fn verify_manifest(dir: &Path) -> Result<Manifest, IoError> {
                 ),
             });
         }
+        // The hashes prove the files are the ones listed; the manifest's other figures must
+        // agree with them, or the manifest itself was edited.
+        if let Some(rows) = f.rows {
+            let counted = csv_rows(&p)?;
+            if counted != rows {
+                return Err(IoError::Corrupt {
+                    path: path.clone(),
+                    reason: format!("lists {rows} rows for {}, the file has {counted}", f.name),
+                });
+            }
+        }
+        if f.name == "scenario.toml"
+            && let Some(expected) = &manifest.scenario_sha256
+            && *expected != f.sha256
+        {
+            return Err(IoError::Corrupt {
+                path: path.clone(),
+                reason: format!(
+                    "scenario_sha256 {expected} is not the SHA-256 of scenario.toml ({})",
+                    f.sha256
+                ),
+            });
+        }
     }
     Ok(manifest)
+}
+
+/// Data rows of a CSV file (header not counted).
+fn csv_rows(path: &Path) -> Result<u64, IoError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| IoError::Corrupt { path: path.to_path_buf(), reason: format!("unreadable CSV: {e}") })?;
+    let mut n = 0_u64;
+    for r in rdr.records() {
+        r.map_err(|e| IoError::Corrupt { path: path.to_path_buf(), reason: format!("unreadable CSV: {e}") })?;
+        n += 1;
+    }
+    Ok(n)
 }

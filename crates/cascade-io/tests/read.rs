@@ -94,3 +94,17 @@ fn broken_files_are_named_with_row_and_field() {
     let e = read_run(p).unwrap_err().to_string();
     assert!(e.contains("liquidations.csv: bad header: the file is empty"), "{e}");
 }
+
+/// The manifest's row counts and scenario hash must agree with the files its hashes verify:
+/// an edited manifest is named. `recording()` samples 2 markets 3 times: 6 series rows.
+#[test]
+fn a_manifest_that_disagrees_with_its_files_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    write_run(p, &recording()).unwrap();
+    let m = fs::read_to_string(p.join("manifest.json")).unwrap();
+    assert!(m.contains("\"rows\": 6"), "{m}");
+    fs::write(p.join("manifest.json"), m.replacen("\"rows\": 6", "\"rows\": 7", 1)).unwrap();
+    let e = read_run(p).unwrap_err().to_string();
+    assert!(e.contains("manifest.json: lists 7 rows for series.csv, the file has 6"), "{e}");
+}

@@ -59,7 +59,8 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 fn read_text(path: &Path, what: &str) -> anyhow::Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("{}: reading the {what}", path.display()))
+    let bytes = std::fs::read(path).with_context(|| format!("{}: reading the {what}", path.display()))?;
+    Ok(cascade_io::utf8_text(bytes, path)?)
 }
 
 /// Runs the calibration and writes its outputs.

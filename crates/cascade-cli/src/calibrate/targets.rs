@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, anyhow};
+use anyhow::anyhow;
 use cascade_sim::fit::{Band, Figure, Param, PriceField, ReferenceMarket, Target};
 use serde::Deserialize;
 
@@ -130,8 +130,7 @@ fn line_col(src: &str, offset: usize) -> (usize, usize) {
 /// unknown figure, bad band or bounds, weight not finite and ≥ 0, no parameter, no target
 /// and no price path.
 pub fn read(path: &Path) -> anyhow::Result<Targets> {
-    let src = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: reading the targets file", path.display()))?;
+    let src = cascade_io::read_text(path, "reading the targets file")?;
     let name = path.display();
     let root = toml::de::DeTable::parse(&src).map_err(|e| {
         let at = e.span().map(|s| line_col(&src, s.start));

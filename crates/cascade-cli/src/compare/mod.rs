@@ -78,8 +78,7 @@ fn check_name(name: &str, arg: &str) -> anyhow::Result<()> {
 
 /// Reads the scenario and every policy; all policy files' problems are reported together.
 fn read_arms(args: &CompareArgs) -> anyhow::Result<Vec<Arm>> {
-    let src = std::fs::read_to_string(&args.scenario)
-        .with_context(|| format!("{}: reading the scenario", args.scenario.display()))?;
+    let src = cascade_io::read_text(&args.scenario, "reading the scenario")?;
     let baseline = cascade_io::read_scenario_text(&src, &args.scenario)?;
     let mut arms = vec![Arm { name: BASELINE.into(), file: None, scenario: baseline, text: src.clone() }];
     let mut errors = Vec::new();
@@ -92,10 +91,10 @@ fn read_arms(args: &CompareArgs) -> anyhow::Result<Vec<Arm>> {
             bail!("--policy `{arg}`: the name `{name}` is used twice");
         }
         let path = PathBuf::from(file);
-        let text = match std::fs::read_to_string(&path) {
+        let text = match cascade_io::read_text(&path, "reading the policy file") {
             Ok(t) => t,
             Err(e) => {
-                errors.push(format!("policy `{name}`: {}: reading the policy file: {e}", path.display()));
+                errors.push(format!("policy `{name}`: {e}"));
                 continue;
             }
         };

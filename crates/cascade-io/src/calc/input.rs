@@ -102,18 +102,26 @@ impl Num {
     /// Text that is not a decimal number, or cannot be held exactly.
     pub fn decimal(&self, path: &str) -> Result<Decimal, CalcError> {
         let text = self.0.trim();
+        // A 60,000-digit value is named by its start and length, not echoed whole.
+        let shown = match text.char_indices().nth(40) {
+            Some((cut, _)) => format!("{}… ({} characters)", &text[..cut], text.chars().count()),
+            None => text.to_string(),
+        };
+        if !cascade_engine::num::is_decimal_numeral(text) {
+            return Err(CalcError::new(path, format!("`{shown}` is not a decimal number")));
+        }
         if let Ok(d) = Decimal::from_str_exact(text) {
             return Ok(d.normalize());
         }
         if Decimal::from_str(text).is_ok() {
             return Err(CalcError::new(
                 path,
-                format!("`{text}` has more digits than can be held exactly (at most 28 decimal places)"),
+                format!("`{shown}` has more digits than can be held exactly (at most 28 decimal places)"),
             ));
         }
         Decimal::from_scientific(text)
             .map(|d| d.normalize())
-            .map_err(|_| CalcError::new(path, format!("`{text}` is not a decimal number")))
+            .map_err(|_| CalcError::new(path, format!("`{shown}` is not a decimal number")))
     }
 }
 

@@ -100,3 +100,14 @@ fn a_valid_document_computes() {
     assert_eq!(out.account.equity, "1000");
     assert_eq!(out.positions[1].side, "long");
 }
+
+/// A huge value is named by its first 40 characters and its length, not echoed whole.
+#[test]
+fn a_huge_value_is_not_echoed_whole() {
+    let digits = "1".repeat(60_000);
+    let e = err(&doc(&format!(
+        r#"{{"symbol": "ETHUSDT", "side": "long", "size": "{digits}", "entry_price": "1"}}"#
+    )));
+    assert_eq!(e.path, "positions[1].size");
+    assert_eq!(e.message, format!("`{}… (60000 characters)` is not a decimal number", "1".repeat(40)));
+}

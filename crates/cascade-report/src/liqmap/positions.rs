@@ -96,9 +96,10 @@ pub(crate) fn read_with_lines(path: &Path) -> Result<(Vec<LiqPosition>, Vec<u64>
             if t.is_empty() { Err(bad(name, "empty (required)".into())) } else { Ok(t) }
         };
         let number = |t: &str, name: &str| -> Result<Decimal, ReportError> {
-            Decimal::from_str(t)
-                .or_else(|_| Decimal::from_scientific(t))
-                .map_err(|_| bad(name, format!("`{t}` is not a decimal number")))
+            Some(t)
+                .filter(|t| cascade_engine::num::is_decimal_numeral(t))
+                .and_then(|t| Decimal::from_str(t).or_else(|_| Decimal::from_scientific(t)).ok())
+                .ok_or_else(|| bad(name, format!("`{t}` is not a decimal number")))
         };
         let venue: Venue = text(0, "venue")?
             .parse()

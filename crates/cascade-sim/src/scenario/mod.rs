@@ -283,6 +283,41 @@ impl Scenario {
             );
         }
 
+        // One lot must stay within what the engine holds while the price moves: its value at
+        // 100 times the index price at most MAX_AGENT_MONEY (a 2^64 price or a 4-billion lot once
+        // failed mid-run with "arithmetic overflow in notional", naming no field).
+        let max_money = rust_decimal::Decimal::new(validate::MAX_AGENT_MONEY, 8);
+        let hundred = rust_decimal::Decimal::from(100);
+        for (k, a) in self.assets.iter().enumerate() {
+            if let Some(p) = a.index_price
+                && p.get().checked_mul(hundred).is_none_or(|x| x > max_money)
+            {
+                v.err(
+                    format!("assets[{k}].index_price"),
+                    format!("{p} is too large: 100 times it must stay within {max_money}"),
+                );
+                continue;
+            }
+            for (i, ven) in self.venues.iter().enumerate() {
+                for (j, ins) in ven.instruments.iter().enumerate().filter(|(_, ins)| ins.asset == a.name) {
+                    let Some(p) = a.index_price else { continue };
+                    if p.get()
+                        .checked_mul(ins.lot.get())
+                        .and_then(|x| x.checked_mul(hundred))
+                        .is_none_or(|x| x > max_money)
+                    {
+                        v.err(
+                            format!("venues[{i}].instruments[{j}].lot"),
+                            format!(
+                                "{} is too large: one lot at 100 times the index price {p} of `{}` must stay within {max_money}",
+                                ins.lot, a.name
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+
         if self.venues.is_empty() {
             v.err("venues", "at least one [[venues]] entry is needed");
         }

@@ -29,6 +29,9 @@ impl Dec {
     /// A message saying why the text is not an exact decimal.
     pub fn parse(s: &str) -> Result<Self, String> {
         let t = s.trim();
+        if !cascade_engine::num::is_decimal_numeral(t) {
+            return Err(format!("`{s}` is not a decimal number"));
+        }
         // Scientific notation ("1e6") is exact too.
         Decimal::from_str_exact(t)
             .or_else(|e| if t.contains(['e', 'E']) { Decimal::from_scientific(t) } else { Err(e) })
