@@ -12,7 +12,7 @@
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::{RecordBatch, RecordBatchIterator, RecordBatchReader};
 use arrow_schema::SchemaRef;
-use cascade_io::Table;
+use cascade_io::{RunTag, Table};
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 
@@ -30,12 +30,14 @@ pub struct ArrowStream {
 }
 
 impl ArrowStream {
-    /// Table `R`'s rows as a stream named after the table (`series`, `liquidations`, `adl`).
-    pub fn of<R: Table>(rows: &[R]) -> anyhow::Result<Self> {
-        let batches = cascade_io::record_batches(rows)?;
+    /// Table `R`'s rows as a stream named after the table (`series`, `liquidations`, `adl`),
+    /// with the run's identity columns (`run_id`, `seed`, `scenario_hash`, `time_utc`) as the
+    /// run directory's files have them.
+    pub fn of<R: Table>(rows: &[R], tag: &RunTag) -> anyhow::Result<Self> {
+        let batches = cascade_io::record_batches_tagged(rows, Some(tag))?;
         Ok(Self {
             name: R::NAME.to_string(),
-            schema: std::sync::Arc::new(cascade_io::write::arrow_schema::<R>()),
+            schema: std::sync::Arc::new(cascade_io::write::arrow_schema_tagged::<R>(Some(tag))),
             batches: Some(batches),
         })
     }

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use cascade_io::RunTag;
 use cascade_sim::metrics::Recording;
 use cascade_sim::scenario::{DEFAULT_TOML, Scenario};
 use cascade_sim::{RunOptions, run as simulate};
@@ -62,8 +63,12 @@ fn read(src: &Source, sets: &[(String, String)]) -> anyhow::Result<(Scenario, St
 }
 
 /// The tables of a recording as Arrow streams, in the order the run directory lists them.
-fn tables(rec: &Recording) -> anyhow::Result<Vec<ArrowStream>> {
-    Ok(vec![ArrowStream::of(&rec.series)?, ArrowStream::of(&rec.liquidations)?, ArrowStream::of(&rec.adl)?])
+fn tables(rec: &Recording, tag: &RunTag) -> anyhow::Result<Vec<ArrowStream>> {
+    Ok(vec![
+        ArrowStream::of(&rec.series, tag)?,
+        ArrowStream::of(&rec.liquidations, tag)?,
+        ArrowStream::of(&rec.adl, tag)?,
+    ])
 }
 
 /// Runs a scenario: the native half of `cascade.run`. Exactly one of `path` and `text` or
@@ -120,7 +125,8 @@ fn run_native(
         manifest = Some(std::fs::read_to_string(out.join(cascade_io::run_dir::MANIFEST))?);
     }
     let summary = serde_json::to_string(&rec.summary)?;
-    Ok((summary, text, seed, tables(&rec)?, manifest))
+    let tag = RunTag::of_run(0, &rec.summary, Some(&text));
+    Ok((summary, text, seed, tables(&rec, &tag)?, manifest))
 }
 
 /// Reads a run directory back (every file checked against `manifest.json` first): the native
@@ -147,6 +153,7 @@ fn load_native(dir: &Path) -> anyhow::Result<Handover> {
     let summary_path = dir.join("summary.json");
     let summary = std::fs::read_to_string(&summary_path)
         .with_context(|| format!("reading {}", summary_path.display()))?;
+    let tag = RunTag::of_dir(&manifest, &rec.summary);
     let manifest = serde_json::to_string(&manifest)?;
-    Ok((summary, text, rec.summary.seed, tables(&rec)?, Some(manifest)))
+    Ok((summary, text, rec.summary.seed, tables(&rec, &tag)?, Some(manifest)))
 }

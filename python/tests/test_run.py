@@ -131,6 +131,12 @@ def test_out_writes_the_run_directory_and_load_run_reads_it_back(tmp_path: pathl
     for name, t in r.tables.items():
         assert pq.read_table(out / f"{name}.parquet").equals(t), name
     assert r.manifest is not None and r.manifest["seed"] == 7
+    # Every table leads with the run's identity (no start_utc in this scenario: no time_utc).
+    for t in r.tables.values():
+        assert t.column_names[:4] == ["run_id", "seed", "scenario_hash", "time_ms"]
+        assert "time_utc" not in t.column_names
+    assert set(r.series.column("seed").to_pylist()) == {7}
+    assert set(r.series.column("scenario_hash").to_pylist()) == {r.manifest["scenario_sha256"]}
     back = cascade.load_run(out)
     assert back.equals(r) and back.equals(small_run)
     assert back.scenario_toml == r.scenario_toml

@@ -23,6 +23,8 @@ pub mod klines;
 pub mod read;
 pub mod run_dir;
 pub mod table;
+pub mod tag;
+pub mod utc;
 pub mod write;
 
 pub use compare::{CompareRow, CompareSummaryRow, write_comparison, write_json};
@@ -34,6 +36,9 @@ pub use klines::{Kline, read_kline_path, read_klines};
 pub use read::{ReadTable, read_csv, read_run, read_summary_json};
 pub use run_dir::{Manifest, ManifestEntry, check_run_dir_target, verify_manifest};
 pub use table::{Cell, Column, ColumnType, Table};
+pub use tag::RunTag;
+pub use utc::utc_text;
 pub use write::{
-    RunFiles, record_batches, write_csv, write_parquet, write_run, write_run_with, write_summary_json,
+    RunFiles, record_batches, record_batches_tagged, write_csv, write_csv_tagged, write_parquet,
+    write_parquet_tagged, write_run, write_run_as, write_run_with, write_summary_json,
 };

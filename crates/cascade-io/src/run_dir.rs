@@ -43,6 +43,10 @@ pub struct Manifest {
     pub scenario: String,
     /// Master seed.
     pub seed: u64,
+    /// The sweep's run number (the tables' `run_id`); 0 for a single run and in manifests
+    /// written before the field existed.
+    #[serde(default)]
+    pub run_id: u64,
     /// SHA-256 of the scenario text, when it was written with the run.
     pub scenario_sha256: Option<String>,
     /// Every other file, in a fixed order.
@@ -139,7 +143,7 @@ fn clean_stale(parent: &Path, name: &str) -> Result<(), IoError> {
 pub fn write_run_dir<F>(
     dir: &Path,
     scenario: &str,
-    seed: u64,
+    (seed, run_id): (u64, u64),
     scenario_text: Option<&str>,
     fill: F,
 ) -> Result<Manifest, IoError>
@@ -156,7 +160,7 @@ where
         fs::remove_dir_all(&tmp).map_err(io(&tmp, "removing an old temporary run"))?;
     }
     fs::create_dir(&tmp).map_err(io(&tmp, "creating the temporary run directory"))?;
-    let result = fill_and_seal(&tmp, scenario, seed, scenario_text, fill).and_then(|m| {
+    let result = fill_and_seal(&tmp, scenario, (seed, run_id), scenario_text, fill).and_then(|m| {
         put_in_place(&tmp, dir, &parent, &name)?;
         Ok(m)
     });
@@ -169,7 +173,7 @@ where
 fn fill_and_seal<F>(
     tmp: &Path,
     scenario: &str,
-    seed: u64,
+    (seed, run_id): (u64, u64),
     scenario_text: Option<&str>,
     fill: F,
 ) -> Result<Manifest, IoError>
@@ -186,6 +190,7 @@ where
         program_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario: scenario.to_string(),
         seed,
+        run_id,
         scenario_sha256: scenario_text.map(|t| sha256_hex(t.as_bytes())),
         files,
     };

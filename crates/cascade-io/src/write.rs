@@ -4,11 +4,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, UInt32Array, UInt64Array};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_array::{
+    ArrayRef, Float64Array, RecordBatch, StringArray, TimestampMillisecondArray, UInt32Array, UInt64Array,
+};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use cascade_sim::metrics::{Recording, RunSummary};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
+use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use rust_decimal::Decimal;
 
@@ -16,6 +19,8 @@ use crate::error::IoError;
 use crate::files::write_atomic;
 use crate::run_dir::write_run_dir;
 use crate::table::{Cell, ColumnType, Table};
+use crate::tag::RunTag;
+use crate::utc::utc_text;
 
 /// Rows per Arrow record batch: bounds memory while converting a long series.
 const BATCH_ROWS: usize = 65_536;
@@ -39,82 +44,165 @@ fn dec_f64(d: Decimal) -> f64 {
 /// # Errors
 /// [`IoError`] naming `path`.
 pub fn write_csv<R: Table>(path: &Path, rows: &[R]) -> Result<(), IoError> {
+    write_csv_tagged(path, rows, None)
+}
+
+/// The text of one cell in a CSV file.
+fn cell_text(cell: Cell<'_>) -> String {
+    match cell {
+        Cell::U64(v) => v.to_string(),
+        Cell::OptU32(v) => v.map(|v| v.to_string()).unwrap_or_default(),
+        Cell::Str(s) => s.to_string(),
+        Cell::Dec(d) => dec_text(d),
+        Cell::OptDec(d) => d.map(dec_text).unwrap_or_default(),
+        Cell::OptF64(x) => x.map(|x| x.to_string()).unwrap_or_default(),
+    }
+}
+
+/// Whether column `name` is followed by a `time_utc` column under `tag`.
+fn gets_utc(name: &str, tag: Option<&RunTag>) -> Option<u64> {
+    (name == TIME_COLUMN).then(|| tag.and_then(|t| t.start_unix_ms)).flatten()
+}
+
+/// The column a `time_utc` column is derived from and follows.
+const TIME_COLUMN: &str = "time_ms";
+
+/// [`write_csv`], with `tag`'s columns when given: `run_id`, `seed` and `scenario_hash` first,
+/// and `time_utc` after `time_ms` when the run has a start time (see [`RunTag`]).
+///
+/// # Errors
+/// [`IoError`] naming `path`.
+pub fn write_csv_tagged<R: Table>(path: &Path, rows: &[R], tag: Option<&RunTag>) -> Result<(), IoError> {
     write_atomic(path, |path, w| {
         let csv_err = |source| IoError::Csv { path: path.to_path_buf(), source };
         let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(w);
         let cols = R::columns();
-        out.write_record(cols.iter().map(|c| c.name)).map_err(csv_err)?;
-        let mut record: Vec<String> = Vec::with_capacity(cols.len());
+        let mut header: Vec<&str> = Vec::with_capacity(cols.len() + 4);
+        let ids = tag.map(|t| [t.run_id.to_string(), t.seed.to_string(), t.scenario_sha256.clone()]);
+        if ids.is_some() {
+            header.extend(RunTag::COLUMNS);
+        }
+        for c in cols {
+            header.push(c.name);
+            if gets_utc(c.name, tag).is_some() {
+                header.push(RunTag::UTC_COLUMN);
+            }
+        }
+        out.write_record(&header).map_err(csv_err)?;
+        let mut record: Vec<String> = Vec::with_capacity(header.len());
         for row in rows {
             record.clear();
-            record.extend(cols.iter().map(|c| match (c.get)(row) {
-                Cell::U64(v) => v.to_string(),
-                Cell::OptU32(v) => v.map(|v| v.to_string()).unwrap_or_default(),
-                Cell::Str(s) => s.to_string(),
-                Cell::Dec(d) => dec_text(d),
-                Cell::OptDec(d) => d.map(dec_text).unwrap_or_default(),
-                Cell::OptF64(x) => x.map(|x| x.to_string()).unwrap_or_default(),
-            }));
+            if let Some(ids) = &ids {
+                record.extend(ids.iter().cloned());
+            }
+            for c in cols {
+                let cell = (c.get)(row);
+                record.push(cell_text(cell));
+                if let (Some(start), Cell::U64(ms)) = (gets_utc(c.name, tag), cell) {
+                    record.push(utc_text(utc_ms(start, ms)));
+                }
+            }
             out.write_record(&record).map_err(csv_err)?;
         }
         out.flush().map_err(|source| IoError::File { path: path.to_path_buf(), action: "writing", source })
     })
 }
 
+/// Unix milliseconds of simulated time `ms` in a run that starts at `start` (saturating: no
+/// run lasts 292 million years).
+fn utc_ms(start: u64, ms: u64) -> i64 {
+    i64::try_from(start.saturating_add(ms)).unwrap_or(i64::MAX)
+}
+
 /// The Arrow schema of table `R`.
 #[must_use]
 pub fn arrow_schema<R: Table>() -> Schema {
-    Schema::new(
-        R::columns()
-            .iter()
-            .map(|c| {
-                let (ty, nullable) = match c.ty {
-                    ColumnType::U64 => (DataType::UInt64, false),
-                    ColumnType::OptU32 => (DataType::UInt32, true),
-                    ColumnType::Str => (DataType::Utf8, false),
-                    ColumnType::Dec => (DataType::Float64, false),
-                    ColumnType::OptDec | ColumnType::OptF64 => (DataType::Float64, true),
-                };
-                Field::new(c.name, ty, nullable)
-            })
-            .collect::<Vec<_>>(),
-    )
+    arrow_schema_tagged::<R>(None)
+}
+
+/// The Arrow schema of table `R` with `tag`'s columns (see [`write_csv_tagged`]); `time_utc`
+/// is a `Timestamp(ms, "UTC")`. The schema itself carries no metadata: Arrow keeps it in a
+/// hash map, whose order would make the Parquet bytes vary; [`write_parquet_tagged`] puts the
+/// tag in the file's key-value metadata instead.
+#[must_use]
+pub fn arrow_schema_tagged<R: Table>(tag: Option<&RunTag>) -> Schema {
+    let mut fields = Vec::with_capacity(R::columns().len() + 4);
+    if tag.is_some() {
+        fields.push(Field::new(RunTag::COLUMNS[0], DataType::UInt64, false));
+        fields.push(Field::new(RunTag::COLUMNS[1], DataType::UInt64, false));
+        fields.push(Field::new(RunTag::COLUMNS[2], DataType::Utf8, false));
+    }
+    for c in R::columns() {
+        let (ty, nullable) = match c.ty {
+            ColumnType::U64 => (DataType::UInt64, false),
+            ColumnType::OptU32 => (DataType::UInt32, true),
+            ColumnType::Str => (DataType::Utf8, false),
+            ColumnType::Dec => (DataType::Float64, false),
+            ColumnType::OptDec | ColumnType::OptF64 => (DataType::Float64, true),
+        };
+        fields.push(Field::new(c.name, ty, nullable));
+        if gets_utc(c.name, tag).is_some() {
+            fields.push(Field::new(
+                RunTag::UTC_COLUMN,
+                DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+                false,
+            ));
+        }
+    }
+    Schema::new(fields)
 }
 
 /// One record batch of `rows`.
-fn batch<R: Table>(schema: &Arc<Schema>, rows: &[R]) -> Result<RecordBatch, arrow_schema::ArrowError> {
-    let columns: Vec<ArrayRef> = R::columns()
-        .iter()
-        .map(|c| -> ArrayRef {
-            let cells = rows.iter().map(|r| (c.get)(r));
-            match c.ty {
-                ColumnType::U64 => Arc::new(UInt64Array::from_iter_values(cells.map(|x| match x {
-                    Cell::U64(v) => v,
-                    other => unreachable!("column {} declared U64, got {other:?}", c.name),
-                }))),
-                ColumnType::OptU32 => Arc::new(UInt32Array::from_iter(cells.map(|x| match x {
-                    Cell::OptU32(v) => v,
-                    other => unreachable!("column {} declared OptU32, got {other:?}", c.name),
-                }))),
-                ColumnType::Str => Arc::new(StringArray::from_iter_values(cells.map(|x| match x {
-                    Cell::Str(s) => s,
-                    other => unreachable!("column {} declared Str, got {other:?}", c.name),
-                }))),
-                ColumnType::Dec => Arc::new(Float64Array::from_iter_values(cells.map(|x| match x {
-                    Cell::Dec(d) => dec_f64(d),
-                    other => unreachable!("column {} declared Dec, got {other:?}", c.name),
-                }))),
-                ColumnType::OptDec => Arc::new(Float64Array::from_iter(cells.map(|x| match x {
-                    Cell::OptDec(d) => d.map(dec_f64),
-                    other => unreachable!("column {} declared OptDec, got {other:?}", c.name),
-                }))),
-                ColumnType::OptF64 => Arc::new(Float64Array::from_iter(cells.map(|x| match x {
-                    Cell::OptF64(v) => v,
-                    other => unreachable!("column {} declared OptF64, got {other:?}", c.name),
-                }))),
-            }
-        })
-        .collect();
+fn batch<R: Table>(
+    schema: &Arc<Schema>,
+    rows: &[R],
+    tag: Option<&RunTag>,
+) -> Result<RecordBatch, arrow_schema::ArrowError> {
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+    if let Some(t) = tag {
+        columns.push(Arc::new(UInt64Array::from_value(t.run_id, rows.len())));
+        columns.push(Arc::new(UInt64Array::from_value(t.seed, rows.len())));
+        columns.push(Arc::new(StringArray::from_iter_values(std::iter::repeat_n(
+            t.scenario_sha256.as_str(),
+            rows.len(),
+        ))));
+    }
+    for c in R::columns() {
+        let cells = rows.iter().map(|r| (c.get)(r));
+        columns.push(match c.ty {
+            ColumnType::U64 => Arc::new(UInt64Array::from_iter_values(cells.map(|x| match x {
+                Cell::U64(v) => v,
+                other => unreachable!("column {} declared U64, got {other:?}", c.name),
+            }))),
+            ColumnType::OptU32 => Arc::new(UInt32Array::from_iter(cells.map(|x| match x {
+                Cell::OptU32(v) => v,
+                other => unreachable!("column {} declared OptU32, got {other:?}", c.name),
+            }))),
+            ColumnType::Str => Arc::new(StringArray::from_iter_values(cells.map(|x| match x {
+                Cell::Str(s) => s,
+                other => unreachable!("column {} declared Str, got {other:?}", c.name),
+            }))),
+            ColumnType::Dec => Arc::new(Float64Array::from_iter_values(cells.map(|x| match x {
+                Cell::Dec(d) => dec_f64(d),
+                other => unreachable!("column {} declared Dec, got {other:?}", c.name),
+            }))),
+            ColumnType::OptDec => Arc::new(Float64Array::from_iter(cells.map(|x| match x {
+                Cell::OptDec(d) => d.map(dec_f64),
+                other => unreachable!("column {} declared OptDec, got {other:?}", c.name),
+            }))),
+            ColumnType::OptF64 => Arc::new(Float64Array::from_iter(cells.map(|x| match x {
+                Cell::OptF64(v) => v,
+                other => unreachable!("column {} declared OptF64, got {other:?}", c.name),
+            }))),
+        });
+        if let Some(start) = gets_utc(c.name, tag) {
+            let times = rows.iter().map(|r| match (c.get)(r) {
+                Cell::U64(ms) => utc_ms(start, ms),
+                other => unreachable!("column {} declared U64, got {other:?}", c.name),
+            });
+            columns.push(Arc::new(TimestampMillisecondArray::from_iter_values(times).with_timezone("UTC")));
+        }
+    }
     RecordBatch::try_new(Arc::clone(schema), columns)
 }
 
@@ -125,8 +213,19 @@ fn batch<R: Table>(schema: &Arc<Schema>, rows: &[R]) -> Result<RecordBatch, arro
 /// # Errors
 /// Arrow's error if a column cannot be built (never for rows produced by the simulator).
 pub fn record_batches<R: Table>(rows: &[R]) -> Result<Vec<RecordBatch>, arrow_schema::ArrowError> {
-    let schema = Arc::new(arrow_schema::<R>());
-    rows.chunks(BATCH_ROWS).map(|chunk| batch(&schema, chunk)).collect()
+    record_batches_tagged(rows, None)
+}
+
+/// [`record_batches`] with `tag`'s columns (see [`arrow_schema_tagged`]).
+///
+/// # Errors
+/// As [`record_batches`].
+pub fn record_batches_tagged<R: Table>(
+    rows: &[R],
+    tag: Option<&RunTag>,
+) -> Result<Vec<RecordBatch>, arrow_schema::ArrowError> {
+    let schema = Arc::new(arrow_schema_tagged::<R>(tag));
+    rows.chunks(BATCH_ROWS).map(|chunk| batch(&schema, chunk, tag)).collect()
 }
 
 /// Writes `rows` to `path` as Parquet (Snappy-compressed, one row group per million rows),
@@ -135,16 +234,28 @@ pub fn record_batches<R: Table>(rows: &[R]) -> Result<Vec<RecordBatch>, arrow_sc
 /// # Errors
 /// [`IoError`] naming `path`.
 pub fn write_parquet<R: Table>(path: &Path, rows: &[R]) -> Result<(), IoError> {
+    write_parquet_tagged(path, rows, None)
+}
+
+/// [`write_parquet`] with `tag`'s columns (see [`write_csv_tagged`]) and its identity in the
+/// file's key-value metadata ([`RunTag::metadata`]).
+///
+/// # Errors
+/// [`IoError`] naming `path`.
+pub fn write_parquet_tagged<R: Table>(path: &Path, rows: &[R], tag: Option<&RunTag>) -> Result<(), IoError> {
     write_atomic(path, |path, w| {
         let pq_err = |source| IoError::Parquet { path: path.to_path_buf(), source };
-        let schema = Arc::new(arrow_schema::<R>());
+        let schema = Arc::new(arrow_schema_tagged::<R>(tag));
         let props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_created_by(PARQUET_CREATED_BY.to_string())
+            .set_key_value_metadata(
+                tag.map(|t| t.metadata().into_iter().map(|(k, v)| KeyValue::new(k, v)).collect()),
+            )
             .build();
         let mut writer = ArrowWriter::try_new(w, Arc::clone(&schema), Some(props)).map_err(pq_err)?;
         for chunk in rows.chunks(BATCH_ROWS) {
-            let b = batch(&schema, chunk)
+            let b = batch(&schema, chunk, tag)
                 .map_err(|source| IoError::Arrow { path: path.to_path_buf(), source })?;
             writer.write(&b).map_err(pq_err)?;
         }
@@ -180,7 +291,8 @@ pub struct RunFiles {
 /// Writes a run into `dir`: `series`, `liquidations` and `adl` as `.csv` and `.parquet`,
 /// `summary.json` and, last, `manifest.json` — all into a temporary sibling directory that then
 /// replaces `dir` in one step (see [`crate::run_dir`]): `dir` is the old complete run or the new
-/// complete run, never a mix, and a failure changes nothing there.
+/// complete run, never a mix, and a failure changes nothing there. The tables carry the run's
+/// [`RunTag`] (run id 0, no scenario hash).
 ///
 /// # Errors
 /// [`IoError`] naming the file that failed.
@@ -189,24 +301,43 @@ pub fn write_run(dir: &Path, rec: &Recording) -> Result<RunFiles, IoError> {
 }
 
 /// [`write_run`], with the scenario text that produced the run saved beside it as
-/// `scenario.toml` (and hashed into the manifest).
+/// `scenario.toml` (and hashed into the manifest and the tables' `scenario_hash`).
 ///
 /// # Errors
 /// As [`write_run`].
 pub fn write_run_with(dir: &Path, rec: &Recording, scenario_text: Option<&str>) -> Result<RunFiles, IoError> {
-    fn both<R: Table>(dir: &Path, rows: &[R], names: &mut Vec<(String, Option<u64>)>) -> Result<(), IoError> {
-        write_csv(&dir.join(format!("{}.csv", R::NAME)), rows)?;
+    write_run_as(dir, rec, scenario_text, 0)
+}
+
+/// [`write_run_with`] for run `run_id` of a sweep: the number its tables' `run_id` column holds.
+///
+/// # Errors
+/// As [`write_run`].
+pub fn write_run_as(
+    dir: &Path,
+    rec: &Recording,
+    scenario_text: Option<&str>,
+    run_id: u64,
+) -> Result<RunFiles, IoError> {
+    fn both<R: Table>(
+        dir: &Path,
+        rows: &[R],
+        tag: &RunTag,
+        names: &mut Vec<(String, Option<u64>)>,
+    ) -> Result<(), IoError> {
+        write_csv_tagged(&dir.join(format!("{}.csv", R::NAME)), rows, Some(tag))?;
         names.push((format!("{}.csv", R::NAME), Some(rows.len() as u64)));
-        write_parquet(&dir.join(format!("{}.parquet", R::NAME)), rows)?;
+        write_parquet_tagged(&dir.join(format!("{}.parquet", R::NAME)), rows, Some(tag))?;
         names.push((format!("{}.parquet", R::NAME), None));
         Ok(())
     }
     let s = &rec.summary;
-    let manifest = write_run_dir(dir, &s.scenario, s.seed, scenario_text, |tmp| {
+    let tag = RunTag::of_run(run_id, s, scenario_text);
+    let manifest = write_run_dir(dir, &s.scenario, (s.seed, run_id), scenario_text, |tmp| {
         let mut names = Vec::new();
-        both(tmp, &rec.series, &mut names)?;
-        both(tmp, &rec.liquidations, &mut names)?;
-        both(tmp, &rec.adl, &mut names)?;
+        both(tmp, &rec.series, &tag, &mut names)?;
+        both(tmp, &rec.liquidations, &tag, &mut names)?;
+        both(tmp, &rec.adl, &tag, &mut names)?;
         write_summary_json(&tmp.join("summary.json"), &rec.summary)?;
         names.push(("summary.json".to_string(), None));
         if let Some(text) = scenario_text {

@@ -271,7 +271,7 @@ fn a_run_directory_is_replaced_whole_or_not_at_all() {
     // A killed run left a temporary directory behind: the next write removes it.
     fs::create_dir(root.path().join(".run.tmp-999999999")).unwrap();
     // A run that fails part way (its second file) leaves the complete old run in place.
-    let err = cascade_io::run_dir::write_run_dir(&dir, "other", 8, None, |tmp| {
+    let err = cascade_io::run_dir::write_run_dir(&dir, "other", (8, 0), None, |tmp| {
         fs::write(tmp.join("series.csv"), b"half").unwrap();
         Err(cascade_io::IoError::Missing { path: tmp.join("liquidations.csv"), what: "table" })
     })
@@ -327,4 +327,91 @@ fn read_run_refuses_files_the_manifest_does_not_match() {
     fs::remove_file(a.join("manifest.json")).unwrap();
     let err = read_run(&a).unwrap_err().to_string();
     assert!(err.contains("manifest.json: missing manifest"), "{err}");
+}
+
+/// A run directory's tables lead with `run_id`, `seed` and `scenario_hash`, give `time_utc`
+/// after `time_ms` when the run has a start time, and carry the same identity in the Parquet
+/// footer; a sweep's kept run writes its own run id.
+#[test]
+fn run_tables_carry_their_identity_and_utc_times() {
+    use arrow_array::TimestampMillisecondArray;
+    use arrow_schema::{DataType, TimeUnit};
+
+    let mut rec = recording();
+    rec.summary.seed = 7;
+    rec.summary.start_utc = Some("2025-10-10T20:00:00Z".into());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    // SHA-256("abc") is FIPS 180-2's first example digest.
+    let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    cascade_io::write_run_as(&out, &rec, Some("abc"), 12).unwrap();
+
+    let series = fs::read_to_string(out.join("series.csv")).unwrap();
+    let mut lines = series.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("run_id,seed,scenario_hash,time_ms,time_utc,venue,instrument,last,"),
+        "{series}"
+    );
+    // 2025-10-10T20:00:00Z + 1,000 ms: the first sample.
+    assert!(lines.next().unwrap().starts_with(&format!("12,7,{abc},1000,2025-10-10T20:00:01.000Z,binance,")));
+    let liq = fs::read_to_string(out.join("liquidations.csv")).unwrap();
+    assert!(liq.starts_with("run_id,seed,scenario_hash,time_ms,time_utc,venue,"), "{liq}");
+    // The liquidation of `recording()` is at 1,250 ms.
+    assert!(liq.lines().nth(1).unwrap().starts_with(&format!("12,7,{abc},1250,2025-10-10T20:00:01.250Z,")));
+
+    let f = fs::File::open(out.join("liquidations.parquet")).unwrap();
+    let b = ParquetRecordBatchReaderBuilder::try_new(f).unwrap();
+    let kv: Vec<(String, String)> = b
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .unwrap()
+        .iter()
+        .filter(|k| k.key.starts_with("cascade."))
+        .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        kv,
+        [
+            ("cascade.run_id".to_string(), "12".to_string()),
+            ("cascade.seed".into(), "7".into()),
+            ("cascade.scenario_sha256".into(), abc.into()),
+            ("cascade.start_utc".into(), "2025-10-10T20:00:00.000Z".into()),
+        ]
+    );
+    let schema = b.schema().clone();
+    let utc = schema.field_with_name("time_utc").unwrap();
+    assert_eq!(utc.data_type(), &DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())));
+    let batch = b.build().unwrap().next().unwrap().unwrap();
+    let t = batch.column(schema.index_of("time_utc").unwrap()).clone();
+    // 2025-10-10T20:00:00Z is 1,760,126,400,000 ms (20,371 days × 86,400,000 + 20 h).
+    assert_eq!(20_371_u64 * 86_400_000 + 20 * 3_600_000, 1_760_126_400_000);
+    assert_eq!(t.as_any().downcast_ref::<TimestampMillisecondArray>().unwrap().value(0), 1_760_126_401_250);
+    let id = batch.column(schema.index_of("run_id").unwrap()).clone();
+    assert_eq!(id.as_any().downcast_ref::<UInt64Array>().unwrap().value(0), 12);
+
+    // The manifest keeps the run id, and the tables read back as before.
+    let m = cascade_io::verify_manifest(&out).unwrap();
+    assert_eq!((m.run_id, m.seed), (12, 7));
+    let back = read_run(&out).unwrap();
+    assert_eq!(back.liquidations, rec.liquidations);
+
+    // Without a start time there is no `time_utc`; the identity columns stay.
+    rec.summary.start_utc = None;
+    cascade_io::write_run_with(&out, &rec, None).unwrap();
+    let adl = fs::read_to_string(out.join("adl.csv")).unwrap();
+    assert!(adl.starts_with("run_id,seed,scenario_hash,time_ms,venue,"), "{adl}");
+    assert!(adl.lines().nth(1).unwrap().starts_with("0,7,,"), "{adl}");
+}
+
+#[test]
+fn utc_text_is_rfc3339_with_milliseconds() {
+    use cascade_io::utc_text;
+    assert_eq!(utc_text(0), "1970-01-01T00:00:00.000Z");
+    assert_eq!(utc_text(-1), "1969-12-31T23:59:59.999Z");
+    // 2024-02-29 (a leap day) is day 19,782 since 1970-01-01: 19,782 × 86,400,000 + 1,500.
+    assert_eq!(utc_text(19_782 * 86_400_000 + 1_500), "2024-02-29T00:00:01.500Z");
 }

@@ -470,9 +470,19 @@ pub struct RunSummary {
     /// depeg against its external reference, its holders and what liquidations sold of it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub collateral: Vec<crate::world::CollateralSummary>,
+    /// The UTC instant simulated time zero stands for (`run.start_utc`), when the scenario has
+    /// one: writers then give every table a UTC time column next to its milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_utc: Option<String>,
 }
 
 impl RunSummary {
+    /// [`Self::start_utc`] as Unix milliseconds.
+    #[must_use]
+    pub fn start_unix_ms(&self) -> Option<u64> {
+        crate::scenario::Run { start_utc: self.start_utc.clone(), ..Default::default() }.start_unix_ms()
+    }
+
     /// Fills in the counterfactual figures from `cf`, the summary of the same scenario and seed
     /// run with forced liquidations disabled: per-market mark drops and the cascade
     /// amplification (this run's peak-to-trough drop ÷ the counterfactual's).
@@ -945,6 +955,7 @@ impl Recorder {
             instruments,
             policy: crate::world::PolicyReport::default(),
             collateral: Vec::new(),
+            start_utc: None,
         };
         Recording { series: self.series, liquidations: self.liquidations, adl: self.adl, summary }
     }

@@ -181,6 +181,7 @@ pub struct Simulation {
     name: String,
     seed: u64,
     exogenous: Decimal,
+    start_utc: Option<String>,
 }
 
 impl Simulation {
@@ -238,6 +239,7 @@ impl Simulation {
             name: if scenario.run.name.is_empty() { "scenario".into() } else { scenario.run.name.clone() },
             seed,
             exogenous,
+            start_utc: scenario.run.start_unix_ms().and(scenario.run.start_utc.clone()),
         })
     }
 
@@ -341,6 +343,7 @@ impl Simulation {
         rec.summary.policy = self.world.policy.report.clone();
         rec.summary.policy.stops_moved += self.agents.population.stops_moved();
         rec.summary.collateral = collateral;
+        rec.summary.start_utc = self.start_utc;
         let t = &self.world.transfers;
         for (v, slot) in self.world.venues.iter().enumerate() {
             let Some(s) = rec.summary.venues.iter_mut().find(|s| s.venue == slot.name) else { continue };

@@ -1,6 +1,8 @@
 //! `sweep-report.html`: for each swept parameter, fan charts of the main figures against its
-//! values — at each value, the p5–p95 band and the median of every run there (other
-//! parameters pooled), with a dot per run for small sweeps — and the aggregate table (per
+//! values — at each grid value, the p5–p95 band and the median of every run there (other
+//! parameters pooled); for a sampled range, whose points each have their own value, the same
+//! over equal-count bins of the values (about √n bins, at most 12), drawn at each bin's median
+//! value; with a dot per run (at its own value) for small sweeps — and the aggregate table (per
 //! point: liquidated notional with VaR and ES, bad debt, P(fund exhausted), P(ADL),
 //! amplification). Same page, font and chart renderer as the run and comparison reports.
 
@@ -16,7 +18,7 @@ use crate::aggregate::{Aggregates, column};
 use crate::error::SweepError;
 use crate::figures::FigureDef;
 use crate::journal::RunRow;
-use crate::spec::SweepSpec;
+use crate::spec::{ParamKind, SweepSpec};
 
 /// The figures drawn against each parameter: column, label.
 const FANS: [(&str, &str); 5] = [
@@ -32,45 +34,101 @@ const MAX_DOTS: usize = 400;
 
 const DOTS: Color = Color(150, 150, 150);
 
+/// Most bins a sampled parameter's runs are grouped into.
+const MAX_BINS: usize = 12;
+
+/// Indices `0..n` of values sorted ascending, cut into `bins` groups of equal count (the first
+/// groups one smaller when `n` does not divide): group `i` holds sorted positions
+/// `i·n/bins .. (i+1)·n/bins`. Fewer groups when there are fewer values than bins.
+#[must_use]
+pub fn equal_count_bins(values: &[f64], bins: usize) -> Vec<Vec<usize>> {
+    let n = values.len();
+    let bins = bins.clamp(1, n.max(1));
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]).then(a.cmp(&b)));
+    (0..bins).map(|i| order[i * n / bins..(i + 1) * n / bins].to_vec()).filter(|g| !g.is_empty()).collect()
+}
+
+/// How many bins the runs of a sampled parameter with `n` distinct values are grouped into:
+/// about √n (so each bin holds about as many values as there are bins), at most 12.
+#[must_use]
+pub fn bin_count(n: usize) -> usize {
+    ((n as f64).sqrt().round() as usize).clamp(1, MAX_BINS)
+}
+
+/// One x of a fan chart: its position, its tick label and the parameter points pooled there.
+type Group = (f64, String, Vec<usize>);
+
+/// The groups of parameter points a fan chart summarises at one x each: the grid's distinct
+/// values (points sharing a value pooled), or, for a sampled range — where every point has
+/// its own value and a band per value would be one run wide — equal-count bins of the
+/// values, each drawn at its median value. Returns (x, tick label, point indices).
+fn groups(spec: &SweepSpec, k: usize) -> (Vec<Group>, Option<usize>) {
+    let numeric = spec.points.iter().all(|p| p.values[k].number.is_some());
+    if numeric && matches!(spec.parameters[k].kind, ParamKind::Range { .. }) {
+        let values: Vec<f64> = spec.points.iter().map(|p| p.values[k].number.unwrap_or(0.0)).collect();
+        let bins = bin_count(values.len());
+        let out = equal_count_bins(&values, bins)
+            .into_iter()
+            .map(|g| {
+                let vals: Vec<f64> = g.iter().map(|&i| values[i]).collect();
+                (quantile(&vals, 0.5), String::new(), g)
+            })
+            .collect::<Vec<_>>();
+        let n = out.len();
+        return (out, Some(n));
+    }
+    // The parameter's distinct values in order: numbers sorted, text in first-seen order.
+    let mut xs: Vec<Group> = Vec::new();
+    for (i, p) in spec.points.iter().enumerate() {
+        let v = &p.values[k];
+        match xs.iter_mut().find(|(_, t, _)| *t == v.text) {
+            Some(x) => x.2.push(i),
+            None => xs.push((v.number.unwrap_or(0.0), v.text.clone(), vec![i])),
+        }
+    }
+    if numeric {
+        xs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    } else {
+        for (i, x) in xs.iter_mut().enumerate() {
+            x.0 = i as f64;
+        }
+    }
+    (xs, None)
+}
+
 /// The fan charts: one per swept parameter × main figure.
 #[must_use]
 pub fn fan_figures(spec: &SweepSpec, defs: &[FigureDef], rows: &[RunRow]) -> Vec<Figure> {
     let mut out = Vec::new();
     for (k, param) in spec.parameters.iter().enumerate() {
         let numeric = spec.points.iter().all(|p| p.values[k].number.is_some());
-        // The parameter's distinct values in order: numbers sorted, text in first-seen order.
-        let mut xs: Vec<(f64, String)> = Vec::new();
-        for p in &spec.points {
-            let v = &p.values[k];
-            if !xs.iter().any(|(_, t)| *t == v.text) {
-                xs.push((v.number.unwrap_or(0.0), v.text.clone()));
-            }
-        }
-        if numeric {
-            xs.sort_by(|a, b| a.0.total_cmp(&b.0));
-        } else {
-            for (i, x) in xs.iter_mut().enumerate() {
-                x.0 = i as f64;
+        let (xs, binned) = groups(spec, k);
+        let mut point_group = vec![usize::MAX; spec.points.len()];
+        for (g, (_, _, members)) in xs.iter().enumerate() {
+            for &i in members {
+                point_group[i] = g;
             }
         }
         for (f, (name, label)) in FANS.iter().enumerate() {
-            let mut fig = Figure::new(
-                &format!("fan-{}-{name}", param.path),
-                format!("{label} against {}", param.path),
-                &param.path,
-                (*label).to_string(),
-            );
+            let title = match binned {
+                Some(b) => format!(
+                    "{label} against {} (runs in {b} equal-count bins, at each bin's median)",
+                    param.path
+                ),
+                None => format!("{label} against {}", param.path),
+            };
+            let mut fig =
+                Figure::new(&format!("fan-{}-{name}", param.path), title, &param.path, (*label).to_string());
             if !numeric {
-                fig.x_ticks = xs.iter().map(|(x, t)| (*x, t.clone())).collect();
+                fig.x_ticks = xs.iter().map(|(x, t, _)| (*x, t.clone())).collect();
             }
             let mut band = Vec::new();
             let mut median = Vec::new();
             let mut dots = Vec::new();
-            for (x, text) in &xs {
-                let runs: Vec<&RunRow> = rows
-                    .iter()
-                    .filter(|r| spec.points.get(r.point as usize).is_some_and(|p| p.values[k].text == *text))
-                    .collect();
+            for (g, (x, _, _)) in xs.iter().enumerate() {
+                let runs: Vec<&RunRow> =
+                    rows.iter().filter(|r| point_group.get(r.point as usize) == Some(&g)).collect();
                 let vals = column(&runs, defs, name);
                 if vals.is_empty() {
                     continue;
@@ -78,7 +136,14 @@ pub fn fan_figures(spec: &SweepSpec, defs: &[FigureDef], rows: &[RunRow]) -> Vec
                 band.push((*x, quantile(&vals, 0.05), quantile(&vals, 0.95)));
                 median.push((*x, quantile(&vals, 0.5)));
                 if rows.len() <= MAX_DOTS {
-                    dots.extend(vals.iter().map(|v| (*x, *v)));
+                    // A run's dot sits at its own parameter value (in a bin, not at the bin's x).
+                    for r in &runs {
+                        let px = match binned {
+                            Some(_) => spec.points[r.point as usize].values[k].number.unwrap_or(*x),
+                            None => *x,
+                        };
+                        dots.extend(column(&[*r], defs, name).into_iter().map(|v| (px, v)));
+                    }
                 }
             }
             let color = palette(f);
@@ -200,4 +265,27 @@ pub fn write_report(
         })
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bins_hold_equal_counts_of_sorted_values() {
+        // Ten values out of order; sorted: 1 2 3 | 4 5 6 | 7 8 9 10 (positions i·10/3).
+        let v = [10.0, 1.0, 9.0, 2.0, 8.0, 3.0, 7.0, 4.0, 6.0, 5.0];
+        let bins = equal_count_bins(&v, 3);
+        let vals: Vec<Vec<f64>> = bins.iter().map(|g| g.iter().map(|&i| v[i]).collect()).collect();
+        assert_eq!(vals, [vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.0], vec![7.0, 8.0, 9.0, 10.0]]);
+        // Fewer values than bins: one value per bin.
+        assert_eq!(equal_count_bins(&[2.0, 1.0], 5), [vec![1], vec![0]]);
+        assert!(equal_count_bins(&[], 4).is_empty());
+    }
+
+    #[test]
+    fn about_root_n_bins_at_most_twelve() {
+        // √10 = 3.16 → 3; √50 = 7.07 → 7; √1000 = 31.6 → capped at 12.
+        assert_eq!((bin_count(1), bin_count(10), bin_count(50), bin_count(1000)), (1, 3, 7, 12));
+    }
 }

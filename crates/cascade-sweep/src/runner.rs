@@ -299,7 +299,7 @@ pub fn run_sweep(spec: &SweepSpec, opts: &SweepOptions) -> Result<SweepOutcome, 
             let (text, rec) = run_one(spec, run)?;
             if opts.keep_runs {
                 let dir = opts.out_dir.join("runs").join(run.run_id.to_string());
-                cascade_io::write_run_with(&dir, &rec, Some(&text))?;
+                cascade_io::write_run_as(&dir, &rec, Some(&text), run.run_id)?;
             }
             let row = RunRow {
                 run_id: run.run_id,

@@ -117,3 +117,49 @@ fn points_are_aggregated_separately_whatever_the_row_order() {
     close(q.liquidated.dist.median, 6.0);
     close(q.p_adl, 0.0);
 }
+
+/// A sampled (Latin-hypercube) parameter: every point has its own value, so the fan charts
+/// group the runs into equal-count bins instead of drawing a one-run "band" per value.
+#[test]
+fn fans_of_a_sampled_parameter_are_binned() {
+    let src = r#"
+name = "binned"
+seeds = [1]
+counterfactual = false
+[[parameters]]
+path = "venues[0].insurance_fund"
+range = [1e6, 1e8]
+sampling = "lhs"
+samples = 9
+"#;
+    let spec =
+        cascade_sweep::SweepSpec::from_str_in(src, "binned.toml", std::path::Path::new("."), "b").unwrap();
+    assert_eq!(spec.points.len(), 9);
+    let value = |p: usize| spec.points[p].values[0].number.unwrap();
+    // Liquidated notional = parameter ÷ 1000, so each bin's median figure is its median value ÷ 1000.
+    let rows: Vec<RunRow> = (0..9)
+        .map(|p| row((p, p, 1), (value(p as usize) / 1000.0).round() as i64, 0, 0, false, None))
+        .collect();
+    let figs = cascade_sweep::report::fan_figures(&spec, &defs(), &rows);
+    let liq = figs.iter().find(|f| f.id.ends_with("liquidated_notional")).unwrap();
+    assert!(liq.title.contains("3 equal-count bins"), "{}", liq.title);
+    // √9 = 3 bins of 3 values: sorted v0 ≤ … ≤ v8 → bins {v0,v1,v2}, {v3,v4,v5}, {v6,v7,v8},
+    // drawn at v1, v4, v7.
+    let mut sorted: Vec<f64> = (0..9).map(value).collect();
+    sorted.sort_by(f64::total_cmp);
+    let median = &liq.lines[0].points;
+    assert_eq!(median.len(), 3);
+    for (b, (x, y)) in median.iter().enumerate() {
+        assert_eq!(*x, sorted[3 * b + 1]);
+        assert_eq!(*y, (sorted[3 * b + 1] / 1000.0).round());
+    }
+    // Band: p5 and p95 of the three runs in each bin (h = 0.1 and 1.9 of 2).
+    let band = &liq.bands[0].points;
+    let r = |i: usize| (sorted[i] / 1000.0).round();
+    let (lo, hi) = (r(0) + 0.1 * (r(1) - r(0)), r(1) + 0.9 * (r(2) - r(1)));
+    assert!((band[0].1 - lo).abs() < 1e-6 && (band[0].2 - hi).abs() < 1e-6, "{:?}", band[0]);
+    // One dot per run, at the run's own value.
+    let mut dots: Vec<f64> = liq.markers[0].points.iter().map(|p| p.0).collect();
+    dots.sort_by(f64::total_cmp);
+    assert_eq!(dots, sorted);
+}

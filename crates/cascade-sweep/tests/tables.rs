@@ -34,7 +34,9 @@ counterfactual = false
 "#;
     let spec = SweepSpec::from_str_in(src, "utc.toml", Path::new("."), "utc").unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    run_sweep(&spec, &SweepOptions::new(tmp.path())).unwrap();
+    let mut opts = SweepOptions::new(tmp.path());
+    opts.keep_runs = true;
+    run_sweep(&spec, &opts).unwrap();
     for table in ["runs", "aggregate"] {
         let f = File::open(tmp.path().join(format!("{table}.parquet"))).unwrap();
         let b = ParquetRecordBatchReaderBuilder::try_new(f).unwrap();
@@ -75,4 +77,20 @@ counterfactual = false
     let ms: i64 = col("first_liquidation_ms").parse().expect("the shock liquidates someone");
     assert_eq!(col("first_liquidation_utc"), utc_text(1_760_126_400_000 + ms));
     assert!(col("first_liquidation_utc").starts_with("2025-10-10T20:0"));
+    // The kept run's own tables carry the same run id, seed and scenario hash as its row, and
+    // UTC times: the first liquidation's row is at the same instant.
+    let liq = std::fs::read_to_string(tmp.path().join("runs/0/liquidations.csv")).unwrap();
+    let mut lines = liq.lines();
+    assert!(lines.next().unwrap().starts_with("run_id,seed,scenario_hash,time_ms,time_utc,"), "{liq}");
+    let first: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(
+        &first[..5],
+        [
+            col("run_id"),
+            col("seed"),
+            col("scenario_hash"),
+            col("first_liquidation_ms"),
+            col("first_liquidation_utc")
+        ]
+    );
 }
