@@ -73,8 +73,10 @@ pub(super) fn absorb(w: &mut World, v: usize, events: &[VenueEvent]) -> Result<(
                 let spec = mk.instrument.spec();
                 let (pd, qd) = (spec.price_decimals, spec.qty_decimals);
                 w.recorder.on_trade(mk.key, dec(t.price.0, pd), dec(t.qty.0, qd), cash(t.value));
-                // Seeding fills stand for positions opened before the run, not flow in it.
-                if w.running && w.seeders.get(m).copied().flatten() != Some(t.taker) {
+                // Fills while building (the population's and hedgers' seeding fills, the
+                // only trades with the seeding accounts) stand for positions opened before
+                // the run, not flow in it.
+                if w.running {
                     if w.traded.len() <= m {
                         w.traded.resize(w.markets.len(), false);
                     }
