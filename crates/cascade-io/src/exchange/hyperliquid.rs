@@ -395,7 +395,7 @@ impl Tally<Fill> for FillTally {
 
     fn figures(&self) -> Vec<(&'static str, String)> {
         vec![
-            ("blocks", self.block_count.to_string()),
+            ("blocks with fills", self.block_count.to_string()),
             ("markets", self.coins.len().to_string()),
             ("taker fills", self.taker.trades.to_string()),
             ("taker notional (px × sz, all markets)", show(self.taker.notional)),
