@@ -40,7 +40,11 @@ fn read<T: Record>(path: &Path) -> Result<Vec<T>, IoError> {
 
 /// The figure labelled `label` of an inspection.
 fn figure(i: &cascade_io::exchange::Inspection, label: &str) -> String {
-    i.figures.iter().find(|(k, _)| *k == label).map(|(_, v)| v.clone()).unwrap_or_else(|| panic!("no {label}"))
+    i.figures
+        .iter()
+        .find(|(k, _)| *k == label)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| panic!("no {label}"))
 }
 
 /// `text` zipped as one deflated entry `name` into `dir/zip_name`.
@@ -98,7 +102,11 @@ fn agg_trades_sample_reads_exactly_plain_zipped_and_without_header() {
     // (archives before ~2022).
     let dir = tempfile::tempdir().unwrap();
     let text = fs::read_to_string(&path).unwrap();
-    let z = zip_of(dir.path(), "BTCUSDT-aggTrades-2025-10-10.zip", &[("BTCUSDT-aggTrades-2025-10-10.csv", text.as_bytes())]);
+    let z = zip_of(
+        dir.path(),
+        "BTCUSDT-aggTrades-2025-10-10.zip",
+        &[("BTCUSDT-aggTrades-2025-10-10.csv", text.as_bytes())],
+    );
     let mut f = DataFile::open(&z).unwrap();
     assert_eq!(f.wrapping(), Wrapping::Zip);
     let zipped: Vec<AggTrade> = Rows::new(&mut f).unwrap().collect::<Result<_, _>>().unwrap();
@@ -207,7 +215,11 @@ fn funding_rate_real_file() {
     assert_eq!(rows.len(), 93);
     assert_eq!(
         rows[0],
-        FundingRate { calc_time: 1_759_276_800_000, funding_interval_hours: 8, last_funding_rate: d("0.00003355") }
+        FundingRate {
+            calc_time: 1_759_276_800_000,
+            funding_interval_hours: 8,
+            last_funding_rate: d("0.00003355")
+        }
     );
     let oct10 = rows.iter().find(|r| r.calc_time / 1_000 == 1_760_112_000).unwrap();
     assert_eq!(oct10.calc_time, 1_760_112_000_014);
@@ -250,7 +262,11 @@ fn klines_real_file_plain_and_zipped() {
     assert_eq!(figure(&i, "low .. high"), "101516.5 .. 117145.3");
 
     let dir = tempfile::tempdir().unwrap();
-    let z = zip_of(dir.path(), "BTCUSDT-1m-2025-10-10.zip", &[("BTCUSDT-1m-2025-10-10.csv", &fs::read(&path).unwrap())]);
+    let z = zip_of(
+        dir.path(),
+        "BTCUSDT-1m-2025-10-10.zip",
+        &[("BTCUSDT-1m-2025-10-10.csv", &fs::read(&path).unwrap())],
+    );
     assert_eq!(read::<Kline>(&z).unwrap(), rows);
     assert_eq!(inspect(&z, None, None).unwrap().format, Format::BinanceKlines);
 
@@ -270,7 +286,10 @@ fn bybit_klines_real_file() {
     assert_eq!(rows.len(), 97);
     // 2025-10-10 21:15 UTC = 1760130900000 (21:20 is 1760131200000, 5 minutes later).
     let bar = rows.iter().find(|k| k.start_time == 1_760_130_900_000).unwrap();
-    assert_eq!((bar.open, bar.high, bar.low, bar.close), (d("112183.9"), d("112500.0"), d("101045.9"), d("108217.6")));
+    assert_eq!(
+        (bar.open, bar.high, bar.low, bar.close),
+        (d("112183.9"), d("112500.0"), d("101045.9"), d("108217.6"))
+    );
     assert_eq!(inspect(&path, None, None).unwrap().format, Format::BybitKlines);
 }
 
@@ -307,13 +326,17 @@ fn hyperliquid_liquidation_block_real() {
     assert_eq!(liq.len(), 2);
     let own: Vec<_> = liq.iter().filter(|x| x.is_liquidated_side()).collect();
     assert_eq!(own.len(), 1);
-    assert_eq!((own[0].coin.as_str(), own[0].dir.as_str(), own[0].px, own[0].sz), ("WLFI", "Close Short", d("0.15327"), d("890.0")));
+    assert_eq!(
+        (own[0].coin.as_str(), own[0].dir.as_str(), own[0].px, own[0].sz),
+        ("WLFI", "Close Short", d("0.15327"), d("890.0"))
+    );
     assert_eq!(own[0].liquidation.as_ref().unwrap().mark_px, d("0.15319"));
     let i = inspect(&path, None, None).unwrap();
     assert_eq!(i.format, Format::HyperliquidFills);
     assert_eq!(figure(&i, "liquidated notional (px × sz)"), "136.4103");
 
-    let i = inspect(&sample("hyperliquid/node_fills_2025-10-27_1700_first8blocks.jsonl"), None, None).unwrap();
+    let i =
+        inspect(&sample("hyperliquid/node_fills_2025-10-27_1700_first8blocks.jsonl"), None, None).unwrap();
     assert!(i.span.rows > 0);
     assert_eq!(figure(&i, "ADL fills"), "0");
 }
@@ -338,7 +361,8 @@ fn hyperliquid_bad_input_is_named() {
     let p = write(dir.path(), "node_fills_bad.jsonl", &format!("{good}{{\"block_time\": 3\n"));
     let err = inspect(&p, None, None).unwrap_err().to_string();
     assert!(err.contains("row 2 (line 2)") && err.contains("not a node_fills block"), "{err}");
-    let p = write(dir.path(), "node_fills_px.jsonl", &good.replacen("\"px\":\"3500.0\"", "\"px\":\"35O0\"", 1));
+    let p =
+        write(dir.path(), "node_fills_px.jsonl", &good.replacen("\"px\":\"3500.0\"", "\"px\":\"35O0\"", 1));
     let err = inspect(&p, None, None).unwrap_err().to_string();
     assert!(err.contains("row 1 (line 1), field `events[0].px`") && err.contains("`35O0`"), "{err}");
 }
@@ -363,9 +387,18 @@ fn truncated_zip_is_refused() {
 fn damaged_zip_entry_is_refused_with_its_row() {
     let dir = tempfile::tempdir().unwrap();
     // Enough rows that the deflate stream is long; flip a byte in its middle.
-    let mut text = String::from("agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker\n");
+    let mut text = String::from(
+        "agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker\n",
+    );
     for k in 0..2_000u64 {
-        text.push_str(&format!("{},{}.{},0.{:03},{k},{k},{},true\n", k + 1, 100_000 + k % 97, k % 10, k % 1000 + 1, 1_760_131_200_000 + k));
+        text.push_str(&format!(
+            "{},{}.{},0.{:03},{k},{k},{},true\n",
+            k + 1,
+            100_000 + k % 97,
+            k % 10,
+            k % 1000 + 1,
+            1_760_131_200_000 + k
+        ));
     }
     let z = zip_of(dir.path(), "d.zip", &[("BTCUSDT-aggTrades-2025-10-10.csv", text.as_bytes())]);
     let mut bytes = fs::read(&z).unwrap();
@@ -405,7 +438,10 @@ fn wrong_header_names_the_column() {
                 1,100.0,1.0,1,1,1760131200000,true\n";
     let p = write(dir.path(), "BTCUSDT-aggTrades-x.csv", text);
     let err = inspect(&p, Some(Format::BinanceAggTrades), None).unwrap_err().to_string();
-    assert!(err.contains("bad header") && err.contains("column 3 is `qty`") && err.contains("`quantity`"), "{err}");
+    assert!(
+        err.contains("bad header") && err.contains("column 3 is `qty`") && err.contains("`quantity`"),
+        "{err}"
+    );
     // Auto-detection falls back on the name, then says the same.
     let err = inspect(&p, None, None).unwrap_err().to_string();
     assert!(err.contains("column 3 is `qty`"), "{err}");
@@ -418,20 +454,31 @@ fn bad_cells_name_row_line_and_column() {
     let head = "agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker\n";
     let ok = "1,100.0,1.0,1,1,1760131200000,true\n";
     let cases = [
-        ("2,1OO.0,1.0,2,2,1760131200001,true\n", "row 2 (line 3), field `price`", "`1OO.0` is not a decimal number"),
+        (
+            "2,1OO.0,1.0,2,2,1760131200001,true\n",
+            "row 2 (line 3), field `price`",
+            "`1OO.0` is not a decimal number",
+        ),
         ("2,100.0,-1.0,2,2,1760131200001,true\n", "field `quantity`", "negative"),
         ("2,0,1.0,2,2,1760131200001,true\n", "field `price`", "not > 0"),
         ("2,100.0,1.0,2,2,1760131200,true\n", "field `transact_time`", "seconds?"),
         ("2,100.0,1.0,2,2,1760131200001,yes\n", "field `is_buyer_maker`", "not true or false"),
         ("2,100.0,1.0,3,2,1760131200001,true\n", "field `last_trade_id`", "below first_trade_id"),
-        ("2,100.0,1.0,2,2,1760131200001\n", "row 2 (line 3), field `-`", "6 fields where this file's rows have 7"),
+        (
+            "2,100.0,1.0,2,2,1760131200001\n",
+            "row 2 (line 3), field `-`",
+            "6 fields where this file's rows have 7",
+        ),
         ("2,100.0,1_0,2,2,1760131200001,true\n", "field `quantity`", "`1_0`"),
         ("2,NaN,1.0,2,2,1760131200001,true\n", "field `price`", "`NaN`"),
     ];
     for (row, at, what) in cases {
         let p = write(dir.path(), "BTCUSDT-aggTrades-bad.csv", &format!("{head}{ok}{row}"));
         let err = inspect(&p, None, None).unwrap_err().to_string();
-        assert!(err.contains("BTCUSDT-aggTrades-bad.csv") && err.contains(at) && err.contains(what), "{row}: {err}");
+        assert!(
+            err.contains("BTCUSDT-aggTrades-bad.csv") && err.contains(at) && err.contains(what),
+            "{row}: {err}"
+        );
     }
     // Headerless with a field count no layout has.
     let p = write(dir.path(), "BTCUSDT-aggTrades-short.csv", "1,100.0,1.0,1,1\n");

@@ -83,7 +83,8 @@ impl Record for BybitKline {
 
     fn parse(c: &Cells<'_>) -> Result<Self, IoError> {
         let t = c.text(0);
-        let start_time = if t.bytes().all(|b| b.is_ascii_digit()) { c.time_ms(0)? } else { c.datetime_ms(0)? };
+        let start_time =
+            if t.bytes().all(|b| b.is_ascii_digit()) { c.time_ms(0)? } else { c.datetime_ms(0)? };
         let k = BybitKline {
             start_time,
             open: c.price(1)?,
@@ -105,7 +106,8 @@ impl Record for BybitKline {
 }
 
 impl Normalized for BybitKline {
-    const COLUMNS: &'static [&'static str] = &["start_time_ms", "open", "high", "low", "close", "volume", "turnover"];
+    const COLUMNS: &'static [&'static str] =
+        &["start_time_ms", "open", "high", "low", "close", "volume", "turnover"];
 
     fn cells(&self, out: &mut Vec<String>) {
         out.extend([
@@ -207,7 +209,10 @@ pub struct BybitTrade {
 /// Unix seconds with an optional fraction (`1585267197.3539`) as milliseconds, rounded down.
 fn seconds_to_ms(t: &str) -> Option<i64> {
     let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
-    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    if whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let secs: i64 = whole.parse().ok()?;
@@ -239,7 +244,10 @@ impl Record for BybitTrade {
             "MinusTick" => TickDirection::MinusTick,
             "ZeroMinusTick" => TickDirection::ZeroMinusTick,
             other => {
-                return Err(c.error(5, format!("`{other}` is not PlusTick, ZeroPlusTick, MinusTick or ZeroMinusTick")));
+                return Err(c.error(
+                    5,
+                    format!("`{other}` is not PlusTick, ZeroPlusTick, MinusTick or ZeroMinusTick"),
+                ));
             }
         };
         let rpi = if c.names.len() > 10 {

@@ -121,8 +121,8 @@ impl<'a, T: Record> Rows<'a, T> {
                     )));
                 }
                 let n = self.record.len();
-                self.layout = Some(T::LAYOUTS.iter().copied().find(|l| l.len() == n).ok_or_else(|| {
-                    IoError::Cell {
+                self.layout =
+                    Some(T::LAYOUTS.iter().copied().find(|l| l.len() == n).ok_or_else(|| IoError::Cell {
                         path: self.name.clone(),
                         row: 1,
                         line,
@@ -132,8 +132,7 @@ impl<'a, T: Record> Rows<'a, T> {
                             T::DATASET,
                             layouts_text::<T>()
                         ),
-                    }
-                })?);
+                    })?);
             } else {
                 self.layout = Some(self.match_header()?);
                 self.header = true;
@@ -148,7 +147,12 @@ impl<'a, T: Record> Rows<'a, T> {
                 row: self.row,
                 line,
                 field: "-".into(),
-                message: format!("{} fields where this file's rows have {} ({})", self.record.len(), names.len(), names.join(",")),
+                message: format!(
+                    "{} fields where this file's rows have {} ({})",
+                    self.record.len(),
+                    names.len(),
+                    names.join(",")
+                ),
             });
         }
         let cells = Cells { file: &self.name, row: self.row, line, names, record: &self.record };
@@ -158,15 +162,26 @@ impl<'a, T: Record> Rows<'a, T> {
     /// The layout whose columns the header record spells, or an error naming the first column
     /// that differs from the closest layout.
     fn match_header(&self) -> Result<&'static [&'static str], IoError> {
-        let got: Vec<&str> =
-            self.record.iter().enumerate().map(|(i, c)| if i == 0 { c.trim_start_matches('\u{feff}') } else { c }).map(str::trim).collect();
-        if let Some(l) = T::LAYOUTS.iter().copied().find(|l| l.len() == got.len() && l.iter().zip(&got).all(|(a, b)| a == b)) {
+        let got: Vec<&str> = self
+            .record
+            .iter()
+            .enumerate()
+            .map(|(i, c)| if i == 0 { c.trim_start_matches('\u{feff}') } else { c })
+            .map(str::trim)
+            .collect();
+        if let Some(l) = T::LAYOUTS
+            .iter()
+            .copied()
+            .find(|l| l.len() == got.len() && l.iter().zip(&got).all(|(a, b)| a == b))
+        {
             return Ok(l);
         }
         let closest = T::LAYOUTS
             .iter()
             .copied()
-            .max_by_key(|l| (l.iter().zip(&got).take_while(|(a, b)| a == b).count(), usize::from(l.len() == got.len())))
+            .max_by_key(|l| {
+                (l.iter().zip(&got).take_while(|(a, b)| a == b).count(), usize::from(l.len() == got.len()))
+            })
             .unwrap_or(T::LAYOUTS[0]);
         let message = match closest.iter().zip(&got).position(|(a, b)| a != b) {
             Some(i) => format!(

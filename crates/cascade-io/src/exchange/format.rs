@@ -85,10 +85,7 @@ impl Format {
     /// An unknown name, with the list of known ones.
     pub fn from_name(name: &str) -> Result<Format, String> {
         Format::ALL.into_iter().find(|f| f.name() == name).ok_or_else(|| {
-            format!(
-                "unknown format `{name}`; known: auto, {}",
-                Format::ALL.map(Format::name).join(", ")
-            )
+            format!("unknown format `{name}`; known: auto, {}", Format::ALL.map(Format::name).join(", "))
         })
     }
 

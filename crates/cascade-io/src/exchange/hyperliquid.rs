@@ -144,7 +144,8 @@ impl Fill {
     /// Whether this account is the one being liquidated (not its counterparty).
     #[must_use]
     pub fn is_liquidated_side(&self) -> bool {
-        self.liquidation.as_ref().is_some_and(|l| l.liquidated_user == self.user) || self.dir.starts_with("Liquidated")
+        self.liquidation.as_ref().is_some_and(|l| l.liquidated_user == self.user)
+            || self.dir.starts_with("Liquidated")
     }
 }
 
@@ -168,7 +169,15 @@ impl<'a> Fills<'a> {
     pub fn new(file: &'a mut DataFile) -> Result<Self, IoError> {
         let name = file.name().to_path_buf();
         let reader = BufReader::with_capacity(1 << 16, file.reader()?);
-        Ok(Self { name, reader, text: String::new(), line: 0, row: 0, pending: Vec::new().into_iter(), done: false })
+        Ok(Self {
+            name,
+            reader,
+            text: String::new(),
+            line: 0,
+            row: 0,
+            pending: Vec::new().into_iter(),
+            done: false,
+        })
     }
 
     /// The name errors show.
@@ -204,13 +213,17 @@ impl<'a> Fills<'a> {
         let block: RawBlock = serde_json::from_str(self.text.trim_end())
             .map_err(|e| self.bad("-".into(), format!("not a node_fills block: {e}")))?;
         let block_time = parse_datetime_ms(&block.block_time).ok_or_else(|| {
-            self.bad("block_time".into(), format!("`{}` is not a `YYYY-MM-DDTHH:MM:SS.f` UTC time", block.block_time))
+            self.bad(
+                "block_time".into(),
+                format!("`{}` is not a `YYYY-MM-DDTHH:MM:SS.f` UTC time", block.block_time),
+            )
         })?;
         let mut fills = Vec::with_capacity(block.events.len());
         for (i, (user, f)) in block.events.into_iter().enumerate() {
             let field = |name: &str| format!("events[{i}].{name}");
             let dec = |name: &str, t: &str| {
-                parse_decimal(t).ok_or_else(|| self.bad(field(name), format!("`{t}` is not a decimal number")))
+                parse_decimal(t)
+                    .ok_or_else(|| self.bad(field(name), format!("`{t}` is not a decimal number")))
             };
             let px = dec("px", &f.px)?;
             if px <= Decimal::ZERO {
@@ -225,14 +238,22 @@ impl<'a> Fills<'a> {
                 "A" => false,
                 other => return Err(self.bad(field("side"), format!("`{other}` is not B or A"))),
             };
-            let time = unix_ms(f.time).ok_or_else(|| self.bad(field("time"), format!("{} is not a Unix time in ms", f.time)))?;
+            let time = unix_ms(f.time)
+                .ok_or_else(|| self.bad(field("time"), format!("{} is not a Unix time in ms", f.time)))?;
             let liquidation = match f.liquidation {
                 None => None,
                 Some(l) => {
                     if l.method != "market" && l.method != "backstop" {
-                        return Err(self.bad(field("liquidation.method"), format!("`{}` is not market or backstop", l.method)));
+                        return Err(self.bad(
+                            field("liquidation.method"),
+                            format!("`{}` is not market or backstop", l.method),
+                        ));
                     }
-                    Some(Liquidation { mark_px: dec("liquidation.markPx", &l.mark_px)?, liquidated_user: l.liquidated_user, method: l.method })
+                    Some(Liquidation {
+                        mark_px: dec("liquidation.markPx", &l.mark_px)?,
+                        liquidated_user: l.liquidated_user,
+                        method: l.method,
+                    })
                 }
             };
             let kind = if f.dir.contains("Auto-Deleveraging") {

@@ -146,14 +146,16 @@ fn rest_klines(file: &DataFile, path: &Path, csv_out: Option<&Path>) -> Result<F
     }
     let bars = crate::klines::read_klines(path)?;
     let rows = bars.into_iter().map(|k| Ok(RestKline(k)));
-    let (span, figures) = fold::<RestKline, RestTally>(rows, |k| i64::try_from(k.0.open_time).unwrap_or(i64::MAX), csv_out)?;
+    let (span, figures) =
+        fold::<RestKline, RestTally>(rows, |k| i64::try_from(k.0.open_time).unwrap_or(i64::MAX), csv_out)?;
     Ok((span, figures, Some(true)))
 }
 
 struct RestKline(crate::klines::Kline);
 
 impl Normalized for RestKline {
-    const COLUMNS: &'static [&'static str] = &["open_time", "open", "high", "low", "close", "volume", "close_time"];
+    const COLUMNS: &'static [&'static str] =
+        &["open_time", "open", "high", "low", "close", "volume", "close_time"];
 
     fn cells(&self, out: &mut Vec<String>) {
         let k = &self.0;

@@ -97,7 +97,9 @@ impl DataFile {
     fn open_zip(path: &Path, file: File) -> Result<Inner, IoError> {
         let corrupt = |reason: String| IoError::Corrupt { path: path.to_path_buf(), reason };
         let archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| {
-            corrupt(format!("not a readable zip archive (truncated or damaged: its directory is at the end): {e}"))
+            corrupt(format!(
+                "not a readable zip archive (truncated or damaged: its directory is at the end): {e}"
+            ))
         })?;
         let files: Vec<(usize, String)> = (0..archive.len())
             .filter_map(|i| archive.name_for_index(i).map(|n| (i, n.to_string())))

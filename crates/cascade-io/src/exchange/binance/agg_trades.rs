@@ -19,8 +19,15 @@ use crate::exchange::csv_rows::Record;
 use crate::exchange::summary::{Normalized, Range, Tally, add, show};
 
 /// Columns of a futures aggTrades file.
-pub const COLUMNS: &[&str] =
-    &["agg_trade_id", "price", "quantity", "first_trade_id", "last_trade_id", "transact_time", "is_buyer_maker"];
+pub const COLUMNS: &[&str] = &[
+    "agg_trade_id",
+    "price",
+    "quantity",
+    "first_trade_id",
+    "last_trade_id",
+    "transact_time",
+    "is_buyer_maker",
+];
 /// Columns of a spot aggTrades file (no header line in the archive; named here).
 pub const SPOT_COLUMNS: &[&str] = &[
     "agg_trade_id",
@@ -70,7 +77,9 @@ impl Record for AggTrade {
             is_best_match: if c.names.len() > 7 { Some(c.boolean(7)?) } else { None },
         };
         if t.last_trade_id < t.first_trade_id {
-            return Err(c.error(4, format!("{} is below first_trade_id {}", t.last_trade_id, t.first_trade_id)));
+            return Err(
+                c.error(4, format!("{} is below first_trade_id {}", t.last_trade_id, t.first_trade_id))
+            );
         }
         Ok(t)
     }

@@ -40,7 +40,12 @@ impl Record for BookDepth {
     const HEADER_REQUIRED: bool = true;
 
     fn parse(c: &Cells<'_>) -> Result<Self, IoError> {
-        let d = BookDepth { timestamp: c.datetime_ms(0)?, percentage: c.dec(1)?, depth: c.amount(2)?, notional: c.amount(3)? };
+        let d = BookDepth {
+            timestamp: c.datetime_ms(0)?,
+            percentage: c.dec(1)?,
+            depth: c.amount(2)?,
+            notional: c.amount(3)?,
+        };
         if d.percentage.is_zero() {
             return Err(c.error(1, "0 is not a band (−5..−1 bids, 1..5 asks)".into()));
         }
@@ -56,7 +61,12 @@ impl Normalized for BookDepth {
     const COLUMNS: &'static [&'static str] = &["timestamp_ms", "percentage", "depth", "notional"];
 
     fn cells(&self, out: &mut Vec<String>) {
-        out.extend([self.timestamp.to_string(), self.percentage.to_string(), self.depth.to_string(), self.notional.to_string()]);
+        out.extend([
+            self.timestamp.to_string(),
+            self.percentage.to_string(),
+            self.depth.to_string(),
+            self.notional.to_string(),
+        ]);
     }
 }
 
@@ -88,8 +98,14 @@ impl Tally<BookDepth> for DepthTally {
         let s = |x: Option<Decimal>| x.map_or_else(|| "-".into(), show);
         vec![
             ("snapshots", self.snapshots.to_string()),
-            ("bid notional within 1% (first, last, min)", format!("{}, {}, {}", s(self.first_1pct[0]), s(self.last_1pct[0]), s(self.min_1pct[0]))),
-            ("ask notional within 1% (first, last, min)", format!("{}, {}, {}", s(self.first_1pct[1]), s(self.last_1pct[1]), s(self.min_1pct[1]))),
+            (
+                "bid notional within 1% (first, last, min)",
+                format!("{}, {}, {}", s(self.first_1pct[0]), s(self.last_1pct[0]), s(self.min_1pct[0])),
+            ),
+            (
+                "ask notional within 1% (first, last, min)",
+                format!("{}, {}, {}", s(self.first_1pct[1]), s(self.last_1pct[1]), s(self.min_1pct[1])),
+            ),
         ]
     }
 }

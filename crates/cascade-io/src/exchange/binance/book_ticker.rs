@@ -17,8 +17,15 @@ use crate::exchange::csv_rows::Record;
 use crate::exchange::summary::{Normalized, Range, Tally};
 
 /// Columns of a bookTicker file.
-pub const COLUMNS: &[&str] =
-    &["update_id", "best_bid_price", "best_bid_qty", "best_ask_price", "best_ask_qty", "transaction_time", "event_time"];
+pub const COLUMNS: &[&str] = &[
+    "update_id",
+    "best_bid_price",
+    "best_bid_qty",
+    "best_ask_price",
+    "best_ask_qty",
+    "transaction_time",
+    "event_time",
+];
 
 /// One top-of-book update.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

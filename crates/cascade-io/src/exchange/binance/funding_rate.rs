@@ -55,7 +55,11 @@ impl Normalized for FundingRate {
     const COLUMNS: &'static [&'static str] = COLUMNS;
 
     fn cells(&self, out: &mut Vec<String>) {
-        out.extend([self.calc_time.to_string(), self.funding_interval_hours.to_string(), self.last_funding_rate.to_string()]);
+        out.extend([
+            self.calc_time.to_string(),
+            self.funding_interval_hours.to_string(),
+            self.last_funding_rate.to_string(),
+        ]);
     }
 }
 

@@ -65,7 +65,10 @@ pub struct Kline {
     pub taker_buy_quote_volume: Decimal,
 }
 
-fn parse_bar(c: &Cells<'_>, price: fn(&Cells<'_>, usize) -> Result<Decimal, IoError>) -> Result<Kline, IoError> {
+fn parse_bar(
+    c: &Cells<'_>,
+    price: fn(&Cells<'_>, usize) -> Result<Decimal, IoError>,
+) -> Result<Kline, IoError> {
     let k = Kline {
         open_time: c.time_ms(0)?,
         open: price(c, 1)?,

@@ -104,7 +104,10 @@ impl Record for LiquidationOrder {
         if o.accumulated_fill_quantity > o.original_quantity {
             return Err(c.error(
                 9,
-                format!("{} is above the order's original_quantity {}", o.accumulated_fill_quantity, o.original_quantity),
+                format!(
+                    "{} is above the order's original_quantity {}",
+                    o.accumulated_fill_quantity, o.original_quantity
+                ),
             ));
         }
         Ok(o)
@@ -147,8 +150,10 @@ impl Tally<LiquidationOrder> for LiquidationTally {
         let s = usize::from(o.side == Side::Sell);
         self.orders[s] += 1;
         self.filled[s] = add(self.filled[s], o.accumulated_fill_quantity);
-        self.filled_value[s] =
-            add(self.filled_value[s], o.accumulated_fill_quantity.checked_mul(o.average_price).unwrap_or(Decimal::MAX));
+        self.filled_value[s] = add(
+            self.filled_value[s],
+            o.accumulated_fill_quantity.checked_mul(o.average_price).unwrap_or(Decimal::MAX),
+        );
     }
 
     fn figures(&self) -> Vec<(&'static str, String)> {
@@ -156,7 +161,10 @@ impl Tally<LiquidationOrder> for LiquidationTally {
             ("longs liquidated (SELL orders)", self.orders[1].to_string()),
             ("shorts liquidated (BUY orders)", self.orders[0].to_string()),
             ("filled quantity SELL / BUY", format!("{} / {}", show(self.filled[1]), show(self.filled[0]))),
-            ("filled quantity × average price SELL / BUY", format!("{} / {}", show(self.filled_value[1]), show(self.filled_value[0]))),
+            (
+                "filled quantity × average price SELL / BUY",
+                format!("{} / {}", show(self.filled_value[1]), show(self.filled_value[0])),
+            ),
         ]
     }
 }

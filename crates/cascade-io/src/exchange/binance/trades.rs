@@ -21,7 +21,8 @@ use crate::exchange::summary::{Normalized, Tally};
 /// Columns of a futures trades file.
 pub const COLUMNS: &[&str] = &["id", "price", "qty", "quote_qty", "time", "is_buyer_maker"];
 /// Columns of a spot trades file (no header line in the archive; named here).
-pub const SPOT_COLUMNS: &[&str] = &["id", "price", "qty", "quote_qty", "time", "is_buyer_maker", "is_best_match"];
+pub const SPOT_COLUMNS: &[&str] =
+    &["id", "price", "qty", "quote_qty", "time", "is_buyer_maker", "is_best_match"];
 
 /// One trade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
