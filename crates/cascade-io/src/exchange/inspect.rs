@@ -83,7 +83,10 @@ pub fn inspect(path: &Path, format: Option<Format>, csv_out: Option<&Path>) -> R
     Ok(Inspection { file: name, format, wrapping, header, span, figures })
 }
 
-type Folded = (Span, Vec<(&'static str, String)>, Option<bool>);
+/// Labelled figures, in display order.
+type Figures = Vec<(&'static str, String)>;
+/// What reading a file gives: span, figures, whether it had a header line.
+type Folded = (Span, Figures, Option<bool>);
 
 fn csv_rows<T, A>(file: &mut DataFile, csv_out: Option<&Path>) -> Result<Folded, IoError>
 where
@@ -100,7 +103,7 @@ fn fold<T, A>(
     rows: impl Iterator<Item = Result<T, IoError>>,
     time: fn(&T) -> i64,
     csv_out: Option<&Path>,
-) -> Result<(Span, Vec<(&'static str, String)>), IoError>
+) -> Result<(Span, Figures), IoError>
 where
     T: Normalized,
     A: Tally<T>,
