@@ -46,10 +46,11 @@ impl Cells<'_> {
         }
     }
 
-    /// The text of column `i`, trimmed.
+    /// The text of column `i`, trimmed (of a byte-order mark too, which some tools put before
+    /// the first cell of a file).
     #[must_use]
     pub fn text(&self, i: usize) -> &str {
-        self.record.get(i).unwrap_or("").trim()
+        self.record.get(i).unwrap_or("").trim_start_matches('\u{feff}').trim()
     }
 
     /// Column `i` as a non-empty text.

@@ -178,3 +178,35 @@ pub fn detect(file: &mut DataFile) -> Result<Format, IoError> {
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names as data.binance.vision publishes them (zip entries carry the same stem).
+    #[test]
+    fn binance_archive_names_say_their_dataset() {
+        let cases = [
+            ("BTCUSDT-aggTrades-2025-10-10.csv", Some(Format::BinanceAggTrades)),
+            ("BTCUSDT-trades-2025-10-10.csv", Some(Format::BinanceTrades)),
+            ("BTCUSDT-bookDepth-2025-10-10.csv", Some(Format::BinanceBookDepth)),
+            ("BTCUSDT-bookTicker-2024-03-05.csv", Some(Format::BinanceBookTicker)),
+            ("BTCUSDT-metrics-2025-11-02.csv", Some(Format::BinanceMetrics)),
+            ("BTCUSDT-fundingRate-2025-10.csv", Some(Format::BinanceFunding)),
+            ("BTCUSD_PERP-liquidationSnapshot-2024-03-05.csv", Some(Format::BinanceLiquidations)),
+            ("BTCUSDT-1m-2025-10.csv", Some(Format::BinanceKlines)),
+            ("BTCUSD_PERP-4h-2025-10-10.csv", Some(Format::BinanceKlines)),
+            ("node_fills_20251010_21", Some(Format::HyperliquidFills)),
+            ("BTCUSDT_15m.csv", None),
+            ("prices.csv", None),
+        ];
+        for (name, want) in cases {
+            assert_eq!(format_from_name(name, name), want, "{name}");
+        }
+        let premium = "data/futures/um/daily/premiumIndexKlines/BTCUSDT/1m/BTCUSDT-1m-2025-10-10.zip";
+        assert_eq!(
+            format_from_name(premium, "BTCUSDT-1m-2025-10-10.csv"),
+            Some(Format::BinancePremiumKlines)
+        );
+    }
+}
