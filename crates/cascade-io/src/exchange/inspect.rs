@@ -1,7 +1,7 @@
 //! Reading a whole exchange file into the figures `cascade data inspect` prints (rows, time
 //! range, each dataset's own figures), optionally writing its rows as normalised CSV — one
 //! streaming pass, memory bounded whatever the file's size (except the 6-column REST klines,
-//! read by [`crate::klines::read_klines`] into memory: those files are small).
+//! read by [`crate::klines::read_klines`] into memory, as the scenario's `path` reads them).
 //!
 //! Must never: leave a half-written CSV under the asked name (it is written through
 //! [`crate::write_atomic`]).
@@ -62,7 +62,7 @@ pub fn inspect(path: &Path, format: Option<Format>, csv_out: Option<&Path>) -> R
     let (span, figures, header) = match format {
         Format::BinanceKlines => csv_rows::<Kline, KlineTally>(&mut file, csv_out)?,
         Format::BinancePremiumKlines => csv_rows::<PremiumKline, KlineTally>(&mut file, csv_out)?,
-        Format::BinanceRestKlines => rest_klines(&file, path, csv_out)?,
+        Format::BinanceRestKlines => rest_klines(path, csv_out)?,
         Format::BinanceAggTrades => csv_rows::<AggTrade, TakerTally>(&mut file, csv_out)?,
         Format::BinanceTrades => csv_rows::<Trade, TakerTally>(&mut file, csv_out)?,
         Format::BinanceBookDepth => csv_rows::<BookDepth, DepthTally>(&mut file, csv_out)?,
@@ -140,13 +140,7 @@ where
 }
 
 /// The 6-column REST klines through [`crate::klines::read_klines`] (checked: no gaps, in order).
-fn rest_klines(file: &DataFile, path: &Path, csv_out: Option<&Path>) -> Result<Folded, IoError> {
-    if file.wrapping() != Wrapping::Plain {
-        return Err(IoError::Header {
-            path: file.name().to_path_buf(),
-            message: "the 6-column REST kline layout is read from plain CSV only".into(),
-        });
-    }
+fn rest_klines(path: &Path, csv_out: Option<&Path>) -> Result<Folded, IoError> {
     let bars = crate::klines::read_klines(path)?;
     let rows = bars.into_iter().map(|k| Ok(RestKline(k)));
     let (span, figures) =
