@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 mod calc;
 mod calibrate;
 mod compare;
+mod data;
 mod input;
 mod out;
 mod report;
@@ -51,6 +52,11 @@ enum Command {
     /// Liquidation waterfall what-if: a venue state and a sequence of marks in a JSON file (`-`
     /// for stdin); prints the liquidations, takeovers, ADL, socialised losses and final balances.
     Waterfall(waterfall::WaterfallArgs),
+    /// Real exchange data: `cascade data inspect FILE` reads a Binance archive file (klines,
+    /// aggTrades, trades, bookDepth, bookTicker, metrics, fundingRate, liquidationSnapshot;
+    /// CSV or zip), a Bybit kline or trading file (CSV or csv.gz) or Hyperliquid node_fills
+    /// and prints its rows, time range and figures; `--csv OUT` writes normalised CSV.
+    Data(data::DataArgs),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +70,7 @@ fn main() -> ExitCode {
         Command::Calibrate(args) => calibrate::run(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Sweep(args) => sweep::run(&args),
+        Command::Data(args) => data::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

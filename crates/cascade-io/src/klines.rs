@@ -9,6 +9,9 @@
 //! bar becomes one point: its `close` at `close_time + 1` (the instant the bar is over); the
 //! first bar's `open` at its `open_time` starts the path.
 //!
+//! The file may be plain or zipped (one CSV inside, as data.binance.vision ships it) or gzipped:
+//! [`crate::exchange::source::DataFile`] streams it.
+//!
 //! Also read: the 6-column layout `timestamp,open,high,low,close,volume` (Binance's REST
 //! `/fapi/v1/klines` rows cut to their first six fields, as public data sets often keep them),
 //! recognised by that header line, which it must have. It has no `close_time`: every bar lasts
@@ -21,7 +24,6 @@
 //! previous row's (out of order or duplicate), a time in microseconds (Binance's spot archive
 //! since 2025) rather than milliseconds, and a file without a single bar.
 
-use std::fs::File;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -29,6 +31,7 @@ use cascade_sim::scenario::{Dec, PricePath, PricePoint};
 use rust_decimal::Decimal;
 
 use crate::error::IoError;
+use crate::exchange::source::DataFile;
 
 /// The 12 columns of a Binance kline file, in order.
 pub const KLINE_COLUMNS: [&str; 12] = [
@@ -78,15 +81,15 @@ pub struct Kline {
 /// [`IoError::Cell`] naming the row, line and column of the first bad cell or record,
 /// [`IoError::Header`] for a file without bars.
 pub fn read_klines(path: &Path) -> Result<Vec<Kline>, IoError> {
-    let file = File::open(path).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::NotFound {
-            IoError::Missing { path: path.to_path_buf(), what: "kline file" }
-        } else {
-            IoError::File { path: path.to_path_buf(), action: "opening the kline file", source }
-        }
+    // Plain, zipped (as data.binance.vision ships it) or gzipped, read as a stream.
+    let mut data = DataFile::open(path).map_err(|e| match e {
+        IoError::Missing { path, .. } => IoError::Missing { path, what: "kline file" },
+        e => e,
     })?;
+    let name = data.name().to_path_buf();
+    let file = data.reader()?;
     let bad = |row: u64, line: u64, field: &str, message: String| IoError::Cell {
-        path: path.to_path_buf(),
+        path: name.clone(),
         row,
         line,
         field: field.to_string(),

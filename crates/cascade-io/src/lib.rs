@@ -18,6 +18,7 @@
 pub mod calc;
 pub mod compare;
 pub mod error;
+pub mod exchange;
 pub mod files;
 pub mod klines;
 pub mod read;
