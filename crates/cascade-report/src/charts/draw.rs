@@ -278,7 +278,9 @@ pub fn png(fig: &Figure) -> Result<Vec<u8>, ReportError> {
     let (w, h) = size(fig);
     let mut rgb_buf = vec![255u8; (w as usize) * (h as usize) * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut rgb_buf, (w, h)).into_drawing_area();
+        let root = super::glyphs::GlyphBitmap::with_buffer(&mut rgb_buf, (w, h))
+            .map_err(|m| chart_err(fig, m))?
+            .into_drawing_area();
         plot(&root, fig, true).map_err(|m| chart_err(fig, m))?;
     }
     let mut out = Vec::new();

@@ -13,6 +13,7 @@ pub mod compare;
 pub mod depth;
 pub mod draw;
 pub mod funding;
+pub mod glyphs;
 pub mod insurance;
 pub mod liqmap;
 pub mod liquidations;
