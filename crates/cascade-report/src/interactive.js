@@ -34,6 +34,14 @@
     return new Date(Math.round(sec * 1000)).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
   }
 
+  // UTC clock ticks, 24-hour: seconds shown once ticks are less than a minute apart.
+  function clockTicks(u, splits, ax, space, incr) {
+    return splits.map(function (s) {
+      var t = new Date(Math.round(s * 1000)).toISOString();
+      return incr < 60 ? t.slice(11, 19) : t.slice(11, 16);
+    });
+  }
+
   function build(fig, slot) {
     var t = fig.time;
     var placed = !!(t && t.start_unix_ms != null);
@@ -127,7 +135,7 @@
       axes: [
         { label: fig.x_label, font: '13px ' + FONT, labelFont: '14px ' + FONT, labelSize: 24, stroke: '#333',
           grid: { stroke: '#eee' },
-          values: placed ? undefined : function (u, splits) { return splits.map(shortAmount); } },
+          values: placed ? clockTicks : function (u, splits) { return splits.map(shortAmount); } },
         { label: fig.y_label, font: '13px ' + FONT, labelFont: '14px ' + FONT, labelSize: 24, size: 64, stroke: '#333',
           grid: { stroke: '#eee' }, values: function (u, splits) { return splits.map(shortAmount); } }
       ]

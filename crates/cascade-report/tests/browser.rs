@@ -248,6 +248,7 @@ const SELFTEST: &str = r#"
       }
       r.coloured = n;
       r.time = !!u.scales.x.time;
+      r.ticks = (u.axes[0]._values || []).map(String);
       r.xmin = u.scales.x.min;
       out.charts.push(r);
     });
@@ -354,6 +355,18 @@ fn the_report_is_interactive_and_offline_in_chromium() {
     for c in r["charts"].as_array().unwrap() {
         assert!(c["coloured"].as_u64().unwrap() >= 300, "chart {} draws nothing: {c}", c["id"]);
         assert_eq!(c["time"], true, "chart {}: not a time axis although the run has start_utc", c["id"]);
+        let ticks: Vec<&str> = c["ticks"].as_array().unwrap().iter().filter_map(|t| t.as_str()).collect();
+        assert!(!ticks.is_empty(), "chart {}: no x tick labels", c["id"]);
+        for t in &ticks {
+            let clock = t.len() >= 5
+                && t.split(':').all(|p| p.len() == 2 && p.chars().all(|ch| ch.is_ascii_digit()))
+                && (t.starts_with("20:4") || t.starts_with("20:50"));
+            assert!(
+                clock,
+                "chart {}: x tick {t:?} is not a 24-hour UTC time after 20:45 ({ticks:?})",
+                c["id"]
+            );
+        }
         let xmin = c["xmin"].as_f64().unwrap();
         assert!(
             (start_s..start_s + 400.0).contains(&xmin),
