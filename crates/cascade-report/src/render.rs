@@ -256,8 +256,12 @@ pub fn render_comparison(dirs: &[PathBuf], opts: &ReportOptions) -> Result<Repor
     let first = dirs.first().ok_or(ReportError::NoRuns)?;
     let recs = dirs.iter().map(|d| cascade_io::read_run(d)).collect::<Result<Vec<_>, _>>()?;
     let labels = comparison_labels(dirs, &recs);
+    let contexts = dirs
+        .iter()
+        .map(|d| Ok(read_scenario_text(d)?.map(|sc| sc.context).unwrap_or_default()))
+        .collect::<Result<Vec<_>, ReportError>>()?;
     let out = opts.out_dir.clone().unwrap_or_else(|| first.join("compare"));
-    render_comparison_recordings(&recs, &labels, dirs, &out, opts)
+    render_with_contexts(&recs, &labels, &contexts, dirs, &out, opts)
 }
 
 /// Legend labels of compared runs: the letter, then what tells the runs apart: the run
@@ -297,6 +301,18 @@ pub fn render_comparison_recordings(
     out_dir: &Path,
     opts: &ReportOptions,
 ) -> Result<ReportFiles, ReportError> {
+    render_with_contexts(recs, labels, &[], sources, out_dir, opts)
+}
+
+/// [`render_comparison_recordings`] with each run's scenario context (UTC start, currencies).
+fn render_with_contexts(
+    recs: &[Recording],
+    labels: &[String],
+    contexts: &[RunContext],
+    sources: &[PathBuf],
+    out_dir: &Path,
+    opts: &ReportOptions,
+) -> Result<ReportFiles, ReportError> {
     if recs.is_empty() {
         return Err(ReportError::NoRuns);
     }
@@ -305,7 +321,7 @@ pub fn render_comparison_recordings(
         .enumerate()
         .map(|(i, r)| charts::compare::Labeled {
             label: labels.get(i).cloned().unwrap_or_else(|| run_letter(i)),
-            view: RunView::new(r),
+            view: RunView::with_context(r, contexts.get(i).cloned().unwrap_or_default()),
         })
         .collect();
     let figures = charts::compare::figures(&runs);

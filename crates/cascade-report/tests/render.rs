@@ -120,6 +120,14 @@ fn runs_compare_side_by_side() {
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     write_run(&a, 60);
     write_run(&b, 90);
+    // Both placed at the same UTC start: the shared time axis reads clock times.
+    let placed = cascade_sim::scenario::DEFAULT_TOML.replacen(
+        "[run]\n",
+        "[run]\nstart_utc = \"2025-10-10T20:45:00Z\"\n",
+        1,
+    );
+    fs::write(a.join("scenario.toml"), &placed).unwrap();
+    fs::write(b.join("scenario.toml"), &placed).unwrap();
     let out = tmp.path().join("cmp");
     let files = render_comparison(
         &[a.clone(), b.clone()],
@@ -134,6 +142,7 @@ fn runs_compare_side_by_side() {
     // same "synthetic-crash seed 7" twice.
     assert!(html.contains("A: a") && html.contains("B: b"), "legends name the run directories");
     assert!(!html.contains("A: synthetic-crash seed 7"));
+    assert!(html.contains("time (UTC, 2025-10-10)"), "the comparison's time axis is in UTC");
     assert!(files.charts.iter().any(|c| c.id == "compare-liquidations-cumulative"));
     assert!(files.charts.iter().all(|c| c.png.is_none()));
 }
