@@ -37,7 +37,29 @@ pub fn script_hash(script: &str) -> String {
 /// # Errors
 /// A figure that does not serialise (not expected: figures are plain data).
 pub fn figures_json(figs: &[&Figure]) -> Result<String, serde_json::Error> {
-    Ok(serde_json::to_string(figs)?.replace('<', "\\u003c"))
+    let mut v = serde_json::to_value(figs)?;
+    round_numbers(&mut v);
+    Ok(serde_json::to_string(&v)?.replace('<', "\\u003c"))
+}
+
+/// Significant digits kept in the page's chart data: a reader hovers to 1 part in 10^7 at
+/// most, and full `f64` digits doubled a 38-market page's size.
+const DIGITS: i32 = 7;
+
+fn round_numbers(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Array(a) => a.iter_mut().for_each(round_numbers),
+        serde_json::Value::Object(o) => o.values_mut().for_each(round_numbers),
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(x) = n.as_f64().filter(|x| *x != 0.0 && x.is_finite()) {
+                let scale = 10f64.powi(DIGITS - 1 - x.abs().log10().floor() as i32);
+                if let Some(r) = serde_json::Number::from_f64((x * scale).round() / scale) {
+                    *n = r;
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -57,6 +79,18 @@ mod tests {
         assert!(!j.contains("</"), "{j}");
         let back: serde_json::Value = serde_json::from_str(&j).unwrap();
         assert_eq!(back[0]["title"], "a </script><script>alert(1)</script>");
+    }
+
+    #[test]
+    fn chart_data_keeps_seven_significant_digits() {
+        let mut fig = Figure::new("x", "t".into(), "x", "y".into());
+        fig.lines.push(crate::charts::Line {
+            name: "a".into(),
+            color: crate::charts::palette(0),
+            points: vec![(1.0 / 60.0, 100_012.345_678), (2.5, 0.000_123_456_789)],
+        });
+        let j = figures_json(&[&fig]).unwrap();
+        assert!(j.contains("[0.01666667,100012.3]") && j.contains("[2.5,0.0001234568]"), "{j}");
     }
 
     #[test]
