@@ -103,7 +103,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         ("liquidations / accounts", format!("{} / {}", t.liquidations, t.accounts_liquidated)),
         ("ADL", format!("{} ({})", t.adl_count, t.adl_notional.round_dp(2))),
         ("bad debt", format!("{}", t.bad_debt.round_dp(2))),
-        ("peak-to-trough drop", format!("{:.2}%", t.peak_to_trough_pct)),
+        (
+            "peak-to-trough drop",
+            // The run's figure is its worst market's: name it.
+            match cascade_report::tables::worst_market(s) {
+                Some(m) => format!("{:.2}% ({} {}, mark)", t.peak_to_trough_pct, m.venue, m.instrument),
+                None => format!("{:.2}%", t.peak_to_trough_pct),
+            },
+        ),
         (
             "without liquidations",
             t.counterfactual_peak_to_trough_pct.map_or("-".into(), |x| format!("{x:.2}%")),

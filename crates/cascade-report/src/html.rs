@@ -1,45 +1,20 @@
-//! The HTML page: one self-contained file (inline SVG charts, inline CSS, no script, nothing
-//! fetched) rendered from `templates/page.html` with askama. The charts' font, DejaVu Sans, is
-//! embedded as a `data:` URL (about 1 MB of base64), so text looks the same as in the PNGs on a
-//! machine with no fonts installed. A Content-Security-Policy of `default-src 'none'` makes the
-//! browser refuse any request the page might still make.
+//! The HTML page: one self-contained file rendered from `templates/page.html` with askama.
+//! Summary tables come first, then the charts, then the scenario text folded away at the end.
+//! Time-series charts are interactive (uPlot, inlined: zoom, hover, series toggles; see
+//! [`crate::interactive`]); other charts are inline SVG. The charts' font, DejaVu Sans, is
+//! embedded as a `data:` URL so text looks the same as in the PNGs on a machine with no fonts.
 //!
-//! Charts sit at fixed positions ([`chart_rect`]) so a screenshot test can find each one; the
-//! tables and text come below them.
+//! A Content-Security-Policy of `default-src 'none'` with the inline scripts allowed by hash
+//! makes the browser refuse any request the page might make. The layout is a responsive grid:
+//! two charts per row from about 1,250 px, one below, no horizontal scroll.
 
 use std::sync::OnceLock;
 
 use askama::Template;
 
+use crate::charts::Figure;
+use crate::interactive::{self, APP_JS, UPLOT_CSS, UPLOT_JS};
 use crate::tables::Table;
-
-/// Height of the page header (title and subtitle), CSS pixels.
-pub const HEADER_H: u32 = 110;
-/// Width of a chart on the page, CSS pixels (the SVG is scaled from
-/// [`crate::charts::CHART_SIZE`]).
-pub const CHART_W: u32 = 680;
-/// Height of a chart on the page, CSS pixels.
-pub const CHART_H: u32 = 340;
-/// Gap between charts and to the page's left edge.
-pub const GAP: u32 = 10;
-/// Charts per row.
-pub const COLUMNS: u32 = 2;
-
-/// Where chart `i` is drawn on the page: `(left, top, width, height)` in CSS pixels from the
-/// page's top-left corner.
-#[must_use]
-pub fn chart_rect(i: usize) -> (u32, u32, u32, u32) {
-    let i = u32::try_from(i).unwrap_or(u32::MAX / 2);
-    let (col, row) = (i % COLUMNS, i / COLUMNS);
-    (GAP + col * (CHART_W + GAP), HEADER_H + row.saturating_mul(CHART_H + GAP), CHART_W, CHART_H)
-}
-
-/// Height of the chart area holding `n` charts, CSS pixels.
-#[must_use]
-pub fn charts_height(n: usize) -> u32 {
-    let rows = u32::try_from(n).unwrap_or(u32::MAX / 2).div_ceil(COLUMNS);
-    rows.saturating_mul(CHART_H + GAP)
-}
 
 /// Standard base64 (RFC 4648, with padding).
 #[must_use]
@@ -68,18 +43,16 @@ fn font_base64() -> &'static str {
     FONT.get_or_init(|| base64(dejavu::sans::regular()))
 }
 
-/// A chart placed on the page.
+/// A chart on the page.
 pub struct PlacedChart {
     /// Element id (the chart's file stem).
     pub id: String,
     /// Title (for the file links).
     pub title: String,
-    /// Left offset within the chart area, px.
-    pub left: u32,
-    /// Top offset within the chart area, px.
-    pub top: u32,
-    /// The SVG document, inlined as is.
+    /// The SVG document, inlined as is (empty for an interactive chart).
     pub svg: String,
+    /// Index of the chart's figure in the page's JSON when it is interactive.
+    pub figure: Option<usize>,
 }
 
 /// A preformatted block (scenario file, liquidation-map clusters).
@@ -88,6 +61,22 @@ pub struct Block {
     pub caption: String,
     /// Text, shown verbatim (escaped).
     pub text: String,
+    /// Folded away (`<details>`) until the reader opens it: long texts such as the scenario.
+    pub folded: bool,
+}
+
+impl Block {
+    /// A block shown open.
+    #[must_use]
+    pub fn open(caption: impl Into<String>, text: impl Into<String>) -> Self {
+        Self { caption: caption.into(), text: text.into(), folded: false }
+    }
+
+    /// A block folded away until opened.
+    #[must_use]
+    pub fn folded(caption: impl Into<String>, text: impl Into<String>) -> Self {
+        Self { caption: caption.into(), text: text.into(), folded: true }
+    }
 }
 
 /// Everything one page shows.
@@ -98,51 +87,102 @@ pub struct Page {
     pub title: String,
     /// Line under the heading.
     pub subtitle: String,
-    /// Header height, px.
-    pub header_h: u32,
-    /// Chart area height, px.
-    pub charts_h: u32,
-    /// Chart width, px.
-    pub chart_w: u32,
-    /// Chart height, px.
-    pub chart_h: u32,
     /// Charts.
     pub charts: Vec<PlacedChart>,
-    /// Preformatted blocks shown right under the charts.
+    /// Preformatted blocks, after the charts.
     pub blocks: Vec<Block>,
-    /// Tables.
+    /// Tables, before the charts.
     pub tables: Vec<Table>,
-    /// Warnings (e.g. a scenario file that does not validate).
+    /// Warnings (e.g. a scenario file that does not validate) and explanations, at the top.
     pub notes: Vec<String>,
     /// The embedded font, base64.
     pub font_b64: &'static str,
+    /// The interactive charts' figures as JSON (`[]` without any).
+    pub charts_json: String,
+    /// Whether the page carries the scripts (it has interactive charts).
+    pub scripts: bool,
+    /// The Content-Security-Policy.
+    pub csp: String,
+    /// uPlot's stylesheet.
+    pub uplot_css: &'static str,
+    /// uPlot.
+    pub uplot_js: &'static str,
+    /// The page's chart builder.
+    pub app_js: &'static str,
+}
+
+fn csp(scripts: bool) -> String {
+    let base = "default-src 'none'; style-src 'unsafe-inline'; font-src data:; img-src data:";
+    if scripts {
+        format!(
+            "{base}; script-src {} {}",
+            interactive::script_hash(UPLOT_JS),
+            interactive::script_hash(APP_JS)
+        )
+    } else {
+        base.to_string()
+    }
 }
 
 impl Page {
-    /// A page with its charts placed in order.
+    /// A page of static SVG charts, `(id, title, svg)` each, in order.
     #[must_use]
     pub fn new(title: String, subtitle: String, charts: Vec<(String, String, String)>) -> Self {
-        let n = charts.len();
-        let charts = charts
-            .into_iter()
-            .enumerate()
-            .map(|(i, (id, title, svg))| {
-                let (left, top, _, _) = chart_rect(i);
-                PlacedChart { id, title, left, top: top - HEADER_H, svg }
+        let charts =
+            charts.into_iter().map(|(id, title, svg)| PlacedChart { id, title, svg, figure: None }).collect();
+        Self::assemble(title, subtitle, charts, "[]".into())
+    }
+
+    /// A page of `figures` with their SVG documents (`svgs[i]` is `figures[i]`'s): time-series
+    /// figures become interactive charts ([`interactive::is_interactive`]), the others stay
+    /// inline SVG. For any report built from [`Figure`]s (runs, comparisons, sweeps).
+    ///
+    /// # Errors
+    /// A figure that does not serialise to JSON (not expected).
+    pub fn with_figures(
+        title: String,
+        subtitle: String,
+        figures: &[Figure],
+        svgs: Vec<String>,
+    ) -> Result<Self, serde_json::Error> {
+        let mut live: Vec<&Figure> = Vec::new();
+        let charts = figures
+            .iter()
+            .zip(svgs)
+            .map(|(fig, svg)| {
+                if interactive::is_interactive(fig) {
+                    live.push(fig);
+                    PlacedChart {
+                        id: fig.id.clone(),
+                        title: fig.title.clone(),
+                        svg: String::new(),
+                        figure: Some(live.len() - 1),
+                    }
+                } else {
+                    PlacedChart { id: fig.id.clone(), title: fig.title.clone(), svg, figure: None }
+                }
             })
             .collect();
+        let json = interactive::figures_json(&live)?;
+        Ok(Self::assemble(title, subtitle, charts, json))
+    }
+
+    fn assemble(title: String, subtitle: String, charts: Vec<PlacedChart>, charts_json: String) -> Self {
+        let scripts = charts.iter().any(|c| c.figure.is_some());
         Self {
             title,
             subtitle,
-            header_h: HEADER_H,
-            charts_h: charts_height(n),
-            chart_w: CHART_W,
-            chart_h: CHART_H,
             charts,
             blocks: Vec::new(),
             tables: Vec::new(),
             notes: Vec::new(),
             font_b64: font_base64(),
+            charts_json,
+            scripts,
+            csp: csp(scripts),
+            uplot_css: UPLOT_CSS,
+            uplot_js: UPLOT_JS,
+            app_js: APP_JS,
         }
     }
 }
@@ -167,10 +207,22 @@ mod tests {
     }
 
     #[test]
-    fn charts_tile_two_per_row_below_the_header() {
-        assert_eq!(chart_rect(0), (10, HEADER_H, CHART_W, CHART_H));
-        assert_eq!(chart_rect(1), (20 + CHART_W, HEADER_H, CHART_W, CHART_H));
-        assert_eq!(chart_rect(2), (10, HEADER_H + CHART_H + GAP, CHART_W, CHART_H));
-        assert_eq!(charts_height(3), 2 * (CHART_H + GAP));
+    fn the_policy_allows_exactly_the_inlined_scripts() {
+        let mut fig = Figure::new("t", "t".into(), "x", "y".into());
+        fig.lines.push(crate::charts::Line {
+            name: "a".into(),
+            color: crate::charts::palette(0),
+            points: vec![(0.0, 1.0)],
+        });
+        let page = Page::with_figures("T".into(), "S".into(), &[fig], vec![String::new()]).unwrap();
+        let html = page.render().unwrap();
+        assert!(html.contains(&interactive::script_hash(UPLOT_JS)));
+        assert!(html.contains(&interactive::script_hash(APP_JS)));
+        // Each hashed script is inlined byte for byte between its tags.
+        assert!(html.contains(&format!("<script>{UPLOT_JS}</script>")));
+        assert!(html.contains(&format!("<script>{APP_JS}</script>")));
+        assert!(html.contains("default-src 'none'"));
+        let static_page = Page::new("T".into(), "S".into(), vec![]).render().unwrap();
+        assert!(!static_page.contains("<script"), "a page without interactive charts runs no script");
     }
 }

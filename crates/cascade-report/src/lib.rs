@@ -23,6 +23,7 @@ pub mod charts;
 pub mod error;
 pub mod font;
 pub mod html;
+pub mod interactive;
 pub mod liqmap;
 pub mod render;
 pub mod tables;

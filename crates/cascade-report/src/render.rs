@@ -14,7 +14,7 @@ use crate::error::ReportError;
 use crate::html::{Block, Page};
 use crate::liqmap::{LiqMap, summary_text};
 use crate::tables;
-use crate::view::RunView;
+use crate::view::{RunContext, RunView};
 
 /// Options of a report.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -56,6 +56,9 @@ pub struct ScenarioText {
     pub toml: String,
     /// Why it does not validate, if it does not (the report still shows it).
     pub problem: Option<String>,
+    /// What the scenario says about the run's time and currencies (empty when it does not
+    /// validate).
+    pub context: RunContext,
 }
 
 /// Reads `dir/scenario.toml` if present.
@@ -74,21 +77,24 @@ pub fn read_scenario_text(dir: &Path) -> Result<Option<ScenarioText>, ReportErro
     })?;
     // The text is validated, not re-run: files it names (an asset's `path`, relative to where
     // the scenario was run from) need not be reachable from the run directory.
-    let problem = cascade_sim::scenario::Scenario::from_toml(&toml, &path.display().to_string())
-        .err()
-        .map(|e| e.to_string());
-    Ok(Some(ScenarioText { toml, problem }))
+    let (problem, context) =
+        match cascade_sim::scenario::Scenario::from_toml(&toml, &path.display().to_string()) {
+            Ok(sc) => (None, RunContext::from_scenario(&sc)),
+            Err(e) => (Some(e.to_string()), RunContext::default()),
+        };
+    Ok(Some(ScenarioText { toml, problem, context }))
 }
 
 /// The figures of one run's report, in page order: price per market, liquidations by side and
-/// by venue, open interest, insurance fund with ADL, depth, spread, funding.
+/// by venue, open interest, insurance fund with ADL per venue, depth, spread, funding. `ctx`
+/// (from the run's scenario, or the default) gives UTC axes, currencies and funding intervals.
 #[must_use]
-pub fn run_figures(rec: &Recording) -> Vec<Figure> {
-    let v = RunView::new(rec);
+pub fn run_figures(rec: &Recording, ctx: &RunContext) -> Vec<Figure> {
+    let v = RunView::with_context(rec, ctx.clone());
     let mut out = charts::price::figures(&v);
     out.extend(charts::liquidations::figures(&v));
     out.push(charts::open_interest::figure(&v));
-    out.push(charts::insurance::figure(&v));
+    out.extend(charts::insurance::figures(&v));
     out.extend(charts::depth::figures(&v));
     out.push(charts::funding::figure(&v));
     out
@@ -133,11 +139,11 @@ fn write_all(
     opts: &ReportOptions,
     html_name: &str,
     what: &str,
-    page: impl FnOnce(Vec<(String, String, String)>) -> Page,
+    page: impl FnOnce(Page) -> Page,
 ) -> Result<ReportFiles, ReportError> {
     create_dir(out)?;
     let pb = progress(opts, figures.len() + 1, what);
-    let mut inline = Vec::with_capacity(figures.len());
+    let mut svgs = Vec::with_capacity(figures.len());
     let mut files = Vec::with_capacity(figures.len());
     for fig in figures {
         pb.set_message(fig.id.clone());
@@ -152,14 +158,17 @@ fn write_all(
             Some(p)
         };
         files.push(ChartFiles { id: fig.id.clone(), title: fig.title.clone(), svg: svg_path, png: png_path });
-        // The page inlines the same SVG document; its CSS scales it to the chart's slot.
-        inline.push((fig.id.clone(), fig.title.clone(), svg));
+        // The page inlines the same SVG document where the chart is not interactive.
+        svgs.push(svg);
         pb.inc(1);
     }
     pb.set_message("page");
     let html_path = out.join(html_name);
+    let base = Page::with_figures(String::new(), String::new(), figures, svgs).map_err(|e| {
+        ReportError::Chart { chart: "page".into(), message: format!("chart data as JSON: {e}") }
+    })?;
     let html =
-        page(inline).render().map_err(|source| ReportError::Template { path: html_path.clone(), source })?;
+        page(base).render().map_err(|source| ReportError::Template { path: html_path.clone(), source })?;
     write_bytes(&html_path, html.as_bytes())?;
     pb.inc(1);
     pb.finish_and_clear();
@@ -177,7 +186,8 @@ pub fn render_recording(
     out_dir: &Path,
     opts: &ReportOptions,
 ) -> Result<ReportFiles, ReportError> {
-    let figures = run_figures(rec);
+    let ctx = scenario.map(|sc| sc.context.clone()).unwrap_or_default();
+    let figures = run_figures(rec, &ctx);
     let s = &rec.summary;
     let title = format!("Cascade run: {} (seed {})", s.scenario, s.seed);
     let subtitle = format!(
@@ -188,15 +198,18 @@ pub fn render_recording(
         s.totals.liquidations,
         s.totals.adl_count
     );
-    write_all(out_dir, &figures, opts, "report.html", "report", |charts| {
-        let mut page = Page::new(title, subtitle, charts);
-        page.tables = tables::summary_tables(s);
+    let axis = RunView::with_context(rec, ctx.clone()).axis;
+    write_all(out_dir, &figures, opts, "report.html", "report", |mut page| {
+        page.title = title;
+        page.subtitle = subtitle;
+        page.tables = tables::summary_tables(s, &axis, &ctx);
+        page.notes.extend(tables::summary_notes(s, &ctx));
         match scenario {
             Some(sc) => {
                 if let Some(p) = &sc.problem {
                     page.notes.push(format!("scenario.toml does not validate: {p}"));
                 }
-                page.blocks.push(Block { caption: "Scenario (scenario.toml)".into(), text: sc.toml.clone() });
+                page.blocks.push(Block::folded("Scenario (scenario.toml)", sc.toml.clone()));
             }
             None => page.notes.push("The run directory holds no scenario.toml: parameters not shown.".into()),
         }
@@ -242,13 +255,38 @@ pub fn run_letter(i: usize) -> String {
 pub fn render_comparison(dirs: &[PathBuf], opts: &ReportOptions) -> Result<ReportFiles, ReportError> {
     let first = dirs.first().ok_or(ReportError::NoRuns)?;
     let recs = dirs.iter().map(|d| cascade_io::read_run(d)).collect::<Result<Vec<_>, _>>()?;
-    let labels: Vec<String> = recs
+    let labels = comparison_labels(dirs, &recs);
+    let contexts = dirs
         .iter()
-        .enumerate()
-        .map(|(i, r)| format!("{}: {} seed {}", run_letter(i), r.summary.scenario, r.summary.seed))
-        .collect();
+        .map(|d| Ok(read_scenario_text(d)?.map(|sc| sc.context).unwrap_or_default()))
+        .collect::<Result<Vec<_>, ReportError>>()?;
     let out = opts.out_dir.clone().unwrap_or_else(|| first.join("compare"));
-    render_comparison_recordings(&recs, &labels, dirs, &out, opts)
+    render_with_contexts(&recs, &labels, &contexts, dirs, &out, opts)
+}
+
+/// Legend labels of compared runs: the letter, then what tells the runs apart: the run
+/// directory's name when the runs share scenario and seed (`A: hedge30-s1`), the directory's
+/// name with the scenario and seed otherwise.
+#[must_use]
+pub fn comparison_labels(dirs: &[PathBuf], recs: &[Recording]) -> Vec<String> {
+    let name = |d: &PathBuf| {
+        let n = d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if n.is_empty() { d.display().to_string() } else { n }
+    };
+    let same = recs
+        .windows(2)
+        .all(|w| w[0].summary.scenario == w[1].summary.scenario && w[0].summary.seed == w[1].summary.seed);
+    recs.iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let dir = dirs.get(i).map(name).unwrap_or_default();
+            if same && recs.len() > 1 {
+                format!("{}: {dir}", run_letter(i))
+            } else {
+                format!("{}: {dir} ({} seed {})", run_letter(i), r.summary.scenario, r.summary.seed)
+            }
+        })
+        .collect()
 }
 
 /// Renders a comparison of recordings held in memory; `labels` name them in legends and
@@ -263,6 +301,18 @@ pub fn render_comparison_recordings(
     out_dir: &Path,
     opts: &ReportOptions,
 ) -> Result<ReportFiles, ReportError> {
+    render_with_contexts(recs, labels, &[], sources, out_dir, opts)
+}
+
+/// [`render_comparison_recordings`] with each run's scenario context (UTC start, currencies).
+fn render_with_contexts(
+    recs: &[Recording],
+    labels: &[String],
+    contexts: &[RunContext],
+    sources: &[PathBuf],
+    out_dir: &Path,
+    opts: &ReportOptions,
+) -> Result<ReportFiles, ReportError> {
     if recs.is_empty() {
         return Err(ReportError::NoRuns);
     }
@@ -271,7 +321,7 @@ pub fn render_comparison_recordings(
         .enumerate()
         .map(|(i, r)| charts::compare::Labeled {
             label: labels.get(i).cloned().unwrap_or_else(|| run_letter(i)),
-            view: RunView::new(r),
+            view: RunView::with_context(r, contexts.get(i).cloned().unwrap_or_default()),
         })
         .collect();
     let figures = charts::compare::figures(&runs);
@@ -279,8 +329,9 @@ pub fn render_comparison_recordings(
         recs.iter().enumerate().map(|(i, r)| (run_letter(i), &r.summary)).collect();
     let title = format!("Cascade comparison of {} runs", recs.len());
     let subtitle = runs.iter().map(|r| r.label.clone()).collect::<Vec<_>>().join(" · ");
-    write_all(out_dir, &figures, opts, "compare.html", "comparison", |charts| {
-        let mut page = Page::new(title, subtitle, charts);
+    write_all(out_dir, &figures, opts, "compare.html", "comparison", |mut page| {
+        page.title = title;
+        page.subtitle = subtitle;
         page.tables.push(tables::comparison_table(&short));
         if !sources.is_empty() {
             let text = sources
@@ -289,7 +340,7 @@ pub fn render_comparison_recordings(
                 .map(|(i, d)| format!("{}: {}", run_letter(i), d.display()))
                 .collect::<Vec<_>>()
                 .join("\n");
-            page.blocks.push(Block { caption: "Run directories".into(), text });
+            page.blocks.push(Block::open("Run directories", text));
         }
         page
     })
@@ -316,10 +367,11 @@ pub fn render_liqmaps(
         "Notional that would be liquidated at each price: longs below the reference price, shorts above, by leverage. \
          Liquidation prices from the venues' margin rules (cascade-engine)."
             .to_string();
-    write_all(out_dir, &figures, opts, "liqmap.html", "liquidation map", |charts| {
-        let mut page = Page::new(title, subtitle, charts);
+    write_all(out_dir, &figures, opts, "liqmap.html", "liquidation map", |mut page| {
+        page.title = title;
+        page.subtitle = subtitle;
         for m in maps {
-            page.blocks.push(Block { caption: format!("{} clusters", m.coin), text: summary_text(m, top) });
+            page.blocks.push(Block::open(format!("{} clusters", m.coin), summary_text(m, top)));
             page.tables.push(band_table(m));
         }
         page
@@ -384,8 +436,9 @@ pub fn render_policy_comparison(
         c.bootstrap.method,
         c.bootstrap.resamples,
     );
-    write_all(out_dir, &figures, opts, "compare.html", "policy comparison", |charts| {
-        let mut page = Page::new(title, subtitle, charts);
+    write_all(out_dir, &figures, opts, "compare.html", "policy comparison", |mut page| {
+        page.title = title;
+        page.subtitle = subtitle;
         page.tables.push(tables::policy_table(c));
         let files = c
             .policies
@@ -393,7 +446,7 @@ pub fn render_policy_comparison(
             .map(|p| format!("{} = {}", p.name, p.file.as_deref().unwrap_or("the scenario's own [policy]")))
             .collect::<Vec<_>>()
             .join("\n");
-        page.blocks.push(Block { caption: format!("Policies (scenario {})", c.scenario_file), text: files });
+        page.blocks.push(Block::open(format!("Policies (scenario {})", c.scenario_file), files));
         page
     })
 }

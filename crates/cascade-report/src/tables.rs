@@ -8,8 +8,9 @@ use cascade_sim::metrics::RunSummary;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::charts::f;
+use crate::charts::{TimeAxis, f};
 use crate::liqmap::group_thousands;
+use crate::view::RunContext;
 
 /// A table for the page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -59,10 +60,76 @@ pub fn duration(ms: u64) -> String {
     parts.join(" ")
 }
 
-/// The summary of one run: totals, then one table per venue list and per market list.
+/// A run time as the reader wants it: the UTC clock time when the run has a start
+/// (`2025-10-10 21:15:30 UTC`), else the time since the start (`30 min 5 s`).
 #[must_use]
-pub fn summary_tables(s: &RunSummary) -> Vec<Table> {
+pub fn when(axis: &TimeAxis, time_ms: u64) -> String {
+    match axis.utc(time_ms) {
+        Some(iso) => format!("{} {} UTC", &iso[..10], &iso[11..19]),
+        None => duration(time_ms),
+    }
+}
+
+/// The market whose sampled mark fell the most from a peak, with its drop (%): the run's
+/// peak-to-trough figure, named.
+#[must_use]
+pub fn worst_market(s: &RunSummary) -> Option<&cascade_sim::metrics::InstrumentSummary> {
+    // Ties keep the first in scenario order.
+    s.instruments.iter().fold(None, |best: Option<&cascade_sim::metrics::InstrumentSummary>, m| match best {
+        Some(b) if b.max_mark_drop_pct >= m.max_mark_drop_pct => Some(b),
+        _ => Some(m),
+    })
+}
+
+/// What a reader needs to read the summary right: which market the headline drop is, what an
+/// amplification below 1 means, how sums over currencies are made, what `kind` says.
+#[must_use]
+pub fn summary_notes(s: &RunSummary, ctx: &RunContext) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(m) = worst_market(s) {
+        out.push(format!(
+            "Largest peak-to-trough drop of a mark price: {} on {} {} (each market's drop is in the Markets table; \
+             prices and drops count from the run's start, after the time-zero seeding of positions).",
+            pct(m.max_mark_drop_pct),
+            m.venue,
+            m.instrument
+        ));
+    }
+    if let Some(a) = s.totals.cascade_amplification {
+        let reading = if a < 1.0 {
+            "below 1: the largest mark drop was smaller with forced liquidations than in the same scenario and \
+             seed with them off (both paths share the seed but part after the first liquidation, as agents react \
+             to different prices; the backstops' takeovers also keep liquidated positions off the book); a value \
+             near 1 says liquidations added little to the drop"
+        } else {
+            "the largest drop with forced liquidations ÷ the same scenario and seed with them off"
+        };
+        out.push(format!("Cascade amplification {a:.3}: {reading}."));
+    }
+    let assets: std::collections::BTreeSet<&String> = ctx.settle.values().collect();
+    if assets.len() > 1 {
+        out.push(format!(
+            "Totals over venues add their settle assets ({}) as equal dollars, as published liquidation totals do.",
+            assets.into_iter().map(String::as_str).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    out.push(
+        "liquidations.csv, column kind: full (the whole position went to the book), partial (part went to the \
+         book, the account kept the rest), backstop (taken over by the insurance fund, vault or liquidator), \
+         adl (the bankrupt side of an auto-deleveraging match; adl.csv has the counterparties and their rank in \
+         the ADL queue, 0 = first)."
+            .into(),
+    );
+    out
+}
+
+/// The summary of one run: totals, then one table per venue list and per market list. `axis`
+/// gives times as UTC when the run has a start.
+#[must_use]
+pub fn summary_tables(s: &RunSummary, axis: &TimeAxis, ctx: &RunContext) -> Vec<Table> {
     let t = &s.totals;
+    let unit = ctx.sum_unit(s.venues.iter().map(|v| &v.venue));
+    let u = |what: &str| format!("{what} ({unit})");
     let largest = t.largest_liquidation.as_ref().map_or_else(
         || "–".to_string(),
         |l| {
@@ -72,38 +139,54 @@ pub fn summary_tables(s: &RunSummary) -> Vec<Table> {
                 l.side.as_str(),
                 l.venue,
                 l.instrument,
-                duration(l.time_ms)
+                when(axis, l.time_ms)
             )
         },
     );
-    let kv = vec![
-        ("scenario", s.scenario.clone()),
-        ("seed", s.seed.to_string()),
-        ("simulated time", duration(s.duration_ms)),
-        ("series rows", s.series_rows.to_string()),
-        ("liquidated, longs (settle asset)", money(t.liquidated_long_notional)),
-        ("liquidated, shorts (settle asset)", money(t.liquidated_short_notional)),
-        ("long share of liquidated notional", t.long_share.map_or_else(|| "–".into(), |x| pct(x * 100.0))),
-        ("liquidation events", t.liquidations.to_string()),
-        ("accounts liquidated", t.accounts_liquidated.to_string()),
-        ("largest liquidation", largest),
-        ("ADL reductions", t.adl_count.to_string()),
-        ("ADL notional (settle asset)", money(t.adl_notional)),
-        ("bad debt at the end (settle asset)", money(t.bad_debt)),
-        ("exogenous flow (settle asset)", money(t.exogenous_notional)),
+    let kv: Vec<(String, String)> = vec![
+        ("scenario".into(), s.scenario.clone()),
+        ("seed".into(), s.seed.to_string()),
+        ("simulated time".into(), duration(s.duration_ms)),
+        ("series rows".into(), s.series_rows.to_string()),
+        (u("liquidated, longs"), money(t.liquidated_long_notional)),
+        (u("liquidated, shorts"), money(t.liquidated_short_notional)),
         (
-            "peak-to-trough drop without forced liquidations",
+            "long share of liquidated notional".into(),
+            t.long_share.map_or_else(|| "–".into(), |x| pct(x * 100.0)),
+        ),
+        ("liquidation events".into(), t.liquidations.to_string()),
+        ("accounts liquidated".into(), t.accounts_liquidated.to_string()),
+        ("largest liquidation".into(), largest),
+        ("ADL reductions".into(), t.adl_count.to_string()),
+        (u("ADL notional"), money(t.adl_notional)),
+        (u("bad debt at the end"), money(t.bad_debt)),
+        (u("exogenous flow"), money(t.exogenous_notional)),
+        (
+            "largest peak-to-trough drop of a mark".into(),
+            worst_market(s).map_or_else(
+                || "–".into(),
+                |m| {
+                    let low = m
+                        .mark_low_time_ms
+                        .map(|ms| format!(", low at {}", when(axis, ms)))
+                        .unwrap_or_default();
+                    format!("{} on {} {}{low}", pct(m.max_mark_drop_pct), m.venue, m.instrument)
+                },
+            ),
+        ),
+        (
+            "peak-to-trough drop without forced liquidations".into(),
             t.counterfactual_peak_to_trough_pct.map_or_else(|| "–".into(), pct),
         ),
         (
-            "cascade amplification (drop ÷ drop without liquidations)",
+            "cascade amplification (drop ÷ drop without liquidations)".into(),
             t.cascade_amplification.map_or_else(|| "–".into(), |x| format!("{x:.3}×")),
         ),
     ];
     let mut out = vec![Table {
         caption: "Run summary".into(),
         header: vec!["".into(), "value".into()],
-        rows: kv.into_iter().map(|(k, v)| vec![k.to_string(), v]).collect(),
+        rows: kv.into_iter().map(|(k, v)| vec![k, v]).collect(),
     }];
     out.push(Table {
         caption: "Venues (settle asset)".into(),
@@ -142,7 +225,7 @@ pub fn summary_tables(s: &RunSummary) -> Vec<Table> {
     });
     out.push(Table {
         caption:
-            "Markets (prices in quote currency, notional in settle asset, open interest in quantity units)"
+            "Markets (prices and notional in the venue's settle asset, open interest in contracts; open, high, low and drops from the run's start, after the time-zero seeding)"
                 .into(),
         header: [
             "venue",
@@ -158,6 +241,7 @@ pub fn summary_tables(s: &RunSummary) -> Vec<Table> {
             "close",
             "max drop (last)",
             "max drop (mark)",
+            "mark low at",
             "volume",
             "OI start",
             "OI end",
@@ -183,6 +267,7 @@ pub fn summary_tables(s: &RunSummary) -> Vec<Table> {
                     opt(m.close, price),
                     pct(m.max_drop_pct),
                     pct(m.max_mark_drop_pct),
+                    m.mark_low_time_ms.map_or_else(|| "–".into(), |ms| when(axis, ms)),
                     money(m.volume_notional),
                     opt(m.open_interest_start, price),
                     opt(m.open_interest_end, price),

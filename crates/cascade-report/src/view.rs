@@ -1,9 +1,65 @@
 //! A read-only index over a [`Recording`]: its markets and venues in the order they first
-//! appear, the rows of each, and the run's time axis. Charts read the recording through it.
+//! appear, the rows of each, and the run's time axis; with [`RunContext`], what the scenario
+//! says about them (UTC start, settle assets, funding intervals). Charts read the recording
+//! through it.
+
+use std::collections::BTreeMap;
 
 use cascade_sim::metrics::{Recording, SeriesRow};
+use cascade_sim::scenario::Scenario;
 
 use crate::charts::TimeAxis;
+
+/// What the run's scenario adds to its tables: the recording holds times from zero and venue
+/// names, not the calendar or the currencies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunContext {
+    /// Unix milliseconds of the run's time zero (`run.start_utc`).
+    pub start_unix_ms: Option<i64>,
+    /// Settle asset of each venue (`venues.settle_asset`), by venue name.
+    pub settle: BTreeMap<String, String>,
+    /// Funding interval of each venue's rule set, milliseconds (Binance 8 h, Hyperliquid 1 h).
+    pub funding_interval_ms: BTreeMap<String, i64>,
+}
+
+impl RunContext {
+    /// The context a scenario gives.
+    #[must_use]
+    pub fn from_scenario(sc: &Scenario) -> Self {
+        let mut c = Self {
+            start_unix_ms: sc.run.start_unix_ms().and_then(|t| i64::try_from(t).ok()),
+            ..Self::default()
+        };
+        for v in &sc.venues {
+            c.settle.insert(v.name.clone(), v.settle_asset.clone());
+            if let Ok(kind) = v.rule_set() {
+                let rule = cascade_engine::pricing::FundingRule::for_venue(kind);
+                c.funding_interval_ms.insert(v.name.clone(), rule.interval_ms);
+            }
+        }
+        c
+    }
+
+    /// Settle asset of `venue`, or `settle asset` when the scenario is not known.
+    #[must_use]
+    pub fn settle_of(&self, venue: &str) -> String {
+        self.settle.get(venue).cloned().unwrap_or_else(|| "settle asset".into())
+    }
+
+    /// The unit of an amount summed over `venues`: their one settle asset, or `USD` when they
+    /// differ (USDT and USDC counted 1:1, as published totals do; the page says so).
+    #[must_use]
+    pub fn sum_unit<'v>(&self, venues: impl IntoIterator<Item = &'v String>) -> String {
+        let mut assets: Vec<String> = venues.into_iter().map(|v| self.settle_of(v)).collect();
+        assets.sort();
+        assets.dedup();
+        match assets.as_slice() {
+            [one] => one.clone(),
+            [] => "settle asset".into(),
+            _ => "USD".into(),
+        }
+    }
+}
 
 /// One market (venue × instrument) of a run.
 #[derive(Debug, Clone)]
@@ -33,15 +89,23 @@ pub struct RunView<'a> {
     pub markets: Vec<Market>,
     /// Venue names, in order of first appearance.
     pub venues: Vec<String>,
-    /// The time axis (unit chosen from the run's length).
+    /// The time axis (unit chosen from the run's length, UTC when the scenario has a start).
     pub axis: TimeAxis,
+    /// What the scenario says about the run (empty without one).
+    pub ctx: RunContext,
 }
 
 impl<'a> RunView<'a> {
+    /// Indexes `rec` without a scenario: times from zero, currencies unnamed.
+    #[must_use]
+    pub fn new(rec: &'a Recording) -> Self {
+        Self::with_context(rec, RunContext::default())
+    }
+
     /// Indexes `rec`. Rows of a market are kept in file order, which the recorder writes in
     /// time order.
     #[must_use]
-    pub fn new(rec: &'a Recording) -> Self {
+    pub fn with_context(rec: &'a Recording, ctx: RunContext) -> Self {
         let mut markets: Vec<Market> = Vec::new();
         let mut venues: Vec<String> = Vec::new();
         for (i, r) in rec.series.iter().enumerate() {
@@ -58,8 +122,8 @@ impl<'a> RunView<'a> {
             }
         }
         let last = rec.series.iter().map(|r| r.time_ms).max().unwrap_or(0);
-        let axis = TimeAxis::for_duration(rec.summary.duration_ms.max(last));
-        Self { rec, markets, venues, axis }
+        let axis = TimeAxis::for_duration(rec.summary.duration_ms.max(last)).at_utc(ctx.start_unix_ms);
+        Self { rec, markets, venues, axis, ctx }
     }
 
     /// The rows of market `m`.
@@ -69,6 +133,18 @@ impl<'a> RunView<'a> {
     {
         let series = &self.rec.series;
         m.rows.iter().filter_map(move |&i| series.get(i))
+    }
+
+    /// Settle asset of market `m`.
+    #[must_use]
+    pub fn settle(&self, m: &Market) -> String {
+        self.ctx.settle_of(&m.venue)
+    }
+
+    /// The unit of amounts summed over all venues of the run.
+    #[must_use]
+    pub fn total_unit(&self) -> String {
+        self.ctx.sum_unit(&self.venues)
     }
 
     /// `scenario, seed N`, for titles.

@@ -20,11 +20,19 @@ fn no_external_reference(html: &str) {
         "url(http",
         "url(//",
         "@import",
-        "<script",
+        "<script src",
         "<link",
         "<img",
     ] {
         assert!(!html.contains(bad), "the page contains `{bad}`");
+    }
+    // Scripts are inline only: the data block and the two hashed scripts.
+    for (i, _) in html.match_indices("<script") {
+        let tag = &html[i..i + 40.min(html.len() - i)];
+        assert!(
+            tag.starts_with("<script>") || tag.starts_with("<script type=\"application/json\""),
+            "an unexpected script element: {tag}"
+        );
     }
     assert!(html.contains("default-src 'none'"), "the page sets a CSP that forbids fetching");
 }
@@ -51,8 +59,10 @@ fn a_run_directory_becomes_a_report_with_every_chart_as_png_and_svg() {
             "liquidations-by-side",
             "liquidations-by-venue",
             "open-interest",
-            "insurance-fund",
+            "insurance-fund-binance",
+            "insurance-fund-hyperliquid",
             "depth",
+            "depth-5pct",
             "spread",
             "funding"
         ]
@@ -61,14 +71,29 @@ fn a_run_directory_becomes_a_report_with_every_chart_as_png_and_svg() {
     no_external_reference(&html);
     assert!(html.contains("synthetic-crash (seed 7)"));
     assert!(html.contains("Scenario (scenario.toml)") && html.contains("[run]"), "the scenario is shown");
-    assert_eq!(html.matches("<svg").count(), ids.len(), "every chart is inline");
+    assert_eq!(
+        html.matches("class=\"uplot-slot\"").count(),
+        ids.len(),
+        "every chart is on the page, interactive"
+    );
+    let summary = html.find("Run summary").unwrap();
+    assert!(summary < html.find("uplot-slot").unwrap(), "the summary comes before the charts");
+    assert!(
+        html.contains("<details>\n<summary>Scenario (scenario.toml)"),
+        "the scenario text is folded away"
+    );
     for c in &files.charts {
         let svg = fs::read_to_string(&c.svg).unwrap();
         assert!(svg.starts_with("<svg") && svg.contains("</svg>"), "{}", c.id);
         assert!(svg.contains("time since start") || svg.contains("price"), "{}: axis labelled", c.id);
         let png = fs::read(c.png.as_ref().unwrap()).unwrap();
         let img = image::load_from_memory(&png).unwrap().to_rgb8();
-        assert_eq!(img.dimensions(), cascade_report::charts::CHART_SIZE);
+        assert_eq!(img.width(), cascade_report::charts::CHART_SIZE.0);
+        assert!(
+            img.height() >= cascade_report::charts::CHART_SIZE.1,
+            "{}: the legend goes under the plot",
+            c.id
+        );
         let ink = img.pixels().filter(|p| p.0 != [255, 255, 255]).count();
         assert!(ink > 10_000, "{}: only {ink} non-white pixels", c.id);
     }
@@ -95,6 +120,14 @@ fn runs_compare_side_by_side() {
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     write_run(&a, 60);
     write_run(&b, 90);
+    // Both placed at the same UTC start: the shared time axis reads clock times.
+    let placed = cascade_sim::scenario::DEFAULT_TOML.replacen(
+        "[run]\n",
+        "[run]\nstart_utc = \"2025-10-10T20:45:00Z\"\n",
+        1,
+    );
+    fs::write(a.join("scenario.toml"), &placed).unwrap();
+    fs::write(b.join("scenario.toml"), &placed).unwrap();
     let out = tmp.path().join("cmp");
     let files = render_comparison(
         &[a.clone(), b.clone()],
@@ -105,7 +138,11 @@ fn runs_compare_side_by_side() {
     let html = fs::read_to_string(&files.html).unwrap();
     no_external_reference(&html);
     assert!(html.contains("B − A") && html.contains("B vs A (%)"), "differences from the first run");
-    assert!(html.contains("A: synthetic-crash seed 7"));
+    // The runs share scenario and seed: the legends tell them apart by directory, not by the
+    // same "synthetic-crash seed 7" twice.
+    assert!(html.contains("A: a") && html.contains("B: b"), "legends name the run directories");
+    assert!(!html.contains("A: synthetic-crash seed 7"));
+    assert!(html.contains("time (UTC, 2025-10-10)"), "the comparison's time axis is in UTC");
     assert!(files.charts.iter().any(|c| c.id == "compare-liquidations-cumulative"));
     assert!(files.charts.iter().all(|c| c.png.is_none()));
 }
@@ -157,4 +194,44 @@ fn demo_report() {
     fs::write(run.join("scenario.toml"), cascade_sim::scenario::DEFAULT_TOML).unwrap();
     let files = render_run(&run, &ReportOptions::default()).unwrap();
     println!("{}", files.html.display());
+}
+
+/// A line with sharp reversals (a spike of the last price) stays inside the plot: the bitmap
+/// backend's mitred joins of a thick polyline once drew needles to the image's edge (the
+/// Hyperliquid "last" spike, `spread.png`). Every pixel of the line's colour must lie between
+/// the plot's top and bottom rows, which the test finds from the data's own extremes.
+#[test]
+fn a_spiky_line_stays_inside_the_plot_in_the_png() {
+    use cascade_report::charts::{Color, Figure, Line, draw};
+    let magenta = Color(255, 0, 255);
+    let mut fig = Figure::new("spike", "spike".into(), "x", "y".into());
+    fig.y_from_zero = false;
+    // Spread-like data: flat, then narrow spikes a few samples wide, many samples per pixel.
+    let points: Vec<(f64, f64)> = (0..4_000)
+        .map(|i| {
+            let y = match i % 97 {
+                0 => 100.0,
+                1 => 3.0,
+                2 => 70.0,
+                _ => 1.0 + f64::from(i % 3),
+            };
+            (f64::from(i) * 0.001, y)
+        })
+        .collect();
+    fig.lines.push(Line { name: "spiky".into(), color: magenta, points });
+    let png = draw::png(&fig).unwrap();
+    let img = image::load_from_memory(&png).unwrap().to_rgb8();
+    let rows: Vec<u32> = img
+        .enumerate_pixels()
+        // Rows under the plot's image hold the legend (its swatch has the line's colour).
+        .filter(|(_, y, p)| p.0 == [255, 0, 255] && *y < cascade_report::charts::CHART_SIZE.1)
+        .map(|(_, y, _)| y)
+        .collect();
+    assert!(!rows.is_empty(), "the line is not drawn");
+    let (top, bottom) = (*rows.iter().min().unwrap(), *rows.iter().max().unwrap());
+    // The y range is the data's ± 6 %: 100 sits 6 % of the plot height below its top, 0 as far
+    // above its bottom. The plot spans roughly rows 40–436 of 480 (caption above, x labels
+    // below); a pixel outside them is a needle.
+    assert!(top >= 40, "a pixel of the line at row {top}: above the plot");
+    assert!(bottom <= 436, "a pixel of the line at row {bottom}: below the plot");
 }

@@ -15,7 +15,7 @@ use cascade_report::{run_figures, tables};
 #[test]
 fn run_chart_data() {
     let rec = common::recording(40);
-    for fig in run_figures(&rec) {
+    for fig in run_figures(&rec, &Default::default()) {
         insta::assert_json_snapshot!(format!("run-{}", fig.id), fig);
     }
 }
@@ -23,7 +23,14 @@ fn run_chart_data() {
 #[test]
 fn run_summary_tables() {
     let rec = common::recording(40);
-    insta::assert_yaml_snapshot!("run-summary-tables", tables::summary_tables(&rec.summary));
+    insta::assert_yaml_snapshot!(
+        "run-summary-tables",
+        tables::summary_tables(
+            &rec.summary,
+            &cascade_report::charts::TimeAxis::for_duration(rec.summary.duration_ms),
+            &Default::default()
+        )
+    );
 }
 
 #[test]

@@ -178,7 +178,10 @@ pub struct LiquidationRow {
     pub side: PositionSide,
     /// Margin mode of the position.
     pub margin_mode: MarginMode,
-    /// Full, partial or backstop.
+    /// How it was closed: `full` (the whole position went to the book), `partial` (part went to
+    /// the book, the account kept the rest), `backstop` (taken over by the insurance fund, vault
+    /// or liquidator) or `adl` (closed against profitable opposite positions; `adl.csv` lists
+    /// them, with their rank in the ADL queue).
     pub kind: LiquidationKind,
     /// Quantity closed, quantity units (positive).
     pub qty: Decimal,

@@ -2,13 +2,13 @@
 //! the real minute closes it was fitted to, both relative to minute 0 in percent, against
 //! minutes since the start of the run. Up to [`MAX_SEED_LINES`] seeds get a line each; more
 //! would bury the real path under a legend, so they are summarised per minute by their median
-//! and p10–p90 lines.
+//! line and a shaded p10–p90 band (two grey lines in one colour read as one series).
 
 use std::collections::BTreeMap;
 
 use cascade_sim::fit::quantile;
 
-use super::{Color, Figure, Line, palette};
+use super::{Band, Color, Figure, Line, palette};
 
 /// Most seeds drawn one line each.
 pub const MAX_SEED_LINES: usize = 3;
@@ -37,13 +37,18 @@ pub fn path_overlay(market: &str, real: &[(f64, f64)], simulated: &[(String, Vec
         }
     } else {
         let n = simulated.len();
-        for (name, q, color) in [
-            (format!("simulated p90, {n} seeds"), 0.9, Color(150, 150, 150)),
-            (format!("simulated median, {n} seeds"), 0.5, palette(0)),
-            (format!("simulated p10, {n} seeds"), 0.1, Color(150, 150, 150)),
-        ] {
-            fig.lines.push(Line { name, color, points: per_minute_quantile(simulated, q) });
-        }
+        let p10 = per_minute_quantile(simulated, 0.1);
+        let p90 = per_minute_quantile(simulated, 0.9);
+        fig.bands.push(Band {
+            name: format!("simulated p10–p90, {n} seeds"),
+            color: palette(0),
+            points: p10.iter().zip(&p90).map(|(lo, hi)| (lo.0, lo.1, hi.1)).collect(),
+        });
+        fig.lines.push(Line {
+            name: format!("simulated median, {n} seeds"),
+            color: palette(0),
+            points: per_minute_quantile(simulated, 0.5),
+        });
     }
     fig.lines.retain(|l| !l.points.is_empty());
     fig.noted_if_empty("no price path")
@@ -83,13 +88,11 @@ mod tests {
         // −2 + 0.6 = −1.4.
         let sims: Vec<_> = (1..=5).map(|i| seed(i, &[0.0, -(i as f64)])).collect();
         let fig = path_overlay("m", &[(0.0, 0.0), (1.0, -1.0)], &sims);
-        assert_eq!(fig.lines.len(), 4, "real + p90 + median + p10");
-        let at1 = |name: &str| {
-            let l = fig.lines.iter().find(|l| l.name.starts_with(name)).expect(name);
-            l.points[1].1
-        };
-        assert!((at1("simulated p90") + 1.4).abs() < 1e-12);
-        assert!((at1("simulated median") + 3.0).abs() < 1e-12);
-        assert!((at1("simulated p10") + 4.6).abs() < 1e-12);
+        assert_eq!(fig.lines.len(), 2, "real + median");
+        let median = fig.lines.iter().find(|l| l.name.starts_with("simulated median")).unwrap();
+        assert!((median.points[1].1 + 3.0).abs() < 1e-12);
+        let band = &fig.bands[0];
+        assert!(band.name.starts_with("simulated p10–p90"));
+        assert!((band.points[1].1 + 4.6).abs() < 1e-12 && (band.points[1].2 + 1.4).abs() < 1e-12);
     }
 }

@@ -19,7 +19,10 @@ pub struct Labeled<'a> {
 #[must_use]
 pub fn figures(runs: &[Labeled<'_>]) -> Vec<Figure> {
     let longest = runs.iter().map(|r| r.view.rec.summary.duration_ms).max().unwrap_or(0);
-    let axis = TimeAxis::for_duration(longest);
+    // UTC when every run starts at the same instant (e.g. seeds of one placed scenario).
+    let start = runs.first().and_then(|r| r.view.ctx.start_unix_ms);
+    let same_start = runs.iter().all(|r| r.view.ctx.start_unix_ms == start);
+    let axis = TimeAxis::for_duration(longest).at_utc(if same_start { start } else { None });
     let mut out = Vec::new();
     // Markets in order of first appearance over the runs.
     let mut markets: Vec<(String, String)> = Vec::new();
@@ -32,11 +35,12 @@ pub fn figures(runs: &[Labeled<'_>]) -> Vec<Figure> {
         }
     }
     for (venue, instrument) in &markets {
-        let mut fig = Figure::new(
+        let unit = runs.first().map_or_else(|| "settle asset".into(), |r| r.view.ctx.settle_of(venue));
+        let mut fig = Figure::over_time(
             &format!("compare-mark-{venue}-{instrument}"),
             format!("{venue} {instrument}: mark price by run"),
-            &axis.label(),
-            "mark price (quote currency)".into(),
+            &axis,
+            format!("mark price ({unit})"),
         );
         fig.y_from_zero = false;
         for (k, r) in runs.iter().enumerate() {
@@ -86,7 +90,7 @@ pub fn figures(runs: &[Labeled<'_>]) -> Vec<Figure> {
         ),
     ];
     for (id, title, y, cumulative, get) in totals {
-        let mut fig = Figure::new(id, title.into(), &axis.label(), y.into());
+        let mut fig = Figure::over_time(id, title.into(), &axis, y.into());
         for (k, r) in runs.iter().enumerate() {
             let pts = if id == "compare-insurance-fund" {
                 per_time_venue_total(&r.view, &axis)

@@ -10,6 +10,34 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{CHART_SIZE, Color as FigColor, Figure, Shape, short_amount};
+
+/// Legend row height, pixels.
+const LEGEND_ROW: u32 = 20;
+/// Legend text size, pixels.
+const LEGEND_FONT: u32 = 14;
+
+/// How the legend is laid out under the plot: columns and rows. The legend never sits on the
+/// plot, where it would hide data (a 20-series legend covered a third of one).
+fn legend_grid(fig: &Figure) -> (u32, u32) {
+    let entries = fig.legend();
+    if entries.is_empty() {
+        return (1, 0);
+    }
+    // DejaVu Sans averages about 0.6 em per character.
+    let longest = entries.iter().map(|(n, _)| n.chars().count()).max().unwrap_or(0) as f64;
+    let width = longest * f64::from(LEGEND_FONT) * 0.6 + 40.0;
+    let cols = ((f64::from(CHART_SIZE.0) - 80.0) / width).floor().clamp(1.0, 4.0) as u32;
+    let n = u32::try_from(entries.len()).unwrap_or(u32::MAX / 2);
+    (cols, n.div_ceil(cols))
+}
+
+/// The size a figure is drawn at: [`CHART_SIZE`] plus the legend's rows under the plot.
+#[must_use]
+pub fn size(fig: &Figure) -> (u32, u32) {
+    let (_, rows) = legend_grid(fig);
+    let legend_h = if rows == 0 { 0 } else { rows * LEGEND_ROW + 12 };
+    (CHART_SIZE.0, CHART_SIZE.1 + legend_h)
+}
 use crate::error::ReportError;
 
 fn rgb(c: FigColor) -> RGBColor {
@@ -82,12 +110,38 @@ fn ranges(fig: &Figure) -> ((f64, f64), (f64, f64)) {
     ((x0, x1), (y0, y1))
 }
 
-fn plot<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, fig: &Figure) -> Result<(), String>
+/// Draws the legend in `area` (under the plot): a swatch and the name per series, in columns.
+fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fig: &Figure) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
+    let (cols, rows) = legend_grid(fig);
+    if rows == 0 {
+        return Ok(());
+    }
+    let col_w = (CHART_SIZE.0 - 80) / cols;
+    let font = ("sans-serif", LEGEND_FONT).into_font().color(&RGBColor(40, 40, 40));
+    for (i, (name, color)) in fig.legend().into_iter().enumerate() {
+        let i = u32::try_from(i).unwrap_or(0);
+        let (c, r) = (i / rows, i % rows);
+        let x = i32::try_from(80 + c * col_w).unwrap_or(0);
+        let y = i32::try_from(6 + r * LEGEND_ROW + LEGEND_ROW / 2).unwrap_or(0);
+        area.draw(&Rectangle::new([(x, y - 5), (x + 18, y + 5)], rgb(color).filled())).map_err(e)?;
+        area.draw(&Text::new(name, (x + 26, y - 8), font.clone())).map_err(e)?;
+    }
+    Ok(())
+}
+
+fn plot<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, fig: &Figure, segments: bool) -> Result<(), String>
 where
     DB::ErrorType: 'static,
 {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
     root.fill(&WHITE).map_err(e)?;
+    let (plot_area, legend_area) = root.split_vertically(CHART_SIZE.1);
+    draw_legend(&legend_area, fig)?;
+    let root = &plot_area;
     let ((x0, x1), (y0, y1)) = ranges(fig);
     let mut chart = ChartBuilder::on(root)
         .caption(&fig.title, ("sans-serif", 20))
@@ -99,7 +153,9 @@ where
     let y_fmt = |v: &f64| short_amount(*v);
     // A categorical axis names its positions and leaves the other grid lines unlabelled.
     let x_fmt = |v: &f64| {
-        if fig.x_ticks.is_empty() {
+        if let Some(axis) = &fig.time {
+            axis.tick(*v)
+        } else if fig.x_ticks.is_empty() {
             short_amount(*v)
         } else {
             fig.x_ticks.iter().find(|(x, _)| (x - v).abs() < 0.02).map(|(_, n)| n.clone()).unwrap_or_default()
@@ -114,13 +170,12 @@ where
         .y_labels(8)
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
-        .label_style(("sans-serif", 13))
-        .axis_desc_style(("sans-serif", 14))
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 15))
         .light_line_style(RGBColor(235, 235, 235))
         .bold_line_style(RGBColor(215, 215, 215))
         .draw()
         .map_err(e)?;
-    let mut legend = false;
     if let Some(b) = &fig.bars {
         let n = b.edges.len().saturating_sub(1);
         let mut bottom = vec![0.0f64; n];
@@ -135,12 +190,7 @@ where
                     *base += v;
                 }
             }
-            chart
-                .draw_series(rects)
-                .map_err(e)?
-                .label(s.name.as_str())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
-            legend = true;
+            chart.draw_series(rects).map_err(e)?;
         }
     }
     for b in &fig.bands {
@@ -153,37 +203,32 @@ where
             .collect();
         let outline: Vec<(f64, f64)> =
             pts.iter().map(|p| (p.0, p.1)).chain(pts.iter().rev().map(|p| (p.0, p.2))).collect();
-        chart
-            .draw_series(std::iter::once(Polygon::new(outline, color.mix(0.25).filled())))
-            .map_err(e)?
-            .label(b.name.as_str())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.mix(0.25).filled()));
-        legend = true;
+        chart.draw_series(std::iter::once(Polygon::new(outline, color.mix(0.25).filled()))).map_err(e)?;
     }
     for l in &fig.lines {
         let color = rgb(l.color);
         let pts: Vec<(f64, f64)> =
             l.points.iter().copied().filter(|p| p.0.is_finite() && p.1.is_finite()).collect();
-        chart
-            .draw_series(LineSeries::new(pts, color.stroke_width(2)))
-            .map_err(e)?
-            .label(l.name.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
-        legend = true;
+        if segments {
+            // The bitmap backend joins a thick polyline with unlimited miters: a sharp spike
+            // drew a needle far past the plot. Separate segments have no joins.
+            chart
+                .draw_series(
+                    pts.windows(2).map(|w| PathElement::new(vec![w[0], w[1]], color.stroke_width(2))),
+                )
+                .map_err(e)?;
+        } else {
+            chart.draw_series(LineSeries::new(pts, color.stroke_width(2))).map_err(e)?;
+        }
     }
     for v in &fig.vlines {
         let color = rgb(v.color);
-        chart
-            .draw_series(LineSeries::new([(v.x, y0), (v.x, y1)], color.stroke_width(2)))
-            .map_err(e)?
-            .label(v.name.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
-        legend = true;
+        chart.draw_series(LineSeries::new([(v.x, y0), (v.x, y1)], color.stroke_width(2))).map_err(e)?;
     }
     for m in &fig.markers {
         let color = rgb(m.color);
         let pts = m.points.iter().copied().filter(|p| p.0.is_finite() && p.1.is_finite());
-        let anno = match m.shape {
+        match m.shape {
             Shape::Circle => chart.draw_series(pts.map(|p| Circle::new(p, 5, color.filled()))).map_err(e)?,
             Shape::Triangle => {
                 chart.draw_series(pts.map(|p| TriangleMarker::new(p, 6, color.filled()))).map_err(e)?
@@ -192,15 +237,6 @@ where
                 chart.draw_series(pts.map(|p| Cross::new(p, 5, color.stroke_width(2)))).map_err(e)?
             }
         };
-        let shape = m.shape;
-        anno.label(m.name.as_str()).legend(move |(x, y)| -> DynElement<'static, DB, (i32, i32)> {
-            match shape {
-                Shape::Circle => Circle::new((x + 6, y), 5, color.filled()).into_dyn(),
-                Shape::Triangle => TriangleMarker::new((x + 6, y), 6, color.filled()).into_dyn(),
-                Shape::Cross => Cross::new((x + 6, y), 5, color.stroke_width(2)).into_dyn(),
-            }
-        });
-        legend = true;
     }
     if let Some(note) = &fig.note {
         let (w, h) = root.dim_in_pixel();
@@ -211,16 +247,6 @@ where
         ))
         .map_err(e)?;
     }
-    if legend {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(e)?;
-    }
     root.present().map_err(e)?;
     Ok(())
 }
@@ -229,7 +255,7 @@ fn chart_err(fig: &Figure, message: String) -> ReportError {
     ReportError::Chart { chart: fig.id.clone(), message }
 }
 
-/// The figure as an SVG document of [`CHART_SIZE`].
+/// The figure as an SVG document of [`size`].
 ///
 /// # Errors
 /// [`ReportError::Chart`] if plotters refuses (e.g. the font could not be loaded).
@@ -237,23 +263,25 @@ pub fn svg(fig: &Figure) -> Result<String, ReportError> {
     crate::font::ensure().map_err(|m| chart_err(fig, m))?;
     let mut out = String::new();
     {
-        let root = SVGBackend::with_string(&mut out, CHART_SIZE).into_drawing_area();
-        plot(&root, fig).map_err(|m| chart_err(fig, m))?;
+        let root = SVGBackend::with_string(&mut out, size(fig)).into_drawing_area();
+        plot(&root, fig, false).map_err(|m| chart_err(fig, m))?;
     }
     Ok(out)
 }
 
-/// The figure as PNG bytes of [`CHART_SIZE`] (8-bit RGB).
+/// The figure as PNG bytes of [`size`] (8-bit RGB).
 ///
 /// # Errors
 /// [`ReportError::Chart`] if plotters or the PNG encoder refuses.
 pub fn png(fig: &Figure) -> Result<Vec<u8>, ReportError> {
     crate::font::ensure().map_err(|m| chart_err(fig, m))?;
-    let (w, h) = CHART_SIZE;
+    let (w, h) = size(fig);
     let mut rgb_buf = vec![255u8; (w as usize) * (h as usize) * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut rgb_buf, CHART_SIZE).into_drawing_area();
-        plot(&root, fig).map_err(|m| chart_err(fig, m))?;
+        let root = super::glyphs::GlyphBitmap::with_buffer(&mut rgb_buf, (w, h))
+            .map_err(|m| chart_err(fig, m))?
+            .into_drawing_area();
+        plot(&root, fig, true).map_err(|m| chart_err(fig, m))?;
     }
     let mut out = Vec::new();
     {

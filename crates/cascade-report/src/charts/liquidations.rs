@@ -10,19 +10,19 @@ pub fn figures(v: &RunView<'_>) -> Vec<Figure> {
     vec![by_side(v, bins), by_venue(v, bins)]
 }
 
-fn y_label(bins: Option<TimeBins>) -> String {
+fn y_label(v: &RunView<'_>, bins: Option<TimeBins>) -> String {
     match bins {
-        Some(b) => format!("liquidated notional per {} (settle asset)", b.width_label()),
-        None => "liquidated notional (settle asset)".into(),
+        Some(b) => format!("liquidated per {} ({})", b.width_label(), v.total_unit()),
+        None => format!("liquidated notional ({})", v.total_unit()),
     }
 }
 
 fn by_side(v: &RunView<'_>, bins: Option<TimeBins>) -> Figure {
-    let mut fig = Figure::new(
+    let mut fig = Figure::over_time(
         "liquidations-by-side",
         format!("Liquidations per interval, long / short ({})", v.run_label()),
-        &v.axis.label(),
-        y_label(bins),
+        &v.axis,
+        y_label(v, bins),
     );
     if let Some(b) = bins {
         let mut long = vec![0.0; b.count];
@@ -44,11 +44,11 @@ fn by_side(v: &RunView<'_>, bins: Option<TimeBins>) -> Figure {
 }
 
 fn by_venue(v: &RunView<'_>, bins: Option<TimeBins>) -> Figure {
-    let mut fig = Figure::new(
+    let mut fig = Figure::over_time(
         "liquidations-by-venue",
         format!("Liquidations per interval by venue ({})", v.run_label()),
-        &v.axis.label(),
-        y_label(bins),
+        &v.axis,
+        y_label(v, bins),
     );
     if let Some(b) = bins {
         let stacks = v
@@ -60,7 +60,7 @@ fn by_venue(v: &RunView<'_>, bins: Option<TimeBins>) -> Figure {
                 for r in v.rec.series.iter().filter(|r| &r.venue == venue) {
                     values[b.bin(r.time_ms)] += f(r.liq_long_notional) + f(r.liq_short_notional);
                 }
-                Stack { name: venue.clone(), color: palette(k), values }
+                Stack { name: format!("{venue} ({})", v.ctx.settle_of(venue)), color: palette(k), values }
             })
             .collect();
         fig.bars = Some(Bars { edges: b.edges(&v.axis), stacks });

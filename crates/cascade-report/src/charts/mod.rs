@@ -13,6 +13,7 @@ pub mod compare;
 pub mod depth;
 pub mod draw;
 pub mod funding;
+pub mod glyphs;
 pub mod insurance;
 pub mod liqmap;
 pub mod liquidations;
@@ -39,7 +40,8 @@ impl Serialize for Color {
     }
 }
 
-/// Colours for series, in the order they are handed out (colour-blind-safe Okabe–Ito first).
+/// Colours for series, in the order they are handed out (colour-blind-safe Okabe–Ito first);
+/// [`palette`] continues past them with distinct generated colours.
 pub const PALETTE: [Color; 10] = [
     Color(0, 114, 178),
     Color(230, 159, 0),
@@ -53,10 +55,36 @@ pub const PALETTE: [Color; 10] = [
     Color(140, 86, 75),
 ];
 
-/// The `i`-th palette colour (cycling).
+/// The `i`-th series colour: [`PALETTE`] first, then hues a golden angle apart at three
+/// lightness levels, so no two series of a chart share a colour however many it has (a 38-market
+/// run has 38 lines).
 #[must_use]
 pub fn palette(i: usize) -> Color {
-    PALETTE[i % PALETTE.len()]
+    if let Some(c) = PALETTE.get(i) {
+        return *c;
+    }
+    let k = i - PALETTE.len();
+    let hue = (k as f64 * 137.507_764).rem_euclid(360.0);
+    let light = [0.42, 0.58, 0.32][(k / 7) % 3];
+    let sat = [0.75, 0.55][(k / 21) % 2];
+    hsl(hue, sat, light)
+}
+
+fn hsl(h: f64, s: f64, l: f64) -> Color {
+    let c = (1.0 - (2.0 * l - 1.0).abs()) * s;
+    let hp = h / 60.0;
+    let x = c * (1.0 - (hp.rem_euclid(2.0) - 1.0).abs());
+    let (r, g, b) = match hp as u32 {
+        0 => (c, x, 0.0),
+        1 => (x, c, 0.0),
+        2 => (0.0, c, x),
+        3 => (0.0, x, c),
+        4 => (x, 0.0, c),
+        _ => (c, 0.0, x),
+    };
+    let m = l - c / 2.0;
+    let to = |v: f64| ((v + m) * 255.0).round().clamp(0.0, 255.0) as u8;
+    Color(to(r), to(g), to(b))
 }
 
 /// Red for longs (liquidated when the price falls).
@@ -172,6 +200,11 @@ pub struct Figure {
     /// these names at these positions instead of numbers.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub x_ticks: Vec<(f64, String)>,
+    /// When x is a run's time (in `time.unit`s since the start): ticks then read as UTC clock
+    /// times when the scenario placed the run (`run.start_utc`), and the page's interactive
+    /// chart uses a time axis.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<TimeAxis>,
 }
 
 impl Figure {
@@ -191,7 +224,31 @@ impl Figure {
             vlines: Vec::new(),
             note: None,
             x_ticks: Vec::new(),
+            time: None,
         }
+    }
+
+    /// An empty figure over a run's time axis (`axis` gives the x label and tick format).
+    #[must_use]
+    pub fn over_time(id: &str, title: String, axis: &TimeAxis, y_label: String) -> Self {
+        let mut f = Self::new(id, title, &axis.label(), y_label);
+        f.time = Some(*axis);
+        f
+    }
+
+    /// Legend entries in drawing order (bars, bands, lines, rules, markers): the names a reader
+    /// tells series apart by.
+    #[must_use]
+    pub fn legend(&self) -> Vec<(&str, Color)> {
+        let mut out: Vec<(&str, Color)> = Vec::new();
+        if let Some(b) = &self.bars {
+            out.extend(b.stacks.iter().map(|s| (s.name.as_str(), s.color)));
+        }
+        out.extend(self.bands.iter().map(|b| (b.name.as_str(), b.color)));
+        out.extend(self.lines.iter().map(|l| (l.name.as_str(), l.color)));
+        out.extend(self.vlines.iter().map(|l| (l.name.as_str(), l.color)));
+        out.extend(self.markers.iter().map(|m| (m.name.as_str(), m.color)));
+        out
     }
 
     /// Whether anything would be drawn in the plot area.
@@ -226,26 +283,59 @@ pub fn file_stem(s: &str) -> String {
         .collect()
 }
 
-/// The time unit of a run's x axis, chosen from its length so ticks read naturally.
+/// The time unit of a run's x axis, chosen from its length so ticks read naturally, and the
+/// UTC instant the run's time zero stands for when the scenario set one (`run.start_utc`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct TimeAxis {
     /// Milliseconds per axis unit.
     pub ms_per_unit: f64,
     /// Unit name: `s`, `min` or `h`.
     pub unit: &'static str,
+    /// Unix time, milliseconds, of the run's time zero (`None`: the run has no calendar time).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_unix_ms: Option<i64>,
 }
 
 impl TimeAxis {
     /// Seconds up to 10 minutes, minutes up to 10 hours, hours beyond.
     #[must_use]
     pub fn for_duration(duration_ms: u64) -> Self {
-        if duration_ms <= 600_000 {
-            Self { ms_per_unit: 1_000.0, unit: "s" }
+        let (ms_per_unit, unit) = if duration_ms <= 600_000 {
+            (1_000.0, "s")
         } else if duration_ms <= 36_000_000 {
-            Self { ms_per_unit: 60_000.0, unit: "min" }
+            (60_000.0, "min")
         } else {
-            Self { ms_per_unit: 3_600_000.0, unit: "h" }
+            (3_600_000.0, "h")
+        };
+        Self { ms_per_unit, unit, start_unix_ms: None }
+    }
+
+    /// The same axis placed at a UTC start (`run.start_utc`, Unix milliseconds).
+    #[must_use]
+    pub fn at_utc(self, start_unix_ms: Option<i64>) -> Self {
+        Self { start_unix_ms, ..self }
+    }
+
+    /// How a tick at `x` (axis units) reads: the UTC clock time (`21:15`, or `21:15:30` on runs
+    /// of 10 minutes or less) when the run has a start, else the number of units.
+    #[must_use]
+    pub fn tick(&self, x: f64) -> String {
+        let Some(start) = self.start_unix_ms else { return short_amount(x) };
+        let ms = start as f64 + x * self.ms_per_unit;
+        if !ms.is_finite() {
+            return String::new();
         }
+        let secs = (ms / 1000.0).round() as i64;
+        let day = secs.rem_euclid(86_400);
+        let (h, m, s) = (day / 3600, day % 3600 / 60, day % 60);
+        if self.unit == "s" { format!("{h:02}:{m:02}:{s:02}") } else { format!("{h:02}:{m:02}") }
+    }
+
+    /// A run time (ms since the start) as an ISO-8601 UTC timestamp, when the run has a start.
+    #[must_use]
+    pub fn utc(&self, time_ms: u64) -> Option<String> {
+        let start = self.start_unix_ms?;
+        Some(iso_utc(start.saturating_add(i64::try_from(time_ms).ok()?)))
     }
 
     /// A time in axis units.
@@ -254,11 +344,35 @@ impl TimeAxis {
         time_ms as f64 / self.ms_per_unit
     }
 
-    /// The x axis description.
+    /// The x axis description: `time (UTC, 2025-10-10)` for a placed run, else
+    /// `time since start (min)`.
     #[must_use]
     pub fn label(&self) -> String {
-        format!("time since start ({})", self.unit)
+        match self.start_unix_ms {
+            Some(start) => format!("time (UTC, {})", &iso_utc(start)[..10]),
+            None => format!("time since start ({})", self.unit),
+        }
     }
+}
+
+/// Unix milliseconds as `2025-10-10T20:45:00.000Z` (proleptic Gregorian, UTC).
+#[must_use]
+pub fn iso_utc(unix_ms: i64) -> String {
+    let secs = unix_ms.div_euclid(1000);
+    let ms = unix_ms.rem_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z", sod / 3600, sod % 3600 / 60, sod % 60)
 }
 
 /// Thins `points` (in x order) to at most about `max` points: consecutive buckets each keep
@@ -359,6 +473,31 @@ mod tests {
         assert_eq!(d.first(), Some(&(0.0, 1.0)));
         assert_eq!(d.last(), Some(&(9_999.0, 1.0)));
         assert!(d.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn utc_axis_reads_clock_times() {
+        // 2025-10-10T20:45:00Z = 1760129100 s (10 Oct 2025 is day 20371 since 1970-01-01).
+        let start = 20_371 * 86_400_000 + (20 * 3600 + 45 * 60) * 1000;
+        assert_eq!(iso_utc(start), "2025-10-10T20:45:00.000Z");
+        assert_eq!(iso_utc(0), "1970-01-01T00:00:00.000Z");
+        let a = TimeAxis::for_duration(7_200_000).at_utc(Some(start));
+        assert_eq!(a.label(), "time (UTC, 2025-10-10)");
+        assert_eq!(a.tick(30.0), "21:15");
+        assert_eq!(a.tick(200.0), "00:05");
+        assert_eq!(a.utc(90_500).as_deref(), Some("2025-10-10T20:46:30.500Z"));
+        let plain = TimeAxis::for_duration(7_200_000);
+        assert_eq!((plain.label().as_str(), plain.tick(30.0).as_str()), ("time since start (min)", "30"));
+        assert_eq!(plain.utc(1), None);
+    }
+
+    #[test]
+    fn forty_series_get_forty_colours() {
+        let mut seen = std::collections::BTreeSet::new();
+        for i in 0..60 {
+            let c = palette(i);
+            assert!(seen.insert((c.0, c.1, c.2)), "colour {i} repeats an earlier one: {c:?}");
+        }
     }
 
     #[test]

@@ -72,11 +72,12 @@ pub(super) fn absorb(w: &mut World, v: usize, events: &[VenueEvent]) -> Result<(
                 let mk = &w.markets[m];
                 let spec = mk.instrument.spec();
                 let (pd, qd) = (spec.price_decimals, spec.qty_decimals);
-                w.recorder.on_trade(mk.key, dec(t.price.0, pd), dec(t.qty.0, qd), cash(t.value));
                 // Fills while building (the population's and hedgers' seeding fills, the
                 // only trades with the seeding accounts) stand for positions opened before
-                // the run, not flow in it.
+                // the run, not flow in it: they move neither the index nor the market's
+                // open/high/low/drop and volume.
                 if w.running {
+                    w.recorder.on_trade(mk.key, dec(t.price.0, pd), dec(t.qty.0, qd), cash(t.value));
                     if w.traded.len() <= m {
                         w.traded.resize(w.markets.len(), false);
                     }

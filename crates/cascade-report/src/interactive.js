@@ -1,0 +1,168 @@
+// Cascade's interactive charts. Builds one uPlot chart per figure described in the page's JSON
+// block (#cascade-charts) inside its slot (the div of class uplot-slot naming the figure): drag
+// across a chart to zoom into that time span, double-click to zoom out, hover to read every
+// series' value in the legend under the chart, click a legend entry to hide or show a series.
+// Times are UTC when the run has a start. Runs under the page's strict CSP: no request, no
+// eval; the static SVG and PNG of each chart sit beside the page.
+(function () {
+  'use strict';
+  var FONT = '"Cascade Sans", "DejaVu Sans", sans-serif';
+
+  function shortAmount(v) {
+    if (v == null || !isFinite(v)) return '–';
+    var a = Math.abs(v), x = v, suf = '';
+    if (a >= 1e12) { x = v / 1e12; suf = 'T'; }
+    else if (a >= 1e9) { x = v / 1e9; suf = 'B'; }
+    else if (a >= 1e6) { x = v / 1e6; suf = 'M'; }
+    else if (a >= 1e4) { x = v / 1e3; suf = 'K'; }
+    var t;
+    if (suf) t = Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1);
+    else if (a === 0) t = '0';
+    else if (a >= 100) t = x.toFixed(0);
+    else if (a >= 1) t = x.toFixed(2);
+    else t = x.toFixed(4);
+    if (t.indexOf('.') >= 0) t = t.replace(/0+$/, '').replace(/\.$/, '');
+    return t + suf;
+  }
+
+  function rgba(hex, a) {
+    var n = parseInt(hex.slice(1), 16);
+    return 'rgba(' + ((n >> 16) & 255) + ',' + ((n >> 8) & 255) + ',' + (n & 255) + ',' + a + ')';
+  }
+
+  function utc(sec) {
+    return new Date(Math.round(sec * 1000)).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+  }
+
+  // UTC clock ticks, 24-hour: seconds shown once ticks are less than a minute apart.
+  function clockTicks(u, splits, ax, space, incr) {
+    return splits.map(function (s) {
+      var t = new Date(Math.round(s * 1000)).toISOString();
+      return incr < 60 ? t.slice(11, 19) : t.slice(11, 16);
+    });
+  }
+
+  function build(fig, slot) {
+    var t = fig.time;
+    var placed = !!(t && t.start_unix_ms != null);
+    var toX = function (x) { return placed ? t.start_unix_ms / 1000 + x * t.ms_per_unit / 1000 : x; };
+    var xSeries = {
+      label: fig.x_label,
+      value: function (u, v) {
+        if (v == null) return '–';
+        return placed ? utc(v) : shortAmount(v) + (t ? ' ' + t.unit : '');
+      }
+    };
+    var series = [xSeries];
+    var bands = [];
+    var data;
+    if (fig.bars) {
+      var edges = fig.bars.edges.map(toX);
+      var n = edges.length - 1;
+      var cum = [];
+      for (var i = 0; i < n; i++) cum.push(0);
+      var layers = fig.bars.stacks.map(function (s) {
+        var own = [], top = [];
+        for (var i = 0; i < n; i++) {
+          var v = s.values[i] || 0;
+          cum[i] += v;
+          own.push(v);
+          top.push(cum[i]);
+        }
+        own.push(null);
+        top.push(n > 0 ? top[n - 1] : null);
+        return { s: s, own: own, top: top };
+      });
+      data = [edges];
+      // Stacked: each layer is drawn as its cumulative top, the highest first so the lower
+      // ones paint over it; the legend shows the layer's own value.
+      layers.slice().reverse().forEach(function (L) {
+        data.push(L.top);
+        series.push({
+          label: L.s.name, stroke: L.s.color, fill: rgba(L.s.color, 0.9), width: 0,
+          paths: uPlot.paths.stepped({ align: 1 }), points: { show: false },
+          value: function (u, v, si, i) { return i == null || L.own[i] == null ? '–' : shortAmount(L.own[i]); }
+        });
+      });
+    } else {
+      var tables = [];
+      var ok = function (p) { return p[0] != null && p[1] != null && isFinite(p[0]) && isFinite(p[1]); };
+      (fig.bands || []).forEach(function (b) {
+        var pts = b.points.filter(function (p) { return ok(p) && p[2] != null; });
+        tables.push([pts.map(function (p) { return toX(p[0]); }), pts.map(function (p) { return p[2]; }),
+          pts.map(function (p) { return p[1]; })]);
+        var hi = series.length;
+        series.push({ label: b.name + ' (upper)', stroke: rgba(b.color, 0.6), width: 1, points: { show: false }, spanGaps: true });
+        series.push({ label: b.name + ' (lower)', stroke: rgba(b.color, 0.6), width: 1, points: { show: false }, spanGaps: true });
+        bands.push({ series: [hi, hi + 1], fill: rgba(b.color, 0.2) });
+      });
+      fig.lines.forEach(function (l) {
+        var pts = l.points.filter(ok);
+        tables.push([pts.map(function (p) { return toX(p[0]); }), pts.map(function (p) { return p[1]; })]);
+        series.push({ label: l.name, stroke: l.color, width: 1.5, points: { show: false }, spanGaps: true,
+          value: function (u, v) { return shortAmount(v); } });
+      });
+      fig.markers.forEach(function (m) {
+        var pts = m.points.filter(ok);
+        tables.push([pts.map(function (p) { return toX(p[0]); }), pts.map(function (p) { return p[1]; })]);
+        series.push({ label: m.name, stroke: m.color, fill: m.color, width: 0, paths: function () { return null; },
+          points: { show: true, size: 8, width: 0, fill: m.color, stroke: m.color },
+          value: function (u, v) { return shortAmount(v); } });
+      });
+      data = tables.length ? uPlot.join(tables) : [[]];
+    }
+    var fromZero = fig.y_from_zero;
+    var opts = {
+      title: fig.title,
+      width: Math.max(300, slot.clientWidth),
+      height: 360,
+      series: series,
+      bands: bands,
+      legend: { live: true },
+      cursor: { drag: { x: true, y: false }, points: { size: 7 } },
+      scales: {
+        x: { time: placed },
+        y: {
+          range: function (u, min, max) {
+            if (min == null || max == null) return [0, 1];
+            if (fromZero) { min = Math.min(0, min); max = Math.max(0, max); }
+            if (max - min <= Math.abs(max) * 1e-12) { var d = min !== 0 ? Math.abs(min) * 0.01 : 1; min -= d; max += d; }
+            var pad = (max - min) * 0.06;
+            return [fromZero && min >= 0 ? 0 : min - pad, fromZero && max <= 0 ? 0 : max + pad];
+          }
+        }
+      },
+      axes: [
+        { label: fig.x_label, font: '13px ' + FONT, labelFont: '14px ' + FONT, labelSize: 24, stroke: '#333',
+          grid: { stroke: '#eee' },
+          values: placed ? clockTicks : function (u, splits) { return splits.map(shortAmount); } },
+        { label: fig.y_label, font: '13px ' + FONT, labelFont: '14px ' + FONT, labelSize: 24, size: 64, stroke: '#333',
+          grid: { stroke: '#eee' }, values: function (u, splits) { return splits.map(shortAmount); } }
+      ]
+    };
+    if (placed) opts.tzDate = function (ts) { return uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'); };
+    return new uPlot(opts, data, slot);
+  }
+
+  var figs = JSON.parse(document.getElementById('cascade-charts').textContent);
+  var charts = [];
+  var slots = document.querySelectorAll('.uplot-slot');
+  for (var k = 0; k < slots.length; k++) {
+    var slot = slots[k];
+    var fig = figs[+slot.getAttribute('data-figure')];
+    if (!fig) continue;
+    slot.textContent = '';
+    charts.push({ id: fig.id, fig: fig, u: build(fig, slot), slot: slot });
+  }
+  window.cascadeCharts = charts;
+  var resize = function () {
+    charts.forEach(function (c) {
+      var w = Math.max(300, c.slot.clientWidth);
+      if (Math.abs(w - c.u.width) > 1) c.u.setSize({ width: w, height: 360 });
+    });
+  };
+  window.addEventListener('resize', resize);
+  if (document.fonts && document.fonts.ready) {
+    document.fonts.ready.then(function () { charts.forEach(function (c) { c.u.redraw(false, true); }); });
+  }
+})();
