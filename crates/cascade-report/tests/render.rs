@@ -168,7 +168,8 @@ fn broken_run_directories_say_what_is_wrong() {
     fs::write(&series, &text[..cut - 20]).unwrap();
     let e = render_run(&run, &opts).unwrap_err().to_string();
     assert!(
-        e.contains("series.csv: row 90 (line 91)") && e.contains("fields where the header has 28"),
+        // 28 series columns after run_id, seed and scenario_hash (no start time: no time_utc).
+        e.contains("series.csv: row 90 (line 91)") && e.contains("fields where the header has 31"),
         "{e}"
     );
 
