@@ -6,7 +6,10 @@
 //! - **forceOrder**: one per liquidation row (book, partial, backstop and ADL closes alike),
 //!   `S` = `SELL` for a long, `BUY` for a short; `p` the bankruptcy price (Binance's order
 //!   price) or the fill price when unknown; `ap` the average fill price; `q` = `l` = `z` the
-//!   quantity closed; `o` `LIMIT`, `f` `IOC`, `X` `FILLED`.
+//!   quantity closed; `o` `LIMIT`, `f` `IOC`, `X` `FILLED`. Rows of one millisecond, symbol
+//!   and side with the same two prices would be indistinguishable on the stream (a reader
+//!   must take them for duplicates), so they become one order of their summed quantity (the
+//!   notional is unchanged: same average price).
 //! - **aggTrade**: one per series row with trades, standing for the interval's trades: `p` the
 //!   interval's last traded price, `q` its whole volume, `f`..`l` the interval's trade numbers
 //!   (counted from 1 per market), `a` counting these aggregates from 1; `m` by the tick rule
@@ -56,19 +59,33 @@ pub fn recording_events(rec: &Recording, start_ms: u64) -> Vec<StreamEvent> {
     };
     let mut keyed: Vec<(u64, u8, usize, StreamEvent)> =
         Vec::with_capacity(rec.liquidations.len() + 2 * rec.series.len());
+    // Orders that a stream could not tell apart, by (time, symbol, side, price, average).
+    let mut same: BTreeMap<(u64, String, Side, Decimal, Decimal), usize> = BTreeMap::new();
     for l in &rec.liquidations {
         let t = start_ms.saturating_add(l.time_ms);
+        let side = match l.side {
+            PositionSide::Long => Side::Sell,
+            PositionSide::Short => Side::Buy,
+        };
+        let price = l.bankruptcy_price.unwrap_or(l.price);
+        let key = (t, symbol(&l.venue, &l.instrument), side, price, l.price);
+        if let Some(&i) = same.get(&key) {
+            if let StreamEvent::ForceOrder(f) = &mut keyed[i].3 {
+                f.qty += l.qty;
+                f.last_filled_qty += l.qty;
+                f.filled_qty += l.qty;
+            }
+            continue;
+        }
+        same.insert(key, keyed.len());
         let e = StreamEvent::ForceOrder(ForceOrder {
             event_time: t,
             symbol: symbol(&l.venue, &l.instrument),
-            side: match l.side {
-                PositionSide::Long => Side::Sell,
-                PositionSide::Short => Side::Buy,
-            },
+            side,
             order_type: "LIMIT".into(),
             time_in_force: "IOC".into(),
             qty: l.qty,
-            price: l.bankruptcy_price.unwrap_or(l.price),
+            price,
             avg_price: l.price,
             status: "FILLED".into(),
             last_filled_qty: l.qty,
