@@ -12,6 +12,7 @@ mod out;
 mod report;
 mod run;
 mod sweep;
+mod watch;
 mod waterfall;
 
 /// Cascade: a laboratory for liquidation cascades in crypto derivatives markets.
@@ -51,6 +52,11 @@ enum Command {
     /// Liquidation waterfall what-if: a venue state and a sequence of marks in a JSON file (`-`
     /// for stdin); prints the liquidations, takeovers, ADL, socialised losses and final balances.
     Waterfall(waterfall::WaterfallArgs),
+    /// Live cascade-risk monitor over Binance forceOrder / aggTrade / markPrice JSON lines (a
+    /// file, `--follow`, or stdin): liquidations per minute by side and their acceleration,
+    /// long share, price change over 1/5/15 min, realised volatility, distance to liquidation
+    /// clusters, a risk level and alerts. Dashboard on a terminal, JSON lines otherwise.
+    Watch(watch::WatchArgs),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +70,7 @@ fn main() -> ExitCode {
         Command::Calibrate(args) => calibrate::run(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Sweep(args) => sweep::run(&args),
+        Command::Watch(args) => watch::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
