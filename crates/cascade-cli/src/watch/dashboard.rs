@@ -200,8 +200,8 @@ fn draw(f: &mut Frame, s: &Session, v: &View) {
     let [head, table, charts, bottom, foot] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Length(latest.len().clamp(1, 12) as u16 + 3),
-        Constraint::Length(8),
-        Constraint::Min(6),
+        Constraint::Min(8),
+        Constraint::Length(9),
         Constraint::Length(1),
     ])
     .areas(f.area());
@@ -224,7 +224,7 @@ fn draw(f: &mut Frame, s: &Session, v: &View) {
             )),
         ]),
         Line::from(format!(
-            "{} events ({} liquidations, {} trades, {} marks)  ·  skipped {} malformed, {} unsupported  ·  {} duplicates, {} out of order, {} late  ·  {} gaps",
+            "{} events ({} liquidations, {} trades, {} marks)  ·  skipped: {} malformed, {} unsupported  ·  {} dup, {} late, {} out of order  ·  gaps: {} mark, {} trades",
             c.events,
             c.force_orders,
             c.agg_trades,
@@ -232,9 +232,10 @@ fn draw(f: &mut Frame, s: &Session, v: &View) {
             r.malformed,
             r.unsupported,
             c.duplicates,
-            c.out_of_order,
             c.late,
-            c.mark_gaps + u64::from(c.missing_trades > 0)
+            c.out_of_order,
+            c.mark_gaps,
+            c.missing_trades
         )),
     ];
     f.render_widget(Paragraph::new(header).block(Block::new().borders(Borders::BOTTOM)), head);
@@ -292,18 +293,28 @@ fn draw(f: &mut Frame, s: &Session, v: &View) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(charts);
     let sel = latest.get(selected).map(|i| i.symbol.as_str()).unwrap_or_default();
-    let hist = v.history.get(sel);
-    let prices: Vec<f64> =
-        hist.map(|h| h.iter().map(|p| p.0).filter(|p| p.is_finite()).collect()).unwrap_or_default();
-    let (lo, hi) = prices.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(*p), b.max(*p)));
+    let hist: Vec<(f64, f64)> = v.history.get(sel).map(|h| h.iter().copied().collect()).unwrap_or_default();
+    // The history (up to 15 minutes of seconds) squeezed into the chart's width: each column
+    // the last price and the largest liquidation rate of its seconds.
     let width = usize::from(left.width.saturating_sub(2)).max(1);
-    let tail = |xs: Vec<u64>| xs[xs.len().saturating_sub(width)..].to_vec();
-    let price_pts =
-        tail(prices.iter().map(|p| ((p - lo) / (hi - lo).max(1e-9) * 100.0) as u64 + 1).collect());
+    let per = hist.len().div_ceil(width).max(1);
+    let columns: Vec<(f64, f64)> = hist
+        .chunks(per)
+        .map(|c| {
+            let price = c.iter().rev().map(|p| p.0).find(|p| p.is_finite()).unwrap_or(f64::NAN);
+            (price, c.iter().map(|p| p.1).fold(0.0, f64::max))
+        })
+        .collect();
+    let prices: Vec<f64> = columns.iter().map(|c| c.0).filter(|p| p.is_finite()).collect();
+    let (lo, hi) = prices.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(*p), b.max(*p)));
+    let price_pts: Vec<u64> =
+        prices.iter().map(|p| ((p - lo) / (hi - lo).max(1e-9) * 100.0) as u64 + 1).collect();
+    let span =
+        if hist.len() >= 120 { format!("{} min", hist.len() / 60) } else { format!("{} s", hist.len()) };
     let title = if prices.is_empty() {
         format!(" {sel} price ")
     } else {
-        format!(" {sel} price, last {} s: {lo:.1} – {hi:.1} ", prices.len().min(width))
+        format!(" {sel} price, last {span}: {lo:.1} – {hi:.1} ")
     };
     f.render_widget(
         Sparkline::default()
@@ -312,15 +323,14 @@ fn draw(f: &mut Frame, s: &Session, v: &View) {
             .style(Style::new().fg(Color::Cyan)),
         left,
     );
-    let liqs: Vec<u64> = hist.map(|h| h.iter().map(|p| p.1 as u64).collect()).unwrap_or_default();
-    let liq_pts = tail(liqs);
+    let liq_pts: Vec<u64> = columns.iter().map(|c| c.1 as u64).collect();
     let peak = liq_pts.iter().max().copied().unwrap_or(0);
     f.render_widget(
         Sparkline::default()
-            .block(
-                Block::bordered()
-                    .title(format!(" {sel} liquidated per minute (peak {}) ", usd(Decimal::from(peak)))),
-            )
+            .block(Block::bordered().title(format!(
+                " {sel} liquidated per minute, last {span} (peak {}) ",
+                usd(Decimal::from(peak))
+            )))
             .data(&liq_pts)
             .style(Style::new().fg(Color::LightRed)),
         right,
