@@ -13,6 +13,7 @@ mod out;
 mod report;
 mod run;
 mod sweep;
+mod watch;
 mod waterfall;
 
 /// Cascade: a laboratory for liquidation cascades in crypto derivatives markets.
@@ -57,6 +58,11 @@ enum Command {
     /// CSV or zip), a Bybit kline or trading file (CSV or csv.gz) or Hyperliquid node_fills
     /// and prints its rows, time range and figures; `--csv OUT` writes normalised CSV.
     Data(data::DataArgs),
+    /// Live cascade-risk monitor over Binance forceOrder / aggTrade / markPrice JSON lines (a
+    /// file, `--follow`, or stdin): liquidations per minute by side and their acceleration,
+    /// long share, price change over 1/5/15 min, realised volatility, distance to liquidation
+    /// clusters, a risk level and alerts. Dashboard on a terminal, JSON lines otherwise.
+    Watch(watch::WatchArgs),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +77,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare::run(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::Data(args) => data::run(&args),
+        Command::Watch(args) => watch::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! `cascade run [SCENARIO] [--seed N] [--out DIR] [--report]`: runs a scenario (the built-in
 //! default when none is given), writes its tables as CSV and Parquet and its summary as JSON into
-//! DIR, optionally renders the HTML report, and prints the summary. Thin: reading, simulating,
+//! DIR, optionally renders the HTML report and the run as an event stream (`--emit-stream`), and
+//! prints the summary. Thin: reading, simulating,
 //! writing and rendering live in cascade-io, cascade-sim and cascade-report.
 
 use std::io::IsTerminal;
@@ -40,6 +41,11 @@ pub struct RunArgs {
     /// the result is validated like the file.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
+    /// Also write the run as Binance websocket JSON lines for `cascade watch`: forceOrder per
+    /// liquidation, aggTrade per sampling interval that traded, markPriceUpdate per mark
+    /// sample, timed from `run.start_utc` (Unix 0 without one).
+    #[arg(long, value_name = "FILE")]
+    emit_stream: Option<PathBuf>,
 }
 
 /// Runs the scenario and writes its outputs.
@@ -80,6 +86,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     progress.finish();
     let secs = started.elapsed().as_secs_f64();
     write_outputs(&out, &rec, &source)?;
+    if let Some(path) = &args.emit_stream {
+        let start = scenario.run.start_unix_ms().unwrap_or(0);
+        let n = cascade_io::stream::write_stream(path, &rec, start)
+            .with_context(|| format!("writing the event stream to {}", path.display()))?;
+        eprintln!("wrote {n} stream events into {}", path.display());
+    }
     if args.report {
         let files =
             cascade_report::render_run(&out, &ReportOptions { progress: true, ..ReportOptions::default() })

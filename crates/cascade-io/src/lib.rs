@@ -3,7 +3,8 @@
 //! Cascade's files: scenario files in, with the Binance kline files their assets' `path` names
 //! ([`klines`]); the tables of a run (time series, liquidations, ADL) out
 //! as CSV and Parquet, and its summary as JSON; a run directory read back ([`read_run`]); and
-//! the files of a policy comparison ([`compare`]).
+//! the files of a policy comparison ([`compare`]); and Binance websocket events as JSON lines
+//! ([`stream`]: read for `cascade watch`, written from a simulated run).
 //!
 //! No simulation logic lives here: the simulator hands over plain rows
 //! ([`cascade_sim::metrics`]) and this crate only lays them out. Every file is written to a
@@ -23,6 +24,7 @@ pub mod files;
 pub mod klines;
 pub mod read;
 pub mod run_dir;
+pub mod stream;
 pub mod table;
 pub mod tag;
 pub mod utc;
