@@ -11,6 +11,7 @@ mod input;
 mod out;
 mod report;
 mod run;
+mod stress;
 mod sweep;
 mod waterfall;
 
@@ -51,6 +52,10 @@ enum Command {
     /// Liquidation waterfall what-if: a venue state and a sequence of marks in a JSON file (`-`
     /// for stdin); prints the liquidations, takeovers, ADL, socialised losses and final balances.
     Waterfall(waterfall::WaterfallArgs),
+    /// What happens to a book: a portfolio TOML's accounts put into each scenario's venues;
+    /// per leg when it is liquidated or ADL'd, its ADL-queue place, losses, and the extra margin
+    /// or transfer (with its latest send time) that survives. Table, JSON, HTML.
+    Stress(stress::StressArgs),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +69,7 @@ fn main() -> ExitCode {
         Command::Calibrate(args) => calibrate::run(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Sweep(args) => sweep::run(&args),
+        Command::Stress(args) => stress::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -80,5 +80,12 @@ pub fn write_page(report: &StressReport, path: &Path) -> Result<(), StressError>
     );
     page.blocks.push(Block { caption: "Per scenario, leg and account".into(), text: report.table() });
     let html = page.render().map_err(|e| err(e.to_string()))?;
-    std::fs::write(path, html).map_err(|e| err(e.to_string()))
+    cascade_io::files::write_atomic(path, |p, w| {
+        std::io::Write::write_all(w, html.as_bytes()).map_err(|source| cascade_io::IoError::File {
+            path: p.to_path_buf(),
+            action: "writing the page",
+            source,
+        })
+    })?;
+    Ok(())
 }
