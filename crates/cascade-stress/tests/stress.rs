@@ -230,14 +230,15 @@ fn a_transfer_that_arrives_too_late() {
     assert_eq!(fast.transfers[0].arrived_s.map(f64::floor), Some(200.0));
 }
 
-/// A hedge ADL cuts. One venue, Binance rules, no insurance fund: 300 longs at 20–50x on BTC;
-/// at 120 s BTC jumps −10%, past every long's bankruptcy price (at most 5% away), so the book
-/// cannot take their liquidation orders at the bankruptcy price, the empty fund takes nothing
-/// over, and the rest is auto-deleveraged against the profitable shorts. The book: `h`, short
-/// 1 BTC @ 100,000 at 10x with a 20,000 wallet, hedging 1 BTC held off-exchange. At 90,000 its
-/// Binance ADL score is PnL% × margin ratio = (10,000 / 20,000) × (0.01 × 90,000 / 30,000) =
-/// 0.015, against 0.1 × (0.01 × 0.9 N / 1.1 N) ≈ 0.0008 for the 1x seeding account on the other
-/// side of the population: h is cut before it, and its hedge is left short of the holding.
+/// A hedge ADL cuts. One venue, Bybit rules (Binance's BTCUSDT guarantee would keep ADL
+/// away), no insurance fund: 300 longs at 20–50x on BTC; at 120 s BTC jumps −10%, past every
+/// long's bankruptcy price (at most 5% away), so the book cannot take their liquidation orders
+/// at the bankruptcy price, the empty fund takes nothing over, and the rest is
+/// auto-deleveraged against the profitable shorts. The book: `h`, short 1 BTC @ 100,000 at 10x
+/// with a 20,000 wallet, hedging 1 BTC held off-exchange. At 90,000 its Bybit ADL score is
+/// PnL% × effective leverage = (10,000 / 100,000) × (90,000 / 30,000) = 0.3, against
+/// 0.1 × (0.9 N / 1.1 N) ≈ 0.08 for the 1x seeding account on the other side of the
+/// population: h is cut before it, and its hedge is left short of the holding.
 #[test]
 fn a_hedge_that_adl_cuts() {
     let src = format!(
@@ -254,7 +255,7 @@ annual_volatility = 0.05
 
 [[venues]]
 name = "a"
-rules = "binance"
+rules = "bybit"
 insurance_fund = "0"
 
 [[venues.instruments]]
@@ -324,6 +325,8 @@ amount = "1"
     assert!(leg.size_end > Decimal::from(-1), "the short is smaller: {}", leg.size_end);
     let cut: Decimal = leg.events.iter().filter(|e| e.kind == "adl_cut").map(|e| e.qty).sum();
     assert_eq!(leg.size_end, Decimal::from(-1) + cut);
+    // Ranked first (0.3 against the seeder's 0.08).
+    assert_eq!(leg.events.iter().find(|e| e.kind == "adl_cut").and_then(|e| e.rank), Some(0));
     // Before the jump h stood in the ADL queue of the short side; the holding lost 10%.
     assert!(leg.samples.iter().any(|s| s.adl_queue_pct.is_some()));
     let holding = &o.holdings[0];
