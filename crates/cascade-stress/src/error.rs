@@ -13,14 +13,14 @@ pub enum StressError {
     #[error(transparent)]
     Portfolio(#[from] cascade_sim::scenario::ScenarioError),
     /// The portfolio does not fit a scenario, or the simulation failed.
-    #[error("{portfolio} in scenario `{scenario}`: {source}")]
+    #[error("portfolio `{portfolio}` in scenario `{scenario}`: {source}")]
     Sim {
-        /// The portfolio file.
-        portfolio: PathBuf,
+        /// The portfolio's name.
+        portfolio: String,
         /// The scenario's library name or file.
         scenario: String,
         /// What failed (a portfolio field named when it does not fit).
-        source: cascade_sim::SimError,
+        source: Box<cascade_sim::SimError>,
     },
     /// A scenario name that is neither in the library nor a file.
     #[error("unknown scenario `{0}`: not in the library ({1}) and not a .toml file")]

@@ -227,10 +227,10 @@ pub fn stress_one(
         calc: Vec::new(),
         solves: Vec::new(),
     };
-    let sim_err = |source| StressError::Sim {
-        portfolio: PathBuf::from(&portfolio.name),
+    let sim_err = |source: cascade_sim::SimError| StressError::Sim {
+        portfolio: portfolio.name.clone(),
         scenario: name.to_string(),
-        source,
+        source: Box::new(source),
     };
     let outcome = match run(&plan) {
         Ok(o) => o,

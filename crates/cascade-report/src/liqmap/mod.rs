@@ -266,6 +266,9 @@ pub fn solve(p: &LiqPosition, row: u64) -> Result<Solved, ReportError> {
     Ok(Solved { coin, side: p.side, liquidation_price, notional, leverage })
 }
 
+/// A cross account of a positions file: (venue, account), its wallet, its (row, position)s.
+type CrossAccount<'a> = ((Venue, u64), Decimal, Vec<(u64, &'a LiqPosition)>);
+
 /// Options of a liquidation map.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LiqMapOptions {
@@ -399,7 +402,7 @@ pub fn build(positions: &[LiqPosition], opts: &LiqMapOptions) -> Result<Vec<LiqM
     // Cross accounts (by venue and account, in first-seen order) and inverse contracts go
     // through the venue calculator (`cross.rs`); the rest is solved one by one.
     let mut out: Vec<Option<Solved>> = vec![None; positions.len()];
-    let mut accounts: Vec<((Venue, u64), Decimal, Vec<(u64, &LiqPosition)>)> = Vec::new();
+    let mut accounts: Vec<CrossAccount<'_>> = Vec::new();
     for (i, p) in positions.iter().enumerate() {
         let row = i as u64 + 1;
         match p.margin {
