@@ -49,3 +49,47 @@ fn a_bad_portfolio_is_named_at_its_line() {
     let e = read_portfolio(&path).unwrap_err().to_string();
     assert!(e.contains("p.toml:5:") && e.contains("unknown field `walet`"), "{e}");
 }
+
+/// Collateral in a portfolio account (`depeg`: binance accepts USDe at no haircut, priced off
+/// its own USDE/USDT book at 1): 12,000 USDe and no USDT back a 0.5 BTC long at 10x (initial
+/// margin 5,000), so the account's equity starts at 12,000 × 1; without the USDe the venue
+/// refuses to open the position (0 < 5,000), and an asset the venue does not accept is named.
+#[test]
+fn collateral_backs_a_portfolio_account() {
+    let (s, d) = load_scenario("depeg", &repo().join("scenarios")).unwrap();
+    let opts = StressOptions { seed: 1, library_dir: repo().join("scenarios"), sample_s: 30, solve: false };
+    let book = |collateral: &str| {
+        cascade_sim::scenario::Portfolio::from_toml(
+            &format!(
+                "[[accounts]]\nname = \"c\"\nvenue = \"binance\"\nwallet = \"0\"\n{collateral}\n\
+                 [[accounts.positions]]\nsymbol = \"BTCUSDT\"\nside = \"long\"\nsize = \"0.5\"\nleverage = 10\n"
+            ),
+            "c.toml",
+        )
+        .unwrap()
+    };
+    let r = stress_one(
+        &book("[[accounts.collateral]]\nasset = \"USDe\"\namount = \"12000\"\n"),
+        &s,
+        "depeg",
+        d.clone(),
+        &opts,
+    )
+    .unwrap();
+    let o = r.outcome.expect("ran");
+    let e = o.accounts[0].equity_start;
+    assert!(e > rust_decimal::Decimal::from(11_900) && e < rust_decimal::Decimal::from(12_100), "{e}");
+    let r = stress_one(&book(""), &s, "depeg", d.clone(), &opts).unwrap();
+    let why = r.skipped.expect("refused");
+    assert!(why.contains("accounts[0].positions[0]") && why.contains("refused"), "{why}");
+    let r = stress_one(
+        &book("[[accounts.collateral]]\nasset = \"BTC\"\namount = \"1\"\n"),
+        &s,
+        "depeg",
+        d,
+        &opts,
+    )
+    .unwrap();
+    let why = r.skipped.expect("refused");
+    assert!(why.contains("accounts[0].collateral[0].asset") && why.contains("does not accept"), "{why}");
+}
