@@ -377,7 +377,7 @@ def calc(input: str | Mapping[str, Any]) -> dict[str, Any]:
             strings, e.g. ``"size": "0.5"``, or as ints; floats are written with ``repr``), e.g.
             ``{"venue": "binance", "mode": "isolated", "wallet_balance": "1000",
             "positions": [{"symbol": "BTCUSDT", "side": "long", "size": "1",
-            "entry_price": "50000", "leverage": "10"}]}``.
+            "entry_price": "50000", "mark_price": "50000", "leverage": "10"}]}``.
 
     Returns:
         the output JSON of ``cascade calc`` as a dict (decimal figures as strings).

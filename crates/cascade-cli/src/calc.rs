@@ -16,7 +16,7 @@ pub struct CalcArgs {
 /// An unreadable file, malformed JSON (with line and column), or an invalid field (named).
 pub fn run(args: &CalcArgs) -> anyhow::Result<()> {
     let text = crate::input::read_file_or_stdin(&args.file)?;
-    let out = cascade_io::calc::calc(&text)?;
+    let out = cascade_io::calc::calc_document(&text)?;
     crate::out::line(format_args!("{}", serde_json::to_string_pretty(&out)?))?;
     Ok(())
 }

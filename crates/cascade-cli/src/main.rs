@@ -12,6 +12,7 @@ mod input;
 mod out;
 mod report;
 mod run;
+mod stress;
 mod sweep;
 mod watch;
 mod waterfall;
@@ -63,6 +64,10 @@ enum Command {
     /// long share, price change over 1/5/15 min, realised volatility, distance to liquidation
     /// clusters, a risk level and alerts. Dashboard on a terminal, JSON lines otherwise.
     Watch(watch::WatchArgs),
+    /// What happens to a book: a portfolio TOML's accounts put into each scenario's venues;
+    /// per leg when it is liquidated or ADL'd, its ADL-queue place, losses, and the extra margin
+    /// or transfer (with its latest send time) that survives. Table, JSON, HTML.
+    Stress(stress::StressArgs),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +83,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => sweep::run(&args),
         Command::Data(args) => data::run(&args),
         Command::Watch(args) => watch::run(&args),
+        Command::Stress(args) => stress::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

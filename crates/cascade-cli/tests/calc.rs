@@ -115,7 +115,7 @@ fn json_numbers_are_read_exactly() {
     // 0.1 + 0.2 style values as JSON numbers: exact, not through f64.
     let out = cascade_calc_stdin(
         r#"{"venue": "okx", "mode": "isolated", "positions": [
-            {"symbol": "ETHUSDT", "side": "short", "size": 5000, "entry_price": 3000.1,
+            {"symbol": "ETHUSDT", "side": "short", "size": 5000, "entry_price": 3000.1, "mark_price": 3000.1,
              "margin": 0.30000000000000004}]}"#,
     );
     assert!(!out.status.success());
@@ -123,7 +123,7 @@ fn json_numbers_are_read_exactly() {
     assert!(err.contains("positions[0].margin") && err.contains("decimal places"), "{err}");
     let out = cascade_calc_stdin(
         r#"{"venue": "okx", "mode": "isolated", "positions": [
-            {"symbol": "ETHUSDT", "side": "short", "size": 5000, "entry_price": 3000.1,
+            {"symbol": "ETHUSDT", "side": "short", "size": 5000, "entry_price": 3000.1, "mark_price": 3000.1,
              "leverage": 100}]}"#,
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -139,8 +139,7 @@ fn json_numbers_are_read_exactly() {
 /// stderr that names the field.
 #[test]
 fn bad_inputs_exit_2_and_name_the_field() {
-    let pos =
-        r#"{"symbol": "BTCUSDT", "side": "long", "size": "1", "entry_price": "20000", "leverage": "10"}"#;
+    let pos = r#"{"symbol": "BTCUSDT", "side": "long", "size": "1", "entry_price": "20000", "mark_price": "20000", "leverage": "10"}"#;
     let doc = |venue: &str, mode: &str, p: &str| {
         format!(r#"{{"venue": "{venue}", "mode": "{mode}", "wallet_balance": "1000", "positions": [{p}]}}"#)
     };
@@ -184,7 +183,7 @@ fn bad_inputs_exit_2_and_name_the_field() {
         ),
         (doc("binance", "isolated", &pos.replace(r#", "leverage": "10""#, "")), "positions[0].margin"),
         (
-            r#"{"venue": "binance", "mode": "cross", "positions": [{"symbol": "BTCUSDT", "side": "long", "size": "1", "entry_price": "20000"}]}"#
+            r#"{"venue": "binance", "mode": "cross", "positions": [{"symbol": "BTCUSDT", "side": "long", "size": "1", "entry_price": "20000", "mark_price": "20000"}]}"#
                 .to_string(),
             "wallet_balance",
         ),
@@ -231,7 +230,7 @@ fn bad_taker_fees_exit_2_and_name_the_field() {
     let doc = |fee: &str| {
         format!(
             r#"{{"venue": "bybit", "mode": "isolated", "positions": [{{"symbol": "BTCUSDT",
-                "side": "long", "size": "1", "entry_price": "20000", "leverage": "10",
+                "side": "long", "size": "1", "entry_price": "20000", "mark_price": "20000", "leverage": "10",
                 "taker_fee": {fee}}}]}}"#
         )
     };

@@ -25,9 +25,9 @@ use crate::agents::hedger::REACTION;
 use crate::error::SimError;
 use crate::metrics::Recording;
 use crate::rng::Streams;
-use crate::scenario::Scenario;
+use crate::scenario::{Portfolio, Scenario};
 use crate::scheduler::{Scheduler, SimTime};
-use crate::world::{NoticeKind, Owner, TransferId, World};
+use crate::world::{NoticeKind, Owner, TaggedAccount, TransferId, World};
 
 /// Something due at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,8 +191,27 @@ impl Simulation {
     /// # Errors
     /// As [`run`].
     pub fn new(scenario: &Scenario, seed: u64, liquidations: bool) -> Result<Self, SimError> {
+        Self::with_portfolio(scenario, seed, liquidations, &Portfolio::default(), &[]).map(|(s, _)| s)
+    }
+
+    /// As [`Simulation::new`], with `portfolio`'s accounts put into the venues before any agent
+    /// (account `i` given `extra[i]` on top of its wallet; see `World::insert_portfolio`). The
+    /// agents' random draws do not depend on the portfolio (one stream per agent), so the same
+    /// seed meets the same market with and without it, up to what the portfolio itself does.
+    /// Returns the simulation and the portfolio's accounts, in portfolio order.
+    ///
+    /// # Errors
+    /// As [`run`], and [`SimError::Scenario`] naming a portfolio field that does not fit.
+    pub fn with_portfolio(
+        scenario: &Scenario,
+        seed: u64,
+        liquidations: bool,
+        portfolio: &Portfolio,
+        extra: &[Cash],
+    ) -> Result<(Self, Vec<TaggedAccount>), SimError> {
         let streams = Streams::new(seed);
         let mut world = World::build(scenario, seed, liquidations)?;
+        let tagged = world.insert_portfolio(portfolio, extra)?;
         let mut agents = Agents::build(scenario, &streams, &mut world)?;
         world.install_policy(&scenario.policy)?;
         world.start_run();
@@ -229,7 +248,7 @@ impl Simulation {
             queue.schedule_in(every, Event::PolicyStops);
         }
         let exogenous = scenario.shocks.iter().map(|s| s.notional.get()).sum();
-        Ok(Self {
+        let sim = Self {
             world,
             agents,
             queue,
@@ -240,7 +259,8 @@ impl Simulation {
             seed,
             exogenous,
             start_utc: scenario.run.start_unix_ms().and(scenario.run.start_utc.clone()),
-        })
+        };
+        Ok((sim, tagged))
     }
 
     /// Moves `amount` of collateral from `from` at venue `from_venue` (if its free margin

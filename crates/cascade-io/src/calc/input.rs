@@ -30,6 +30,9 @@ pub struct Input {
     pub wallet_balance: Option<Num>,
     /// At least one position.
     pub positions: Option<Vec<Object<PositionIn>>>,
+    /// Several accounts, one per venue (each a document of its own); instead of the fields
+    /// above, not with them.
+    pub accounts: Option<Vec<Object<Input>>>,
 }
 
 /// One position as written; see the module documentation of `calc` for the fields.

@@ -14,11 +14,12 @@
 //!  "positions": [
 //!    {"symbol": "ETHUSDT", "side": "long", "size": "20", "entry_price": "4000",
 //!     "mark_price": "3900", "mmr": "0.005", "maintenance_amount": "0"},
-//!    {"symbol": "BTCUSDT", "side": "short", "size": "0.5", "entry_price": "110000"}]}
+//!    {"symbol": "BTCUSDT", "side": "short", "size": "0.5", "entry_price": "110000",
+//!     "mark_price": "110000"}]}
 //! ```
 //!
 //! Position fields: `symbol`, `side` (`long`/`short`), `size` (> 0, in contracts or base
-//! units), `entry_price` (> 0) are required. Optional: `mark_price` (defaults to the entry),
+//! units), `entry_price` (> 0) and `mark_price` (> 0) are required. Optional:
 //! `margin` (isolated collateral; isolated mode only), `leverage` (> 0, at most the tier's
 //! maximum; in isolated mode the margin defaults to the entry value / leverage), `mmr`,
 //! `maintenance_amount` and `max_leverage` (override the venue's tier table for this position),
@@ -38,15 +39,59 @@ mod output;
 mod prepare;
 
 pub use error::CalcError;
-pub use output::{AccountOut, Output, PositionOut};
+pub use output::{AccountOut, Document, Output, PositionOut};
 
-/// Reads a calc document and computes its figures.
+/// Reads a single-account calc document and computes its figures.
 ///
 /// # Errors
 /// [`CalcError`] naming the JSON path of the field at fault (or the line and column of a
-/// syntax error).
+/// syntax error); a document with `accounts` (use [`calc_document`]).
 pub fn calc(text: &str) -> Result<Output, CalcError> {
-    compute::compute(&input::read(text)?)
+    match calc_document(text)? {
+        Document::One(o) => Ok(o),
+        Document::Many { .. } => {
+            Err(CalcError::new("accounts", "several accounts: read this document with `calc_document`"))
+        }
+    }
+}
+
+/// Reads a calc document of one account, or of several (`{"accounts": [{"venue": …,
+/// "mode": …, "wallet_balance": …, "positions": […]}, …]}`, one per venue: each computed on
+/// its own, as each venue would) and computes its figures. Errors in an account name its path
+/// (`accounts[1].positions[0].side`).
+///
+/// # Errors
+/// As [`calc`]; `accounts` given together with a single account's fields, empty, or nested.
+pub fn calc_document(text: &str) -> Result<Document, CalcError> {
+    let input = input::read(text)?;
+    let Some(accounts) = &input.accounts else { return compute::compute(&input).map(Document::One) };
+    let single = [
+        input.venue.is_some().then_some("venue"),
+        input.mode.is_some().then_some("mode"),
+        input.wallet_balance.is_some().then_some("wallet_balance"),
+        input.positions.is_some().then_some("positions"),
+    ];
+    if let Some(field) = single.into_iter().flatten().next() {
+        return Err(CalcError::new(
+            field,
+            "either `accounts` (one object per venue) or a single account's fields, not both",
+        ));
+    }
+    if accounts.is_empty() {
+        return Err(CalcError::new("accounts", "at least one account is required"));
+    }
+    let mut out = Vec::with_capacity(accounts.len());
+    for (i, a) in accounts.iter().enumerate() {
+        let at = format!("accounts[{i}]");
+        if a.0.accounts.is_some() {
+            return Err(CalcError::new(format!("{at}.accounts"), "accounts do not nest"));
+        }
+        out.push(compute::compute(&a.0).map_err(|e| {
+            let path = if e.path.is_empty() { at.clone() } else { format!("{at}.{}", e.path) };
+            CalcError::new(path, e.message)
+        })?);
+    }
+    Ok(Document::Many { accounts: out })
 }
 
 #[cfg(test)]

@@ -50,3 +50,17 @@ pub struct Output {
     pub positions: Vec<PositionOut>,
     pub account: AccountOut,
 }
+
+/// A whole calc document's result: one account, or several (`{"accounts": [...]}`), each with
+/// its venue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Document {
+    /// A single account, printed as [`Output`].
+    One(Output),
+    /// Several accounts, printed as `{"accounts": [Output, ...]}`.
+    Many {
+        /// In input order.
+        accounts: Vec<Output>,
+    },
+}

@@ -130,8 +130,16 @@ pub(crate) fn prepare(
     }
     let long = match p.side.as_deref().ok_or_else(|| f.missing("side"))?.trim().to_ascii_lowercase().as_str()
     {
-        "long" | "buy" => true,
-        "short" | "sell" => false,
+        "long" => true,
+        "short" => false,
+        // An order's side is not a position's: a `sell` may close a long as well as open a
+        // short, so it is refused rather than guessed.
+        other @ ("buy" | "sell") => {
+            return fail(
+                "side",
+                format!("`{other}` is an order side; a position's side is `long` or `short`"),
+            );
+        }
         other => return fail("side", format!("expected `long` or `short`, got `{other}`")),
     };
     let size =
@@ -139,7 +147,20 @@ pub(crate) fn prepare(
     let entry = f
         .positive(Some(p.entry_price.as_ref().ok_or_else(|| f.missing("entry_price"))?), "entry_price")?
         .unwrap_or_default();
-    let mark = f.positive(p.mark_price.as_ref(), "mark_price")?.unwrap_or(entry);
+    // Required: a silent default to the entry would show no PnL and, on mark-based venues, the
+    // maintenance margin at the entry, for a position that may be far under water.
+    let mark = f
+        .positive(
+            Some(p.mark_price.as_ref().ok_or_else(|| {
+                CalcError::new(
+                    f.path("mark_price"),
+                    "missing field: the mark price sets the PnL, the margin ratio and (on mark-based venues) \
+                 the maintenance margin; give the entry price again for a position at its entry",
+                )
+            })?),
+            "mark_price",
+        )?
+        .unwrap_or_default();
     let margin = f.non_negative(p.margin.as_ref(), "margin")?;
     if margin.is_some() && !isolated {
         return fail("margin", "only in isolated mode (cross positions share the wallet balance)".into());

@@ -28,6 +28,7 @@ use serde::Serialize;
 
 use crate::error::ReportError;
 
+mod cross;
 mod positions;
 
 pub use positions::read_positions;
@@ -42,6 +43,14 @@ pub enum MarginInput {
     Margin(Decimal),
     /// Leverage: isolated margin = entry value / leverage (rounded up, as venues do).
     Leverage(Decimal),
+    /// Cross margin: the positions of `account` at the same venue share `wallet`, so each
+    /// one's liquidation price is solved with the others held at their entries (`cross.rs`).
+    Cross {
+        /// The account, numbered in the order the file first names it.
+        account: u64,
+        /// Its wallet balance, settle asset.
+        wallet: Decimal,
+    },
 }
 
 /// One open position, as the map needs it.
@@ -149,6 +158,7 @@ pub fn solve(p: &LiqPosition, row: u64) -> Result<Solved, ReportError> {
         MarginInput::LiquidationPrice(x) => ("liquidation_price", x),
         MarginInput::Margin(x) => ("margin", x),
         MarginInput::Leverage(x) => ("leverage", x),
+        MarginInput::Cross { wallet, .. } => ("wallet", wallet),
     };
     for (field, v) in [("size", p.size), ("entry_price", p.entry_price), given] {
         if v > limit {
@@ -231,6 +241,9 @@ pub fn solve(p: &LiqPosition, row: u64) -> Result<Solved, ReportError> {
             let c = Cash::from_str(&m.normalize().to_string()).map_err(|e| err("margin", e.to_string()))?;
             (c, entry_value.checked_div(m).and_then(|l| l.to_f64()).unwrap_or(f64::INFINITY))
         }
+        MarginInput::Cross { .. } => {
+            return Err(err("mode", "a cross position is solved with its account (`build`)".into()));
+        }
         // Returned above; an arm rather than a panic keeps the match total.
         MarginInput::LiquidationPrice(_) => {
             return Err(err("liquidation_price", "internal: a given liquidation price is used as is".into()));
@@ -252,6 +265,9 @@ pub fn solve(p: &LiqPosition, row: u64) -> Result<Solved, ReportError> {
     };
     Ok(Solved { coin, side: p.side, liquidation_price, notional, leverage })
 }
+
+/// A cross account of a positions file: (venue, account), its wallet, its (row, position)s.
+type CrossAccount<'a> = ((Venue, u64), Decimal, Vec<(u64, &'a LiqPosition)>);
 
 /// Options of a liquidation map.
 #[derive(Debug, Clone, PartialEq)]
@@ -383,11 +399,48 @@ pub fn nice_width(x: Decimal) -> Decimal {
 /// [`solve`] (row = index + 1).
 pub fn build(positions: &[LiqPosition], opts: &LiqMapOptions) -> Result<Vec<LiqMap>, ReportError> {
     check_options(opts)?;
-    let mut solved = Vec::with_capacity(positions.len());
+    // Cross accounts (by venue and account, in first-seen order) and inverse contracts go
+    // through the venue calculator (`cross.rs`); the rest is solved one by one.
+    let mut out: Vec<Option<Solved>> = vec![None; positions.len()];
+    let mut accounts: Vec<CrossAccount<'_>> = Vec::new();
     for (i, p) in positions.iter().enumerate() {
-        let s = solve(p, i as u64 + 1)?;
-        solved.push((p, s));
+        let row = i as u64 + 1;
+        match p.margin {
+            MarginInput::Cross { account, wallet } => {
+                let limit = Decimal::from(LIMIT);
+                if wallet < Decimal::ZERO || wallet > limit {
+                    return Err(pos_err(
+                        row,
+                        "wallet",
+                        format!("must be >= 0 and at most 10^12 (got {wallet})"),
+                    ));
+                }
+                match accounts.iter_mut().find(|(k, _, _)| *k == (p.venue, account)) {
+                    Some((_, w, items)) if *w == wallet => items.push((row, p)),
+                    Some((_, w, _)) => {
+                        return Err(pos_err(
+                            row,
+                            "wallet",
+                            format!("{wallet} differs from {w} given for the same account earlier"),
+                        ));
+                    }
+                    None => accounts.push(((p.venue, account), wallet, vec![(row, p)])),
+                }
+            }
+            _ if is_inverse(p.venue, &p.symbol) && !matches!(p.margin, MarginInput::LiquidationPrice(_)) => {
+                let s = cross::solve_with_calc(&[(row, p)], None)?;
+                out[i] = s.into_iter().next();
+            }
+            _ => out[i] = Some(solve(p, row)?),
+        }
     }
+    for (_, wallet, items) in &accounts {
+        for (&(row, _), s) in items.iter().zip(cross::solve_with_calc(items, Some(*wallet))?) {
+            out[usize::try_from(row - 1).unwrap_or(0)] = Some(s);
+        }
+    }
+    let solved: Vec<(&LiqPosition, Solved)> =
+        positions.iter().zip(out).filter_map(|(p, s)| s.map(|s| (p, s))).collect();
     build_solved(&solved, opts)
 }
 

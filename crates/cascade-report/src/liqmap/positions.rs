@@ -7,6 +7,12 @@
 //! on each row the first of those three that is filled in decides (in that order). Numbers are
 //! read exactly as decimals. A bad row is an error naming the row (1-based, header not
 //! counted), its line in the file and the field.
+//!
+//! Optional `mode` (`isolated`, the default, or `cross`), with `account` and `wallet`: the rows of
+//! a cross account (same venue and `account`) share its `wallet` (the same on each of its rows),
+//! so their liquidation prices are solved together (each with the others at their entries);
+//! a given `liquidation_price` still decides first. Inverse contracts (`BTCUSD`, `…-USD-SWAP` on
+//! venues listing them) are solved by the venue calculator, sizes in contracts.
 
 use std::path::Path;
 use std::str::FromStr;
@@ -51,9 +57,11 @@ pub(crate) fn read_with_lines(path: &Path) -> Result<(Vec<LiqPosition>, Vec<u64>
         required.push(col(name).ok_or_else(|| whole(format!("column `{name}` is missing from the header")))?);
     }
     let (lp_c, margin_c, lev_c) = (col("liquidation_price"), col("margin"), col("leverage"));
-    if lp_c.is_none() && margin_c.is_none() && lev_c.is_none() {
+    let (mode_c, account_c, wallet_c) = (col("mode"), col("account"), col("wallet"));
+    let mut account_ids: Vec<String> = Vec::new();
+    if lp_c.is_none() && margin_c.is_none() && lev_c.is_none() && mode_c.is_none() {
         return Err(whole(
-            "the header needs one of the columns `leverage`, `liquidation_price` or `margin`".into(),
+            "the header needs one of the columns `leverage`, `liquidation_price`, `margin` or `mode`".into(),
         ));
     }
     let mut out = Vec::new();
@@ -112,8 +120,30 @@ pub(crate) fn read_with_lines(path: &Path) -> Result<(Vec<LiqPosition>, Vec<u64>
         };
         let size = number(text(3, "size")?, "size")?;
         let entry_price = number(text(4, "entry_price")?, "entry_price")?;
+        let cross = match cell(mode_c).to_ascii_lowercase().as_str() {
+            "" | "isolated" => false,
+            "cross" => true,
+            other => return Err(bad("mode", format!("expected `isolated` or `cross`, got `{other}`"))),
+        };
         let margin = if !cell(lp_c).is_empty() {
             MarginInput::LiquidationPrice(number(cell(lp_c), "liquidation_price")?)
+        } else if cross {
+            let name = cell(account_c);
+            if name.is_empty() {
+                return Err(bad("account", "a cross position needs its `account` (empty)".into()));
+            }
+            let wallet = cell(wallet_c);
+            if wallet.is_empty() {
+                return Err(bad("wallet", "a cross position needs its account's `wallet` (empty)".into()));
+            }
+            let account = match account_ids.iter().position(|a| a == name) {
+                Some(k) => k,
+                None => {
+                    account_ids.push(name.to_string());
+                    account_ids.len() - 1
+                }
+            } as u64;
+            MarginInput::Cross { account, wallet: number(wallet, "wallet")? }
         } else if !cell(margin_c).is_empty() {
             MarginInput::Margin(number(cell(margin_c), "margin")?)
         } else if !cell(lev_c).is_empty() {

@@ -42,6 +42,7 @@ mod noise;
 mod policy;
 mod policy_file;
 mod population;
+mod portfolio;
 mod price_path;
 mod run;
 mod shocks;
@@ -71,6 +72,10 @@ pub use policy::{
 };
 pub use policy_file::{read_policy_toml, relocate_policy_error, scenario_with_policy, splice_policy};
 pub use population::{Behaviour, Entry, Population, PopulationMarket};
+pub use portfolio::{
+    AccountMode, CollateralHolding, Holding, PlannedTransfer, Portfolio, PortfolioAccount, PortfolioPosition,
+    PortfolioStop, Route,
+};
 pub use price_path::{PricePath, PricePoint, Track};
 pub use run::Run;
 pub use shocks::{FlowSide, Shock};

@@ -20,6 +20,7 @@ pub mod build;
 pub mod collateral;
 pub mod market;
 pub mod policy;
+pub mod portfolio;
 mod record;
 mod seed;
 mod snapshot;
@@ -27,6 +28,7 @@ pub mod spot;
 mod transfer;
 
 pub use policy::{PolicyReport, PolicyState};
+pub use portfolio::{TaggedAccount, TaggedLeg};
 pub use snapshot::PositionSnapshot;
 
 use cascade_engine::book::Book;
@@ -65,6 +67,8 @@ pub enum Owner {
     Hedger(u32),
     /// Copy-trading follower `i` (across all herds).
     Follower(u32),
+    /// Account `i` of a portfolio put into the world (`portfolio.rs`).
+    Portfolio(u32),
 }
 
 /// Something an agent must hear about, left by the absorbing of engine events.

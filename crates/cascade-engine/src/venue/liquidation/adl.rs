@@ -273,6 +273,37 @@ impl Venue {
         Ok(equity + delta >= 0)
     }
 
+    /// Where `acct`'s position in `ins` stands in the venue's ADL queue now: `(rank, count)`,
+    /// rank 0 deleveraged first, among the `count` open positions on its side, ranked as a
+    /// bankruptcy on the other side would rank them at the current mark. `None` when the account
+    /// holds no position there, the market has no mark, or the venue has no ranking (dYdX's
+    /// walk has no fixed order). The venue ADL indicators (Binance's five lights) show this
+    /// rank as a quantile; `cascade stress` records it over time.
+    ///
+    /// # Errors
+    /// Unknown account or instrument, or overflow.
+    pub fn adl_queue_rank(
+        &self,
+        acct: AccountId,
+        ins: InstrumentId,
+    ) -> Result<Option<(usize, usize)>, VenueError> {
+        let rules = self.config.rules;
+        if matches!(rules.adl_ranking, AdlRanking::None | AdlRanking::DydxOffset) {
+            return Ok(None);
+        }
+        self.market(ins)?;
+        let Some(p) = self.ledger.account(acct)?.position(ins).copied() else { return Ok(None) };
+        if p.size.is_zero() {
+            return Ok(None);
+        }
+        let Some(mark) = self.reference_mark(ins) else { return Ok(None) };
+        // A bankrupt position on the other side: candidates are `acct`'s side. The backstop
+        // never ranks; `AccountId(u32::MAX)` stands for the bankrupt one and excludes nobody.
+        let candidates = self.adl_candidates(AccountId(u32::MAX), ins, !p.size.is_positive(), mark)?;
+        let count = candidates.len();
+        Ok(candidates.iter().position(|c| c.account == acct).map(|r| (r, count)))
+    }
+
     /// Every position opposite a bankrupt one, ranked by the venue's rule. Computed once per
     /// pass and instrument side (venues refresh their ADL rankings periodically too).
     fn adl_candidates(
