@@ -29,19 +29,6 @@ use crate::exchange::summary::{Normalized, Range, Tally, add, show, show_opt};
 
 /// Columns of a stored Bybit kline file.
 pub const KLINE_COLUMNS: &[&str] = &["timestamp", "open", "high", "low", "close", "volume", "turnover"];
-/// Columns of a public trading file before the `RPI` column.
-pub const TRADE_COLUMNS: &[&str] = &[
-    "timestamp",
-    "symbol",
-    "side",
-    "size",
-    "price",
-    "tickDirection",
-    "trdMatchID",
-    "grossValue",
-    "homeNotional",
-    "foreignNotional",
-];
 /// Columns of a public trading file with the `RPI` column (2025 on).
 pub const TRADE_COLUMNS_RPI: &[&str] = &[
     "timestamp",
@@ -56,6 +43,8 @@ pub const TRADE_COLUMNS_RPI: &[&str] = &[
     "foreignNotional",
     "RPI",
 ];
+/// Columns of a public trading file before the `RPI` column.
+pub const TRADE_COLUMNS: &[&str] = TRADE_COLUMNS_RPI.split_at(TRADE_COLUMNS_RPI.len() - 1).0;
 
 /// One Bybit kline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

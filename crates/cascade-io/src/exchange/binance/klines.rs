@@ -23,20 +23,7 @@ use crate::exchange::csv_rows::Record;
 use crate::exchange::summary::{Normalized, Range, Tally, add, show, show_opt};
 
 /// The 12 columns of a Binance kline file.
-pub const COLUMNS: &[&str] = &[
-    "open_time",
-    "open",
-    "high",
-    "low",
-    "close",
-    "volume",
-    "close_time",
-    "quote_volume",
-    "count",
-    "taker_buy_volume",
-    "taker_buy_quote_volume",
-    "ignore",
-];
+pub const COLUMNS: &[&str] = &crate::klines::KLINE_COLUMNS;
 
 /// One bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,7 +110,7 @@ impl Record for PremiumKline {
 }
 
 impl Normalized for Kline {
-    const COLUMNS: &'static [&'static str] = &COLUMNS_NORMALIZED;
+    const COLUMNS: &'static [&'static str] = COLUMNS_NORMALIZED;
 
     fn cells(&self, out: &mut Vec<String>) {
         out.extend([
@@ -142,23 +129,11 @@ impl Normalized for Kline {
     }
 }
 
-/// The normalised columns: the archive's, without `ignore`.
-const COLUMNS_NORMALIZED: [&str; 11] = [
-    "open_time",
-    "open",
-    "high",
-    "low",
-    "close",
-    "volume",
-    "close_time",
-    "quote_volume",
-    "count",
-    "taker_buy_volume",
-    "taker_buy_quote_volume",
-];
+/// The normalised columns: the archive's, without `ignore` (the last).
+const COLUMNS_NORMALIZED: &[&str] = COLUMNS.split_at(COLUMNS.len() - 1).0;
 
 impl Normalized for PremiumKline {
-    const COLUMNS: &'static [&'static str] = &COLUMNS_NORMALIZED;
+    const COLUMNS: &'static [&'static str] = COLUMNS_NORMALIZED;
 
     fn cells(&self, out: &mut Vec<String>) {
         self.0.cells(out);
