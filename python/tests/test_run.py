@@ -107,8 +107,18 @@ def test_scenario_as_dict_text_and_path_give_the_same_run(tmp_path: pathlib.Path
     path.write_text(text)
     by_path = cascade.run(path, seed=7)
     by_str_path = cascade.run(str(path), seed=7)
-    for r in (by_dict, by_text, by_path, by_str_path):
+    for r in (by_text, by_path, by_str_path):
         assert r.equals(small_run)
+    # A dict is written back as TOML text of its own (no comments), so its tables' scenario_hash
+    # is that text's SHA-256; every other column and the summary are the same run's.
+    import hashlib
+
+    assert by_dict.summary == small_run.summary
+    own = hashlib.sha256(by_dict.scenario_toml.encode()).hexdigest()
+    for name, t in by_dict.tables.items():
+        assert set(t.column("scenario_hash").to_pylist()) <= {own}, name
+        drop = t.column_names.index("scenario_hash")
+        assert t.remove_column(drop).equals(small_run.tables[name].remove_column(drop)), name
 
 
 def test_no_counterfactual_has_no_amplification(small_run: cascade.Run) -> None:
