@@ -129,20 +129,10 @@ fn event_loop(s: &mut Session, terminal: &mut ratatui::DefaultTerminal) -> anyho
     }
 }
 
-/// `YYYY-MM-DD HH:MM:SS` UTC of Unix milliseconds (civil date from days, proleptic Gregorian).
+/// `YYYY-MM-DD HH:MM:SS` UTC of Unix milliseconds (cascade-io's RFC 3339 text, shortened).
 fn utc(ms: u64) -> String {
-    let secs = ms / 1000;
-    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60)
+    let t = cascade_io::utc_text(i64::try_from(ms).unwrap_or(i64::MAX));
+    t.get(..19).map_or(t.clone(), |s| s.replacen('T', " ", 1))
 }
 
 /// A notional in a few characters: `1.25M`, `830k`, `12`.

@@ -355,24 +355,11 @@ impl TimeAxis {
     }
 }
 
-/// Unix milliseconds as `2025-10-10T20:45:00.000Z` (proleptic Gregorian, UTC).
+/// Unix milliseconds as `2025-10-10T20:45:00.000Z` (UTC): cascade-io's formatter, the one the
+/// tables' `time_utc` columns use.
 #[must_use]
 pub fn iso_utc(unix_ms: i64) -> String {
-    let secs = unix_ms.div_euclid(1000);
-    let ms = unix_ms.rem_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z", sod / 3600, sod % 3600 / 60, sod % 60)
+    cascade_io::utc_text(unix_ms)
 }
 
 /// Thins `points` (in x order) to at most about `max` points: consecutive buckets each keep
