@@ -89,16 +89,18 @@ pub fn write_csv_tagged<R: Table>(path: &Path, rows: &[R], tag: Option<&RunTag>)
             }
         }
         out.write_record(&header).map_err(csv_err)?;
+        // Which column (if any) a `time_utc` cell follows, and the start it counts from.
+        let utc_after: Vec<Option<u64>> = cols.iter().map(|c| gets_utc(c.name, tag)).collect();
         let mut record: Vec<String> = Vec::with_capacity(header.len());
         for row in rows {
             record.clear();
             if let Some(ids) = &ids {
                 record.extend(ids.iter().cloned());
             }
-            for c in cols {
+            for (c, utc) in cols.iter().zip(&utc_after) {
                 let cell = (c.get)(row);
                 record.push(cell_text(cell));
-                if let (Some(start), Cell::U64(ms)) = (gets_utc(c.name, tag), cell) {
+                if let (Some(start), Cell::U64(ms)) = (*utc, cell) {
                     record.push(utc_text(utc_ms(start, ms)));
                 }
             }

@@ -483,7 +483,7 @@ impl RunSummary {
     /// [`Self::start_utc`] as Unix milliseconds.
     #[must_use]
     pub fn start_unix_ms(&self) -> Option<u64> {
-        crate::scenario::Run { start_utc: self.start_utc.clone(), ..Default::default() }.start_unix_ms()
+        crate::scenario::parse_utc_ms(self.start_utc.as_deref()?)
     }
 
     /// Fills in the counterfactual figures from `cf`, the summary of the same scenario and seed

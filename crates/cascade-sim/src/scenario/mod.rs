@@ -78,6 +78,7 @@ pub use portfolio::{
 };
 pub use price_path::{PricePath, PricePoint, Track};
 pub use run::Run;
+pub(crate) use run::parse_utc_ms;
 pub use shocks::{FlowSide, Shock};
 pub use validate::{Location, Problem};
 pub use values::{Dec, LeverageBucket, MAX_LEVERAGE, MarketRef, SizeDist, SizeKind};

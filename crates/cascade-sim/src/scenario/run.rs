@@ -97,7 +97,7 @@ impl Run {
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.f…]Z` as Unix milliseconds (fraction cut to milliseconds).
-fn parse_utc_ms(t: &str) -> Option<u64> {
+pub(crate) fn parse_utc_ms(t: &str) -> Option<u64> {
     let b = t.as_bytes();
     let body = t.strip_suffix('Z')?;
     if body.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
