@@ -78,13 +78,10 @@ pub fn rank(ranking: AdlRanking, candidates: &mut [AdlCandidate], start: u32) {
         AdlRanking::DydxOffset => {
             candidates.sort_by_key(|c| c.account.0.wrapping_sub(start));
         }
-        _ => candidates.sort_by(|a, b| {
-            b.upnl
-                .is_positive()
-                .cmp(&a.upnl.is_positive())
-                .then(score(ranking, b).cmp(&score(ranking, a)))
-                .then(a.account.cmp(&b.account))
-        }),
+        // Each score is computed once (its i128 divisions dominated the sort when recomputed in
+        // every comparison). Account ids are unique, so the order is total.
+        _ => candidates
+            .sort_by_cached_key(|c| (!c.upnl.is_positive(), std::cmp::Reverse(score(ranking, c)), c.account)),
     }
 }
 
