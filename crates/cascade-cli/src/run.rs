@@ -14,7 +14,7 @@ use cascade_report::ReportOptions;
 use cascade_sim::scenario::{DEFAULT_TOML, Scenario};
 use cascade_sim::{Phase, Progress, RunOptions, run as simulate};
 use cascade_sweep::{apply_and_read, parse_set};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 /// Arguments of `cascade run`.
 #[derive(clap::Args)]
@@ -145,43 +145,45 @@ fn write_outputs(out: &Path, rec: &cascade_sim::metrics::Recording, source: &str
     Ok(())
 }
 
-/// Progress on standard error: a bar on a terminal, a log line per tenth of the run otherwise.
+/// Progress on standard error: a bar per simulation on a terminal (the run and its
+/// counterfactual advance side by side), a log line per tenth of each otherwise.
 struct Reporter {
-    bar: Option<ProgressBar>,
-    state: Mutex<(Option<Phase>, u64, Instant)>,
+    bars: Option<MultiProgress>,
+    /// Per phase (run, counterfactual): its bar once seen, the next tenth to log, its start.
+    state: Mutex<[(Option<ProgressBar>, u64, Option<Instant>); 2]>,
 }
 
 impl Reporter {
     fn new() -> Self {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let b = ProgressBar::new(0);
-            b.set_style(
-                ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} s simulated, {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-            );
-            b
-        });
-        Self { bar, state: Mutex::new((None, 0, Instant::now())) }
+        let bars = std::io::stderr().is_terminal().then(MultiProgress::new);
+        Self { bars, state: Mutex::new([(None, 0, None), (None, 0, None)]) }
     }
 
     fn update(&self, p: &Progress) {
-        let Ok(mut st) = self.state.lock() else { return };
+        let Ok(mut all) = self.state.lock() else { return };
         let secs = p.sim_time.as_micros() / 1_000_000;
         let total = p.duration.as_micros() / 1_000_000;
-        let phase = match p.phase {
-            Phase::Main => "run",
-            Phase::Counterfactual => "counterfactual",
+        let (i, phase) = match p.phase {
+            Phase::Main => (0, "run"),
+            Phase::Counterfactual => (1, "counterfactual"),
         };
-        if st.0 != Some(p.phase) {
-            *st = (Some(p.phase), 0, Instant::now());
-        }
-        let rate = p.events as f64 / st.2.elapsed().as_secs_f64().max(1e-9);
-        if let Some(b) = &self.bar {
-            b.set_length(total);
-            b.set_prefix(phase);
-            b.set_position(secs);
-            b.set_message(format!("{} events, {:.0} events/s", p.events, rate));
+        let st = &mut all[i];
+        let started = *st.2.get_or_insert_with(Instant::now);
+        let rate = p.events as f64 / started.elapsed().as_secs_f64().max(1e-9);
+        if let Some(multi) = &self.bars {
+            let bar = st.0.get_or_insert_with(|| {
+                let b = multi.add(ProgressBar::new(total));
+                b.set_style(
+                    ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} s simulated, {msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> "),
+                );
+                b.set_prefix(phase);
+                b
+            });
+            bar.set_length(total);
+            bar.set_position(secs);
+            bar.set_message(format!("{} events, {:.0} events/s", p.events, rate));
         } else {
             let tenth = (secs * 10).checked_div(total).unwrap_or(10);
             if tenth > st.1 || secs == total {
@@ -192,8 +194,10 @@ impl Reporter {
     }
 
     fn finish(&self) {
-        if let Some(b) = &self.bar {
-            b.finish_and_clear();
+        if let Ok(all) = self.state.lock() {
+            for bar in all.iter().filter_map(|s| s.0.as_ref()) {
+                bar.finish_and_clear();
+            }
         }
     }
 }

@@ -32,8 +32,8 @@ fn bench(name: &str, toml: &str) {
             std::process::exit(1);
         }
     };
-    let events = std::cell::Cell::new(0u64);
-    let progress = |p: &Progress| events.set(p.events);
+    let events = std::sync::atomic::AtomicU64::new(0);
+    let progress = |p: &Progress| events.store(p.events, std::sync::atomic::Ordering::Relaxed);
     let opts = RunOptions {
         counterfactual: false,
         invariants: InvariantChecks::Never,
@@ -52,8 +52,8 @@ fn bench(name: &str, toml: &str) {
     let s = &rec.summary.totals;
     println!(
         "{name}: {} events in {secs:.2} s = {:.2} M events/s | {} liquidations, drop {:.2}% | peak RSS {} MB",
-        events.get(),
-        events.get() as f64 / secs / 1e6,
+        events.load(std::sync::atomic::Ordering::Relaxed),
+        events.load(std::sync::atomic::Ordering::Relaxed) as f64 / secs / 1e6,
         s.liquidations,
         s.peak_to_trough_pct,
         peak_rss_kb().map_or_else(|| "?".into(), |k| (k / 1024).to_string()),

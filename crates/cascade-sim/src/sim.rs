@@ -116,7 +116,8 @@ pub struct RunOptions<'a> {
     /// Invariant checks (default: at samples in debug builds, never in release).
     pub invariants: InvariantChecks,
     /// Called at every metrics sample and at the end of each phase.
-    pub progress: Option<&'a dyn Fn(&Progress)>,
+    /// Both simulations may call it at once from different threads (hence `Sync`).
+    pub progress: Option<&'a (dyn Fn(&Progress) + Sync)>,
 }
 
 impl Default for RunOptions<'_> {
@@ -155,14 +156,20 @@ pub fn run(scenario: &Scenario, seed: u64, opts: &RunOptions<'_>) -> Result<Reco
     if let Some(p) = scenario.validate().into_iter().next() {
         return Err(SimError::Scenario { field: p.path, reason: p.message });
     }
-    let mut main = Simulation::new(scenario, seed, opts.liquidations)?;
-    main.run_to_end(opts, Phase::Main)?;
-    let mut rec = main.finish();
-    if opts.counterfactual && opts.liquidations {
-        let mut cf = Simulation::new(scenario, seed, false)?;
-        cf.run_to_end(opts, Phase::Counterfactual)?;
-        rec.summary.set_counterfactual(&cf.finish().summary);
+    let simulate = |liquidations: bool, phase: Phase| -> Result<Recording, SimError> {
+        let mut sim = Simulation::new(scenario, seed, liquidations)?;
+        sim.run_to_end(opts, phase)?;
+        Ok(sim.finish())
+    };
+    if !(opts.counterfactual && opts.liquidations) {
+        return simulate(opts.liquidations, Phase::Main);
     }
+    // The two simulations share nothing, so they run side by side (rayon: inside a busy pool,
+    // e.g. a calibration's seeds, the second one simply runs after the first on the same
+    // thread, so memory does not double there). Each is deterministic on its own.
+    let (main, cf) = rayon::join(|| simulate(true, Phase::Main), || simulate(false, Phase::Counterfactual));
+    let mut rec = main?;
+    rec.summary.set_counterfactual(&cf?.summary);
     Ok(rec)
 }
 

@@ -272,11 +272,14 @@ fn invariants_hold_after_every_event() {
 fn the_default_scenario_runs_and_reports_progress() {
     // Its speed is a benchmark's business (README, "Benchmarks"), not a timed unit test's.
     let s = Scenario::builtin_default();
-    let events = std::cell::Cell::new(0_u64);
-    let progress = |p: &cascade_sim::Progress| events.set(events.get().max(p.events));
+    let events = std::sync::atomic::AtomicU64::new(0);
+    let progress = |p: &cascade_sim::Progress| {
+        events.fetch_max(p.events, std::sync::atomic::Ordering::Relaxed);
+    };
     let opts = RunOptions { progress: Some(&progress), ..RunOptions::default() };
     run(&s, 42, &opts).unwrap();
-    assert!(events.get() > 10_000, "progress saw {} events", events.get());
+    let seen = events.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(seen > 10_000, "progress saw {seen} events");
 }
 
 /// The summary's open, high, low and drops count from the run's start: the time-zero seeding
