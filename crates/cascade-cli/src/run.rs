@@ -149,9 +149,12 @@ fn write_outputs(out: &Path, rec: &cascade_sim::metrics::Recording, source: &str
 /// counterfactual advance side by side), a log line per tenth of each otherwise.
 struct Reporter {
     bars: Option<MultiProgress>,
-    /// Per phase (run, counterfactual): its bar once seen, the next tenth to log, its start.
-    state: Mutex<[(Option<ProgressBar>, u64, Option<Instant>); 2]>,
+    /// Per phase: run, counterfactual.
+    state: Mutex<[PhaseProgress; 2]>,
 }
+
+/// One simulation's progress: its bar once seen, the next tenth to log, when it started.
+type PhaseProgress = (Option<ProgressBar>, u64, Option<Instant>);
 
 impl Reporter {
     fn new() -> Self {
