@@ -23,7 +23,7 @@
 use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use serde::{Deserialize, Serialize};
 
 use crate::scheduler::SimTime;
@@ -477,9 +477,55 @@ pub struct RunSummary {
     /// one: writers then give every table a UTC time column next to its milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_utc: Option<String>,
+    /// `run.scale` of the scenario (1 = the real market's size; written only when below 1).
+    #[serde(default = "full_scale", skip_serializing_if = "is_full_scale")]
+    pub scale: f64,
+    /// With `scale` below 1: the totals as the full-size market would show them (amounts and
+    /// counts ÷ scale; shares, ratios and price drops as run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totals_at_full_scale: Option<Totals>,
+}
+
+fn full_scale() -> f64 {
+    1.0
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_full_scale(s: &f64) -> bool {
+    *s == 1.0
+}
+
+impl Totals {
+    /// These totals divided back to the full-size market of a run at `scale`: liquidated and
+    /// ADL notional, counts, bad debt, exogenous flow and fund drawdown ÷ `scale` (counts
+    /// rounded); shares, ratios and drops unchanged.
+    #[must_use]
+    pub fn at_full_scale(&self, scale: f64) -> Totals {
+        let k = Decimal::from_f64(1.0 / scale).unwrap_or(Decimal::ONE);
+        let up = |d: Decimal| (d * k).round_dp(8);
+        let count = |n: u64| (n as f64 / scale).round() as u64;
+        Totals {
+            liquidated_long_notional: up(self.liquidated_long_notional),
+            liquidated_short_notional: up(self.liquidated_short_notional),
+            liquidations: count(self.liquidations),
+            accounts_liquidated: count(self.accounts_liquidated),
+            adl_count: count(self.adl_count),
+            adl_notional: up(self.adl_notional),
+            bad_debt: up(self.bad_debt),
+            exogenous_notional: up(self.exogenous_notional),
+            insurance_fund_drawdown: up(self.insurance_fund_drawdown),
+            ..self.clone()
+        }
+    }
 }
 
 impl RunSummary {
+    /// Records `run.scale` and, below 1, the totals at full scale.
+    pub fn set_scale(&mut self, scale: f64) {
+        self.scale = scale;
+        self.totals_at_full_scale = (scale < 1.0).then(|| self.totals.at_full_scale(scale));
+    }
+
     /// [`Self::start_utc`] as Unix milliseconds.
     #[must_use]
     pub fn start_unix_ms(&self) -> Option<u64> {
@@ -496,6 +542,7 @@ impl RunSummary {
         let base = cf.totals.peak_to_trough_pct;
         self.totals.counterfactual_peak_to_trough_pct = Some(base);
         self.totals.cascade_amplification = (base > 0.0).then(|| self.totals.peak_to_trough_pct / base);
+        self.set_scale(self.scale);
     }
 }
 
@@ -959,6 +1006,8 @@ impl Recorder {
             policy: crate::world::PolicyReport::default(),
             collateral: Vec::new(),
             start_utc: None,
+            scale: 1.0,
+            totals_at_full_scale: None,
         };
         Recording { series: self.series, liquidations: self.liquidations, adl: self.adl, summary }
     }
@@ -1071,6 +1120,20 @@ mod tests {
         cf.totals.peak_to_trough_pct = 4.0;
         with_cf.set_counterfactual(&cf);
         assert_eq!(with_cf.totals.cascade_amplification, Some(2.5));
+        // A run at scale 0.01 stands for a market 100 times larger: $40,000 of longs → $4M,
+        // 2 liquidations → 200, the $600 fund drawdown → $60,000; the long share stays 1.
+        let mut reduced = with_cf.clone();
+        reduced.set_scale(0.01);
+        let full = reduced.totals_at_full_scale.as_ref().unwrap();
+        assert_eq!(full.liquidated_long_notional, d("4000000"));
+        assert_eq!((full.liquidations, full.accounts_liquidated, full.adl_count), (200, 100, 100));
+        assert_eq!(full.insurance_fund_drawdown, d("60000"));
+        assert_eq!(full.adl_notional, d("780000"));
+        assert_eq!((full.long_share, full.cascade_amplification), (Some(1.0), Some(2.5)));
+        assert_eq!(reduced.totals, with_cf.totals);
+        let mut whole = with_cf.clone();
+        whole.set_scale(1.0);
+        assert_eq!(whole.totals_at_full_scale, None);
         assert_eq!(s.totals.largest_liquidation.as_ref().unwrap().notional, d("30000"));
         assert_eq!((s.totals.adl_count, s.totals.adl_notional), (1, d("7800")));
         let b = &s.instruments[0];

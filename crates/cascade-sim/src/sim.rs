@@ -189,6 +189,8 @@ pub struct Simulation {
     seed: u64,
     exogenous: Decimal,
     start_utc: Option<String>,
+    /// `run.scale` (1 = the real market's size).
+    scale: f64,
 }
 
 impl Simulation {
@@ -216,6 +218,18 @@ impl Simulation {
         portfolio: &Portfolio,
         extra: &[Cash],
     ) -> Result<(Self, Vec<TaggedAccount>), SimError> {
+        // `run.scale` < 1: the same market, every amount shrunk together (scenario/scale.rs).
+        let scaled;
+        let scenario = if scenario.run.scale == 1.0 {
+            scenario
+        } else {
+            scaled = scenario.at_run_scale();
+            if let Some(p) = scaled.validate().into_iter().next() {
+                let reason = format!("at run.scale = {}: {}", scenario.run.scale, p.message);
+                return Err(SimError::Scenario { field: p.path, reason });
+            }
+            &scaled
+        };
         let streams = Streams::new(seed);
         let mut world = World::build(scenario, seed, liquidations)?;
         let tagged = world.insert_portfolio(portfolio, extra)?;
@@ -266,6 +280,7 @@ impl Simulation {
             seed,
             exogenous,
             start_utc: scenario.run.start_unix_ms().and(scenario.run.start_utc.clone()),
+            scale: scenario.run.scale,
         };
         Ok((sim, tagged))
     }
@@ -371,6 +386,7 @@ impl Simulation {
         rec.summary.policy.stops_moved += self.agents.population.stops_moved();
         rec.summary.collateral = collateral;
         rec.summary.start_utc = self.start_utc;
+        rec.summary.set_scale(self.scale);
         let t = &self.world.transfers;
         for (v, slot) in self.world.venues.iter().enumerate() {
             let Some(s) = rec.summary.venues.iter_mut().find(|s| s.venue == slot.name) else { continue };

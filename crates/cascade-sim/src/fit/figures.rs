@@ -108,7 +108,8 @@ fn starts_with_any(symbol: &str, prefixes: &[&str]) -> bool {
 #[must_use]
 pub fn compute_figures(rec: &Recording, market: &ReferenceMarket) -> FigureValues {
     let s = &rec.summary;
-    let t = &s.totals;
+    // A reduced run (`run.scale` < 1) is held against the bands at full scale.
+    let t = s.totals_at_full_scale.as_ref().unwrap_or(&s.totals);
     let long = f(t.liquidated_long_notional);
     let total = long + f(t.liquidated_short_notional);
     let reference: Option<&InstrumentSummary> =

@@ -45,6 +45,7 @@ mod population;
 mod portfolio;
 mod price_path;
 mod run;
+mod scale;
 mod shocks;
 mod validate;
 mod values;

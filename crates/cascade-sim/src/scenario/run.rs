@@ -28,6 +28,14 @@ pub struct Run {
     /// when an asset has a `path`, where the run lies in that price file (then required, as
     /// `YYYY-MM-DDTHH:MM:SS[.fff]Z`). The simulation never reads a clock.
     pub start_utc: Option<String>,
+    /// Fraction of the real market this run simulates (default 1; in (0, 1]). Below 1 every
+    /// amount of the market shrinks together — the population's account count, makers' capital,
+    /// depth and inventory, arbitrageurs', hedgers' and noise flow, herd followers, shock flow,
+    /// spot depth, insurance funds and backstop capital — while each account keeps its size and
+    /// leverage, so liquidation prices and margin tiers are those of the full run; the summary
+    /// reports its totals at full scale too (`totals_at_full_scale`). For fast inner loops
+    /// (calibration, sweeps); a reference run is at scale 1.
+    pub scale: f64,
 }
 
 impl Default for Run {
@@ -40,6 +48,7 @@ impl Default for Run {
             metrics_interval_ms: 1_000,
             price_step_ms: 1_000,
             start_utc: None,
+            scale: 1.0,
         }
     }
 }
@@ -66,6 +75,9 @@ impl Run {
     }
 
     pub(crate) fn validate(&self, v: &mut Validator) {
+        if !(self.scale.is_finite() && self.scale > 0.0 && self.scale <= 1.0) {
+            v.err("run.scale", format!("{} is not in (0, 1]: a fraction of the real market", self.scale));
+        }
         v.nonzero("run.duration_s", self.duration_s);
         v.nonzero("run.metrics_interval_ms", self.metrics_interval_ms);
         v.nonzero("run.price_step_ms", self.price_step_ms);
