@@ -4,8 +4,10 @@
 //!
 //! The page stays one offline file under a strict Content-Security-Policy: scripts run only if
 //! their SHA-256 is listed in the policy ([`script_hash`]), so the page runs exactly the code it
-//! was built with and can fetch nothing. Charts with a categorical x axis or vertical rules
-//! (strip charts of `cascade compare`, liquidation maps) stay static SVG ([`is_interactive`]).
+//! was built with and can fetch nothing. The x axis is a run's time (UTC clock times when the
+//! run is placed), a number (a swept parameter's value) or named columns ([`Figure::x_ticks`]:
+//! the policies of `cascade compare`). Charts with vertical rules (liquidation maps) stay
+//! static SVG ([`is_interactive`]).
 
 use sha2::{Digest, Sha256};
 
@@ -18,11 +20,11 @@ pub const UPLOT_CSS: &str = include_str!("../vendor/uplot/uPlot.min.css");
 /// Builds the charts from the page's JSON (`#cascade-charts`).
 pub const APP_JS: &str = include_str!("interactive.js");
 
-/// Whether a figure becomes an interactive chart on the page (numeric or time x, no vertical
-/// rules) rather than inline SVG.
+/// Whether a figure becomes an interactive chart on the page rather than inline SVG: any x axis
+/// (time, numeric or named columns), but no vertical rules (uPlot has no such series).
 #[must_use]
 pub fn is_interactive(fig: &Figure) -> bool {
-    fig.x_ticks.is_empty() && fig.vlines.is_empty()
+    fig.vlines.is_empty()
 }
 
 /// The CSP source of an inline script: `'sha256-…'` (base64 of the SHA-256 of its text).

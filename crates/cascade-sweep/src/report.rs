@@ -4,13 +4,15 @@
 //! over equal-count bins of the values (about √n bins, at most 12), drawn at each bin's median
 //! value; with a dot per run (at its own value) for small sweeps — and the aggregate table (per
 //! point: liquidated notional with VaR and ES, bad debt, P(fund exhausted), P(ADL),
-//! amplification). Same page, font and chart renderer as the run and comparison reports.
+//! amplification). Same page, font and interactive charts (uPlot: zoom, hover, toggles; the
+//! parameter's value or its named values on x) as the run and comparison reports.
 
 use std::path::Path;
 
 use askama::Template;
 use cascade_report::charts::{Band, Color, Figure, Line, Markers, Shape, draw, palette, short_amount};
 use cascade_report::html::Page;
+use cascade_report::interactive;
 use cascade_report::tables::Table;
 use cascade_sim::fit::quantile;
 
@@ -235,9 +237,11 @@ pub fn write_report(
     path: &Path,
 ) -> Result<(), SweepError> {
     let figures = fan_figures(spec, defs, rows);
-    let mut charts = Vec::with_capacity(figures.len());
+    // Every fan chart is interactive (numeric or named x); the SVG is kept for a figure the
+    // page would draw statically.
+    let mut svgs = Vec::with_capacity(figures.len());
     for f in &figures {
-        charts.push((f.id.clone(), f.title.clone(), draw::svg(f)?));
+        svgs.push(if interactive::is_interactive(f) { String::new() } else { draw::svg(f)? });
     }
     let title = format!("Cascade sweep: {}", spec.name);
     let subtitle = format!(
@@ -250,7 +254,11 @@ pub fn write_report(
         spec.scenario_path.display(),
         &spec.hash()[..12],
     );
-    let mut page = Page::new(title, subtitle, charts);
+    let mut page = Page::with_figures(title, subtitle, &figures, svgs).map_err(|e| SweepError::Table {
+        path: path.to_path_buf(),
+        message: format!("chart data as JSON: {e}"),
+    })?;
+    page.files_beside = false;
     if spec.parameters.is_empty() {
         page.notes.push("No parameter is swept: the table shows the seeds' distribution.".into());
     }
