@@ -325,8 +325,8 @@ fn render_with_contexts(
         })
         .collect();
     let figures = charts::compare::figures(&runs);
-    let short: Vec<(String, &cascade_sim::metrics::RunSummary)> =
-        recs.iter().enumerate().map(|(i, r)| (run_letter(i), &r.summary)).collect();
+    let short: Vec<tables::ComparedRun<'_>> =
+        runs.iter().enumerate().map(|(i, r)| (run_letter(i), &r.view.rec.summary, &r.view.ctx)).collect();
     let title = format!("Cascade comparison of {} runs", recs.len());
     let subtitle = runs.iter().map(|r| r.label.clone()).collect::<Vec<_>>().join(" · ");
     write_all(out_dir, &figures, opts, "compare.html", "comparison", |mut page| {
