@@ -454,6 +454,36 @@ fn metric_row(name: String, vals: &[Option<f64>], money: bool) -> Vec<String> {
     row
 }
 
+/// What the figures in USD of a policy comparison add up, from the scenario's settle assets
+/// (`cascade_sim::compare` sums the venues' amounts): one dollar asset counted as USD, several
+/// counted 1:1, and a coin (BTC of inverse contracts) added unconverted. `None` without a
+/// scenario.
+#[must_use]
+pub fn usd_note(ctx: &RunContext) -> Option<String> {
+    let groups = unit_groups(ctx.settle.values().map(String::as_str));
+    let dollars = groups.iter().find(|g| is_dollar(&g.unit));
+    let coins: Vec<&str> = groups.iter().filter(|g| !is_dollar(&g.unit)).map(|g| g.unit.as_str()).collect();
+    let mut note = match dollars {
+        None if coins.is_empty() => return None,
+        None => String::from("Figures in USD are the venues' amounts in their settle assets"),
+        Some(g) if g.assets.len() == 1 => {
+            format!("Figures in USD are amounts in {}, every venue's settle asset, counted 1:1", g.unit)
+        }
+        Some(g) => format!(
+            "Figures in USD add the venues' settle assets ({}), as published liquidation totals do",
+            g.described()
+        ),
+    };
+    if !coins.is_empty() {
+        note.push_str(&format!(
+            "; amounts of venues settling in {} are added to them unconverted (their coin counted as one              dollar): read those venues apart",
+            coins.join(", ")
+        ));
+    }
+    note.push('.');
+    Some(note)
+}
+
 /// The policy comparison: one row per figure and policy with the mean, median and p5–p95 over
 /// seeds, and for every policy but the baseline the mean paired difference and its interval.
 #[must_use]
@@ -501,6 +531,21 @@ mod tests {
         assert_eq!(duration(3_600_000), "1 h");
         assert_eq!(duration(3_723_500), "1 h 2 min 3.5 s");
         assert_eq!(duration(90_000), "1 min 30 s");
+    }
+
+    #[test]
+    fn the_usd_note_says_what_was_added() {
+        let mut ctx = RunContext::default();
+        assert_eq!(usd_note(&ctx), None);
+        ctx.settle.insert("binance".into(), "USDT".into());
+        assert_eq!(
+            usd_note(&ctx).unwrap(),
+            "Figures in USD are amounts in USDT, every venue's settle asset, counted 1:1."
+        );
+        ctx.settle.insert("hyperliquid".into(), "USDC".into());
+        assert!(usd_note(&ctx).unwrap().contains("(USD: USDC and USDT counted 1:1)"));
+        ctx.settle.insert("bitmex".into(), "BTC".into());
+        assert!(usd_note(&ctx).unwrap().contains("venues settling in BTC are added to them unconverted"));
     }
 
     #[test]

@@ -248,6 +248,7 @@ fn the_policy_comparison_is_interactive_and_offline_in_chromium() {
     let c = policy_comparison();
     let files = cascade_report::render_policy_comparison(
         &c,
+        &Default::default(),
         &out,
         &ReportOptions { skip_png: true, ..ReportOptions::default() },
     )

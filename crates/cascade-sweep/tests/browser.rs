@@ -67,6 +67,13 @@ fn the_sweep_report_is_interactive_and_offline_in_chromium() {
     let tmp = tempfile::tempdir().unwrap();
     let html = tmp.path().join("report.html");
     cascade_sweep::report::write_report(&spec, &defs, &rows, &aggregate(&rows, &defs), &html).unwrap();
+    // The built-in default scenario settles in USDT (binance) and USDC (hyperliquid): money
+    // figures in USD, the page saying they were counted 1:1.
+    assert_eq!(cascade_sweep::report::money_unit(&spec), "USD");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("liquidated notional (USD)"), "no unit on the money axis");
+    assert!(page.contains("USD: USDC and USDT counted 1:1"), "the page does not say how USD was made");
+    assert!(!page.contains("(settle asset)"), "a unit left unnamed");
     let test_page = tmp.path().join("selftest.html");
     with_selftest(&html, &test_page);
     let (dom, seen) = chromium_run(&chromium, &test_page, (1400, 1000), "--dump-dom", tmp.path());
