@@ -68,13 +68,14 @@
     };
   }
 
-  // A series' points with x values it repeats nudged apart by a billionth of the x span, so
-  // each keeps its own row when the series are joined on x (an interval's two ends share x).
+  // A series' points with x values it repeats nudged apart by a billionth of the x span (at
+  // least a trillionth of x, so the step is never lost to rounding), so each keeps its own row
+  // when the series are joined on x (an interval's two ends share x).
   function distinctX(pts, span) {
     var seen = {};
     return pts.map(function (p) {
       var x = p[0];
-      while (seen[x]) x += span * 1e-9;
+      while (seen[x]) x += Math.max(span * 1e-9, Math.abs(x) * 1e-12, 1e-300);
       seen[x] = true;
       return [x, p[1]];
     });
@@ -176,7 +177,7 @@
       // The whole data (autoscale, or the double-click reset) gets the padding; a zoom does not.
       if (min > dLo || max < dHi) return [min, max];
       if (categorical) return [xLo, xHi];
-      var pad = xHi > xLo ? (xHi - xLo) * 0.04 : Math.max(Math.abs(xLo) * 0.1, 1);
+      var pad = xHi > xLo ? (xHi - xLo) * 0.04 : Math.abs(xLo) * 0.1 || 1;
       return [xLo - pad, xHi + pad];
     };
     var fromZero = fig.y_from_zero;

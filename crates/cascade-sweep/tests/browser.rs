@@ -104,3 +104,24 @@ fn the_sweep_report_is_interactive_and_offline_in_chromium() {
     let page = page_requests(&seen);
     assert!(page.is_empty(), "the sweep report made network requests: {page:?} (all seen: {seen:?})");
 }
+
+/// Without a browser: the page inlines uPlot and the chart builder byte for byte, its CSP
+/// allows exactly those two scripts by hash, and the charts' data sit in the page.
+#[test]
+fn the_sweep_page_allows_exactly_its_scripts() {
+    use cascade_report::interactive::{APP_JS, UPLOT_JS, script_hash};
+    let (spec, defs, rows) = grid_sweep();
+    let tmp = tempfile::tempdir().unwrap();
+    let html = tmp.path().join("report.html");
+    cascade_sweep::report::write_report(&spec, &defs, &rows, &aggregate(&rows, &defs), &html).unwrap();
+    let page = std::fs::read_to_string(&html).unwrap();
+    let csp = format!("script-src {} {}\"", script_hash(UPLOT_JS), script_hash(APP_JS));
+    assert!(page.contains(&csp), "the CSP does not list exactly the two scripts");
+    assert!(
+        page.contains(&format!("<script>{UPLOT_JS}</script>"))
+            && page.contains(&format!("<script>{APP_JS}</script>"))
+    );
+    assert_eq!(page.matches("<script>").count(), 2, "a script the CSP does not allow");
+    assert_eq!(page.matches("class=\"uplot-slot\"").count(), 5, "one interactive chart per main figure");
+    assert!(!page.contains("<svg"), "a fan chart left static");
+}
