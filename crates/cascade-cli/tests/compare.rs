@@ -118,9 +118,10 @@ fn an_empty_policy_differs_from_the_baseline_by_exactly_zero_on_any_number_of_th
             }
         }
     }
-    // The page shows the table and the policies.
+    // The page shows the table, the policies and the strip charts (interactive; each also as SVG).
     let html = std::fs::read_to_string(one.join("compare.html")).unwrap();
-    assert!(html.contains("Δ mean vs baseline") && html.contains("same = ") && html.contains("<svg"), "page");
+    assert!(html.contains("Δ mean vs baseline") && html.contains("same = "), "page");
+    assert!(html.contains("class=\"uplot-slot\"") && html.contains("id=\"cascade-charts\""), "no chart");
 
     // Each policy's whole scenario is written; replaying one seed with `cascade run` gives the
     // figure the comparison computed in memory.

@@ -1,7 +1,8 @@
 //! The HTML page: one self-contained file rendered from `templates/page.html` with askama.
 //! Summary tables come first, then the charts, then the scenario text folded away at the end.
-//! Time-series charts are interactive (uPlot, inlined: zoom, hover, series toggles; see
-//! [`crate::interactive`]); other charts are inline SVG. The charts' font, DejaVu Sans, is
+//! Charts are interactive (uPlot, inlined: zoom, hover, series toggles; see
+//! [`crate::interactive`]) over a time, numeric or categorical x; charts with vertical rules
+//! (liquidation maps) are inline SVG. The charts' font, DejaVu Sans, is
 //! embedded as a `data:` URL so text looks the same as in the PNGs on a machine with no fonts.
 //!
 //! A Content-Security-Policy of `default-src 'none'` with the inline scripts allowed by hash
@@ -95,6 +96,9 @@ pub struct Page {
     pub tables: Vec<Table>,
     /// Warnings (e.g. a scenario file that does not validate) and explanations, at the top.
     pub notes: Vec<String>,
+    /// Whether each chart is also saved beside the page as PNG and SVG (the page says so);
+    /// `false` for a page written alone (the sweep report).
+    pub files_beside: bool,
     /// The embedded font, base64.
     pub font_b64: &'static str,
     /// The interactive charts' figures as JSON (`[]` without any).
@@ -133,9 +137,10 @@ impl Page {
         Self::assemble(title, subtitle, charts, "[]".into())
     }
 
-    /// A page of `figures` with their SVG documents (`svgs[i]` is `figures[i]`'s): time-series
-    /// figures become interactive charts ([`interactive::is_interactive`]), the others stay
-    /// inline SVG. For any report built from [`Figure`]s (runs, comparisons, sweeps).
+    /// A page of `figures` with their SVG documents (`svgs[i]` is `figures[i]`'s): figures
+    /// become interactive charts ([`interactive::is_interactive`]: over time, a parameter's
+    /// value or named columns), the others stay inline SVG. For any report built from
+    /// [`Figure`]s (runs, comparisons, policy comparisons, sweeps).
     ///
     /// # Errors
     /// A figure that does not serialise to JSON (not expected).
@@ -176,6 +181,7 @@ impl Page {
             blocks: Vec::new(),
             tables: Vec::new(),
             notes: Vec::new(),
+            files_beside: true,
             font_b64: font_base64(),
             charts_json,
             scripts,

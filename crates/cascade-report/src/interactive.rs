@@ -4,8 +4,10 @@
 //!
 //! The page stays one offline file under a strict Content-Security-Policy: scripts run only if
 //! their SHA-256 is listed in the policy ([`script_hash`]), so the page runs exactly the code it
-//! was built with and can fetch nothing. Charts with a categorical x axis or vertical rules
-//! (strip charts of `cascade compare`, liquidation maps) stay static SVG ([`is_interactive`]).
+//! was built with and can fetch nothing. The x axis is a run's time (UTC clock times when the
+//! run is placed), a number (a swept parameter's value) or named columns ([`Figure::x_ticks`]:
+//! the policies of `cascade compare`). Charts with vertical rules (liquidation maps) stay
+//! static SVG ([`is_interactive`]).
 
 use sha2::{Digest, Sha256};
 
@@ -18,11 +20,12 @@ pub const UPLOT_CSS: &str = include_str!("../vendor/uplot/uPlot.min.css");
 /// Builds the charts from the page's JSON (`#cascade-charts`).
 pub const APP_JS: &str = include_str!("interactive.js");
 
-/// Whether a figure becomes an interactive chart on the page (numeric or time x, no vertical
-/// rules) rather than inline SVG.
+/// Whether a figure becomes an interactive chart on the page rather than inline SVG: any x axis
+/// (time, numeric or named columns), but no vertical rules (uPlot has no such series) and
+/// something to draw (an empty figure's SVG says why it is empty, e.g. "no value for any seed").
 #[must_use]
 pub fn is_interactive(fig: &Figure) -> bool {
-    fig.x_ticks.is_empty() && fig.vlines.is_empty()
+    fig.vlines.is_empty() && fig.note.is_none()
 }
 
 /// The CSP source of an inline script: `'sha256-…'` (base64 of the SHA-256 of its text).
@@ -91,6 +94,22 @@ mod tests {
         });
         let j = figures_json(&[&fig]).unwrap();
         assert!(j.contains("[0.01666667,100012.3]") && j.contains("[2.5,0.0001234568]"), "{j}");
+    }
+
+    #[test]
+    fn empty_figures_and_rules_stay_static() {
+        let mut fig = Figure::new("x", "t".into(), "x", "y".into());
+        fig.lines.push(crate::charts::Line {
+            name: "a".into(),
+            color: crate::charts::palette(0),
+            points: vec![(0.0, 1.0)],
+        });
+        fig.x_ticks = vec![(0.0, "baseline".into())];
+        assert!(is_interactive(&fig), "named columns are interactive");
+        let empty = Figure::new("e", "t".into(), "x", "y".into()).noted_if_empty("no value for any seed");
+        assert!(!is_interactive(&empty), "an empty figure keeps its note in SVG");
+        fig.vlines.push(crate::charts::VLine { name: "r".into(), color: crate::charts::palette(1), x: 0.0 });
+        assert!(!is_interactive(&fig), "uPlot draws no vertical rule");
     }
 
     #[test]

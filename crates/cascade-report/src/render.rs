@@ -325,8 +325,8 @@ fn render_with_contexts(
         })
         .collect();
     let figures = charts::compare::figures(&runs);
-    let short: Vec<(String, &cascade_sim::metrics::RunSummary)> =
-        recs.iter().enumerate().map(|(i, r)| (run_letter(i), &r.summary)).collect();
+    let short: Vec<tables::ComparedRun<'_>> =
+        runs.iter().enumerate().map(|(i, r)| (run_letter(i), &r.view.rec.summary, &r.view.ctx)).collect();
     let title = format!("Cascade comparison of {} runs", recs.len());
     let subtitle = runs.iter().map(|r| r.label.clone()).collect::<Vec<_>>().join(" · ");
     write_all(out_dir, &figures, opts, "compare.html", "comparison", |mut page| {
@@ -411,12 +411,14 @@ fn band_table(m: &LiqMap) -> tables::Table {
 /// (`policy-*.png` / `.svg`: a dot per seed, a cross at the mean, one column per policy), one of
 /// the paired differences to the baseline per figure (`policy-diff-*`) and the
 /// page `compare.html` with the table of every figure's mean, median, p5–p95 and the paired
-/// difference to the baseline with its 95 % bootstrap interval.
+/// difference to the baseline with its 95 % bootstrap interval. `ctx` (the scenario's) names
+/// the settle assets the figures in USD add up (the page says how).
 ///
 /// # Errors
 /// The chart or file that failed.
 pub fn render_policy_comparison(
     c: &cascade_sim::compare::Comparison,
+    ctx: &RunContext,
     out_dir: &Path,
     opts: &ReportOptions,
 ) -> Result<ReportFiles, ReportError> {
@@ -439,6 +441,7 @@ pub fn render_policy_comparison(
     write_all(out_dir, &figures, opts, "compare.html", "policy comparison", |mut page| {
         page.title = title;
         page.subtitle = subtitle;
+        page.notes.extend(tables::usd_note(ctx));
         page.tables.push(tables::policy_table(c));
         let files = c
             .policies

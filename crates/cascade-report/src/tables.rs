@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::charts::{TimeAxis, f};
 use crate::liqmap::group_thousands;
-use crate::view::RunContext;
+use crate::view::{RunContext, is_dollar, unit_groups};
 
 /// A table for the page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -106,11 +106,14 @@ pub fn summary_notes(s: &RunSummary, ctx: &RunContext) -> Vec<String> {
         };
         out.push(format!("Cascade amplification {a:.3}: {reading}."));
     }
-    let assets: std::collections::BTreeSet<&String> = ctx.settle.values().collect();
-    if assets.len() > 1 {
+    let groups = unit_groups(ctx.settle.values().map(String::as_str));
+    for g in groups.iter().filter(|g| g.assets.len() > 1) {
+        out.push(format!("Totals over venues are in {}, as published liquidation totals do.", g.described()));
+    }
+    if groups.len() > 1 {
         out.push(format!(
-            "Totals over venues add their settle assets ({}) as equal dollars, as published liquidation totals do.",
-            assets.into_iter().map(String::as_str).collect::<Vec<_>>().join(", ")
+            "Run totals add amounts in {} unconverted; the Venues table gives each venue in its own settle asset.",
+            groups.iter().map(|g| g.unit.as_str()).collect::<Vec<_>>().join(" and ")
         ));
     }
     out.push(
@@ -280,45 +283,50 @@ pub fn summary_tables(s: &RunSummary, axis: &TimeAxis, ctx: &RunContext) -> Vec<
 }
 
 /// One compared figure of a run.
-struct Metric {
-    name: &'static str,
-    get: fn(&RunSummary) -> Option<f64>,
-    /// Whether to print as money (else: as a plain number with up to 3 decimals).
-    money: bool,
+enum Metric {
+    /// A count, time or ratio: one row.
+    Plain(&'static str, fn(&RunSummary) -> Option<f64>),
+    /// An amount of money summed exactly over the venues of one [`crate::view::UnitGroup`]
+    /// (given as the venues' names): one row per group.
+    Money(&'static str, fn(&RunSummary, &[&str]) -> Option<Decimal>),
+}
+
+/// `get` summed exactly over the summaries of `venues`.
+fn venue_sum(
+    s: &RunSummary,
+    venues: &[&str],
+    get: fn(&cascade_sim::metrics::VenueSummary) -> Decimal,
+) -> Decimal {
+    s.venues
+        .iter()
+        .filter(|v| venues.contains(&v.venue.as_str()))
+        .fold(Decimal::ZERO, |acc, v| acc.saturating_add(get(v)))
 }
 
 const METRICS: [Metric; 13] = [
-    Metric { name: "simulated time (s)", get: |s| Some(s.duration_ms as f64 / 1000.0), money: false },
-    Metric { name: "liquidated, longs", get: |s| Some(f(s.totals.liquidated_long_notional)), money: true },
-    Metric { name: "liquidated, shorts", get: |s| Some(f(s.totals.liquidated_short_notional)), money: true },
-    Metric {
-        name: "liquidated, total",
-        get: |s| {
-            Some(f(s.totals.liquidated_long_notional.saturating_add(s.totals.liquidated_short_notional)))
-        },
-        money: true,
-    },
-    Metric { name: "liquidation events", get: |s| Some(s.totals.liquidations as f64), money: false },
-    Metric { name: "accounts liquidated", get: |s| Some(s.totals.accounts_liquidated as f64), money: false },
-    Metric {
-        name: "largest liquidation",
-        get: |s| s.totals.largest_liquidation.as_ref().map(|l| f(l.notional)),
-        money: true,
-    },
-    Metric { name: "ADL reductions", get: |s| Some(s.totals.adl_count as f64), money: false },
-    Metric { name: "ADL notional", get: |s| Some(f(s.totals.adl_notional)), money: true },
-    Metric { name: "bad debt", get: |s| Some(f(s.totals.bad_debt)), money: true },
-    Metric {
-        name: "insurance fund drawdown (all venues)",
-        get: |s| Some(s.venues.iter().map(|v| f(v.insurance_fund_drawdown)).sum()),
-        money: true,
-    },
-    Metric {
-        name: "largest mark drop (%)",
-        get: |s| s.instruments.iter().map(|m| m.max_mark_drop_pct).reduce(f64::max),
-        money: false,
-    },
-    Metric { name: "cascade amplification", get: |s| s.totals.cascade_amplification, money: false },
+    Metric::Plain("simulated time (s)", |s| Some(s.duration_ms as f64 / 1000.0)),
+    Metric::Money("liquidated, longs", |s, v| Some(venue_sum(s, v, |x| x.liquidated_long_notional))),
+    Metric::Money("liquidated, shorts", |s, v| Some(venue_sum(s, v, |x| x.liquidated_short_notional))),
+    Metric::Money("liquidated, total", |s, v| {
+        Some(venue_sum(s, v, |x| x.liquidated_long_notional.saturating_add(x.liquidated_short_notional)))
+    }),
+    Metric::Plain("liquidation events", |s| Some(s.totals.liquidations as f64)),
+    Metric::Plain("accounts liquidated", |s| Some(s.totals.accounts_liquidated as f64)),
+    Metric::Money("largest liquidation", |s, v| {
+        s.instruments
+            .iter()
+            .filter(|m| v.contains(&m.venue.as_str()))
+            .filter_map(|m| m.largest_liquidation)
+            .max()
+    }),
+    Metric::Plain("ADL reductions", |s| Some(s.totals.adl_count as f64)),
+    Metric::Money("ADL notional", |s, v| Some(venue_sum(s, v, |x| x.adl_notional))),
+    Metric::Money("bad debt", |s, v| Some(venue_sum(s, v, |x| x.bad_debt))),
+    Metric::Money("insurance fund drawdown", |s, v| Some(venue_sum(s, v, |x| x.insurance_fund_drawdown))),
+    Metric::Plain("largest mark drop (%)", |s| {
+        s.instruments.iter().map(|m| m.max_mark_drop_pct).reduce(f64::max)
+    }),
+    Metric::Plain("cascade amplification", |s| s.totals.cascade_amplification),
 ];
 
 fn num(x: f64, money: bool) -> String {
@@ -332,43 +340,148 @@ fn num(x: f64, money: bool) -> String {
     }
 }
 
+/// A compared run: its label, summary and what its scenario says (settle assets).
+pub type ComparedRun<'a> = (String, &'a RunSummary, &'a RunContext);
+
 /// Runs side by side (one column each, labelled), then for each run after the first its
-/// difference from the first, absolute and relative.
+/// difference from the first, absolute and relative. Amounts are summed over the venues of
+/// each [`UnitGroup`] of the runs' settle assets and labelled with its unit: dollar assets
+/// together (USD when they differ, counted 1:1, the caption says so), each coin (BTC of inverse
+/// contracts) in rows of its own, never converted.
 #[must_use]
-pub fn comparison_table(runs: &[(String, &RunSummary)]) -> Table {
+pub fn comparison_table(runs: &[ComparedRun<'_>]) -> Table {
     let mut header = vec!["".to_string()];
-    header.extend(runs.iter().map(|(l, _)| l.clone()));
-    for (l, _) in runs.iter().skip(1) {
+    header.extend(runs.iter().map(|(l, _, _)| l.clone()));
+    for (l, _, _) in runs.iter().skip(1) {
         header.push(format!("{l} − {}", runs[0].0));
         header.push(format!("{l} vs {} (%)", runs[0].0));
     }
+    let assets: Vec<String> =
+        runs.iter().flat_map(|(_, s, ctx)| s.venues.iter().map(|v| ctx.settle_of(&v.venue))).collect();
+    let groups = unit_groups(assets.iter().map(String::as_str));
     let mut rows = Vec::new();
-    let identity = vec!["scenario / seed".to_string()];
-    let mut id_row = identity;
-    id_row.extend(runs.iter().map(|(_, s)| format!("{} / {}", s.scenario, s.seed)));
+    let mut id_row = vec!["scenario / seed".to_string()];
+    id_row.extend(runs.iter().map(|(_, s, _)| format!("{} / {}", s.scenario, s.seed)));
     id_row.extend(std::iter::repeat_n(String::new(), 2 * runs.len().saturating_sub(1)));
     rows.push(id_row);
     for m in &METRICS {
-        let vals: Vec<Option<f64>> = runs.iter().map(|(_, s)| (m.get)(s)).collect();
-        let mut row = vec![m.name.to_string()];
-        row.extend(vals.iter().map(|v| v.map_or_else(|| "–".into(), |x| num(x, m.money))));
-        let base = vals.first().copied().flatten();
-        for v in vals.iter().skip(1) {
-            match (base, v) {
-                (Some(a), Some(b)) => {
-                    let d = b - a;
-                    row.push(if d > 0.0 { format!("+{}", num(d, m.money)) } else { num(d, m.money) });
-                    row.push(if a != 0.0 { format!("{:+.1}%", d / a.abs() * 100.0) } else { "–".into() });
-                }
-                _ => {
-                    row.push("–".into());
-                    row.push("–".into());
+        match m {
+            Metric::Plain(name, get) => {
+                let vals: Vec<Option<f64>> = runs.iter().map(|(_, s, _)| get(s)).collect();
+                rows.push(metric_row((*name).to_string(), &vals, false));
+            }
+            Metric::Money(name, get) => {
+                for g in &groups {
+                    let vals: Vec<Option<Decimal>> = runs
+                        .iter()
+                        .map(|(_, s, ctx)| {
+                            let venues: Vec<&str> = s
+                                .venues
+                                .iter()
+                                .filter(|v| g.holds(&ctx.settle_of(&v.venue)))
+                                .map(|v| v.venue.as_str())
+                                .collect();
+                            get(s, &venues)
+                        })
+                        .collect();
+                    rows.push(money_row(format!("{name} ({})", g.unit), &vals));
                 }
             }
         }
-        rows.push(row);
     }
-    Table { caption: "Runs side by side, and differences from the first".into(), header, rows }
+    let mut caption = "Runs side by side, and differences from the first".to_string();
+    for g in groups.iter().filter(|g| g.assets.len() > 1) {
+        caption.push_str(&format!(" · {}, as published liquidation totals do", g.described()));
+    }
+    if groups.len() > 1 {
+        caption.push_str(&format!(
+            " · amounts in {} in rows of their own, not converted",
+            groups
+                .iter()
+                .filter(|g| !is_dollar(&g.unit))
+                .map(|g| g.unit.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Table { caption, header, rows }
+}
+
+/// A money row of [`comparison_table`]: exact amounts and differences, rounded to cents only
+/// when shown.
+fn money_row(name: String, vals: &[Option<Decimal>]) -> Vec<String> {
+    let mut row = vec![name];
+    row.extend(vals.iter().map(|v| opt(*v, money)));
+    let base = vals.first().copied().flatten();
+    for v in vals.iter().skip(1) {
+        match (base, v) {
+            (Some(a), Some(b)) => {
+                let d = b.saturating_sub(a);
+                row.push(if d > Decimal::ZERO { format!("+{}", money(d)) } else { money(d) });
+                row.push(if a.is_zero() {
+                    "–".into()
+                } else {
+                    format!("{:+.1}%", f(d) / f(a).abs() * 100.0)
+                });
+            }
+            _ => {
+                row.push("–".into());
+                row.push("–".into());
+            }
+        }
+    }
+    row
+}
+
+/// A row of [`comparison_table`]: the values, then each run's difference from the first.
+fn metric_row(name: String, vals: &[Option<f64>], money: bool) -> Vec<String> {
+    let mut row = vec![name];
+    row.extend(vals.iter().map(|v| v.map_or_else(|| "–".into(), |x| num(x, money))));
+    let base = vals.first().copied().flatten();
+    for v in vals.iter().skip(1) {
+        match (base, v) {
+            (Some(a), Some(b)) => {
+                let d = b - a;
+                row.push(if d > 0.0 { format!("+{}", num(d, money)) } else { num(d, money) });
+                row.push(if a != 0.0 { format!("{:+.1}%", d / a.abs() * 100.0) } else { "–".into() });
+            }
+            _ => {
+                row.push("–".into());
+                row.push("–".into());
+            }
+        }
+    }
+    row
+}
+
+/// What the figures in USD of a policy comparison add up, from the scenario's settle assets
+/// (`cascade_sim::compare` sums the venues' amounts): one dollar asset counted as USD, several
+/// counted 1:1, and a coin (BTC of inverse contracts) added unconverted. `None` without a
+/// scenario.
+#[must_use]
+pub fn usd_note(ctx: &RunContext) -> Option<String> {
+    let groups = unit_groups(ctx.settle.values().map(String::as_str));
+    let dollars = groups.iter().find(|g| is_dollar(&g.unit));
+    let coins: Vec<&str> = groups.iter().filter(|g| !is_dollar(&g.unit)).map(|g| g.unit.as_str()).collect();
+    let mut note = match dollars {
+        None if coins.is_empty() => return None,
+        None => String::from("Figures in USD are the venues' amounts in their settle assets"),
+        Some(g) if g.assets.len() == 1 => {
+            format!("Figures in USD are amounts in {}, every venue's settle asset, counted 1:1", g.unit)
+        }
+        Some(g) => format!(
+            "Figures in USD add the venues' settle assets ({}), as published liquidation totals do",
+            g.described()
+        ),
+    };
+    if !coins.is_empty() {
+        note.push_str(&format!(
+            "; amounts of venues settling in {} are added to them unconverted (their coin counted as one              dollar): read those venues apart",
+            coins.join(", ")
+        ));
+    }
+    note.push('.');
+    Some(note)
 }
 
 /// The policy comparison: one row per figure and policy with the mean, median and p5–p95 over
@@ -418,6 +531,21 @@ mod tests {
         assert_eq!(duration(3_600_000), "1 h");
         assert_eq!(duration(3_723_500), "1 h 2 min 3.5 s");
         assert_eq!(duration(90_000), "1 min 30 s");
+    }
+
+    #[test]
+    fn the_usd_note_says_what_was_added() {
+        let mut ctx = RunContext::default();
+        assert_eq!(usd_note(&ctx), None);
+        ctx.settle.insert("binance".into(), "USDT".into());
+        assert_eq!(
+            usd_note(&ctx).unwrap(),
+            "Figures in USD are amounts in USDT, every venue's settle asset, counted 1:1."
+        );
+        ctx.settle.insert("hyperliquid".into(), "USDC".into());
+        assert!(usd_note(&ctx).unwrap().contains("(USD: USDC and USDT counted 1:1)"));
+        ctx.settle.insert("bitmex".into(), "BTC".into());
+        assert!(usd_note(&ctx).unwrap().contains("venues settling in BTC are added to them unconverted"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! says about them (UTC start, settle assets, funding intervals). Charts read the recording
 //! through it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use cascade_sim::metrics::{Recording, SeriesRow};
 use cascade_sim::scenario::Scenario;
@@ -20,6 +20,69 @@ pub struct RunContext {
     pub settle: BTreeMap<String, String>,
     /// Funding interval of each venue's rule set, milliseconds (Binance 8 h, Hyperliquid 1 h).
     pub funding_interval_ms: BTreeMap<String, i64>,
+    /// Inverse (coin-margined) contracts, `(venue, symbol)`: priced in USD, amounts in the coin.
+    pub inverse: BTreeSet<(String, String)>,
+}
+
+/// Settle assets counted as one US dollar each when amounts over venues are added, as published
+/// liquidation totals do (compared case-insensitively).
+pub const DOLLARS: [&str; 9] = ["USD", "USDT", "USDC", "USDe", "FDUSD", "BUSD", "TUSD", "DAI", "PYUSD"];
+
+/// Whether `asset` is a dollar or a dollar stablecoin ([`DOLLARS`]).
+#[must_use]
+pub fn is_dollar(asset: &str) -> bool {
+    DOLLARS.iter().any(|d| d.eq_ignore_ascii_case(asset))
+}
+
+/// Settle assets whose amounts may be added: all the dollar ones together, or one coin alone
+/// (BTC of inverse contracts). Coins are never converted: a sum over venues settling in BTC and
+/// in USDT would need a price the reader did not choose, so such amounts stay apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitGroup {
+    /// The unit of the group's sums: its one settle asset, or `USD` for several dollar assets.
+    pub unit: String,
+    /// The settle assets in the group, sorted.
+    pub assets: Vec<String>,
+}
+
+impl UnitGroup {
+    /// Whether amounts in `asset` belong to this group.
+    #[must_use]
+    pub fn holds(&self, asset: &str) -> bool {
+        self.assets.iter().any(|a| a == asset)
+    }
+
+    /// `USD` with how it was made (`USD: USDT and USDC counted 1:1`), or the one asset.
+    #[must_use]
+    pub fn described(&self) -> String {
+        match self.assets.as_slice() {
+            [_] | [] => self.unit.clone(),
+            many => {
+                let (last, first) = many.split_last().unwrap_or((&many[0], &[]));
+                format!("{}: {} and {last} counted 1:1", self.unit, first.join(", "))
+            }
+        }
+    }
+}
+
+/// The groups amounts in `assets` fall into: the dollar assets first (one group), then each
+/// other asset alone, in name order.
+#[must_use]
+pub fn unit_groups<'a>(assets: impl IntoIterator<Item = &'a str>) -> Vec<UnitGroup> {
+    let all: BTreeSet<&str> = assets.into_iter().collect();
+    let dollars: Vec<String> = all.iter().filter(|a| is_dollar(a)).map(|a| (*a).to_string()).collect();
+    let mut out = Vec::new();
+    match dollars.as_slice() {
+        [] => {}
+        [one] => out.push(UnitGroup { unit: one.clone(), assets: dollars.clone() }),
+        _ => out.push(UnitGroup { unit: "USD".into(), assets: dollars.clone() }),
+    }
+    out.extend(
+        all.iter()
+            .filter(|a| !is_dollar(a))
+            .map(|a| UnitGroup { unit: (*a).to_string(), assets: vec![(*a).to_string()] }),
+    );
+    out
 }
 
 impl RunContext {
@@ -32,6 +95,9 @@ impl RunContext {
         };
         for v in &sc.venues {
             c.settle.insert(v.name.clone(), v.settle_asset.clone());
+            for i in v.instruments.iter().filter(|i| i.kind == cascade_sim::scenario::Kind::Inverse) {
+                c.inverse.insert((v.name.clone(), i.symbol.clone()));
+            }
             if let Ok(kind) = v.rule_set() {
                 let rule = cascade_engine::pricing::FundingRule::for_venue(kind);
                 c.funding_interval_ms.insert(v.name.clone(), rule.interval_ms);
@@ -46,17 +112,31 @@ impl RunContext {
         self.settle.get(venue).cloned().unwrap_or_else(|| "settle asset".into())
     }
 
+    /// The currency `venue`'s `instrument` is priced in: USD for an inverse contract, else the
+    /// venue's settle asset (a linear contract is quoted in what it settles in).
+    #[must_use]
+    pub fn price_unit(&self, venue: &str, instrument: &str) -> String {
+        if self.inverse.contains(&(venue.to_string(), instrument.to_string())) {
+            "USD".into()
+        } else {
+            self.settle_of(venue)
+        }
+    }
+
     /// The unit of an amount summed over `venues`: their one settle asset, or `USD` when they
-    /// differ (USDT and USDC counted 1:1, as published totals do; the page says so).
+    /// are different dollar assets (USDT and USDC counted 1:1, as published totals do; the page
+    /// says so); amounts in a coin added to others are named as such (`USDT + BTC, unconverted`).
     #[must_use]
     pub fn sum_unit<'v>(&self, venues: impl IntoIterator<Item = &'v String>) -> String {
-        let mut assets: Vec<String> = venues.into_iter().map(|v| self.settle_of(v)).collect();
-        assets.sort();
-        assets.dedup();
-        match assets.as_slice() {
-            [one] => one.clone(),
+        let assets: Vec<String> = venues.into_iter().map(|v| self.settle_of(v)).collect();
+        let groups = unit_groups(assets.iter().map(String::as_str));
+        match groups.as_slice() {
+            [one] => one.unit.clone(),
             [] => "settle asset".into(),
-            _ => "USD".into(),
+            many => format!(
+                "{}, unconverted",
+                many.iter().map(|g| g.unit.as_str()).collect::<Vec<_>>().join(" + ")
+            ),
         }
     }
 }
@@ -223,6 +303,28 @@ impl TimeBins {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dollars_add_up_and_coins_stay_apart() {
+        let g = unit_groups(["USDT", "BTC", "USDC", "USDT"]);
+        assert_eq!(g.len(), 2);
+        assert_eq!((g[0].unit.as_str(), g[0].described()), ("USD", "USD: USDC and USDT counted 1:1".into()));
+        assert_eq!((g[1].unit.as_str(), g[1].described()), ("BTC", "BTC".into()));
+        assert!(g[0].holds("USDC") && !g[0].holds("BTC"));
+        let one = unit_groups(["USDT", "USDT"]);
+        assert_eq!((one.len(), one[0].described()), (1, "USDT".into()));
+        let three = unit_groups(["USDT", "USDC", "USD"]);
+        assert_eq!(three[0].described(), "USD: USD, USDC and USDT counted 1:1");
+        let mut ctx = RunContext::default();
+        ctx.settle.insert("bitmex".into(), "BTC".into());
+        ctx.settle.insert("binance".into(), "USDT".into());
+        ctx.inverse.insert(("bitmex".into(), "XBTUSD".into()));
+        assert_eq!(ctx.price_unit("bitmex", "XBTUSD"), "USD");
+        assert_eq!(ctx.price_unit("binance", "BTCUSDT"), "USDT");
+        let venues = ["binance".to_string(), "bitmex".to_string()];
+        assert_eq!(ctx.sum_unit(&venues), "USDT + BTC, unconverted");
+        assert_eq!(ctx.sum_unit(&venues[..1]), "USDT");
+    }
 
     #[test]
     fn bins_merge_intervals() {

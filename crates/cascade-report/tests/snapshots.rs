@@ -43,7 +43,8 @@ fn comparison_chart_data_and_table() {
     for fig in compare_figures(&runs) {
         insta::assert_json_snapshot!(fig.id.clone(), fig);
     }
-    let t = tables::comparison_table(&[("A".into(), &a.summary), ("B".into(), &b.summary)]);
+    let ctx = Default::default();
+    let t = tables::comparison_table(&[("A".into(), &a.summary, &ctx), ("B".into(), &b.summary, &ctx)]);
     insta::assert_yaml_snapshot!("compare-table", t);
 }
 

@@ -20,16 +20,19 @@ fn run_until(sim: &mut Simulation, t: u64) {
     }
 }
 
-const ONE_VENUE: &str = r#"
+/// The world of these tests: BTC at 100,000 on one Hyperliquid-rules venue (USDC) with its
+/// makers. What a test varies: the `[run]` keys, BTC's volatility, the makers' count and extra
+/// keys, and the `[noise]` keys.
+fn hyperliquid_btc(run: &str, volatility: &str, makers: u32, maker_extra: &str, noise: &str) -> String {
+    format!(
+        r#"
 [run]
-name = "small"
-seed = 3
-duration_s = 900
+{run}
 
 [[assets]]
 name = "BTC"
 index_price = "100000"
-annual_volatility = 0.4
+annual_volatility = {volatility}
 
 [[venues]]
 name = "hyperliquid"
@@ -45,13 +48,19 @@ lot = "0.00001"
 [[makers]]
 venue = "hyperliquid"
 symbol = "BTC"
-count = 2
+count = {makers}
 capital = "20000000"
 level_notional = "100000"
-
+{maker_extra}
 [noise]
-traders = 20
-"#;
+{noise}"#
+    )
+}
+
+/// A 15-minute world with two makers and 20 noise traders; tests append their population.
+fn one_venue() -> String {
+    hyperliquid_btc("name = \"small\"\nseed = 3\nduration_s = 900", "0.4", 2, "", "traders = 20\n")
+}
 
 /// All longs at 20-50x, hedgers short at 3x, a 10% crash on a venue without an insurance fund:
 /// bankrupt longs are deleveraged against the profitable shorts, the hedgers among them, who
@@ -59,7 +68,8 @@ traders = 20
 #[test]
 fn hedgers_cut_by_adl_sell_their_spot() {
     let src = format!(
-        "{ONE_VENUE}{}",
+        "{}{}",
+        one_venue(),
         r#"
 [population]
 accounts = 3000
@@ -108,7 +118,8 @@ duration_s = 120
 #[test]
 fn followers_copy_the_leader_after_their_lag() {
     let src = format!(
-        "{ONE_VENUE}{}",
+        "{}{}",
+        one_venue(),
         r#"
 [population]
 accounts = 0
@@ -235,7 +246,8 @@ fn a_maker_pulls_after_adl_and_returns_gradually() {
 #[test]
 fn momentum_shorts_open_on_the_break() {
     let src = format!(
-        "{ONE_VENUE}{}",
+        "{}{}",
+        one_venue(),
         r#"
 [population]
 accounts = 200
@@ -287,40 +299,16 @@ duration_s = 120
     sim.world.check_invariants(sim.events).unwrap();
 }
 
-const HEDGING_MAKER: &str = r#"
-[run]
-name = "hedge"
-seed = 5
-duration_s = 120
-
-[[assets]]
-name = "BTC"
-index_price = "100000"
-annual_volatility = 0.01
-
-[[venues]]
-name = "hyperliquid"
-rules = "hyperliquid"
-settle_asset = "USDC"
-
-[[venues.instruments]]
-symbol = "BTC"
-asset = "BTC"
-tick = "1"
-lot = "0.00001"
-
-[[makers]]
-venue = "hyperliquid"
-symbol = "BTC"
-count = 1
-capital = "20000000"
-level_notional = "100000"
-max_inventory = "150000"
-
-[noise]
-traders = 0
-value_traders = 0
-"#;
+/// One maker limited to $150k of inventory in a two-minute world with no other trader.
+fn hedging_maker() -> String {
+    hyperliquid_btc(
+        "name = \"hedge\"\nseed = 5\nduration_s = 120",
+        "0.01",
+        1,
+        "max_inventory = \"150000\"\n",
+        "traders = 0\nvalue_traders = 0\n",
+    )
+}
 
 /// A maker that absorbs a 2 BTC market sell (≈ $200k, above its $150k `max_inventory`) stops
 /// bidding. Without a hedge it is still not bidding 30 s later: nobody lifts its asks. With
@@ -333,7 +321,7 @@ fn a_hedging_maker_sells_spot_and_bids_again() {
     use cascade_engine::book::Side;
     use cascade_engine::venue::OrderRequest;
     let bids_after_sweep = |hedge: Option<u64>| {
-        let mut s = Scenario::from_toml(HEDGING_MAKER, "hedge.toml").unwrap();
+        let mut s = Scenario::from_toml(&hedging_maker(), "hedge.toml").unwrap();
         s.makers[0].hedge_half_life_s = hedge;
         let mut sim = Simulation::new(&s, 1, true).unwrap();
         run_until(&mut sim, 10);

@@ -23,9 +23,18 @@ use cascade_sim::{InvariantChecks, RunOptions, Simulation, run};
 /// price p its equity is U·p + q·(mark − 100,000) and its maintenance 0.05·N (Binance reserves
 /// no fee to close; one tier: no maintenance amount). With the mark at 100,000 it is liquidatable
 /// iff N/10 · p ≤ 0.05·N, i.e. **p ≤ 0.5**, whatever N. A settle-only account has N/10 > 0.05·N.
-const THRESHOLD: &str = r#"
+fn threshold_text() -> String {
+    usde_world(30, "0.0001", LEVERAGE_10X, "")
+}
+
+/// The world both scenarios of this file share; what differs is the run's length, the USDe
+/// reprice step, the leverage draws (`[[population.leverage]]` tables) and what `extra` appends
+/// (more makers, shocks). `SOURCE` is left for [`scenario`] to fill.
+fn usde_world(duration_s: u32, reprice_step: &str, leverage: &str, extra: &str) -> String {
+    format!(
+        r#"
 [run]
-duration_s = 30
+duration_s = {duration_s}
 
 [[assets]]
 name = "BTC"
@@ -66,18 +75,14 @@ max_leverage = 10
 [[venues.collateral]]
 asset = "USDe"
 source = "SOURCE"
-reprice_step = "0.0001"
+reprice_step = "{reprice_step}"
 
 [population]
 accounts = 200
 long_share = 1.0
 isolated_share = 0.0
 
-[[population.leverage]]
-min = 10
-max = 10
-weight = 1.0
-
+{leverage}
 [population.entry]
 annual_volatility = 0.0
 lookback_return = 0.0
@@ -108,6 +113,15 @@ levels = 20
 level_notional = "2000000"
 capital = "400000000"
 max_inventory = "100000000"
+{extra}"#
+    )
+}
+
+/// Every account at 10x.
+const LEVERAGE_10X: &str = r#"[[population.leverage]]
+min = 10
+max = 10
+weight = 1.0
 "#;
 
 fn scenario(text: &str, source: &str) -> Scenario {
@@ -117,7 +131,7 @@ fn scenario(text: &str, source: &str) -> Scenario {
 /// Quotes the USDe book by hand at `bid` / `ask` (price units of 0.0001), 1,000 USDe each, runs
 /// ten seconds and returns (the holders at the start, the accounts liquidated).
 fn holders_and_liquidated(source: &str, bid: i64, ask: i64) -> (BTreeSet<u32>, BTreeSet<u32>) {
-    let s = scenario(THRESHOLD, source);
+    let s = scenario(&threshold_text(), source);
     let mut sim = Simulation::new(&s, 7, true).unwrap();
     let w = &mut sim.world;
     let book = w.find_spot("binance", "USDE/USDT").unwrap();
@@ -159,7 +173,7 @@ fn the_internal_book_liquidates_exactly_the_holders_below_the_hand_computed_pric
 #[test]
 fn the_policy_lever_switches_the_source() {
     // The scenario says internal_book; [policy.collateral] says external_index: nobody goes.
-    let text = format!("{THRESHOLD}\n[policy.collateral]\nsource = \"external_index\"\n");
+    let text = format!("{}\n[policy.collateral]\nsource = \"external_index\"\n", threshold_text());
     let s = scenario(&text, "internal_book");
     let mut sim = Simulation::new(&s, 7, true).unwrap();
     assert_eq!(sim.world.collateral[0].source.as_str(), "external_index");
@@ -193,57 +207,12 @@ fn the_policy_lever_switches_the_source() {
 /// take walk it down, the maker's quotes follow its own tape down (80 % of the tape's basis, at
 /// most 20 %), and once the book is below 0.915 every 5x holder is liquidated too — by the depeg
 /// alone.
-const SPIRAL: &str = r#"
-[run]
-duration_s = 300
+fn spiral_text() -> String {
+    usde_world(300, "0.001", LEVERAGE_10X_AND_5X, SPIRAL_EXTRA)
+}
 
-[[assets]]
-name = "BTC"
-index_price = "100000"
-annual_volatility = 0.0
-
-[[assets]]
-name = "USDe"
-index_price = "1"
-annual_volatility = 0.0
-
-[[assets.spot]]
-venue = "binance"
-symbol = "USDE/USDT"
-tick = "0.0001"
-lot = "1"
-maker_fee = "0"
-taker_fee = "0"
-
-[[venues]]
-name = "binance"
-rules = "binance"
-insurance_fund = "10000000"
-
-[[venues.instruments]]
-symbol = "BTCUSDT"
-asset = "BTC"
-tick = "0.1"
-lot = "0.001"
-maker_fee = "0"
-taker_fee = "0"
-
-[[venues.instruments.tiers]]
-floor = "0"
-mmr = "0.05"
-max_leverage = 10
-
-[[venues.collateral]]
-asset = "USDe"
-source = "SOURCE"
-reprice_step = "0.001"
-
-[population]
-accounts = 200
-long_share = 1.0
-isolated_share = 0.0
-
-[[population.leverage]]
+/// Half the accounts at 10x, half at 5x.
+const LEVERAGE_10X_AND_5X: &str = r#"[[population.leverage]]
 min = 10
 max = 10
 weight = 0.5
@@ -252,38 +221,10 @@ weight = 0.5
 min = 5
 max = 5
 weight = 0.5
+"#;
 
-[population.entry]
-annual_volatility = 0.0
-lookback_return = 0.0
-
-[population.size]
-median = "100000"
-sigma = 0.5
-min = "20000"
-max = "500000"
-
-[population.behaviour]
-hold = 1.0
-static_stop = 0.0
-adaptive_stop = 0.0
-take_profit = 0.0
-buy_the_dip = 0.0
-
-[[population.collateral]]
-venue = "binance"
-asset = "USDe"
-share = 0.5
-fraction = 1.0
-
-[[makers]]
-venue = "binance"
-symbol = "BTCUSDT"
-levels = 20
-level_notional = "2000000"
-capital = "400000000"
-max_inventory = "100000000"
-
+/// The thin USDe maker and the BTC shock of the spiral.
+const SPIRAL_EXTRA: &str = r#"
 [[makers]]
 venue = "binance"
 symbol = "USDE/USDT"
@@ -303,7 +244,7 @@ fair_value_move = -0.14
 
 /// (5x holders, 5x accounts liquidated, 10x accounts liquidated, the summary's USDe book low).
 fn spiral(source: &str) -> (BTreeSet<u32>, BTreeSet<u32>, usize, f64) {
-    let s = scenario(SPIRAL, source);
+    let s = scenario(&spiral_text(), source);
     let mut sim = Simulation::new(&s, 3, true).unwrap();
     let usde = base_asset(1);
     let traders = sim.agents.population.traders.clone();
@@ -338,7 +279,7 @@ fn forced_collateral_sales_depeg_the_book_and_take_the_other_holders() {
 
 #[test]
 fn collateral_runs_are_deterministic_and_keep_every_invariant() {
-    let s = scenario(SPIRAL, "internal_book");
+    let s = scenario(&spiral_text(), "internal_book");
     let opts = RunOptions {
         counterfactual: false,
         invariants: InvariantChecks::EveryEvent,
@@ -364,7 +305,7 @@ fn has(ps: &[(String, String)], path: &str) -> bool {
 
 #[test]
 fn bad_collateral_keys_are_named() {
-    let base = THRESHOLD.replace("SOURCE", "internal_book");
+    let base = threshold_text().replace("SOURCE", "internal_book");
     // Values out of range, each named.
     let t = base
         .replace("reprice_step = \"0.0001\"", "reprice_step = \"0\"\nhaircut = \"1\"")
@@ -406,7 +347,7 @@ fn bad_collateral_keys_are_named() {
 /// wBETH follows ETH: its fair value (the external reference) is ETH's index × 1.08.
 #[test]
 fn a_follower_tracks_its_asset_at_the_start_ratio() {
-    let t = THRESHOLD.replace("SOURCE", "external_index").replace(
+    let t = threshold_text().replace("SOURCE", "external_index").replace(
         "[[assets]]\nname = \"USDe\"\nindex_price = \"1\"\nannual_volatility = 0.0",
         "[[assets]]\nname = \"USDe\"\nindex_price = \"108000\"\nfollows = \"BTC\"",
     );

@@ -4,14 +4,17 @@
 //! over equal-count bins of the values (about √n bins, at most 12), drawn at each bin's median
 //! value; with a dot per run (at its own value) for small sweeps — and the aggregate table (per
 //! point: liquidated notional with VaR and ES, bad debt, P(fund exhausted), P(ADL),
-//! amplification). Same page, font and chart renderer as the run and comparison reports.
+//! amplification). Same page, font and interactive charts (uPlot: zoom, hover, toggles; the
+//! parameter's value or its named values on x) as the run and comparison reports.
 
 use std::path::Path;
 
 use askama::Template;
 use cascade_report::charts::{Band, Color, Figure, Line, Markers, Shape, draw, palette, short_amount};
 use cascade_report::html::Page;
+use cascade_report::interactive;
 use cascade_report::tables::Table;
+use cascade_report::view::RunContext;
 use cascade_sim::fit::quantile;
 
 use crate::aggregate::{Aggregates, column};
@@ -20,14 +23,31 @@ use crate::figures::FigureDef;
 use crate::journal::RunRow;
 use crate::spec::{ParamKind, SweepSpec};
 
-/// The figures drawn against each parameter: column, label.
-const FANS: [(&str, &str); 5] = [
-    ("liquidated_notional", "liquidated notional (settle asset)"),
-    ("bad_debt", "bad debt (settle asset)"),
-    ("insurance_fund_drawdown", "insurance-fund drawdown (settle asset)"),
-    ("peak_to_trough_pct", "peak-to-trough drop (%)"),
-    ("cascade_amplification", "cascade amplification (×)"),
+/// The figures drawn against each parameter: column, label, unit (`None`: money, in the unit
+/// the scenario's settle assets give, [`money_unit`]).
+const FANS: [(&str, &str, Option<&str>); 5] = [
+    ("liquidated_notional", "liquidated notional", None),
+    ("bad_debt", "bad debt", None),
+    ("insurance_fund_drawdown", "insurance-fund drawdown", None),
+    ("peak_to_trough_pct", "peak-to-trough drop", Some("%")),
+    ("cascade_amplification", "cascade amplification", Some("×")),
 ];
+
+/// What the sweep's scenario says about its currencies (empty if its text does not validate;
+/// files it names are not read).
+fn scenario_context(spec: &SweepSpec) -> RunContext {
+    cascade_sim::scenario::Scenario::from_toml(&spec.scenario_text, &spec.scenario_path.display().to_string())
+        .map(|sc| RunContext::from_scenario(&sc))
+        .unwrap_or_default()
+}
+
+/// The unit of the runs' money figures (sums over the scenario's venues): its one settle asset,
+/// `USD` for several dollar assets counted 1:1, `settle asset` when the scenario is unreadable.
+#[must_use]
+pub fn money_unit(spec: &SweepSpec) -> String {
+    let ctx = scenario_context(spec);
+    ctx.sum_unit(ctx.settle.keys())
+}
 
 /// More runs than this: no dot per run (the band and median say it).
 const MAX_DOTS: usize = 400;
@@ -101,6 +121,7 @@ fn groups(spec: &SweepSpec, k: usize) -> (Vec<Group>, Option<usize>) {
 #[must_use]
 pub fn fan_figures(spec: &SweepSpec, defs: &[FigureDef], rows: &[RunRow]) -> Vec<Figure> {
     let mut out = Vec::new();
+    let money = money_unit(spec);
     for (k, param) in spec.parameters.iter().enumerate() {
         let numeric = spec.points.iter().all(|p| p.values[k].number.is_some());
         let (xs, binned) = groups(spec, k);
@@ -110,7 +131,8 @@ pub fn fan_figures(spec: &SweepSpec, defs: &[FigureDef], rows: &[RunRow]) -> Vec
                 point_group[i] = g;
             }
         }
-        for (f, (name, label)) in FANS.iter().enumerate() {
+        for (f, (name, what, unit)) in FANS.iter().enumerate() {
+            let label = format!("{what} ({})", unit.map_or_else(|| money.clone(), str::to_string));
             let title = match binned {
                 Some(b) => format!(
                     "{label} against {} (runs in {b} equal-count bins, at each bin's median)",
@@ -118,8 +140,7 @@ pub fn fan_figures(spec: &SweepSpec, defs: &[FigureDef], rows: &[RunRow]) -> Vec
                 ),
                 None => format!("{label} against {}", param.path),
             };
-            let mut fig =
-                Figure::new(&format!("fan-{}-{name}", param.path), title, &param.path, (*label).to_string());
+            let mut fig = Figure::new(&format!("fan-{}-{name}", param.path), title, &param.path, label);
             if !numeric {
                 fig.x_ticks = xs.iter().map(|(x, t, _)| (*x, t.clone())).collect();
             }
@@ -235,9 +256,11 @@ pub fn write_report(
     path: &Path,
 ) -> Result<(), SweepError> {
     let figures = fan_figures(spec, defs, rows);
-    let mut charts = Vec::with_capacity(figures.len());
+    // Every fan chart is interactive (numeric or named x); the SVG is kept for a figure the
+    // page would draw statically.
+    let mut svgs = Vec::with_capacity(figures.len());
     for f in &figures {
-        charts.push((f.id.clone(), f.title.clone(), draw::svg(f)?));
+        svgs.push(if interactive::is_interactive(f) { String::new() } else { draw::svg(f)? });
     }
     let title = format!("Cascade sweep: {}", spec.name);
     let subtitle = format!(
@@ -250,7 +273,12 @@ pub fn write_report(
         spec.scenario_path.display(),
         &spec.hash()[..12],
     );
-    let mut page = Page::new(title, subtitle, charts);
+    let mut page = Page::with_figures(title, subtitle, &figures, svgs).map_err(|e| SweepError::Table {
+        path: path.to_path_buf(),
+        message: format!("chart data as JSON: {e}"),
+    })?;
+    page.files_beside = false;
+    page.notes.extend(cascade_report::tables::usd_note(&scenario_context(spec)));
     if spec.parameters.is_empty() {
         page.notes.push("No parameter is swept: the table shows the seeds' distribution.".into());
     }

@@ -177,7 +177,8 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     if !args.no_report {
         let opts =
             cascade_report::ReportOptions { out_dir: Some(out.clone()), progress: true, skip_png: false };
-        let files = cascade_report::render_policy_comparison(&comparison, &out, &opts)?;
+        let ctx = cascade_report::view::RunContext::from_scenario(baseline);
+        let files = cascade_report::render_policy_comparison(&comparison, &ctx, &out, &opts)?;
         written.push(files.html);
     }
     for line in table::render(&comparison) {

@@ -2,10 +2,12 @@
 //! notional, total open interest, total insurance fund and total depth within 1 %.
 //!
 //! Runs are told apart by colour (the legend gives each run's label); every run uses one time
-//! axis, chosen from the longest run.
+//! axis, chosen from the longest run. Amounts carry their unit: a market's price currency, and
+//! for totals the settle asset they are in — dollar assets added 1:1 as USD (the axis says so),
+//! a coin (BTC of inverse contracts) never added to them: its venues get charts of their own.
 
 use super::{Figure, Line, MAX_LINE_POINTS, TimeAxis, decimate, f, palette};
-use crate::view::RunView;
+use crate::view::{RunView, unit_groups};
 
 /// A run and its label in legends.
 pub struct Labeled<'a> {
@@ -35,7 +37,12 @@ pub fn figures(runs: &[Labeled<'_>]) -> Vec<Figure> {
         }
     }
     for (venue, instrument) in &markets {
-        let unit = runs.first().map_or_else(|| "settle asset".into(), |r| r.view.ctx.settle_of(venue));
+        // The first run that knows the market's currency (runs without a scenario do not).
+        let unit = runs
+            .iter()
+            .map(|r| r.view.ctx.price_unit(venue, instrument))
+            .find(|u| u != "settle asset")
+            .unwrap_or_else(|| "settle asset".into());
         let mut fig = Figure::over_time(
             &format!("compare-mark-{venue}-{instrument}"),
             format!("{venue} {instrument}: mark price by run"),
@@ -63,70 +70,81 @@ pub fn figures(runs: &[Labeled<'_>]) -> Vec<Figure> {
         (
             "compare-liquidations-cumulative",
             "Cumulative liquidated notional by run",
-            "liquidated since start (settle asset)",
+            "liquidated since start",
             true,
             |r| f(r.liq_long_notional) + f(r.liq_short_notional),
         ),
         (
             "compare-open-interest",
             "Open interest (all markets) by run",
-            "open interest at mark (settle asset)",
+            "open interest at mark",
             false,
             |r| f(r.open_interest_notional),
         ),
-        (
-            "compare-insurance-fund",
-            "Insurance funds (all venues) by run",
-            "balance (settle asset)",
-            false,
-            |r| f(r.insurance_fund),
-        ),
+        ("compare-insurance-fund", "Insurance funds (all venues) by run", "balance", false, |r| {
+            f(r.insurance_fund)
+        }),
         (
             "compare-depth-1pct",
             "Depth within 1% (all markets, bids + asks) by run",
-            "resting notional (settle asset)",
+            "resting notional",
             false,
             |r| f(r.bid_depth_1pct) + f(r.ask_depth_1pct),
         ),
     ];
+    // Amounts are added only within a group of settle assets (the dollar ones, counted 1:1, or
+    // one coin): one chart per total and group, the group's venues named when there are several.
+    let assets: Vec<String> =
+        runs.iter().flat_map(|r| r.view.venues.iter().map(|v| r.view.ctx.settle_of(v))).collect();
+    let groups = unit_groups(assets.iter().map(String::as_str));
     for (id, title, y, cumulative, get) in totals {
-        let mut fig = Figure::over_time(id, title.into(), &axis, y.into());
-        for (k, r) in runs.iter().enumerate() {
-            let pts = if id == "compare-insurance-fund" {
-                per_time_venue_total(&r.view, &axis)
+        for g in &groups {
+            let (id, title) = if groups.len() == 1 {
+                (id.to_string(), title.to_string())
             } else {
-                per_time_total(&r.view, &axis, get)
+                (format!("{id}-{}", g.unit.to_lowercase()), format!("{title}: {}-settled venues", g.unit))
             };
-            let pts = if cumulative {
-                let mut acc = 0.0;
-                pts.into_iter()
-                    .map(|(x, y)| {
-                        acc += y;
-                        (x, acc)
-                    })
-                    .collect()
-            } else {
-                pts
-            };
-            fig.lines.push(Line {
-                name: r.label.clone(),
-                color: palette(k),
-                points: decimate(&pts, MAX_LINE_POINTS),
-            });
+            let mut fig = Figure::over_time(&id, title, &axis, format!("{y} ({})", g.described()));
+            for (k, r) in runs.iter().enumerate() {
+                let mine = |venue: &str| g.holds(&r.view.ctx.settle_of(venue));
+                let pts = if id.starts_with("compare-insurance-fund") {
+                    per_time_venue_total(&r.view, &axis, &mine)
+                } else {
+                    per_time_total(&r.view, &axis, get, &mine)
+                };
+                let pts = if cumulative {
+                    let mut acc = 0.0;
+                    pts.into_iter()
+                        .map(|(x, y)| {
+                            acc += y;
+                            (x, acc)
+                        })
+                        .collect()
+                } else {
+                    pts
+                };
+                fig.lines.push(Line {
+                    name: r.label.clone(),
+                    color: palette(k),
+                    points: decimate(&pts, MAX_LINE_POINTS),
+                });
+            }
+            out.push(fig.noted_if_empty("nothing recorded"));
         }
-        out.push(fig.noted_if_empty("nothing recorded"));
     }
     out
 }
 
-/// `get` summed over all rows at each sampling time, in time order.
+/// `get` summed over the rows of the venues `venue` accepts at each sampling time, in time order.
 fn per_time_total(
     v: &RunView<'_>,
     axis: &TimeAxis,
     get: fn(&cascade_sim::metrics::SeriesRow) -> f64,
+    venue: &dyn Fn(&str) -> bool,
 ) -> Vec<(f64, f64)> {
     let mut out: Vec<(u64, f64)> = Vec::new();
-    let mut rows: Vec<&cascade_sim::metrics::SeriesRow> = v.rec.series.iter().collect();
+    let mut rows: Vec<&cascade_sim::metrics::SeriesRow> =
+        v.rec.series.iter().filter(|r| venue(&r.venue)).collect();
     rows.sort_by_key(|r| r.time_ms);
     for r in rows {
         match out.last_mut() {
@@ -137,12 +155,13 @@ fn per_time_total(
     out.into_iter().map(|(t, y)| (axis.x(t), y)).collect()
 }
 
-/// The insurance funds summed over venues at each sampling time (each venue's fund counted once,
+/// The insurance funds of the venues `venue` accepts summed at each sampling time (each venue's fund counted once,
 /// not once per market).
-fn per_time_venue_total(v: &RunView<'_>, axis: &TimeAxis) -> Vec<(f64, f64)> {
+fn per_time_venue_total(v: &RunView<'_>, axis: &TimeAxis, venue: &dyn Fn(&str) -> bool) -> Vec<(f64, f64)> {
     let mut out: Vec<(u64, f64)> = Vec::new();
     let mut seen: Vec<(u64, &str)> = Vec::new();
-    let mut rows: Vec<&cascade_sim::metrics::SeriesRow> = v.rec.series.iter().collect();
+    let mut rows: Vec<&cascade_sim::metrics::SeriesRow> =
+        v.rec.series.iter().filter(|r| venue(&r.venue)).collect();
     rows.sort_by_key(|r| r.time_ms);
     for r in rows {
         if seen.iter().any(|(t, venue)| *t == r.time_ms && *venue == r.venue) {
