@@ -54,7 +54,9 @@ impl Scenario {
         for sh in &mut out.shocks {
             dec(&mut sh.notional);
         }
-        for a in &mut out.assets {
+        // The modelled spot depth; an asset with `[[assets.spot]]` books has real books instead,
+        // whose makers are scaled above.
+        for a in out.assets.iter_mut().filter(|a| a.spot.is_empty()) {
             let mut depth = a.spot_depth_1pct();
             dec(&mut depth);
             a.spot_depth_1pct = Some(depth);
