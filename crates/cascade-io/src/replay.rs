@@ -232,7 +232,8 @@ impl Table for RealPathRow {
 }
 
 /// The `real_path` rows of one replayed asset: every point of `path` from the run start
-/// `start_ms` (Unix ms) to its end `duration_ms` later, for each of `markets` ((venue,
+/// `start_ms` (Unix ms) to before its end `duration_ms` later (no price step is taken at the
+/// end itself), for each of `markets` ((venue,
 /// instrument) of the asset), joined with the first series row after that time (a sample at
 /// time t is taken before the price step at t, so the first one after shows it).
 #[must_use]
@@ -250,7 +251,7 @@ pub fn real_path_rows(
     }
     let mut out = Vec::new();
     for p in path.points() {
-        if p.time_ms < start_ms || p.time_ms - start_ms > duration_ms {
+        if p.time_ms < start_ms || p.time_ms - start_ms >= duration_ms {
             continue;
         }
         let t = p.time_ms - start_ms;
