@@ -116,7 +116,14 @@ fn real_vs_simulated_liquidations_per_minute_add_up_to_hand_counts() {
     ];
     std::fs::write(&liq, lines.join("\n") + "\n").unwrap();
     let out = tmp.path().join("o");
-    let stderr = ok(&replay(&out, &["--liquidations", liq.to_str().unwrap()]));
+    let stderr = ok(&replay(&out, &["--liquidations", liq.to_str().unwrap(), "--report"]));
+    // The report overlays the real path and draws real vs simulated liquidations.
+    for chart in ["replay-btc.svg", "replay-liquidations-btc.svg"] {
+        let svg = std::fs::read_to_string(out.join("report").join(chart)).unwrap();
+        assert!(svg.contains("real close") || svg.contains("real long"), "{chart}");
+    }
+    let html = std::fs::read_to_string(out.join("report/report.html")).unwrap();
+    assert!(html.contains("real vs simulated liquidations per minute"));
     assert!(stderr.contains("6 real BTC rows") && stderr.contains("2 of them outside"), "{stderr}");
     assert!(stderr.contains("ETHUSDT"), "{stderr}");
     let rows = table(&out.join("liquidation_compare.csv"));
