@@ -53,8 +53,9 @@ const DROPPED_KEYS: [&str; 7] = [
 pub struct ReplayArgs {
     /// Scenario file (TOML): venues, instruments, population, makers…
     scenario: PathBuf,
-    /// Real price file per replayed asset: Binance USD-M 1-minute kline CSV (plain, zip or
-    /// gzip), as `ASSET=FILE` or a file whose name starts with the symbol (`BTCUSDT-1m-….csv`).
+    /// Real price file per replayed asset: Binance USD-M kline CSV, or Binance trades /
+    /// aggTrades (made into minute closes); plain, zip or gzip; as `ASSET=FILE` or a file whose
+    /// name starts with the symbol (`BTCUSDT-1m-….csv`).
     #[arg(long, value_name = "[ASSET=]FILE", num_args = 1.., required = true)]
     prices: Vec<String>,
     /// Real liquidations to compare with, per minute and side: a Binance USD-M
@@ -255,7 +256,7 @@ fn resolve_prices(s: &Scenario, args: &[String]) -> anyhow::Result<Vec<Replayed>
                 s.assets[asset].name
             );
         }
-        let path = cascade_io::read_kline_path(&file)
+        let path = cascade_io::replay::read_prices(&file)
             .with_context(|| format!("--prices {arg}: reading the price file"))?;
         let file = std::path::absolute(&file).unwrap_or(file);
         out.push(Replayed { asset, file, path });

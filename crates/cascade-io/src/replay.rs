@@ -2,6 +2,12 @@
 //! (`real_path`), and real against simulated liquidations per minute and side
 //! (`liquidation_compare`), with the reader of the real liquidation files they compare with.
 //!
+//! A replayed asset's prices come from a kline file (its closes, [`crate::read_kline_path`]) or
+//! from a Binance trades / aggTrades file ([`read_prices`]), made into minute closes the same
+//! way: the first trade's price at the start of its minute, then, for each minute with trades,
+//! its last trade's price at the minute's end (a minute without trades has no point: the path
+//! is interpolated across it).
+//!
 //! Real liquidations come from a Binance USD-M `liquidationSnapshot` archive file, Binance
 //! `forceOrder` websocket JSON lines, or Hyperliquid `node_fills` (only the liquidated account's
 //! fills count). Each becomes a time, a symbol, a side (the position liquidated, long or short)
@@ -14,12 +20,14 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use cascade_sim::metrics::{LiquidationRow, PositionSide, SeriesRow};
-use cascade_sim::scenario::PricePath;
+use cascade_sim::scenario::{Dec, PricePath, PricePoint};
 use cascade_watch::{Side as StreamSide, StreamEvent};
 use rust_decimal::Decimal;
 
 use crate::error::IoError;
+use crate::exchange::binance::agg_trades::AggTrade;
 use crate::exchange::binance::liquidation_snapshot::{LiquidationOrder, Side as SnapshotSide};
+use crate::exchange::binance::trades::Trade;
 use crate::exchange::format::{Format, detect};
 use crate::exchange::hyperliquid::Fills;
 use crate::exchange::{DataFile, Rows};
@@ -191,6 +199,50 @@ fn read_fills(file: &mut DataFile) -> Result<RealLiquidations, IoError> {
         });
     }
     Ok(RealLiquidations { source: LiquidationSource::Hyperliquid, rows })
+}
+
+/// The price path of a price file: Binance trades or aggTrades made into minute closes (see
+/// the module doc), anything else read as klines ([`crate::read_kline_path`]).
+///
+/// # Errors
+/// [`IoError`] naming the file and the row of the first bad record; trades out of time order,
+/// or a file with no trade, are refused.
+pub fn read_prices(path: &Path) -> Result<PricePath, IoError> {
+    let mut file = DataFile::open(path)?;
+    let mut trades: Vec<(i64, Decimal)> = Vec::new();
+    match detect(&mut file) {
+        Ok(Format::BinanceTrades) => {
+            for t in Rows::<Trade>::new(&mut file)? {
+                let t = t?;
+                trades.push((t.time, t.price));
+            }
+        }
+        Ok(Format::BinanceAggTrades) => {
+            for t in Rows::<AggTrade>::new(&mut file)? {
+                let t = t?;
+                trades.push((t.transact_time, t.price));
+            }
+        }
+        _ => return crate::read_kline_path(path),
+    }
+    let bad = |message: String| IoError::Header { path: path.to_path_buf(), message };
+    let Some(&(first_t, first_p)) = trades.first() else {
+        return Err(bad("no trade in the file".into()));
+    };
+    let minute = |t: i64| u64::try_from(t.div_euclid(60_000)).unwrap_or(0) * 60_000;
+    let mut points = vec![PricePoint { time_ms: minute(first_t), price: Dec(first_p) }];
+    for (row, w) in trades.windows(2).enumerate() {
+        let ((t0, p0), (t1, _)) = (w[0], w[1]);
+        if t1 < t0 {
+            return Err(bad(format!("row {}: trade time {t1} is before the previous row's {t0}", row + 2)));
+        }
+        if minute(t1) != minute(t0) {
+            points.push(PricePoint { time_ms: minute(t0) + 60_000, price: Dec(p0) });
+        }
+    }
+    let &(last_t, last_p) = trades.last().unwrap_or(&(first_t, first_p));
+    points.push(PricePoint { time_ms: minute(last_t) + 60_000, price: Dec(last_p) });
+    PricePath::new(path.display().to_string(), points).map_err(bad)
 }
 
 /// `real_path`: each close of a replayed asset's file inside the run, beside every market of

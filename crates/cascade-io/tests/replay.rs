@@ -176,6 +176,44 @@ fn hyperliquid_fills_count_only_the_liquidated_side() {
 }
 
 #[test]
+fn trades_become_minute_closes() {
+    use cascade_io::replay::read_prices;
+    // The repo's aggTrades sample: six trades in the minute from 1760131200000; the first at
+    // 104311.2, the last (1760131201007) at 104290.0.
+    let f = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/samples/binance/BTCUSDT-aggTrades-2025-10-10.csv");
+    let p = read_prices(&f).unwrap();
+    let pts: Vec<(u64, Decimal)> = p.points().iter().map(|q| (q.time_ms, q.price.get())).collect();
+    assert_eq!(pts, vec![(1_760_131_200_000, dec("104311.2")), (1_760_131_260_000, dec("104290.0"))]);
+    // Hand-written trades over minutes 0, 1 and 3 (none in 2) from B = 1760131200000 (a whole
+    // minute): the first price at B, then each traded minute's last price at its end.
+    let b: u64 = 1_760_131_200_000;
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path().join("BTCUSDT-trades-2025-10-10.csv");
+    let rows = [(100.0, 0), (101.5, 59_999), (99.0, 60_000), (98.0, 180_500)];
+    let mut text = "id,price,qty,quote_qty,time,is_buyer_maker\n".to_string();
+    for (i, (p, dt)) in rows.iter().enumerate() {
+        text += &format!("{},{p:.1},1,{p:.1},{},true\n", i + 1, b + dt);
+    }
+    std::fs::write(&t, text).unwrap();
+    let p = read_prices(&t).unwrap();
+    let pts: Vec<(u64, Decimal)> = p.points().iter().map(|q| (q.time_ms - b, q.price.get())).collect();
+    assert_eq!(
+        pts,
+        vec![(0, dec("100.0")), (60_000, dec("101.5")), (120_000, dec("99.0")), (240_000, dec("98.0"))]
+    );
+    // Out of order: named with its row.
+    let text = format!(
+        "id,price,qty,quote_qty,time,is_buyer_maker\n1,100,1,100,{},true\n2,101,1,101,{},true\n",
+        b + 60_000,
+        b + 59_000
+    );
+    std::fs::write(&t, text).unwrap();
+    let e = read_prices(&t).unwrap_err().to_string();
+    assert!(e.contains("row 2") && e.contains("before"), "{e}");
+}
+
+#[test]
 fn a_bad_force_order_line_is_named() {
     let tmp = tempfile::tempdir().unwrap();
     let f = tmp.path().join("force.jsonl");
