@@ -11,6 +11,7 @@ mod data;
 mod input;
 mod out;
 mod replay;
+mod replay_positions;
 mod report;
 mod run;
 mod stress;

@@ -29,8 +29,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use cascade_io::replay::{liquidation_compare_rows, read_real_liquidations, real_path_rows};
 use cascade_report::ReportOptions;
-use cascade_sim::scenario::{PricePath, Run, Scenario};
-use cascade_sim::{RunOptions, run as simulate};
+use cascade_sim::metrics::Recording;
+use cascade_sim::scenario::{Portfolio, PricePath, Run, Scenario};
+use cascade_sim::{Phase, RunOptions, Simulation, run as simulate};
 use toml_edit::{DocumentMut, Item, value};
 
 /// Quote currencies a file-name symbol may end with after its asset's name.
@@ -73,6 +74,11 @@ pub struct ReplayArgs {
     /// `DIR/report`.
     #[arg(long)]
     report: bool,
+    /// Positions to put into the venues as accounts of their own (a `cascade liqmap` positions
+    /// CSV: venue rules, symbol, side, size, entry_price, and leverage or margin), liquidated by
+    /// the real path like the population.
+    #[arg(long, value_name = "FILE")]
+    positions: Option<PathBuf>,
     /// Also run the counterfactual without forced liquidations (cascade amplification).
     #[arg(long)]
     counterfactual: bool,
@@ -111,9 +117,22 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<()> {
         cascade_io::utc_text(i64::try_from(start_ms + duration_ms).unwrap_or(0)),
         scenario.run.duration_s
     );
+    let portfolio = match &args.positions {
+        Some(f) => {
+            let p = crate::replay_positions::portfolio(f, &scenario)?;
+            eprintln!("positions: {} accounts from {}", p.accounts.len(), f.display());
+            Some(p)
+        }
+        None => None,
+    };
     let opts = RunOptions { counterfactual: args.counterfactual, ..RunOptions::default() };
-    let rec =
-        simulate(&scenario, seed, &opts).with_context(|| format!("replaying `{}`", scenario.run.name))?;
+    let rec = simulate_with(&scenario, seed, &opts, portfolio.as_ref())
+        .with_context(|| format!("replaying `{}`", scenario.run.name))?;
+    // The run directory says which positions file was put in (a comment keeps the TOML valid).
+    let edited = match &args.positions {
+        Some(f) => format!("# cascade replay --positions {}\n{edited}", f.display()),
+        None => edited,
+    };
 
     let mut real_path = Vec::new();
     let mut compare = real.as_ref().map(|_| Vec::new());
@@ -187,6 +206,28 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<()> {
         crate::out::line(format_args!("  {k:<26} {v}"))?;
     }
     Ok(())
+}
+
+/// [`simulate`], with `portfolio`'s accounts put into the venues first when given.
+fn simulate_with(
+    scenario: &Scenario,
+    seed: u64,
+    opts: &RunOptions<'_>,
+    portfolio: Option<&Portfolio>,
+) -> anyhow::Result<Recording> {
+    let Some(p) = portfolio else { return Ok(simulate(scenario, seed, opts)?) };
+    if let Some(problem) = scenario.validate().into_iter().next() {
+        bail!("{}: {}", problem.path, problem.message);
+    }
+    let (mut main, _) = Simulation::with_portfolio(scenario, seed, true, p, &[])?;
+    main.run_to_end(opts, Phase::Main)?;
+    let mut rec = main.finish();
+    if opts.counterfactual {
+        let (mut cf, _) = Simulation::with_portfolio(scenario, seed, false, p, &[])?;
+        cf.run_to_end(opts, Phase::Counterfactual)?;
+        rec.summary.set_counterfactual(&cf.finish().summary);
+    }
+    Ok(rec)
 }
 
 /// The (venue, instrument) markets listing `asset`, on venues under `rules` when given.

@@ -213,3 +213,48 @@ fn shocks_on_the_replayed_asset_are_dropped_and_said() {
     assert!(stderr.contains("shocks[0] on BTC dropped"), "{stderr}");
     assert!(!std::fs::read_to_string(out.join("scenario.toml")).unwrap().contains("[[shocks]]"));
 }
+
+#[test]
+fn a_positions_file_is_liquidated_in_the_minute_the_path_crosses_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The tiny scenario without its population: only the file's positions can be liquidated.
+    let alone = tmp.path().join("alone.toml");
+    let text = std::fs::read_to_string(tiny()).unwrap().replace("accounts = 300", "accounts = 0");
+    std::fs::write(&alone, text).unwrap();
+    // Two Binance longs of 1 BTC entered at 85,200, isolated. At 50× the margin is 1,704 and
+    // Binance's isolated long liquidation price (85200 − 1704) / (1 − mmr) lies between
+    // 83,831 (mmr 0.4 %) and 83,916 (mmr 0.5 %): the file's closes fall from 84,779.9 (07:33)
+    // to 83,224.3 (07:34), so it is crossed in the 07:33 minute, [180 s, 240 s) into the run.
+    // At 10× (margin 8,520) the price is below 77,000: never reached (the low is 83,224.3).
+    let positions = tmp.path().join("positions.csv");
+    std::fs::write(
+        &positions,
+        "venue,symbol,side,size,entry_price,leverage,liquidation_price,margin\n\
+         binance,BTCUSDT,long,1,85200,50,,\n\
+         binance,BTCUSDT,long,1,85200,10,,\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("o");
+    let (a, p, o) = (alone.to_str().unwrap(), nov21(), out.to_str().unwrap().to_string());
+    let stderr =
+        ok(&cascade(&["replay", a, "--prices", &p, "--positions", positions.to_str().unwrap(), "--out", &o]));
+    assert!(stderr.contains("positions: 2 accounts"), "{stderr}");
+    let liq = table(&out.join("liquidations.csv"));
+    assert_eq!(liq.len(), 1, "{liq:?}");
+    let t: u64 = liq[0]["time_ms"].parse().unwrap();
+    assert!((180_000..240_000).contains(&t), "liquidated at {t} ms");
+    assert_eq!((liq[0]["side"].as_str(), liq[0]["qty"].as_str()), ("long", "1"));
+    // A row the waterfall cannot work on is refused, named.
+    std::fs::write(&positions, "venue,symbol,side,size,entry_price,leverage,liquidation_price,margin\nbinance,BTCUSDT,long,1,85200,,80000,\n").unwrap();
+    let e = err(&cascade(&[
+        "replay",
+        a,
+        "--prices",
+        &p,
+        "--positions",
+        positions.to_str().unwrap(),
+        "--out",
+        &o,
+    ]));
+    assert!(e.contains("position 1") && e.contains("liquidation_price"), "{e}");
+}
