@@ -88,6 +88,9 @@ pub struct ReplayArgs {
 struct Replayed {
     asset: usize,
     file: PathBuf,
+    /// The file as the scenario's `path` names it: relative to the scenario's directory, so
+    /// the run directory's `scenario.toml` (and its hash) is the same from any checkout.
+    file_in_scenario: String,
     path: PricePath,
 }
 
@@ -95,7 +98,7 @@ struct Replayed {
 pub fn run(args: &ReplayArgs) -> anyhow::Result<()> {
     let text = cascade_io::read_text(&args.scenario, "reading the scenario")?;
     let base = cascade_io::read_scenario_text(&text, &args.scenario)?;
-    let replayed = resolve_prices(&base, &args.prices)?;
+    let replayed = resolve_prices(&base, &args.prices, &args.scenario)?;
     let edited = edit_scenario(&text, &base, &replayed)?;
     let scenario = cascade_io::read_scenario_text(&edited, &args.scenario)
         .context("the scenario with the replayed files does not fit them")?;
@@ -260,7 +263,9 @@ fn file_symbol(file: &Path) -> String {
 }
 
 /// Each `--prices` argument as an asset and its read file.
-fn resolve_prices(s: &Scenario, args: &[String]) -> anyhow::Result<Vec<Replayed>> {
+fn resolve_prices(s: &Scenario, args: &[String], scenario_file: &Path) -> anyhow::Result<Vec<Replayed>> {
+    let dir = std::path::absolute(scenario_file.parent().unwrap_or(Path::new("")))
+        .with_context(|| format!("the directory of {}", scenario_file.display()))?;
     let names = || s.assets.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ");
     let mut out: Vec<Replayed> = Vec::new();
     for arg in args {
@@ -300,9 +305,43 @@ fn resolve_prices(s: &Scenario, args: &[String]) -> anyhow::Result<Vec<Replayed>
         let path = cascade_io::replay::read_prices(&file)
             .with_context(|| format!("--prices {arg}: reading the price file"))?;
         let file = std::path::absolute(&file).unwrap_or(file);
-        out.push(Replayed { asset, file, path });
+        let file_in_scenario = relative_to(&file, &dir).display().to_string();
+        out.push(Replayed { asset, file, file_in_scenario, path });
     }
     Ok(out)
+}
+
+/// `p`'s components with `.` removed and `name/..` folded (lexically).
+fn normalized(p: &Path) -> Vec<std::path::Component<'_>> {
+    use std::path::Component;
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `file` as a path from `dir` (both absolute): `..` up to their common ancestor, then down.
+fn relative_to(file: &Path, dir: &Path) -> PathBuf {
+    let (f, d) = (normalized(file), normalized(dir));
+    let common = f.iter().zip(&d).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return file.to_path_buf();
+    }
+    let mut out = PathBuf::new();
+    for _ in common..d.len() {
+        out.push("..");
+    }
+    for c in &f[common..] {
+        out.push(c.as_os_str());
+    }
+    out
 }
 
 /// The scenario text with the replayed assets pointed at their files (see the module doc);
@@ -321,7 +360,7 @@ fn edit_scenario(text: &str, s: &Scenario, replayed: &[Replayed]) -> anyhow::Res
                 eprintln!("replay: assets[{}].{key} dropped ({name}'s index is now the file)", r.asset);
             }
         }
-        t["path"] = value(r.file.display().to_string());
+        t["path"] = value(r.file_in_scenario.clone());
         t["index"] = value("path");
     }
     let replayed_names: Vec<&str> = replayed.iter().map(|r| s.assets[r.asset].name.as_str()).collect();
@@ -383,4 +422,27 @@ fn edit_scenario(text: &str, s: &Scenario, replayed: &[Replayed]) -> anyhow::Res
         run["duration_s"] = value(i64::try_from(secs).unwrap_or(i64::MAX));
     }
     Ok(doc.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_named_from_the_scenario_directory() {
+        let r = |f: &str, d: &str| relative_to(Path::new(f), Path::new(d)).display().to_string();
+        assert_eq!(r("/repo/data/b/x.csv", "/repo/scenarios/examples"), "../../data/b/x.csv");
+        assert_eq!(r("/repo/a/../data/x.csv", "/repo/scenarios"), "../data/x.csv");
+        assert_eq!(r("/repo/scenarios/x.csv", "/repo/scenarios"), "x.csv");
+    }
+
+    #[test]
+    fn symbols_match_assets_by_name_or_name_and_quote() {
+        assert!(
+            symbol_asset("BTCUSDT", "BTC") && symbol_asset("btc", "BTC") && symbol_asset("BTCUSD", "BTC")
+        );
+        assert!(!symbol_asset("BTCDOMUSDT", "BTC") && !symbol_asset("ETHUSDT", "BTC"));
+        assert_eq!(file_symbol(Path::new("/d/BTCUSDT-1m-2025-11-21.csv")), "BTCUSDT");
+        assert_eq!(file_symbol(Path::new("ETHUSDT_trades.csv.gz")), "ETHUSDT");
+    }
 }

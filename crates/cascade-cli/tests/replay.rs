@@ -86,6 +86,11 @@ fn the_index_is_the_file_close_every_minute_and_same_inputs_give_the_same_bytes(
         scenario.lines().filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim())).collect();
     assert!(keys.contains(&"index") && !keys.contains(&"index_price"), "{scenario}");
     assert!(scenario.contains("index = \"path\""), "{scenario}");
+    // The file is named from the scenario's directory: the same text from any checkout.
+    assert!(
+        scenario.contains("path = \"../../../../data/binance/BTCUSDT-1m-2025-11-21_0700_0829.csv\""),
+        "{scenario}"
+    );
 }
 
 /// forceOrder lines written by hand; minute k is [07:30 + k min, 07:31 + k min).
