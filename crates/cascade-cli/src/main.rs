@@ -10,6 +10,8 @@ mod compare;
 mod data;
 mod input;
 mod out;
+mod replay;
+mod replay_positions;
 mod report;
 mod run;
 mod stress;
@@ -68,6 +70,10 @@ enum Command {
     /// per leg when it is liquidated or ADL'd, its ADL-queue place, losses, and the extra margin
     /// or transfer (with its latest send time) that survives. Table, JSON, HTML.
     Stress(stress::StressArgs),
+    /// Replay a real price path: each `--prices` file is its asset's index, exactly; marks per
+    /// venue rule, the population liquidated through the real waterfall; the run's tables plus
+    /// the real path and, with `--liquidations`, real vs simulated liquidations per minute.
+    Replay(replay::ReplayArgs),
 }
 
 fn main() -> ExitCode {
@@ -84,6 +90,7 @@ fn main() -> ExitCode {
         Command::Data(args) => data::run(&args),
         Command::Watch(args) => watch::run(&args),
         Command::Stress(args) => stress::run(&args),
+        Command::Replay(args) => replay::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

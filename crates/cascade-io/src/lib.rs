@@ -23,6 +23,7 @@ pub mod exchange;
 pub mod files;
 pub mod klines;
 pub mod read;
+pub mod replay;
 pub mod run_dir;
 pub mod stream;
 pub mod table;
@@ -43,5 +44,5 @@ pub use tag::RunTag;
 pub use utc::utc_text;
 pub use write::{
     RunFiles, record_batches, record_batches_tagged, write_csv, write_csv_tagged, write_parquet,
-    write_parquet_tagged, write_run, write_run_as, write_run_with, write_summary_json,
+    write_parquet_tagged, write_replay_run, write_run, write_run_as, write_run_with, write_summary_json,
 };

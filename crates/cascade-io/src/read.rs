@@ -200,6 +200,36 @@ impl ReadTable for AdlRow {
     }
 }
 
+impl ReadTable for crate::replay::RealPathRow {
+    fn from_record(r: &RecordRef<'_>) -> Result<Self, IoError> {
+        let r = &r.0;
+        Ok(crate::replay::RealPathRow {
+            time_ms: r.u64("time_ms")?,
+            asset: r.string("asset")?,
+            real_close: r.dec("real_close")?,
+            venue: r.string("venue")?,
+            instrument: r.string("instrument")?,
+            index: r.opt_dec("index")?,
+            mark: r.opt_dec("mark")?,
+        })
+    }
+}
+
+impl ReadTable for crate::replay::LiquidationCompareRow {
+    fn from_record(r: &RecordRef<'_>) -> Result<Self, IoError> {
+        let r = &r.0;
+        Ok(crate::replay::LiquidationCompareRow {
+            time_ms: r.u64("time_ms")?,
+            asset: r.string("asset")?,
+            side: r.side("side")?,
+            real_count: r.u64("real_count")?,
+            real_notional: r.dec("real_notional")?,
+            sim_count: r.u64("sim_count")?,
+            sim_notional: r.dec("sim_notional")?,
+        })
+    }
+}
+
 fn open(path: &Path, what: &'static str) -> Result<File, IoError> {
     File::open(path).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {

@@ -321,18 +321,55 @@ pub fn write_run_as(
     scenario_text: Option<&str>,
     run_id: u64,
 ) -> Result<RunFiles, IoError> {
-    fn both<R: Table>(
-        dir: &Path,
-        rows: &[R],
-        tag: &RunTag,
-        names: &mut Vec<(String, Option<u64>)>,
-    ) -> Result<(), IoError> {
-        write_csv_tagged(&dir.join(format!("{}.csv", R::NAME)), rows, Some(tag))?;
-        names.push((format!("{}.csv", R::NAME), Some(rows.len() as u64)));
-        write_parquet_tagged(&dir.join(format!("{}.parquet", R::NAME)), rows, Some(tag))?;
-        names.push((format!("{}.parquet", R::NAME), None));
+    write_run_dir_with(dir, rec, scenario_text, run_id, |_, _, _| Ok(()))
+}
+
+/// [`write_run_with`] for a replay (`cascade replay`): the run's files plus `real_path` and,
+/// when a real liquidation file was given, `liquidation_compare` (CSV and Parquet, tagged and
+/// listed in the manifest like the others).
+///
+/// # Errors
+/// As [`write_run`].
+pub fn write_replay_run(
+    dir: &Path,
+    rec: &Recording,
+    scenario_text: Option<&str>,
+    real_path: &[crate::replay::RealPathRow],
+    compare: Option<&[crate::replay::LiquidationCompareRow]>,
+) -> Result<RunFiles, IoError> {
+    write_run_dir_with(dir, rec, scenario_text, 0, |tmp, tag, names| {
+        both(tmp, real_path, tag, names)?;
+        if let Some(rows) = compare {
+            both(tmp, rows, tag, names)?;
+        }
         Ok(())
-    }
+    })
+}
+
+/// `R`'s rows as `NAME.csv` and `NAME.parquet` in `dir`, their names added to `names`.
+fn both<R: Table>(
+    dir: &Path,
+    rows: &[R],
+    tag: &RunTag,
+    names: &mut Vec<(String, Option<u64>)>,
+) -> Result<(), IoError> {
+    write_csv_tagged(&dir.join(format!("{}.csv", R::NAME)), rows, Some(tag))?;
+    names.push((format!("{}.csv", R::NAME), Some(rows.len() as u64)));
+    write_parquet_tagged(&dir.join(format!("{}.parquet", R::NAME)), rows, Some(tag))?;
+    names.push((format!("{}.parquet", R::NAME), None));
+    Ok(())
+}
+
+type Names = Vec<(String, Option<u64>)>;
+
+/// The run directory of `rec` with `extra` tables written after the standard ones.
+fn write_run_dir_with(
+    dir: &Path,
+    rec: &Recording,
+    scenario_text: Option<&str>,
+    run_id: u64,
+    extra: impl FnOnce(&Path, &RunTag, &mut Names) -> Result<(), IoError>,
+) -> Result<RunFiles, IoError> {
     let s = &rec.summary;
     let tag = RunTag::of_run(run_id, s, scenario_text);
     let manifest = write_run_dir(dir, &s.scenario, (s.seed, run_id), scenario_text, |tmp| {
@@ -340,6 +377,7 @@ pub fn write_run_as(
         both(tmp, &rec.series, &tag, &mut names)?;
         both(tmp, &rec.liquidations, &tag, &mut names)?;
         both(tmp, &rec.adl, &tag, &mut names)?;
+        extra(tmp, &tag, &mut names)?;
         write_summary_json(&tmp.join("summary.json"), &rec.summary)?;
         names.push(("summary.json".to_string(), None));
         if let Some(text) = scenario_text {

@@ -31,7 +31,7 @@ pub mod view;
 
 pub use error::ReportError;
 pub use render::{
-    ChartFiles, ReportFiles, ReportOptions, ScenarioText, read_scenario_text, render_comparison,
-    render_comparison_recordings, render_liqmaps, render_policy_comparison, render_recording, render_run,
-    run_figures,
+    ChartFiles, ReplayTables, ReportFiles, ReportOptions, ScenarioText, read_scenario_text,
+    render_comparison, render_comparison_recordings, render_liqmaps, render_policy_comparison,
+    render_recording, render_recording_with, render_run, run_figures,
 };

@@ -186,8 +186,57 @@ pub fn render_recording(
     out_dir: &Path,
     opts: &ReportOptions,
 ) -> Result<ReportFiles, ReportError> {
+    render_recording_with(rec, &ReplayTables::default(), scenario, out_dir, opts)
+}
+
+/// The tables a replay adds to a run directory (`cascade replay`), empty for an ordinary run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReplayTables {
+    /// `real_path`: the file's closes beside each market's simulated index and mark.
+    pub real_path: Vec<cascade_io::replay::RealPathRow>,
+    /// `liquidation_compare`: real vs simulated liquidations per minute and side.
+    pub compare: Vec<cascade_io::replay::LiquidationCompareRow>,
+}
+
+impl ReplayTables {
+    /// Reads `dir/real_path.csv` and `dir/liquidation_compare.csv` where present.
+    ///
+    /// # Errors
+    /// [`ReportError::Io`] naming the file, row and column of a bad cell.
+    pub fn read(dir: &Path) -> Result<Self, ReportError> {
+        let mut t = Self::default();
+        let p = dir.join("real_path.csv");
+        if p.exists() {
+            t.real_path = cascade_io::read_csv(&p)?;
+        }
+        let p = dir.join("liquidation_compare.csv");
+        if p.exists() {
+            t.compare = cascade_io::read_csv(&p)?;
+        }
+        Ok(t)
+    }
+}
+
+/// [`render_recording`] with a replay's tables: the real-path overlay and the real vs
+/// simulated liquidation chart come first when the tables are there.
+///
+/// # Errors
+/// As [`render_recording`].
+pub fn render_recording_with(
+    rec: &Recording,
+    replay: &ReplayTables,
+    scenario: Option<&ScenarioText>,
+    out_dir: &Path,
+    opts: &ReportOptions,
+) -> Result<ReportFiles, ReportError> {
     let ctx = scenario.map(|sc| sc.context.clone()).unwrap_or_default();
-    let figures = run_figures(rec, &ctx);
+    let mut figures = Vec::new();
+    if !replay.real_path.is_empty() || !replay.compare.is_empty() {
+        let v = RunView::with_context(rec, ctx.clone());
+        figures.extend(charts::replay::overlays(&v, &replay.real_path));
+        figures.extend(charts::replay::liquidations(&v, &replay.compare));
+    }
+    figures.extend(run_figures(rec, &ctx));
     let s = &rec.summary;
     let title = format!("Cascade run: {} (seed {})", s.scenario, s.seed);
     let subtitle = format!(
@@ -218,16 +267,18 @@ pub fn render_recording(
 }
 
 /// Reads the run directory `dir` and renders its report into `opts.out_dir` (default
-/// `dir/report`). Shows `dir/scenario.toml` when present.
+/// `dir/report`). Shows `dir/scenario.toml` when present, and a replay's real path and
+/// liquidation comparison when its tables are there.
 ///
 /// # Errors
 /// [`ReportError::Io`] naming the missing or malformed file (and row and column), or the chart
 /// or output file that failed.
 pub fn render_run(dir: &Path, opts: &ReportOptions) -> Result<ReportFiles, ReportError> {
     let rec = cascade_io::read_run(dir)?;
+    let replay = ReplayTables::read(dir)?;
     let scenario = read_scenario_text(dir)?;
     let out = opts.out_dir.clone().unwrap_or_else(|| dir.join("report"));
-    render_recording(&rec, scenario.as_ref(), &out, opts)
+    render_recording_with(&rec, &replay, scenario.as_ref(), &out, opts)
 }
 
 /// Run labels for comparisons: `A`, `B`, … `Z`, `AA`…

@@ -419,9 +419,13 @@ impl Simulation {
                 }
                 w.step_collateral()?;
                 for m in 0..w.markets.len() {
-                    match w.book_index(m)? {
-                        Some(index) => w.update_mark_price(m, index)?,
-                        None => w.update_mark(m, w.spot_of(m))?,
+                    if let Some(index) = w.replay_index(m) {
+                        w.update_mark_price(m, index)?;
+                    } else {
+                        match w.book_index(m)? {
+                            Some(index) => w.update_mark_price(m, index)?,
+                            None => w.update_mark(m, w.spot_of(m))?,
+                        }
                     }
                     a.population.on_mark(w, m)?;
                 }

@@ -20,6 +20,7 @@ pub mod liquidations;
 pub mod open_interest;
 pub mod policies;
 pub mod price;
+pub mod replay;
 
 /// Size every chart is rendered at, pixels (SVG user units), width × height.
 pub const CHART_SIZE: (u32, u32) = (960, 480);

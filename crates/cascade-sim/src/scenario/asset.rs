@@ -44,6 +44,17 @@ pub struct Asset {
     /// realised volatility of the population's look-back in the file.
     #[serde(default)]
     pub path: Option<String>,
+    /// Where the spot index comes from: `"model"` (default: the fair value pushed by simulated
+    /// spot flow, or the asset's spot books) or `"path"` (the index **is** the `path` file,
+    /// exactly: at each close time every market's index equals that close in the market's
+    /// price units, linearly interpolated between closes, rounded down to a price unit). With
+    /// `"path"` nothing the simulation does moves the index: the spot flow of hedgers and basis
+    /// arbitrageurs is counted but pushes nothing, so `spot_depth_1pct`,
+    /// `spot_recovery_half_life_s`, `perp_flow_to_spot`, `perp_flow_lag_s`, `[[assets.spot]]`
+    /// books and `[[shocks]]` on the asset are refused (they could not act). Requires `path`.
+    /// `cascade replay` sets it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<IndexSource>,
     /// Kline CSV whose prices before `run.start_utc` give the population's entry prices (its
     /// look-back) while the fair value stays the model's own walk and shocks (default: none;
     /// not with `path`, which gives both). Same file formats and relative-path rule as `path`;
@@ -94,6 +105,18 @@ pub struct Asset {
     /// `read_scenario` loads it).
     #[serde(skip)]
     pub lookback_price_path: Option<PricePath>,
+}
+
+/// `[[assets]] index`: what makes an asset's spot index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndexSource {
+    /// The simulation's own index: the fair value (random walk or `path`) pushed by simulated
+    /// spot flow, or the asset's spot books.
+    #[default]
+    Model,
+    /// The real price path of `path`, exactly (a replay: `cascade replay`).
+    Path,
 }
 
 /// `[[assets.spot]]`: a spot book of the asset against the venue's settle asset, listed on a
@@ -155,6 +178,12 @@ impl Asset {
     #[must_use]
     pub fn start_price(&self, start_ms: Option<u64>) -> Option<Dec> {
         self.index_price.or_else(|| self.price_path.as_ref()?.price_at_point(start_ms?))
+    }
+
+    /// Whether the spot index is the `path` file itself (`index = "path"`).
+    #[must_use]
+    pub fn index_from_path(&self) -> bool {
+        self.index == Some(IndexSource::Path)
     }
 
     /// `spot_depth_1pct` or its default.
@@ -235,6 +264,27 @@ impl Asset {
         }
         for (i, s) in self.spot.iter().enumerate() {
             s.validate(&format!("{path}.spot[{i}]"), v);
+        }
+        if self.index_from_path() {
+            if self.path.is_none() {
+                v.err(
+                    format!("{path}.index"),
+                    "\"path\" needs a `path` file: the index is that file's closes",
+                );
+            }
+            let why = "cannot act with index = \"path\": the index is the file's, nothing the simulation \
+                       does moves it; remove it";
+            for (key, set) in [
+                ("spot_depth_1pct", self.spot_depth_1pct.is_some()),
+                ("spot_recovery_half_life_s", self.spot_recovery_half_life_s.is_some()),
+                ("perp_flow_to_spot", self.perp_flow_to_spot.is_some()),
+                ("perp_flow_lag_s", self.perp_flow_lag_s.is_some()),
+                ("spot", !self.spot.is_empty()),
+            ] {
+                if set {
+                    v.err(format!("{path}.{key}"), why);
+                }
+            }
         }
         if self.follows.is_some() {
             let why = "not allowed with `follows`: the fair value tracks the followed asset";

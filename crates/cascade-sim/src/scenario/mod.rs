@@ -19,7 +19,8 @@
 //!
 //! ```toml
 //! [run]            # seed, duration_s, metrics_interval_ms, price_step_ms, start_utc
-//! [[assets]]       # name, index_price, annual_volatility, path, spot_depth_1pct, spot_recovery_…
+//! [[assets]]       # name, index_price, annual_volatility, path, index ("model" / "path": replay),
+//!                  # spot_depth_1pct, spot_recovery_…
 //! [[assets.spot]]  # optional spot books making the index: venue, symbol, tick, lot, fees, weight
 //! [[venues]]       # name, rules, settle_asset, insurance_fund, market_band
 //! [[venues.instruments]]        # symbol, asset, kind, tick, lot, fees, …
@@ -60,7 +61,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use arbitrageurs::{ArbKind, Arbitrageur};
-pub use asset::{Asset, DEFAULT_ANNUAL_VOLATILITY, SpotBook};
+pub use asset::{Asset, DEFAULT_ANNUAL_VOLATILITY, IndexSource, SpotBook};
 pub use collateral::{CollateralSourceCfg, PopulationCollateral, VenueCollateral};
 pub use hedgers::{Hedger, MarginModeCfg};
 pub use herds::{Herd, PositionSide};
@@ -435,6 +436,16 @@ impl Scenario {
             s.validate(&p, self.run.duration_s, &mut v);
             if !asset_names.contains(s.asset.as_str()) {
                 v.err(format!("{p}.asset"), format!("unknown asset `{}` (define it in [[assets]])", s.asset));
+            }
+            if self.assets.iter().any(|a| a.name == s.asset && a.index_from_path()) {
+                v.err(
+                    format!("{p}.asset"),
+                    format!(
+                        "`{}` has index = \"path\": its index is the real file, a shock cannot move it; \
+                         remove the shock (cascade replay drops it)",
+                        s.asset
+                    ),
+                );
             }
             for (j, name) in s.venues.iter().enumerate() {
                 match markets.get(name.as_str()) {

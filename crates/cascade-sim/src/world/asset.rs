@@ -14,6 +14,11 @@
 //! moves the level of the path, which then keeps its own shape). Spot flow pushes the index off
 //! it exactly as above.
 //!
+//! With `index = "path"` (a replay) the asset is **pinned** to its path: the spot index is the
+//! file's price and nothing pushes it (spot flow is counted in `spot_flow` but moves nothing;
+//! shocks on such an asset are refused by the scenario). The markets then take their index from
+//! the exact [`ReplayIndex`](super::replay::ReplayIndex), not from this float.
+//!
 //! A shock with a ramp (`ramp_s > 0`) moves the fair value gradually instead: its log-move is
 //! spread evenly over the ramp, so news can drift the price over minutes (the evening of 10 Oct)
 //! while the rest of the market reacts, instead of repricing everything in one step.
@@ -70,6 +75,9 @@ pub struct AssetState {
     ramps: Vec<(f64, f64, f64)>,
     /// `[[assets]] follows`: the asset whose spot index this fair value tracks, and the ratio.
     pub follows: Option<(usize, f64)>,
+    /// The index is the price path itself (`index = "path"`): no spot or perpetual flow
+    /// pushes it.
+    pub pinned: bool,
 }
 
 impl AssetState {
@@ -101,6 +109,7 @@ impl AssetState {
             perp_flow_lag_s: 0.0,
             pending: 0.0,
             follows: None,
+            pinned: false,
         }
     }
 
@@ -190,7 +199,7 @@ impl AssetState {
     /// arbitrage takes time, so forced perpetual selling cannot drag the index, and the index
     /// the next mark, within the same instant.
     pub fn perp_trade(&mut self, usd: f64) {
-        if usd.is_finite() && self.perp_flow_share > 0.0 {
+        if usd.is_finite() && self.perp_flow_share > 0.0 && !self.pinned {
             let push = 0.01 * self.perp_flow_share * usd / self.depth_1pct;
             if self.perp_flow_lag_s > 0.0 {
                 self.pending += push;
@@ -200,10 +209,13 @@ impl AssetState {
         }
     }
 
-    /// Spot bought (`usd > 0`) or sold (`usd < 0`) outside the perpetual venues.
+    /// Spot bought (`usd > 0`) or sold (`usd < 0`) outside the perpetual venues (counted; on a
+    /// pinned asset it pushes nothing).
     pub fn spot_trade(&mut self, usd: f64) {
         if usd.is_finite() {
-            self.pressure += 0.01 * usd / self.depth_1pct;
+            if !self.pinned {
+                self.pressure += 0.01 * usd / self.depth_1pct;
+            }
             self.spot_flow += usd;
         }
     }
@@ -298,6 +310,18 @@ mod tests {
         // $100M sold moves the index 1 % below the fair value (depth 1e8 per 1 %).
         a.spot_trade(-1e8);
         assert!((a.spot() / a.fair - (-0.01_f64).exp()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_pinned_asset_counts_spot_flow_but_is_not_pushed() {
+        let mut a = asset(0.0);
+        a.pinned = true;
+        a.perp_flow_share = 1.0;
+        a.spot_trade(-1e8);
+        a.perp_trade(-1e8);
+        assert_eq!(a.pressure, 0.0);
+        assert_eq!(a.spot(), 100_000.0);
+        assert_eq!(a.spot_flow, -1e8);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! fit its precision is a scenario error naming the field), never through a float.
 
 use cascade_engine::margin::tiers::{Leverage, RiskTiers, TierBasis, TierSpec};
-use cascade_engine::num::{CASH_DECIMALS, Cash, RATE_DECIMALS, Rate};
+use cascade_engine::num::{CASH_DECIMALS, Cash, Price, RATE_DECIMALS, Rate};
 use cascade_engine::policy::{MarkSmoother, MarkSmoothing};
 use cascade_engine::pricing::VenueKind;
 use cascade_engine::risk::rules::RuleSet;
@@ -102,6 +102,7 @@ impl World {
                 }
                 let mut st =
                     AssetState::on_track(a.name.clone(), Track::new(path, start), depth, half_life, rng);
+                st.pinned = a.index_from_path();
                 st.perp_flow_share = a.perp_flow_to_spot.unwrap_or(0.0);
                 st.perp_flow_lag_s = a.perp_flow_lag_s.unwrap_or(0) as f64;
                 assets.push(st);
@@ -183,6 +184,14 @@ impl World {
                 if let Some(pp) = scenario.policy.prices.as_ref().filter(|pp| applies(&pp.venues, &v.name)) {
                     market.smoother = Some(smoother(pp)?);
                 }
+                let a = &scenario.assets[asset];
+                if let (true, Some(path), Some(start)) = (a.index_from_path(), &a.price_path, start_ms) {
+                    let decimals = market.instrument.spec().price_decimals;
+                    let r = super::replay::ReplayIndex::new(path, start, decimals).map_err(|e| {
+                        SimError::scenario(format!("assets[{asset}].path"), format!("`{}`, {e}", path.source))
+                    })?;
+                    market.replay = Some(r);
+                }
                 slot_markets.push(markets.len());
                 markets.push(market);
             }
@@ -256,6 +265,14 @@ impl World {
     #[must_use]
     pub fn find_market(&self, venue: &str, symbol: &str) -> Option<usize> {
         self.markets.iter().position(|m| self.venues[m.venue].name == venue && m.symbol == symbol)
+    }
+
+    /// Market `m`'s index now from the real path of a replayed asset (`index = "path"`),
+    /// exact in its price units; `None` for a market whose index the simulation makes.
+    #[must_use]
+    pub fn replay_index(&self, m: usize) -> Option<Price> {
+        let us = i64::try_from(self.now.as_micros()).unwrap_or(i64::MAX);
+        self.markets[m].replay.as_ref().map(|r| r.at(us))
     }
 
     /// The spot index market `m` follows now, quote currency: the asset's pressure-model spot

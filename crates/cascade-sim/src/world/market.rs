@@ -69,6 +69,8 @@ pub struct Market {
     price_scale: f64,
     /// `[policy.prices]`: smoothing applied to the venue rule's mark, if set.
     pub smoother: Option<cascade_engine::policy::MarkSmoother>,
+    /// The exact index of a replayed asset (`index = "path"`), if this market's asset is one.
+    pub replay: Option<super::replay::ReplayIndex>,
 }
 
 impl Market {
@@ -126,6 +128,7 @@ impl Market {
             price_scale,
             instrument,
             smoother: None,
+            replay: None,
         })
     }
 

@@ -22,6 +22,7 @@ pub mod market;
 pub mod policy;
 pub mod portfolio;
 mod record;
+pub mod replay;
 mod seed;
 mod snapshot;
 pub mod spot;
