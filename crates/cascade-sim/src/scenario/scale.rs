@@ -55,8 +55,9 @@ impl Scenario {
             dec(&mut sh.notional);
         }
         // The modelled spot depth; an asset with `[[assets.spot]]` books has real books instead,
-        // whose makers are scaled above.
-        for a in out.assets.iter_mut().filter(|a| a.spot.is_empty()) {
+        // whose makers are scaled above, and a replayed one (`index = "path"`) has no depth.
+        let modelled = |a: &super::Asset| a.spot.is_empty() && a.index != Some(super::IndexSource::Path);
+        for a in out.assets.iter_mut().filter(|a| modelled(a)) {
             let mut depth = a.spot_depth_1pct();
             dec(&mut depth);
             a.spot_depth_1pct = Some(depth);
