@@ -29,6 +29,8 @@ use serde::Serialize;
 use crate::error::ReportError;
 
 mod cross;
+pub mod estimate;
+pub mod oi_files;
 mod positions;
 
 pub use positions::read_positions;
