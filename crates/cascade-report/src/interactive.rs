@@ -5,7 +5,8 @@
 //! The page stays one offline file under a strict Content-Security-Policy: scripts run only if
 //! their SHA-256 is listed in the policy ([`script_hash`]), so the page runs exactly the code it
 //! was built with and can fetch nothing. Charts with a categorical x axis or vertical rules
-//! (strip charts of `cascade compare`, liquidation maps) stay static SVG ([`is_interactive`]).
+//! (strip charts of `cascade compare`, liquidation maps, heatmaps) stay static SVG
+//! ([`is_interactive`]).
 
 use sha2::{Digest, Sha256};
 
@@ -19,10 +20,10 @@ pub const UPLOT_CSS: &str = include_str!("../vendor/uplot/uPlot.min.css");
 pub const APP_JS: &str = include_str!("interactive.js");
 
 /// Whether a figure becomes an interactive chart on the page (numeric or time x, no vertical
-/// rules) rather than inline SVG.
+/// rules, no heatmap) rather than inline SVG.
 #[must_use]
 pub fn is_interactive(fig: &Figure) -> bool {
-    fig.x_ticks.is_empty() && fig.vlines.is_empty()
+    fig.x_ticks.is_empty() && fig.vlines.is_empty() && fig.heat.is_none()
 }
 
 /// The CSP source of an inline script: `'sha256-…'` (base64 of the SHA-256 of its text).

@@ -25,10 +25,11 @@
 //!    solved by the engine through [`super::solve`]) for a representative position of
 //!    [`EstimateOptions::position_notional`] at that entry: the tier a retail-sized position sits
 //!    in, since open interest is many small positions, not one large one.
-//! 5. **A decrease** (`net < 0`) closes positions proportionally: every live level, long and
-//!    short, old and new, loses the same fraction `|net| / (mapped open interest)`. What exceeds
-//!    the mapped size closes positions opened before the look-back (unknown, never mapped) and is
-//!    counted in [`Estimate::closed_unmapped`].
+//! 5. **A decrease** (`net < 0`) closes positions proportionally across the whole open
+//!    interest: every position is as likely to close, whether the map knows it or it was opened
+//!    before the look-back. So every live level, long and short, old and new, loses the same
+//!    fraction `|net| / (open interest before the step − the step's liquidations)`; the rest of
+//!    the decrease closes positions the map never knew ([`Estimate::closed_unmapped`]).
 //!
 //! The first row's open interest is the starting level: positions open before the look-back
 //! have unknown entries and are not on the map. The result is an estimate of where liquidations
@@ -325,15 +326,19 @@ pub struct Estimate {
     pub liquidated_short: Decimal,
     /// Base size opened on the map over the look-back.
     pub opened: Decimal,
-    /// Base size removed by open-interest decreases.
+    /// Base size removed from the map by open-interest decreases.
     pub closed: Decimal,
-    /// Base size of decreases beyond what was mapped (positions from before the look-back).
+    /// Base size of decreases that closed positions the map never knew (opened before the
+    /// look-back).
     pub closed_unmapped: Decimal,
     /// Live liquidation notional per grid column and band: longs (`[column][band]`).
+    #[serde(skip)]
     pub heat_long: Vec<Vec<Decimal>>,
     /// Same, shorts.
+    #[serde(skip)]
     pub heat_short: Vec<Vec<Decimal>>,
     /// The price path over the used span: `(close_time + 1, close)` per bar.
+    #[serde(skip)]
     pub price_line: Vec<(i64, Decimal)>,
 }
 
@@ -438,8 +443,8 @@ pub fn assumptions(opts: &EstimateOptions) -> Vec<String> {
              representative position of {} quote currency at the entry.",
             opts.position_notional.normalize()
         ),
-        "A decrease closes every live level, long and short, by the same fraction; a decrease beyond the \
-         mapped size closes positions from before the look-back."
+        "A decrease (net of the step's liquidations) closes the same fraction of every position, mapped \
+         or opened before the look-back: each live level loses |decrease| / (open interest before it)."
             .into(),
         "A level is liquidated (removed) when a later price bar's low reaches a long's liquidation price \
          or its high a short's."
@@ -470,7 +475,7 @@ fn liquidation_prices(
     }
     // A representative size: the notional at this entry, to 6 decimals (at least 10^-6).
     let size = (opts.position_notional / price).round_dp(6).max(Decimal::new(1, 6));
-    let mut one = |side| -> Result<Option<Decimal>, EstimateError> {
+    let one = |side| -> Result<Option<Decimal>, EstimateError> {
         let p = LiqPosition {
             venue: src.venue,
             symbol: src.symbol.clone(),
@@ -572,7 +577,7 @@ pub fn estimate(src: &OiSource, opts: &EstimateOptions, grid: &Grid) -> Result<E
     }
     let mut bar = bars.partition_point(|b| b.open_time < rows[0].time_ms);
     for i in 1..rows.len() {
-        let (t0, t1) = (rows[i - 1].time_ms, rows[i].time_ms);
+        let t1 = rows[i].time_ms;
         // 1. The price path of the step.
         let mut liquidated = Decimal::ZERO;
         while bar < bars.len() && bars[bar].open_time < t1 {
@@ -629,19 +634,24 @@ pub fn estimate(src: &OiSource, opts: &EstimateOptions, grid: &Grid) -> Result<E
                 }
             }
         } else if net < Decimal::ZERO {
-            // 5. Proportional close.
+            // 5. Proportional close over the whole open interest.
             let mapped: Decimal = levels.iter().map(|l| l.size).sum();
             let close = -net;
-            if close >= mapped {
+            let open = (rows[i - 1].open_interest - liquidated).max(mapped);
+            if open <= Decimal::ZERO || close >= open {
                 est.closed += mapped;
                 est.closed_unmapped += close - mapped;
                 levels.clear();
             } else {
-                let keep = Decimal::ONE - close / mapped;
+                let keep = Decimal::ONE - close / open;
+                let mut removed = Decimal::ZERO;
                 for l in &mut levels {
-                    l.size = (l.size * keep).round_dp(12);
+                    let size = (l.size * keep).round_dp(12);
+                    removed += l.size - size;
+                    l.size = size;
                 }
-                est.closed += close;
+                est.closed += removed;
+                est.closed_unmapped += close - removed;
                 levels.retain(|l| l.size > Decimal::ZERO);
             }
         }
@@ -864,14 +874,16 @@ mod tests {
     const LP_LONG: &str = "90361.4457831";
     const LP_SHORT: &str = "109561.7529881";
 
-    /// Two rows: +100 BTC at 100,000 (+$10M) with a taker ratio 3 (longs 3/4), then −50 BTC at
-    /// 100,000 (−$5M) with nothing liquidated: every level keeps half.
+    /// Open interest 100 → 200 → 150 BTC: +100 BTC at 100,000 (+$10M) with a taker ratio 3
+    /// (longs 3/4: 75 BTC long, 25 short), then −50 BTC at 100,000 (−$5M) with nothing
+    /// liquidated: 50 of the 200 BTC open close, a quarter of every position, so each level
+    /// keeps 3/4 and the other 25 BTC closed were opened before the look-back.
     #[test]
-    fn an_increase_then_a_decrease_leave_half_of_each_level() {
+    fn an_increase_then_a_decrease_close_a_quarter_of_each_level() {
         let src = OiSource {
             venue: Venue::Binance,
             symbol: "BTCUSDT".into(),
-            oi: vec![row(0, "1000", Some("1")), row(1, "1100", Some("3")), row(2, "1050", Some("0.5"))],
+            oi: vec![row(0, "100", Some("1")), row(1, "200", Some("3")), row(2, "150", Some("0.5"))],
             prices: vec![
                 bar(0, "100000", "100500", "99500", "100000"),
                 bar(1, "100000", "100500", "99500", "100000"),
@@ -880,28 +892,29 @@ mod tests {
         };
         let e = estimate(&src, &ten_x(), &grid()).unwrap();
         assert_eq!(e.steps, 2);
-        assert_eq!((e.opened, e.closed, e.closed_unmapped), (d("100"), d("50"), d("0")));
+        assert_eq!((e.opened, e.closed, e.closed_unmapped), (d("100"), d("25"), d("25")));
         assert_eq!(e.levels.len(), 2);
         let (long, short) = (&e.levels[0], &e.levels[1]);
         assert_eq!(long.side, PositionSide::Long);
         assert_eq!(long.liquidation_price, d(LP_LONG));
         assert_eq!(long.entry_price, d("100000"));
         assert_eq!(long.entry_time_ms, T0 + M5);
-        // 100 BTC × 3/4 = 75 BTC long, then half closed: 37.5 BTC.
-        assert_eq!(long.size, d("37.5"));
-        // 37.5 × 90,361.4457831 = 3,388,554.21686625 → 3,388,554.22.
-        assert_eq!(long.notional(), d("3388554.22"));
+        // 100 BTC × 3/4 = 75 BTC long, then a quarter closed: 56.25 BTC.
+        assert_eq!(long.size, d("56.25"));
+        // 56.25 × 90,361.4457831 = 5,082,831.325299375 → 5,082,831.33.
+        assert_eq!(long.notional(), d("5082831.33"));
         assert_eq!(short.side, PositionSide::Short);
         assert_eq!(short.liquidation_price, d(LP_SHORT));
-        assert_eq!(short.size, d("12.5"));
-        // 12.5 × 109,561.7529881 = 1,369,521.91235125 → 1,369,521.91.
-        assert_eq!(short.notional(), d("1369521.91"));
+        // 25 BTC short, a quarter closed: 18.75 BTC.
+        assert_eq!(short.size, d("18.75"));
+        // 18.75 × 109,561.7529881 = 2,054,282.868526875 → 2,054,282.87.
+        assert_eq!(short.notional(), d("2054282.87"));
         assert_eq!((e.liquidated_long, e.liquidated_short), (d("0"), d("0")));
         // The heat after the last row: the long in the 90,000–91,000 band, the short in 109,000.
         let g = grid();
         let last = e.heat_long.len() - 1;
-        assert_eq!(e.heat_long[last][g.band_of(d("90500")).unwrap()], d("3388554.22"));
-        assert_eq!(e.heat_short[last][g.band_of(d("109500")).unwrap()], d("1369521.91"));
+        assert_eq!(e.heat_long[last][g.band_of(d("90500")).unwrap()], d("5082831.33"));
+        assert_eq!(e.heat_short[last][g.band_of(d("109500")).unwrap()], d("2054282.87"));
         // Column 0 (00:00–00:05, sampled at its end) holds the state before the decrease:
         // 75 × 90,361.4457831 = 6,777,108.4337325 → 6,777,108.43.
         assert_eq!(e.heat_long[0][g.band_of(d("90500")).unwrap()], d("6777108.43"));

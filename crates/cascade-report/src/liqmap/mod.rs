@@ -31,6 +31,7 @@ use crate::error::ReportError;
 mod cross;
 pub mod estimate;
 pub mod oi_files;
+pub mod oi_output;
 mod positions;
 
 pub use positions::read_positions;
