@@ -441,8 +441,13 @@ pub fn render_oi_maps(
             page.blocks.push(Block::open(format!("{} (estimated)", m.coin), oi_output::summary_text(m, top)));
             page.tables.push(oi_band_table(m));
         }
-        let files = data_files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("\n");
-        page.blocks.push(Block::open("Data files (levels CSV, whole map JSON)", files));
+        // Names only: the files sit beside the page, wherever it is moved.
+        let files = data_files
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        page.blocks.push(Block::open("Data files beside this page (levels CSV, whole map JSON)", files));
         page
     })
 }
