@@ -148,8 +148,9 @@ fn estimate_options(args: &LiqmapArgs) -> anyhow::Result<estimate::EstimateOptio
         let text = if spec.contains('=') {
             spec.clone()
         } else {
-            let raw = std::fs::read_to_string(spec)
-                .with_context(|| format!("--leverage-mix {spec}: not a mix (LEVERAGE=WEIGHT,…) nor a readable file"))?;
+            let raw = std::fs::read_to_string(spec).with_context(|| {
+                format!("--leverage-mix {spec}: not a mix (LEVERAGE=WEIGHT,…) nor a readable file")
+            })?;
             raw.lines()
                 .map(|l| l.split('#').next().unwrap_or("").trim())
                 .filter(|l| !l.is_empty())
@@ -170,11 +171,18 @@ fn estimate_options(args: &LiqmapArgs) -> anyhow::Result<estimate::EstimateOptio
 /// `cascade liqmap --oi … --prices …`: the ESTIMATED map from open interest.
 fn oi_maps(args: &LiqmapArgs) -> anyhow::Result<()> {
     let inputs: Vec<OiInput> = match (args.oi.len(), args.prices.len()) {
-        (n, m) if n == m => {
-            args.oi.iter().zip(&args.prices).map(|(o, p)| OiInput { metrics: o.clone(), prices: p.clone() }).collect()
+        (n, m) if n == m => args
+            .oi
+            .iter()
+            .zip(&args.prices)
+            .map(|(o, p)| OiInput { metrics: o.clone(), prices: p.clone() })
+            .collect(),
+        (_, 1) => {
+            args.oi.iter().map(|o| OiInput { metrics: o.clone(), prices: args.prices[0].clone() }).collect()
         }
-        (_, 1) => args.oi.iter().map(|o| OiInput { metrics: o.clone(), prices: args.prices[0].clone() }).collect(),
-        (n, m) => bail!("{n} --oi files and {m} --prices files: give one price file per --oi file, or one for all"),
+        (n, m) => {
+            bail!("{n} --oi files and {m} --prices files: give one price file per --oi file, or one for all")
+        }
     };
     let opts = estimate_options(args)?;
     let mut maps = liqmap::oi_files::build_from_files(&inputs, &opts, args.band, args.range)?;
@@ -188,8 +196,12 @@ fn oi_maps(args: &LiqmapArgs) -> anyhow::Result<()> {
     for m in &maps {
         crate::out::line(format_args!("{}", liqmap::oi_output::summary_text(m, args.top)))?;
     }
-    let files =
-        render_oi_maps(&maps, args.top, &args.out, &ReportOptions { progress: true, ..ReportOptions::default() })?;
+    let files = render_oi_maps(
+        &maps,
+        args.top,
+        &args.out,
+        &ReportOptions { progress: true, ..ReportOptions::default() },
+    )?;
     crate::out::line(format_args!("{}", files.html.display()))?;
     Ok(())
 }

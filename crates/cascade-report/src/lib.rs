@@ -33,6 +33,6 @@ pub mod view;
 pub use error::ReportError;
 pub use render::{
     ChartFiles, ReportFiles, ReportOptions, ScenarioText, read_scenario_text, render_comparison,
-    render_comparison_recordings, render_liqmaps, render_oi_maps, render_policy_comparison, render_recording, render_run,
-    run_figures,
+    render_comparison_recordings, render_liqmaps, render_oi_maps, render_policy_comparison, render_recording,
+    render_run, run_figures,
 };

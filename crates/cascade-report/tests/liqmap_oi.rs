@@ -56,7 +56,7 @@ fn the_sample_gives_the_hand_computed_levels() {
     assert!((e.closed + e.closed_unmapped - d("111.5")).abs() < d("0.000000001"));
     // Each long below the entry, each short above, further for lower leverage.
     let mut longs: Vec<_> = e.levels.iter().filter(|l| l.side == PositionSide::Long).collect();
-    longs.sort_by(|a, b| a.leverage.cmp(&b.leverage));
+    longs.sort_by_key(|l| l.leverage);
     assert!(longs.windows(2).all(|w| w[0].liquidation_price < w[1].liquidation_price));
     assert!(longs.iter().all(|l| l.liquidation_price < d("109988.8")));
     // 100x long: Binance tier 1 (MMR 0.4 %), margin 1 % of 0.090918 BTC × 109,988.8:
@@ -73,14 +73,20 @@ fn a_bad_row_is_named_by_file_row_and_column() {
     let path = dir.path().join("BTCUSDT-metrics-bad.csv");
     std::fs::write(&path, bad).unwrap();
     let input = OiInput { metrics: path, prices: sample("BTCUSDT-5m-2025-11-02_0000_0015.csv") };
-    let e = build_from_files(&[input.clone()], &EstimateOptions::default(), None, d("20")).unwrap_err().to_string();
-    assert!(e.contains("BTCUSDT-metrics-bad.csv") && e.contains("row 2") && e.contains("sum_open_interest"), "{e}");
+    let e = build_from_files(std::slice::from_ref(&input), &EstimateOptions::default(), None, d("20"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("BTCUSDT-metrics-bad.csv") && e.contains("row 2") && e.contains("sum_open_interest"),
+        "{e}"
+    );
     // A row whose symbol changes.
     let path = dir.path().join("BTCUSDT-metrics-mixed.csv");
     std::fs::write(&path, text.replacen(",BTCUSDT,76590", ",ETHUSDT,76590", 1)).unwrap();
-    let e = build_from_files(&[OiInput { metrics: path, ..input }], &EstimateOptions::default(), None, d("20"))
-        .unwrap_err()
-        .to_string();
+    let e =
+        build_from_files(&[OiInput { metrics: path, ..input }], &EstimateOptions::default(), None, d("20"))
+            .unwrap_err()
+            .to_string();
     assert!(e.contains("row 3, field `symbol`") && e.contains("ETHUSDT"), "{e}");
 }
 
@@ -88,7 +94,8 @@ fn a_bad_row_is_named_by_file_row_and_column() {
 fn files_that_do_not_overlap_in_time_are_named() {
     let input = OiInput {
         metrics: sample("BTCUSDT-metrics-2025-11-02.csv"),
-        prices: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/binance/BTCUSDT-1m-2025-10-10_2000_2359.csv"),
+        prices: Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../data/binance/BTCUSDT-1m-2025-10-10_2000_2359.csv"),
     };
     let e = build_from_files(&[input], &EstimateOptions::default(), None, d("20")).unwrap_err().to_string();
     assert!(e.contains("BTCUSDT-metrics-2025-11-02.csv"), "{e}");
@@ -112,7 +119,8 @@ fn every_output_says_estimate_and_is_deterministic() {
     let rows: Vec<&str> = csv.lines().filter(|l| !l.starts_with('#')).collect();
     assert_eq!(rows.len(), 11, "header and 10 levels");
     let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(a.path().join("liqmap-estimate-btc.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(a.path().join("liqmap-estimate-btc.json")).unwrap())
+            .unwrap();
     assert_eq!(json["estimate"], true);
     assert!(json["headline"].as_str().unwrap().starts_with("ESTIMATE"));
     assert_eq!(json["assumptions"].as_array().unwrap().len(), 7);
@@ -139,7 +147,10 @@ fn every_output_says_estimate_and_is_deterministic() {
 fn the_heatmap_has_both_sides_and_the_price() {
     let maps = build_from_files(&[sample_input()], &EstimateOptions::default(), None, d("20")).unwrap();
     let fig = cascade_report::charts::liqmap_oi::heatmap(&maps[0]);
-    assert_eq!(fig.title, "BTC liquidation heatmap, ESTIMATED from open interest: 2025-11-02 00:05–00:15 UTC");
+    assert_eq!(
+        fig.title,
+        "BTC liquidation heatmap, ESTIMATED from open interest: 2025-11-02 00:05–00:15 UTC"
+    );
     let heat = fig.heat.as_ref().unwrap();
     assert_eq!(heat.layers.len(), 2);
     assert!(heat.layers.iter().all(|l| !l.cells.is_empty()));

@@ -187,7 +187,10 @@ where
                 let (x0, x1) = (*h.x_edges.get(c)?, *h.x_edges.get(c + 1)?);
                 let (y0, y1) = (*h.y_edges.get(r)?, *h.y_edges.get(r + 1)?);
                 (v.is_finite() && v > 0.0).then(|| {
-                    Rectangle::new([(x0, y0), (x1, y1)], rgb(super::Heat::shade(layer.color, v, max)).filled())
+                    Rectangle::new(
+                        [(x0, y0), (x1, y1)],
+                        rgb(super::Heat::shade(layer.color, v, max)).filled(),
+                    )
                 })
             });
             chart.draw_series(rects).map_err(e)?;

@@ -14,7 +14,8 @@ pub const LONG_SHADES: [Color; 4] =
 pub const SHORT_SHADES: [Color; 4] =
     [Color(0, 140, 70), Color(90, 190, 120), Color(0, 90, 60), Color(60, 160, 160)];
 /// Colours of the price lines, one per source.
-const PRICE_COLORS: [Color; 4] = [Color(20, 20, 20), Color(0, 114, 178), Color(120, 120, 120), Color(86, 60, 160)];
+const PRICE_COLORS: [Color; 4] =
+    [Color(20, 20, 20), Color(0, 114, 178), Color(120, 120, 120), Color(86, 60, 160)];
 
 /// `2025-11-02 00:05–00:15 UTC`, or `2025-11-02 00:05 – 11-09 00:00 UTC` across days.
 #[must_use]
@@ -125,7 +126,11 @@ pub fn cumulative_figure(map: &OiMap) -> Figure {
     let (start, end) = map.span();
     let mut fig = Figure::new(
         &format!("liqmap-oi-cumulative-{}", map.coin),
-        format!("{} cumulative liquidations from the last price, ESTIMATED: {}", map.coin, span_text(start, end)),
+        format!(
+            "{} cumulative liquidations from the last price, ESTIMATED: {}",
+            map.coin,
+            span_text(start, end)
+        ),
         "price (quote currency)",
         "cumulative notional liquidated (quote currency)".into(),
     );

@@ -404,10 +404,7 @@ pub fn overlap(src: &OiSource) -> Result<(&[OiPoint], u64), EstimateError> {
     let hi = src.oi.partition_point(|p| p.time_ms <= b);
     let inside = &src.oi[lo..hi.max(lo)];
     if inside.len() < 2 {
-        let span = (
-            src.oi.first().map_or(0, |p| p.time_ms),
-            src.oi.last().map_or(0, |p| p.time_ms),
-        );
+        let span = (src.oi.first().map_or(0, |p| p.time_ms), src.oi.last().map_or(0, |p| p.time_ms));
         return Err(EstimateError::NoOverlap { oi: span, prices: (a, b), inside: inside.len() });
     }
     Ok((inside, (src.oi.len() - inside.len()) as u64))
@@ -673,9 +670,7 @@ pub fn estimate(src: &OiSource, opts: &EstimateOptions, grid: &Grid) -> Result<E
             column += 1;
         }
     }
-    levels.sort_by(|a, b| {
-        (a.entry_time_ms, a.side, a.leverage).cmp(&(b.entry_time_ms, b.side, b.leverage))
-    });
+    levels.sort_by_key(|l| (l.entry_time_ms, l.side, l.leverage));
     est.levels = levels;
     Ok(est)
 }
@@ -688,12 +683,15 @@ pub fn venue_title(v: Venue) -> String {
     c.next().map_or_else(String::new, |f| f.to_ascii_uppercase().to_string() + c.as_str())
 }
 
+/// `(price, cumulative notional)` points.
+pub type Curve = Vec<(Decimal, Decimal)>;
+
 /// Live liquidation notional at the end by side, cumulated outwards from the last price: for
 /// each band edge below it the longs liquidated if the price fell there, above it the shorts if
 /// it rose there. Returns `(price, cumulative)` points for longs (descending prices) and shorts
 /// (ascending).
 #[must_use]
-pub fn cumulative(est: &Estimate, grid: &Grid) -> (Vec<(Decimal, Decimal)>, Vec<(Decimal, Decimal)>) {
+pub fn cumulative(est: &Estimate, grid: &Grid) -> (Curve, Curve) {
     let mut long_by_band = vec![Decimal::ZERO; grid.bands];
     let mut short_by_band = vec![Decimal::ZERO; grid.bands];
     for l in &est.levels {
@@ -774,7 +772,10 @@ pub fn build_oi_maps(
     range_pct: Decimal,
 ) -> Result<Vec<OiMap>, (usize, EstimateError)> {
     if range_pct <= Decimal::ZERO || range_pct > Decimal::from(1_000) {
-        return Err((0, EstimateError::Options(format!("--range {range_pct}: must be > 0 and at most 1000"))));
+        return Err((
+            0,
+            EstimateError::Options(format!("--range {range_pct}: must be > 0 and at most 1000")),
+        ));
     }
     let mut coins: Vec<String> = Vec::new();
     for s in sources {
@@ -805,7 +806,9 @@ pub fn build_oi_maps(
         let reference = last.unwrap_or(Decimal::ONE);
         let width = match band {
             Some(b) if b >= Decimal::new(1, 8) => b,
-            Some(b) => return Err((0, EstimateError::Options(format!("--band {b}: must be at least 10^-8")))),
+            Some(b) => {
+                return Err((0, EstimateError::Options(format!("--band {b}: must be at least 10^-8"))));
+            }
             None => super::nice_width(reference / Decimal::from(200)),
         };
         let low = (lo * (Decimal::ONE - r)).max(Decimal::ZERO);

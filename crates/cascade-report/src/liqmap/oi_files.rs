@@ -45,7 +45,10 @@ pub fn read_source(input: &OiInput) -> Result<OiSource, ReportError> {
             Some(s) if *s != m.symbol => {
                 return Err(oi_err(
                     &input.metrics,
-                    format!("row {row}, field `symbol`: `{}` differs from `{s}` on the rows before", m.symbol),
+                    format!(
+                        "row {row}, field `symbol`: `{}` differs from `{s}` on the rows before",
+                        m.symbol
+                    ),
                 ));
             }
             Some(_) => {}

@@ -10,7 +10,8 @@ use super::{group_thousands, usd};
 use cascade_sim::metrics::PositionSide;
 
 /// The headline written first in every output.
-pub const HEADLINE: &str = "ESTIMATE: liquidation levels inferred from open interest and prices, not actual positions";
+pub const HEADLINE: &str =
+    "ESTIMATE: liquidation levels inferred from open interest and prices, not actual positions";
 
 /// The live levels as CSV: `#` lines with the headline and assumptions (read with
 /// `comment='#'`), then one row per level.
@@ -57,7 +58,9 @@ pub fn levels_csv(map: &OiMap) -> Result<String, csv::Error> {
 }
 
 fn pairs(v: &[(Decimal, Decimal)]) -> Value {
-    Value::Array(v.iter().map(|(p, x)| json!([p.normalize().to_string(), x.normalize().to_string()])).collect())
+    Value::Array(
+        v.iter().map(|(p, x)| json!([p.normalize().to_string(), x.normalize().to_string()])).collect(),
+    )
 }
 
 /// The map as one JSON document: `estimate: true`, the headline, assumptions, grid, and per
@@ -193,7 +196,11 @@ pub fn summary_text(map: &OiMap, top: usize) -> String {
         let d = m * Decimal::from(pct) / Decimal::ONE_HUNDRED;
         let l: Decimal = bands.iter().filter(|b| b.0 >= m - d && b.0 + map.grid.band <= m).map(|b| b.1).sum();
         let s: Decimal = bands.iter().filter(|b| b.0 >= m && b.0 + map.grid.band <= m + d).map(|b| b.2).sum();
-        out.push(format!("  within {pct}%: {} of longs below, {} of shorts above (estimated)", usd(l), usd(s)));
+        out.push(format!(
+            "  within {pct}%: {} of longs below, {} of shorts above (estimated)",
+            usd(l),
+            usd(s)
+        ));
     }
     out.join("\n")
 }
