@@ -45,6 +45,10 @@ pub struct Plan<'a> {
     pub portfolio: &'a Portfolio,
     /// Extra settle asset per account at time zero (index = portfolio account).
     pub extra: Vec<Cash>,
+    /// Extra isolated margin per account and leg at time zero (`[account][leg]`, missing
+    /// entries: none): deposited into the wallet, then moved into that position's isolated
+    /// margin once it is open (the isolated-account solve).
+    pub leg_extra: Vec<Vec<Cash>>,
     /// An extra transfer (solver).
     pub rescue: Option<Rescue>,
     /// Time between two samples of the accounts.
@@ -237,7 +241,24 @@ pub fn run(plan: &Plan<'_>) -> Result<Outcome, SimError> {
     if let Some(problem) = plan.scenario.validate().into_iter().next() {
         return Err(SimError::Scenario { field: problem.path, reason: problem.message });
     }
-    let (mut sim, tagged) = Simulation::with_portfolio(plan.scenario, plan.seed, true, p, &plan.extra)?;
+    // Isolated top-ups go through the wallet into each position's isolated margin.
+    let mut wallet_extra = plan.extra.clone();
+    for (i, legs) in plan.leg_extra.iter().enumerate() {
+        if wallet_extra.len() <= i {
+            wallet_extra.resize(i + 1, Cash::ZERO);
+        }
+        for add in legs {
+            wallet_extra[i] = Cash(wallet_extra[i].0.saturating_add(add.0));
+        }
+    }
+    let (mut sim, tagged) = Simulation::with_portfolio(plan.scenario, plan.seed, true, p, &wallet_extra)?;
+    for (i, legs) in plan.leg_extra.iter().enumerate() {
+        for (j, add) in legs.iter().enumerate() {
+            if let (Some(t), Some(leg)) = (tagged.get(i), tagged.get(i).and_then(|t| t.legs.get(j))) {
+                sim.world.add_isolated_margin(leg.market, t.account, *add)?;
+            }
+        }
+    }
     let end = SimTime::from_secs(plan.scenario.run.duration_s);
     let isolated: Vec<bool> = p.accounts.iter().map(|a| a.mode == AccountMode::Isolated).collect();
     // Sends, in time order: planned transfers, then the rescue.
