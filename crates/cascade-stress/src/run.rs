@@ -342,6 +342,18 @@ pub fn run(plan: &Plan<'_>) -> Result<Outcome, SimError> {
             next_send += 1;
         }
         if now >= next_sample || now >= end {
+            // Accounts that traded since the last liquidation pass wait to be re-indexed, and
+            // the ADL ranking reads the index: flush them first so every open position is ranked
+            // (the venue does the same before its next pass; re-indexing only recomputes
+            // triggers from the ledger, so the run itself is unchanged).
+            for v in tagged.iter().map(|t| t.venue).collect::<std::collections::BTreeSet<_>>() {
+                let slot = &mut sim.world.venues[v];
+                slot.engine.refresh_index().map_err(|source| SimError::Venue {
+                    venue: slot.name.clone(),
+                    time: now,
+                    source,
+                })?;
+            }
             let w = &sim.world;
             for (i, t) in tagged.iter().enumerate() {
                 let (eq, mm) = account_margin(w, t, isolated[i]);
