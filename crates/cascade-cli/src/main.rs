@@ -37,8 +37,10 @@ enum Command {
     /// Report of a run directory (HTML page, charts as PNG and SVG); several directories are
     /// compared on shared axes.
     Report(report::ReportArgs),
-    /// Liquidation map of a positions CSV: notional liquidated per price band by leverage, top
-    /// clusters printed, chart and HTML page written.
+    /// Liquidation map of a positions CSV (or a simulated population): notional liquidated per
+    /// price band by leverage, top clusters printed, chart and HTML page written. With `--oi
+    /// METRICS --prices KLINES`: an ESTIMATED map from open interest (heatmap, cumulative curves,
+    /// CSV, JSON).
     Liqmap(report::LiqmapArgs),
     /// Fit a scenario's free parameters to published figures (bands) and optionally a real
     /// minute price path: Nelder–Mead over seeded runs; writes the fitted scenario, a report and

@@ -168,3 +168,80 @@ fn liqmap_of_a_simulated_population() {
     assert!(out.join("liqmap.html").is_file());
     assert!(out.join("liqmap-btc.png").is_file());
 }
+
+fn binance_sample(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/samples/binance")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// `cascade liqmap --oi METRICS --prices KLINES`: the estimate printed as such and its files.
+#[test]
+fn liqmap_estimates_from_open_interest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("oi");
+    let (oi, prices) = (
+        binance_sample("BTCUSDT-metrics-2025-11-02.csv"),
+        binance_sample("BTCUSDT-5m-2025-11-02_0000_0015.csv"),
+    );
+    let o = cascade(&["liqmap", "--oi", &oi, "--prices", &prices, "--out", out.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.starts_with("BTC — ESTIMATE"), "{stdout}");
+    assert!(stdout.contains("Binance BTCUSDT: 2 steps, opened 58.309"), "{stdout}");
+    for f in [
+        "liqmap-estimate.html",
+        "liqmap-estimate-btc.csv",
+        "liqmap-estimate-btc.json",
+        "liqmap-oi-heatmap-btc.png",
+        "liqmap-oi-heatmap-btc.svg",
+        "liqmap-oi-cumulative-btc.png",
+        "liqmap-oi-cumulative-btc.svg",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    // A mix, split and position size act; a bad mix is named.
+    let o = cascade(&[
+        "liqmap",
+        "--oi",
+        &oi,
+        "--prices",
+        &prices,
+        "--leverage-mix",
+        "10x=1",
+        "--split",
+        "top-trader",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("liqmap-estimate-btc.csv")).unwrap();
+    assert!(csv.contains("Leverage mix of new positions: 10x 100%.") && csv.contains("top-trader ratio"));
+    let o = cascade(&["liqmap", "--oi", &oi, "--prices", &prices, "--leverage-mix", "10x=0.5,20x=0.4"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("--leverage-mix 10x=0.5,20x=0.4: the weights sum to 0.9")
+    );
+    let o = cascade(&["liqmap", "--oi", &oi, "--prices", &prices, "--split", "vibes"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown split `vibes`"));
+}
+
+/// Options that cannot act on an estimate are refused, not ignored.
+#[test]
+fn liqmap_oi_refuses_options_that_cannot_act() {
+    let oi = binance_sample("BTCUSDT-metrics-2025-11-02.csv");
+    let prices = binance_sample("BTCUSDT-5m-2025-11-02_0000_0015.csv");
+    for extra in [["--price", "BTC=100000"], ["--at", "60"], ["--seed", "1"]] {
+        let mut args = vec!["liqmap", "--oi", &oi, "--prices", &prices];
+        args.extend(extra);
+        let o = cascade(&args);
+        assert_eq!(o.status.code(), Some(2), "{extra:?} accepted");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("cannot be used with"), "{extra:?}");
+    }
+    let o = cascade(&["liqmap", "--oi", &oi]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = cascade(&["liqmap", "--leverage-mix", "10x=1"]);
+    assert_eq!(o.status.code(), Some(2), "a mix without --oi");
+}

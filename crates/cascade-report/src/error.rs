@@ -58,4 +58,12 @@ pub enum ReportError {
         /// What is wrong.
         message: String,
     },
+    /// An input of the estimated liquidation map (open interest, prices) was refused.
+    #[error("{}: {message}", path.display())]
+    OpenInterest {
+        /// The metrics file.
+        path: PathBuf,
+        /// What is wrong (with the row and field when one is at fault).
+        message: String,
+    },
 }

@@ -6,8 +6,8 @@
 //! their SHA-256 is listed in the policy ([`script_hash`]), so the page runs exactly the code it
 //! was built with and can fetch nothing. The x axis is a run's time (UTC clock times when the
 //! run is placed), a number (a swept parameter's value) or named columns ([`Figure::x_ticks`]:
-//! the policies of `cascade compare`). Charts with vertical rules (liquidation maps) stay
-//! static SVG ([`is_interactive`]).
+//! the policies of `cascade compare`). Charts with vertical rules (liquidation maps) or a
+//! heatmap stay static SVG ([`is_interactive`]).
 
 use sha2::{Digest, Sha256};
 
@@ -21,11 +21,12 @@ pub const UPLOT_CSS: &str = include_str!("../vendor/uplot/uPlot.min.css");
 pub const APP_JS: &str = include_str!("interactive.js");
 
 /// Whether a figure becomes an interactive chart on the page rather than inline SVG: any x axis
-/// (time, numeric or named columns), but no vertical rules (uPlot has no such series) and
-/// something to draw (an empty figure's SVG says why it is empty, e.g. "no value for any seed").
+/// (time, numeric or named columns), but no vertical rules or heatmap (uPlot has no such
+/// series) and something to draw (an empty figure's SVG says why it is empty, e.g. "no value
+/// for any seed").
 #[must_use]
 pub fn is_interactive(fig: &Figure) -> bool {
-    fig.vlines.is_empty() && fig.note.is_none()
+    fig.vlines.is_empty() && fig.heat.is_none() && fig.note.is_none()
 }
 
 /// The CSP source of an inline script: `'sha256-…'` (base64 of the SHA-256 of its text).

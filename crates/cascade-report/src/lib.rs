@@ -9,7 +9,8 @@
 //! * [`render_policy_comparison`]: policies over the same seeds (`cascade compare`,
 //!   `compare.html`): a strip chart per figure and the table of paired differences.
 //! * [`liqmap`]: liquidation maps from a positions file or an in-memory population;
-//!   [`render_liqmaps`] draws them (`liqmap.html`).
+//!   [`render_liqmaps`] draws them (`liqmap.html`); ESTIMATED maps from open interest
+//!   ([`liqmap::estimate`]) are drawn by [`render_oi_maps`] (`liqmap-estimate.html`).
 //!
 //! No simulation logic lives here: runs are read with `cascade_io::read_run`, liquidation
 //! prices come from `cascade_engine::margin`. Library code never panics on input; every error
@@ -32,6 +33,6 @@ pub mod view;
 pub use error::ReportError;
 pub use render::{
     ChartFiles, ReplayTables, ReportFiles, ReportOptions, ScenarioText, read_scenario_text,
-    render_comparison, render_comparison_recordings, render_liqmaps, render_policy_comparison,
-    render_recording, render_recording_with, render_run, run_figures,
+    render_comparison, render_comparison_recordings, render_liqmaps, render_oi_maps,
+    render_policy_comparison, render_recording, render_recording_with, render_run, run_figures,
 };

@@ -429,6 +429,106 @@ pub fn render_liqmaps(
     })
 }
 
+/// Renders ESTIMATED liquidation maps from open interest into `out_dir`: per coin the heatmap
+/// (`liqmap-oi-heatmap-COIN`) and cumulative curves (`liqmap-oi-cumulative-COIN`) as PNG and
+/// SVG, the live levels as CSV and the whole map as JSON (`liqmap-estimate-COIN.csv` / `.json`,
+/// both opening with the word ESTIMATE and the assumptions), and the page `liqmap-estimate.html`.
+///
+/// # Errors
+/// The chart or file that failed.
+pub fn render_oi_maps(
+    maps: &[crate::liqmap::estimate::OiMap],
+    top: usize,
+    out_dir: &Path,
+    opts: &ReportOptions,
+) -> Result<ReportFiles, ReportError> {
+    use crate::liqmap::oi_output;
+    create_dir(out_dir)?;
+    let mut data_files = Vec::new();
+    for m in maps {
+        let stem = charts::file_stem(&format!("liqmap-estimate-{}", m.coin));
+        let csv_text = oi_output::levels_csv(m)
+            .map_err(|e| ReportError::Chart { chart: stem.clone(), message: format!("levels CSV: {e}") })?;
+        let csv_path = out_dir.join(format!("{stem}.csv"));
+        write_bytes(&csv_path, csv_text.as_bytes())?;
+        let json_text = serde_json::to_string_pretty(&oi_output::json(m))
+            .map_err(|e| ReportError::Chart { chart: stem.clone(), message: format!("JSON: {e}") })?;
+        let json_path = out_dir.join(format!("{stem}.json"));
+        write_bytes(&json_path, format!("{json_text}\n").as_bytes())?;
+        data_files.push(csv_path);
+        data_files.push(json_path);
+    }
+    let mut figures = Vec::new();
+    for m in maps {
+        figures.push(charts::liqmap_oi::heatmap(m));
+        figures.push(charts::liqmap_oi::cumulative_figure(m));
+    }
+    let title = format!(
+        "ESTIMATED liquidation map{} from open interest: {}",
+        if maps.len() == 1 { "" } else { "s" },
+        maps.iter().map(|m| m.coin.as_str()).collect::<Vec<_>>().join(", ")
+    );
+    let subtitle = maps
+        .iter()
+        .map(|m| {
+            let (a, b) = m.span();
+            format!(
+                "{} {} ({})",
+                m.coin,
+                charts::liqmap_oi::span_text(a, b),
+                m.sources.iter().map(|e| e.label.as_str()).collect::<Vec<_>>().join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" · ");
+    write_all(out_dir, &figures, opts, "liqmap-estimate.html", "estimated liquidation map", |mut page| {
+        page.title = title;
+        page.subtitle = subtitle;
+        page.notes.push(format!("{}.", oi_output::HEADLINE));
+        if let Some(m) = maps.first() {
+            page.notes.extend(m.assumptions.iter().cloned());
+        }
+        for m in maps {
+            page.blocks.push(Block::open(format!("{} (estimated)", m.coin), oi_output::summary_text(m, top)));
+            page.tables.push(oi_band_table(m));
+        }
+        // Names only: the files sit beside the page, wherever it is moved.
+        let files = data_files
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        page.blocks.push(Block::open("Data files beside this page (levels CSV, whole map JSON)", files));
+        page
+    })
+}
+
+fn oi_band_table(m: &crate::liqmap::estimate::OiMap) -> tables::Table {
+    let rows = crate::liqmap::oi_output::final_bands(m)
+        .into_iter()
+        .rev()
+        .map(|(low, l, s)| {
+            vec![
+                format!(
+                    "{} – {}",
+                    crate::liqmap::group_thousands(low),
+                    crate::liqmap::group_thousands(low + m.grid.band)
+                ),
+                tables::money(l),
+                tables::money(s),
+            ]
+        })
+        .collect();
+    tables::Table {
+        caption: format!(
+            "{}: ESTIMATED live liquidation notional per band at the end (quote currency), bands holding any",
+            m.coin
+        ),
+        header: vec!["band".into(), "longs (estimated)".into(), "shorts (estimated)".into()],
+        rows,
+    }
+}
+
 fn band_table(m: &LiqMap) -> tables::Table {
     let mut header = vec!["band".to_string(), "longs".into(), "shorts".into(), "positions L / S".into()];
     header.extend(crate::liqmap::LEVERAGE_BANDS.iter().map(|(_, n)| (*n).to_string()));

@@ -41,9 +41,10 @@ pub const LIBRARY: &[LibraryEntry] = &[
     },
     LibraryEntry {
         name: "depeg",
-        file: "examples/collateral-depeg.toml",
+        file: "stress/depeg.toml",
         sets: &[],
-        description: "collateral depeg (USDe on binance's own thin book) after a BTC −14% jump; binance only",
+        description: "collateral depeg (USDe on binance's own thin book) after BTC −14% / ETH −20% over a minute \
+                      at 5 min; binance + bybit (BTC, ETH) + okx (BTC)",
         default: true,
     },
     LibraryEntry {

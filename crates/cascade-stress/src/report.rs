@@ -216,6 +216,7 @@ pub fn stress_one(
         seed: opts.seed,
         portfolio,
         extra: vec![Cash::ZERO; portfolio.accounts.len()],
+        leg_extra: Vec::new(),
         rescue: None,
         sample: SimTime::from_secs(opts.sample_s.max(1)),
     };

@@ -45,6 +45,10 @@ pub struct Plan<'a> {
     pub portfolio: &'a Portfolio,
     /// Extra settle asset per account at time zero (index = portfolio account).
     pub extra: Vec<Cash>,
+    /// Extra isolated margin per account and leg at time zero (`[account][leg]`, missing
+    /// entries: none): deposited into the wallet, then moved into that position's isolated
+    /// margin once it is open (the isolated-account solve).
+    pub leg_extra: Vec<Vec<Cash>>,
     /// An extra transfer (solver).
     pub rescue: Option<Rescue>,
     /// Time between two samples of the accounts.
@@ -237,7 +241,24 @@ pub fn run(plan: &Plan<'_>) -> Result<Outcome, SimError> {
     if let Some(problem) = plan.scenario.validate().into_iter().next() {
         return Err(SimError::Scenario { field: problem.path, reason: problem.message });
     }
-    let (mut sim, tagged) = Simulation::with_portfolio(plan.scenario, plan.seed, true, p, &plan.extra)?;
+    // Isolated top-ups go through the wallet into each position's isolated margin.
+    let mut wallet_extra = plan.extra.clone();
+    for (i, legs) in plan.leg_extra.iter().enumerate() {
+        if wallet_extra.len() <= i {
+            wallet_extra.resize(i + 1, Cash::ZERO);
+        }
+        for add in legs {
+            wallet_extra[i] = Cash(wallet_extra[i].0.saturating_add(add.0));
+        }
+    }
+    let (mut sim, tagged) = Simulation::with_portfolio(plan.scenario, plan.seed, true, p, &wallet_extra)?;
+    for (i, legs) in plan.leg_extra.iter().enumerate() {
+        for (j, add) in legs.iter().enumerate() {
+            if let (Some(t), Some(leg)) = (tagged.get(i), tagged.get(i).and_then(|t| t.legs.get(j))) {
+                sim.world.add_isolated_margin(leg.market, t.account, *add)?;
+            }
+        }
+    }
     let end = SimTime::from_secs(plan.scenario.run.duration_s);
     let isolated: Vec<bool> = p.accounts.iter().map(|a| a.mode == AccountMode::Isolated).collect();
     // Sends, in time order: planned transfers, then the rescue.
@@ -321,6 +342,18 @@ pub fn run(plan: &Plan<'_>) -> Result<Outcome, SimError> {
             next_send += 1;
         }
         if now >= next_sample || now >= end {
+            // Accounts that traded since the last liquidation pass wait to be re-indexed, and
+            // the ADL ranking reads the index: flush them first so every open position is ranked
+            // (the venue does the same before its next pass; re-indexing only recomputes
+            // triggers from the ledger, so the run itself is unchanged).
+            for v in tagged.iter().map(|t| t.venue).collect::<std::collections::BTreeSet<_>>() {
+                let slot = &mut sim.world.venues[v];
+                slot.engine.refresh_index().map_err(|source| SimError::Venue {
+                    venue: slot.name.clone(),
+                    time: now,
+                    source,
+                })?;
+            }
             let w = &sim.world;
             for (i, t) in tagged.iter().enumerate() {
                 let (eq, mm) = account_margin(w, t, isolated[i]);

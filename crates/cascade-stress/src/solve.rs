@@ -13,6 +13,13 @@
 //!   run without it, less the route's delay, less two price steps), checked by a run that sends
 //!   it then; a route slower than the time to liquidation cannot save the account.
 //!
+//! * **Isolated accounts**: the wallet does not back the positions, so the solve is per position:
+//!   for each leg the base run liquidates, in portfolio order, the least isolated margin added to
+//!   that position at time zero (the legs solved before it keep theirs) for which it is not
+//!   liquidated, by the same bisection (from the leg's entry notional, tolerance 0.1% of it). The
+//!   account's answer is the sum, checked by a last run with every leg's top-up. A transfer
+//!   lands in the wallet, not in a position, so no transfer timing is given.
+//!
 //! ADL is not prevented by margin (it cuts profitable positions), so it is not solved for.
 
 use cascade_engine::num::{CASH_DECIMALS, Cash};
@@ -48,6 +55,21 @@ pub struct MarginSolve {
     pub note: Option<String>,
     /// Per route into the account: when the solved amount must be sent.
     pub transfers: Vec<TransferTiming>,
+    /// Isolated accounts: the isolated margin added to each position (portfolio order).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub legs: Vec<LegMargin>,
+}
+
+/// The isolated margin one position needs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LegMargin {
+    /// Instrument symbol.
+    pub symbol: String,
+    /// Isolated margin added at time zero (0 when the leg survives as is); `None` when none
+    /// was found.
+    pub extra_margin: Option<Decimal>,
+    /// Runs made for this leg.
+    pub runs: u32,
 }
 
 /// When a transfer along one route must leave.
@@ -86,19 +108,20 @@ fn notional(base: &Outcome, i: usize) -> Cash {
 pub fn solve(plan: &Plan<'_>, base: &Outcome, i: usize) -> Result<MarginSolve, SimError> {
     let notional = notional(base, i);
     let tol = tolerance(notional);
-    let mut out =
-        MarginSolve { extra_margin: None, tolerance: dec(tol), runs: 0, note: None, transfers: Vec::new() };
+    let mut out = MarginSolve {
+        extra_margin: None,
+        tolerance: dec(tol),
+        runs: 0,
+        note: None,
+        transfers: Vec::new(),
+        legs: Vec::new(),
+    };
     let Some(liquidated_at) = base.accounts[i].first_liquidation_s else {
         out.extra_margin = Some(Decimal::ZERO);
         return Ok(out);
     };
     if plan.portfolio.accounts[i].mode == AccountMode::Isolated {
-        out.note = Some(
-            "isolated account: its wallet does not back its positions, so extra wallet margin cannot \
-             prevent the liquidation (add isolated margin per position instead; not solved)"
-                .into(),
-        );
-        return Ok(out);
+        return solve_isolated(plan, base, i, out);
     }
     let survives = |extra: Cash, runs: &mut u32| -> Result<bool, SimError> {
         let mut p = plan.clone();
@@ -191,5 +214,109 @@ pub fn solve(plan: &Plan<'_>, base: &Outcome, i: usize) -> Result<MarginSolve, S
         }
         out.transfers.push(t);
     }
+    Ok(out)
+}
+
+/// Whether leg `j` of account `i` was liquidated (any kind but an ADL cut of it as the winner).
+fn leg_liquidated(o: &Outcome, i: usize, j: usize) -> bool {
+    o.accounts[i].legs.get(j).is_some_and(|l| l.events.iter().any(|e| e.kind != "adl_cut"))
+}
+
+/// The isolated-account solve (module doc): per liquidated leg, the least isolated margin that
+/// keeps it, by bisection.
+fn solve_isolated(
+    plan: &Plan<'_>,
+    base: &Outcome,
+    i: usize,
+    mut out: MarginSolve,
+) -> Result<MarginSolve, SimError> {
+    let legs = &base.accounts[i].legs;
+    let mut added = vec![Cash::ZERO; legs.len()];
+    let mut notes: Vec<String> = Vec::new();
+    let with = |added: &[Cash]| {
+        let mut p = plan.clone();
+        if p.leg_extra.len() <= i {
+            p.leg_extra.resize(i + 1, Vec::new());
+        }
+        p.leg_extra[i] = added.to_vec();
+        p
+    };
+    let mut total = Cash::ZERO;
+    let mut all_found = true;
+    for (j, leg) in legs.iter().enumerate() {
+        let mut runs = 0u32;
+        if !leg_liquidated(base, i, j) {
+            out.legs.push(LegMargin { symbol: leg.symbol.clone(), extra_margin: Some(Decimal::ZERO), runs });
+            continue;
+        }
+        let raw = (leg.size * leg.entry_price).round_dp(CASH_DECIMALS);
+        let notional =
+            Cash(i64::try_from(raw.mantissa() * 10i128.pow(CASH_DECIMALS - raw.scale())).unwrap_or(i64::MAX));
+        let tol = tolerance(notional);
+        let survives = |extra: Cash, runs: &mut u32| -> Result<bool, SimError> {
+            let mut a = added.clone();
+            a[j] = extra;
+            *runs += 1;
+            Ok(!leg_liquidated(&run(&with(&a))?, i, j))
+        };
+        let mut hi = Cash(notional.0.max(tol.0));
+        let mut found = false;
+        for _ in 0..4 {
+            if survives(hi, &mut runs)? {
+                found = true;
+                break;
+            }
+            hi = Cash(hi.0.saturating_mul(2));
+        }
+        if !found {
+            all_found = false;
+            notes.push(format!(
+                "{}: still liquidated with {} of isolated margin added",
+                leg.symbol,
+                dec(Cash(hi.0 / 2))
+            ));
+            out.legs.push(LegMargin { symbol: leg.symbol.clone(), extra_margin: None, runs });
+            out.runs += runs;
+            continue;
+        }
+        let mut lo = Cash::ZERO;
+        while hi.0 - lo.0 > tol.0 && runs < MAX_BISECTIONS {
+            let mid = Cash(lo.0 + (hi.0 - lo.0) / 2);
+            if survives(mid, &mut runs)? {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        added[j] = hi;
+        total = Cash(total.0.saturating_add(hi.0));
+        out.runs += runs;
+        out.legs.push(LegMargin { symbol: leg.symbol.clone(), extra_margin: Some(dec(hi)), runs });
+    }
+    if all_found {
+        out.runs += 1;
+        if run(&with(&added))?.liquidated(i) {
+            notes.push(
+                "with every leg's top-up together a leg is still liquidated (the legs move the market)"
+                    .into(),
+            );
+        } else {
+            out.extra_margin = Some(dec(total));
+        }
+    }
+    let per_leg = out
+        .legs
+        .iter()
+        .map(|l| {
+            format!(
+                "{} +{}",
+                l.symbol,
+                l.extra_margin.map_or_else(|| "?".to_string(), |d| d.normalize().to_string())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    notes.insert(0, format!("isolated: added to each position's isolated margin ({per_leg}); a transfer into the wallet would not reach them"));
+    out.note = Some(notes.join("; "));
     Ok(out)
 }

@@ -128,6 +128,7 @@ fn go(scenario: &Scenario, portfolio: &Portfolio) -> Outcome {
         seed: 3,
         portfolio,
         extra: vec![Cash::ZERO; portfolio.accounts.len()],
+        leg_extra: Vec::new(),
         rescue: None,
         sample: SimTime::from_secs(10),
     };
@@ -191,6 +192,7 @@ fn the_extra_margin_is_solved() {
         seed: 3,
         portfolio: &p,
         extra: vec![Cash::ZERO; 2],
+        leg_extra: Vec::new(),
         rescue: None,
         sample: SimTime::from_secs(10),
     };
@@ -201,6 +203,56 @@ fn the_extra_margin_is_solved() {
     assert!(e > Decimal::from(8_500) && e < Decimal::from(8_900), "extra {e}");
     // y survives as is.
     assert_eq!(solve(&plan, &base, 1).unwrap().extra_margin, Some(Decimal::ZERO));
+}
+
+/// An isolated account: `z` on `a`, wallet 6,000, long 0.5 BTC @ 100,000 at 10x, so its
+/// position holds 5,000 of isolated margin and the other 1,000 stays in the wallet, where it backs
+/// nothing. BTC −20% at 300 s: with E added to the position's margin its liquidation price is
+/// 5,000 + E + 0.5 (P − 100,000) = 0.01 × 0.5 P ⇒ P = (45,000 − E) / 0.495, below the jump's
+/// 80,000 when E > 45,000 − 39,600 = 5,400 (± the marks' few basis points: 0.1% of 40,000 is
+/// 40). Tolerance: 0.1% of the leg's 50,000 = 50.
+#[test]
+fn an_isolated_account_is_solved_per_position() {
+    let scenario = two_venues(-0.2, 0.0);
+    let p = Portfolio::from_toml(
+        r#"
+[[accounts]]
+name = "z"
+venue = "a"
+mode = "isolated"
+wallet = "6000"
+
+[[accounts.positions]]
+symbol = "BTCUSDT"
+side = "long"
+size = "0.5"
+entry_price = "100000"
+leverage = 10
+"#,
+        "isolated.toml",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let plan = Plan {
+        scenario: &scenario,
+        seed: 3,
+        portfolio: &p,
+        extra: vec![Cash::ZERO],
+        leg_extra: Vec::new(),
+        rescue: None,
+        sample: SimTime::from_secs(10),
+    };
+    let base = run(&plan).unwrap();
+    assert!(base.liquidated(0), "the 1,000 left in the wallet does not save the position");
+    let s = solve(&plan, &base, 0).unwrap();
+    let e = s.extra_margin.unwrap_or_else(|| panic!("an amount survives: {:?}", s.note));
+    assert!(e > Decimal::from(5_300) && e < Decimal::from(5_500), "extra {e}");
+    assert_eq!(s.legs.len(), 1);
+    assert_eq!(s.legs[0].extra_margin, Some(e));
+    assert!(s.transfers.is_empty());
+    assert!(s.note.as_deref().unwrap_or("").starts_with("isolated"), "{:?}", s.note);
+    // The same amount in the wallet (cross-style) does not save it.
+    let wallet_only = Plan { extra: vec![Cash(6_000 * 100_000_000)], ..plan.clone() };
+    assert!(run(&wallet_only).unwrap().liquidated(0));
 }
 
 /// A transfer of 20,000 from y to x sent at 200 s: with a 600 s route it is still in flight

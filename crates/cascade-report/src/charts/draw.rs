@@ -69,6 +69,10 @@ fn ranges(fig: &Figure) -> ((f64, f64), (f64, f64)) {
     for v in &fig.vlines {
         xs.push(v.x);
     }
+    if let Some(h) = &fig.heat {
+        xs.extend(h.x_edges.first().into_iter().chain(h.x_edges.last()).copied());
+        ys.extend(h.y_edges.first().into_iter().chain(h.y_edges.last()).copied());
+    }
     for (x, _) in &fig.x_ticks {
         xs.extend([x - 0.5, x + 0.5]);
     }
@@ -176,6 +180,22 @@ where
         .bold_line_style(RGBColor(215, 215, 215))
         .draw()
         .map_err(e)?;
+    if let Some(h) = &fig.heat {
+        let max = h.max();
+        for layer in &h.layers {
+            let rects = layer.cells.iter().filter_map(|&(c, r, v)| {
+                let (x0, x1) = (*h.x_edges.get(c)?, *h.x_edges.get(c + 1)?);
+                let (y0, y1) = (*h.y_edges.get(r)?, *h.y_edges.get(r + 1)?);
+                (v.is_finite() && v > 0.0).then(|| {
+                    Rectangle::new(
+                        [(x0, y0), (x1, y1)],
+                        rgb(super::Heat::shade(layer.color, v, max)).filled(),
+                    )
+                })
+            });
+            chart.draw_series(rects).map_err(e)?;
+        }
+    }
     if let Some(b) = &fig.bars {
         let n = b.edges.len().saturating_sub(1);
         let mut bottom = vec![0.0f64; n];

@@ -16,6 +16,7 @@ pub mod funding;
 pub mod glyphs;
 pub mod insurance;
 pub mod liqmap;
+pub mod liqmap_oi;
 pub mod liquidations;
 pub mod open_interest;
 pub mod policies;
@@ -171,6 +172,51 @@ pub struct VLine {
     pub x: f64,
 }
 
+/// A heatmap drawn under everything else: cells of an x × y grid, one colour family per layer
+/// (e.g. longs in reds, shorts in greens), the shade growing with the cell's amount.
+#[derive(Debug, Clone, Serialize)]
+pub struct Heat {
+    /// Column edges, x units, increasing.
+    pub x_edges: Vec<f64>,
+    /// Row edges, y units, increasing.
+    pub y_edges: Vec<f64>,
+    /// Layers, drawn in order.
+    pub layers: Vec<HeatLayer>,
+}
+
+/// One layer of a heatmap.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeatLayer {
+    /// Legend label.
+    pub name: String,
+    /// Colour of the largest cell (smaller ones are paler shades of it).
+    pub color: Color,
+    /// Non-zero cells: `(column, row, amount)`.
+    pub cells: Vec<(usize, usize, f64)>,
+}
+
+impl Heat {
+    /// The largest cell over all layers (0 when empty).
+    #[must_use]
+    pub fn max(&self) -> f64 {
+        self.layers
+            .iter()
+            .flat_map(|l| l.cells.iter().map(|c| c.2))
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::max)
+    }
+
+    /// The shade of a cell of `amount` in a layer of `color`: white at 0, `color` at the largest
+    /// cell, by the square root so small clusters stay visible beside a large one.
+    #[must_use]
+    pub fn shade(color: Color, amount: f64, max: f64) -> Color {
+        let t = if max > 0.0 && amount.is_finite() { (amount / max).clamp(0.0, 1.0).sqrt() } else { 0.0 };
+        let t = 0.12 + 0.88 * t;
+        let mix = |c: u8| (255.0 - (255.0 - f64::from(c)) * t).round().clamp(0.0, 255.0) as u8;
+        Color(mix(color.0), mix(color.1), mix(color.2))
+    }
+}
+
 /// Everything a chart shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct Figure {
@@ -191,6 +237,9 @@ pub struct Figure {
     /// Shaded bands, drawn under the lines (fan charts).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub bands: Vec<Band>,
+    /// A heatmap drawn under everything else (estimated liquidation heatmaps).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heat: Option<Heat>,
     /// Markers, drawn over the lines.
     pub markers: Vec<Markers>,
     /// Vertical rules.
@@ -221,6 +270,7 @@ impl Figure {
             lines: Vec::new(),
             bars: None,
             bands: Vec::new(),
+            heat: None,
             markers: Vec::new(),
             vlines: Vec::new(),
             note: None,
@@ -237,11 +287,14 @@ impl Figure {
         f
     }
 
-    /// Legend entries in drawing order (bars, bands, lines, rules, markers): the names a reader
+    /// Legend entries in drawing order (heat, bars, bands, lines, rules, markers): the names a reader
     /// tells series apart by.
     #[must_use]
     pub fn legend(&self) -> Vec<(&str, Color)> {
         let mut out: Vec<(&str, Color)> = Vec::new();
+        if let Some(h) = &self.heat {
+            out.extend(h.layers.iter().map(|l| (l.name.as_str(), l.color)));
+        }
         if let Some(b) = &self.bars {
             out.extend(b.stacks.iter().map(|s| (s.name.as_str(), s.color)));
         }
@@ -259,6 +312,7 @@ impl Figure {
             && self.bands.iter().all(|b| b.points.is_empty())
             && self.bars.as_ref().is_none_or(|b| b.stacks.iter().all(|s| s.values.iter().all(|v| *v == 0.0)))
             && self.markers.iter().all(|m| m.points.is_empty())
+            && self.heat.as_ref().is_none_or(|h| h.max() <= 0.0)
     }
 
     /// Sets the note to `note` when nothing would be drawn; returns the figure.

@@ -29,6 +29,9 @@ use serde::Serialize;
 use crate::error::ReportError;
 
 mod cross;
+pub mod estimate;
+pub mod oi_files;
+pub mod oi_output;
 mod positions;
 
 pub use positions::read_positions;
