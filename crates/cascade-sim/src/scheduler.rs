@@ -8,20 +8,27 @@
 //!
 //! This module must never look at what an event means: it orders opaque payloads.
 //!
-//! # Cost, and why a binary heap
-//! Push and pop are O(log n) in the number of pending events. ARCHITECTURE.md keeps `n` small on
-//! purpose (passive leveraged positions are not in the queue; they wait in the engine's
-//! liquidation index), and with a thousand pending events a heap push+pop costs ~45 ns here. A
-//! calendar queue / timing wheel would make fixed-step wake-ups O(1), but it only pays once
-//! thousands of agents wake on the same grid; the heap is kept until a profile shows the queue
-//! matters, and the API (schedule / pop / peek) leaves room to swap the structure underneath.
+//! # Cost: a heap for irregular events, FIFO lanes for fixed steps
+//! Irregular events (noise traders' random waits, transfers, one-off shocks) go into a binary
+//! heap: push and pop are O(log n) in the pending events. Fixed-step wake-ups (the price step,
+//! samples, makers' requotes, periodic policies) go through [`Scheduler::schedule_step`] into a
+//! FIFO lane per step length, a calendar queue with one bucket per step: since the clock never
+//! goes back, `now + step` never decreases for a given step, and sequence numbers only grow, so
+//! appending keeps each lane in (time, sequence) order and push and pop are O(1). Pop takes the
+//! smallest (time, sequence) among the heap's top and the lanes' fronts (at most
+//! [`MAX_LANES`] of them; further step lengths share the heap), so the order events come out in
+//! is exactly the heap-only order: which structure holds an event never changes when it runs.
 //!
 //! Cancelling is left to the owner of an event: an agent that reschedules keeps a token (e.g. the
 //! [`EventId`] of its latest wake-up) and ignores wake-ups that no longer match it.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
+
+/// Step lengths that get their own FIFO lane; wake-ups with any further step length go to the
+/// heap (still in exact order). Pop scans the lanes' fronts, so this stays small.
+pub const MAX_LANES: usize = 8;
 
 /// Simulated time: microseconds since the start of the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -130,12 +137,29 @@ impl<E> Ord for Entry<E> {
     }
 }
 
+/// The wake-ups of one step length, in (time, sequence) order by construction.
+#[derive(Debug)]
+struct Lane<E> {
+    step: SimTime,
+    queue: VecDeque<Entry<E>>,
+}
+
+/// Where the earliest pending event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Heap,
+    Lane(usize),
+}
+
 /// A deterministic (time, sequence) priority queue with a clock.
 ///
 /// The clock is the time of the last popped event; nothing may be scheduled before it.
 #[derive(Debug)]
 pub struct Scheduler<E> {
     heap: BinaryHeap<Entry<E>>,
+    lanes: Vec<Lane<E>>,
+    /// Events waiting in lanes.
+    in_lanes: usize,
     next_seq: u64,
     now: SimTime,
 }
@@ -150,7 +174,7 @@ impl<E> Scheduler<E> {
     /// An empty queue at time zero.
     #[must_use]
     pub fn new() -> Self {
-        Self { heap: BinaryHeap::new(), next_seq: 0, now: SimTime::ZERO }
+        Self { heap: BinaryHeap::new(), lanes: Vec::new(), in_lanes: 0, next_seq: 0, now: SimTime::ZERO }
     }
 
     /// The current time: that of the last event popped (zero before the first).
@@ -162,13 +186,13 @@ impl<E> Scheduler<E> {
     /// Pending events.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() + self.in_lanes
     }
 
     /// Whether nothing is pending.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
     }
 
     /// Schedules `event` at `time`. Among events at the same time it comes after those already
@@ -194,15 +218,80 @@ impl<E> Scheduler<E> {
         EventId(seq)
     }
 
+    /// Schedules a fixed-step wake-up `step` after the current time (saturating): the same
+    /// (time, sequence) rank as [`Scheduler::schedule_in`], but O(1) through the FIFO lane of
+    /// that step length. Use it for streams that wake on a fixed period (price steps, samples,
+    /// requotes); random waits belong in `schedule_in`.
+    pub fn schedule_step(&mut self, step: SimTime, event: E) -> EventId {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let entry = Entry { time: self.now.saturating_add(step), seq, event };
+        let lane = match self.lanes.iter().position(|l| l.step == step) {
+            Some(i) => Some(i),
+            None if self.lanes.len() < MAX_LANES && !lanes_disabled() => {
+                self.lanes.push(Lane { step, queue: VecDeque::new() });
+                Some(self.lanes.len() - 1)
+            }
+            None => None,
+        };
+        match lane {
+            // A time at or after the lane's back always holds (the clock never goes back and
+            // saturation keeps order); the check keeps the order exact whatever happens.
+            Some(i) if self.lanes[i].queue.back().is_none_or(|b| b.time <= entry.time) => {
+                self.lanes[i].queue.push_back(entry);
+                self.in_lanes += 1;
+            }
+            _ => self.heap.push(entry),
+        }
+        EventId(seq)
+    }
+
+    /// The absolute-time form of [`Scheduler::schedule_step`], for a periodic stream that
+    /// computes its next wake-up itself (`now + period`): filed in the lane of `time − now`.
+    ///
+    /// # Errors
+    /// [`ScheduleError::InThePast`] if `time` is before [`Scheduler::now`]; nothing is scheduled.
+    pub fn schedule_step_at(&mut self, time: SimTime, event: E) -> Result<EventId, ScheduleError> {
+        if time < self.now {
+            return Err(ScheduleError::InThePast { at: time, now: self.now });
+        }
+        Ok(self.schedule_step(SimTime(time.0 - self.now.0), event))
+    }
+
+    /// Where the earliest pending event waits, if any.
+    #[inline]
+    fn earliest(&self) -> Option<(Source, SimTime)> {
+        let mut best = self.heap.peek().map(|e| (Source::Heap, e.time, e.seq));
+        if self.in_lanes > 0 {
+            for (i, lane) in self.lanes.iter().enumerate() {
+                if let Some(e) = lane.queue.front() {
+                    if best.is_none_or(|(_, t, s)| (e.time, e.seq) < (t, s)) {
+                        best = Some((Source::Lane(i), e.time, e.seq));
+                    }
+                }
+            }
+        }
+        best.map(|(src, t, _)| (src, t))
+    }
+
     /// When the next event is due, without removing it.
     #[must_use]
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| e.time)
+        self.earliest().map(|(_, t)| t)
     }
 
     /// Removes the earliest event (ties: the first scheduled) and advances the clock to it.
     pub fn pop(&mut self) -> Option<Due<E>> {
-        let Entry { time, seq, event } = self.heap.pop()?;
+        let (src, _) = self.earliest()?;
+        let Entry { time, seq, event } = match src {
+            Source::Heap => self.heap.pop()?,
+            Source::Lane(i) => {
+                self.in_lanes -= 1;
+                self.lanes[i].queue.pop_front()?
+            }
+        };
+        #[cfg(test)]
+        trace::record(time, seq, src != Source::Heap);
         self.now = time;
         Some(Due { time, id: EventId(seq), event })
     }
@@ -218,6 +307,56 @@ impl<E> Scheduler<E> {
                 None
             }
         }
+    }
+}
+
+/// Whether new lanes are refused (test builds can force the heap-only order to compare with).
+#[inline]
+fn lanes_disabled() -> bool {
+    #[cfg(test)]
+    {
+        trace::heap_only()
+    }
+    #[cfg(not(test))]
+    {
+        false
+    }
+}
+
+/// Test-only instrumentation: the (time, sequence) of every pop on this thread, and a switch
+/// that sends every fixed-step wake-up to the heap, i.e. the scheduler as it was before lanes.
+#[cfg(test)]
+pub(crate) mod trace {
+    use std::cell::{Cell, RefCell};
+
+    use super::SimTime;
+
+    thread_local! {
+        static HEAP_ONLY: Cell<bool> = const { Cell::new(false) };
+        static POPS: RefCell<Option<Vec<(u64, u64, bool)>>> = const { RefCell::new(None) };
+    }
+
+    pub(crate) fn heap_only() -> bool {
+        HEAP_ONLY.with(Cell::get)
+    }
+
+    pub(super) fn record(time: SimTime, seq: u64, from_lane: bool) {
+        POPS.with(|p| {
+            if let Some(v) = p.borrow_mut().as_mut() {
+                v.push((time.0, seq, from_lane));
+            }
+        });
+    }
+
+    /// Runs `f` with lanes on or off and returns its result with the pops it made, as
+    /// (time, sequence, served by a lane).
+    pub(crate) fn traced<T>(heap_only: bool, f: impl FnOnce() -> T) -> (T, Vec<(u64, u64, bool)>) {
+        HEAP_ONLY.with(|h| h.set(heap_only));
+        POPS.with(|p| *p.borrow_mut() = Some(Vec::new()));
+        let out = f();
+        HEAP_ONLY.with(|h| h.set(false));
+        let pops = POPS.with(|p| p.borrow_mut().take()).unwrap_or_default();
+        (out, pops)
     }
 }
 
@@ -279,18 +418,25 @@ mod tests {
         /// among those pending, never before the clock, and each exactly once.
         #[test]
         fn pops_come_out_in_time_then_sequence_order(
-            ops in proptest::collection::vec((any::<bool>(), 0_u64..50), 1..400)
+            ops in proptest::collection::vec((0_u8..3, 0_u64..50), 1..400)
         ) {
             let mut q = Scheduler::new();
             let mut model: Vec<(SimTime, u64)> = Vec::new();
             let mut last: Option<(SimTime, u64)> = None;
             let mut popped = 0_usize;
             let mut pushed = 0_usize;
-            for (push, dt) in ops {
-                if push {
+            for (kind, dt) in ops {
+                if kind == 0 {
                     let t = SimTime(q.now().0 + dt);
                     let id = q.schedule(t, pushed).unwrap();
                     model.push((t, id.0));
+                    pushed += 1;
+                } else if kind == 1 {
+                    // Fixed steps: twelve step lengths, more than there are lanes, so some
+                    // wake-ups share the heap with the irregular ones.
+                    let step = SimTime(dt % 12 * 4);
+                    let id = q.schedule_step(step, pushed);
+                    model.push((SimTime(q.now().0 + step.0), id.0));
                     pushed += 1;
                 } else if let Some(d) = q.pop() {
                     model.sort();
@@ -311,6 +457,48 @@ mod tests {
                 popped += 1;
             }
             prop_assert_eq!(popped, pushed);
+            prop_assert!(q.is_empty());
         }
+    }
+
+    #[test]
+    fn fixed_steps_use_lanes_and_interleave_with_the_heap_by_time_then_sequence() {
+        let mut q = Scheduler::new();
+        let a = q.schedule_step(SimTime(10), "step10 a");
+        q.schedule(SimTime(10), "heap 10").unwrap();
+        q.schedule_step(SimTime(5), "step5");
+        q.schedule_step(SimTime(10), "step10 b");
+        q.schedule(SimTime(7), "heap 7").unwrap();
+        assert_eq!((q.lanes.len(), q.in_lanes, q.heap.len(), q.len()), (2, 3, 2, 5));
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|d| (d.time.0, d.event)).collect();
+        assert_eq!(order, [(5, "step5"), (7, "heap 7"), (10, "step10 a"), (10, "heap 10"), (10, "step10 b")]);
+        assert_eq!(a, EventId(0));
+        // Lanes are capped; the ninth step length goes to the heap, still in order.
+        let mut q = Scheduler::new();
+        for k in 1..=(MAX_LANES as u64 + 1) {
+            q.schedule_step(SimTime(100 - k), k);
+        }
+        assert_eq!((q.lanes.len(), q.heap.len()), (MAX_LANES, 1));
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|d| d.event).collect();
+        assert_eq!(order, (1..=(MAX_LANES as u64 + 1)).rev().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn default_scenario_runs_in_the_heap_only_order() {
+        // The whole default scenario (main run and counterfactual) with fixed-step lanes, and
+        // again with every wake-up in the heap as before lanes: the same (time, sequence) at
+        // every pop, and equal recordings.
+        let scenario = crate::scenario::Scenario::builtin_default();
+        let opts =
+            crate::RunOptions { invariants: crate::InvariantChecks::Never, ..crate::RunOptions::default() };
+        let (with_lanes, lanes_order) = trace::traced(false, || crate::run(&scenario, 42, &opts).unwrap());
+        let (heap_only, heap_order) = trace::traced(true, || crate::run(&scenario, 42, &opts).unwrap());
+        let from_lanes = lanes_order.iter().filter(|p| p.2).count();
+        assert!(from_lanes > 1_000, "only {from_lanes} of {} pops came from lanes", lanes_order.len());
+        assert!(heap_order.iter().all(|p| !p.2));
+        assert_eq!(lanes_order.len(), heap_order.len());
+        let first_diff = lanes_order.iter().zip(&heap_order).position(|(a, b)| (a.0, a.1) != (b.0, b.1));
+        assert_eq!(first_diff, None, "orders diverge");
+        assert!(with_lanes == heap_only, "recordings differ");
     }
 }

@@ -430,28 +430,28 @@ impl Simulation {
                     a.population.on_mark(w, m)?;
                 }
                 w.step_margin_policy()?;
-                q.schedule_in(self.step, Event::PriceStep);
+                q.schedule_step(self.step, Event::PriceStep);
             }
             Event::Sample => {
                 w.sample();
-                q.schedule(w.recorder.next_sample_at(), Event::Sample).ok();
+                q.schedule_step_at(w.recorder.next_sample_at(), Event::Sample).ok();
             }
             Event::ShockHit(i) => {
                 let s = &mut a.shocks[i as usize];
                 s.hit(w);
                 if s.send_slice(w)? {
-                    q.schedule_in(s.slice, Event::ShockSlice(i));
+                    q.schedule_step(s.slice, Event::ShockSlice(i));
                 }
             }
             Event::ShockSlice(i) => {
                 let s = &mut a.shocks[i as usize];
                 if s.send_slice(w)? {
-                    q.schedule_in(s.slice, Event::ShockSlice(i));
+                    q.schedule_step(s.slice, Event::ShockSlice(i));
                 }
             }
             Event::Maker(i) => {
                 let next = a.makers[i as usize].wake(w)?;
-                q.schedule(next, Event::Maker(i)).ok();
+                q.schedule_step_at(next, Event::Maker(i)).ok();
             }
             Event::Noise(i) => {
                 let next = a.noise[i as usize].wake(w, &a.noise_cfg)?;
@@ -473,7 +473,7 @@ impl Simulation {
             Event::HedgerRebalance(i) => {
                 let h = &mut a.hedgers[i as usize];
                 h.rebalance(w)?;
-                q.schedule_in(h.rebalance, Event::HedgerRebalance(i));
+                q.schedule_step(h.rebalance, Event::HedgerRebalance(i));
             }
             Event::Lead { herd, open } => {
                 let h = &a.herds[herd as usize];
@@ -487,7 +487,7 @@ impl Simulation {
             Event::PolicyStops => {
                 a.population.step_stops(w)?;
                 if let Some(every) = a.population.stops_interval() {
-                    q.schedule_in(every, Event::PolicyStops);
+                    q.schedule_step(every, Event::PolicyStops);
                 }
             }
         }

@@ -28,7 +28,8 @@ pub(crate) struct Node {
     pub acct_next: u32,
     /// The owner.
     pub account: AccountId,
-    /// Index of the price level the order rests in, or [`NIL`] while it is a taker.
+    /// Handle of the price level the order rests in (in its side's ladder), or [`NIL`] while
+    /// it is a taker.
     pub level: u32,
     /// Bumped every time the slot is freed, so old ids no longer match.
     pub generation: u32,

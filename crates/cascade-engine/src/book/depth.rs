@@ -1,15 +1,15 @@
 //! Read-only market-data queries: best prices, mid, spread, levels from the best outward, depth
 //! in a price band, and the cost of sweeping a quantity or a notional.
 //!
-//! Everything here reads the incrementally kept level aggregates, so a query costs O(log L)
-//! plus the levels it walks, never the number of orders. Sums are exact: quantities in `i64`
+//! Everything here reads the incrementally kept level aggregates, so a query costs O(log P)
+//! (P = pages of the ladder) plus the levels it walks, never the number of orders. Sums are exact: quantities in `i64`
 //! (bounded by the side total), price × quantity in `i128`.
 
 use crate::num::{Price, Qty, RATE_ONE, Rate, Round, mul_div};
 
 use super::Book;
 use super::arena::NIL;
-use super::level::{LadderIter, Level};
+use super::level::LadderIter;
 use super::order::{OrderView, Side};
 
 /// One price level as seen from outside.
@@ -26,7 +26,6 @@ pub struct LevelInfo {
 /// Levels of one side from the best outward (see [`Book::level_infos`]).
 pub struct Levels<'a> {
     inner: LadderIter<'a>,
-    levels: &'a [Level],
 }
 
 impl Iterator for Levels<'_> {
@@ -35,8 +34,8 @@ impl Iterator for Levels<'_> {
     #[inline]
     fn next(&mut self) -> Option<LevelInfo> {
         let (price, li) = self.inner.next()?;
-        let l = &self.levels[li as usize];
-        Some(LevelInfo { price, qty: l.total, orders: l.count })
+        let l = self.inner.ladder().level(li);
+        Some(LevelInfo { price, qty: l.total(), orders: l.count })
     }
 }
 
@@ -93,21 +92,21 @@ impl Book {
     /// Price, quantity and order count of each level of `side`, from the best outward.
     #[must_use]
     pub fn level_infos(&self, side: Side) -> Levels<'_> {
-        Levels { inner: self.ladders[side.idx()].iter(), levels: &self.levels.levels }
+        Levels { inner: self.ladders[side.idx()].iter() }
     }
 
     /// The level of `side` at exactly `price`, if any order rests there.
     #[must_use]
     pub fn level_at(&self, side: Side, price: Price) -> Option<LevelInfo> {
-        let li = *self.ladders[side.idx()].map.get(&price)?;
-        let l = &self.levels.levels[li as usize];
-        Some(LevelInfo { price, qty: l.total, orders: l.count })
+        let ladder = &self.ladders[side.idx()];
+        let l = ladder.level(ladder.get(price)?);
+        Some(LevelInfo { price, qty: l.total(), orders: l.count })
     }
 
     /// The orders resting at one price, in queue (time-priority) order.
     pub fn level_orders(&self, side: Side, price: Price) -> impl Iterator<Item = OrderView> + '_ {
-        let mut cur =
-            self.ladders[side.idx()].map.get(&price).map_or(NIL, |&li| self.levels.levels[li as usize].head);
+        let ladder = &self.ladders[side.idx()];
+        let mut cur = ladder.get(price).map_or(NIL, |li| ladder.level(li).head);
         std::iter::from_fn(move || {
             if cur == NIL {
                 return None;
@@ -121,10 +120,8 @@ impl Book {
     /// Quantity resting on `side` at prices between `a` and `b` inclusive (either order).
     #[must_use]
     pub fn depth_between(&self, side: Side, a: Price, b: Price) -> Qty {
-        let sum = self.ladders[side.idx()]
-            .range(a, b)
-            .map(|(_, &li)| self.levels.levels[li as usize].total.0)
-            .sum();
+        let ladder = &self.ladders[side.idx()];
+        let sum = ladder.range(a, b).map(|(_, li)| ladder.level(li).total().0).sum();
         Qty(sum)
     }
 

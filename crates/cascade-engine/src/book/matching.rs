@@ -46,6 +46,9 @@ impl Book {
     ) -> Result<SubmitOutcome, BookError> {
         self.validate(&order)?;
         self.room_for(order.side, order.qty)?;
+        if let Some(price) = order.limit {
+            self.ladder_room(order.side, price)?;
+        }
         let id = self.alloc(&order)?;
         let taker =
             Taker { order: id, account: order.account, side: order.side, limit: order.limit, stp: order.stp };
@@ -135,10 +138,10 @@ impl Book {
                     priority_kept,
                 });
             }
-            let level = &mut self.levels.levels[li as usize];
+            let level = self.ladders[side.idx()].level_mut(li);
             if priority_kept {
                 self.orders.nodes[slot as usize].remaining = new_qty;
-                level.total = Qty(level.total.0 + growth.0);
+                level.add_total(growth.0);
             } else {
                 // Unlink and re-append: the level cannot empty in between.
                 level::unlink(&mut self.orders.nodes, level, slot);
@@ -167,6 +170,7 @@ impl Book {
         if crosses && view.post_only {
             return Err(BookError::PostOnlyWouldCross(id));
         }
+        self.ladder_room(side, price)?;
         self.detach(slot);
         self.orders.nodes[slot as usize].remaining = new_qty;
         let (filled, self_trade) = if crosses {
@@ -243,9 +247,9 @@ impl Book {
             if !t.side.accepts(t.limit, price) {
                 return false;
             }
-            let level = &self.levels.levels[li as usize];
+            let level = opp.level(li);
             if !own_possible {
-                need -= level.total.0;
+                need -= level.total().0;
                 if need <= 0 {
                     return true;
                 }
@@ -284,7 +288,7 @@ impl Book {
             if !t.side.accepts(t.limit, price) {
                 break;
             }
-            let mut cur = self.levels.levels[li as usize].head;
+            let mut cur = self.ladders[oi].level(li).head;
             while cur != NIL {
                 let (maker_account, next, maker_remaining) = {
                     let n = &self.orders.nodes[cur as usize];
@@ -327,7 +331,7 @@ impl Book {
                     self.remove_from_level(cur, li, opp);
                 } else {
                     self.orders.nodes[cur as usize].remaining = Qty(left);
-                    self.levels.levels[li as usize].total.0 -= q;
+                    self.ladders[oi].level_mut(li).add_total(-q);
                     self.side_qty[oi].0 -= q;
                 }
                 if remaining == 0 {
@@ -335,9 +339,8 @@ impl Book {
                 }
                 cur = next;
             }
-            if self.levels.levels[li as usize].count == 0 {
-                self.ladders[oi].map.remove(&price);
-                self.levels.free(li);
+            if self.ladders[oi].level(li).count == 0 {
+                self.ladders[oi].remove(li);
             }
         }
         (Qty(qty.0 - remaining), stopped)
@@ -348,7 +351,7 @@ impl Book {
     #[inline]
     fn remove_from_level(&mut self, slot: u32, li: u32, side: Side) {
         let remaining = self.orders.nodes[slot as usize].remaining;
-        level::unlink(&mut self.orders.nodes, &mut self.levels.levels[li as usize], slot);
+        level::unlink(&mut self.orders.nodes, self.ladders[side.idx()].level_mut(li), slot);
         self.accounts.unlink(&mut self.orders.nodes, slot);
         self.side_qty[side.idx()].0 -= remaining.0;
         self.side_orders[side.idx()] -= 1;

@@ -6,8 +6,8 @@
 //! panics on input, and has no clock and no randomness: the same calls give the same events.
 //!
 //! Layout: orders live in an arena of 40-byte nodes ([`arena`]) threaded into per-level FIFO
-//! queues ([`level`]) and per-account lists ([`accounts`]); levels are kept per side in a
-//! `BTreeMap` keyed by price. Matching is in [`matching`], read-only queries in [`depth`], stop
+//! queues ([`level`]) and per-account lists ([`accounts`]); levels live per side in a paged,
+//! tick-indexed ladder ([`level::Ladder`]) with an occupancy bitmap per page. Matching is in [`matching`], read-only queries in [`depth`], stop
 //! orders in [`stops`].
 
 mod accounts;
@@ -31,7 +31,7 @@ use crate::num::{Price, Qty};
 
 use accounts::AccountLists;
 use arena::{NIL, NodeInit, OrderArena};
-use level::{Ladder, LevelArena};
+use level::Ladder;
 
 /// Account ids accepted by default: up to 2^24 − 1 (16.7 million accounts, at most 64 MiB of
 /// list heads). Raise it with [`Book::with_max_account`].
@@ -44,7 +44,6 @@ pub struct Book {
     lot: Qty,
     max_account: u32,
     orders: OrderArena,
-    levels: LevelArena,
     ladders: [Ladder; 2],
     accounts: AccountLists,
     /// Resting quantity per side; kept below `i64::MAX` so no level or depth sum can overflow.
@@ -70,8 +69,7 @@ impl Book {
             lot,
             max_account: DEFAULT_MAX_ACCOUNT,
             orders: OrderArena::new(),
-            levels: LevelArena::default(),
-            ladders: [Ladder::new(Side::Buy), Ladder::new(Side::Sell)],
+            ladders: [Ladder::new(Side::Buy, tick), Ladder::new(Side::Sell, tick)],
             accounts: AccountLists::default(),
             side_qty: [Qty::ZERO; 2],
             side_orders: [0; 2],
@@ -119,7 +117,7 @@ impl Book {
     /// Number of non-empty price levels on one side.
     #[must_use]
     pub fn level_count(&self, side: Side) -> usize {
-        self.ladders[side.idx()].map.len()
+        self.ladders[side.idx()].len()
     }
 
     /// Total resting quantity on one side.
@@ -198,13 +196,14 @@ impl Book {
         }
     }
 
-    /// Heap bytes held by the book's structures (arena, levels, ladders estimated, account
-    /// heads). The `BTreeMap` term is an estimate; `benches/book_memory.rs` measures exactly.
+    /// Heap bytes held by the book's structures (arena, ladder pages, account heads). The page
+    /// index term is an estimate; `benches/book_memory.rs` measures exactly.
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
-        // A BTreeMap<i64, u32> leaf holds up to 11 entries in about 140 bytes.
-        let ladder_levels = self.ladders[0].map.len() + self.ladders[1].map.len();
-        self.orders.heap_bytes() + self.levels.heap_bytes() + self.accounts.heap_bytes() + ladder_levels * 16
+        self.orders.heap_bytes()
+            + self.ladders[0].heap_bytes()
+            + self.ladders[1].heap_bytes()
+            + self.accounts.heap_bytes()
     }
 
     /// Checks every internal invariant: queue links and level aggregates, ladder keys, account
@@ -217,6 +216,7 @@ impl Book {
         let mut linked = 0usize;
         for side in [Side::Buy, Side::Sell] {
             let ladder = &self.ladders[side.idx()];
+            ladder.check()?;
             let mut qty = 0i128;
             let mut count = 0usize;
             let mut last: Option<Price> = None;
@@ -227,9 +227,9 @@ impl Book {
                     }
                 }
                 last = Some(price);
-                let level = &self.levels.levels[li as usize];
-                if level.price != price {
-                    return Err(format!("level {li} price {:?} != key {price:?}", level.price));
+                let level = ladder.level(li);
+                if ladder.get(price) != Some(li) {
+                    return Err(format!("level {li} is not found at its price {price:?}"));
                 }
                 if level.count == 0 {
                     return Err(format!("empty level left at {price:?}"));
@@ -254,10 +254,11 @@ impl Book {
                 if level.tail != prev {
                     return Err(format!("tail mismatch at {price:?}"));
                 }
-                if sum != i128::from(level.total.0) || n != level.count {
+                if sum != i128::from(level.total().0) || n != level.count {
                     return Err(format!(
                         "level {price:?} says {:?}/{} but holds {sum}/{n}",
-                        level.total, level.count
+                        level.total(),
+                        level.count
                     ));
                 }
                 qty += sum;
@@ -305,7 +306,10 @@ impl Book {
     fn view(&self, slot: u32) -> Option<OrderView> {
         let n = &self.orders.nodes[slot as usize];
         let side = n.side?;
-        let price = self.levels.levels.get(n.level as usize)?.price;
+        if n.level == NIL {
+            return None;
+        }
+        let price = self.ladders[side.idx()].price_of(n.level);
         Some(OrderView {
             id: OrderId::new(slot, n.generation),
             account: n.account,
@@ -331,19 +335,22 @@ impl Book {
         self.side_qty[side.idx()].checked_add(extra).map(|_| ()).map_err(|_| BookError::Overflow)
     }
 
+    /// Whether the ladder of `side` can hold a level at `price` (it cannot only when every page
+    /// slot is in use and `price` needs a new page).
+    fn ladder_room(&self, side: Side, price: Price) -> Result<(), BookError> {
+        if self.ladders[side.idx()].has_room_for(price) { Ok(()) } else { Err(BookError::Full) }
+    }
+
     /// Links an allocated, unlinked order at the back of the level at `price`, creating the
-    /// level if needed, and into its account's list.
+    /// level if needed, and into its account's list. The caller checked [`Book::ladder_room`].
     fn rest(&mut self, slot: u32, price: Price) {
         let (side, remaining) = {
             let n = &self.orders.nodes[slot as usize];
             (n.side.unwrap_or(Side::Buy), n.remaining)
         };
         let ladder = &mut self.ladders[side.idx()];
-        let li = match ladder.map.entry(price) {
-            std::collections::btree_map::Entry::Occupied(e) => *e.get(),
-            std::collections::btree_map::Entry::Vacant(e) => *e.insert(self.levels.alloc(price)),
-        };
-        level::push_back(&mut self.orders.nodes, &mut self.levels.levels[li as usize], li, slot);
+        let li = ladder.entry(price);
+        level::push_back(&mut self.orders.nodes, ladder.level_mut(li), li, slot);
         self.accounts.link(&mut self.orders.nodes, slot);
         self.side_qty[side.idx()] = Qty(self.side_qty[side.idx()].0 + remaining.0);
         self.side_orders[side.idx()] += 1;
@@ -356,12 +363,11 @@ impl Book {
             let n = &self.orders.nodes[slot as usize];
             (n.side.unwrap_or(Side::Buy), n.level, n.remaining)
         };
-        let level = &mut self.levels.levels[li as usize];
+        let ladder = &mut self.ladders[side.idx()];
+        let level = ladder.level_mut(li);
         level::unlink(&mut self.orders.nodes, level, slot);
         if level.count == 0 {
-            let price = level.price;
-            self.ladders[side.idx()].map.remove(&price);
-            self.levels.free(li);
+            ladder.remove(li);
         }
         self.accounts.unlink(&mut self.orders.nodes, slot);
         self.side_qty[side.idx()] = Qty(self.side_qty[side.idx()].0 - remaining.0);

@@ -487,3 +487,73 @@ fn hand_computed_session() {
     assert_eq!(b.order(b_ask_1020).unwrap().remaining, Qty(1));
     b.check_invariants().unwrap();
 }
+
+#[test]
+fn far_prices_rest_match_and_cost_one_page_each() {
+    // A book trading near 1,000 with a 10x wick ask at 10,000, a stray bid at one tick and an
+    // ask at the largest tick multiple: each far order costs one ladder page (≈1.3 KB), not
+    // the price range between them, and matching walks across the gaps in price order.
+    let mut b = book();
+    let mut ev = Vec::new();
+    let near = place(&mut b, A, Side::Sell, 1_010, 2);
+    let wick = place(&mut b, B, Side::Sell, 10_000, 3);
+    let top_px = i64::MAX - i64::MAX % 10;
+    let top = place(&mut b, C, Side::Sell, top_px, 1);
+    let low = place(&mut b, C, Side::Buy, 10, 4);
+    assert!(b.heap_bytes() < 4 * 1_400 + 1_024, "{} bytes", b.heap_bytes());
+    assert_eq!(b.best_bid(), Some(Price(10)));
+    assert_eq!(
+        b.levels(Side::Sell).collect::<Vec<_>>(),
+        vec![(Price(1_010), Qty(2)), (Price(10_000), Qty(3)), (Price(top_px), Qty(1))]
+    );
+    assert_eq!(b.depth_between(Side::Sell, Price(1), Price(i64::MAX)), Qty(6));
+    assert_eq!(b.depth_between(Side::Sell, Price(1_011), Price(9_999)), Qty(0));
+
+    // A market buy of 6 sweeps 2 @ 1,010, 3 @ 10,000 and 1 @ the top price, in that order.
+    let out = b.submit(NewOrder::market(A, Side::Buy, Qty(6)), &mut ev).unwrap();
+    assert_eq!(fills(&ev), vec![(near, 1_010, 2, 0), (wick, 10_000, 3, 0), (top, top_px, 1, 0)]);
+    assert_eq!((out.filled, out.fate), (Qty(6), Fate::Filled));
+    assert_eq!(b.best_ask(), None);
+    b.check_invariants().unwrap();
+
+    // Moving the stray bid up to the top price and back keeps the book consistent.
+    b.amend(low, Some(Price(top_px)), Qty(4), &mut ev).unwrap();
+    assert_eq!(b.best_bid(), Some(Price(top_px)));
+    b.amend(low, Some(Price(10)), Qty(4), &mut ev).unwrap();
+    assert_eq!(b.best_bid(), Some(Price(10)));
+    b.check_invariants().unwrap();
+}
+
+#[test]
+fn scattered_prices_keep_memory_proportional_to_orders() {
+    // 1,000 orders at prices spread over the whole i64 range (a hostile stream): at most one
+    // page per order on each side, whatever the spread, and cancelling them all frees every
+    // level.
+    let mut b = Book::new(Price(1), Qty(1)).unwrap();
+    let mut ids = Vec::new();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for i in 0..1_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let px = 1 + (x >> 2) as i64;
+        let side = if i % 2 == 0 { Side::Buy } else { Side::Sell };
+        let mut ev = Vec::new();
+        // Crossing orders match instead of resting; only resting ones are kept.
+        if let Ok(out) = b.submit(NewOrder::limit(A, side, Price(px), Qty(1)).with_stp(Stp::None), &mut ev) {
+            ids.extend(out.resting());
+        }
+    }
+    b.check_invariants().unwrap();
+    let pages_bound = 2 * 1_000 * (64 * 20 + 16 + 8 + 24);
+    assert!(b.heap_bytes() < pages_bound + 1_000 * 40 * 2 + 64, "{} bytes", b.heap_bytes());
+    // Some were taken by later crossing orders; the rest cancel.
+    for id in ids {
+        if b.order(id).is_some() {
+            b.cancel(id).unwrap();
+        }
+    }
+    assert!(b.is_empty());
+    assert_eq!((b.level_count(Side::Buy), b.level_count(Side::Sell)), (0, 0));
+    b.check_invariants().unwrap();
+}
