@@ -50,16 +50,17 @@ pub const LIBRARY: &[LibraryEntry] = &[
     LibraryEntry {
         name: "oct-10-reduced",
         file: "oct-10-2025.toml",
-        sets: &[("population.accounts", "35000")],
-        description: "the calibrated 10 Oct 2025 scenario reduced to 1% of its accounts (35,000 of 3.5M); \
-                      the full scale (`oct-10-2025`, ~70 s and 1.8 GB a run) is too slow for a margin solve",
+        sets: &[("run.scale", "0.01")],
+        description: "the 10 Oct 2025 reference scenario at run.scale 0.01 (35,000 accounts, every market \
+                      amount x 0.01: depth, flows, funds); the full scale (`oct-10-2025`, ~40 s and 2.3 GB a \
+                      run) is too slow for a margin solve",
         default: false,
     },
     LibraryEntry {
         name: "oct-10-2025",
         file: "oct-10-2025.toml",
         sets: &[],
-        description: "the calibrated 10 Oct 2025 scenario at full scale (~70 s and 1.8 GB a run; a solve repeats it)",
+        description: "the 10 Oct 2025 reference scenario at full scale (~40 s and 2.3 GB a run; a solve repeats it)",
         default: false,
     },
 ];
