@@ -485,20 +485,28 @@ mod tests {
 
     #[test]
     fn default_scenario_runs_in_the_heap_only_order() {
-        // The whole default scenario (main run and counterfactual) with fixed-step lanes, and
-        // again with every wake-up in the heap as before lanes: the same (time, sequence) at
-        // every pop, and equal recordings.
+        // The whole default scenario (main run, then the counterfactual alone) with fixed-step
+        // lanes, and again with every wake-up in the heap as before lanes: the same (time,
+        // sequence) at every pop, and equal recordings. Each simulation runs on this thread
+        // (`run` without its side-by-side counterfactual), where the trace is recorded.
         let scenario = crate::scenario::Scenario::builtin_default();
-        let opts =
-            crate::RunOptions { invariants: crate::InvariantChecks::Never, ..crate::RunOptions::default() };
-        let (with_lanes, lanes_order) = trace::traced(false, || crate::run(&scenario, 42, &opts).unwrap());
-        let (heap_only, heap_order) = trace::traced(true, || crate::run(&scenario, 42, &opts).unwrap());
-        let from_lanes = lanes_order.iter().filter(|p| p.2).count();
-        assert!(from_lanes > 1_000, "only {from_lanes} of {} pops came from lanes", lanes_order.len());
-        assert!(heap_order.iter().all(|p| !p.2));
-        assert_eq!(lanes_order.len(), heap_order.len());
-        let first_diff = lanes_order.iter().zip(&heap_order).position(|(a, b)| (a.0, a.1) != (b.0, b.1));
-        assert_eq!(first_diff, None, "orders diverge");
-        assert!(with_lanes == heap_only, "recordings differ");
+        for liquidations in [true, false] {
+            let opts = crate::RunOptions {
+                liquidations,
+                counterfactual: false,
+                invariants: crate::InvariantChecks::Never,
+                ..crate::RunOptions::default()
+            };
+            let (with_lanes, lanes_order) =
+                trace::traced(false, || crate::run(&scenario, 42, &opts).unwrap());
+            let (heap_only, heap_order) = trace::traced(true, || crate::run(&scenario, 42, &opts).unwrap());
+            let from_lanes = lanes_order.iter().filter(|p| p.2).count();
+            assert!(from_lanes > 1_000, "only {from_lanes} of {} pops came from lanes", lanes_order.len());
+            assert!(heap_order.iter().all(|p| !p.2));
+            assert_eq!(lanes_order.len(), heap_order.len());
+            let first_diff = lanes_order.iter().zip(&heap_order).position(|(a, b)| (a.0, a.1) != (b.0, b.1));
+            assert_eq!(first_diff, None, "orders diverge (liquidations {liquidations})");
+            assert!(with_lanes == heap_only, "recordings differ (liquidations {liquidations})");
+        }
     }
 }

@@ -100,6 +100,40 @@ fn notional(base: &Outcome, i: usize) -> Cash {
     Cash(i64::try_from(r.mantissa()).unwrap_or(i64::MAX))
 }
 
+/// The smallest extra amount (within `tol`) with which `survives` holds: doubling from `start`
+/// at most four times (up to 8× it), then bisecting between zero and the first amount that
+/// survived, while `runs` (counted by `survives`) stays under [`MAX_BISECTIONS`]. `Ok((lo, hi))`
+/// is the last bracket (`hi` survived); `Err(amount)` the largest amount tried when none did.
+fn smallest_surviving(
+    start: Cash,
+    tol: Cash,
+    runs: &mut u32,
+    mut survives: impl FnMut(Cash, &mut u32) -> Result<bool, SimError>,
+) -> Result<Result<(Cash, Cash), Cash>, SimError> {
+    let mut hi = start;
+    let mut found = false;
+    for _ in 0..4 {
+        if survives(hi, runs)? {
+            found = true;
+            break;
+        }
+        hi = Cash(hi.0.saturating_mul(2));
+    }
+    if !found {
+        return Ok(Err(Cash(hi.0 / 2)));
+    }
+    let mut lo = Cash::ZERO;
+    while hi.0 - lo.0 > tol.0 && *runs < MAX_BISECTIONS {
+        let mid = Cash(lo.0 + (hi.0 - lo.0) / 2);
+        if survives(mid, runs)? {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Ok(Ok((lo, hi)))
+}
+
 /// Solves the extra margin of account `i` and the transfer timing along each route into it.
 /// `base` is the outcome of `plan` as given.
 ///
@@ -133,32 +167,17 @@ pub fn solve(plan: &Plan<'_>, base: &Outcome, i: usize) -> Result<MarginSolve, S
         Ok(!run(&p)?.liquidated(i))
     };
     let mut runs = 0;
-    let mut hi = Cash(notional.0.max(tol.0));
-    let mut found = false;
-    for _ in 0..4 {
-        if survives(hi, &mut runs)? {
-            found = true;
-            break;
+    let (lo, hi) = match smallest_surviving(Cash(notional.0.max(tol.0)), tol, &mut runs, survives)? {
+        Ok(bracket) => bracket,
+        Err(tried) => {
+            out.runs = runs;
+            out.note = Some(format!(
+                "still liquidated with {} extra (8× the entry notional): a margin top-up does not save it",
+                dec(tried)
+            ));
+            return Ok(out);
         }
-        hi = Cash(hi.0.saturating_mul(2));
-    }
-    if !found {
-        out.runs = runs;
-        out.note = Some(format!(
-            "still liquidated with {} extra (8× the entry notional): a margin top-up does not save it",
-            dec(Cash(hi.0 / 2))
-        ));
-        return Ok(out);
-    }
-    let mut lo = Cash::ZERO;
-    while hi.0 - lo.0 > tol.0 && runs < MAX_BISECTIONS {
-        let mid = Cash(lo.0 + (hi.0 - lo.0) / 2);
-        if survives(mid, &mut runs)? {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
+    };
     out.runs = runs;
     out.extra_margin = Some(dec(hi));
     if hi.0 - lo.0 > tol.0 {
@@ -259,35 +278,20 @@ fn solve_isolated(
             *runs += 1;
             Ok(!leg_liquidated(&run(&with(&a))?, i, j))
         };
-        let mut hi = Cash(notional.0.max(tol.0));
-        let mut found = false;
-        for _ in 0..4 {
-            if survives(hi, &mut runs)? {
-                found = true;
-                break;
+        let hi = match smallest_surviving(Cash(notional.0.max(tol.0)), tol, &mut runs, survives)? {
+            Ok((_, hi)) => hi,
+            Err(tried) => {
+                all_found = false;
+                notes.push(format!(
+                    "{}: still liquidated with {} of isolated margin added",
+                    leg.symbol,
+                    dec(tried)
+                ));
+                out.legs.push(LegMargin { symbol: leg.symbol.clone(), extra_margin: None, runs });
+                out.runs += runs;
+                continue;
             }
-            hi = Cash(hi.0.saturating_mul(2));
-        }
-        if !found {
-            all_found = false;
-            notes.push(format!(
-                "{}: still liquidated with {} of isolated margin added",
-                leg.symbol,
-                dec(Cash(hi.0 / 2))
-            ));
-            out.legs.push(LegMargin { symbol: leg.symbol.clone(), extra_margin: None, runs });
-            out.runs += runs;
-            continue;
-        }
-        let mut lo = Cash::ZERO;
-        while hi.0 - lo.0 > tol.0 && runs < MAX_BISECTIONS {
-            let mid = Cash(lo.0 + (hi.0 - lo.0) / 2);
-            if survives(mid, &mut runs)? {
-                hi = mid;
-            } else {
-                lo = mid;
-            }
-        }
+        };
         added[j] = hi;
         total = Cash(total.0.saturating_add(hi.0));
         out.runs += runs;
