@@ -33,6 +33,10 @@ pub struct RunArgs {
     /// Skip the counterfactual run without forced liquidations (no cascade amplification).
     #[arg(long)]
     no_counterfactual: bool,
+    /// Run the counterfactual alone: forced liquidations disabled at every venue (positions
+    /// past maintenance stay open), so its paths can be read beside a normal run's.
+    #[arg(long, conflicts_with = "no_counterfactual")]
+    no_liquidations: bool,
     /// Print the summary as JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -76,7 +80,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let progress = Reporter::new();
     let callback = |p: &Progress| progress.update(p);
     let opts = RunOptions {
-        counterfactual: !args.no_counterfactual,
+        counterfactual: !args.no_counterfactual && !args.no_liquidations,
+        liquidations: !args.no_liquidations,
         progress: Some(&callback),
         ..RunOptions::default()
     };

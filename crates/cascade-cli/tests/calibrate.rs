@@ -151,6 +151,56 @@ fn bad_targets_are_refused_naming_file_and_field() {
 }
 
 #[test]
+fn bad_factor_parameters_are_refused_naming_the_field() {
+    let factor = |paths: &str, extra: &str| {
+        format!("{TARGET}[[params]]\npath = \"depth\"\nfactor_of = [{paths}]\nlo = 0.5\nhi = 2\n{extra}")
+    };
+    refused(&factor("\"makers[3].level_notional\"", ""), &["params[0].path", "no [3]"]);
+    refused(&factor("\"makers[0].venue\"", ""), &["params[0].path", "not a number"]);
+    refused(&factor("", ""), &["params[0]", "at least one path"]);
+    refused(&factor("\"makers[0].level_notional\"", "integer = true\n"), &["params[0].integer"]);
+    refused(
+        &format!("{TARGET}[[params]]\nfactor_of = [\"makers[0].level_notional\"]\nlo = 0.5\nhi = 2\n"),
+        &["params[0].path", "missing"],
+    );
+    refused(
+        &format!("{}{PARAM}", factor("\"makers[0].level_notional\", \"population.accounts\"", "")),
+        &["params[1]", "`population.accounts` is already moved by another parameter"],
+    );
+}
+
+#[test]
+fn a_factor_parameter_moves_every_value_it_names_together() {
+    let tmp = tempfile::tempdir().unwrap();
+    let targets = tmp.path().join("targets.toml");
+    std::fs::write(
+        &targets,
+        format!(
+            "{TARGET}[[params]]\npath = \"size of the market\"\n\
+             factor_of = [\"makers[0].level_notional\", \"population.accounts\"]\nlo = 1.5\nhi = 3\nlog = true\n"
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = calibrate(&targets, &out, "3", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = std::fs::read_to_string(out.join("fit-report.md")).unwrap();
+    let row = report.lines().find(|l| l.starts_with("| `size of the market` |")).expect(&report);
+    assert!(row.contains("factor, log of makers[0].level_notional, population.accounts"), "{row}");
+    let f: f64 = row.trim_end_matches(" |").rsplit("| ").next().unwrap().parse().expect(row);
+    // The factor starts at its lower bound 1.5 (the written scenario is factor 1, outside the
+    // bounds), so the fit moves the values. calibrate-tiny.toml writes level_notional =
+    // "100000" and accounts = 200: the fitted
+    // scenario holds each times the fitted factor (the account count rounded).
+    let fitted = std::fs::read_to_string(out.join("fitted.toml")).unwrap();
+    let level = format!("level_notional = \"{}\"", cascade_sim::fit::params::format_decimal(100_000.0 * f));
+    let accounts = format!("accounts = {}", (200.0 * f).round() as i64);
+    assert!((1.5..=3.0).contains(&f), "{row}");
+    assert!(fitted.contains(&level), "{level} in\n{fitted}");
+    assert!(fitted.contains(&accounts), "{accounts} in\n{fitted}");
+}
+
+#[test]
 fn a_calibration_where_every_point_is_refused_fails_naming_the_values() {
     // A long share above 1 is refused by the scenario's validation at every point.
     let tmp = tempfile::tempdir().unwrap();

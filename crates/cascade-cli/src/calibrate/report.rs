@@ -91,7 +91,13 @@ pub fn write(
     );
     let _ = writeln!(md, "## Parameters\n\n| parameter | lo | hi | scale | fitted |\n|---|---|---|---|---|");
     for (p, v) in ev.targets.params.iter().zip(&best.params) {
+        let factor;
         let scale = match (p.log, p.integer) {
+            _ if p.is_factor() => {
+                let paths: Vec<&str> = p.factor_of.iter().map(|(x, _)| x.as_str()).collect();
+                factor = format!("factor{} of {}", if p.log { ", log" } else { "" }, paths.join(", "));
+                factor.as_str()
+            }
             (true, true) => "log, integer",
             (true, false) => "log",
             (false, true) => "integer",

@@ -33,7 +33,12 @@ struct MarketSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ParamSpec {
-    path: String,
+    /// One value's path, or with `factor_of` the factor's name.
+    #[serde(default)]
+    path: Option<String>,
+    /// Paths whose written values the parameter multiplies (a factor; `path` names it).
+    #[serde(default)]
+    factor_of: Option<Vec<String>>,
     lo: f64,
     hi: f64,
     #[serde(default)]
@@ -154,10 +159,39 @@ pub fn read(path: &Path) -> anyhow::Result<Targets> {
     }
     let mut params = Vec::new();
     for (i, p) in file.params.iter().enumerate() {
-        let param = Param::new(&p.path, p.lo, p.hi, p.integer, p.log)
-            .map_err(|e| field_err(format!("params[{i}]"), e.to_string()))?;
+        let Some(path) = &p.path else {
+            return Err(field_err(
+                format!("params[{i}].path"),
+                "missing: a value's path, or a factor's name".into(),
+            ));
+        };
+        let param = match &p.factor_of {
+            None => Param::new(path, p.lo, p.hi, p.integer, p.log),
+            Some(_) if p.integer => {
+                return Err(field_err(
+                    format!("params[{i}].integer"),
+                    "a factor is not a whole number".into(),
+                ));
+            }
+            Some(paths) => Param::factor(path, paths, p.lo, p.hi, p.log),
+        }
+        .map_err(|e| field_err(format!("params[{i}]"), e.to_string()))?;
         if params.iter().any(|q: &Param| q.path == param.path) {
-            return Err(field_err(format!("params[{i}].path"), format!("`{}` is listed twice", p.path)));
+            return Err(field_err(format!("params[{i}].path"), format!("`{path}` is listed twice")));
+        }
+        let written = |q: &Param| -> Vec<String> {
+            if q.is_factor() {
+                q.factor_of.iter().map(|(p, _)| p.clone()).collect()
+            } else {
+                vec![q.path.clone()]
+            }
+        };
+        let mine = written(&param);
+        if let Some(twice) = params.iter().flat_map(written).find(|x| mine.contains(x)) {
+            return Err(field_err(
+                format!("params[{i}]"),
+                format!("`{twice}` is already moved by another parameter"),
+            ));
         }
         params.push(param);
     }

@@ -8,6 +8,11 @@
 //! TOML type: a decimal string stays a string (`"20000000"`), an integer an integer, a float a
 //! float. The path must exist in the scenario text: a default that is not written cannot be
 //! fitted (write it first), so a typo is an error, never a silently unused parameter.
+//!
+//! A *factor* parameter moves several written values together: its value `f` multiplies each
+//! of them as written (`f = 1` is the scenario as it is). One number then fits a family of
+//! assumptions derived from one rule, such as the spot depth of eleven altcoins each set to the
+//! same multiple of its volume, without letting each drift apart on its own.
 
 use toml_edit::{DocumentMut, Item, Value};
 
@@ -103,6 +108,9 @@ pub struct Param {
     pub integer: bool,
     /// Log scale (needs 0 < lo).
     pub log: bool,
+    /// For a factor parameter, the paths whose written values it multiplies (then `path` is
+    /// its name); empty for a parameter at one path.
+    pub factor_of: Vec<(String, Vec<Segment>)>,
 }
 
 impl Param {
@@ -126,7 +134,46 @@ impl Param {
         if integer && hi.floor() < lo.ceil() {
             return Err(bad(format!("no whole number lies in [{lo}, {hi}]")));
         }
-        Ok(Self { path: path.to_string(), segments, lo, hi, integer, log })
+        Ok(Self { path: path.to_string(), segments, lo, hi, integer, log, factor_of: Vec::new() })
+    }
+
+    /// A factor parameter named `name` that multiplies the values written at `paths`.
+    ///
+    /// # Errors
+    /// [`ParamError::BadPath`] for a bad path, no path, or the same path twice;
+    /// [`ParamError::BadBounds`] when a bound is not finite or not above 0, or `lo >= hi`.
+    pub fn factor(name: &str, paths: &[String], lo: f64, hi: f64, log: bool) -> Result<Self, ParamError> {
+        let bad = |problem: String| ParamError::BadBounds { path: name.to_string(), problem };
+        if !(lo.is_finite() && hi.is_finite() && lo > 0.0) {
+            return Err(bad(format!("a factor's bounds [{lo}, {hi}] must be finite and above 0")));
+        }
+        let mut me = Self::new(name, lo, hi, false, log).or_else(|e| match e {
+            // The name is free text, not a path.
+            ParamError::BadPath { .. } => {
+                Self::new("factor", lo, hi, false, log).map(|p| Self { path: name.to_string(), ..p })
+            }
+            other => Err(other),
+        })?;
+        me.segments = Vec::new();
+        if paths.is_empty() {
+            return Err(ParamError::BadPath {
+                path: name.to_string(),
+                problem: "a factor needs at least one path".into(),
+            });
+        }
+        for (i, p) in paths.iter().enumerate() {
+            if paths[..i].contains(p) {
+                return Err(ParamError::BadPath { path: p.clone(), problem: "listed twice".into() });
+            }
+            me.factor_of.push((p.clone(), parse_path(p)?));
+        }
+        Ok(me)
+    }
+
+    /// Whether this is a factor parameter.
+    #[must_use]
+    pub fn is_factor(&self) -> bool {
+        !self.factor_of.is_empty()
     }
 
     /// The value at `u` (clamped to [0, 1]).
@@ -246,7 +293,15 @@ impl ScenarioDoc {
     ///
     /// # Errors
     /// [`ParamError::NotFound`] or [`ParamError::NotNumber`].
+    /// A factor parameter reads 1 (the values as written), once each of its paths holds a number.
     pub fn get(&mut self, p: &Param) -> Result<f64, ParamError> {
+        if p.is_factor() {
+            for (path, segments) in &p.factor_of {
+                let v = self.slot(path, segments)?;
+                number(path, v)?;
+            }
+            return Ok(1.0);
+        }
         let path = p.path.clone();
         let v = self.slot(&path, &p.segments)?;
         number(&path, v)
@@ -258,25 +313,30 @@ impl ScenarioDoc {
     /// # Errors
     /// [`ParamError::NotFound`] or [`ParamError::NotNumber`]; [`ParamError::BadBounds`] when
     /// the scenario holds an integer there and the parameter is not `integer`.
+    /// A factor parameter multiplies the value at each of its paths by `value` (a whole number
+    /// stays whole, rounded).
     pub fn set(&mut self, p: &Param, value: f64) -> Result<(), ParamError> {
+        if p.is_factor() {
+            for (path, segments) in &p.factor_of {
+                let v = self.slot(path, segments)?;
+                let old = number(path, v)?;
+                let integer = matches!(v, Value::Integer(_));
+                write_number(v, old * value, integer);
+            }
+            return Ok(());
+        }
         let path = p.path.clone();
         let v = self.slot(&path, &p.segments)?;
         number(&path, v)?;
-        let new = match v {
+        match v {
             Value::Integer(_) if !p.integer => {
                 return Err(ParamError::BadBounds {
                     path,
                     problem: "the scenario holds a whole number there: set `integer = true`".into(),
                 });
             }
-            Value::Integer(_) => Value::from(value.round() as i64),
-            Value::Float(_) => Value::from(value),
-            _ if p.integer => Value::from(format!("{}", value.round() as i64)),
-            _ => Value::from(format_decimal(value)),
-        };
-        let decor = v.decor().clone();
-        *v = new;
-        *v.decor_mut() = decor;
+            _ => write_number(v, value, p.integer),
+        }
         Ok(())
     }
 
@@ -299,6 +359,19 @@ impl ScenarioDoc {
         *v.decor_mut() = decor;
         Ok(())
     }
+}
+
+/// Replaces the number in `v` by `value`, keeping its TOML type and the comments around it.
+fn write_number(v: &mut Value, value: f64, integer: bool) {
+    let new = match v {
+        Value::Integer(_) => Value::from(value.round() as i64),
+        Value::Float(_) => Value::from(value),
+        _ if integer => Value::from(format!("{}", value.round() as i64)),
+        _ => Value::from(format_decimal(value)),
+    };
+    let decor = v.decor().clone();
+    *v = new;
+    *v.decor_mut() = decor;
 }
 
 fn number(path: &str, v: &Value) -> Result<f64, ParamError> {
@@ -389,6 +462,32 @@ threshold_bps = 15.0
         let mut again = ScenarioDoc::parse(&out).unwrap();
         assert_eq!(again.get(&p("shocks[0].fair_value_move", -1.0, 0.0, false)).unwrap(), -0.125);
         assert_eq!(again.get(&p("makers[1].level_notional", 0.0, 1e9, false)).unwrap(), 250_000.5);
+    }
+
+    #[test]
+    fn a_factor_multiplies_every_value_it_names() {
+        let paths = vec![
+            "makers[0].level_notional".to_string(),
+            "makers[1].level_notional".to_string(),
+            "population.accounts".to_string(),
+        ];
+        let f = Param::factor("maker depth", &paths, 0.1, 4.0, true).unwrap();
+        let mut doc = ScenarioDoc::parse(SRC).unwrap();
+        assert_eq!(doc.get(&f).unwrap(), 1.0, "the scenario as written is factor 1");
+        doc.set(&f, 0.25).unwrap();
+        let out = doc.to_string();
+        // 100,000 x 0.25 = 25,000; 50,000 x 0.25 = 12,500; 1,000 accounts x 0.25 = 250 (whole).
+        assert!(out.contains("level_notional = \"25000\""), "{out}");
+        assert!(out.contains("level_notional = \"12500\""), "{out}");
+        assert!(out.contains("accounts = 250\n"), "{out}");
+        assert!(out.contains("duration_s = 600 # ten minutes"), "{out}");
+        let missing = Param::factor("x", &["makers[5].level_notional".to_string()], 0.5, 2.0, false).unwrap();
+        assert!(doc.get(&missing).unwrap_err().to_string().contains("no [5]"));
+        let text = Param::factor("x", &["makers[0].venue".to_string()], 0.5, 2.0, false).unwrap();
+        assert!(doc.get(&text).unwrap_err().to_string().contains("not a number"));
+        assert!(Param::factor("x", &[], 0.5, 2.0, false).is_err());
+        assert!(Param::factor("x", &["a".into(), "a".into()], 0.5, 2.0, false).is_err());
+        assert!(Param::factor("x", &["a".into()], 0.0, 2.0, false).is_err());
     }
 
     #[test]
