@@ -201,6 +201,20 @@ fn a_factor_parameter_moves_every_value_it_names_together() {
 }
 
 #[test]
+fn set_overrides_the_scenario_before_fitting_and_the_fitted_file_keeps_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("fit");
+    let targets = data("calibrate-tiny-targets.toml");
+    let o = calibrate(&targets, &out, "1", &["--set", "run.scale=0.5"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let fitted = std::fs::read_to_string(out.join("fitted.toml")).unwrap();
+    assert!(fitted.contains("scale = 0.5"), "{fitted}");
+    let bad = calibrate(&targets, &tmp.path().join("bad"), "1", &["--set", "run.scale=2"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("run.scale"), "{}", stderr(&bad));
+}
+
+#[test]
 fn a_calibration_where_every_point_is_refused_fails_naming_the_values() {
     // A long share above 1 is refused by the scenario's validation at every point.
     let tmp = tempfile::tempdir().unwrap();

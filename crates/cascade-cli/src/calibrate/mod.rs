@@ -46,6 +46,10 @@ pub struct CalibrateArgs {
     /// Continue from `DIR/evaluations.jsonl`: logged evaluations are replayed, not recomputed.
     #[arg(long)]
     resume: bool,
+    /// Override a scenario value by its TOML path before fitting (repeatable), as `cascade run
+    /// --set`; e.g. `--set run.scale=0.05` fits in reduced mode. The fitted scenario keeps it.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    sets: Vec<String>,
 }
 
 /// Side of the first simplex around the starting point, in normalised units.
@@ -72,7 +76,13 @@ pub fn run(args: &CalibrateArgs) -> anyhow::Result<()> {
         bail!("--evals must be at least 1");
     }
     let scenario_text = read_text(&args.scenario, "scenario")?;
-    let scenario = cascade_io::read_scenario_text(&scenario_text, &args.scenario)?;
+    let (scenario_text, scenario) = if args.sets.is_empty() {
+        let scenario = cascade_io::read_scenario_text(&scenario_text, &args.scenario)?;
+        (scenario_text, scenario)
+    } else {
+        let sets = args.sets.iter().map(|a| cascade_sweep::parse_set(a)).collect::<Result<Vec<_>, _>>()?;
+        cascade_sweep::apply_and_read(&scenario_text, &args.scenario, &sets)?
+    };
     let targets_text = read_text(&args.targets, "targets file")?;
     let targets = targets::read(&args.targets)?;
     let tname = args.targets.display();
