@@ -25,7 +25,7 @@ use crate::ledger::AccountId;
 use crate::margin::price as mp;
 use crate::num::{Cash, Price, Qty, RATE_ONE, Rate, Round};
 use crate::position::MarginMode;
-use crate::risk::adl::AdlCandidate;
+use crate::risk::adl::RankedCandidates;
 use crate::risk::rules::{Execution, PartialRule};
 
 use super::{OrderKind, OrderRequest, Venue, VenueError, VenueEvent, overflow};
@@ -101,7 +101,7 @@ pub struct LiquidationReport {
 pub(super) struct AdlQueue {
     pub(super) instrument: InstrumentId,
     pub(super) bankrupt_long: bool,
-    pub(super) candidates: Vec<AdlCandidate>,
+    pub(super) candidates: RankedCandidates,
     pub(super) cursor: usize,
 }
 
