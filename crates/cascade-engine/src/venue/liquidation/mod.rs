@@ -237,11 +237,19 @@ impl Venue {
             return Ok(false);
         }
         let mode = self.ledger.account(acct)?.position(ins).map_or(MarginMode::Cross, |p| p.mode);
-        // 1. Cancel the account's orders (all of them for cross margin).
+        // 1. Cancel the account's orders (all of them for cross margin). The books are looked at
+        // first, together: each look is a cache miss (an account's slot in a per-book table),
+        // and independent looks overlap, where a cancel per book would pay them one by one.
         let scope: Vec<InstrumentId> = if mode == MarginMode::Isolated {
             vec![ins]
         } else {
-            (0..self.markets.len() as u16).map(InstrumentId).collect()
+            (0..self.markets.len() as u16)
+                .map(InstrumentId)
+                .filter(|i| {
+                    let m = &self.markets[usize::from(i.0)];
+                    m.book.has_orders(acct) || m.stops.has_orders(acct)
+                })
+                .collect()
         };
         for i in scope {
             self.cancel_all(acct, i, events)?;
