@@ -271,7 +271,12 @@ impl Venue {
         if mode == MarginMode::Cross && new_debt.is_positive() {
             self.seize_collateral(acct, ins, new_debt, events)?;
         }
-        self.reindex(acct)?;
+        // An account that traded is marked dirty, and every reader of the index flushes the
+        // dirty accounts first (the next round of this pass, an ADL ranking, the next pass), so
+        // re-indexing it here too would be done twice with the same result.
+        if !self.dirty.contains(&acct) {
+            self.reindex(acct)?;
+        }
         Ok(true)
     }
 
