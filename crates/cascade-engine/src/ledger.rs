@@ -15,7 +15,7 @@
 //! pay a loss in full, [`Ledger::settle`] takes the shortfall from the insurance fund and then
 //! records it as bad debt, so the payee is always paid in full.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use smallvec::SmallVec;
 
@@ -227,6 +227,10 @@ pub struct Ledger {
     /// Funds held for resting spot orders, by (account, asset); zero entries are removed.
     /// Kept here rather than in [`Account`] so accounts that never trade spot stay small.
     held: BTreeMap<(AccountId, AssetId), Cash>,
+    /// Per asset, once [`Ledger::watch_holders`] asked for it: every account whose wallet has
+    /// ever held that asset (a wallet entry, once made, is never removed), so a venue can find
+    /// the holders of a collateral asset without scanning millions of accounts.
+    holders: Vec<Option<BTreeSet<AccountId>>>,
 }
 
 impl Ledger {
@@ -272,6 +276,41 @@ impl Ledger {
     /// [`LedgerError::UnknownAccount`].
     pub fn account_mut(&mut self, id: AccountId) -> Result<&mut Account, LedgerError> {
         self.accounts.get_mut(id.0 as usize).ok_or(LedgerError::UnknownAccount(id.0))
+    }
+
+    /// `id`'s wallet slot for `asset`, made on first use; a new slot of a watched asset enters
+    /// that asset's holder set.
+    fn wallet_mut(&mut self, id: AccountId, asset: AssetId) -> Result<&mut Cash, LedgerError> {
+        if let Some(Some(set)) = self.holders.get_mut(usize::from(asset.0)) {
+            let a = self.accounts.get(id.0 as usize).ok_or(LedgerError::UnknownAccount(id.0))?;
+            if !a.balances.iter().any(|(x, _)| *x == asset) {
+                set.insert(id);
+            }
+        }
+        Ok(self.account_mut(id)?.balance_mut(asset))
+    }
+
+    /// Starts keeping the set of accounts whose wallets hold or once held `asset` (one scan of
+    /// every account, the first time), for [`Ledger::holders`].
+    pub fn watch_holders(&mut self, asset: AssetId) {
+        let i = usize::from(asset.0);
+        if self.holders.len() <= i {
+            self.holders.resize(i + 1, None);
+        }
+        if self.holders[i].is_none() {
+            let set = self
+                .accounts()
+                .filter(|(_, a)| a.balances.iter().any(|(x, _)| *x == asset))
+                .map(|(id, _)| id)
+                .collect();
+            self.holders[i] = Some(set);
+        }
+    }
+
+    /// In id order, every account whose wallet holds or once held `asset` — a superset of those
+    /// holding it now — if [`Ledger::watch_holders`] was called for it, else `None`.
+    pub fn holders(&self, asset: AssetId) -> Option<impl Iterator<Item = AccountId> + '_> {
+        self.holders.get(usize::from(asset.0)).and_then(Option::as_ref).map(|s| s.iter().copied())
     }
 
     /// Iterates over all accounts in id order.
@@ -362,7 +401,7 @@ impl Ledger {
     /// Non-positive amount, unknown account or overflow.
     pub fn deposit(&mut self, id: AccountId, asset: AssetId, amount: Cash) -> Result<(), LedgerError> {
         positive(amount)?;
-        let bal = self.account_mut(id)?.balance_mut(asset);
+        let bal = self.wallet_mut(id, asset)?;
         *bal = bal.checked_add(amount)?;
         self.system_mut(asset).deposits += i128::from(amount.0);
         Ok(())
@@ -396,7 +435,7 @@ impl Ledger {
     /// Non-positive amount, unknown account or insufficient balance.
     pub fn withdraw(&mut self, id: AccountId, asset: AssetId, amount: Cash) -> Result<(), LedgerError> {
         positive(amount)?;
-        let bal = self.account_mut(id)?.balance_mut(asset);
+        let bal = self.wallet_mut(id, asset)?;
         if *bal < amount {
             return Err(LedgerError::Insufficient { available: *bal, requested: amount });
         }
@@ -454,7 +493,7 @@ impl Ledger {
     /// Adds `delta` to a party's holding. Private: only `transfer` and `settle` call it, in pairs.
     fn adjust(&mut self, party: Party, asset: AssetId, delta: Cash) -> Result<(), LedgerError> {
         let slot: &mut Cash = match party {
-            Party::Wallet(id) => self.account_mut(id)?.balance_mut(asset),
+            Party::Wallet(id) => self.wallet_mut(id, asset)?,
             Party::Isolated(id, ins) => {
                 &mut self
                     .account_mut(id)?
@@ -729,6 +768,35 @@ mod tests {
             (any::<u8>(), any::<u8>(), 0u8..2, -10i64..1_000_000)
                 .prop_map(|(f, t, s, x)| Op::Settle(f, t, s, x)),
         ]
+    }
+
+    proptest! {
+        /// Once watched (before, during or after the movements), an asset's holder set names
+        /// every account holding it, in id order, and nobody whose wallet never touched it.
+        #[test]
+        fn the_holder_set_covers_every_holder(ops in prop::collection::vec(op(), 1..200), at in 0usize..200) {
+            let mut l = Ledger::new();
+            for _ in 0..4 { l.open_account().unwrap(); }
+            let asset = AssetId(1);
+            prop_assert!(l.holders(asset).is_none());
+            for (i, o) in ops.into_iter().enumerate() {
+                if i == at { l.watch_holders(asset); }
+                let _ = match o {
+                    Op::Deposit(a, s, x) => l.deposit(AccountId(u32::from(a)), AssetId(u16::from(s)), Cash(x)).map(|_| ()),
+                    Op::Withdraw(a, s, x) => l.withdraw(AccountId(u32::from(a)), AssetId(u16::from(s)), Cash(x)).map(|_| ()),
+                    Op::Transfer(f, t, s, x) => l.transfer(party(f), party(t), AssetId(u16::from(s)), Cash(x)),
+                    Op::Settle(f, t, s, x) => l.settle(party(f), party(t), AssetId(u16::from(s)), Cash(x)).map(|_| ()),
+                };
+            }
+            l.watch_holders(asset);
+            let holders: Vec<AccountId> = l.holders(asset).unwrap().collect();
+            prop_assert!(holders.windows(2).all(|w| w[0] < w[1]));
+            for (id, a) in l.accounts() {
+                let touched = a.balances.iter().any(|(x, _)| *x == asset);
+                prop_assert_eq!(holders.contains(&id), touched);
+                if a.balance(asset).is_positive() { prop_assert!(touched); }
+            }
+        }
     }
 
     proptest! {

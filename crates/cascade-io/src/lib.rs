@@ -17,6 +17,7 @@
 //! `cascade calc` command, bindings) calls the same [`calc::calc`].
 
 pub mod calc;
+mod cell_format;
 pub mod compare;
 pub mod error;
 pub mod exchange;

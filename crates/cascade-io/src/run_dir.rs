@@ -181,9 +181,15 @@ where
     F: FnOnce(&Path) -> Result<Vec<(String, Option<u64>)>, IoError>,
 {
     let written = fill(tmp)?;
+    // Every file hashed at once (each on its own thread), listed in the order written.
+    let digests: Vec<Result<(String, u64), IoError>> = std::thread::scope(|s| {
+        let handles: Vec<_> =
+            written.iter().map(|(name, _)| s.spawn(move || digest(&tmp.join(name)))).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    });
     let mut files = Vec::with_capacity(written.len());
-    for (name, rows) in written {
-        let (sha256, bytes) = digest(&tmp.join(&name))?;
+    for ((name, rows), d) in written.into_iter().zip(digests) {
+        let (sha256, bytes) = d?;
         files.push(ManifestEntry { name, bytes, sha256, rows });
     }
     let manifest = Manifest {

@@ -13,14 +13,13 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
-use rust_decimal::Decimal;
 
+use crate::cell_format::{UtcCache, dec_f64, push_dec, push_f64, push_u64};
 use crate::error::IoError;
 use crate::files::write_atomic;
 use crate::run_dir::write_run_dir;
 use crate::table::{Cell, ColumnType, Table};
 use crate::tag::RunTag;
-use crate::utc::utc_text;
 
 /// Rows per Arrow record batch: bounds memory while converting a long series.
 const BATCH_ROWS: usize = 65_536;
@@ -28,16 +27,6 @@ const BATCH_ROWS: usize = 65_536;
 /// The `created_by` recorded in Parquet footers: fixed, so files do not change with the
 /// parquet crate's version string.
 pub const PARQUET_CREATED_BY: &str = "cascade-io";
-
-/// An exact decimal as CSV text: trailing zeros removed.
-fn dec_text(d: Decimal) -> String {
-    d.normalize().to_string()
-}
-
-/// An exact decimal as the nearest `f64` (parsing its text: correctly rounded).
-fn dec_f64(d: Decimal) -> f64 {
-    d.to_string().parse().unwrap_or(f64::NAN)
-}
 
 /// Writes `rows` to `path` as CSV with a header line, atomically.
 ///
@@ -47,15 +36,27 @@ pub fn write_csv<R: Table>(path: &Path, rows: &[R]) -> Result<(), IoError> {
     write_csv_tagged(path, rows, None)
 }
 
-/// The text of one cell in a CSV file.
-fn cell_text(cell: Cell<'_>) -> String {
+/// Appends the CSV text of one cell (before quoting, which the CSV writer adds where needed).
+fn push_cell(out: &mut Vec<u8>, cell: Cell<'_>) {
     match cell {
-        Cell::U64(v) => v.to_string(),
-        Cell::OptU32(v) => v.map(|v| v.to_string()).unwrap_or_default(),
-        Cell::Str(s) => s.to_string(),
-        Cell::Dec(d) => dec_text(d),
-        Cell::OptDec(d) => d.map(dec_text).unwrap_or_default(),
-        Cell::OptF64(x) => x.map(|x| x.to_string()).unwrap_or_default(),
+        Cell::U64(v) => push_u64(out, v),
+        Cell::OptU32(v) => {
+            if let Some(v) = v {
+                push_u64(out, u64::from(v));
+            }
+        }
+        Cell::Str(s) => out.extend_from_slice(s.as_bytes()),
+        Cell::Dec(d) => push_dec(out, d),
+        Cell::OptDec(d) => {
+            if let Some(d) = d {
+                push_dec(out, d);
+            }
+        }
+        Cell::OptF64(x) => {
+            if let Some(x) = x {
+                push_f64(out, x);
+            }
+        }
     }
 }
 
@@ -91,20 +92,34 @@ pub fn write_csv_tagged<R: Table>(path: &Path, rows: &[R], tag: Option<&RunTag>)
         out.write_record(&header).map_err(csv_err)?;
         // Which column (if any) a `time_utc` cell follows, and the start it counts from.
         let utc_after: Vec<Option<u64>> = cols.iter().map(|c| gets_utc(c.name, tag)).collect();
-        let mut record: Vec<String> = Vec::with_capacity(header.len());
+        // One row's cells side by side in `line`, cell `i` ending at `ends[i]`: no allocation
+        // per cell or row.
+        let (mut line, mut ends) = (Vec::with_capacity(256), Vec::with_capacity(header.len()));
+        let mut utc = UtcCache::default();
         for row in rows {
-            record.clear();
+            line.clear();
+            ends.clear();
             if let Some(ids) = &ids {
-                record.extend(ids.iter().cloned());
-            }
-            for (c, utc) in cols.iter().zip(&utc_after) {
-                let cell = (c.get)(row);
-                record.push(cell_text(cell));
-                if let (Some(start), Cell::U64(ms)) = (*utc, cell) {
-                    record.push(utc_text(utc_ms(start, ms)));
+                for id in ids {
+                    line.extend_from_slice(id.as_bytes());
+                    ends.push(line.len());
                 }
             }
-            out.write_record(&record).map_err(csv_err)?;
+            for (c, at) in cols.iter().zip(&utc_after) {
+                let cell = (c.get)(row);
+                push_cell(&mut line, cell);
+                ends.push(line.len());
+                if let (Some(start), Cell::U64(ms)) = (*at, cell) {
+                    utc.push(&mut line, utc_ms(start, ms));
+                    ends.push(line.len());
+                }
+            }
+            let fields = ends.iter().scan(0, |from, &to| {
+                let f = &line[*from..to];
+                *from = to;
+                Some(f)
+            });
+            out.write_record(fields).map_err(csv_err)?;
         }
         out.flush().map_err(|source| IoError::File { path: path.to_path_buf(), action: "writing", source })
     })
@@ -346,6 +361,19 @@ pub fn write_replay_run(
     })
 }
 
+/// `R`'s rows as `NAME.csv` and `NAME.parquet` in `dir`, both written at once (each file on
+/// its own thread; the bytes do not depend on it). Returns their names, CSV first.
+fn both_parallel<R: Table + Sync>(dir: &Path, rows: &[R], tag: &RunTag) -> Result<Names, IoError> {
+    let (csv, parquet) = std::thread::scope(|s| {
+        let csv = s.spawn(|| write_csv_tagged(&dir.join(format!("{}.csv", R::NAME)), rows, Some(tag)));
+        let parquet = write_parquet_tagged(&dir.join(format!("{}.parquet", R::NAME)), rows, Some(tag));
+        (csv.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), parquet)
+    });
+    csv?;
+    parquet?;
+    Ok(vec![(format!("{}.csv", R::NAME), Some(rows.len() as u64)), (format!("{}.parquet", R::NAME), None)])
+}
+
 /// `R`'s rows as `NAME.csv` and `NAME.parquet` in `dir`, their names added to `names`.
 fn both<R: Table>(
     dir: &Path,
@@ -373,10 +401,20 @@ fn write_run_dir_with(
     let s = &rec.summary;
     let tag = RunTag::of_run(run_id, s, scenario_text);
     let manifest = write_run_dir(dir, &s.scenario, (s.seed, run_id), scenario_text, |tmp| {
-        let mut names = Vec::new();
-        both(tmp, &rec.series, &tag, &mut names)?;
-        both(tmp, &rec.liquidations, &tag, &mut names)?;
-        both(tmp, &rec.adl, &tag, &mut names)?;
+        // The three tables at once (on a full-scale run the liquidations alone are hundreds of
+        // megabytes); their names listed in the fixed order whatever finishes first.
+        let (series, liquidations, adl) = std::thread::scope(|s| {
+            let series = s.spawn(|| both_parallel(tmp, &rec.series, &tag));
+            let adl = s.spawn(|| both_parallel(tmp, &rec.adl, &tag));
+            let liquidations = both_parallel(tmp, &rec.liquidations, &tag);
+            let join = |h: std::thread::ScopedJoinHandle<'_, _>| {
+                h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+            };
+            (join(series), liquidations, join(adl))
+        });
+        let mut names = series?;
+        names.extend(liquidations?);
+        names.extend(adl?);
         extra(tmp, &tag, &mut names)?;
         write_summary_json(&tmp.join("summary.json"), &rec.summary)?;
         names.push(("summary.json".to_string(), None));

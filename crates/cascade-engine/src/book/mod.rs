@@ -133,6 +133,12 @@ impl Book {
         self.view(slot)
     }
 
+    /// Whether `account` has a resting order here (what [`Book::cancel_all`] would cancel).
+    #[must_use]
+    pub fn has_orders(&self, account: AccountId) -> bool {
+        self.accounts.head(account) != NIL
+    }
+
     /// The resting orders of an account, most recently placed or moved first.
     pub fn orders_of(&self, account: AccountId) -> impl Iterator<Item = OrderView> + '_ {
         let mut cur = self.accounts.head(account);

@@ -235,6 +235,12 @@ impl StopBook {
         }
     }
 
+    /// Whether `account` has a pending stop here (what [`StopBook::cancel_all`] would cancel).
+    #[must_use]
+    pub fn has_orders(&self, account: AccountId) -> bool {
+        self.account_heads.get(account.0 as usize).is_some_and(|&h| h != NIL)
+    }
+
     /// The pending stops of an account, most recent first.
     pub fn orders_of(&self, account: AccountId) -> impl Iterator<Item = StopEntry> + '_ {
         let mut cur = self.account_heads.get(account.0 as usize).copied().unwrap_or(NIL);

@@ -6,6 +6,9 @@
 //! so that extreme figures still order sensibly); ties break by account id, so the ranking is
 //! deterministic.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 use crate::ledger::AccountId;
 use crate::num::Cash;
 
@@ -70,18 +73,72 @@ pub fn score(ranking: AdlRanking, c: &AdlCandidate) -> i128 {
     }
 }
 
+/// (unprofitable, highest score first, account id): see [`rank_key`].
+type RankKey = (bool, Reverse<i128>, u32);
+
+/// Where a candidate stands in the order [`rank`] gives: lower first. Profitable positions
+/// before the others, then by score, highest first, ties by account id; for dYdX (§6.4) only
+/// the account id counted from `start`, wrapping around. Account ids are unique among
+/// candidates, so the order is total.
+fn rank_key(ranking: AdlRanking, c: &AdlCandidate, start: u32) -> RankKey {
+    match ranking {
+        AdlRanking::DydxOffset => (false, Reverse(0), c.account.0.wrapping_sub(start)),
+        _ => (!c.upnl.is_positive(), Reverse(score(ranking, c)), c.account.0),
+    }
+}
+
 /// Orders candidates for deleveraging: profitable positions before the others, then by score,
 /// highest first, ties by account id; dYdX (§6.4) instead walks accounts in id order starting
 /// from `start` and wrapping around, profitable or not.
 pub fn rank(ranking: AdlRanking, candidates: &mut [AdlCandidate], start: u32) {
-    match ranking {
-        AdlRanking::DydxOffset => {
-            candidates.sort_by_key(|c| c.account.0.wrapping_sub(start));
+    // Each key is computed once (the scores' i128 divisions dominated the sort when recomputed
+    // in every comparison).
+    candidates.sort_by_cached_key(|c| rank_key(ranking, c, start));
+}
+
+/// Candidates handed out in [`rank`]'s order, ranked only as far as they are read. A pass
+/// usually deleverages the first few of hundreds of thousands of opposite positions, so the
+/// ranking is a heap built in linear time and popped on demand rather than a full sort; the
+/// sequence is exactly [`rank`]'s.
+#[derive(Debug, Clone)]
+pub struct RankedCandidates {
+    candidates: Vec<AdlCandidate>,
+    heap: BinaryHeap<Reverse<(RankKey, u32)>>,
+    /// Indices into `candidates` of those ranked so far, in order.
+    ranked: Vec<u32>,
+}
+
+impl RankedCandidates {
+    /// The candidates, to be read in `ranking`'s order (`start` as for [`rank`]).
+    #[must_use]
+    pub fn new(ranking: AdlRanking, candidates: Vec<AdlCandidate>, start: u32) -> Self {
+        let keys: Vec<_> = candidates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Reverse((rank_key(ranking, c, start), u32::try_from(i).unwrap_or(u32::MAX))))
+            .collect();
+        Self { candidates, heap: BinaryHeap::from(keys), ranked: Vec::new() }
+    }
+
+    /// The candidate at `rank` (0 first), if there are that many.
+    pub fn get(&mut self, rank: usize) -> Option<AdlCandidate> {
+        while self.ranked.len() <= rank {
+            let Reverse((_, i)) = self.heap.pop()?;
+            self.ranked.push(i);
         }
-        // Each score is computed once (its i128 divisions dominated the sort when recomputed in
-        // every comparison). Account ids are unique, so the order is total.
-        _ => candidates
-            .sort_by_cached_key(|c| (!c.upnl.is_positive(), std::cmp::Reverse(score(ranking, c)), c.account)),
+        self.candidates.get(self.ranked[rank] as usize).copied()
+    }
+
+    /// Number of candidates.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.candidates.len()
+    }
+
+    /// Whether there are none.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.candidates.is_empty()
     }
 }
 
@@ -144,5 +201,51 @@ mod tests {
         let mut v = vec![base, richer, levered];
         rank(AdlRanking::DydxOffset, &mut v, 2);
         assert_eq!(v.iter().map(|c| c.account.0).collect::<Vec<_>>(), vec![2, 3, 1]);
+    }
+
+    proptest::proptest! {
+        /// The lazy ranking hands candidates out in exactly [`rank`]'s order, under every
+        /// ranking, whatever the figures (ties in score included).
+        #[test]
+        fn lazy_ranking_is_the_full_ranking(
+            figs in proptest::collection::vec((-50i64..50, 1i64..100, 1i64..100, -20i64..100, 1i64..20, proptest::bool::ANY), 0..60),
+            start in proptest::prelude::any::<u32>(),
+            which in 0usize..5,
+        ) {
+            let ranking = [
+                AdlRanking::BinanceLeveragePnl,
+                AdlRanking::PnlTimesLeverage,
+                AdlRanking::Hyperliquid,
+                AdlRanking::DydxOffset,
+                AdlRanking::None,
+            ][which];
+            // Account ids unique, as the venue collects them.
+            let cands: Vec<AdlCandidate> = figs
+                .iter()
+                .enumerate()
+                .map(|(i, &(upnl, cost, notional, wallet, mm, long))| AdlCandidate {
+                    account: AccountId((i as u32).wrapping_mul(2_654_435_761)),
+                    long,
+                    upnl: Cash(upnl),
+                    cost: Cash(cost),
+                    notional: Cash(notional),
+                    wallet: Cash(wallet),
+                    equity: Cash(wallet + upnl),
+                    maintenance: Cash(mm),
+                })
+                .collect();
+            let mut full = cands.clone();
+            rank(ranking, &mut full, start);
+            let mut lazy = RankedCandidates::new(ranking, cands, start);
+            proptest::prop_assert_eq!(lazy.len(), full.len());
+            // Read out of order too: an earlier rank stays where it was.
+            if full.len() > 3 {
+                proptest::prop_assert_eq!(lazy.get(3), Some(full[3]));
+            }
+            for (i, c) in full.iter().enumerate() {
+                proptest::prop_assert_eq!(lazy.get(i), Some(*c));
+            }
+            proptest::prop_assert_eq!(lazy.get(full.len()), None);
+        }
     }
 }

@@ -70,8 +70,7 @@ impl Venue {
         m.mark.or(m.last)
     }
 
-    /// Sets how `asset` counts as collateral, and re-indexes every account holding it (a full
-    /// scan: collateral prices move far less often than marks).
+    /// Sets how `asset` counts as collateral, and re-indexes every account holding it.
     ///
     /// # Errors
     /// A non-positive price, a haircut outside [0, 1], or a failure while re-indexing.
@@ -132,14 +131,21 @@ impl Venue {
         Ok(price)
     }
 
-    /// Re-indexes every account holding `asset` with open positions (a full scan: collateral
-    /// prices move far less often than marks).
+    /// Re-indexes every account holding `asset` with open positions, in id order. The ledger
+    /// keeps the set of the asset's holders (one scan the first time), so a re-valuation costs
+    /// the holders, not every account of the venue.
     fn reindex_holders(&mut self, asset: AssetId) -> Result<(), VenueError> {
+        self.ledger.watch_holders(asset);
         let holders: Vec<AccountId> = self
             .ledger
-            .accounts()
-            .filter(|(_, a)| a.balance(asset).is_positive() && !a.positions().is_empty())
-            .map(|(id, _)| id)
+            .holders(asset)
+            .into_iter()
+            .flatten()
+            .filter(|&id| {
+                self.ledger
+                    .account(id)
+                    .is_ok_and(|a| a.balance(asset).is_positive() && !a.positions().is_empty())
+            })
             .collect();
         for a in holders {
             self.reindex(a)?;

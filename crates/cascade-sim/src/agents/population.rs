@@ -374,10 +374,26 @@ impl Population {
         }
 
         let holdings = collateral_holdings(scenario, streams, world, &drafts);
+        // Each market's seeder is paid for all its positions at once (`World::prefund_seeder`),
+        // when it takes the first; a total past the cash range pays position by position.
+        let mut funding: Vec<SeederFunding> = vec![SeederFunding::Pending(Cash::ZERO); world.markets.len()];
+        for d in &drafts {
+            let (entry, qty) = entry_and_qty(world, d);
+            if d.behave == Behave::Momentum || !qty.is_positive() {
+                continue;
+            }
+            let f = world.seed_funding(d.market, qty, entry);
+            funding[d.market] = match funding[d.market] {
+                SeederFunding::Pending(t) => {
+                    t.checked_add(f).map_or(SeederFunding::PerPosition, SeederFunding::Pending)
+                }
+                other => other,
+            };
+        }
         let mut traders = Vec::with_capacity(drafts.len());
         for (i, d) in drafts.iter().enumerate() {
             let held = holdings.get(i).map_or(&[][..], Vec::as_slice);
-            traders.push(open(world, d, &b, traders.len() as u32, held)?);
+            traders.push(open(world, d, &b, traders.len() as u32, held, &mut funding)?);
         }
         let n = world.markets.len();
         let mut me = Self {
@@ -638,7 +654,26 @@ fn stop(side: Side, trigger: Price, qty: Qty, source: Trigger) -> OrderRequest {
     }
 }
 
-/// Opens draft `d` as trader `index`: account, margin, position at the entry price.
+/// How a market's seeder is paid for the population's positions.
+#[derive(Debug, Clone, Copy)]
+enum SeederFunding {
+    /// All at once, this total, when it takes the first position.
+    Pending(Cash),
+    /// Already paid.
+    Paid,
+    /// Position by position (the total does not fit the cash range).
+    PerPosition,
+}
+
+/// Draft `d`'s entry price on the tick grid and its size: the notional's quantity at that
+/// price, at least the market's minimum order.
+fn entry_and_qty(world: &World, d: &Draft) -> (Price, Qty) {
+    let mk = &world.markets[d.market];
+    let entry = mk.price_tick_near(d.entry).unwrap_or(Price(mk.tick()));
+    let qty = Qty(mk.qty_for_value(Market::cash(d.notional), entry).0.max(mk.min_order_qty(entry).0));
+    (entry, qty)
+}
+
 /// Per draft: the collateral entries (indices into `World::collateral`) it holds and the
 /// fraction of its margin in each (`[[population.collateral]]`). Only cross-margin drafts hold
 /// collateral; each entry draws `share` from its own stream, in draft order.
@@ -676,21 +711,21 @@ fn collateral_holdings(
 /// Opens trader `index` from draft `d`. `held` lists the collateral entries (and fractions of
 /// its initial margin) it deposits instead of the settle asset: `fraction × margin ÷ (price ×
 /// (1 − haircut))` units at the engine's time-zero valuation, rounded up, so its margin is the
-/// same as a settle-only trader's while the collateral holds its price.
+/// same as a settle-only trader's while the collateral holds its price. `funding` says how each
+/// market's seeder is paid for the position.
 fn open(
     world: &mut World,
     d: &Draft,
     b: &Behaviour,
     index: u32,
     held: &[(usize, f64)],
+    funding: &mut [SeederFunding],
 ) -> Result<Trader, SimError> {
     let m = d.market;
     let v = world.markets[m].venue;
     let account = world.open_account(v, Owner::Trader(index))?;
+    let (entry, qty) = entry_and_qty(world, d);
     let mk = &world.markets[m];
-    let tick = mk.tick();
-    let entry = mk.price_tick_near(d.entry).unwrap_or(Price(tick));
-    let qty = Qty(mk.qty_for_value(Market::cash(d.notional), entry).0.max(mk.min_order_qty(entry).0));
     let value = mk.value(entry, qty);
     // A momentum entry takes liquidity: twice the taker fee leaves room for slippage past the
     // trigger.
@@ -733,7 +768,18 @@ fn open(
         world.add_isolated_margin(m, account, Cash(fee.0 + 1))?;
     }
     // A momentum trader's position is opened later by its entry stop (`place_behaviour`).
-    let opened = d.behave == Behave::Momentum || world.seed_position(m, account, d.long, qty, entry)?;
+    let opened = d.behave == Behave::Momentum
+        || match funding[m] {
+            SeederFunding::PerPosition => world.seed_position(m, account, d.long, qty, entry)?,
+            SeederFunding::Pending(total) if qty.is_positive() => {
+                world.prefund_seeder(m, total)?;
+                funding[m] = SeederFunding::Paid;
+                world.seed_prefunded(m, account, d.long, qty, entry)?
+            }
+            SeederFunding::Pending(_) | SeederFunding::Paid => {
+                world.seed_prefunded(m, account, d.long, qty, entry)?
+            }
+        };
     Ok(Trader {
         market: m as u32,
         account,

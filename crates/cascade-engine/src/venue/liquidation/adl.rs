@@ -14,7 +14,7 @@ use crate::ledger::AccountId;
 use crate::ledger::Party;
 use crate::num::{Price, Qty, Round};
 use crate::position::MarginMode;
-use crate::risk::adl::{AdlCandidate, rank};
+use crate::risk::adl::{AdlCandidate, RankedCandidates, rank};
 use crate::risk::rules::AdlRanking;
 use crate::safeguards::{AdlRule, pro_rata};
 
@@ -48,7 +48,7 @@ impl Venue {
             matches!(&self.adl_queue, Some(q) if q.instrument == ins && q.bankrupt_long == bankrupt_long);
         if !cached {
             self.flush_dirty()?;
-            let candidates = self.adl_candidates(acct, ins, bankrupt_long, mark)?;
+            let candidates = self.ranked_adl_candidates(acct, ins, bankrupt_long, mark)?;
             self.adl_queue = Some(AdlQueue { instrument: ins, bankrupt_long, candidates, cursor: 0 });
         }
         let mut left = qty_ranked;
@@ -57,7 +57,7 @@ impl Venue {
         while left.is_positive() {
             let Some(q) = self.adl_queue.as_mut() else { break };
             let rank = u32::try_from(q.cursor).unwrap_or(u32::MAX);
-            let Some(c) = q.candidates.get(q.cursor).copied() else {
+            let Some(c) = q.candidates.get(q.cursor) else {
                 // The pass's ranking is used up; positions opened since it was made (a maker
                 // whose quotes the liquidations took) are ranked once more before giving up.
                 if refreshed {
@@ -65,7 +65,7 @@ impl Venue {
                 }
                 refreshed = true;
                 self.flush_dirty()?;
-                let candidates = self.adl_candidates(acct, ins, bankrupt_long, mark)?;
+                let candidates = self.ranked_adl_candidates(acct, ins, bankrupt_long, mark)?;
                 self.adl_queue = Some(AdlQueue { instrument: ins, bankrupt_long, candidates, cursor: 0 });
                 continue;
             };
@@ -299,13 +299,28 @@ impl Venue {
         let Some(mark) = self.reference_mark(ins) else { return Ok(None) };
         // A bankrupt position on the other side: candidates are `acct`'s side. The backstop
         // never ranks; `AccountId(u32::MAX)` stands for the bankrupt one and excludes nobody.
-        let candidates = self.adl_candidates(AccountId(u32::MAX), ins, !p.size.is_positive(), mark)?;
+        let mut candidates = self.adl_candidates(AccountId(u32::MAX), ins, !p.size.is_positive(), mark)?;
+        rank(rules.adl_ranking, &mut candidates, adl_start(AccountId(u32::MAX), mark));
         let count = candidates.len();
         Ok(candidates.iter().position(|c| c.account == acct).map(|r| (r, count)))
     }
 
-    /// Every position opposite a bankrupt one, ranked by the venue's rule. Computed once per
-    /// pass and instrument side (venues refresh their ADL rankings periodically too).
+    /// Every position opposite a bankrupt one, to be read in the venue's ranking order (ranked
+    /// as far as read: [`RankedCandidates`]). Computed once per pass and instrument side
+    /// (venues refresh their ADL rankings periodically too).
+    fn ranked_adl_candidates(
+        &self,
+        acct: AccountId,
+        ins: InstrumentId,
+        bankrupt_long: bool,
+        mark: Price,
+    ) -> Result<RankedCandidates, VenueError> {
+        let candidates = self.adl_candidates(acct, ins, bankrupt_long, mark)?;
+        Ok(RankedCandidates::new(self.config.rules.adl_ranking, candidates, adl_start(acct, mark)))
+    }
+
+    /// Every position opposite a bankrupt one with the figures its ranking needs, in account
+    /// order (unranked).
     fn adl_candidates(
         &self,
         acct: AccountId,
@@ -313,7 +328,6 @@ impl Venue {
         bankrupt_long: bool,
         mark: Price,
     ) -> Result<Vec<AdlCandidate>, VenueError> {
-        let rules = self.config.rules;
         let idx = usize::from(ins.0);
         let m = &self.markets[idx];
         let asset = m.instrument.settle_asset();
@@ -351,9 +365,11 @@ impl Venue {
                 maintenance: state.maintenance,
             });
         }
-        // dYdX's pseudo-random start: derived from the liquidated account and the mark.
-        let start = acct.0.wrapping_mul(2_654_435_761).wrapping_add(mark.0 as u32);
-        rank(rules.adl_ranking, &mut candidates, start);
         Ok(candidates)
     }
+}
+
+/// dYdX's pseudo-random start of the walk: derived from the liquidated account and the mark.
+fn adl_start(acct: AccountId, mark: Price) -> u32 {
+    acct.0.wrapping_mul(2_654_435_761).wrapping_add(mark.0 as u32)
 }

@@ -25,7 +25,7 @@ use crate::ledger::AccountId;
 use crate::margin::price as mp;
 use crate::num::{Cash, Price, Qty, RATE_ONE, Rate, Round};
 use crate::position::MarginMode;
-use crate::risk::adl::AdlCandidate;
+use crate::risk::adl::RankedCandidates;
 use crate::risk::rules::{Execution, PartialRule};
 
 use super::{OrderKind, OrderRequest, Venue, VenueError, VenueEvent, overflow};
@@ -101,7 +101,7 @@ pub struct LiquidationReport {
 pub(super) struct AdlQueue {
     pub(super) instrument: InstrumentId,
     pub(super) bankrupt_long: bool,
-    pub(super) candidates: Vec<AdlCandidate>,
+    pub(super) candidates: RankedCandidates,
     pub(super) cursor: usize,
 }
 
@@ -237,11 +237,19 @@ impl Venue {
             return Ok(false);
         }
         let mode = self.ledger.account(acct)?.position(ins).map_or(MarginMode::Cross, |p| p.mode);
-        // 1. Cancel the account's orders (all of them for cross margin).
+        // 1. Cancel the account's orders (all of them for cross margin). The books are looked at
+        // first, together: each look is a cache miss (an account's slot in a per-book table),
+        // and independent looks overlap, where a cancel per book would pay them one by one.
         let scope: Vec<InstrumentId> = if mode == MarginMode::Isolated {
             vec![ins]
         } else {
-            (0..self.markets.len() as u16).map(InstrumentId).collect()
+            (0..self.markets.len() as u16)
+                .map(InstrumentId)
+                .filter(|i| {
+                    let m = &self.markets[usize::from(i.0)];
+                    m.book.has_orders(acct) || m.stops.has_orders(acct)
+                })
+                .collect()
         };
         for i in scope {
             self.cancel_all(acct, i, events)?;
@@ -263,7 +271,12 @@ impl Venue {
         if mode == MarginMode::Cross && new_debt.is_positive() {
             self.seize_collateral(acct, ins, new_debt, events)?;
         }
-        self.reindex(acct)?;
+        // An account that traded is marked dirty, and every reader of the index flushes the
+        // dirty accounts first (the next round of this pass, an ADL ranking, the next pass), so
+        // re-indexing it here too would be done twice with the same result.
+        if !self.dirty.contains(&acct) {
+            self.reindex(acct)?;
+        }
         Ok(true)
     }
 
