@@ -395,6 +395,9 @@ impl Venue {
     /// # Errors
     /// Unknown account or overflow.
     pub(super) fn reindex(&mut self, acct: AccountId) -> Result<(), VenueError> {
+        if self.reindex_single(acct)? {
+            return Ok(());
+        }
         self.unindex(acct)?;
         self.ledger.account_mut(acct)?.prune_flat();
         if self.backstop == Some(acct) {
@@ -426,21 +429,7 @@ impl Venue {
                 }
                 c
             };
-            let view = self.margin_view(p, mark)?;
-            // The index solves the same predicate the exact check uses (maintenance at the mark), so a
-            // trigger is never later than the check; `rules.basis` only changes the displayed price.
-            let fee = self.close_fee_rate(p.instrument);
-            let lp =
-                mp::liquidation_price_hinted_with_fee(&view, collateral, mp::MaintenanceBasis::Mark, fee)
-                    .map_err(|e| VenueError::Invariant(format!("liquidation price: {e}")))?;
-            // A long with no liquidation price at a positive price is never liquidatable; a
-            // short with none is never liquidatable either. One extra unit absorbs rounding;
-            // the exact check at pop time decides.
-            let trigger = match lp {
-                Some(lp) if p.size.is_positive() => lp.0.saturating_add(1),
-                Some(lp) => -(lp.0.saturating_sub(1).max(1)),
-                None => 0,
-            };
+            let trigger = self.solve_trigger(p, collateral, mark)?;
             if trigger != 0 {
                 let im = usize::from(p.instrument.0);
                 self.markets[im].index.insert(trigger > 0, Price(trigger.abs()), acct);
@@ -463,6 +452,75 @@ impl Venue {
             self.bands.insert((acct, ins), (lo, hi));
         }
         Ok(())
+    }
+
+    /// The liquidation-index key of position `p` backed by `collateral`: `+price` for a long,
+    /// `-price` for a short, 0 when it has no liquidation price.
+    fn solve_trigger(&self, p: &Position, collateral: Cash, mark: Price) -> Result<i64, VenueError> {
+        let view = self.margin_view(p, mark)?;
+        // The index solves the same predicate the exact check uses (maintenance at the mark), so a
+        // trigger is never later than the check; `rules.basis` only changes the displayed price.
+        let fee = self.close_fee_rate(p.instrument);
+        let lp = mp::liquidation_price_hinted_with_fee(&view, collateral, mp::MaintenanceBasis::Mark, fee)
+            .map_err(|e| VenueError::Invariant(format!("liquidation price: {e}")))?;
+        // A long with no liquidation price at a positive price is never liquidatable; a
+        // short with none is never liquidatable either. One extra unit absorbs rounding;
+        // the exact check at pop time decides.
+        Ok(match lp {
+            Some(lp) if p.size.is_positive() => lp.0.saturating_add(1),
+            Some(lp) => -(lp.0.saturating_sub(1).max(1)),
+            None => 0,
+        })
+    }
+
+    /// [`Venue::reindex`] for the common case of an account with one open position and no
+    /// bands: the same trigger, solved without copying the account's positions, and the index
+    /// left alone when the trigger did not change (a deposit, a fill that kept the liquidation
+    /// price). Returns `false`, having changed nothing, when the account is not that case.
+    fn reindex_single(&mut self, acct: AccountId) -> Result<bool, VenueError> {
+        if self.backstop == Some(acct) {
+            return Ok(false);
+        }
+        let p = match self.ledger.account(acct)?.positions() {
+            [p] if !p.size.is_zero() => *p,
+            _ => return Ok(false),
+        };
+        if self.bands.range((acct, InstrumentId(0))..=(acct, InstrumentId(u16::MAX))).next().is_some() {
+            return Ok(false);
+        }
+        let im = usize::from(p.instrument.0);
+        let trigger = match self.reference_mark(p.instrument) {
+            None => 0,
+            Some(mark) => {
+                let collateral = if p.mode == MarginMode::Isolated {
+                    p.isolated_margin
+                } else {
+                    self.pool_collateral(acct, self.markets[im].instrument.settle_asset())?
+                };
+                self.solve_trigger(&p, collateral, mark)?
+            }
+        };
+        let side: i8 = if p.size.is_positive() { 1 } else { -1 };
+        let listed = if trigger == 0 { side } else { 0 };
+        if p.trigger == trigger && p.untriggered == listed {
+            return Ok(true);
+        }
+        let index = &mut self.markets[im];
+        if p.trigger != 0 {
+            index.index.remove(p.trigger > 0, Price(p.trigger.abs()), acct);
+        }
+        if p.untriggered != 0 {
+            index.untriggered[usize::from(p.untriggered < 0)].remove(&acct);
+        }
+        if trigger != 0 {
+            index.index.insert(trigger > 0, Price(trigger.abs()), acct);
+        } else {
+            index.untriggered[usize::from(side < 0)].insert(acct);
+        }
+        let pos = self.ledger.account_mut(acct)?.position_mut(p.instrument, p.mode);
+        pos.trigger = trigger;
+        pos.untriggered = listed;
+        Ok(true)
     }
 
     /// The least `upnl − maintenance` position `o` can show while its mark stays in
