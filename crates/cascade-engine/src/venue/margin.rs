@@ -332,14 +332,25 @@ impl Venue {
                 .checked_add(p.isolated_margin)
                 .map_err(overflow("margin"))?
         } else {
-            let mut s = self.pool_margin(acct, asset)?;
-            if let Some(c) = current.filter(|c| !c.size.is_zero())
-                && let Some(mark) = self.reference_mark(ins)
-            {
-                let (_, im_old) = self.position_requirements(&c, mark)?;
-                s.initial = s.initial.checked_sub(im_old).map_err(overflow("initial"))?;
+            // The pool's equity less the initial margin of its other positions: this one's is
+            // replaced by `im_new`, so it is never computed (for a one-position account the
+            // loop solves no margin at all).
+            let mut equity = self.pool_collateral(acct, asset)?;
+            let mut initial = Cash::ZERO;
+            for o in self.ledger.account(acct)?.positions() {
+                let om = &self.markets[usize::from(o.instrument.0)];
+                if o.mode != MarginMode::Cross || om.instrument.settle_asset() != asset || o.size.is_zero() {
+                    continue;
+                }
+                let Some(mark) = self.reference_mark(o.instrument) else { continue };
+                let upnl = o.unrealized_pnl(&om.instrument, mark).map_err(overflow("unrealized pnl"))?;
+                equity = equity.checked_add(upnl).map_err(overflow("equity"))?;
+                if o.instrument != ins {
+                    let (_, im) = self.position_requirements(o, mark)?;
+                    initial = initial.checked_add(im).map_err(overflow("initial"))?;
+                }
             }
-            s.equity.checked_sub(s.initial).map_err(overflow("available"))?
+            equity.checked_sub(initial).map_err(overflow("available"))?
         };
         if available < im_new {
             return Err(VenueError::InsufficientMargin { required: im_new, available });

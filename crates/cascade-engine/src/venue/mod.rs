@@ -1448,7 +1448,8 @@ impl Venue {
         events: &mut Vec<VenueEvent>,
     ) -> Result<(), VenueError> {
         let idx = usize::from(instrument.0);
-        if self.is_halted(idx) {
+        // No stops: nothing can fire (the common case on every order).
+        if self.markets[idx].stops.is_empty() || self.is_halted(idx) {
             return Ok(());
         }
         let mut fired: Vec<StopEntry> = Vec::new();
