@@ -1312,11 +1312,8 @@ impl Venue {
                 self.backstop_pnl =
                     self.backstop_pnl.checked_add(effect.realized).map_err(overflow("backstop pnl"))?;
             }
-            let party = if pos.mode == MarginMode::Isolated {
-                Party::Isolated(acct, instrument)
-            } else {
-                Party::Wallet(acct)
-            };
+            let isolated = pos.mode == MarginMode::Isolated;
+            let party = if isolated { Party::Isolated(acct, instrument) } else { Party::Wallet(acct) };
             realized[i] = effect.realized;
             if effect.realized.is_positive() {
                 self.ledger.transfer(Party::Clearing, party, asset, effect.realized)?;
@@ -1346,10 +1343,13 @@ impl Venue {
                 }
                 fees[i] = Cash(-rebate.0);
             }
-            if effect.closed < qty {
+            // Both only act on an isolated position that grew, or on a position now flat.
+            if effect.closed < qty && isolated {
                 self.lock_isolated_margin(acct, instrument, price)?;
             }
-            self.release_if_flat(acct, instrument, asset)?;
+            if after == 0 {
+                self.release_if_flat(acct, instrument, asset)?;
+            }
         }
         // Triggers are refreshed lazily, once per account, before the next liquidation pass.
         self.dirty.insert(taker);
