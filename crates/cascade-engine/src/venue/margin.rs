@@ -202,6 +202,20 @@ impl Venue {
             .maintenance_margin(&e)
             .and_then(|mm| mm.checked_add(fee))
             .map_err(overflow("maintenance margin"))?;
+        Ok((mm, self.initial_of(p, &e)?))
+    }
+
+    /// The initial margin of [`Venue::position_requirements`] alone (the initial-margin check
+    /// on every order needs no maintenance figure).
+    pub(in crate::venue) fn position_initial(&self, p: &Position, price: Price) -> Result<Cash, VenueError> {
+        let m = &self.markets[usize::from(p.instrument.0)];
+        let e = Exposure::of(&m.instrument, p.size, price).map_err(overflow("exposure"))?;
+        self.initial_of(p, &e)
+    }
+
+    /// Initial margin of position `p` at exposure `e`, at its chosen leverage under any cap.
+    fn initial_of(&self, p: &Position, e: &Exposure) -> Result<Cash, VenueError> {
+        let m = &self.markets[usize::from(p.instrument.0)];
         let mut lev = (p.leverage > 0)
             .then(|| Leverage::from_int(i64::from(p.leverage)))
             .transpose()
@@ -209,17 +223,15 @@ impl Venue {
         // A leverage cap (`policy::leverage`) lowers the leverage initial margin is taken at:
         // a chosen one above it (grandfathered), or the tier's maximum when none was chosen.
         if let Some((cap, _)) = self.cap_at(p.instrument, e.notional)? {
-            let tier_max = m.tiers.tier(&e).max_leverage;
+            let tier_max = m.tiers.tier(e).max_leverage;
             lev = Some(lev.unwrap_or(tier_max).min(cap));
         }
         // A leverage above the tier's maximum (the position grew into a higher tier) falls back
         // to the tier's own initial rate.
-        let im = m
-            .tiers
-            .initial_margin(&e, lev)
-            .or_else(|_| m.tiers.initial_margin(&e, None))
-            .map_err(|_| VenueError::Overflow("initial margin"))?;
-        Ok((mm, im))
+        m.tiers
+            .initial_margin(e, lev)
+            .or_else(|_| m.tiers.initial_margin(e, None))
+            .map_err(|_| VenueError::Overflow("initial margin"))
     }
 
     /// Margin of `acct`'s cross pool in `asset` at the current marks.
@@ -324,7 +336,7 @@ impl Venue {
             return Ok(());
         }
         p.size = Qty(new_size);
-        let (_, im_new) = self.position_requirements(&p, price)?;
+        let im_new = self.position_initial(&p, price)?;
         let available = if p.mode == MarginMode::Isolated {
             self.ledger
                 .account(acct)?
@@ -346,7 +358,7 @@ impl Venue {
                 let upnl = o.unrealized_pnl(&om.instrument, mark).map_err(overflow("unrealized pnl"))?;
                 equity = equity.checked_add(upnl).map_err(overflow("equity"))?;
                 if o.instrument != ins {
-                    let (_, im) = self.position_requirements(o, mark)?;
+                    let im = self.position_initial(o, mark)?;
                     initial = initial.checked_add(im).map_err(overflow("initial"))?;
                 }
             }
