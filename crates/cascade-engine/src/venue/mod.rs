@@ -1507,6 +1507,7 @@ impl Venue {
         let mut long = vec![0_i128; self.markets.len()];
         let mut short = vec![0_i128; self.markets.len()];
         let mut claims: Vec<i128> = Vec::new();
+        let dirty = self.dirty.snapshot();
         for (id, a) in self.ledger.accounts() {
             for p in a.positions() {
                 let i = usize::from(p.instrument.0);
@@ -1518,7 +1519,7 @@ impl Venue {
                 // listed as untriggered on its side.
                 if !p.size.is_zero()
                     && p.trigger == 0
-                    && !self.dirty.contains(&id)
+                    && dirty.binary_search(&id).is_err()
                     && Some(id) != self.backstop
                 {
                     let side = usize::from(p.size.is_negative());
@@ -1623,9 +1624,13 @@ impl DirtySet {
         a
     }
 
-    /// Whether `a` is marked (a scan: for the invariant check only).
-    fn contains(&self, a: &AccountId) -> bool {
-        self.list.contains(a)
+    /// The marked accounts, ascending and unique (for the invariant check, which looks up
+    /// every account: a scan of the list per account would be quadratic).
+    fn snapshot(&self) -> Vec<AccountId> {
+        let mut v = self.list.clone();
+        v.sort_unstable();
+        v.dedup();
+        v
     }
 }
 
