@@ -354,6 +354,12 @@ impl<E> Scheduler<E> {
     /// Removes the earliest event (ties: the first scheduled) and advances the clock to it.
     pub fn pop(&mut self) -> Option<Due<E>> {
         let (src, _) = self.earliest()?;
+        self.pop_from(src)
+    }
+
+    /// Removes the earliest event, which waits in `src`, and advances the clock to it.
+    #[inline]
+    fn pop_from(&mut self, src: Source) -> Option<Due<E>> {
         let entry = match src {
             Source::Heap => self.heap.pop()?,
             Source::Lane(i) => {
@@ -372,8 +378,9 @@ impl<E> Scheduler<E> {
     /// alone and moves the clock to `until` (if that is later than now), so a run can stop at
     /// its end time with later wake-ups still pending.
     pub fn pop_until(&mut self, until: SimTime) -> Option<Due<E>> {
-        match self.peek_time() {
-            Some(t) if t <= until => self.pop(),
+        // One look for the earliest event serves both the test and the pop.
+        match self.earliest() {
+            Some((src, t)) if t <= until => self.pop_from(src),
             _ => {
                 self.now = self.now.max(until);
                 None
