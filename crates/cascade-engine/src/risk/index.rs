@@ -52,6 +52,9 @@ pub struct LiquidationIndex {
     band_hi: BTreeSet<(Price, AccountId)>,
 }
 
+/// Triggers with their accounts, sorted by (trigger, account).
+type Entries = Vec<(Price, AccountId)>;
+
 /// Hashes an account id by one multiplication (ids are dense small integers; the table is
 /// never iterated where the order could reach an output).
 #[derive(Debug, Clone, Copy, Default)]
@@ -169,7 +172,7 @@ impl LiquidationIndex {
 
     /// Parked triggers `mark` has crossed (only when the mark is outside the zone), as
     /// (long entries, short entries), each sorted by (trigger, account).
-    fn parked_crossed(&self, mark: Price) -> (Vec<(Price, AccountId)>, Vec<(Price, AccountId)>) {
+    fn parked_crossed(&self, mark: Price) -> (Entries, Entries) {
         let (mut l, mut s) = (Vec::new(), Vec::new());
         if self.zone_holds(mark) || self.parked.is_empty() {
             return (l, s);
@@ -195,10 +198,9 @@ impl LiquidationIndex {
             out.extend(self.shorts.range(..=(mark, AccountId(u32::MAX))).map(|(_, a)| *a));
             return;
         }
-        let longs: Vec<(Price, AccountId)> = self.longs.range((mark, AccountId(0))..).copied().collect();
+        let longs: Entries = self.longs.range((mark, AccountId(0))..).copied().collect();
         out.extend(merge(longs, pl).into_iter().map(|(_, a)| a));
-        let shorts: Vec<(Price, AccountId)> =
-            self.shorts.range(..=(mark, AccountId(u32::MAX))).copied().collect();
+        let shorts: Entries = self.shorts.range(..=(mark, AccountId(u32::MAX))).copied().collect();
         out.extend(merge(shorts, ps).into_iter().map(|(_, a)| a));
     }
 
@@ -213,10 +215,9 @@ impl LiquidationIndex {
             out.extend(self.shorts.range(..=(mark, AccountId(u32::MAX))).map(|(_, a)| *a));
             return;
         }
-        let longs: Vec<(Price, AccountId)> = self.longs.range((mark, AccountId(0))..).copied().collect();
+        let longs: Entries = self.longs.range((mark, AccountId(0))..).copied().collect();
         out.extend(merge(longs, pl).into_iter().rev().map(|(_, a)| a));
-        let shorts: Vec<(Price, AccountId)> =
-            self.shorts.range(..=(mark, AccountId(u32::MAX))).copied().collect();
+        let shorts: Entries = self.shorts.range(..=(mark, AccountId(u32::MAX))).copied().collect();
         out.extend(merge(shorts, ps).into_iter().map(|(_, a)| a));
     }
 
@@ -264,7 +265,7 @@ impl LiquidationIndex {
 }
 
 /// Merges two sorted lists (the ordered and the parked crossed entries).
-fn merge(mut a: Vec<(Price, AccountId)>, b: Vec<(Price, AccountId)>) -> Vec<(Price, AccountId)> {
+fn merge(mut a: Entries, b: Entries) -> Entries {
     if !b.is_empty() {
         a.extend(b);
         a.sort_unstable();
