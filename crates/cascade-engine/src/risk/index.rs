@@ -41,9 +41,9 @@ pub struct LiquidationIndex {
     longs: BTreeSet<(Price, AccountId)>,
     /// Shorts by (trigger, account): candidates when `mark >= trigger`.
     shorts: BTreeSet<(Price, AccountId)>,
-    /// Parked triggers, signed like `Position::trigger` (+ long, − short): longs below the
-    /// zone, shorts above it. One entry per account (one position per instrument).
-    parked: HashMap<AccountId, i64, BuildHasherDefault<IdHasher>>,
+    /// Parked triggers by account: `[0]` longs below the zone, `[1]` shorts above it (apart, so
+    /// that listing one side never walks the other). One entry per account and instrument.
+    parked: [Parked; 2],
     /// The parking zone `[lo, hi]`; `None` until a mark is set (everything is ordered then).
     zone: Option<(Price, Price)>,
     /// Multi-instrument cross accounts by the lower edge of this instrument's band.
@@ -54,6 +54,9 @@ pub struct LiquidationIndex {
 
 /// Triggers with their accounts, sorted by (trigger, account).
 type Entries = Vec<(Price, AccountId)>;
+
+/// One side's parked triggers.
+type Parked = HashMap<AccountId, Price, BuildHasherDefault<IdHasher>>;
 
 /// Hashes an account id by one multiplication (ids are dense small integers; the table is
 /// never iterated where the order could reach an output).
@@ -97,7 +100,7 @@ impl LiquidationIndex {
     /// Adds a long (`long = true`) or short trigger.
     pub fn insert(&mut self, long: bool, trigger: Price, account: AccountId) {
         if self.is_far(long, trigger) {
-            self.parked.insert(account, if long { trigger.0 } else { -trigger.0 });
+            self.parked[usize::from(!long)].insert(account, trigger);
         } else if long {
             self.longs.insert((trigger, account));
         } else {
@@ -112,11 +115,9 @@ impl LiquidationIndex {
         } else {
             self.shorts.remove(&(trigger, account))
         };
-        if !removed {
-            let signed = if long { trigger.0 } else { -trigger.0 };
-            if self.parked.get(&account) == Some(&signed) {
-                self.parked.remove(&account);
-            }
+        let parked = &mut self.parked[usize::from(!long)];
+        if !removed && parked.get(&account) == Some(&trigger) {
+            parked.remove(&account);
         }
     }
 
@@ -129,27 +130,30 @@ impl LiquidationIndex {
         }
         let (lo, hi) = zone_around(mark);
         self.zone = Some((lo, hi));
+        let [parked_longs, parked_shorts] = &mut self.parked;
         let (longs, shorts) = (&mut self.longs, &mut self.shorts);
-        self.parked.retain(|&a, t| {
-            let (long, p) = (*t > 0, Price(t.abs()));
-            let far = if long { p < lo } else { p > hi };
+        parked_longs.retain(|&a, &mut p| {
+            let far = p < lo;
             if !far {
-                if long {
-                    longs.insert((p, a));
-                } else {
-                    shorts.insert((p, a));
-                }
+                longs.insert((p, a));
+            }
+            far
+        });
+        parked_shorts.retain(|&a, &mut p| {
+            let far = p > hi;
+            if !far {
+                shorts.insert((p, a));
             }
             far
         });
         // Ordered triggers now beyond the zone are parked.
         let kept = self.longs.split_off(&(lo, AccountId(0)));
         for (p, a) in std::mem::replace(&mut self.longs, kept) {
-            self.parked.insert(a, p.0);
+            self.parked[0].insert(a, p);
         }
         let beyond = self.shorts.split_off(&(Price(hi.0.saturating_add(1)), AccountId(0)));
         for (p, a) in beyond {
-            self.parked.insert(a, -p.0);
+            self.parked[1].insert(a, p);
         }
     }
 
@@ -174,16 +178,11 @@ impl LiquidationIndex {
     /// (long entries, short entries), each sorted by (trigger, account).
     fn parked_crossed(&self, mark: Price) -> (Entries, Entries) {
         let (mut l, mut s) = (Vec::new(), Vec::new());
-        if self.zone_holds(mark) || self.parked.is_empty() {
+        if self.zone_holds(mark) {
             return (l, s);
         }
-        for (&a, &t) in &self.parked {
-            if t > 0 && mark.0 <= t {
-                l.push((Price(t), a));
-            } else if t < 0 && mark.0 >= -t {
-                s.push((Price(-t), a));
-            }
-        }
+        l.extend(self.parked[0].iter().filter(|(_, p)| mark <= **p).map(|(a, p)| (*p, *a)));
+        s.extend(self.parked[1].iter().filter(|(_, p)| mark >= **p).map(|(a, p)| (*p, *a)));
         l.sort_unstable();
         s.sort_unstable();
         (l, s)
@@ -227,7 +226,9 @@ impl LiquidationIndex {
         for set in [&self.longs, &self.shorts, &self.band_lo] {
             out.extend(set.iter().map(|(_, a)| *a));
         }
-        out.extend(self.parked.keys().copied());
+        for side in &self.parked {
+            out.extend(side.keys().copied());
+        }
     }
 
     /// Appends every account whose band `mark` has left.
@@ -240,21 +241,19 @@ impl LiquidationIndex {
     /// trigger order, then the parked ones in no particular order (callers sort).
     pub fn members(&self, long: bool) -> impl Iterator<Item = AccountId> + '_ {
         let set = if long { &self.longs } else { &self.shorts };
-        set.iter()
-            .map(|(_, a)| *a)
-            .chain(self.parked.iter().filter(move |(_, t)| (**t > 0) == long).map(|(a, _)| *a))
+        set.iter().map(|(_, a)| *a).chain(self.parked[usize::from(!long)].keys().copied())
     }
 
     /// Number of indexed positions.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.longs.len() + self.shorts.len() + self.parked.len()
+        self.longs.len() + self.shorts.len() + self.parked_len()
     }
 
     /// Number of parked positions (beyond the zone around the mark).
     #[must_use]
     pub fn parked_len(&self) -> usize {
-        self.parked.len()
+        self.parked[0].len() + self.parked[1].len()
     }
 
     /// Whether nothing is indexed.
