@@ -6,16 +6,33 @@
 //! Triggers are conservative (never later than the true liquidation price); the venue confirms
 //! each popped account exactly and re-inserts those that are still safe.
 //!
+//! Most accounts of a calm market sit far from liquidation, yet every fill re-indexes both of
+//! its accounts. So the index keeps only the triggers *near* the mark ordered; a trigger beyond
+//! a *parking zone* around the mark (a long's below its lower edge, a short's above its upper
+//! edge) is parked in an unordered table, where inserting and removing cost O(1). The zone
+//! always contains the mark the venue last set ([`LiquidationIndex::set_mark`]), so no parked
+//! trigger can be crossed; when the mark leaves the zone, a new zone is drawn around it and the
+//! parked triggers inside it move to the ordered sets. What [`LiquidationIndex::crossed`]
+//! returns never depends on where an entry sits: with a mark outside the zone (a caller that did
+//! not set it), the parked triggers are scanned too.
+//!
 //! A cross account with positions in several instruments has triggers that depend on the other
 //! marks. Each such account is also registered in the *band* index of every instrument it holds:
 //! its triggers were computed with the other positions at the adverse edge of a band around
 //! their marks, so they stay conservative until a mark leaves its band, which pops the account
 //! for re-indexing the same way.
+//!
+//! This module never decides who is liquidatable: it only keeps the triggers the venue solved.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::ledger::AccountId;
 use crate::num::Price;
+
+/// Half-width of the parking zone, in parts per 10,000 of the mark: a trigger more than 10%
+/// from the mark is parked. A wider zone re-draws less often but orders more triggers.
+pub const PARK_ZONE_BPS: i64 = 1_000;
 
 /// Ordered triggers of one instrument.
 #[derive(Debug, Clone, Default)]
@@ -24,16 +41,67 @@ pub struct LiquidationIndex {
     longs: BTreeSet<(Price, AccountId)>,
     /// Shorts by (trigger, account): candidates when `mark >= trigger`.
     shorts: BTreeSet<(Price, AccountId)>,
+    /// Parked triggers by account: `[0]` longs below the zone, `[1]` shorts above it (apart, so
+    /// that listing one side never walks the other). One entry per account and instrument.
+    parked: [Parked; 2],
+    /// The parking zone `[lo, hi]`; `None` until a mark is set (everything is ordered then).
+    zone: Option<(Price, Price)>,
     /// Multi-instrument cross accounts by the lower edge of this instrument's band.
     band_lo: BTreeSet<(Price, AccountId)>,
     /// … and by the upper edge.
     band_hi: BTreeSet<(Price, AccountId)>,
 }
 
+/// Triggers with their accounts, sorted by (trigger, account).
+type Entries = Vec<(Price, AccountId)>;
+
+/// One side's parked triggers.
+type Parked = HashMap<AccountId, Price, BuildHasherDefault<IdHasher>>;
+
+/// Hashes an account id by one multiplication (ids are dense small integers; the table is
+/// never iterated where the order could reach an output).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (u64::from(n) ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// The zone `mark × (1 ∓ PARK_ZONE_BPS)`, rounded outward, never below 1.
+fn zone_around(mark: Price) -> (Price, Price) {
+    let w = i128::from(mark.0) * i128::from(PARK_ZONE_BPS) / 10_000;
+    let lo = (i128::from(mark.0) - w - 1).max(1);
+    let hi = (i128::from(mark.0) + w + 1).min(i128::from(i64::MAX));
+    (Price(i64::try_from(lo).unwrap_or(1)), Price(i64::try_from(hi).unwrap_or(i64::MAX)))
+}
+
 impl LiquidationIndex {
+    /// Whether a trigger lies beyond the zone on its safe side (so it is parked).
+    fn is_far(&self, long: bool, trigger: Price) -> bool {
+        match self.zone {
+            Some((lo, _)) if long => trigger < lo,
+            Some((_, hi)) => trigger > hi,
+            None => false,
+        }
+    }
+
     /// Adds a long (`long = true`) or short trigger.
     pub fn insert(&mut self, long: bool, trigger: Price, account: AccountId) {
-        if long {
+        if self.is_far(long, trigger) {
+            self.parked[usize::from(!long)].insert(account, trigger);
+        } else if long {
             self.longs.insert((trigger, account));
         } else {
             self.shorts.insert((trigger, account));
@@ -42,10 +110,50 @@ impl LiquidationIndex {
 
     /// Removes a trigger added by [`LiquidationIndex::insert`].
     pub fn remove(&mut self, long: bool, trigger: Price, account: AccountId) {
-        if long {
-            self.longs.remove(&(trigger, account));
+        let removed = if long {
+            self.longs.remove(&(trigger, account))
         } else {
-            self.shorts.remove(&(trigger, account));
+            self.shorts.remove(&(trigger, account))
+        };
+        let parked = &mut self.parked[usize::from(!long)];
+        if !removed && parked.get(&account) == Some(&trigger) {
+            parked.remove(&account);
+        }
+    }
+
+    /// Tells the index the instrument's mark. When it has left the parking zone, a new zone is
+    /// drawn around it: parked triggers inside move to the ordered sets, ordered ones beyond it
+    /// are parked. O(parked) then, O(1) otherwise.
+    pub fn set_mark(&mut self, mark: Price) {
+        if self.zone.is_some_and(|(lo, hi)| lo <= mark && mark <= hi) {
+            return;
+        }
+        let (lo, hi) = zone_around(mark);
+        self.zone = Some((lo, hi));
+        let [parked_longs, parked_shorts] = &mut self.parked;
+        let (longs, shorts) = (&mut self.longs, &mut self.shorts);
+        parked_longs.retain(|&a, &mut p| {
+            let far = p < lo;
+            if !far {
+                longs.insert((p, a));
+            }
+            far
+        });
+        parked_shorts.retain(|&a, &mut p| {
+            let far = p > hi;
+            if !far {
+                shorts.insert((p, a));
+            }
+            far
+        });
+        // Ordered triggers now beyond the zone are parked.
+        let kept = self.longs.split_off(&(lo, AccountId(0)));
+        for (p, a) in std::mem::replace(&mut self.longs, kept) {
+            self.parked[0].insert(a, p);
+        }
+        let beyond = self.shorts.split_off(&(Price(hi.0.saturating_add(1)), AccountId(0)));
+        for (p, a) in beyond {
+            self.parked[1].insert(a, p);
         }
     }
 
@@ -61,11 +169,38 @@ impl LiquidationIndex {
         self.band_hi.remove(&(hi, account));
     }
 
+    /// Whether `mark` lies in the parking zone (then no parked trigger is crossed).
+    fn zone_holds(&self, mark: Price) -> bool {
+        self.zone.is_some_and(|(lo, hi)| lo <= mark && mark <= hi)
+    }
+
+    /// Parked triggers `mark` has crossed (only when the mark is outside the zone), as
+    /// (long entries, short entries), each sorted by (trigger, account).
+    fn parked_crossed(&self, mark: Price) -> (Entries, Entries) {
+        let (mut l, mut s) = (Vec::new(), Vec::new());
+        if self.zone_holds(mark) {
+            return (l, s);
+        }
+        l.extend(self.parked[0].iter().filter(|(_, p)| mark <= **p).map(|(a, p)| (*p, *a)));
+        s.extend(self.parked[1].iter().filter(|(_, p)| mark >= **p).map(|(a, p)| (*p, *a)));
+        l.sort_unstable();
+        s.sort_unstable();
+        (l, s)
+    }
+
     /// Appends to `out`, in (trigger, account) order, every account whose trigger `mark` has
     /// crossed, longs first. The entries stay in the index: the venue removes or updates them.
     pub fn crossed(&self, mark: Price, out: &mut Vec<AccountId>) {
-        out.extend(self.longs.range((mark, AccountId(0))..).map(|(_, a)| *a));
-        out.extend(self.shorts.range(..=(mark, AccountId(u32::MAX))).map(|(_, a)| *a));
+        let (pl, ps) = self.parked_crossed(mark);
+        if pl.is_empty() && ps.is_empty() {
+            out.extend(self.longs.range((mark, AccountId(0))..).map(|(_, a)| *a));
+            out.extend(self.shorts.range(..=(mark, AccountId(u32::MAX))).map(|(_, a)| *a));
+            return;
+        }
+        let longs: Entries = self.longs.range((mark, AccountId(0))..).copied().collect();
+        out.extend(merge(longs, pl).into_iter().map(|(_, a)| a));
+        let shorts: Entries = self.shorts.range(..=(mark, AccountId(u32::MAX))).copied().collect();
+        out.extend(merge(shorts, ps).into_iter().map(|(_, a)| a));
     }
 
     /// Like [`LiquidationIndex::crossed`], but most underwater first on both sides: longs from
@@ -73,15 +208,26 @@ impl LiquidationIndex {
     /// (dYdX sorts by distance from the oracle, §6.3), so when the book or the fund runs out it
     /// is the least underwater who wait — the same rule for longs and shorts.
     pub fn crossed_most_underwater_first(&self, mark: Price, out: &mut Vec<AccountId>) {
-        out.extend(self.longs.range((mark, AccountId(0))..).rev().map(|(_, a)| *a));
-        out.extend(self.shorts.range(..=(mark, AccountId(u32::MAX))).map(|(_, a)| *a));
+        let (pl, ps) = self.parked_crossed(mark);
+        if pl.is_empty() && ps.is_empty() {
+            out.extend(self.longs.range((mark, AccountId(0))..).rev().map(|(_, a)| *a));
+            out.extend(self.shorts.range(..=(mark, AccountId(u32::MAX))).map(|(_, a)| *a));
+            return;
+        }
+        let longs: Entries = self.longs.range((mark, AccountId(0))..).copied().collect();
+        out.extend(merge(longs, pl).into_iter().rev().map(|(_, a)| a));
+        let shorts: Entries = self.shorts.range(..=(mark, AccountId(u32::MAX))).copied().collect();
+        out.extend(merge(shorts, ps).into_iter().map(|(_, a)| a));
     }
 
-    /// Appends every account with a trigger or a band here (in index order, possibly more than
-    /// once): who a change of the instrument's margin table must re-index.
+    /// Appends every account with a trigger or a band here (possibly more than once, in no
+    /// particular order): who a change of the instrument's margin table must re-index.
     pub fn accounts(&self, out: &mut Vec<AccountId>) {
         for set in [&self.longs, &self.shorts, &self.band_lo] {
             out.extend(set.iter().map(|(_, a)| *a));
+        }
+        for side in &self.parked {
+            out.extend(side.keys().copied());
         }
     }
 
@@ -91,16 +237,23 @@ impl LiquidationIndex {
         out.extend(self.band_hi.range(..(mark, AccountId(0))).map(|(_, a)| *a));
     }
 
-    /// Accounts holding a long (`long = true`) or short position here, in trigger order.
+    /// Accounts holding a long (`long = true`) or short position here: the ordered ones in
+    /// trigger order, then the parked ones in no particular order (callers sort).
     pub fn members(&self, long: bool) -> impl Iterator<Item = AccountId> + '_ {
         let set = if long { &self.longs } else { &self.shorts };
-        set.iter().map(|(_, a)| *a)
+        set.iter().map(|(_, a)| *a).chain(self.parked[usize::from(!long)].keys().copied())
     }
 
     /// Number of indexed positions.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.longs.len() + self.shorts.len()
+        self.longs.len() + self.shorts.len() + self.parked_len()
+    }
+
+    /// Number of parked positions (beyond the zone around the mark).
+    #[must_use]
+    pub fn parked_len(&self) -> usize {
+        self.parked[0].len() + self.parked[1].len()
     }
 
     /// Whether nothing is indexed.
@@ -108,6 +261,15 @@ impl LiquidationIndex {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Merges two sorted lists (the ordered and the parked crossed entries).
+fn merge(mut a: Entries, b: Entries) -> Entries {
+    if !b.is_empty() {
+        a.extend(b);
+        a.sort_unstable();
+    }
+    a
 }
 
 #[cfg(test)]
@@ -133,6 +295,95 @@ mod tests {
             want.extend(all.iter().filter(|(l, t, _)| !*l && t.0 <= mark).map(|e| e.2));
             prop_assert_eq!(got, want);
         }
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(bool, i64, u32),
+        Remove(u32),
+        Mark(i64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (any::<bool>(), 1i64..2_000, 0u32..60).prop_map(|(l, t, a)| Op::Insert(l, t, a)),
+            2 => (0u32..60).prop_map(Op::Remove),
+            1 => (1i64..2_000).prop_map(Op::Mark),
+        ]
+    }
+
+    proptest! {
+        /// Parking never changes an answer: after any sequence of inserts, removals and mark
+        /// updates (which re-draw the zone), `crossed`, `crossed_most_underwater_first`,
+        /// `members` and `len` agree with a plain ordered reference holding every trigger, for
+        /// marks inside and outside the zone. Like the venue, an account holds at most one
+        /// trigger here and is removed before it is re-inserted.
+        #[test]
+        fn parking_matches_an_ordered_reference(ops in prop::collection::vec(op(), 0..300), probes in prop::collection::vec(1i64..2_000, 1..8)) {
+            let mut ix = LiquidationIndex::default();
+            let mut held: std::collections::BTreeMap<u32, (bool, i64)> = Default::default();
+            for o in ops {
+                match o {
+                    Op::Insert(l, t, a) => {
+                        if let Some((ol, ot)) = held.remove(&a) {
+                            ix.remove(ol, Price(ot), AccountId(a));
+                        }
+                        ix.insert(l, Price(t), AccountId(a));
+                        held.insert(a, (l, t));
+                    }
+                    Op::Remove(a) => {
+                        if let Some((ol, ot)) = held.remove(&a) {
+                            ix.remove(ol, Price(ot), AccountId(a));
+                        }
+                    }
+                    Op::Mark(m) => ix.set_mark(Price(m)),
+                }
+                prop_assert_eq!(ix.len(), held.len());
+                for &mark in &probes {
+                    let mut longs: Vec<(i64, u32)> = held.iter().filter(|(_, (l, t))| *l && *t >= mark).map(|(a, (_, t))| (*t, *a)).collect();
+                    let mut shorts: Vec<(i64, u32)> = held.iter().filter(|(_, (l, t))| !*l && *t <= mark).map(|(a, (_, t))| (*t, *a)).collect();
+                    longs.sort_unstable();
+                    shorts.sort_unstable();
+                    let mut want: Vec<AccountId> = longs.iter().map(|e| AccountId(e.1)).collect();
+                    want.extend(shorts.iter().map(|e| AccountId(e.1)));
+                    let mut got = Vec::new();
+                    ix.crossed(Price(mark), &mut got);
+                    prop_assert_eq!(&got, &want);
+                    let mut want: Vec<AccountId> = longs.iter().rev().map(|e| AccountId(e.1)).collect();
+                    want.extend(shorts.iter().map(|e| AccountId(e.1)));
+                    got.clear();
+                    ix.crossed_most_underwater_first(Price(mark), &mut got);
+                    prop_assert_eq!(&got, &want);
+                }
+                for side in [true, false] {
+                    let mut got: Vec<AccountId> = ix.members(side).collect();
+                    got.sort_unstable();
+                    let want: Vec<AccountId> = held.iter().filter(|(_, (l, _))| *l == side).map(|(a, _)| AccountId(*a)).collect();
+                    prop_assert_eq!(got, want);
+                }
+            }
+        }
+    }
+
+    /// A mark of 1,000 draws the zone [899, 1,101]: a long trigger at 850 and a short one at
+    /// 1,200 are parked, a long at 950 is ordered. The mark falling to 880 leaves the zone:
+    /// the new zone [791, 969] orders the long at 850 (crossed at 840 only, like any other).
+    #[test]
+    fn far_triggers_park_until_the_mark_comes_near() {
+        let mut ix = LiquidationIndex::default();
+        ix.set_mark(Price(1_000));
+        ix.insert(true, Price(850), AccountId(1));
+        ix.insert(false, Price(1_200), AccountId(2));
+        ix.insert(true, Price(950), AccountId(3));
+        assert_eq!((ix.len(), ix.parked_len()), (3, 2));
+        ix.set_mark(Price(880));
+        assert_eq!(ix.parked_len(), 1);
+        let mut out = Vec::new();
+        ix.crossed_most_underwater_first(Price(880), &mut out);
+        assert_eq!(out, vec![AccountId(3)]);
+        out.clear();
+        ix.crossed_most_underwater_first(Price(840), &mut out);
+        assert_eq!(out, vec![AccountId(3), AccountId(1)]);
     }
 
     /// Longs at triggers 90, 95, 99 and shorts at 101, 105 (accounts 1–5). At a mark of 92 the

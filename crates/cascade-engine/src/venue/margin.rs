@@ -208,6 +208,20 @@ impl Venue {
             .maintenance_margin(&e)
             .and_then(|mm| mm.checked_add(fee))
             .map_err(overflow("maintenance margin"))?;
+        Ok((mm, self.initial_of(p, &e)?))
+    }
+
+    /// The initial margin of [`Venue::position_requirements`] alone (the initial-margin check
+    /// on every order needs no maintenance figure).
+    pub(in crate::venue) fn position_initial(&self, p: &Position, price: Price) -> Result<Cash, VenueError> {
+        let m = &self.markets[usize::from(p.instrument.0)];
+        let e = Exposure::of(&m.instrument, p.size, price).map_err(overflow("exposure"))?;
+        self.initial_of(p, &e)
+    }
+
+    /// Initial margin of position `p` at exposure `e`, at its chosen leverage under any cap.
+    fn initial_of(&self, p: &Position, e: &Exposure) -> Result<Cash, VenueError> {
+        let m = &self.markets[usize::from(p.instrument.0)];
         let mut lev = (p.leverage > 0)
             .then(|| Leverage::from_int(i64::from(p.leverage)))
             .transpose()
@@ -215,17 +229,15 @@ impl Venue {
         // A leverage cap (`policy::leverage`) lowers the leverage initial margin is taken at:
         // a chosen one above it (grandfathered), or the tier's maximum when none was chosen.
         if let Some((cap, _)) = self.cap_at(p.instrument, e.notional)? {
-            let tier_max = m.tiers.tier(&e).max_leverage;
+            let tier_max = m.tiers.tier(e).max_leverage;
             lev = Some(lev.unwrap_or(tier_max).min(cap));
         }
         // A leverage above the tier's maximum (the position grew into a higher tier) falls back
         // to the tier's own initial rate.
-        let im = m
-            .tiers
-            .initial_margin(&e, lev)
-            .or_else(|_| m.tiers.initial_margin(&e, None))
-            .map_err(|_| VenueError::Overflow("initial margin"))?;
-        Ok((mm, im))
+        m.tiers
+            .initial_margin(e, lev)
+            .or_else(|_| m.tiers.initial_margin(e, None))
+            .map_err(|_| VenueError::Overflow("initial margin"))
     }
 
     /// Margin of `acct`'s cross pool in `asset` at the current marks.
@@ -330,7 +342,7 @@ impl Venue {
             return Ok(());
         }
         p.size = Qty(new_size);
-        let (_, im_new) = self.position_requirements(&p, price)?;
+        let im_new = self.position_initial(&p, price)?;
         let available = if p.mode == MarginMode::Isolated {
             self.ledger
                 .account(acct)?
@@ -338,14 +350,25 @@ impl Venue {
                 .checked_add(p.isolated_margin)
                 .map_err(overflow("margin"))?
         } else {
-            let mut s = self.pool_margin(acct, asset)?;
-            if let Some(c) = current.filter(|c| !c.size.is_zero())
-                && let Some(mark) = self.reference_mark(ins)
-            {
-                let (_, im_old) = self.position_requirements(&c, mark)?;
-                s.initial = s.initial.checked_sub(im_old).map_err(overflow("initial"))?;
+            // The pool's equity less the initial margin of its other positions: this one's is
+            // replaced by `im_new`, so it is never computed (for a one-position account the
+            // loop solves no margin at all).
+            let mut equity = self.pool_collateral(acct, asset)?;
+            let mut initial = Cash::ZERO;
+            for o in self.ledger.account(acct)?.positions() {
+                let om = &self.markets[usize::from(o.instrument.0)];
+                if o.mode != MarginMode::Cross || om.instrument.settle_asset() != asset || o.size.is_zero() {
+                    continue;
+                }
+                let Some(mark) = self.reference_mark(o.instrument) else { continue };
+                let upnl = o.unrealized_pnl(&om.instrument, mark).map_err(overflow("unrealized pnl"))?;
+                equity = equity.checked_add(upnl).map_err(overflow("equity"))?;
+                if o.instrument != ins {
+                    let im = self.position_initial(o, mark)?;
+                    initial = initial.checked_add(im).map_err(overflow("initial"))?;
+                }
             }
-            s.equity.checked_sub(s.initial).map_err(overflow("available"))?
+            equity.checked_sub(initial).map_err(overflow("available"))?
         };
         if available < im_new {
             return Err(VenueError::InsufficientMargin { required: im_new, available });
@@ -401,6 +424,9 @@ impl Venue {
     /// # Errors
     /// Unknown account or overflow.
     pub(super) fn reindex(&mut self, acct: AccountId) -> Result<(), VenueError> {
+        if self.reindex_single(acct)? {
+            return Ok(());
+        }
         self.unindex(acct)?;
         self.ledger.account_mut(acct)?.prune_flat();
         if self.backstop == Some(acct) {
@@ -432,21 +458,7 @@ impl Venue {
                 }
                 c
             };
-            let view = self.margin_view(p, mark)?;
-            // The index solves the same predicate the exact check uses (maintenance at the mark), so a
-            // trigger is never later than the check; `rules.basis` only changes the displayed price.
-            let fee = self.close_fee_rate(p.instrument);
-            let lp =
-                mp::liquidation_price_hinted_with_fee(&view, collateral, mp::MaintenanceBasis::Mark, fee)
-                    .map_err(|e| VenueError::Invariant(format!("liquidation price: {e}")))?;
-            // A long with no liquidation price at a positive price is never liquidatable; a
-            // short with none is never liquidatable either. One extra unit absorbs rounding;
-            // the exact check at pop time decides.
-            let trigger = match lp {
-                Some(lp) if p.size.is_positive() => lp.0.saturating_add(1),
-                Some(lp) => -(lp.0.saturating_sub(1).max(1)),
-                None => 0,
-            };
+            let trigger = self.solve_trigger(p, collateral, mark)?;
             if trigger != 0 {
                 let im = usize::from(p.instrument.0);
                 self.markets[im].index.insert(trigger > 0, Price(trigger.abs()), acct);
@@ -469,6 +481,75 @@ impl Venue {
             self.bands.insert((acct, ins), (lo, hi));
         }
         Ok(())
+    }
+
+    /// The liquidation-index key of position `p` backed by `collateral`: `+price` for a long,
+    /// `-price` for a short, 0 when it has no liquidation price.
+    fn solve_trigger(&self, p: &Position, collateral: Cash, mark: Price) -> Result<i64, VenueError> {
+        let view = self.margin_view(p, mark)?;
+        // The index solves the same predicate the exact check uses (maintenance at the mark), so a
+        // trigger is never later than the check; `rules.basis` only changes the displayed price.
+        let fee = self.close_fee_rate(p.instrument);
+        let lp = mp::liquidation_price_hinted_with_fee(&view, collateral, mp::MaintenanceBasis::Mark, fee)
+            .map_err(|e| VenueError::Invariant(format!("liquidation price: {e}")))?;
+        // A long with no liquidation price at a positive price is never liquidatable; a
+        // short with none is never liquidatable either. One extra unit absorbs rounding;
+        // the exact check at pop time decides.
+        Ok(match lp {
+            Some(lp) if p.size.is_positive() => lp.0.saturating_add(1),
+            Some(lp) => -(lp.0.saturating_sub(1).max(1)),
+            None => 0,
+        })
+    }
+
+    /// [`Venue::reindex`] for the common case of an account with one open position and no
+    /// bands: the same trigger, solved without copying the account's positions, and the index
+    /// left alone when the trigger did not change (a deposit, a fill that kept the liquidation
+    /// price). Returns `false`, having changed nothing, when the account is not that case.
+    fn reindex_single(&mut self, acct: AccountId) -> Result<bool, VenueError> {
+        if self.backstop == Some(acct) {
+            return Ok(false);
+        }
+        let p = match self.ledger.account(acct)?.positions() {
+            [p] if !p.size.is_zero() => *p,
+            _ => return Ok(false),
+        };
+        if self.bands.range((acct, InstrumentId(0))..=(acct, InstrumentId(u16::MAX))).next().is_some() {
+            return Ok(false);
+        }
+        let im = usize::from(p.instrument.0);
+        let trigger = match self.reference_mark(p.instrument) {
+            None => 0,
+            Some(mark) => {
+                let collateral = if p.mode == MarginMode::Isolated {
+                    p.isolated_margin
+                } else {
+                    self.pool_collateral(acct, self.markets[im].instrument.settle_asset())?
+                };
+                self.solve_trigger(&p, collateral, mark)?
+            }
+        };
+        let side: i8 = if p.size.is_positive() { 1 } else { -1 };
+        let listed = if trigger == 0 { side } else { 0 };
+        if p.trigger == trigger && p.untriggered == listed {
+            return Ok(true);
+        }
+        let index = &mut self.markets[im];
+        if p.trigger != 0 {
+            index.index.remove(p.trigger > 0, Price(p.trigger.abs()), acct);
+        }
+        if p.untriggered != 0 {
+            index.untriggered[usize::from(p.untriggered < 0)].remove(&acct);
+        }
+        if trigger != 0 {
+            index.index.insert(trigger > 0, Price(trigger.abs()), acct);
+        } else {
+            index.untriggered[usize::from(side < 0)].insert(acct);
+        }
+        let pos = self.ledger.account_mut(acct)?.position_mut(p.instrument, p.mode);
+        pos.trigger = trigger;
+        pos.untriggered = listed;
+        Ok(true)
     }
 
     /// The least `upnl − maintenance` position `o` can show while its mark stays in

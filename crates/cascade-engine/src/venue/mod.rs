@@ -487,7 +487,7 @@ pub struct Venue {
     /// ADL ranking of the current liquidation pass.
     adl_queue: Option<liquidation::AdlQueue>,
     /// Accounts whose positions or balances changed since their trigger was computed.
-    dirty: BTreeSet<AccountId>,
+    dirty: DirtySet,
     /// The venue clock, milliseconds, set by the caller ([`Venue::set_time`]).
     now_ms: u64,
     /// Hyperliquid cooldowns after a partial liquidation: (account, instrument) → until.
@@ -519,7 +519,7 @@ impl Venue {
             default_mode: config.default_mode,
             liquidating: None,
             adl_queue: None,
-            dirty: BTreeSet::new(),
+            dirty: DirtySet::default(),
             now_ms: 0,
             cooldown: BTreeMap::new(),
             fund_peaks: BTreeMap::new(),
@@ -691,6 +691,32 @@ impl Venue {
     /// Unknown instrument.
     pub fn indexed_positions(&self, id: InstrumentId) -> Result<usize, VenueError> {
         Ok(self.market(id)?.index.len())
+    }
+
+    /// The accounts the next liquidation pass on `id` would check first, most underwater
+    /// first: every position whose trigger the current mark has crossed, after re-indexing the
+    /// accounts that traded (empty without a mark). The exact margin check decides who among
+    /// them is liquidated; an account not listed here is not liquidatable at this mark.
+    ///
+    /// # Errors
+    /// Unknown instrument; overflow while re-indexing.
+    pub fn liquidation_candidates(&mut self, id: InstrumentId) -> Result<Vec<AccountId>, VenueError> {
+        self.refresh_index()?;
+        let m = self.market(id)?;
+        let mut out = Vec::new();
+        if let Some(mark) = m.mark {
+            m.index.crossed_most_underwater_first(mark, &mut out);
+        }
+        Ok(out)
+    }
+
+    /// Number of positions parked in the instrument's liquidation index: their trigger is so
+    /// far from the mark that they are kept unordered (see `risk::index`).
+    ///
+    /// # Errors
+    /// Unknown instrument.
+    pub fn parked_positions(&self, id: InstrumentId) -> Result<usize, VenueError> {
+        Ok(self.market(id)?.index.parked_len())
     }
 
     /// The venue's backstop account (insurance fund / liquidator vault), once it exists.
@@ -1010,6 +1036,7 @@ impl Venue {
         let m = self.market_mut(instrument)?;
         m.prev_mark = m.mark;
         m.mark = Some(mark);
+        m.index.set_mark(mark);
         self.observe_halt(instrument, events)?;
         let halted = self.is_halted(usize::from(instrument.0));
         // A halted market triggers no stops; they wait for the reopening.
@@ -1285,11 +1312,8 @@ impl Venue {
                 self.backstop_pnl =
                     self.backstop_pnl.checked_add(effect.realized).map_err(overflow("backstop pnl"))?;
             }
-            let party = if pos.mode == MarginMode::Isolated {
-                Party::Isolated(acct, instrument)
-            } else {
-                Party::Wallet(acct)
-            };
+            let isolated = pos.mode == MarginMode::Isolated;
+            let party = if isolated { Party::Isolated(acct, instrument) } else { Party::Wallet(acct) };
             realized[i] = effect.realized;
             if effect.realized.is_positive() {
                 self.ledger.transfer(Party::Clearing, party, asset, effect.realized)?;
@@ -1319,10 +1343,13 @@ impl Venue {
                 }
                 fees[i] = Cash(-rebate.0);
             }
-            if effect.closed < qty {
+            // Both only act on an isolated position that grew, or on a position now flat.
+            if effect.closed < qty && isolated {
                 self.lock_isolated_margin(acct, instrument, price)?;
             }
-            self.release_if_flat(acct, instrument, asset)?;
+            if after == 0 {
+                self.release_if_flat(acct, instrument, asset)?;
+            }
         }
         // Triggers are refreshed lazily, once per account, before the next liquidation pass.
         self.dirty.insert(taker);
@@ -1421,7 +1448,8 @@ impl Venue {
         events: &mut Vec<VenueEvent>,
     ) -> Result<(), VenueError> {
         let idx = usize::from(instrument.0);
-        if self.is_halted(idx) {
+        // No stops: nothing can fire (the common case on every order).
+        if self.markets[idx].stops.is_empty() || self.is_halted(idx) {
             return Ok(());
         }
         let mut fired: Vec<StopEntry> = Vec::new();
@@ -1479,6 +1507,7 @@ impl Venue {
         let mut long = vec![0_i128; self.markets.len()];
         let mut short = vec![0_i128; self.markets.len()];
         let mut claims: Vec<i128> = Vec::new();
+        let dirty = self.dirty.snapshot();
         for (id, a) in self.ledger.accounts() {
             for p in a.positions() {
                 let i = usize::from(p.instrument.0);
@@ -1490,7 +1519,7 @@ impl Venue {
                 // listed as untriggered on its side.
                 if !p.size.is_zero()
                     && p.trigger == 0
-                    && !self.dirty.contains(&id)
+                    && dirty.binary_search(&id).is_err()
                     && Some(id) != self.backstop
                 {
                     let side = usize::from(p.size.is_negative());
@@ -1550,6 +1579,59 @@ fn default_adl_guarantee(venue: crate::margin::tables::Venue, symbol: &str) -> O
     let guaranteed = matches!(symbol, "BTCUSDT" | "ETHUSDT" | "BNBUSDT");
     (venue == crate::margin::tables::Venue::Binance && guaranteed)
         .then_some(Cash(4_000_000_000 * 100_000_000))
+}
+
+/// Accounts to re-index before the next liquidation pass, taken in account order. Every fill
+/// marks both of its accounts, so marking is a push (duplicates allowed, removed when taken or
+/// when the list has doubled); a `BTreeSet` insert per fill side cost more than the rest of the
+/// fill's bookkeeping.
+#[derive(Debug, Clone, Default)]
+struct DirtySet {
+    /// Marked accounts; once `sorted`, descending and unique, so `pop` yields the smallest.
+    list: Vec<AccountId>,
+    sorted: bool,
+    /// Length after the last dedup: the list is compacted when it doubles.
+    compacted: usize,
+}
+
+impl DirtySet {
+    /// Marks `a`.
+    fn insert(&mut self, a: AccountId) {
+        if self.sorted && self.list.last() == Some(&a) {
+            return;
+        }
+        self.list.push(a);
+        self.sorted = false;
+        if self.list.len() > 2 * self.compacted + 1024 {
+            self.sort();
+        }
+    }
+
+    fn sort(&mut self) {
+        if !self.sorted {
+            self.list.sort_unstable_by(|x, y| y.cmp(x));
+            self.list.dedup();
+            self.sorted = true;
+            self.compacted = self.list.len();
+        }
+    }
+
+    /// Takes the smallest marked account.
+    fn pop_first(&mut self) -> Option<AccountId> {
+        self.sort();
+        let a = self.list.pop();
+        self.compacted = self.list.len();
+        a
+    }
+
+    /// The marked accounts, ascending and unique (for the invariant check, which looks up
+    /// every account: a scan of the list per account would be quadratic).
+    fn snapshot(&self) -> Vec<AccountId> {
+        let mut v = self.list.clone();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
 }
 
 /// A [`VenueEvent::Cancelled`].

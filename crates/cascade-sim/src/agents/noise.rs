@@ -23,6 +23,8 @@ pub struct NoiseTrader {
     /// Its venue account.
     pub account: AccountId,
     rng: ChaCha8Rng,
+    /// `noise.size` with its decimals converted, on the first order.
+    sizes: Option<sampling::SizeSampler>,
 }
 
 /// Orders per second of a Poisson process with probability `p` of at least one in a second.
@@ -43,7 +45,7 @@ impl NoiseTrader {
     /// A noise trader on `market` with `account` (funded).
     #[must_use]
     pub fn new(market: usize, account: AccountId, rng: ChaCha8Rng) -> Self {
-        Self { market, account, rng }
+        Self { market, account, rng, sizes: None }
     }
 
     /// Delay until its next order.
@@ -58,7 +60,8 @@ impl NoiseTrader {
     pub fn wake(&mut self, world: &mut World, cfg: &Noise) -> Result<SimTime, SimError> {
         let m = self.market;
         let side = if self.rng.random_bool(cfg.buy_share) { Side::Buy } else { Side::Sell };
-        let notional = sampling::size(&cfg.size, &mut self.rng);
+        let sizes = *self.sizes.get_or_insert_with(|| sampling::SizeSampler::new(&cfg.size));
+        let notional = sizes.draw(&mut self.rng);
         let mk = &world.markets[m];
         if let Some(price) = mk.reference(world.book(m)) {
             let qty = mk.qty_for_value(Market::cash(notional), price).max(mk.min_order_qty(price));

@@ -12,24 +12,58 @@ use crate::scenario::{LeverageBucket, SizeDist, SizeKind};
 /// again (up to 32 times, then clamped), draws below `min` are raised to it.
 #[must_use]
 pub fn size(d: &SizeDist, rng: &mut ChaCha8Rng) -> f64 {
-    let (min, max) = (d.min.to_f64(), d.max.to_f64());
-    for _ in 0..32 {
-        let x = match d.kind {
-            SizeKind::Lognormal => {
-                let z: f64 = StandardNormal.sample(rng);
-                d.median.to_f64() * (d.sigma * z).exp()
-            }
-            SizeKind::Pareto => {
-                // Inverse CDF: min × U^(−1/α), U in (0, 1].
-                let u = 1.0 - rng.random::<f64>();
-                min * u.powf(-1.0 / d.alpha)
-            }
-        };
-        if x.is_finite() && x <= max {
-            return x.max(min);
+    SizeSampler::new(d).draw(rng)
+}
+
+/// A [`SizeDist`] with its decimal figures converted to floats once: an agent that draws a size
+/// per order keeps one, since the three conversions cost more than the draw itself. Draws are
+/// exactly those of [`size`].
+#[derive(Debug, Clone, Copy)]
+pub struct SizeSampler {
+    kind: SizeKind,
+    median: f64,
+    sigma: f64,
+    alpha: f64,
+    min: f64,
+    max: f64,
+}
+
+impl SizeSampler {
+    /// The sampler of `d`.
+    #[must_use]
+    pub fn new(d: &SizeDist) -> Self {
+        Self {
+            kind: d.kind,
+            median: d.median.to_f64(),
+            sigma: d.sigma,
+            alpha: d.alpha,
+            min: d.min.to_f64(),
+            max: d.max.to_f64(),
         }
     }
-    max
+
+    /// A notional, as [`size`] draws it.
+    #[must_use]
+    pub fn draw(&self, rng: &mut ChaCha8Rng) -> f64 {
+        let (min, max) = (self.min, self.max);
+        for _ in 0..32 {
+            let x = match self.kind {
+                SizeKind::Lognormal => {
+                    let z: f64 = StandardNormal.sample(rng);
+                    self.median * (self.sigma * z).exp()
+                }
+                SizeKind::Pareto => {
+                    // Inverse CDF: min × U^(−1/α), U in (0, 1].
+                    let u = 1.0 - rng.random::<f64>();
+                    min * u.powf(-1.0 / self.alpha)
+                }
+            };
+            if x.is_finite() && x <= max {
+                return x.max(min);
+            }
+        }
+        max
+    }
 }
 
 /// A leverage from a weighted mix: the bucket by weight, then uniform among its whole numbers.

@@ -26,13 +26,16 @@ pub struct ValueTrader {
     /// Its venue account.
     pub account: AccountId,
     rng: ChaCha8Rng,
+    /// `noise.value_notional` as a float, converted on the first look (the decimal conversion
+    /// cost more than the rest of a look that does not trade).
+    notional: Option<f64>,
 }
 
 impl ValueTrader {
     /// A value trader on `market` with `account` (funded).
     #[must_use]
     pub fn new(market: usize, account: AccountId, rng: ChaCha8Rng) -> Self {
-        Self { market, account, rng }
+        Self { market, account, rng, notional: None }
     }
 
     /// Delay to its first look: a uniform phase within one interval.
@@ -53,7 +56,8 @@ impl ValueTrader {
         let x = mk.to_f64(mid);
         let gap = (x - fair) / fair;
         let threshold = cfg.value_threshold_bps / 1e4;
-        let clip = mk.qty_for_value(Market::cash(cfg.value_notional.to_f64()), mid);
+        let notional = *self.notional.get_or_insert_with(|| cfg.value_notional.to_f64());
+        let clip = mk.qty_for_value(Market::cash(notional), mid);
         if gap.abs() > threshold {
             let (side, limit) = if gap < 0.0 {
                 (Side::Buy, mk.price_down(fair * (1.0 - threshold / 2.0)))
