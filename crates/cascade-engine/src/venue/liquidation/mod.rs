@@ -271,12 +271,10 @@ impl Venue {
         if mode == MarginMode::Cross && new_debt.is_positive() {
             self.seize_collateral(acct, ins, new_debt, events)?;
         }
-        // An account that traded is marked dirty, and every reader of the index flushes the
-        // dirty accounts first (the next round of this pass, an ADL ranking, the next pass), so
-        // re-indexing it here too would be done twice with the same result.
-        if !self.dirty.contains(&acct) {
-            self.reindex(acct)?;
-        }
+        // Re-indexed at once. (An account that traded is also marked dirty and re-indexed again
+        // at the next flush with the same result; the dirty marks are a push-only list, so
+        // asking whether it is marked would cost a scan.)
+        self.reindex(acct)?;
         Ok(true)
     }
 
