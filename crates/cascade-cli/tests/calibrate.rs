@@ -102,10 +102,16 @@ fn writes_fitted_scenario_report_chart_and_log_and_resumes_without_recomputing()
     assert!(stderr(&o3).contains("pass --resume"), "{}", stderr(&o3));
 }
 
+/// `text` written as `DIR/targets.toml`.
+fn targets_file(dir: &Path, text: &str) -> PathBuf {
+    let targets = dir.join("targets.toml");
+    std::fs::write(&targets, text).unwrap();
+    targets
+}
+
 fn refused(targets_text: &str, expect: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();
-    let targets = tmp.path().join("targets.toml");
-    std::fs::write(&targets, targets_text).unwrap();
+    let targets = targets_file(tmp.path(), targets_text);
     let o = calibrate(&targets, &tmp.path().join("out"), "2", &[]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
@@ -172,15 +178,13 @@ fn bad_factor_parameters_are_refused_naming_the_field() {
 #[test]
 fn a_factor_parameter_moves_every_value_it_names_together() {
     let tmp = tempfile::tempdir().unwrap();
-    let targets = tmp.path().join("targets.toml");
-    std::fs::write(
-        &targets,
-        format!(
+    let targets = targets_file(
+        tmp.path(),
+        &format!(
             "{TARGET}[[params]]\npath = \"size of the market\"\n\
              factor_of = [\"makers[0].level_notional\", \"population.accounts\"]\nlo = 1.5\nhi = 3\nlog = true\n"
         ),
-    )
-    .unwrap();
+    );
     let out = tmp.path().join("out");
     let o = calibrate(&targets, &out, "3", &[]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -218,12 +222,10 @@ fn set_overrides_the_scenario_before_fitting_and_the_fitted_file_keeps_it() {
 fn a_calibration_where_every_point_is_refused_fails_naming_the_values() {
     // A long share above 1 is refused by the scenario's validation at every point.
     let tmp = tempfile::tempdir().unwrap();
-    let targets = tmp.path().join("targets.toml");
-    std::fs::write(
-        &targets,
-        format!("{TARGET}[[params]]\npath = \"population.long_share\"\nlo = 1.1\nhi = 1.5\n"),
-    )
-    .unwrap();
+    let targets = targets_file(
+        tmp.path(),
+        &format!("{TARGET}[[params]]\npath = \"population.long_share\"\nlo = 1.1\nhi = 1.5\n"),
+    );
     let out = tmp.path().join("out");
     let o = calibrate(&targets, &out, "2", &[]);
     let err = stderr(&o);
