@@ -72,7 +72,12 @@ impl World {
         qty: Qty,
         price: Price,
     ) -> Result<bool, SimError> {
-        self.seed_with(m, account, (long, qty, price), true)
+        if qty.is_positive() {
+            let seeder = self.seeder(m)?;
+            let funding = self.seed_funding(m, qty, price);
+            self.deposit(self.markets[m].venue, seeder, funding)?;
+        }
+        self.seed_prefunded(m, account, long, qty, price)
     }
 
     /// [`World::seed_position`] with the seeder's funding already paid by
@@ -88,24 +93,10 @@ impl World {
         qty: Qty,
         price: Price,
     ) -> Result<bool, SimError> {
-        self.seed_with(m, account, (long, qty, price), false)
-    }
-
-    fn seed_with(
-        &mut self,
-        m: usize,
-        account: AccountId,
-        (long, qty, price): (bool, Qty, Price),
-        fund: bool,
-    ) -> Result<bool, SimError> {
         if !qty.is_positive() {
             return Ok(false);
         }
         let seeder = self.seeder(m)?;
-        if fund {
-            let funding = self.seed_funding(m, qty, price);
-            self.deposit(self.markets[m].venue, seeder, funding)?;
-        }
         let side = if long { Side::Buy } else { Side::Sell };
         let before = self.position(m, account);
         if self.place(m, account, OrderRequest::limit(side, price, qty))?.is_none() {
