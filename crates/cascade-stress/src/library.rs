@@ -51,7 +51,7 @@ pub const LIBRARY: &[LibraryEntry] = &[
         name: "oct-10-reduced",
         file: "oct-10-2025.toml",
         sets: &[("run.scale", "0.01")],
-        description: "the 10 Oct 2025 reference scenario at run.scale 0.01 (35,000 accounts, every market \
+        description: "the 10 Oct 2025 reference scenario at run.scale 0.01 (48,000 accounts, every market \
                       amount x 0.01: depth, flows, funds); the full scale (`oct-10-2025`, ~40 s and 2.3 GB a \
                       run) is too slow for a margin solve",
         default: false,

@@ -17,9 +17,9 @@ fn every_library_scenario_reads() {
         assert!(!description.is_empty());
         assert!(s.validate().is_empty(), "{}", e.name);
         if e.name == "oct-10-reduced" {
-            // run.scale 0.01: the 3,500,000 accounts of the file become 35,000 when it runs.
+            // run.scale 0.01: the 4,800,000 accounts of the file become 48,000 when it runs.
             assert_eq!(s.run.scale, 0.01, "the stated reduction");
-            assert_eq!(s.at_run_scale().population.accounts, 35_000, "the stated reduction");
+            assert_eq!(s.at_run_scale().population.accounts, 48_000, "the stated reduction");
         }
     }
     let e = load_scenario("no-such", &repo().join("scenarios")).unwrap_err().to_string();
