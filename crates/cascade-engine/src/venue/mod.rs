@@ -1201,10 +1201,15 @@ impl Venue {
                     self.spot_sync(instrument, maker_order)?;
                     let m = &mut self.markets[usize::from(instrument.0)];
                     m.last = Some(price);
+                    events.push(VenueEvent::Trade(trade));
+                    // Without resting reduce-only orders (the common case) there is nothing
+                    // to forget or to shrink.
+                    if m.reduce_only.is_empty() {
+                        continue;
+                    }
                     if maker_remaining.is_zero() {
                         m.reduce_only.remove(&(maker_account, maker_order));
                     }
-                    events.push(VenueEvent::Trade(trade));
                     self.enforce_reduce_only(instrument, maker_account, events)?;
                     if taker_account != maker_account {
                         self.enforce_reduce_only(instrument, taker_account, events)?;
