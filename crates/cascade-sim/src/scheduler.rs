@@ -173,20 +173,19 @@ impl<E> QuadHeap<E> {
         }
         let top = self.v.swap_remove(0);
         let n = self.v.len();
+        // The key of the entry sinking from the root, kept in a register.
+        let Some(key) = self.v.first().map(|e| e.key) else { return Some(top) };
         let mut i = 0;
         loop {
             let first = 4 * i + 1;
             let (m, mk) = if first + 3 < n {
-                // All four children: a tournament of selects, no data-dependent branch.
-                let k = |c: usize| self.v[c].key;
-                let (a, ka) =
-                    if k(first + 1) < k(first) { (first + 1, k(first + 1)) } else { (first, k(first)) };
-                let (b, kb) = if k(first + 3) < k(first + 2) {
-                    (first + 3, k(first + 3))
-                } else {
-                    (first + 2, k(first + 2))
-                };
-                if kb < ka { (b, kb) } else { (a, ka) }
+                // All four children: a tournament of selects, no data-dependent branch, one
+                // bounds check.
+                let kids = &self.v[first..first + 4];
+                let (k0, k1, k2, k3) = (kids[0].key, kids[1].key, kids[2].key, kids[3].key);
+                let (a, ka) = if k1 < k0 { (1, k1) } else { (0, k0) };
+                let (b, kb) = if k3 < k2 { (3, k3) } else { (2, k2) };
+                if kb < ka { (first + b, kb) } else { (first + a, ka) }
             } else if first < n {
                 let mut m = first;
                 for c in first + 1..n {
@@ -198,7 +197,7 @@ impl<E> QuadHeap<E> {
             } else {
                 break;
             };
-            if mk >= self.v[i].key {
+            if mk >= key {
                 break;
             }
             self.v.swap(i, m);
