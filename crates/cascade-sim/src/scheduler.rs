@@ -136,73 +136,109 @@ impl<E> Entry<E> {
 /// smallest of four children is chosen without branches, which the CPU could not predict (with
 /// the ~1,000 pending noise traders of RMSC04 the binary heap's pop was 11% of a run). Ranks
 /// are unique, so the pop order is the one any correct priority queue gives.
+///
+/// Keys and payloads live apart, and the keys in cache-line blocks of four laid out so that
+/// the four children of a node are exactly one block: a level of the descent reads one cache
+/// line (with keys and payloads together, four children spanned two or three lines, and the
+/// pop waited on memory at every level). Slots past the end hold `u128::MAX`, so a node's
+/// block can always be read whole and a missing child never wins.
 #[derive(Debug)]
 struct QuadHeap<E> {
-    v: Vec<Entry<E>>,
+    /// Key of entry `n` at block `(n + 3) / 4`, lane `(n + 3) % 4`: the root is lane 3 of
+    /// block 0 and the children of entry `i` (`4i + 1 ..= 4i + 4`) fill block `i + 1`.
+    keys: Vec<KeyBlock>,
+    /// Payload of entry `n`.
+    events: Vec<E>,
+}
+
+/// Four keys on one cache line.
+#[derive(Debug, Clone, Copy)]
+#[repr(align(64))]
+struct KeyBlock([u128; 4]);
+
+/// Where entry `n`'s key is: (block, lane).
+#[inline]
+fn slot(n: usize) -> (usize, usize) {
+    ((n + 3) >> 2, (n + 3) & 3)
 }
 
 impl<E> QuadHeap<E> {
     fn new() -> Self {
-        Self { v: Vec::new() }
+        Self { keys: Vec::new(), events: Vec::new() }
     }
 
     fn len(&self) -> usize {
-        self.v.len()
+        self.events.len()
     }
 
-    fn peek(&self) -> Option<&Entry<E>> {
-        self.v.first()
+    #[inline]
+    fn key(&self, n: usize) -> u128 {
+        let (b, l) = slot(n);
+        self.keys[b].0[l]
+    }
+
+    #[inline]
+    fn set_key(&mut self, n: usize, k: u128) {
+        let (b, l) = slot(n);
+        self.keys[b].0[l] = k;
+    }
+
+    #[cfg(test)]
+    fn peek(&self) -> Option<Entry<&E>> {
+        self.events.first().map(|event| Entry { key: self.key(0), event })
+    }
+
+    #[inline]
+    fn peek_key(&self) -> Option<u128> {
+        if self.events.is_empty() { None } else { Some(self.key(0)) }
     }
 
     fn push(&mut self, e: Entry<E>) {
-        let mut i = self.v.len();
-        self.v.push(e);
+        let mut i = self.events.len();
+        if slot(i).0 >= self.keys.len() {
+            self.keys.push(KeyBlock([u128::MAX; 4]));
+        }
+        self.events.push(e.event);
+        let key = e.key;
         while i > 0 {
             let parent = (i - 1) / 4;
-            if self.v[i].key >= self.v[parent].key {
+            let pk = self.key(parent);
+            if key >= pk {
                 break;
             }
-            self.v.swap(i, parent);
+            self.set_key(i, pk);
+            self.events.swap(i, parent);
             i = parent;
         }
+        self.set_key(i, key);
     }
 
     fn pop(&mut self) -> Option<Entry<E>> {
-        if self.v.is_empty() {
-            return None;
+        let last = self.events.len().checked_sub(1)?;
+        let top = Entry { key: self.key(0), event: self.events.swap_remove(0) };
+        // The last entry moves to the root (its payload already has) and sinks.
+        let key = self.key(last);
+        self.set_key(last, u128::MAX);
+        if last == 0 {
+            return Some(top);
         }
-        let top = self.v.swap_remove(0);
-        let n = self.v.len();
-        // The key of the entry sinking from the root, kept in a register.
-        let Some(key) = self.v.first().map(|e| e.key) else { return Some(top) };
         let mut i = 0;
-        loop {
-            let first = 4 * i + 1;
-            let (m, mk) = if first + 3 < n {
-                // All four children: a tournament of selects, no data-dependent branch, one
-                // bounds check.
-                let kids = &self.v[first..first + 4];
-                let (k0, k1, k2, k3) = (kids[0].key, kids[1].key, kids[2].key, kids[3].key);
-                let (a, ka) = if k1 < k0 { (1, k1) } else { (0, k0) };
-                let (b, kb) = if k3 < k2 { (3, k3) } else { (2, k2) };
-                if kb < ka { (first + b, kb) } else { (first + a, ka) }
-            } else if first < n {
-                let mut m = first;
-                for c in first + 1..n {
-                    if self.v[c].key < self.v[m].key {
-                        m = c;
-                    }
-                }
-                (m, self.v[m].key)
-            } else {
-                break;
-            };
-            if mk >= key {
+        while let Some(kids) = self.keys.get(i + 1) {
+            // A tournament of selects over one cache line, no data-dependent branch; missing
+            // children are u128::MAX and lose.
+            let [k0, k1, k2, k3] = kids.0;
+            let (a, ka) = if k1 < k0 { (1, k1) } else { (0, k0) };
+            let (b, kb) = if k3 < k2 { (3, k3) } else { (2, k2) };
+            let (c, kc) = if kb < ka { (b, kb) } else { (a, ka) };
+            if kc >= key {
                 break;
             }
-            self.v.swap(i, m);
+            let m = 4 * i + 1 + c;
+            self.set_key(i, kc);
+            self.events.swap(i, m);
             i = m;
         }
+        self.set_key(i, key);
         Some(top)
     }
 }
@@ -331,7 +367,7 @@ impl<E> Scheduler<E> {
     /// Where the earliest pending event waits, if any.
     #[inline]
     fn earliest(&self) -> Option<(Source, SimTime)> {
-        let mut best = self.heap.peek().map(|e| (Source::Heap, e.key));
+        let mut best = self.heap.peek_key().map(|k| (Source::Heap, k));
         if self.in_lanes > 0 {
             for (i, lane) in self.lanes.iter().enumerate() {
                 if let Some(e) = lane.queue.front() {
