@@ -1173,6 +1173,7 @@ impl Venue {
         book_events: &[BookEvent],
         events: &mut Vec<VenueEvent>,
     ) -> Result<(), VenueError> {
+        let spot = self.is_spot(instrument);
         for e in book_events {
             match *e {
                 BookEvent::Fill {
@@ -1185,8 +1186,7 @@ impl Venue {
                     maker_remaining,
                     ..
                 } => {
-                    let settle =
-                        if self.is_spot(instrument) { Self::settle_spot_fill } else { Self::settle_fill };
+                    let settle = if spot { Self::settle_spot_fill } else { Self::settle_fill };
                     let trade = settle(
                         self,
                         instrument,
@@ -1197,8 +1197,10 @@ impl Venue {
                         price,
                         qty,
                     )?;
-                    // A spot maker's hold shrinks to the need of what still rests (no-op on a perp).
-                    self.spot_sync(instrument, maker_order)?;
+                    // A spot maker's hold shrinks to the need of what still rests.
+                    if spot {
+                        self.spot_sync(instrument, maker_order)?;
+                    }
                     let m = &mut self.markets[usize::from(instrument.0)];
                     m.last = Some(price);
                     events.push(VenueEvent::Trade(trade));
@@ -1293,8 +1295,10 @@ impl Venue {
             (true, false) if backstop_taker => (Rate::ZERO, ins.spec().fees.maker),
             (true, false) => (ins.spec().fees.taker, ins.spec().fees.maker),
         };
-        let taker_fee = ins.fee(value, taker_rate).map_err(overflow("taker fee"))?;
-        let maker_fee = ins.fee(value, maker_rate).map_err(overflow("maker fee"))?;
+        // A zero rate is a zero fee (a venue without fees, ADL): no wide multiply and divide.
+        let fee_at = |rate: Rate| if rate == Rate::ZERO { Ok(Cash::ZERO) } else { ins.fee(value, rate) };
+        let taker_fee = fee_at(taker_rate).map_err(overflow("taker fee"))?;
+        let maker_fee = fee_at(maker_rate).map_err(overflow("maker fee"))?;
         let mode = self.default_mode;
         let mut oi_delta = 0_i64;
         let mut shortfall = Cash::ZERO;
