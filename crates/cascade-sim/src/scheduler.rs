@@ -142,6 +142,11 @@ impl<E> Entry<E> {
 /// line (with keys and payloads together, four children spanned two or three lines, and the
 /// pop waited on memory at every level). Slots past the end hold `u128::MAX`, so a node's
 /// block can always be read whole and a missing child never wins.
+///
+/// A pop hands out a copy of the root and leaves its slot in place ("held"); the next push
+/// drops its entry into that slot and sinks it, so the common pop-then-reschedule costs one
+/// descent instead of a descent and a climb. Which entries remain, and so the pop order, is
+/// exactly that of a plain pop followed by a push.
 #[derive(Debug)]
 struct QuadHeap<E> {
     /// Key of entry `n` at block `(n + 3) / 4`, lane `(n + 3) % 4`: the root is lane 3 of
@@ -149,6 +154,8 @@ struct QuadHeap<E> {
     keys: Vec<KeyBlock>,
     /// Payload of entry `n`.
     events: Vec<E>,
+    /// Whether the root was handed out by the last pop (see [`QuadHeap::pop`]).
+    held: bool,
 }
 
 /// Four keys on one cache line.
@@ -164,11 +171,12 @@ fn slot(n: usize) -> (usize, usize) {
 
 impl<E> QuadHeap<E> {
     fn new() -> Self {
-        Self { keys: Vec::new(), events: Vec::new() }
+        Self { keys: Vec::new(), events: Vec::new(), held: false }
     }
 
+    /// Entries not yet handed out.
     fn len(&self) -> usize {
-        self.events.len()
+        self.events.len() - usize::from(self.held)
     }
 
     #[inline]
@@ -183,17 +191,39 @@ impl<E> QuadHeap<E> {
         self.keys[b].0[l] = k;
     }
 
+    /// Where the smallest entry not yet handed out is: the root, or, while the root is held,
+    /// the smallest of its children.
+    #[inline]
+    fn top(&self) -> Option<usize> {
+        if !self.held {
+            return (!self.events.is_empty()).then_some(0);
+        }
+        let [k0, k1, k2, k3] = self.keys.get(1)?.0;
+        let (a, ka) = if k1 < k0 { (1, k1) } else { (0, k0) };
+        let (b, kb) = if k3 < k2 { (3, k3) } else { (2, k2) };
+        let m = 1 + if kb < ka { b } else { a };
+        (m < self.events.len()).then_some(m)
+    }
+
     #[cfg(test)]
     fn peek(&self) -> Option<Entry<&E>> {
-        self.events.first().map(|event| Entry { key: self.key(0), event })
+        self.top().map(|i| Entry { key: self.key(i), event: &self.events[i] })
     }
 
     #[inline]
     fn peek_key(&self) -> Option<u128> {
-        if self.events.is_empty() { None } else { Some(self.key(0)) }
+        self.top().map(|i| self.key(i))
     }
 
     fn push(&mut self, e: Entry<E>) {
+        if self.held {
+            // The held root's slot takes the new entry, which sinks: a pop and a push cost one
+            // descent (a noise trader's wake-up and its next).
+            self.held = false;
+            self.events[0] = e.event;
+            self.sift_down(0, e.key);
+            return;
+        }
         let mut i = self.events.len();
         if slot(i).0 >= self.keys.len() {
             self.keys.push(KeyBlock([u128::MAX; 4]));
@@ -213,16 +243,35 @@ impl<E> QuadHeap<E> {
         self.set_key(i, key);
     }
 
-    fn pop(&mut self) -> Option<Entry<E>> {
-        let last = self.events.len().checked_sub(1)?;
-        let top = Entry { key: self.key(0), event: self.events.swap_remove(0) };
-        // The last entry moves to the root (its payload already has) and sinks.
+    /// Hands out a copy of the smallest entry. Its slot stays, held, until the next push takes
+    /// it or the next pop removes it.
+    fn pop(&mut self) -> Option<Entry<E>>
+    where
+        E: Clone,
+    {
+        if self.held {
+            self.held = false;
+            self.remove_root();
+        }
+        let event = self.events.first()?.clone();
+        self.held = true;
+        Some(Entry { key: self.key(0), event })
+    }
+
+    /// Removes the root: the last entry moves there (its payload by `swap_remove`) and sinks.
+    fn remove_root(&mut self) {
+        let Some(last) = self.events.len().checked_sub(1) else { return };
+        self.events.swap_remove(0);
         let key = self.key(last);
         self.set_key(last, u128::MAX);
-        if last == 0 {
-            return Some(top);
+        if last > 0 {
+            self.sift_down(0, key);
         }
-        let mut i = 0;
+    }
+
+    /// Sinks `key`, whose payload is at `i`, to its place below `i`.
+    #[inline]
+    fn sift_down(&mut self, mut i: usize, key: u128) {
         while let Some(kids) = self.keys.get(i + 1) {
             // A tournament of selects over one cache line, no data-dependent branch; missing
             // children are u128::MAX and lose.
@@ -239,7 +288,6 @@ impl<E> QuadHeap<E> {
             i = m;
         }
         self.set_key(i, key);
-        Some(top)
     }
 }
 
@@ -270,13 +318,13 @@ pub struct Scheduler<E> {
     now: SimTime,
 }
 
-impl<E> Default for Scheduler<E> {
+impl<E: Clone> Default for Scheduler<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> Scheduler<E> {
+impl<E: Clone> Scheduler<E> {
     /// An empty queue at time zero.
     #[must_use]
     pub fn new() -> Self {
