@@ -53,7 +53,7 @@ impl Exact {
         // The run's case: one market's values share a scale and stay far inside the mantissa.
         if x.scale == self.scale && self.raw != 0 && x.raw != 0 {
             let sum = self.raw + x.raw;
-            if -MAX_MANTISSA <= sum && sum <= MAX_MANTISSA {
+            if (-MAX_MANTISSA..=MAX_MANTISSA).contains(&sum) {
                 self.raw = sum;
                 return;
             }
