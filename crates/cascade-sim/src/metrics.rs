@@ -26,6 +26,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::scheduler::SimTime;
 
+mod exact;
+pub use exact::Exact;
+
 /// Side of a position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -564,8 +567,8 @@ pub struct MarketKey(pub u32);
 /// Tallies that reset at every sample.
 #[derive(Debug, Clone, Default)]
 struct Interval {
-    volume: Decimal,
-    volume_notional: Decimal,
+    volume: Exact,
+    volume_notional: Exact,
     trades: u64,
     liq: [(u64, Decimal); 2],
     adl_count: u64,
@@ -576,22 +579,23 @@ struct Interval {
 /// since the last peak, so most trades cost two comparisons.
 #[derive(Debug, Clone, Copy, Default)]
 struct Drawdown {
-    peak: Option<Decimal>,
-    trough: Option<Decimal>,
+    peak: Option<Exact>,
+    trough: Option<Exact>,
     max_drop: f64,
     /// When the largest drop's low was seen.
     max_drop_at: Option<u64>,
 }
 
 impl Drawdown {
-    fn see(&mut self, p: Decimal, time_ms: u64) {
+    fn see(&mut self, p: Exact, time_ms: u64) {
         let peak = *self.peak.get_or_insert(p);
-        if p > peak {
+        if p.cmp_value(peak).is_gt() {
             self.peak = Some(p);
             self.trough = Some(p);
-        } else if self.trough.is_none_or(|t| p < t) {
+        } else if self.trough.is_none_or(|t| p.cmp_value(t).is_lt()) {
             self.trough = Some(p);
-            if peak > Decimal::ZERO {
+            if peak.is_positive() {
+                let (peak, p) = (peak.to_decimal(), p.to_decimal());
                 let drop = ((peak - p) / peak).to_f64().unwrap_or(0.0);
                 if drop > self.max_drop {
                     self.max_drop = drop;
@@ -610,13 +614,13 @@ struct MarketState {
     interval: Interval,
     liq: [(u64, Decimal); 2],
     largest: Option<Decimal>,
-    open: Option<Decimal>,
-    high: Option<Decimal>,
-    low: Option<Decimal>,
-    close: Option<Decimal>,
+    open: Option<Exact>,
+    high: Option<Exact>,
+    low: Option<Exact>,
+    close: Option<Exact>,
     last_dd: Drawdown,
     mark_dd: Drawdown,
-    volume_notional: Decimal,
+    volume_notional: Exact,
     oi_start: Option<Decimal>,
     oi_end: Option<Decimal>,
     adl_count: u64,
@@ -720,7 +724,7 @@ impl Recorder {
             close: None,
             last_dd: Drawdown::default(),
             mark_dd: Drawdown::default(),
-            volume_notional: Decimal::ZERO,
+            volume_notional: Exact::default(),
             oi_start: None,
             oi_end: None,
             adl_count: 0,
@@ -747,11 +751,26 @@ impl Recorder {
     /// # Panics
     /// If `key` was not returned by [`Recorder::add_market`].
     pub fn on_trade(&mut self, key: MarketKey, price: Decimal, qty: Decimal, notional: Decimal) {
+        self.on_trade_exact(
+            key,
+            Exact::from_decimal(price),
+            Exact::from_decimal(qty),
+            Exact::from_decimal(notional),
+        );
+    }
+
+    /// [`Recorder::on_trade`] from the engine's integers with their decimals: the same rows,
+    /// without `Decimal` arithmetic per trade (the simulator's hot path).
+    ///
+    /// # Panics
+    /// If `key` was not returned by [`Recorder::add_market`].
+    #[inline]
+    pub fn on_trade_exact(&mut self, key: MarketKey, price: Exact, qty: Exact, notional: Exact) {
         let m = self.market(key);
-        m.interval.volume += qty;
-        m.interval.volume_notional += notional;
+        m.interval.volume.add(qty);
+        m.interval.volume_notional.add(notional);
         m.interval.trades += 1;
-        m.volume_notional += notional;
+        m.volume_notional.add(notional);
         m.open.get_or_insert(price);
         m.high = Some(m.high.map_or(price, |h| h.max(price)));
         m.low = Some(m.low.map_or(price, |l| l.min(price)));
@@ -837,7 +856,7 @@ impl Recorder {
         let m = &mut self.markets[i];
         let iv = std::mem::take(&mut m.interval);
         if let Some(mark) = s.mark {
-            m.mark_dd.see(mark, time_ms);
+            m.mark_dd.see(Exact::from_decimal(mark), time_ms);
         }
         m.oi_start.get_or_insert(s.open_interest);
         m.oi_end = Some(s.open_interest);
@@ -860,8 +879,8 @@ impl Recorder {
             ask_depth_1pct: s.ask_depth_1pct,
             bid_depth_5pct: s.bid_depth_5pct,
             ask_depth_5pct: s.ask_depth_5pct,
-            volume: iv.volume,
-            volume_notional: iv.volume_notional,
+            volume: iv.volume.to_decimal(),
+            volume_notional: iv.volume_notional.to_decimal(),
             trades: iv.trades,
             liq_long_count: iv.liq[0].0,
             liq_long_notional: iv.liq[0].1,
@@ -921,14 +940,14 @@ impl Recorder {
                 liquidations_short: m.liq[1].0,
                 accounts_liquidated: distinct,
                 largest_liquidation: m.largest,
-                open: m.open,
-                high: m.high,
-                low: m.low,
-                close: m.close,
+                open: m.open.map(Exact::to_decimal),
+                high: m.high.map(Exact::to_decimal),
+                low: m.low.map(Exact::to_decimal),
+                close: m.close.map(Exact::to_decimal),
                 max_drop_pct: pct(m.last_dd),
                 max_mark_drop_pct: pct(m.mark_dd),
                 counterfactual_max_mark_drop_pct: None,
-                volume_notional: m.volume_notional,
+                volume_notional: m.volume_notional.to_decimal(),
                 open_interest_start: m.oi_start,
                 open_interest_end: m.oi_end,
                 adl_count: m.adl_count,

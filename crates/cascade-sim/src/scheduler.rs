@@ -136,75 +136,158 @@ impl<E> Entry<E> {
 /// smallest of four children is chosen without branches, which the CPU could not predict (with
 /// the ~1,000 pending noise traders of RMSC04 the binary heap's pop was 11% of a run). Ranks
 /// are unique, so the pop order is the one any correct priority queue gives.
+///
+/// Keys and payloads live apart, and the keys in cache-line blocks of four laid out so that
+/// the four children of a node are exactly one block: a level of the descent reads one cache
+/// line (with keys and payloads together, four children spanned two or three lines, and the
+/// pop waited on memory at every level). Slots past the end hold `u128::MAX`, so a node's
+/// block can always be read whole and a missing child never wins.
+///
+/// A pop hands out a copy of the root and leaves its slot in place ("held"); the next push
+/// drops its entry into that slot and sinks it, so the common pop-then-reschedule costs one
+/// descent instead of a descent and a climb. Which entries remain, and so the pop order, is
+/// exactly that of a plain pop followed by a push.
 #[derive(Debug)]
 struct QuadHeap<E> {
-    v: Vec<Entry<E>>,
+    /// Key of entry `n` at block `(n + 3) / 4`, lane `(n + 3) % 4`: the root is lane 3 of
+    /// block 0 and the children of entry `i` (`4i + 1 ..= 4i + 4`) fill block `i + 1`.
+    keys: Vec<KeyBlock>,
+    /// Payload of entry `n`.
+    events: Vec<E>,
+    /// Whether the root was handed out by the last pop (see [`QuadHeap::pop`]).
+    held: bool,
+}
+
+/// Four keys on one cache line.
+#[derive(Debug, Clone, Copy)]
+#[repr(align(64))]
+struct KeyBlock([u128; 4]);
+
+/// Where entry `n`'s key is: (block, lane).
+#[inline]
+fn slot(n: usize) -> (usize, usize) {
+    ((n + 3) >> 2, (n + 3) & 3)
 }
 
 impl<E> QuadHeap<E> {
     fn new() -> Self {
-        Self { v: Vec::new() }
+        Self { keys: Vec::new(), events: Vec::new(), held: false }
     }
 
+    /// Entries not yet handed out.
     fn len(&self) -> usize {
-        self.v.len()
+        self.events.len() - usize::from(self.held)
     }
 
-    fn peek(&self) -> Option<&Entry<E>> {
-        self.v.first()
+    #[inline]
+    fn key(&self, n: usize) -> u128 {
+        let (b, l) = slot(n);
+        self.keys[b].0[l]
+    }
+
+    #[inline]
+    fn set_key(&mut self, n: usize, k: u128) {
+        let (b, l) = slot(n);
+        self.keys[b].0[l] = k;
+    }
+
+    /// Where the smallest entry not yet handed out is: the root, or, while the root is held,
+    /// the smallest of its children.
+    #[inline]
+    fn top(&self) -> Option<usize> {
+        if !self.held {
+            return (!self.events.is_empty()).then_some(0);
+        }
+        let [k0, k1, k2, k3] = self.keys.get(1)?.0;
+        let (a, ka) = if k1 < k0 { (1, k1) } else { (0, k0) };
+        let (b, kb) = if k3 < k2 { (3, k3) } else { (2, k2) };
+        let m = 1 + if kb < ka { b } else { a };
+        (m < self.events.len()).then_some(m)
+    }
+
+    #[cfg(test)]
+    fn peek(&self) -> Option<Entry<&E>> {
+        self.top().map(|i| Entry { key: self.key(i), event: &self.events[i] })
+    }
+
+    #[inline]
+    fn peek_key(&self) -> Option<u128> {
+        self.top().map(|i| self.key(i))
     }
 
     fn push(&mut self, e: Entry<E>) {
-        let mut i = self.v.len();
-        self.v.push(e);
+        if self.held {
+            // The held root's slot takes the new entry, which sinks: a pop and a push cost one
+            // descent (a noise trader's wake-up and its next).
+            self.held = false;
+            self.events[0] = e.event;
+            self.sift_down(0, e.key);
+            return;
+        }
+        let mut i = self.events.len();
+        if slot(i).0 >= self.keys.len() {
+            self.keys.push(KeyBlock([u128::MAX; 4]));
+        }
+        self.events.push(e.event);
+        let key = e.key;
         while i > 0 {
             let parent = (i - 1) / 4;
-            if self.v[i].key >= self.v[parent].key {
+            let pk = self.key(parent);
+            if key >= pk {
                 break;
             }
-            self.v.swap(i, parent);
+            self.set_key(i, pk);
+            self.events.swap(i, parent);
             i = parent;
+        }
+        self.set_key(i, key);
+    }
+
+    /// Hands out a copy of the smallest entry. Its slot stays, held, until the next push takes
+    /// it or the next pop removes it.
+    fn pop(&mut self) -> Option<Entry<E>>
+    where
+        E: Clone,
+    {
+        if self.held {
+            self.held = false;
+            self.remove_root();
+        }
+        let event = self.events.first()?.clone();
+        self.held = true;
+        Some(Entry { key: self.key(0), event })
+    }
+
+    /// Removes the root: the last entry moves there (its payload by `swap_remove`) and sinks.
+    fn remove_root(&mut self) {
+        let Some(last) = self.events.len().checked_sub(1) else { return };
+        self.events.swap_remove(0);
+        let key = self.key(last);
+        self.set_key(last, u128::MAX);
+        if last > 0 {
+            self.sift_down(0, key);
         }
     }
 
-    fn pop(&mut self) -> Option<Entry<E>> {
-        if self.v.is_empty() {
-            return None;
-        }
-        let top = self.v.swap_remove(0);
-        let n = self.v.len();
-        let mut i = 0;
-        loop {
-            let first = 4 * i + 1;
-            let (m, mk) = if first + 3 < n {
-                // All four children: a tournament of selects, no data-dependent branch.
-                let k = |c: usize| self.v[c].key;
-                let (a, ka) =
-                    if k(first + 1) < k(first) { (first + 1, k(first + 1)) } else { (first, k(first)) };
-                let (b, kb) = if k(first + 3) < k(first + 2) {
-                    (first + 3, k(first + 3))
-                } else {
-                    (first + 2, k(first + 2))
-                };
-                if kb < ka { (b, kb) } else { (a, ka) }
-            } else if first < n {
-                let mut m = first;
-                for c in first + 1..n {
-                    if self.v[c].key < self.v[m].key {
-                        m = c;
-                    }
-                }
-                (m, self.v[m].key)
-            } else {
-                break;
-            };
-            if mk >= self.v[i].key {
+    /// Sinks `key`, whose payload is at `i`, to its place below `i`.
+    #[inline]
+    fn sift_down(&mut self, mut i: usize, key: u128) {
+        while let Some(kids) = self.keys.get(i + 1) {
+            // A tournament of selects over one cache line, no data-dependent branch; missing
+            // children are u128::MAX and lose.
+            let [k0, k1, k2, k3] = kids.0;
+            let (a, ka) = if k1 < k0 { (1, k1) } else { (0, k0) };
+            let (b, kb) = if k3 < k2 { (3, k3) } else { (2, k2) };
+            let (c, kc) = if kb < ka { (b, kb) } else { (a, ka) };
+            if kc >= key {
                 break;
             }
-            self.v.swap(i, m);
+            let m = 4 * i + 1 + c;
+            self.set_key(i, kc);
+            self.events.swap(i, m);
             i = m;
         }
-        Some(top)
+        self.set_key(i, key);
     }
 }
 
@@ -235,13 +318,13 @@ pub struct Scheduler<E> {
     now: SimTime,
 }
 
-impl<E> Default for Scheduler<E> {
+impl<E: Clone> Default for Scheduler<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> Scheduler<E> {
+impl<E: Clone> Scheduler<E> {
     /// An empty queue at time zero.
     #[must_use]
     pub fn new() -> Self {
@@ -332,7 +415,7 @@ impl<E> Scheduler<E> {
     /// Where the earliest pending event waits, if any.
     #[inline]
     fn earliest(&self) -> Option<(Source, SimTime)> {
-        let mut best = self.heap.peek().map(|e| (Source::Heap, e.key));
+        let mut best = self.heap.peek_key().map(|k| (Source::Heap, k));
         if self.in_lanes > 0 {
             for (i, lane) in self.lanes.iter().enumerate() {
                 if let Some(e) = lane.queue.front() {

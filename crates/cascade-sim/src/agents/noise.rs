@@ -25,6 +25,9 @@ pub struct NoiseTrader {
     rng: ChaCha8Rng,
     /// `noise.size` with its decimals converted, on the first order.
     sizes: Option<sampling::SizeSampler>,
+    /// `rate_per_s(noise.activity_per_s)`, computed on the first wait: a logarithm per order
+    /// saved (the same value each time, so the same waits).
+    rate: Option<f64>,
 }
 
 /// Orders per second of a Poisson process with probability `p` of at least one in a second.
@@ -45,12 +48,13 @@ impl NoiseTrader {
     /// A noise trader on `market` with `account` (funded).
     #[must_use]
     pub fn new(market: usize, account: AccountId, rng: ChaCha8Rng) -> Self {
-        Self { market, account, rng, sizes: None }
+        Self { market, account, rng, sizes: None, rate: None }
     }
 
     /// Delay until its next order.
     pub fn next_delay(&mut self, cfg: &Noise) -> SimTime {
-        after_s(sampling::wait_s(rate_per_s(cfg.activity_per_s), &mut self.rng))
+        let rate = *self.rate.get_or_insert_with(|| rate_per_s(cfg.activity_per_s));
+        after_s(sampling::wait_s(rate, &mut self.rng))
     }
 
     /// Sends one market order; returns the delay to the next.

@@ -17,7 +17,9 @@ use cascade_engine::book::Book;
 
 use super::{Market, Notice, NoticeKind, SETTLE, VenueSlot, World};
 use crate::error::SimError;
-use crate::metrics::{AdlRow, LiquidationKind, LiquidationRow, MarginMode, MarketSnapshot, PositionSide};
+use crate::metrics::{
+    AdlRow, Exact, LiquidationKind, LiquidationRow, MarginMode, MarketSnapshot, PositionSide,
+};
 
 /// A fill whose taker may turn out to be a liquidated account.
 #[derive(Debug, Clone, Copy)]
@@ -77,7 +79,12 @@ pub(super) fn absorb(w: &mut World, v: usize, events: &[VenueEvent]) -> Result<(
                 // the run, not flow in it: they move neither the index nor the market's
                 // open/high/low/drop and volume.
                 if w.running {
-                    w.recorder.on_trade(mk.key, dec(t.price.0, pd), dec(t.qty.0, qd), cash(t.value));
+                    w.recorder.on_trade_exact(
+                        mk.key,
+                        Exact::new(t.price.0, pd),
+                        Exact::new(t.qty.0, qd),
+                        Exact::new(t.value.0, CASH_DECIMALS),
+                    );
                     if w.traded.len() <= m {
                         w.traded.resize(w.markets.len(), false);
                     }
