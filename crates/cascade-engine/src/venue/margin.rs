@@ -63,6 +63,9 @@ pub enum CollateralSource {
     Book(InstrumentId),
 }
 
+/// Holders of a collateral asset whose records [`Venue::reindex_holders`] reads ahead together.
+const HOLDERS_CHUNK: usize = 32;
+
 impl Venue {
     /// The mark price of `ins`, else its last trade price.
     pub(super) fn reference_mark(&self, ins: InstrumentId) -> Option<Price> {
@@ -133,22 +136,30 @@ impl Venue {
 
     /// Re-indexes every account holding `asset` with open positions, in id order. The ledger
     /// keeps the set of the asset's holders (one scan the first time), so a re-valuation costs
-    /// the holders, not every account of the venue.
+    /// the holders, not every account of the venue. Each holder's record is read once, for the
+    /// test and the re-index together (re-indexing one holder never changes another's balance or
+    /// positions, so testing each just before its re-index selects the same accounts), and the
+    /// records of a chunk are read ahead together so their cache misses overlap.
     fn reindex_holders(&mut self, asset: AssetId) -> Result<(), VenueError> {
         self.ledger.watch_holders(asset);
-        let holders: Vec<AccountId> = self
-            .ledger
-            .holders(asset)
-            .into_iter()
-            .flatten()
-            .filter(|&id| {
-                self.ledger
+        let holders: Vec<AccountId> = self.ledger.holders(asset).into_iter().flatten().collect();
+        for chunk in holders.chunks(HOLDERS_CHUNK) {
+            let mut warm = 0_i64;
+            for &id in chunk {
+                if let Ok(a) = self.ledger.account(id) {
+                    warm = warm.wrapping_add(a.balance(asset).0);
+                }
+            }
+            std::hint::black_box(warm);
+            for &id in chunk {
+                let held = self
+                    .ledger
                     .account(id)
-                    .is_ok_and(|a| a.balance(asset).is_positive() && !a.positions().is_empty())
-            })
-            .collect();
-        for a in holders {
-            self.reindex(a)?;
+                    .is_ok_and(|a| a.balance(asset).is_positive() && !a.positions().is_empty());
+                if held {
+                    self.reindex(id)?;
+                }
+            }
         }
         Ok(())
     }
