@@ -322,7 +322,12 @@ impl Venue {
         self.position_state(acct, ins, false)
     }
 
-    fn position_state(&self, acct: AccountId, ins: InstrumentId, initial: bool) -> Result<MarginState, VenueError> {
+    fn position_state(
+        &self,
+        acct: AccountId,
+        ins: InstrumentId,
+        initial: bool,
+    ) -> Result<MarginState, VenueError> {
         let asset = self.market(ins)?.instrument.settle_asset();
         match self.ledger.account(acct)?.position(ins) {
             Some(p) if p.mode == MarginMode::Isolated => {

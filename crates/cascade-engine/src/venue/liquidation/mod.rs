@@ -315,7 +315,11 @@ impl Venue {
     /// the index again — re-indexes it as the immediate re-index would have. The one change
     /// that does neither, margin added to an open isolated position, turns this off for the
     /// venue.
-    fn index_still_holds(&self, acct: AccountId, before: &crate::ledger::Account) -> Result<bool, VenueError> {
+    fn index_still_holds(
+        &self,
+        acct: AccountId,
+        before: &crate::ledger::Account,
+    ) -> Result<bool, VenueError> {
         if self.margin_added_unindexed {
             return Ok(false);
         }
@@ -458,7 +462,8 @@ impl Venue {
             }
             Execution::BookAtBankruptcy | Execution::BookMarket | Execution::BookAtFillable { .. } => {
                 let book = &self.markets[usize::from(target.0)].book;
-                let nothing_to_meet = if long { book.best_bid().is_none() } else { book.best_ask().is_none() };
+                let nothing_to_meet =
+                    if long { book.best_bid().is_none() } else { book.best_ask().is_none() };
                 let bp = if matches!(rules.execution, Execution::BookMarket) && nothing_to_meet {
                     None
                 } else {
@@ -470,7 +475,9 @@ impl Venue {
                         OrderKind::Limit(self.fillable_limit(acct, target, &pos, mark, bp, qty)?)
                     }
                     (_, Some(bp)) => OrderKind::Limit(on_tick_toward_mark(bp, long, self.tick(target))),
-                    (_, None) => return Err(VenueError::Invariant("no bankruptcy price for a limit order".into())),
+                    (_, None) => {
+                        return Err(VenueError::Invariant("no bankruptcy price for a limit order".into()));
+                    }
                 };
                 let filled = self.book_step(acct, target, long, qty, kind, mark, bp, events)?;
                 let bp = bp.unwrap_or(mark);
@@ -543,7 +550,8 @@ impl Venue {
         let filled = Qty(filled);
         if filled.is_positive() {
             // Solved before the order unless the book had nothing to meet it.
-            let bp = bp.ok_or_else(|| VenueError::Invariant("a liquidation order filled on an empty book".into()))?;
+            let bp = bp
+                .ok_or_else(|| VenueError::Invariant("a liquidation order filled on an empty book".into()))?;
             let round = if long { Round::Floor } else { Round::Ceil };
             let price = self.markets[usize::from(ins.0)]
                 .instrument
