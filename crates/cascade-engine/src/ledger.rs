@@ -124,7 +124,7 @@ impl From<Overflow> for LedgerError {
 ///
 /// Small inline vectors keep an account with one asset and one position in one allocation-free
 /// block (checked by the memory benchmark).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Account {
     balances: SmallVec<[(AssetId, Cash); 1]>,
     positions: SmallVec<[Position; 1]>,

@@ -332,6 +332,9 @@ pub fn size_amount(instrument: &Instrument, qty: Qty) -> Result<i64, Overflow> {
 pub struct RiskTiers {
     basis: TierBasis,
     tiers: Vec<Tier>,
+    /// [`RiskTiers::continuous`], answered once when the table is made: the liquidation index
+    /// asks it at every re-index, and the answer costs a division per tier.
+    continuity: Result<bool, TierError>,
 }
 
 impl RiskTiers {
@@ -409,7 +412,8 @@ impl RiskTiers {
             }
             tiers.push(Tier { floor: s.floor, mmr: s.mmr, imr, max_leverage, maintenance_amount });
         }
-        Ok(Self { basis, tiers })
+        let continuity = continuity(&tiers);
+        Ok(Self { basis, tiers, continuity })
     }
 
     /// A one-tier table: flat rates, optional maintenance amount (e.g. a venue calculator's
@@ -460,25 +464,7 @@ impl RiskTiers {
     /// the previous tier's) does not fit in `i64`: the question has no answer there, and a
     /// wrapped difference could call a jumping table continuous.
     pub fn continuous(&self) -> Result<bool, TierError> {
-        for (k, w) in self.tiers.windows(2).enumerate() {
-            let index = k + 1;
-            let at = |t: &Tier| {
-                Cash(w[1].floor)
-                    .mul_rate(t.mmr, Round::Floor)
-                    .and_then(|m| m.checked_sub(t.maintenance_amount))
-                    .map_err(|_| TierError::Overflow { index, field: "maintenance_amount" })
-            };
-            let (below, above) = (at(&w[0])?, at(&w[1])?);
-            let gap = below
-                .0
-                .checked_sub(above.0)
-                .and_then(i64::checked_abs)
-                .ok_or(TierError::Overflow { index, field: "maintenance_amount" })?;
-            if gap > 1 {
-                return Ok(false);
-            }
-        }
-        Ok(true)
+        self.continuity.clone()
     }
 
     /// Index of the tier holding `amount` (basis units; floors are inclusive). Monotone:
@@ -564,6 +550,29 @@ impl From<Overflow> for LeverageError {
 
 /// Cash units per whole unit of the settle asset, for writing floors in tables.
 pub(crate) const CASH_ONE: i64 = 10_i64.pow(CASH_DECIMALS);
+
+/// [`RiskTiers::continuous`] of `tiers`.
+fn continuity(tiers: &[Tier]) -> Result<bool, TierError> {
+    for (k, w) in tiers.windows(2).enumerate() {
+        let index = k + 1;
+        let at = |t: &Tier| {
+            Cash(w[1].floor)
+                .mul_rate(t.mmr, Round::Floor)
+                .and_then(|m| m.checked_sub(t.maintenance_amount))
+                .map_err(|_| TierError::Overflow { index, field: "maintenance_amount" })
+        };
+        let (below, above) = (at(&w[0])?, at(&w[1])?);
+        let gap = below
+            .0
+            .checked_sub(above.0)
+            .and_then(i64::checked_abs)
+            .ok_or(TierError::Overflow { index, field: "maintenance_amount" })?;
+        if gap > 1 {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
 
 #[cfg(test)]
 mod tests {

@@ -108,16 +108,33 @@ impl LiquidationIndex {
         }
     }
 
-    /// Removes a trigger added by [`LiquidationIndex::insert`].
+    /// Removes a trigger added by [`LiquidationIndex::insert`]. A far trigger is looked for
+    /// among the parked ones first: a trigger is parked exactly when it is far from the current
+    /// zone ([`LiquidationIndex::set_mark`] keeps it so), so the ordered set is searched only for
+    /// the others.
     pub fn remove(&mut self, long: bool, trigger: Price, account: AccountId) {
+        let far = self.is_far(long, trigger);
+        if far && Self::unpark(&mut self.parked[usize::from(!long)], trigger, account) {
+            return;
+        }
         let removed = if long {
             self.longs.remove(&(trigger, account))
         } else {
             self.shorts.remove(&(trigger, account))
         };
-        let parked = &mut self.parked[usize::from(!long)];
-        if !removed && parked.get(&account) == Some(&trigger) {
-            parked.remove(&account);
+        if !removed && !far {
+            Self::unpark(&mut self.parked[usize::from(!long)], trigger, account);
+        }
+    }
+
+    /// Removes `account`'s parked trigger if it is `trigger`; whether it was there.
+    fn unpark(parked: &mut Parked, trigger: Price, account: AccountId) -> bool {
+        match parked.entry(account) {
+            std::collections::hash_map::Entry::Occupied(e) if *e.get() == trigger => {
+                e.remove();
+                true
+            }
+            _ => false,
         }
     }
 

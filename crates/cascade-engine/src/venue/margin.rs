@@ -63,6 +63,9 @@ pub enum CollateralSource {
     Book(InstrumentId),
 }
 
+/// Holders of a collateral asset whose records [`Venue::reindex_holders`] reads ahead together.
+const HOLDERS_CHUNK: usize = 32;
+
 impl Venue {
     /// The mark price of `ins`, else its last trade price.
     pub(super) fn reference_mark(&self, ins: InstrumentId) -> Option<Price> {
@@ -133,22 +136,30 @@ impl Venue {
 
     /// Re-indexes every account holding `asset` with open positions, in id order. The ledger
     /// keeps the set of the asset's holders (one scan the first time), so a re-valuation costs
-    /// the holders, not every account of the venue.
+    /// the holders, not every account of the venue. Each holder's record is read once, for the
+    /// test and the re-index together (re-indexing one holder never changes another's balance or
+    /// positions, so testing each just before its re-index selects the same accounts), and the
+    /// records of a chunk are read ahead together so their cache misses overlap.
     fn reindex_holders(&mut self, asset: AssetId) -> Result<(), VenueError> {
         self.ledger.watch_holders(asset);
-        let holders: Vec<AccountId> = self
-            .ledger
-            .holders(asset)
-            .into_iter()
-            .flatten()
-            .filter(|&id| {
-                self.ledger
+        let holders: Vec<AccountId> = self.ledger.holders(asset).into_iter().flatten().collect();
+        for chunk in holders.chunks(HOLDERS_CHUNK) {
+            let mut warm = 0_i64;
+            for &id in chunk {
+                if let Ok(a) = self.ledger.account(id) {
+                    warm = warm.wrapping_add(a.balance(asset).0);
+                }
+            }
+            std::hint::black_box(warm);
+            for &id in chunk {
+                let held = self
+                    .ledger
                     .account(id)
-                    .is_ok_and(|a| a.balance(asset).is_positive() && !a.positions().is_empty())
-            })
-            .collect();
-        for a in holders {
-            self.reindex(a)?;
+                    .is_ok_and(|a| a.balance(asset).is_positive() && !a.positions().is_empty());
+                if held {
+                    self.reindex(id)?;
+                }
+            }
         }
         Ok(())
     }
@@ -199,16 +210,21 @@ impl Venue {
     ) -> Result<(Cash, Cash), VenueError> {
         let m = &self.markets[usize::from(p.instrument.0)];
         let e = Exposure::of(&m.instrument, p.size, price).map_err(overflow("exposure"))?;
+        Ok((self.maintenance_of(p, &e)?, self.initial_of(p, &e)?))
+    }
+
+    /// Maintenance margin of position `p` at exposure `e`, with the fee to close where the
+    /// rules reserve one (see [`Venue::position_requirements`]).
+    fn maintenance_of(&self, p: &Position, e: &Exposure) -> Result<Cash, VenueError> {
+        let m = &self.markets[usize::from(p.instrument.0)];
         let fee = e
             .notional
             .mul_rate(self.close_fee_rate(p.instrument), Round::Ceil)
             .map_err(overflow("fee to close"))?;
-        let mm = m
-            .tiers
-            .maintenance_margin(&e)
+        m.tiers
+            .maintenance_margin(e)
             .and_then(|mm| mm.checked_add(fee))
-            .map_err(overflow("maintenance margin"))?;
-        Ok((mm, self.initial_of(p, &e)?))
+            .map_err(overflow("maintenance margin"))
     }
 
     /// The initial margin of [`Venue::position_requirements`] alone (the initial-margin check
@@ -245,25 +261,45 @@ impl Venue {
     /// # Errors
     /// Unknown account or overflow.
     pub fn pool_margin(&self, acct: AccountId, asset: AssetId) -> Result<MarginState, VenueError> {
+        self.pool_state(acct, asset, true)
+    }
+
+    /// [`Venue::pool_margin`] without the initial margin (left at zero): what the liquidation
+    /// waterfall reads (equity and maintenance), at the cost of the maintenance alone.
+    pub(in crate::venue) fn pool_maintenance(
+        &self,
+        acct: AccountId,
+        asset: AssetId,
+    ) -> Result<MarginState, VenueError> {
+        self.pool_state(acct, asset, false)
+    }
+
+    fn pool_state(&self, acct: AccountId, asset: AssetId, initial: bool) -> Result<MarginState, VenueError> {
         let mut s = MarginState { equity: self.pool_collateral(acct, asset)?, ..MarginState::default() };
         for p in self.ledger.account(acct)?.positions() {
             let m = &self.markets[usize::from(p.instrument.0)];
             if p.mode != MarginMode::Cross || m.instrument.settle_asset() != asset || p.size.is_zero() {
                 continue;
             }
-            self.add_position(&mut s, p)?;
+            self.add_position(&mut s, p, initial)?;
         }
         Ok(s)
     }
 
-    fn add_position(&self, s: &mut MarginState, p: &Position) -> Result<(), VenueError> {
+    /// Adds position `p` at its mark to `s`: its PnL, its maintenance and, if `initial`, its
+    /// initial margin.
+    fn add_position(&self, s: &mut MarginState, p: &Position, initial: bool) -> Result<(), VenueError> {
         let m = &self.markets[usize::from(p.instrument.0)];
         let Some(mark) = self.reference_mark(p.instrument) else { return Ok(()) };
         let upnl = p.unrealized_pnl(&m.instrument, mark).map_err(overflow("unrealized pnl"))?;
-        let (mm, im) = self.position_requirements(p, mark)?;
+        let e = Exposure::of(&m.instrument, p.size, mark).map_err(overflow("exposure"))?;
+        let mm = self.maintenance_of(p, &e)?;
         s.equity = s.equity.checked_add(upnl).map_err(overflow("equity"))?;
         s.maintenance = s.maintenance.checked_add(mm).map_err(overflow("maintenance"))?;
-        s.initial = s.initial.checked_add(im).map_err(overflow("initial"))?;
+        if initial {
+            let im = self.initial_of(p, &e)?;
+            s.initial = s.initial.checked_add(im).map_err(overflow("initial"))?;
+        }
         Ok(())
     }
 
@@ -273,16 +309,35 @@ impl Venue {
     /// # Errors
     /// Unknown account/instrument or overflow.
     pub fn position_margin(&self, acct: AccountId, ins: InstrumentId) -> Result<MarginState, VenueError> {
+        self.position_state(acct, ins, true)
+    }
+
+    /// [`Venue::position_margin`] without the initial margin (left at zero), as
+    /// [`Venue::pool_maintenance`].
+    pub(in crate::venue) fn position_maintenance(
+        &self,
+        acct: AccountId,
+        ins: InstrumentId,
+    ) -> Result<MarginState, VenueError> {
+        self.position_state(acct, ins, false)
+    }
+
+    fn position_state(
+        &self,
+        acct: AccountId,
+        ins: InstrumentId,
+        initial: bool,
+    ) -> Result<MarginState, VenueError> {
         let asset = self.market(ins)?.instrument.settle_asset();
         match self.ledger.account(acct)?.position(ins) {
             Some(p) if p.mode == MarginMode::Isolated => {
                 let mut s = MarginState { equity: p.isolated_margin, ..MarginState::default() };
                 if !p.size.is_zero() {
-                    self.add_position(&mut s, p)?;
+                    self.add_position(&mut s, p, initial)?;
                 }
                 Ok(s)
             }
-            _ => self.pool_margin(acct, asset),
+            _ => self.pool_state(acct, asset, initial),
         }
     }
 

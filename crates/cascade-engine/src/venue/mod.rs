@@ -502,6 +502,10 @@ pub struct Venue {
     pace_cooldown: BTreeMap<(AccountId, InstrumentId), u64>,
     /// What is left of the external backstop's capital.
     external_left: Cash,
+    /// Margin was added to an open isolated position ([`Venue::add_isolated_margin`]), which
+    /// leaves its trigger as it was until the account is next re-indexed (conservative: the
+    /// trigger can only be early). The liquidation pass then never skips a re-index.
+    margin_added_unindexed: bool,
 }
 
 impl Venue {
@@ -527,6 +531,7 @@ impl Venue {
             backstop_pnl: Cash::ZERO,
             pace_cooldown: BTreeMap::new(),
             external_left: config.safeguards.backstop.map_or(Cash::ZERO, |b| b.capital),
+            margin_added_unindexed: false,
         }
     }
 
@@ -816,15 +821,12 @@ impl Venue {
     ) -> Result<(), VenueError> {
         self.refuse_spot(instrument, "mode")?;
         let asset = self.market(instrument)?.instrument.settle_asset();
-        let is_isolated = self
-            .ledger
-            .account(account)?
-            .position(instrument)
-            .is_some_and(|p| p.mode == MarginMode::Isolated);
-        if !is_isolated {
+        let pos = self.ledger.account(account)?.position(instrument).copied();
+        if !pos.is_some_and(|p| p.mode == MarginMode::Isolated) {
             return Err(invalid("mode", "the position is not isolated (call set_margin_mode first)"));
         }
         self.ledger.transfer(Party::Wallet(account), Party::Isolated(account, instrument), asset, amount)?;
+        self.margin_added_unindexed |= pos.is_some_and(|p| !p.size.is_zero());
         Ok(())
     }
 

@@ -321,6 +321,8 @@ impl Population {
             .map(|x| u16::try_from(x).unwrap_or(u16::MAX));
         let mut capped: u64 = 0;
         let mut drafts: Vec<Draft> = Vec::with_capacity(pop.accounts as usize);
+        // The size distribution's decimals converted once, not at every draw (same draws).
+        let sizes = sampling::SizeSampler::new(&pop.size);
         for (k, &(m, _, long_share)) in markets.iter().enumerate() {
             let mut rng = streams.stream(StreamKind::Population, k as u64);
             let Some(path) = paths[world.markets[m].asset].as_ref() else { continue };
@@ -330,7 +332,7 @@ impl Population {
                 let isolated = rng.random_bool(pop.isolated_share);
                 let drawn = sampling::leverage(&pop.leverage, &mut rng);
                 let behave = BEHAVES[sampling::pick(shares.iter().copied(), &mut rng)];
-                let notional = sampling::size(&pop.size, &mut rng);
+                let notional = sizes.draw(&mut rng);
                 let on_last = rng.random_bool(STOP_ON_LAST);
                 let (tier_max, mmr) = world.tier_limits(m, Market::cash(notional));
                 let mut leverage = u16::try_from(drawn).unwrap_or(u16::MAX).min(opening_max).max(1);

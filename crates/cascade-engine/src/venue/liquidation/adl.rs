@@ -269,7 +269,7 @@ impl Venue {
         let counter_long = !bankrupt_long;
         let delta = if counter_long { at_price - at_mark } else { at_mark - at_price }
             * i128::from(ins_ref.pnl_sign());
-        let equity = i128::from(self.position_margin(acct, ins)?.equity.0);
+        let equity = i128::from(self.position_maintenance(acct, ins)?.equity.0);
         Ok(equity + delta >= 0)
     }
 
@@ -328,9 +328,7 @@ impl Venue {
         bankrupt_long: bool,
         mark: Price,
     ) -> Result<Vec<AdlCandidate>, VenueError> {
-        let idx = usize::from(ins.0);
-        let m = &self.markets[idx];
-        let asset = m.instrument.settle_asset();
+        let m = &self.markets[usize::from(ins.0)];
         // Opposite side: a bankrupt long is closed against shorts.
         let side = !bankrupt_long;
         let mut members: Vec<AccountId> =
@@ -338,34 +336,62 @@ impl Venue {
         members.sort_unstable();
         members.dedup();
         let mut candidates = Vec::new();
-        for c in members {
-            if c == acct || Some(c) == self.backstop {
-                continue;
+        // A chunk's records are read ahead together, so their cache misses overlap (a ranking
+        // reads every opposite position of the market).
+        for chunk in members.chunks(super::WARM_CHUNK) {
+            let mut warm = 0_i64;
+            for &c in chunk {
+                if let Ok(a) = self.ledger.account(c) {
+                    warm = warm.wrapping_add(a.positions().iter().map(|p| p.size.0).sum::<i64>());
+                }
             }
-            let Some(p) = self.ledger.account(c)?.position(ins).copied() else { continue };
-            if p.size.is_zero() || p.size.is_positive() == bankrupt_long {
-                continue;
+            std::hint::black_box(warm);
+            for &c in chunk {
+                self.push_adl_candidate(&mut candidates, c, acct, ins, bankrupt_long, mark)?;
             }
-            let ins_ref = &self.markets[idx].instrument;
-            let upnl = p.unrealized_pnl(ins_ref, mark).map_err(overflow("upnl"))?;
-            let state = self.position_margin(c, ins)?;
-            let wallet = if p.mode == MarginMode::Isolated {
-                p.isolated_margin
-            } else {
-                self.ledger.account(c)?.balance(asset)
-            };
-            candidates.push(AdlCandidate {
-                account: c,
-                long: p.size.is_positive(),
-                upnl,
-                cost: p.cost,
-                notional: ins_ref.value(mark, p.size, Round::Floor).map_err(overflow("notional"))?,
-                wallet,
-                equity: state.equity,
-                maintenance: state.maintenance,
-            });
         }
         Ok(candidates)
+    }
+
+    /// Appends `c`'s position in `ins` to `candidates` if it is opposite the bankrupt `acct`'s,
+    /// with the figures its ranking needs.
+    fn push_adl_candidate(
+        &self,
+        candidates: &mut Vec<AdlCandidate>,
+        c: AccountId,
+        acct: AccountId,
+        ins: InstrumentId,
+        bankrupt_long: bool,
+        mark: Price,
+    ) -> Result<(), VenueError> {
+        let idx = usize::from(ins.0);
+        let asset = self.markets[idx].instrument.settle_asset();
+        if c == acct || Some(c) == self.backstop {
+            return Ok(());
+        }
+        let Some(p) = self.ledger.account(c)?.position(ins).copied() else { return Ok(()) };
+        if p.size.is_zero() || p.size.is_positive() == bankrupt_long {
+            return Ok(());
+        }
+        let ins_ref = &self.markets[idx].instrument;
+        let upnl = p.unrealized_pnl(ins_ref, mark).map_err(overflow("upnl"))?;
+        let state = self.position_maintenance(c, ins)?;
+        let wallet = if p.mode == MarginMode::Isolated {
+            p.isolated_margin
+        } else {
+            self.ledger.account(c)?.balance(asset)
+        };
+        candidates.push(AdlCandidate {
+            account: c,
+            long: p.size.is_positive(),
+            upnl,
+            cost: p.cost,
+            notional: ins_ref.value(mark, p.size, Round::Floor).map_err(overflow("notional"))?,
+            wallet,
+            equity: state.equity,
+            maintenance: state.maintenance,
+        });
+        Ok(())
     }
 }
 

@@ -403,8 +403,8 @@ impl Venue {
     ) -> Result<bool, VenueError> {
         let asset = self.markets[usize::from(ins.0)].instrument.settle_asset();
         let vault = self.backstop_account()?;
-        let theirs = self.position_margin(acct, ins)?;
-        let ours = self.pool_margin(vault, asset)?;
+        let theirs = self.position_maintenance(acct, ins)?;
+        let ours = self.pool_maintenance(vault, asset)?;
         let equity = ours.equity.checked_add(theirs.equity).map_err(overflow("vault equity"))?;
         let maintenance =
             ours.maintenance.checked_add(theirs.maintenance).map_err(overflow("vault maintenance"))?;

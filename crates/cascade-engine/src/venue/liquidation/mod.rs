@@ -17,7 +17,8 @@
 //! except where the venue deliberately waits (a Hyperliquid book order that did not fill, a
 //! dYdX account that is still solvent, at most one step per block where the venue says so).
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 
 use crate::book::{Side, TimeInForce};
 use crate::instrument::InstrumentId;
@@ -26,6 +27,7 @@ use crate::margin::price as mp;
 use crate::num::{Cash, Price, Qty, RATE_ONE, Rate, Round};
 use crate::position::MarginMode;
 use crate::risk::adl::RankedCandidates;
+use crate::risk::index::IdHasher;
 use crate::risk::rules::{Execution, PartialRule};
 
 use super::{OrderKind, OrderRequest, Venue, VenueError, VenueEvent, overflow};
@@ -105,10 +107,18 @@ pub(super) struct AdlQueue {
     pub(super) cursor: usize,
 }
 
+/// Candidates whose records are read ahead together ([`Venue::warm_accounts`]): enough for the
+/// reads to overlap, few enough that they are still cached when the waterfall reaches them.
+const WARM_CHUNK: usize = 32;
+
 /// Safety bound on liquidation steps per account and pass (each step closes something).
 const MAX_STEPS: usize = 64;
 /// Safety bound on rounds of a pass (each round liquidates someone or socialises a loss).
 const MAX_ROUNDS: usize = 64;
+
+/// Accounts stepped in this pass (venues that liquidate an account at most once per block). Only
+/// asked whether it holds an account, never iterated, so its order cannot reach an output.
+type Stepped = HashSet<AccountId, BuildHasherDefault<IdHasher>>;
 
 /// What one step of a liquidation did.
 enum Step {
@@ -140,15 +150,17 @@ impl Venue {
         // Rounds: liquidations, ADL and socialised losses change other accounts, which may
         // cross their triggers in turn. Stop when a round changes nothing.
         let mut candidates = Vec::new();
-        let mut stepped = BTreeSet::new();
+        let mut stepped = Stepped::default();
         for _ in 0..MAX_ROUNDS {
             self.flush_dirty()?;
             candidates.clear();
             self.markets[idx].index.crossed_most_underwater_first(mark, &mut candidates);
-            self.warm_accounts(&candidates);
             let mut acted = false;
-            for &acct in &candidates {
-                acted |= self.liquidate(acct, ins, &mut stepped, events)?;
+            for chunk in candidates.chunks(WARM_CHUNK) {
+                self.warm_accounts(chunk);
+                for &acct in chunk {
+                    acted |= self.liquidate(acct, ins, &mut stepped, events)?;
+                }
             }
             self.unwind_backstop(ins, events)?;
             self.sell_backstop_collateral(events)?;
@@ -162,14 +174,20 @@ impl Venue {
         Ok(())
     }
 
-    /// Reads each candidate's account record once before the waterfall works on them. The reads
-    /// are independent, so the CPU overlaps their cache misses; inside the waterfall each would
-    /// be paid alone (with millions of accounts, every record is a miss to main memory).
+    /// Reads what the waterfall first looks at for each candidate — its account record and its
+    /// slot in every book's and stop book's table of owners — before it works on them. The
+    /// reads are independent, so the CPU overlaps their cache misses; inside the waterfall each
+    /// would be paid alone (with millions of accounts, every record is a miss to main memory).
+    /// Called on chunks of [`WARM_CHUNK`] candidates, so what it reads is still cached when the
+    /// waterfall gets there (a crash's pass can cross tens of thousands of accounts).
     fn warm_accounts(&self, ids: &[AccountId]) {
         let mut sum = 0i64;
         for &a in ids {
             if let Ok(acct) = self.ledger.account(a) {
                 sum = sum.wrapping_add(acct.positions().iter().map(|p| p.size.0).sum::<i64>());
+            }
+            for m in &self.markets {
+                sum = sum.wrapping_add(i64::from(m.book.has_orders(a)) + i64::from(m.stops.has_orders(a)));
             }
         }
         std::hint::black_box(sum);
@@ -205,16 +223,20 @@ impl Venue {
         &mut self,
         acct: AccountId,
         ins: InstrumentId,
-        stepped: &mut BTreeSet<AccountId>,
+        stepped: &mut Stepped,
         events: &mut Vec<VenueEvent>,
     ) -> Result<bool, VenueError> {
-        if Some(acct) == self.backstop {
+        // Where the venue steps an account once per block, one already stepped in this pass is
+        // passed over before anything else is read: every later round of the pass meets it
+        // again, and the checks below have no side effects, so asking first changes nothing.
+        let per_block = self.one_step_per_block();
+        if Some(acct) == self.backstop || (per_block && stepped.contains(&acct)) {
             return Ok(false);
         }
         if self.reference_mark(ins).is_none() {
             return Ok(false);
         }
-        if !self.position_margin(acct, ins)?.liquidatable() {
+        if !self.position_maintenance(acct, ins)?.liquidatable() {
             // A false alarm: the trigger is conservative (and with risk-limit tables whose
             // maintenance jumps at tier edges, the liquidatable prices need not be one
             // interval), so the account keeps its trigger and is checked again next time.
@@ -233,9 +255,10 @@ impl Venue {
                 return Ok(false);
             }
         }
-        if self.one_step_per_block() && !stepped.insert(acct) {
-            return Ok(false);
+        if per_block {
+            stepped.insert(acct);
         }
+        let before = self.ledger.account(acct)?.clone();
         let mode = self.ledger.account(acct)?.position(ins).map_or(MarginMode::Cross, |p| p.mode);
         // 1. Cancel the account's orders (all of them for cross margin). The books are looked at
         // first, together: each look is a cache miss (an account's slot in a per-book table),
@@ -273,9 +296,38 @@ impl Venue {
         }
         // Re-indexed at once. (An account that traded is also marked dirty and re-indexed again
         // at the next flush with the same result; the dirty marks are a push-only list, so
-        // asking whether it is marked would cost a scan.)
-        self.reindex(acct)?;
+        // asking whether it is marked would cost a scan.) Not when the waterfall left it as it
+        // was, e.g. a Hyperliquid account whose order met an empty book: see
+        // `index_still_holds`.
+        if !self.index_still_holds(acct, &before)? {
+            self.reindex(acct)?;
+        }
         Ok(true)
+    }
+
+    /// Whether re-indexing `acct` after its waterfall would change nothing, so it can be left
+    /// alone: the account is exactly as it was before (`before`), with one open position and no
+    /// bands. Such an account's trigger is a function of its own record, the collateral rules
+    /// and the margin table only (not of the marks), and every change to one of those either
+    /// re-indexes the account at once (deposits, withdrawals, re-valuations, new tables, its own
+    /// waterfall) or marks it dirty (trades, funding, socialised losses): so its trigger is
+    /// either current, or it is marked and the next flush — which comes before anything reads
+    /// the index again — re-indexes it as the immediate re-index would have. The one change
+    /// that does neither, margin added to an open isolated position, turns this off for the
+    /// venue.
+    fn index_still_holds(
+        &self,
+        acct: AccountId,
+        before: &crate::ledger::Account,
+    ) -> Result<bool, VenueError> {
+        if self.margin_added_unindexed {
+            return Ok(false);
+        }
+        let a = self.ledger.account(acct)?;
+        if a != before || !matches!(a.positions(), [p] if !p.size.is_zero()) {
+            return Ok(false);
+        }
+        Ok(self.bands.range((acct, InstrumentId(0))..=(acct, InstrumentId(u16::MAX))).next().is_none())
     }
 
     fn liquidation_steps(
@@ -328,7 +380,7 @@ impl Venue {
         events: &mut Vec<VenueEvent>,
     ) -> Result<Step, VenueError> {
         let rules = self.config.rules;
-        let state = self.position_margin(acct, target)?;
+        let state = self.position_maintenance(acct, target)?;
         if !state.liquidatable() {
             return Ok(Step::Stop);
         }
@@ -336,7 +388,10 @@ impl Venue {
         let Some(mark) = self.reference_mark(target) else { return Ok(Step::Stop) };
         let long = pos.size.is_positive();
         let size = pos.size.abs();
-        let bp = self.bankruptcy_price(acct, target, mark)?;
+        // The bankruptcy price is solved where a path needs it, from the state as it is here
+        // (no path changes the account before it asks): a market order that meets an empty book
+        // needs none, and a venue waiting on an empty book meets that case at every pass.
+        let bp_now = |v: &Self| v.bankruptcy_price(acct, target, mark);
         // A halted market with liquidations paused is not touched, not even through a cross
         // account liquidated on another market; pacing: nothing more on this market once its
         // interval's cap is used up.
@@ -361,6 +416,7 @@ impl Venue {
                 }
                 if state.equity.is_negative() {
                     let size = self.paced_qty(target, size, mark)?;
+                    let bp = bp_now(self)?;
                     let closed = self.adl_then_backstop(acct, target, size, bp, mark, events)?;
                     return Ok(if closed.is_zero() { Step::Stop } else { Step::Continue });
                 }
@@ -391,27 +447,40 @@ impl Venue {
         // at the bankruptcy price and taken over by the fund — no second order to the book.
         if rules.partial == PartialRule::ReduceFirst && !first && !in_cooldown {
             let rest = self.paced_qty(target, size, mark)?;
-            let closed = self.fund_or_adl(acct, target, rest, bp, mark, events)?;
+            let closed = self.fund_or_adl(acct, target, rest, bp_now(self)?, mark, events)?;
             return Ok(if closed.is_zero() { Step::Stop } else { Step::Continue });
         }
         match rules.execution {
             Execution::TakeoverAtBankruptcy => {
-                let closed = self.fund_or_adl(acct, target, qty, bp, mark, events)?;
+                let closed = self.fund_or_adl(acct, target, qty, bp_now(self)?, mark, events)?;
                 Ok(if closed.is_zero() { Step::Stop } else { Step::Continue })
             }
             Execution::LiquidatorAtOracle { fee } => {
+                let bp = bp_now(self)?;
                 self.liquidator_takes(acct, target, qty, mark, bp, fee, if_fee, events)?;
                 Ok(Step::Continue)
             }
             Execution::BookAtBankruptcy | Execution::BookMarket | Execution::BookAtFillable { .. } => {
-                let kind = match rules.execution {
-                    Execution::BookMarket => OrderKind::Market,
-                    Execution::BookAtFillable { .. } => {
+                let book = &self.markets[usize::from(target.0)].book;
+                let nothing_to_meet =
+                    if long { book.best_bid().is_none() } else { book.best_ask().is_none() };
+                let bp = if matches!(rules.execution, Execution::BookMarket) && nothing_to_meet {
+                    None
+                } else {
+                    Some(bp_now(self)?)
+                };
+                let kind = match (rules.execution, bp) {
+                    (Execution::BookMarket, _) => OrderKind::Market,
+                    (Execution::BookAtFillable { .. }, Some(bp)) => {
                         OrderKind::Limit(self.fillable_limit(acct, target, &pos, mark, bp, qty)?)
                     }
-                    _ => OrderKind::Limit(on_tick_toward_mark(bp, long, self.tick(target))),
+                    (_, Some(bp)) => OrderKind::Limit(on_tick_toward_mark(bp, long, self.tick(target))),
+                    (_, None) => {
+                        return Err(VenueError::Invariant("no bankruptcy price for a limit order".into()));
+                    }
                 };
                 let filled = self.book_step(acct, target, long, qty, kind, mark, bp, events)?;
+                let bp = bp.unwrap_or(mark);
                 let rest = Qty(qty.0 - filled.0);
                 let closed_more = match rules.execution {
                     // Binance: the bankrupt remainder goes to the fund, else ADL (§1.3).
@@ -440,7 +509,8 @@ impl Venue {
     }
 
     /// Sends the liquidation order to the book and reports what filled, at what average price and
-    /// fee. Returns the quantity filled.
+    /// fee, with the position's bankruptcy price `bp` (solved before the order; `None` only when
+    /// the book holds nothing the order could meet). Returns the quantity filled.
     #[allow(clippy::too_many_arguments)]
     fn book_step(
         &mut self,
@@ -450,7 +520,7 @@ impl Venue {
         qty: Qty,
         kind: OrderKind,
         mark: Price,
-        bp: Price,
+        bp: Option<Price>,
         events: &mut Vec<VenueEvent>,
     ) -> Result<Qty, VenueError> {
         let side = if long { Side::Sell } else { Side::Buy };
@@ -479,6 +549,9 @@ impl Venue {
         }
         let filled = Qty(filled);
         if filled.is_positive() {
+            // Solved before the order unless the book had nothing to meet it.
+            let bp = bp
+                .ok_or_else(|| VenueError::Invariant("a liquidation order filled on an empty book".into()))?;
             let round = if long { Round::Floor } else { Round::Ceil };
             let price = self.markets[usize::from(ins.0)]
                 .instrument
@@ -518,7 +591,7 @@ impl Venue {
             return Ok(bp);
         };
         let long = pos.size.is_positive();
-        let state = self.position_margin(acct, ins)?;
+        let state = self.position_maintenance(acct, ins)?;
         let tmmr = i128::from(state.maintenance.0.max(1));
         let tnc = i128::from(state.equity.0);
         let one = i128::from(RATE_ONE);
@@ -597,7 +670,7 @@ impl Venue {
         let collateral = if p.mode == MarginMode::Isolated {
             p.isolated_margin
         } else {
-            let pool = self.pool_margin(acct, asset)?;
+            let pool = self.pool_maintenance(acct, asset)?;
             let own = p.unrealized_pnl(&m.instrument, mark).map_err(overflow("upnl"))?;
             pool.equity.checked_sub(own).map_err(overflow("collateral"))?
         };

@@ -80,7 +80,7 @@ impl Venue {
         if lots <= 1 {
             return Ok(size);
         }
-        let state = self.position_margin(acct, pos.instrument)?;
+        let state = self.position_maintenance(acct, pos.instrument)?;
         let (own_mm, _) = self.position_requirements(pos, mark)?;
         let others = state.maintenance.checked_sub(own_mm).map_err(overflow("maintenance"))?;
         let fee_rate = self.config.rules.liquidation_fee;

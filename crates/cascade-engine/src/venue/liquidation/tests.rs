@@ -467,3 +467,31 @@ fn the_most_underwater_account_is_liquidated_first() {
     let r = reports(&mark(&mut v, ins, "94.5"));
     assert_eq!((r[0].account, r[0].kind, r[0].qty), (b, LiquidationKind::Book, qty("1")));
 }
+
+/// The pass leaves an account its waterfall did not change un-re-indexed, except on a venue
+/// where margin was added to an open isolated position (which moves the trigger without marking
+/// the account). Hyperliquid, MMR 1%, no bids: a market liquidation order meets nothing. A and
+/// its twin T are isolated longs 1.000 at 100.0 with 2.0 and 2.5 of margin: liquidatable at or
+/// below 98/0.99 = 98.99 and 97.5/0.99 = 98.48. A gets 0.5 more margin (now T's figures, its
+/// trigger still near 99.0). At 98.4 both are liquidatable (A: 2.5 − 1.6 = 0.9 ≤ 0.984, above
+/// 2/3 of it, so no vault takeover) and nothing fills; A's trigger must then be T's.
+#[test]
+fn margin_added_to_an_open_position_is_re_indexed_by_a_pass_that_changes_nothing() {
+    let (mut v, ins) = venue(RuleSet::of(Name::Hyperliquid), "0.01");
+    let (a, t, s) = (account(&mut v, "10"), account(&mut v, "10"), account(&mut v, "1000000"));
+    for (acct, margin) in [(a, "2"), (t, "2.5")] {
+        v.set_margin_mode(acct, ins, MarginMode::Isolated).unwrap();
+        v.add_isolated_margin(acct, ins, usd(margin)).unwrap();
+        trade(&mut v, ins, acct, s, "100", "1");
+    }
+    assert!(reports(&mark(&mut v, ins, "99.5")).is_empty());
+    let trigger = |v: &Venue, x| v.ledger().account(x).unwrap().position(ins).unwrap().trigger;
+    let before = trigger(&v, a);
+    assert!(before > trigger(&v, t), "2.0 of margin triggers higher than 2.5");
+    v.add_isolated_margin(a, ins, usd("0.5")).unwrap();
+    assert_eq!(trigger(&v, a), before, "adding margin does not re-index");
+    assert!(reports(&mark(&mut v, ins, "98.4")).is_empty(), "no bids: nothing is liquidated");
+    assert_eq!(v.position_margin(a, ins).unwrap(), v.position_margin(t, ins).unwrap());
+    assert_eq!(trigger(&v, a), trigger(&v, t));
+    assert!((985..=986).contains(&trigger(&v, t)), "98.48 on the price grid, plus one unit");
+}
