@@ -52,7 +52,7 @@ pub const LIBRARY: &[LibraryEntry] = &[
         file: "oct-10-2025.toml",
         sets: &[("run.scale", "0.01")],
         description: "the 10 Oct 2025 reference scenario at run.scale 0.01 (48,000 accounts, every market \
-                      amount x 0.01: depth, flows, funds); the full scale (`oct-10-2025`, ~40 s and 2.3 GB a \
+                      amount x 0.01: depth, flows, funds); the full scale (`oct-10-2025`, ~35 s and 3 GB a \
                       run) is too slow for a margin solve",
         default: false,
     },
@@ -60,7 +60,7 @@ pub const LIBRARY: &[LibraryEntry] = &[
         name: "oct-10-2025",
         file: "oct-10-2025.toml",
         sets: &[],
-        description: "the 10 Oct 2025 reference scenario at full scale (~40 s and 2.3 GB a run; a solve repeats it)",
+        description: "the 10 Oct 2025 reference scenario at full scale (~35 s and 3 GB a run; a solve repeats it)",
         default: false,
     },
 ];
