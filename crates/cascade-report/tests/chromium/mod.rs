@@ -55,9 +55,14 @@ impl Proxy {
                         let _ = c.set_read_timeout(Some(Duration::from_secs(2)));
                         let mut buf = [0u8; 2048];
                         let n = c.read(&mut buf).unwrap_or(0);
-                        let line =
-                            String::from_utf8_lossy(&buf[..n]).lines().next().unwrap_or("").to_string();
-                        s.lock().unwrap().push(line);
+                        // Chromium opens spare sockets to its proxy ahead of need and may
+                        // close them unused: a connection that sends no bytes asks for nothing
+                        // (CI once saw one as an empty request line). Anything sent is kept.
+                        if n > 0 {
+                            let line =
+                                String::from_utf8_lossy(&buf[..n]).lines().next().unwrap_or("").to_string();
+                            s.lock().unwrap().push(line);
+                        }
                         let _ = c.write_all(
                             b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
                         );
