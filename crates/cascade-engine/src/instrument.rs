@@ -71,6 +71,10 @@ pub struct InstrumentSpec {
     /// Linear: base units per quantity unit of 1 (e.g. `1`, or `0.01` BTC for an OKX contract).
     /// Inverse: quote currency per contract (e.g. `100` USD for Binance BTCUSD).
     pub contract_size: Decimal,
+    /// Quantity units per contract of a size-based tier table (OKX counts its tiers in
+    /// contracts of `ctVal` coins: 1,000 DOGE, 0.01 BTC). `None`: one quantity unit is one
+    /// contract, as when quantities are the venue's own contracts.
+    pub tier_contract: Option<Qty>,
     /// Maker and taker fees.
     pub fees: FeeSchedule,
 }
@@ -92,6 +96,7 @@ impl InstrumentSpec {
             min_qty: Qty(1),
             min_notional: Cash::ZERO,
             contract_size: Decimal::ONE,
+            tier_contract: None,
             fees: FeeSchedule { maker: Rate::from_bps(2), taker: Rate::from_bps(5) },
         }
     }
@@ -224,6 +229,9 @@ impl Instrument {
                 field: "contract_size",
                 value: spec.contract_size.to_string(),
             });
+        }
+        if let Some(c) = spec.tier_contract {
+            positive("tier_contract", c.0)?;
         }
         if spec.fees.maker.0 < 0 && spec.fees.maker.0.saturating_neg() > spec.fees.taker.0 {
             return Err(InstrumentError::RebateExceedsTakerFee {
@@ -426,6 +434,7 @@ mod tests {
             min_qty: Qty(1),
             min_notional: Cash::units(100).unwrap(),
             contract_size: Decimal::ONE,
+            tier_contract: None,
             fees: FeeSchedule { maker: Rate::from_bps(2), taker: Rate::from_bps(5) },
         }
     }
@@ -456,6 +465,7 @@ mod tests {
             min_qty: Qty(1),
             min_notional: Cash::ZERO,
             contract_size: Decimal::from(100),
+            tier_contract: None,
             fees: FeeSchedule { maker: Rate::from_bps(1), taker: Rate::from_bps(5) },
         };
         let i = Instrument::new(spec).unwrap();

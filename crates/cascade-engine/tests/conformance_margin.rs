@@ -54,6 +54,7 @@ fn instrument(kind: ContractKind, pd: u32, qd: u32, contract_size: &str) -> Inst
         min_qty: Qty(1),
         min_notional: Cash::ZERO,
         contract_size: Decimal::from_str(contract_size).unwrap(),
+        tier_contract: None,
         fees: FeeSchedule { maker: Rate(0), taker: Rate(0) },
     })
     .unwrap()

@@ -115,6 +115,7 @@ fn bmx_1_interest_funding_payment_and_net_pnl() {
             min_qty: Qty(1),
             min_notional: Cash::ZERO,
             contract_size: Decimal::ONE,
+            tier_contract: None,
             fees: FeeSchedule { maker: Rate::ZERO, taker: Rate::ZERO },
         })
         .unwrap();

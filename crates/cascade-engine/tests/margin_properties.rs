@@ -30,6 +30,7 @@ fn instrument(kind: ContractKind, pd: u32, qd: u32, contract_size: i64) -> Instr
         min_qty: Qty(1),
         min_notional: Cash::ZERO,
         contract_size: Decimal::from(contract_size),
+        tier_contract: None,
         fees: FeeSchedule { maker: Rate(0), taker: Rate(0) },
     })
     .unwrap()

@@ -530,4 +530,32 @@ mod tests {
         let floors: Vec<i64> = a.tiers().iter().take(5).map(|t| t.floor / 100_000_000).collect();
         assert_eq!(floors, [0, 1_001, 3_001, 8_001, 16_001]);
     }
+
+    /// OKX counts tiers in contracts; DOGE-USDT-SWAP's contract is 1,000 DOGE. A position of
+    /// 16,000 DOGE (quantities in whole DOGE here) is 16 contracts: tier 1 (≤ 1,000 contracts, MMR 0.65%). Read as 16,000 contracts it
+    /// would sit in the fourth tier (8,001–16,000: 1.50% + 0.50% = 2.00%). 1,500,000 DOGE is
+    /// 1,500 contracts: tier 2 (1,001–3,000, 1.00%).
+    #[test]
+    fn okx_tiers_count_contracts_of_the_instruments_size() {
+        use crate::instrument::{AssetId, Instrument, InstrumentSpec};
+        use crate::margin::tiers::Exposure;
+        use crate::num::{Price, Qty};
+        let spec = InstrumentSpec::linear("DOGE-USDT-SWAP", AssetId(0), 5, 0);
+        let per_coin = Instrument::new(spec.clone()).unwrap();
+        let per_contract =
+            Instrument::new(InstrumentSpec { tier_contract: Some(Qty(1_000)), ..spec }).unwrap();
+        let t = okx_altcoin().unwrap();
+        let price = Price(23_358); // 0.23358
+        let mmr = |i: &Instrument, coins: i64| t.tier(&Exposure::of(i, Qty(coins), price).unwrap()).mmr;
+        assert_eq!(mmr(&per_contract, 16_000), pct(65));
+        assert_eq!(mmr(&per_coin, 16_000), pct(200));
+        assert_eq!(mmr(&per_contract, 1_500_000), pct(100));
+        // The edge: 1,000,000 DOGE is 1,000 contracts (tier 1), 1,001,000 is 1,001 (tier 2).
+        assert_eq!(mmr(&per_contract, 1_000_000), pct(65));
+        assert_eq!(mmr(&per_contract, 1_001_000), pct(100));
+        // Zero or negative contract sizes are refused.
+        let bad =
+            InstrumentSpec { tier_contract: Some(Qty(0)), ..InstrumentSpec::linear("X", AssetId(0), 2, 0) };
+        assert!(Instrument::new(bad).is_err());
+    }
 }

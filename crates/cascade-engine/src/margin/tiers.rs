@@ -320,6 +320,11 @@ impl Exposure {
 pub fn size_amount(instrument: &Instrument, qty: Qty) -> Result<i64, Overflow> {
     let qd = instrument.spec().qty_decimals;
     let q = i128::from(qty.0.unsigned_abs());
+    if let Some(c) = instrument.spec().tier_contract {
+        // |qty| / contract, both in quantity units, at SIZE_DECIMALS places.
+        let scaled = q.checked_mul(i128::from(pow10(SIZE_DECIMALS)?)).ok_or(Overflow)?;
+        return div_i128(scaled, i128::from(c.0.max(1)), Round::Ceil);
+    }
     if qd <= SIZE_DECIMALS {
         i64::try_from(q * i128::from(pow10(SIZE_DECIMALS - qd)?)).map_err(|_| Overflow)
     } else {

@@ -833,6 +833,7 @@ mod tests {
             min_qty: Qty(1),
             min_notional: Cash::ZERO,
             contract_size: Decimal::ONE,
+            tier_contract: None,
             fees: FeeSchedule { maker: Rate::ZERO, taker: Rate::ZERO },
         })
         .unwrap()

@@ -191,8 +191,10 @@ impl Venue {
     }
 
     /// The fee-to-close rate the rules reserve for positions in `ins` (see
-    /// [`CloseFee`]).
-    pub(in crate::venue) fn close_fee_rate(&self, ins: InstrumentId) -> Rate {
+    /// [`CloseFee`]): part of the maintenance requirement, so a position is liquidated that much
+    /// earlier than its tier's rate alone says.
+    #[must_use]
+    pub fn close_fee_rate(&self, ins: InstrumentId) -> Rate {
         match self.config.rules.close_fee {
             CloseFee::None => Rate::ZERO,
             CloseFee::Taker => self.markets[usize::from(ins.0)].instrument.spec().fees.taker,

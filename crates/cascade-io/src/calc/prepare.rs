@@ -235,6 +235,7 @@ pub(crate) fn prepare(
                 min_qty: Qty(1),
                 min_notional: Cash::ZERO,
                 contract_size,
+                tier_contract: None,
                 fees: FeeSchedule { maker: Rate(0), taker: Rate(0) },
             })
             .ok()?;

@@ -334,7 +334,8 @@ impl Population {
                 let behave = BEHAVES[sampling::pick(shares.iter().copied(), &mut rng)];
                 let notional = sizes.draw(&mut rng);
                 let on_last = rng.random_bool(STOP_ON_LAST);
-                let (tier_max, mmr) = world.tier_limits(m, Market::cash(notional));
+                let (tier_max, mmr) =
+                    world.tier_limits(m, Market::cash(notional), path.prices[path.prices.len() - 1]);
                 let mut leverage = u16::try_from(drawn).unwrap_or(u16::MAX).min(opening_max).max(1);
                 if let Some(cap) = population_max
                     && leverage > cap

@@ -503,3 +503,32 @@ fn arbitrageur_transfer_keys_are_checked() {
     let d = Scenario::builtin_default();
     assert_eq!((d.arbitrageurs[0].transfer_delay_s, d.arbitrageurs[0].rebalance_below), (1_800, 0.5));
 }
+
+#[test]
+fn a_tier_contract_must_be_positive() {
+    refuse_edit(
+        "lot = \"0.001\"\nmin_notional = \"5\"",
+        "lot = \"0.001\"\ntier_contract = \"0\"\nmin_notional = \"5\"",
+        "venues[0].instruments[0].tier_contract",
+        "must be > 0",
+    );
+}
+
+/// Binance's tiers count notional: a contract size for them would change nothing, so the
+/// world refuses it, naming the field.
+#[test]
+fn a_tier_contract_on_notional_tiers_is_refused() {
+    let src = edit(
+        "lot = \"0.001\"\nmin_notional = \"5\"",
+        "lot = \"0.001\"\ntier_contract = \"0.01\"\nmin_notional = \"5\"",
+    );
+    let s = Scenario::from_toml(&src, FILE).unwrap();
+    match crate::Simulation::new(&s, 1, true) {
+        Err(crate::SimError::Scenario { field, reason }) => {
+            assert_eq!(field, "venues[0].instruments[0].tier_contract");
+            assert!(reason.contains("count notional"), "{reason}");
+        }
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("a tier_contract on Binance's notional tiers was accepted"),
+    }
+}

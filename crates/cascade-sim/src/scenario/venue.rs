@@ -153,6 +153,12 @@ pub struct Instrument {
     /// Linear: base units per quantity unit (default `"1"`); inverse: quote units per contract.
     #[serde(default = "one")]
     pub contract_size: Dec,
+    /// Base units in one contract of the venue's size-based tier table, when quantities are in
+    /// base units (OKX's `ctVal`: `"1000"` for DOGE-USDT-SWAP, `"0.01"` for BTC-USDT-SWAP).
+    /// Default: one quantity unit is one contract. An error on a venue whose tiers count
+    /// notional (it would do nothing).
+    #[serde(default)]
+    pub tier_contract: Option<Dec>,
     /// Maker fee as a fraction of traded value (default `"0.0002"`; negative = rebate).
     #[serde(default = "default_maker_fee")]
     pub maker_fee: Dec,
@@ -209,6 +215,10 @@ impl Instrument {
         let min_notional = Cash(scaled("min_notional", self.min_notional, CASH_DECIMALS)?);
         let maker = Rate(scaled("maker_fee", self.maker_fee, RATE_DECIMALS)?);
         let taker = Rate(scaled("taker_fee", self.taker_fee, RATE_DECIMALS)?);
+        let tier_contract = match self.tier_contract {
+            Some(c) => Some(Qty(scaled("tier_contract", c, qd)?)),
+            None => None,
+        };
         let spec = InstrumentSpec {
             symbol: self.symbol.clone(),
             kind: match self.kind {
@@ -223,6 +233,7 @@ impl Instrument {
             min_qty,
             min_notional,
             contract_size: self.contract_size.get(),
+            tier_contract,
             fees: FeeSchedule { maker, taker },
         };
         EngineInstrument::new(spec.clone()).map_err(|e| {
@@ -256,6 +267,9 @@ impl Instrument {
             }
         }
         v.non_negative_dec(&f("min_notional"), self.min_notional);
+        if let Some(c) = self.tier_contract {
+            v.positive_dec(&f("tier_contract"), c);
+        }
         if self.taker_fee.is_negative() || self.taker_fee.get() >= rust_decimal::Decimal::ONE {
             v.err(f("taker_fee"), format!("must be in [0, 1), got {}", self.taker_fee));
         }

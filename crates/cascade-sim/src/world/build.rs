@@ -173,6 +173,16 @@ impl World {
                     engine.add_instrument_with_tiers(spec, t)
                 }
                 .map_err(|e| SimError::scenario(ip.clone(), e.to_string()))?;
+                if ins.tier_contract.is_some() && engine.tiers(id).is_ok_and(|t| t.basis() != TierBasis::Size)
+                {
+                    return Err(SimError::scenario(
+                        format!("{ip}.tier_contract"),
+                        format!(
+                            "the tiers of {} at `{}` count notional, not contracts: tier_contract would do nothing",
+                            ins.symbol, v.name
+                        ),
+                    ));
+                }
                 let asset = scenario.assets.iter().position(|a| a.name == ins.asset).ok_or_else(|| {
                     SimError::scenario(format!("{ip}.asset"), format!("unknown asset `{}`", ins.asset))
                 })?;

@@ -364,6 +364,7 @@ mod tests {
             min_qty: Qty(1),
             min_notional: Cash(5 * 100_000_000),
             contract_size: Decimal::ONE,
+            tier_contract: None,
             fees: FeeSchedule { maker: Rate::from_bps(2), taker: Rate::from_bps(5) },
         };
         let key = Recorder::new(SimTime::from_secs(1)).add_market("v", "BTCUSDT");

@@ -35,7 +35,7 @@ pub use snapshot::PositionSnapshot;
 use cascade_engine::book::Book;
 use cascade_engine::instrument::AssetId;
 use cascade_engine::ledger::AccountId;
-use cascade_engine::margin::tiers::{Exposure, Leverage};
+use cascade_engine::margin::tiers::{Exposure, Leverage, TierBasis};
 use cascade_engine::num::{Cash, Price, Qty, RATE_ONE, Rate};
 use cascade_engine::position::MarginMode;
 use cascade_engine::pricing::VenueKind;
@@ -235,21 +235,32 @@ impl World {
         tiers.initial_margin(&e, lev).or_else(|_| tiers.initial_margin(&e, None)).unwrap_or(Cash(i64::MAX))
     }
 
-    /// The highest whole leverage market `m` allows a position worth `notional`, and that
-    /// tier's maintenance-margin rate.
+    /// The highest whole leverage market `m` allows a position worth `notional` at `price`,
+    /// and the maintenance rate it is liquidated at: that tier's rate plus the fee to close the
+    /// venue's rules reserve (OKX's 0.2% liquidation fee, Bybit's taker fee). The price turns
+    /// the notional into a size for tables that count contracts (OKX); notional tables ignore
+    /// it.
     #[must_use]
-    pub fn tier_limits(&self, m: usize, notional: Cash) -> (u16, f64) {
+    pub fn tier_limits(&self, m: usize, notional: Cash, price: f64) -> (u16, f64) {
         let mk = &self.markets[m];
         let Ok(tiers) = self.venues[mk.venue].engine.tiers(mk.id) else { return (1, 0.5) };
-        let t = tiers.tier(&Exposure::notional(notional));
+        let exposure = match (tiers.basis(), mk.price_tick_near(price)) {
+            (TierBasis::Size, Some(p)) if notional.is_positive() => {
+                Exposure::of(&mk.instrument, mk.qty_for_value(notional, p), p)
+                    .unwrap_or(Exposure::notional(notional))
+            }
+            _ => Exposure::notional(notional),
+        };
+        let t = tiers.tier(&exposure);
         let lev = (t.max_leverage.0 / RATE_ONE).clamp(1, i64::from(u16::MAX));
-        (u16::try_from(lev).unwrap_or(1), t.mmr.to_f64())
+        let close = self.venues[mk.venue].engine.close_fee_rate(mk.id);
+        (u16::try_from(lev).unwrap_or(1), t.mmr.to_f64() + close.to_f64())
     }
 
     /// The highest whole leverage `set_leverage` accepts on a flat position in market `m`.
     #[must_use]
     pub fn max_opening_leverage(&self, m: usize) -> u16 {
-        self.tier_limits(m, Cash::ZERO).0
+        self.tier_limits(m, Cash::ZERO, 0.0).0
     }
 
     /// Opens an account at venue `v` for `owner`.
