@@ -235,7 +235,7 @@ impl Simulation {
         let tagged = world.insert_portfolio(portfolio, extra)?;
         let mut agents = Agents::build(scenario, &streams, &mut world)?;
         world.install_policy(&scenario.policy)?;
-        world.start_run();
+        world.start_run()?;
         let mut queue = Scheduler::new();
         let z = SimTime::ZERO;
         // Makers quote first, so the first marks and liquidation passes meet a book.

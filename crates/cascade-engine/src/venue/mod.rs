@@ -776,6 +776,26 @@ impl Venue {
         Ok(self.market(id)?.last)
     }
 
+    /// Sets the last trade price without a trade: the price a run opens at. Positions opened
+    /// before the run through the book (each filled at its own entry price) leave the last of
+    /// those entries as the last price, days old; stops that fire on the last price, and the
+    /// margin checks made before the first mark, would read it. Fires nothing.
+    ///
+    /// # Errors
+    /// Unknown instrument; a non-positive price.
+    pub fn set_opening_price(&mut self, id: InstrumentId, price: Price) -> Result<(), VenueError> {
+        if price.0 <= 0 {
+            return Err(VenueError::InvalidOrder {
+                field: "price",
+                reason: format!("opening price must be > 0, got {price:?}"),
+            });
+        }
+        let idx = usize::from(id.0);
+        self.market(id)?;
+        self.markets[idx].last = Some(price);
+        Ok(())
+    }
+
     /// Open interest (Σ long sizes).
     ///
     /// # Errors

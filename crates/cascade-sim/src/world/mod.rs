@@ -196,8 +196,25 @@ impl World {
     }
 
     /// Marks the start of the run: from now on trades are flow (see `running`).
-    pub fn start_run(&mut self) {
+    ///
+    /// # Errors
+    /// A market whose opening price the venue refuses (a non-positive index).
+    pub fn start_run(&mut self) -> Result<(), SimError> {
         self.running = true;
+        (0..self.markets.len()).try_for_each(|m| self.open_at_index(m))
+    }
+
+    /// Sets market `m`'s last price to its index: the price the run opens at. A seeding fill
+    /// leaves the last price at the entry it seeded, anywhere in the look-back, where stops
+    /// placed while building (which fire on the last price) and margin checks before the
+    /// first mark would read it.
+    ///
+    /// # Errors
+    /// A non-positive index.
+    pub(crate) fn open_at_index(&mut self, m: usize) -> Result<(), SimError> {
+        let p = self.markets[m].price_near(self.spot_of(m));
+        let (v, id) = (self.markets[m].venue, self.markets[m].id);
+        self.venues[v].engine.set_opening_price(id, p).map_err(|e| self.venue_err(v, e))
     }
 
     /// Last price market `m` traded at in the run (seeding prints do not count: see `traded`).

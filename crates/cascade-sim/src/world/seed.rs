@@ -104,6 +104,7 @@ impl World {
         }
         let take = OrderRequest { tif: TimeInForce::Ioc, ..OrderRequest::limit(side.opposite(), price, qty) };
         self.place(m, seeder, take)?;
+        self.open_at_index(m)?;
         let after = self.position(m, account);
         let opened = (after.0 - before.0).abs() == qty.0;
         if !opened {
