@@ -16,6 +16,7 @@ use crate::num::{Cash, Price, Qty, RATE_ONE, Rate, Round};
 use crate::position::{MarginMode, Position};
 use crate::risk::rules::CloseFee;
 
+use super::deferred::TriggerBound;
 use super::{Venue, VenueError, overflow};
 
 /// Margin figures of one pool.
@@ -455,7 +456,11 @@ impl Venue {
 
     /// The margin module's view of a position, at `mark`, with the entry price rounded so
     /// that the liquidation price it gives is conservative (never later than the true one).
-    fn margin_view<'a>(&'a self, p: &Position, mark: Price) -> Result<mp::Position<'a>, VenueError> {
+    pub(super) fn margin_view<'a>(
+        &'a self,
+        p: &Position,
+        mark: Price,
+    ) -> Result<mp::Position<'a>, VenueError> {
         let m = &self.markets[usize::from(p.instrument.0)];
         let round = if p.size.is_positive() { Round::Ceil } else { Round::Floor };
         let entry = m
@@ -479,7 +484,13 @@ impl Venue {
     /// # Errors
     /// Unknown account or overflow.
     pub(super) fn reindex(&mut self, acct: AccountId) -> Result<(), VenueError> {
-        if self.reindex_single(acct)? {
+        self.reindex_with(acct, true)
+    }
+
+    /// [`Venue::reindex`]; `defer`: a one-position account whose trigger is provably beyond the
+    /// index's zone may be deferred (see `deferred.rs`) instead of solved.
+    pub(super) fn reindex_with(&mut self, acct: AccountId, defer: bool) -> Result<(), VenueError> {
+        if self.reindex_single(acct, defer)? {
             return Ok(());
         }
         self.unindex(acct)?;
@@ -540,12 +551,22 @@ impl Venue {
 
     /// The liquidation-index key of position `p` backed by `collateral`: `+price` for a long,
     /// `-price` for a short, 0 when it has no liquidation price.
-    fn solve_trigger(&self, p: &Position, collateral: Cash, mark: Price) -> Result<i64, VenueError> {
+    pub(super) fn solve_trigger(
+        &self,
+        p: &Position,
+        collateral: Cash,
+        mark: Price,
+    ) -> Result<i64, VenueError> {
         let view = self.margin_view(p, mark)?;
+        self.solve_view(p, &view, collateral)
+    }
+
+    /// [`Venue::solve_trigger`] on the position's margin view.
+    fn solve_view(&self, p: &Position, view: &mp::Position<'_>, collateral: Cash) -> Result<i64, VenueError> {
         // The index solves the same predicate the exact check uses (maintenance at the mark), so a
         // trigger is never later than the check; `rules.basis` only changes the displayed price.
         let fee = self.close_fee_rate(p.instrument);
-        let lp = mp::liquidation_price_hinted_with_fee(&view, collateral, mp::MaintenanceBasis::Mark, fee)
+        let lp = mp::liquidation_price_hinted_with_fee(view, collateral, mp::MaintenanceBasis::Mark, fee)
             .map_err(|e| VenueError::Invariant(format!("liquidation price: {e}")))?;
         // A long with no liquidation price at a positive price is never liquidatable; a
         // short with none is never liquidatable either. One extra unit absorbs rounding;
@@ -561,7 +582,9 @@ impl Venue {
     /// bands: the same trigger, solved without copying the account's positions, and the index
     /// left alone when the trigger did not change (a deposit, a fill that kept the liquidation
     /// price). Returns `false`, having changed nothing, when the account is not that case.
-    fn reindex_single(&mut self, acct: AccountId) -> Result<bool, VenueError> {
+    /// Where a cheap bound settles the trigger (`deferred.rs`), nothing is solved: no
+    /// liquidation price, or (`defer`) a trigger beyond the zone, deferred with its collateral.
+    fn reindex_single(&mut self, acct: AccountId, defer: bool) -> Result<bool, VenueError> {
         if self.backstop == Some(acct) {
             return Ok(false);
         }
@@ -573,19 +596,40 @@ impl Venue {
             return Ok(false);
         }
         let im = usize::from(p.instrument.0);
-        let trigger = match self.reference_mark(p.instrument) {
-            None => 0,
+        let side: i8 = if p.size.is_positive() { 1 } else { -1 };
+        // (trigger, listed, the collateral of a deferral).
+        let (trigger, listed, deferred) = match self.reference_mark(p.instrument) {
+            None => (0, side, None),
             Some(mark) => {
                 let collateral = if p.mode == MarginMode::Isolated {
                     p.isolated_margin
                 } else {
                     self.pool_collateral(acct, self.markets[im].instrument.settle_asset())?
                 };
-                self.solve_trigger(&p, collateral, mark)?
+                let view = self.margin_view(&p, mark)?;
+                let zone = if defer { self.markets[im].index.zone() } else { None };
+                let bound = if super::deferred::bound_enabled() {
+                    self.trigger_bound(&p, &view, collateral, zone)
+                } else {
+                    TriggerBound::Unknown
+                };
+                match bound {
+                    TriggerBound::NoPrice => (0, side, None),
+                    TriggerBound::Far => (0, 2 * side, Some(collateral)),
+                    TriggerBound::Unknown => {
+                        let t = self.solve_view(&p, &view, collateral)?;
+                        (t, if t == 0 { side } else { 0 }, None)
+                    }
+                }
             }
         };
-        let side: i8 = if p.size.is_positive() { 1 } else { -1 };
-        let listed = if trigger == 0 { side } else { 0 };
+        if let Some(c) = deferred
+            && p.untriggered == listed
+        {
+            // Still deferred on the same side: only the collateral to solve with changes.
+            self.markets[im].index.defer(side > 0, acct, c);
+            return Ok(true);
+        }
         if p.trigger == trigger && p.untriggered == listed {
             return Ok(true);
         }
@@ -593,10 +637,18 @@ impl Venue {
         if p.trigger != 0 {
             index.index.remove(p.trigger > 0, Price(p.trigger.abs()), acct);
         }
-        if p.untriggered != 0 {
-            index.untriggered[usize::from(p.untriggered < 0)].remove(&acct);
+        match p.untriggered {
+            0 => {}
+            1 | -1 => {
+                index.untriggered[usize::from(p.untriggered < 0)].remove(&acct);
+            }
+            d => {
+                index.index.undefer(d > 0, acct);
+            }
         }
-        if trigger != 0 {
+        if let Some(c) = deferred {
+            index.index.defer(side > 0, acct, c);
+        } else if trigger != 0 {
             index.index.insert(trigger > 0, Price(trigger.abs()), acct);
         } else {
             index.untriggered[usize::from(side < 0)].insert(acct);
@@ -654,7 +706,12 @@ impl Venue {
             self.markets[usize::from(ins.0)].index.remove(t > 0, Price(t.abs()), acct);
         }
         for (ins, side) in unlisted {
-            self.markets[usize::from(ins.0)].untriggered[usize::from(side < 0)].remove(&acct);
+            let m = &mut self.markets[usize::from(ins.0)];
+            if side.abs() == 2 {
+                m.index.undefer(side > 0, acct);
+            } else {
+                m.untriggered[usize::from(side < 0)].remove(&acct);
+            }
         }
         let keys: Vec<(AccountId, InstrumentId)> = self
             .bands
