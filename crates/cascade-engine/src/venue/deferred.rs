@@ -22,7 +22,6 @@
 
 use crate::instrument::{ContractKind, InstrumentId};
 use crate::ledger::AccountId;
-use crate::margin::price as mp;
 use crate::margin::tiers::RiskTiers;
 use crate::num::{Cash, Price, RATE_ONE};
 use crate::position::Position;
@@ -85,47 +84,46 @@ const RATE_LIMIT: i128 = 1 << 30;
 const PRICE_LIMIT: i64 = 1 << 36;
 
 impl Venue {
-    /// Bounds the liquidation price of position `p` backed by `collateral` (`view`: its margin
-    /// view at the mark, whose entry price the solve uses) against the parking zone `zone`
-    /// (`None`: prove only [`TriggerBound::NoPrice`]).
+    /// Bounds the liquidation price of position `p` backed by `collateral` at `mark` against
+    /// the parking zone `zone` (`None`: prove only [`TriggerBound::NoPrice`]).
     ///
     /// The solve's predicate is, on each piece `k` of the tier table (with `r_k` the tier's rate
     /// plus the fee to close and `c_k` its maintenance amount, and a first piece `r = fee`,
     /// `c = 0` for the maintenance clamped at zero), with `u` the value of the position at one
-    /// price unit and `EP` the entry price:
+    /// price unit and `EP` the entry price the solve uses (the cost over `u`, rounded up for a
+    /// long and down for a short, at least one: for a positive cost `cost ≤ u·EP < cost + u`
+    /// and `cost − u < u·EP`):
     /// * long: `P·u·(1 − r_k) ≤ u·EP − B − c_k`;
     /// * short: `P·u·(1 + r_k) ≥ B + c_k + u·EP`.
     ///
     /// With `r = max r_k` and `c = min c_k` every piece implies the bound `P ≤ (u·EP − B − c) /
-    /// (u·(1 − r))` for a long and `P ≥ (B + c + u·EP) / (u·(1 + r))` for a short; the first
-    /// piece holding at `P = 1` (long) or at `P = i64::MAX` (short) proves a price exists.
-    /// Linear contracts only; anything else, a fee the solve refuses, or values beyond the
-    /// limits above give [`TriggerBound::Unknown`] (the solve then answers, or fails, as before).
+    /// (u·(1 − r))` for a long and `P ≥ (B + c + u·EP) / (u·(1 + r))` for a short, and `u·EP`
+    /// is replaced by its bound on the unsafe side, so no division is needed; the first piece
+    /// holding at `P = 1` (long) or at `P = i64::MAX` (short) proves a price exists. Linear
+    /// contracts only; anything else, a fee the solve refuses, or values beyond the limits above
+    /// give [`TriggerBound::Unknown`] (the solve then answers, or fails, as before).
     pub(super) fn trigger_bound(
         &self,
         p: &Position,
-        view: &mp::Position<'_>,
+        mark: Price,
         collateral: Cash,
         zone: Option<(Price, Price)>,
     ) -> TriggerBound {
-        self.try_bound(p, view, collateral, zone).unwrap_or(TriggerBound::Unknown)
+        self.try_bound(p, mark, collateral, zone).unwrap_or(TriggerBound::Unknown)
     }
 
     fn try_bound(
         &self,
         p: &Position,
-        view: &mp::Position<'_>,
+        mark: Price,
         collateral: Cash,
         zone: Option<(Price, Price)>,
     ) -> Option<TriggerBound> {
-        let ins = view.instrument;
+        let m = &self.markets[usize::from(p.instrument.0)];
+        let ins = &m.instrument;
         let small = |v: i128| -VALUE_LIMIT < v && v < VALUE_LIMIT;
         let price_ok = |x: Price| 0 < x.0 && x.0 < PRICE_LIMIT;
-        if ins.kind() != ContractKind::Linear
-            || p.size.is_zero()
-            || !price_ok(view.mark_price)
-            || !price_ok(view.entry_price)
-        {
+        if ins.kind() != ContractKind::Linear || p.size.is_zero() || !price_ok(mark) {
             return None;
         }
         let one = i128::from(RATE_ONE);
@@ -133,29 +131,26 @@ impl Venue {
         if !(0..RATE_ONE).contains(&fee) {
             return None;
         }
-        let (mmr, amount) = self.markets[usize::from(p.instrument.0)].extremes.0?;
+        let (mmr, amount) = m.extremes.0?;
         // The largest rate and the smallest maintenance amount of any piece (the first piece:
         // the fee alone, no amount).
         let r = i128::from(mmr) + i128::from(fee);
         let c = i128::from(amount);
         let u = i128::from(p.size.0.unsigned_abs()) * ins.value_factor();
-        let b = i128::from(collateral.0);
-        if !(u > 0 && small(u) && small(b) && small(c) && one + r < RATE_LIMIT) {
+        let (b, cost) = (i128::from(collateral.0), i128::from(p.cost.0));
+        if !(u > 0 && small(u) && small(b) && small(c) && small(cost) && cost > 0 && one + r < RATE_LIMIT) {
             return None;
         }
         // The solve values the position at the mark first (its tier): beyond i64 it fails.
-        i64::try_from(u * i128::from(view.mark_price.0)).ok()?;
-        let ue = u * i128::from(view.entry_price.0);
-        if !small(ue) {
-            return None;
-        }
+        i64::try_from(u * i128::from(mark.0)).ok()?;
         if p.size.is_positive() {
             if r >= one {
                 return None;
             }
-            let x = ue - b;
+            // u·EP − B, at most and at least.
+            let (x_hi, x_lo) = (cost + u - 1 - b, cost - b);
             // Every piece needs `u·EP − B − c_k > 0` to hold at a positive price.
-            if x - c <= 0 {
+            if x_hi - c <= 0 {
                 return Some(TriggerBound::NoPrice);
             }
             let (lo, _) = zone?;
@@ -163,9 +158,9 @@ impl Venue {
                 return None;
             }
             // The first piece holds at P = 1: a liquidation price exists.
-            let exists = x * one >= u * (one - i128::from(fee));
+            let exists = x_lo * one >= u * (one - i128::from(fee));
             // Liquidation price ≤ n / d < lo − 1, so the trigger (price + 1) is below lo.
-            let far = (x - c) * one < i128::from(lo.0 - 1) * (u * (one - r));
+            let far = (x_hi - c) * one < i128::from(lo.0 - 1) * (u * (one - r));
             Some(if exists && far { TriggerBound::Far } else { TriggerBound::Unknown })
         } else {
             let (_, hi) = zone?;
@@ -174,9 +169,10 @@ impl Venue {
             }
             // A liquidation price within i64 exists: the first piece holds at P = i64::MAX,
             // since i64::MAX · u · (1 + fee) ≥ 2^63 · ONE > (B + u·EP) · ONE within the limits.
-            let y = b + ue;
+            // B + u·EP, at least.
+            let y_lo = b + cost - u + 1;
             // Liquidation price ≥ n / d > hi + 1, so the trigger (price − 1) is above hi.
-            let far = (y + c) * one > i128::from(hi.0 + 1) * (u * (one + r));
+            let far = (y_lo + c) * one > i128::from(hi.0 + 1) * (u * (one + r));
             Some(if far { TriggerBound::Far } else { TriggerBound::Unknown })
         }
     }
@@ -277,6 +273,7 @@ mod tests {
     use super::*;
     use crate::book::Side;
     use crate::instrument::{AssetId, FeeSchedule, InstrumentSpec};
+    use crate::margin::price as mp;
     use crate::margin::tables::{Venue as Name, default_tiers};
     use crate::num::{Qty, Rate, Round};
     use crate::position::MarginMode;
@@ -335,8 +332,7 @@ mod tests {
     }
 
     fn bound(v: &Venue, p: &Position, collateral: Cash, mark: i64) -> TriggerBound {
-        let view = v.margin_view(p, Price(mark)).unwrap();
-        v.trigger_bound(p, &view, collateral, Some(zone(mark)))
+        v.trigger_bound(p, Price(mark), collateral, Some(zone(mark)))
     }
 
     /// Binance rules (no fee to close), one tier at MMR 0.5%, mark 100.0: zone [89.9, 110.1].
@@ -405,7 +401,7 @@ mod tests {
             let z = zone(mark);
             let mut ix = LiquidationIndex::default();
             ix.set_mark(Price(mark));
-            match v.trigger_bound(&p, &view, collateral, Some(z)) {
+            match v.trigger_bound(&p, Price(mark), collateral, Some(z)) {
                 TriggerBound::NoPrice => prop_assert_eq!(exact, None),
                 TriggerBound::Far => {
                     let lp = exact.expect("a deferred trigger has a liquidation price");

@@ -558,15 +558,10 @@ impl Venue {
         mark: Price,
     ) -> Result<i64, VenueError> {
         let view = self.margin_view(p, mark)?;
-        self.solve_view(p, &view, collateral)
-    }
-
-    /// [`Venue::solve_trigger`] on the position's margin view.
-    fn solve_view(&self, p: &Position, view: &mp::Position<'_>, collateral: Cash) -> Result<i64, VenueError> {
         // The index solves the same predicate the exact check uses (maintenance at the mark), so a
         // trigger is never later than the check; `rules.basis` only changes the displayed price.
         let fee = self.close_fee_rate(p.instrument);
-        let lp = mp::liquidation_price_hinted_with_fee(view, collateral, mp::MaintenanceBasis::Mark, fee)
+        let lp = mp::liquidation_price_hinted_with_fee(&view, collateral, mp::MaintenanceBasis::Mark, fee)
             .map_err(|e| VenueError::Invariant(format!("liquidation price: {e}")))?;
         // A long with no liquidation price at a positive price is never liquidatable; a
         // short with none is never liquidatable either. One extra unit absorbs rounding;
@@ -606,10 +601,9 @@ impl Venue {
                 } else {
                     self.pool_collateral(acct, self.markets[im].instrument.settle_asset())?
                 };
-                let view = self.margin_view(&p, mark)?;
                 let zone = if defer { self.markets[im].index.zone() } else { None };
                 let bound = if super::deferred::bound_enabled() {
-                    self.trigger_bound(&p, &view, collateral, zone)
+                    self.trigger_bound(&p, mark, collateral, zone)
                 } else {
                     TriggerBound::Unknown
                 };
@@ -617,7 +611,7 @@ impl Venue {
                     TriggerBound::NoPrice => (0, side, None),
                     TriggerBound::Far => (0, 2 * side, Some(collateral)),
                     TriggerBound::Unknown => {
-                        let t = self.solve_view(&p, &view, collateral)?;
+                        let t = self.solve_trigger(&p, collateral, mark)?;
                         (t, if t == 0 { side } else { 0 }, None)
                     }
                 }
