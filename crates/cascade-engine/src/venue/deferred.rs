@@ -53,24 +53,30 @@ pub(super) enum TriggerBound {
     Unknown,
 }
 
-/// What the bound reads of a tier table: the largest maintenance rate and the smallest
-/// maintenance amount over its tiers (`None` when a rate is negative, which the bound does not
-/// handle). Kept per market, recomputed whenever its table changes.
+/// What the bounds read of a tier table: the largest maintenance rate and the smallest
+/// maintenance amount over its tiers (`None` when a rate is negative, which the trigger bound
+/// does not handle), and the largest initial rate (`None` likewise), for the initial-margin
+/// check's bound. Kept per market, recomputed whenever its table changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct TierExtremes(Option<(i64, i64)>);
+pub(super) struct TierExtremes {
+    maintenance: Option<(i64, i64)>,
+    /// The largest initial-margin rate of any tier.
+    pub(super) imr: Option<i64>,
+}
 
 impl TierExtremes {
     /// The extremes of `tiers`.
     pub(super) fn of(tiers: &RiskTiers) -> Self {
-        let (mut mmr, mut amount) = (0_i64, 0_i64);
+        let (mut mmr, mut amount, mut imr) = (0_i64, 0_i64, 0_i64);
+        let (mut mmr_ok, mut imr_ok) = (true, true);
         for t in tiers.tiers() {
-            if t.mmr.0 < 0 {
-                return Self(None);
-            }
+            mmr_ok &= t.mmr.0 >= 0;
+            imr_ok &= t.imr.0 >= 0;
             mmr = mmr.max(t.mmr.0);
             amount = amount.min(t.maintenance_amount.0);
+            imr = imr.max(t.imr.0);
         }
-        Self(Some((mmr, amount)))
+        Self { maintenance: mmr_ok.then_some((mmr, amount)), imr: imr_ok.then_some(imr) }
     }
 }
 
@@ -131,7 +137,7 @@ impl Venue {
         if !(0..RATE_ONE).contains(&fee) {
             return None;
         }
-        let (mmr, amount) = m.extremes.0?;
+        let (mmr, amount) = m.extremes.maintenance?;
         // The largest rate and the smallest maintenance amount of any piece (the first piece:
         // the fee alone, no amount).
         let r = i128::from(mmr) + i128::from(fee);

@@ -398,7 +398,15 @@ impl Venue {
             return Ok(());
         }
         p.size = Qty(new_size);
-        let im_new = self.position_initial(&p, price)?;
+        let e = Exposure::of(&m.instrument, p.size, price).map_err(overflow("exposure"))?;
+        // Without a leverage cap, the initial margin is at most the notional at the table's
+        // largest initial rate, or over the chosen leverage: an order the pool covers at that
+        // bound passes without the tier lookup (the exact figure is computed otherwise).
+        let bound = if m.cap.is_none() { m.extremes.imr } else { None };
+        let im_new = match bound {
+            Some(_) => None,
+            None => Some(self.initial_of(&p, &e)?),
+        };
         let available = if p.mode == MarginMode::Isolated {
             self.ledger
                 .account(acct)?
@@ -425,6 +433,15 @@ impl Venue {
                 }
             }
             equity.checked_sub(initial).map_err(overflow("available"))?
+        };
+        if let Some(imr) = bound
+            && covers(available, e.notional, imr, p.leverage)
+        {
+            return Ok(());
+        }
+        let im_new = match im_new {
+            Some(im) => im,
+            None => self.initial_of(&p, &e)?,
         };
         if available < im_new {
             return Err(VenueError::InsufficientMargin { required: im_new, available });
@@ -733,6 +750,19 @@ impl Venue {
     }
 }
 
+/// Whether `available` covers the initial margin of a position of `notional` whatever tier it
+/// falls in: `⌈|N| × imr / 1⌉` for the table's largest initial rate `imr` and, with a chosen
+/// `leverage`, `⌈|N| / leverage⌉` (the initial margin is one of the two). Compared by
+/// multiplication, so `a ≥ ⌈x / y⌉ ⇔ a·y ≥ x` holds exactly.
+fn covers(available: Cash, notional: Cash, imr: i64, leverage: u16) -> bool {
+    if available.0 < 0 {
+        return false;
+    }
+    let (a, n, one) = (i128::from(available.0), i128::from(notional.0).abs(), i128::from(RATE_ONE));
+    let by_rate = a * one >= n * i128::from(imr);
+    by_rate && (leverage == 0 || a * i128::from(leverage) >= n)
+}
+
 /// `mark × (1 ∓ band)`, rounded outward.
 fn band_edges(mark: Price, band: Rate) -> Result<(Price, Price), VenueError> {
     let lo = mark.mul_div(RATE_ONE - band.0, RATE_ONE, Round::Floor).map_err(overflow("band"))?;
@@ -794,5 +824,54 @@ mod tests {
         assert!(v.position_margin(a, ins).unwrap().liquidatable());
         v.set_mark_price(ins, Price(985_470), &mut ev).unwrap();
         assert!(!v.position_margin(a, ins).unwrap().liquidatable());
+    }
+
+    /// A long of 2.000 at 100.00 (notional 200), the table's largest initial rate 10%: 20
+    /// covers it, 19.99999999 does not; at a chosen 5x the bound is 200/5 = 40.
+    #[test]
+    fn covers_is_the_larger_of_the_rate_and_the_leverage() {
+        let n = usdt("200");
+        let imr = Rate::from_bps(1_000).0;
+        assert!(covers(usdt("20"), n, imr, 0));
+        assert!(!covers(usdt("19.99999999"), n, imr, 0));
+        assert!(!covers(usdt("39.99999999"), n, imr, 5));
+        assert!(covers(usdt("40"), n, imr, 5));
+        assert!(!covers(Cash(-1), Cash::ZERO, 0, 0));
+    }
+
+    proptest::proptest! {
+        /// Whatever the table (the venues' own), the leverage chosen and the size: where
+        /// [`covers`] passes, the exact initial margin is within the pool.
+        #[test]
+        fn covers_never_passes_an_order_the_exact_check_refuses(
+            table in 0usize..6,
+            leverage in proptest::prop_oneof![proptest::strategy::Just(0u16), 1u16..150],
+            size in 1i64..2_000_000_000,
+            price in 1i64..20_000_000,
+            slack in -1_000i64..1_000,
+        ) {
+            let (name, symbol) = [
+                (VenueName::Binance, "BTCUSDT"),
+                (VenueName::Binance, "DOGEUSDT"),
+                (VenueName::Bybit, "BTCUSDT"),
+                (VenueName::Okx, "ETHUSDT"),
+                (VenueName::Hyperliquid, "BTC"),
+                (VenueName::Dydx, "BTC-USD"),
+            ][table];
+            let mut v = Venue::new(VenueConfig { rules: RuleSet::of(name), ..VenueConfig::default() });
+            let tiers = crate::margin::tables::default_tiers(name, symbol).unwrap();
+            let ins = v.add_instrument_with_tiers(InstrumentSpec::linear("XUSDT", USDT, 2, 3), tiers).unwrap();
+            let m = v.market(ins).unwrap();
+            let Ok(e) = Exposure::of(&m.instrument, Qty(size), Price(price)) else { return Ok(()) };
+            let p = Position { size: Qty(size), leverage, ..Position::flat(ins, MarginMode::Cross) };
+            let Ok(exact) = v.initial_of(&p, &e) else { return Ok(()) };
+            let imr = m.extremes.imr.unwrap();
+            // Pools around the exact figure, and around the bound.
+            for available in [exact.0.saturating_add(slack), exact.0.saturating_mul(2).saturating_add(slack)] {
+                if covers(Cash(available), e.notional, imr, leverage) {
+                    proptest::prop_assert!(available >= exact.0, "{} < {}", available, exact.0);
+                }
+            }
+        }
     }
 }
