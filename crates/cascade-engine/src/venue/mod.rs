@@ -905,7 +905,10 @@ impl Venue {
                 Some(p) => p,
                 None => return Err(VenueError::NoReferencePrice),
             };
-            self.check_leverage_cap(account, instrument, req.qty.0 * req.side.sign(), price)?;
+            // Without a cap there is nothing to check (the common case: no call).
+            if m.cap.is_some() {
+                self.check_leverage_cap(account, instrument, req.qty.0 * req.side.sign(), price)?;
+            }
             self.check_initial_margin(account, instrument, req.qty.0 * req.side.sign(), price)?;
         }
         match req.kind {
@@ -925,7 +928,10 @@ impl Venue {
             }
             OrderKind::Limit(_) | OrderKind::Market => {
                 let placed = self.send(account, instrument, req, events)?;
-                self.fire_stops(instrument, Trigger::Last, events)?;
+                // No stops on the book: nothing can fire (the common case: no call).
+                if !self.markets[usize::from(instrument.0)].stops.is_empty() {
+                    self.fire_stops(instrument, Trigger::Last, events)?;
+                }
                 Ok(placed)
             }
         }
