@@ -41,8 +41,9 @@ pub struct Position {
     /// indexed. Kept here so the entry can be removed in O(log n).
     pub trigger: i64,
     /// Side (+1 long, −1 short) under which the venue lists this open position as having no
-    /// liquidation price (so not in the liquidation index, yet an ADL candidate); 0 when not
-    /// listed there.
+    /// liquidation price (so not in the liquidation index, yet an ADL candidate); ±2 when its
+    /// trigger, provably far from the mark, is deferred in the index (unsolved, counted as
+    /// parked); 0 otherwise.
     pub untriggered: i8,
 }
 

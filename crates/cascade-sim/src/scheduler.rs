@@ -22,6 +22,7 @@
 //! Cancelling is left to the owner of an event: an agent that reschedules keeps a token (e.g. the
 //! [`EventId`] of its latest wake-up) and ignores wake-ups that no longer match it.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -314,6 +315,10 @@ pub struct Scheduler<E> {
     lanes: Vec<Lane<E>>,
     /// Events waiting in lanes.
     in_lanes: usize,
+    /// The earliest lane front, (lane, key), once looked up (`None`: look again). Only a pop
+    /// from a lane or a push into an empty one changes the fronts, so most pops (noise traders'
+    /// wake-ups, from the heap) reuse it instead of scanning every lane.
+    lane_front: Cell<Option<Option<(usize, u128)>>>,
     next_seq: u64,
     now: SimTime,
 }
@@ -328,7 +333,14 @@ impl<E: Clone> Scheduler<E> {
     /// An empty queue at time zero.
     #[must_use]
     pub fn new() -> Self {
-        Self { heap: QuadHeap::new(), lanes: Vec::new(), in_lanes: 0, next_seq: 0, now: SimTime::ZERO }
+        Self {
+            heap: QuadHeap::new(),
+            lanes: Vec::new(),
+            in_lanes: 0,
+            lane_front: Cell::new(Some(None)),
+            next_seq: 0,
+            now: SimTime::ZERO,
+        }
     }
 
     /// The current time: that of the last event popped (zero before the first).
@@ -392,6 +404,14 @@ impl<E: Clone> Scheduler<E> {
             // A time at or after the lane's back always holds (the clock never goes back and
             // saturation keeps order); the check keeps the order exact whatever happens.
             Some(i) if self.lanes[i].queue.back().is_none_or(|b| b.key <= entry.key) => {
+                // A new front (the lane was empty) may be the earliest: compare it with the
+                // known earliest front; otherwise the fronts did not change.
+                if self.lanes[i].queue.is_empty()
+                    && let Some(known) = self.lane_front.get()
+                    && known.is_none_or(|(_, k)| entry.key < k)
+                {
+                    self.lane_front.set(Some(Some((i, entry.key))));
+                }
                 self.lanes[i].queue.push_back(entry);
                 self.in_lanes += 1;
             }
@@ -416,16 +436,31 @@ impl<E: Clone> Scheduler<E> {
     #[inline]
     fn earliest(&self) -> Option<(Source, SimTime)> {
         let mut best = self.heap.peek_key().map(|k| (Source::Heap, k));
-        if self.in_lanes > 0 {
-            for (i, lane) in self.lanes.iter().enumerate() {
-                if let Some(e) = lane.queue.front() {
-                    if best.is_none_or(|(_, k)| e.key < k) {
-                        best = Some((Source::Lane(i), e.key));
-                    }
-                }
-            }
+        if self.in_lanes > 0
+            && let Some((i, key)) = self.lane_front()
+            && best.is_none_or(|(_, k)| key < k)
+        {
+            best = Some((Source::Lane(i), key));
         }
         best.map(|(src, k)| (src, SimTime((k >> 64) as u64)))
+    }
+
+    /// The earliest lane front, (lane, key), from the cache or by a scan of the lanes.
+    #[inline]
+    fn lane_front(&self) -> Option<(usize, u128)> {
+        if let Some(known) = self.lane_front.get() {
+            return known;
+        }
+        let mut best: Option<(usize, u128)> = None;
+        for (i, lane) in self.lanes.iter().enumerate() {
+            if let Some(e) = lane.queue.front()
+                && best.is_none_or(|(_, k)| e.key < k)
+            {
+                best = Some((i, e.key));
+            }
+        }
+        self.lane_front.set(Some(best));
+        best
     }
 
     /// When the next event is due, without removing it.
@@ -447,6 +482,7 @@ impl<E: Clone> Scheduler<E> {
             Source::Heap => self.heap.pop()?,
             Source::Lane(i) => {
                 self.in_lanes -= 1;
+                self.lane_front.set(None);
                 self.lanes[i].queue.pop_front()?
             }
         };

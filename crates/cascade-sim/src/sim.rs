@@ -458,8 +458,9 @@ impl Simulation {
                 q.schedule_in(next, Event::Noise(i));
             }
             Event::Value(i) => {
+                // Every `value_interval_ms`: a fixed step, so a FIFO lane (the same order).
                 let next = a.value[i as usize].wake(w, &a.noise_cfg)?;
-                q.schedule_in(next, Event::Value(i));
+                q.schedule_step(next, Event::Value(i));
             }
             Event::Arb(i) => {
                 let arb = &mut a.arbs[i as usize];

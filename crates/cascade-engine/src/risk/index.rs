@@ -16,6 +16,13 @@
 //! returns never depends on where an entry sits: with a mark outside the zone (a caller that did
 //! not set it), the parked triggers are scanned too.
 //!
+//! Most of those far triggers need not even be solved: when a cheap bound proves that an
+//! account's trigger lies beyond the zone (the venue's `trigger_bound`), the account is
+//! *deferred*: kept with the collateral it was bounded with and counted as parked, its exact
+//! trigger solved only if the zone is re-drawn (or a caller asks for fresh triggers). A deferred
+//! entry is parked in every answer: [`LiquidationIndex::len`], [`LiquidationIndex::members`]
+//! and the rest see it exactly where its solved trigger would sit.
+//!
 //! A cross account with positions in several instruments has triggers that depend on the other
 //! marks. Each such account is also registered in the *band* index of every instrument it holds:
 //! its triggers were computed with the other positions at the adverse edge of a band around
@@ -28,7 +35,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::ledger::AccountId;
-use crate::num::Price;
+use crate::num::{Cash, Price};
 
 /// Half-width of the parking zone, in parts per 10,000 of the mark: a trigger more than 10%
 /// from the mark is parked. A wider zone re-draws less often but orders more triggers.
@@ -44,6 +51,9 @@ pub struct LiquidationIndex {
     /// Parked triggers by account: `[0]` longs below the zone, `[1]` shorts above it (apart, so
     /// that listing one side never walks the other). One entry per account and instrument.
     parked: [Parked; 2],
+    /// Deferred accounts (see the module docs) with the collateral their bound used: `[0]`
+    /// longs, `[1]` shorts. Their triggers, once solved, are parked.
+    deferred: [Deferred; 2],
     /// The parking zone `[lo, hi]`; `None` until a mark is set (everything is ordered then).
     zone: Option<(Price, Price)>,
     /// Multi-instrument cross accounts by the lower edge of this instrument's band.
@@ -57,6 +67,9 @@ type Entries = Vec<(Price, AccountId)>;
 
 /// One side's parked triggers.
 type Parked = HashMap<AccountId, Price, BuildHasherDefault<IdHasher>>;
+
+/// One side's deferred accounts, with the collateral their trigger is to be solved with.
+type Deferred = HashMap<AccountId, Cash, BuildHasherDefault<IdHasher>>;
 
 /// Hashes an account id by one multiplication (ids are dense small integers; the table is
 /// never iterated where the order could reach an output).
@@ -88,8 +101,17 @@ fn zone_around(mark: Price) -> (Price, Price) {
 }
 
 impl LiquidationIndex {
-    /// Whether a trigger lies beyond the zone on its safe side (so it is parked).
-    fn is_far(&self, long: bool, trigger: Price) -> bool {
+    /// The parking zone `[lo, hi]`, once a mark is set: a long trigger below `lo` or a short one
+    /// above `hi` is parked.
+    #[must_use]
+    pub fn zone(&self) -> Option<(Price, Price)> {
+        self.zone
+    }
+
+    /// Whether a long (`long = true`) or short trigger lies beyond the zone on its safe side
+    /// (so it is parked).
+    #[must_use]
+    pub fn is_far(&self, long: bool, trigger: Price) -> bool {
         match self.zone {
             Some((lo, _)) if long => trigger < lo,
             Some((_, hi)) => trigger > hi,
@@ -138,9 +160,55 @@ impl LiquidationIndex {
         }
     }
 
+    /// Defers `account`'s long (`long = true`) or short trigger: the caller has proved it lies
+    /// beyond the current zone, and will solve it with `collateral` when asked
+    /// ([`LiquidationIndex::needs_solving`], [`LiquidationIndex::take_deferred`]). Replaces an
+    /// earlier deferral of the account on that side.
+    pub fn defer(&mut self, long: bool, account: AccountId, collateral: Cash) {
+        self.deferred[usize::from(!long)].insert(account, collateral);
+    }
+
+    /// Forgets a deferral made by [`LiquidationIndex::defer`]; whether there was one.
+    pub fn undefer(&mut self, long: bool, account: AccountId) -> bool {
+        self.deferred[usize::from(!long)].remove(&account).is_some()
+    }
+
+    /// The collateral `account`'s deferred trigger on that side is to be solved with, if it is
+    /// deferred.
+    #[must_use]
+    pub fn deferred_collateral(&self, long: bool, account: AccountId) -> Option<Cash> {
+        self.deferred[usize::from(!long)].get(&account).copied()
+    }
+
+    /// Number of deferred accounts (counted among the parked ones too).
+    #[must_use]
+    pub fn deferred_len(&self) -> usize {
+        self.deferred[0].len() + self.deferred[1].len()
+    }
+
+    /// Whether deferred triggers must be solved before the index is told `mark` or asked what
+    /// `mark` crossed: the mark is outside the zone (so the zone is re-drawn, or parked triggers
+    /// are scanned) and something is deferred.
+    #[must_use]
+    pub fn needs_solving(&self, mark: Price) -> bool {
+        self.deferred_len() > 0 && !self.zone_holds(mark)
+    }
+
+    /// Removes and returns every deferral as (long, account, collateral), in (account, side)
+    /// order, for the caller to solve and insert.
+    pub fn take_deferred(&mut self) -> Vec<(bool, AccountId, Cash)> {
+        let mut out: Vec<(bool, AccountId, Cash)> = Vec::with_capacity(self.deferred_len());
+        for (side, d) in self.deferred.iter_mut().enumerate() {
+            out.extend(d.drain().map(|(a, c)| (side == 0, a, c)));
+        }
+        out.sort_unstable_by_key(|&(long, a, _)| (a, !long));
+        out
+    }
+
     /// Tells the index the instrument's mark. When it has left the parking zone, a new zone is
     /// drawn around it: parked triggers inside move to the ordered sets, ordered ones beyond it
-    /// are parked. O(parked) then, O(1) otherwise.
+    /// are parked. O(parked) then, O(1) otherwise. Deferred triggers must have been solved
+    /// first ([`LiquidationIndex::needs_solving`]): they would not move.
     pub fn set_mark(&mut self, mark: Price) {
         if self.zone.is_some_and(|(lo, hi)| lo <= mark && mark <= hi) {
             return;
@@ -207,6 +275,8 @@ impl LiquidationIndex {
 
     /// Appends to `out`, in (trigger, account) order, every account whose trigger `mark` has
     /// crossed, longs first. The entries stay in the index: the venue removes or updates them.
+    /// With a mark outside the zone, deferred triggers must have been solved first
+    /// ([`LiquidationIndex::needs_solving`]).
     pub fn crossed(&self, mark: Price, out: &mut Vec<AccountId>) {
         let (pl, ps) = self.parked_crossed(mark);
         if pl.is_empty() && ps.is_empty() {
@@ -223,7 +293,8 @@ impl LiquidationIndex {
     /// Like [`LiquidationIndex::crossed`], but most underwater first on both sides: longs from
     /// the highest trigger down, shorts from the lowest up. Venues work the worst accounts first
     /// (dYdX sorts by distance from the oracle, §6.3), so when the book or the fund runs out it
-    /// is the least underwater who wait — the same rule for longs and shorts.
+    /// is the least underwater who wait — the same rule for longs and shorts. The same
+    /// condition on deferred triggers applies.
     pub fn crossed_most_underwater_first(&self, mark: Price, out: &mut Vec<AccountId>) {
         let (pl, ps) = self.parked_crossed(mark);
         if pl.is_empty() && ps.is_empty() {
@@ -246,6 +317,9 @@ impl LiquidationIndex {
         for side in &self.parked {
             out.extend(side.keys().copied());
         }
+        for side in &self.deferred {
+            out.extend(side.keys().copied());
+        }
     }
 
     /// Appends every account whose band `mark` has left.
@@ -255,10 +329,14 @@ impl LiquidationIndex {
     }
 
     /// Accounts holding a long (`long = true`) or short position here: the ordered ones in
-    /// trigger order, then the parked ones in no particular order (callers sort).
+    /// trigger order, then the parked and deferred ones in no particular order (callers sort).
     pub fn members(&self, long: bool) -> impl Iterator<Item = AccountId> + '_ {
         let set = if long { &self.longs } else { &self.shorts };
-        set.iter().map(|(_, a)| *a).chain(self.parked[usize::from(!long)].keys().copied())
+        let side = usize::from(!long);
+        set.iter()
+            .map(|(_, a)| *a)
+            .chain(self.parked[side].keys().copied())
+            .chain(self.deferred[side].keys().copied())
     }
 
     /// Number of indexed positions.
@@ -267,10 +345,10 @@ impl LiquidationIndex {
         self.longs.len() + self.shorts.len() + self.parked_len()
     }
 
-    /// Number of parked positions (beyond the zone around the mark).
+    /// Number of parked positions (beyond the zone around the mark), deferred ones included.
     #[must_use]
     pub fn parked_len(&self) -> usize {
-        self.parked[0].len() + self.parked[1].len()
+        self.parked[0].len() + self.parked[1].len() + self.deferred_len()
     }
 
     /// Whether nothing is indexed.

@@ -16,6 +16,7 @@ use crate::num::{Cash, Price, Qty, RATE_ONE, Rate, Round};
 use crate::position::{MarginMode, Position};
 use crate::risk::rules::CloseFee;
 
+use super::deferred::TriggerBound;
 use super::{Venue, VenueError, overflow};
 
 /// Margin figures of one pool.
@@ -399,7 +400,15 @@ impl Venue {
             return Ok(());
         }
         p.size = Qty(new_size);
-        let im_new = self.position_initial(&p, price)?;
+        let e = Exposure::of(&m.instrument, p.size, price).map_err(overflow("exposure"))?;
+        // Without a leverage cap, the initial margin is at most the notional at the table's
+        // largest initial rate, or over the chosen leverage: an order the pool covers at that
+        // bound passes without the tier lookup (the exact figure is computed otherwise).
+        let bound = if m.cap.is_none() { m.extremes.imr } else { None };
+        let im_new = match bound {
+            Some(_) => None,
+            None => Some(self.initial_of(&p, &e)?),
+        };
         let available = if p.mode == MarginMode::Isolated {
             self.ledger
                 .account(acct)?
@@ -426,6 +435,15 @@ impl Venue {
                 }
             }
             equity.checked_sub(initial).map_err(overflow("available"))?
+        };
+        if let Some(imr) = bound
+            && covers(available, e.notional, imr, p.leverage)
+        {
+            return Ok(());
+        }
+        let im_new = match im_new {
+            Some(im) => im,
+            None => self.initial_of(&p, &e)?,
         };
         if available < im_new {
             return Err(VenueError::InsufficientMargin { required: im_new, available });
@@ -457,7 +475,11 @@ impl Venue {
 
     /// The margin module's view of a position, at `mark`, with the entry price rounded so
     /// that the liquidation price it gives is conservative (never later than the true one).
-    fn margin_view<'a>(&'a self, p: &Position, mark: Price) -> Result<mp::Position<'a>, VenueError> {
+    pub(super) fn margin_view<'a>(
+        &'a self,
+        p: &Position,
+        mark: Price,
+    ) -> Result<mp::Position<'a>, VenueError> {
         let m = &self.markets[usize::from(p.instrument.0)];
         let round = if p.size.is_positive() { Round::Ceil } else { Round::Floor };
         let entry = m
@@ -481,7 +503,13 @@ impl Venue {
     /// # Errors
     /// Unknown account or overflow.
     pub(super) fn reindex(&mut self, acct: AccountId) -> Result<(), VenueError> {
-        if self.reindex_single(acct)? {
+        self.reindex_with(acct, true)
+    }
+
+    /// [`Venue::reindex`]; `defer`: a one-position account whose trigger is provably beyond the
+    /// index's zone may be deferred (see `deferred.rs`) instead of solved.
+    pub(super) fn reindex_with(&mut self, acct: AccountId, defer: bool) -> Result<(), VenueError> {
+        if self.reindex_single(acct, defer)? {
             return Ok(());
         }
         self.unindex(acct)?;
@@ -542,7 +570,12 @@ impl Venue {
 
     /// The liquidation-index key of position `p` backed by `collateral`: `+price` for a long,
     /// `-price` for a short, 0 when it has no liquidation price.
-    fn solve_trigger(&self, p: &Position, collateral: Cash, mark: Price) -> Result<i64, VenueError> {
+    pub(super) fn solve_trigger(
+        &self,
+        p: &Position,
+        collateral: Cash,
+        mark: Price,
+    ) -> Result<i64, VenueError> {
         let view = self.margin_view(p, mark)?;
         // The index solves the same predicate the exact check uses (maintenance at the mark), so a
         // trigger is never later than the check; `rules.basis` only changes the displayed price.
@@ -563,7 +596,9 @@ impl Venue {
     /// bands: the same trigger, solved without copying the account's positions, and the index
     /// left alone when the trigger did not change (a deposit, a fill that kept the liquidation
     /// price). Returns `false`, having changed nothing, when the account is not that case.
-    fn reindex_single(&mut self, acct: AccountId) -> Result<bool, VenueError> {
+    /// Where a cheap bound settles the trigger (`deferred.rs`), nothing is solved: no
+    /// liquidation price, or (`defer`) a trigger beyond the zone, deferred with its collateral.
+    fn reindex_single(&mut self, acct: AccountId, defer: bool) -> Result<bool, VenueError> {
         if self.backstop == Some(acct) {
             return Ok(false);
         }
@@ -575,19 +610,39 @@ impl Venue {
             return Ok(false);
         }
         let im = usize::from(p.instrument.0);
-        let trigger = match self.reference_mark(p.instrument) {
-            None => 0,
+        let side: i8 = if p.size.is_positive() { 1 } else { -1 };
+        // (trigger, listed, the collateral of a deferral).
+        let (trigger, listed, deferred) = match self.reference_mark(p.instrument) {
+            None => (0, side, None),
             Some(mark) => {
                 let collateral = if p.mode == MarginMode::Isolated {
                     p.isolated_margin
                 } else {
                     self.pool_collateral(acct, self.markets[im].instrument.settle_asset())?
                 };
-                self.solve_trigger(&p, collateral, mark)?
+                let zone = if defer { self.markets[im].index.zone() } else { None };
+                let bound = if super::deferred::bound_enabled() {
+                    self.trigger_bound(&p, mark, collateral, zone)
+                } else {
+                    TriggerBound::Unknown
+                };
+                match bound {
+                    TriggerBound::NoPrice => (0, side, None),
+                    TriggerBound::Far => (0, 2 * side, Some(collateral)),
+                    TriggerBound::Unknown => {
+                        let t = self.solve_trigger(&p, collateral, mark)?;
+                        (t, if t == 0 { side } else { 0 }, None)
+                    }
+                }
             }
         };
-        let side: i8 = if p.size.is_positive() { 1 } else { -1 };
-        let listed = if trigger == 0 { side } else { 0 };
+        if let Some(c) = deferred
+            && p.untriggered == listed
+        {
+            // Still deferred on the same side: only the collateral to solve with changes.
+            self.markets[im].index.defer(side > 0, acct, c);
+            return Ok(true);
+        }
         if p.trigger == trigger && p.untriggered == listed {
             return Ok(true);
         }
@@ -595,10 +650,18 @@ impl Venue {
         if p.trigger != 0 {
             index.index.remove(p.trigger > 0, Price(p.trigger.abs()), acct);
         }
-        if p.untriggered != 0 {
-            index.untriggered[usize::from(p.untriggered < 0)].remove(&acct);
+        match p.untriggered {
+            0 => {}
+            1 | -1 => {
+                index.untriggered[usize::from(p.untriggered < 0)].remove(&acct);
+            }
+            d => {
+                index.index.undefer(d > 0, acct);
+            }
         }
-        if trigger != 0 {
+        if let Some(c) = deferred {
+            index.index.defer(side > 0, acct, c);
+        } else if trigger != 0 {
             index.index.insert(trigger > 0, Price(trigger.abs()), acct);
         } else {
             index.untriggered[usize::from(side < 0)].insert(acct);
@@ -656,7 +719,12 @@ impl Venue {
             self.markets[usize::from(ins.0)].index.remove(t > 0, Price(t.abs()), acct);
         }
         for (ins, side) in unlisted {
-            self.markets[usize::from(ins.0)].untriggered[usize::from(side < 0)].remove(&acct);
+            let m = &mut self.markets[usize::from(ins.0)];
+            if side.abs() == 2 {
+                m.index.undefer(side > 0, acct);
+            } else {
+                m.untriggered[usize::from(side < 0)].remove(&acct);
+            }
         }
         let keys: Vec<(AccountId, InstrumentId)> = self
             .bands
@@ -682,6 +750,19 @@ impl Venue {
         self.ledger.account_mut(acct)?.position_mut(p.instrument, mode).untriggered = side;
         Ok(())
     }
+}
+
+/// Whether `available` covers the initial margin of a position of `notional` whatever tier it
+/// falls in: `⌈|N| × imr / 1⌉` for the table's largest initial rate `imr` and, with a chosen
+/// `leverage`, `⌈|N| / leverage⌉` (the initial margin is one of the two). Compared by
+/// multiplication, so `a ≥ ⌈x / y⌉ ⇔ a·y ≥ x` holds exactly.
+fn covers(available: Cash, notional: Cash, imr: i64, leverage: u16) -> bool {
+    if available.0 < 0 {
+        return false;
+    }
+    let (a, n, one) = (i128::from(available.0), i128::from(notional.0).abs(), i128::from(RATE_ONE));
+    let by_rate = a * one >= n * i128::from(imr);
+    by_rate && (leverage == 0 || a * i128::from(leverage) >= n)
 }
 
 /// `mark × (1 ∓ band)`, rounded outward.
@@ -745,5 +826,54 @@ mod tests {
         assert!(v.position_margin(a, ins).unwrap().liquidatable());
         v.set_mark_price(ins, Price(985_470), &mut ev).unwrap();
         assert!(!v.position_margin(a, ins).unwrap().liquidatable());
+    }
+
+    /// A long of 2.000 at 100.00 (notional 200), the table's largest initial rate 10%: 20
+    /// covers it, 19.99999999 does not; at a chosen 5x the bound is 200/5 = 40.
+    #[test]
+    fn covers_is_the_larger_of_the_rate_and_the_leverage() {
+        let n = usdt("200");
+        let imr = Rate::from_bps(1_000).0;
+        assert!(covers(usdt("20"), n, imr, 0));
+        assert!(!covers(usdt("19.99999999"), n, imr, 0));
+        assert!(!covers(usdt("39.99999999"), n, imr, 5));
+        assert!(covers(usdt("40"), n, imr, 5));
+        assert!(!covers(Cash(-1), Cash::ZERO, 0, 0));
+    }
+
+    proptest::proptest! {
+        /// Whatever the table (the venues' own), the leverage chosen and the size: where
+        /// [`covers`] passes, the exact initial margin is within the pool.
+        #[test]
+        fn covers_never_passes_an_order_the_exact_check_refuses(
+            table in 0usize..6,
+            leverage in proptest::prop_oneof![proptest::strategy::Just(0u16), 1u16..150],
+            size in 1i64..2_000_000_000,
+            price in 1i64..20_000_000,
+            slack in -1_000i64..1_000,
+        ) {
+            let (name, symbol) = [
+                (VenueName::Binance, "BTCUSDT"),
+                (VenueName::Binance, "DOGEUSDT"),
+                (VenueName::Bybit, "BTCUSDT"),
+                (VenueName::Okx, "ETHUSDT"),
+                (VenueName::Hyperliquid, "BTC"),
+                (VenueName::Dydx, "BTC-USD"),
+            ][table];
+            let mut v = Venue::new(VenueConfig { rules: RuleSet::of(name), ..VenueConfig::default() });
+            let tiers = crate::margin::tables::default_tiers(name, symbol).unwrap();
+            let ins = v.add_instrument_with_tiers(InstrumentSpec::linear("XUSDT", USDT, 2, 3), tiers).unwrap();
+            let m = v.market(ins).unwrap();
+            let Ok(e) = Exposure::of(&m.instrument, Qty(size), Price(price)) else { return Ok(()) };
+            let p = Position { size: Qty(size), leverage, ..Position::flat(ins, MarginMode::Cross) };
+            let Ok(exact) = v.initial_of(&p, &e) else { return Ok(()) };
+            let imr = m.extremes.imr.unwrap();
+            // Pools around the exact figure, and around the bound.
+            for available in [exact.0.saturating_add(slack), exact.0.saturating_mul(2).saturating_add(slack)] {
+                if covers(Cash(available), e.notional, imr, leverage) {
+                    proptest::prop_assert!(available >= exact.0, "{} < {}", available, exact.0);
+                }
+            }
+        }
     }
 }

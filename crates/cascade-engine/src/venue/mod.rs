@@ -15,6 +15,7 @@
 //! `crate::safeguards` (`safeguards.rs`: circuit-breaker halts, price bands, liquidation
 //! pacing).
 
+mod deferred;
 pub mod funding;
 mod liquidation;
 mod margin;
@@ -431,8 +432,11 @@ struct Market {
     reduce_only: BTreeSet<(AccountId, OrderId)>,
     /// Whether a stop was marked reduce-only at placement.
     reduce_only_stops: BTreeSet<StopId>,
-    /// Margin tiers.
+    /// Margin tiers (replace them with [`Market::set_tiers`], which keeps `extremes`).
     tiers: RiskTiers,
+    /// The tiers' largest maintenance rate and smallest maintenance amount, for the trigger
+    /// bound (`deferred.rs`).
+    extremes: deferred::TierExtremes,
     /// Who may become liquidatable at which mark.
     index: LiquidationIndex,
     /// The insurance fund that backs this instrument.
@@ -464,6 +468,14 @@ struct Market {
     halt: safeguards::HaltState,
     /// Liquidation-pacing state.
     pace: safeguards::PaceState,
+}
+
+impl Market {
+    /// Replaces the margin table (and what the trigger bound reads of it).
+    fn set_tiers(&mut self, tiers: RiskTiers) {
+        self.extremes = deferred::TierExtremes::of(&tiers);
+        self.tiers = tiers;
+    }
 }
 
 /// One exchange.
@@ -579,6 +591,7 @@ impl Venue {
             open_interest: Qty::ZERO,
             reduce_only: BTreeSet::new(),
             reduce_only_stops: BTreeSet::new(),
+            extremes: deferred::TierExtremes::of(&tiers),
             tiers,
             index: LiquidationIndex::default(),
             fund,
@@ -912,7 +925,10 @@ impl Venue {
                 Some(p) => p,
                 None => return Err(VenueError::NoReferencePrice),
             };
-            self.check_leverage_cap(account, instrument, req.qty.0 * req.side.sign(), price)?;
+            // Without a cap there is nothing to check (the common case: no call).
+            if m.cap.is_some() {
+                self.check_leverage_cap(account, instrument, req.qty.0 * req.side.sign(), price)?;
+            }
             self.check_initial_margin(account, instrument, req.qty.0 * req.side.sign(), price)?;
         }
         match req.kind {
@@ -932,7 +948,10 @@ impl Venue {
             }
             OrderKind::Limit(_) | OrderKind::Market => {
                 let placed = self.send(account, instrument, req, events)?;
-                self.fire_stops(instrument, Trigger::Last, events)?;
+                // No stops on the book: nothing can fire (the common case: no call).
+                if !self.markets[usize::from(instrument.0)].stops.is_empty() {
+                    self.fire_stops(instrument, Trigger::Last, events)?;
+                }
                 Ok(placed)
             }
         }
@@ -1058,7 +1077,11 @@ impl Venue {
         let m = self.market_mut(instrument)?;
         m.prev_mark = m.mark;
         m.mark = Some(mark);
-        m.index.set_mark(mark);
+        // A mark leaving the zone re-draws it: deferred triggers are solved first.
+        if m.index.needs_solving(mark) {
+            self.solve_deferred(instrument)?;
+        }
+        self.markets[usize::from(instrument.0)].index.set_mark(mark);
         self.observe_halt(instrument, events)?;
         let halted = self.is_halted(usize::from(instrument.0));
         // A halted market triggers no stops; they wait for the reopening.
@@ -1548,7 +1571,12 @@ impl Venue {
                 }
                 // Every open, re-indexed position is an ADL candidate: in the liquidation index, or
                 // listed as untriggered on its side.
-                if !p.size.is_zero()
+                if m.extremes != deferred::TierExtremes::of(&m.tiers) {
+                    return Err(VenueError::Invariant(format!("instrument {i}: stale tier extremes")));
+                }
+                if p.untriggered.abs() == 2 {
+                    self.check_deferred(id, p)?;
+                } else if !p.size.is_zero()
                     && p.trigger == 0
                     && dirty.binary_search(&id).is_err()
                     && Some(id) != self.backstop
@@ -1654,6 +1682,12 @@ impl DirtySet {
             self.list.sort_unstable_by(|x, y| y.cmp(x));
             self.sorted = true;
         }
+    }
+
+    /// Whether `a` is marked.
+    fn contains(&self, a: AccountId) -> bool {
+        let (w, b) = bit_of(a);
+        self.marked.get(w).is_some_and(|x| x & b != 0)
     }
 
     /// Takes the smallest marked account.

@@ -123,7 +123,7 @@ impl Venue {
         let scaled = scaled_tiers(&base, k)?;
         let m = self.market_mut(ins)?;
         m.base_tiers = Some(base);
-        m.tiers = scaled;
+        m.set_tiers(scaled);
         m.margin_multiplier = k;
         // Everyone with an open position here: the index, the bands and the positions without a
         // liquidation price.

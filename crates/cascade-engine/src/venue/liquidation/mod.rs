@@ -153,6 +153,9 @@ impl Venue {
         let mut stepped = Stepped::default();
         for _ in 0..MAX_ROUNDS {
             self.flush_dirty()?;
+            if self.markets[idx].index.needs_solving(mark) {
+                self.solve_deferred(ins)?;
+            }
             candidates.clear();
             self.markets[idx].index.crossed_most_underwater_first(mark, &mut candidates);
             let mut acted = false;
@@ -199,7 +202,8 @@ impl Venue {
     /// # Errors
     /// Overflow while computing a liquidation price.
     pub fn refresh_index(&mut self) -> Result<(), VenueError> {
-        self.flush_dirty()
+        self.flush_dirty()?;
+        self.solve_all_deferred()
     }
 
     /// Re-indexes every account that traded since its trigger was last computed.
