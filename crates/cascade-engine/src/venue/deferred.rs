@@ -278,14 +278,14 @@ mod tests {
 
     use super::*;
     use crate::book::Side;
-    use crate::instrument::{AssetId, FeeSchedule, InstrumentSpec};
+    use crate::instrument::{AssetId, FeeSchedule};
     use crate::margin::price as mp;
     use crate::margin::tables::{Venue as Name, default_tiers};
     use crate::num::{Qty, Rate, Round};
     use crate::position::MarginMode;
     use crate::risk::index::LiquidationIndex;
     use crate::risk::rules::RuleSet;
-    use crate::venue::{OrderRequest, VenueConfig, VenueEvent};
+    use crate::venue::{OrderRequest, VenueEvent};
 
     thread_local! {
         /// Switches the bound off on this thread (see [`bound_enabled`]).
@@ -302,21 +302,11 @@ mod tests {
 
     const USDT: AssetId = AssetId(0);
 
-    /// A venue under `rules` with one linear instrument (prices with one decimal, quantities
-    /// with three: `Price(1000)` = 100.0, `Qty(1000)` = 1.000) and the margin table `tiers`,
-    /// margin not enforced, every invariant audited after each trade (the audit solves every
-    /// deferred trigger and checks it lies beyond the zone).
+    /// A venue under `rules` with one linear instrument and the margin table `tiers` (see
+    /// `venue_with_tiers`; the audit after each trade solves every deferred trigger and checks
+    /// it lies beyond the zone).
     fn venue(rules: RuleSet, tiers: RiskTiers, fees: FeeSchedule) -> (Venue, InstrumentId) {
-        let mut v = Venue::new(VenueConfig {
-            rules,
-            enforce_initial_margin: false,
-            market_band: Rate::ZERO,
-            audit: true,
-            ..VenueConfig::default()
-        });
-        let spec = InstrumentSpec { fees, ..InstrumentSpec::linear("XUSDT", USDT, 1, 3) };
-        let ins = v.add_instrument_with_tiers(spec, tiers).unwrap();
-        (v, ins)
+        crate::venue::liquidation::tests::venue_with_tiers(rules, tiers, fees)
     }
 
     fn usd(whole: i64) -> Cash {

@@ -745,4 +745,4 @@ fn on_tick_toward_mark(price: Price, long: bool, tick: i64) -> Price {
 }
 
 #[cfg(test)]
-mod tests;
+pub(in crate::venue) mod tests;

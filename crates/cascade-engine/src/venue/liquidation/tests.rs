@@ -40,6 +40,18 @@ fn venue(rules: RuleSet, mmr: &str) -> (Venue, InstrumentId) {
 
 /// [`venue`] with the given fees.
 fn venue_with_fees(rules: RuleSet, mmr: &str, fees: FeeSchedule) -> (Venue, InstrumentId) {
+    let mmr: Rate = mmr.parse().unwrap();
+    venue_with_tiers(rules, RiskTiers::flat(mmr, Rate(mmr.0 * 2), Cash::ZERO).unwrap(), fees)
+}
+
+/// A venue under `rules` with one linear instrument (prices with one decimal, quantities with
+/// three: `Price(1000)` = 100.0, `Qty(1000)` = 1.000) and the margin table `tiers`, margin not
+/// enforced, every invariant audited after each trade.
+pub(in crate::venue) fn venue_with_tiers(
+    rules: RuleSet,
+    tiers: RiskTiers,
+    fees: FeeSchedule,
+) -> (Venue, InstrumentId) {
     let mut v = Venue::new(VenueConfig {
         rules,
         enforce_initial_margin: false,
@@ -48,8 +60,6 @@ fn venue_with_fees(rules: RuleSet, mmr: &str, fees: FeeSchedule) -> (Venue, Inst
         ..VenueConfig::default()
     });
     let spec = InstrumentSpec { fees, ..InstrumentSpec::linear("XUSDT", USDT, 1, 3) };
-    let mmr: Rate = mmr.parse().unwrap();
-    let tiers = RiskTiers::flat(mmr, Rate(mmr.0 * 2), Cash::ZERO).unwrap();
     let ins = v.add_instrument_with_tiers(spec, tiers).unwrap();
     (v, ins)
 }
