@@ -370,3 +370,40 @@ fn the_default_scenario_is_unchanged() {
 }
 
 const GOLDEN: (u64, u64) = (0x9493_af10_a7d8_91cf, 0x9958_18ea_0f56_e442);
+
+/// The whole run with every ledger invariant checked at every event, twice (same output): 200
+/// accounts at 10x, flat look-back, half of the cross accounts with baskets (a third of the
+/// legs hedges), ALT's fair value 40 % down at 10 s while BTC stays at 100,000. A BTC-first
+/// long with a long ALT leg of half its size holds 15 % of its BTC notional in margin and loses
+/// 20 % of it on ALT: it is bankrupt, so its BTC position — whose price never moved — is closed
+/// too. Such BTC liquidations (of accounts whose ALT leg is long) must appear.
+#[test]
+fn basket_runs_are_deterministic_keep_every_invariant_and_spread_the_crash() {
+    let ten = EVEN.replace("min = 2\nmax = 3", "min = 10\nmax = 10");
+    let shock = "\n[[shocks]]\nat_s = 10\nasset = \"ALT\"\nfair_value_move = -0.4\n";
+    let s = scenario(&text(&ten, 0.0, &format!("{}{shock}", baskets(0.5, 1, 0.5, 0.3))));
+    let opts =
+        RunOptions { counterfactual: false, invariants: InvariantChecks::EveryEvent, ..RunOptions::default() };
+    let a = run(&s, 4, &opts).unwrap();
+    let b = run(&s, 4, &RunOptions { invariants: InvariantChecks::Never, ..opts }).unwrap();
+    assert_eq!(a, b);
+    let (traders, legs, _) = drawn(&s, 4);
+    let pop = a.summary.population.unwrap();
+    assert_eq!(pop.basket_legs, legs.len() as u64);
+    assert!(pop.basket_accounts > 50 && pop.basket_accounts < 150, "about half of 200: {pop:?}");
+    // Accounts (by id) whose first position is a BTC long with a long ALT leg.
+    let contagion: Vec<u32> = legs
+        .iter()
+        .map(|l| (traders[l.trader as usize], l))
+        .filter(|(t, l)| t.market == 0 && t.long && l.long)
+        .map(|(t, _)| t.account.0)
+        .collect();
+    assert!(!contagion.is_empty());
+    let btc_closed: Vec<u32> = a
+        .liquidations
+        .iter()
+        .filter(|r| r.instrument == "BTCUSDT" && contagion.contains(&r.account))
+        .map(|r| r.account)
+        .collect();
+    assert!(!btc_closed.is_empty(), "no BTC leg of a long basket was closed");
+}
