@@ -382,8 +382,11 @@ fn basket_runs_are_deterministic_keep_every_invariant_and_spread_the_crash() {
     let ten = EVEN.replace("min = 2\nmax = 3", "min = 10\nmax = 10");
     let shock = "\n[[shocks]]\nat_s = 10\nasset = \"ALT\"\nfair_value_move = -0.4\n";
     let s = scenario(&text(&ten, 0.0, &format!("{}{shock}", baskets(0.5, 1, 0.5, 0.3))));
-    let opts =
-        RunOptions { counterfactual: false, invariants: InvariantChecks::EveryEvent, ..RunOptions::default() };
+    let opts = RunOptions {
+        counterfactual: false,
+        invariants: InvariantChecks::EveryEvent,
+        ..RunOptions::default()
+    };
     let a = run(&s, 4, &opts).unwrap();
     let b = run(&s, 4, &RunOptions { invariants: InvariantChecks::Never, ..opts }).unwrap();
     assert_eq!(a, b);
