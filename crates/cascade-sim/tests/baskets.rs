@@ -410,3 +410,25 @@ fn basket_runs_are_deterministic_keep_every_invariant_and_spread_the_crash() {
         .collect();
     assert!(!btc_closed.is_empty(), "no BTC leg of a long basket was closed");
 }
+
+/// `[policy.leverage] population_max = 2` on 2x–3x draws: without baskets it lowers the
+/// accounts that drew 3x (c of them, counted). With share = 1 and one leg each, every account
+/// is a basket whose leg has the account's drawn leverage (both markets allow 20x), so each
+/// capped account has a capped leg too: the figure is exactly 2c, and the warning says so.
+#[test]
+fn population_max_caps_and_counts_the_legs() {
+    let cap = "\n[policy.leverage]\npopulation_max = 2\n";
+    let single = Simulation::new(&scenario(&text(EVEN, -0.05, cap)), 5, true).unwrap();
+    let c = single.world.policy.report.leverage_capped_accounts;
+    assert!(c > 50, "about half of 200 drew 3x: {c}");
+    let both = format!("{}{cap}", baskets(1.0, 1, 0.5, 0.0));
+    let sim = Simulation::new(&scenario(&text(EVEN, -0.05, &both)), 5, true).unwrap();
+    assert_eq!(sim.agents.population.basket_legs.len(), 200);
+    let report = &sim.world.policy.report;
+    assert_eq!(report.leverage_capped_accounts, 2 * c);
+    assert!(
+        report.warnings.iter().any(|w| w.contains(&format!("({c} accounts, {c} basket legs)"))),
+        "{report:?}"
+    );
+    assert!(sim.agents.population.traders.iter().all(|t| t.leverage <= 2));
+}
