@@ -474,6 +474,10 @@ pub struct RunSummary {
     /// depeg against its external reference, its holders and what liquidations sold of it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub collateral: Vec<crate::world::CollateralSummary>,
+    /// The population's make-up, when the scenario has `[population.baskets]` (written only
+    /// then): cross accounts holding several markets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub population: Option<PopulationSummary>,
     /// The UTC instant simulated time zero stands for (`run.start_utc`), when the scenario has
     /// one: writers then give every table a UTC time column next to its milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -485,6 +489,15 @@ pub struct RunSummary {
     /// counts ÷ scale; shares, ratios and price drops as run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totals_at_full_scale: Option<Totals>,
+}
+
+/// `summary.json` → `population`: what `[population.baskets]` drew.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PopulationSummary {
+    /// Population accounts that hold an extra position (a basket) at time zero.
+    pub basket_accounts: u64,
+    /// Extra positions they hold (besides each account's first).
+    pub basket_legs: u64,
 }
 
 fn full_scale() -> f64 {
@@ -1039,6 +1052,7 @@ impl Recorder {
             instruments,
             policy: crate::world::PolicyReport::default(),
             collateral: Vec::new(),
+            population: None,
             start_utc: None,
             scale: 1.0,
             totals_at_full_scale: None,

@@ -53,6 +53,10 @@ pub enum StreamKind {
     /// Which cross-margin traders hold a collateral asset (index = `[[population.collateral]]`
     /// entry): drawn in trader order, so adding collateral leaves every other draw unchanged.
     Collateral = 12,
+    /// Which cross-margin traders of a population market hold more than one market, and their
+    /// extra positions (`[population.baskets]`; index = population market): a stream of its own,
+    /// so the population's other draws are the same with or without the table.
+    Basket = 13,
 }
 
 /// Bits of the stream number left for the index.

@@ -385,6 +385,9 @@ impl Simulation {
         rec.summary.policy = self.world.policy.report.clone();
         rec.summary.policy.stops_moved += self.agents.population.stops_moved();
         rec.summary.collateral = collateral;
+        rec.summary.population = self.agents.population.basket_counts().map(|(accounts, legs)| {
+            crate::metrics::PopulationSummary { basket_accounts: accounts, basket_legs: legs }
+        });
         rec.summary.start_utc = self.start_utc;
         rec.summary.set_scale(self.scale);
         let t = &self.world.transfers;
@@ -512,7 +515,7 @@ impl Simulation {
                         self.queue.schedule_in(REACTION, Event::HedgerReact(i));
                     }
                     (Owner::Trader(i), NoticeKind::Liquidated(mark)) => {
-                        self.agents.population.on_liquidated(&mut self.world, i as usize, mark)?;
+                        self.agents.population.on_liquidated(&mut self.world, i as usize, n.market, mark)?;
                     }
                     _ => {}
                 }

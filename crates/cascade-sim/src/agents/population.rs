@@ -21,6 +21,15 @@
 //! (plus the fee, plus a buy-the-dip reserve), then gets its position at exactly its entry
 //! price against the market's seeding account (`world/seed.rs`).
 //!
+//! **Baskets** (`[population.baskets]`, optional): a `share` of the cross-margin accounts (not
+//! momentum) also hold 1..=`legs` other population markets of their venue (drawn by weight, no
+//! market twice, from a stream of their own per population market), each `size` × the first
+//! position's notional, on the opposite side with probability `hedge`, entered at the same
+//! look-back time at that asset's path price and held; the set must survive the look-back
+//! (each leg's worst price since entry, independently) or it re-draws its entry time, and the
+//! account deposits every leg's margin. One cross pool: a crash in one leg's market liquidates
+//! the account and the waterfall closes the others too (10 Oct 2025's contagion).
+//!
 //! **Behaviours**, all but one carried by the engine itself, so passive accounts never enter the
 //! event queue (ARCHITECTURE.md): *hold* (until liquidated or the end); *static stop* (a
 //! reduce-only stop-market order at `stop_distance` from entry, triggered by the last price for
@@ -114,6 +123,33 @@ pub struct Trader {
     pub stop: i64,
     /// A static stop triggers on the last price (else on the mark).
     pub on_last: bool,
+}
+
+/// An extra position of a basket account (`[population.baskets]`), as opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BasketLeg {
+    /// The account's trader (index into [`Population::traders`]).
+    pub trader: u32,
+    /// World market index.
+    pub market: u32,
+    /// Long or short.
+    pub long: bool,
+    /// Size opened at time zero.
+    pub qty: Qty,
+    /// Entry price.
+    pub entry: Price,
+}
+
+/// An extra position drawn before it is opened.
+#[derive(Debug, Clone, Copy)]
+struct Leg {
+    market: usize,
+    long: bool,
+    leverage: u16,
+    notional: f64,
+    entry: f64,
+    /// Distance to its liquidation price as a fraction of entry (as a single position's).
+    liq: f64,
 }
 
 /// Traders drawn before they are opened.
@@ -229,6 +265,10 @@ pub struct Population {
     stop_factor: Vec<f64>,
     /// Stops the stop policy moved.
     moved: u64,
+    /// `[population.baskets]`: every extra position opened, by trader (empty without the table).
+    pub basket_legs: Vec<BasketLeg>,
+    /// Whether the scenario has `[population.baskets]`.
+    baskets: bool,
 }
 
 /// A static stop's distance under `[policy.stops]`: `base × clamp(realized / reference, 1,
@@ -264,6 +304,35 @@ fn survives(d: &Draft, path: &LookBack, i: usize, liq_dist: f64, b: &Behaviour) 
         let floor = if d.behave == Behave::TakeProfit { e * (1.0 - b.take_profit_distance) } else { 0.0 };
         hi < ceil && lo > floor
     }
+}
+
+/// Share of its initial margin a position may lose before liquidation, as [`survives`] counts it,
+/// checked for a basket at look-back point `i`: the first position and every leg at the worst
+/// price of its own path since `i` (longs at the suffix minimum, shorts at the maximum,
+/// independently, so conservative for hedges) must lose less than 90 % of the margin above
+/// maintenance of all of them, `Σ notional × liq` (a tenth kept as slack, as for one position;
+/// for one position this is exactly `survives`' liquidation condition).
+fn basket_survives(
+    d: &Draft,
+    path: &LookBack,
+    liq: f64,
+    legs: &[(u32, Leg)],
+    paths: &[Option<LookBack>],
+    world: &World,
+    i: usize,
+) -> bool {
+    let loss = |p: &LookBack, long: bool| {
+        let e = p.prices[i];
+        if long { 1.0 - p.suffix_min[i] / e } else { p.suffix_max[i] / e - 1.0 }
+    };
+    let mut budget = d.notional * liq;
+    let mut lost = d.notional * loss(path, d.long);
+    for (_, leg) in legs {
+        let Some(p) = paths[world.markets[leg.market].asset].as_ref() else { return false };
+        budget += leg.notional * leg.liq;
+        lost += leg.notional * loss(p, leg.long);
+    }
+    lost < 0.9 * budget
 }
 
 impl Population {
@@ -320,11 +389,49 @@ impl Population {
             .and_then(|l| l.population_max)
             .map(|x| u16::try_from(x).unwrap_or(u16::MAX));
         let mut capped: u64 = 0;
+        // `[population.baskets]`: per population market, the other population markets of its
+        // venue (world market, weight, opening maximum), each market listed once.
+        let baskets = pop.baskets.clone();
+        let mut others: Vec<Vec<(usize, f64, u16)>> = Vec::new();
+        if baskets.is_some() {
+            let lens: Vec<(usize, usize)> = markets
+                .iter()
+                .filter_map(|&(m, _, _)| {
+                    let a = world.markets[m].asset;
+                    paths[a].as_ref().map(|p| (a, p.prices.len()))
+                })
+                .collect();
+            if let Some(&(a0, n0)) = lens.first()
+                && let Some(&(a, n)) = lens.iter().find(|x| x.1 != n0)
+            {
+                return Err(SimError::scenario(
+                    "population.baskets",
+                    format!(
+                        "the look-back paths of {} ({n0} points) and {} ({n} points) differ in length: \
+                         a basket enters every leg at the same minute",
+                        scenario.assets[a0].name, scenario.assets[a].name
+                    ),
+                ));
+            }
+            for &(m, _, _) in &markets {
+                let v = world.markets[m].venue;
+                let mut list: Vec<(usize, f64, u16)> = Vec::new();
+                for &(o, w, _) in &markets {
+                    if o != m && world.markets[o].venue == v && w > 0.0 && !list.iter().any(|x| x.0 == o) {
+                        list.push((o, w, world.max_opening_leverage(o)));
+                    }
+                }
+                others.push(list);
+            }
+        }
+        let mut capped_legs: u64 = 0;
+        let mut legs: Vec<(u32, Leg)> = Vec::new();
         let mut drafts: Vec<Draft> = Vec::with_capacity(pop.accounts as usize);
         // The size distribution's decimals converted once, not at every draw (same draws).
         let sizes = sampling::SizeSampler::new(&pop.size);
         for (k, &(m, _, long_share)) in markets.iter().enumerate() {
             let mut rng = streams.stream(StreamKind::Population, k as u64);
+            let mut brng = baskets.as_ref().map(|_| streams.stream(StreamKind::Basket, k as u64));
             let Some(path) = paths[world.markets[m].asset].as_ref() else { continue };
             let opening_max = world.max_opening_leverage(m);
             for _ in 0..counts[k] {
@@ -371,7 +478,65 @@ impl Population {
                         break;
                     }
                 }
-                d.entry = path.prices[found.unwrap_or(n - 1)];
+                let at = found.unwrap_or(n - 1);
+                d.entry = path.prices[at];
+                if let (Some(bk), Some(brng)) = (&baskets, brng.as_mut())
+                    && !isolated
+                    && brng.random_bool(bk.share)
+                {
+                    let start = legs.len();
+                    let count = brng.random_range(1..=bk.legs.max(1));
+                    let mut weights: Vec<f64> = others[k].iter().map(|x| x.1).collect();
+                    for _ in 0..count {
+                        if !weights.iter().any(|w| *w > 0.0) {
+                            break;
+                        }
+                        let j = sampling::pick(weights.iter().copied(), brng);
+                        weights[j] = 0.0;
+                        let (o, _, open_max) = others[k][j];
+                        let Some(lp) = paths[world.markets[o].asset].as_ref() else { continue };
+                        let leg_long = if brng.random_bool(bk.hedge) { !long } else { long };
+                        let mut lev = u16::try_from(drawn).unwrap_or(u16::MAX).min(open_max).max(1);
+                        if let Some(cap) = population_max
+                            && lev > cap
+                        {
+                            lev = cap.max(1);
+                            capped_legs += 1;
+                        }
+                        let notional = bk.size * notional;
+                        let (tier_max, mmr) =
+                            world.tier_limits(o, Market::cash(notional), lp.prices[lp.prices.len() - 1]);
+                        let eff = f64::from(lev.min(tier_max).max(1));
+                        let liq = (1.0 / eff - mmr).max(0.0005);
+                        let leg = Leg { market: o, long: leg_long, leverage: lev, notional, entry: 0.0, liq };
+                        legs.push((drafts.len() as u32, leg));
+                    }
+                    if legs.len() > start {
+                        let set = &legs[start..];
+                        let mut at = at;
+                        if !basket_survives(&d, path, liq_dist, set, &paths, world, at) {
+                            // Another entry time for the whole set (from the basket stream), as a
+                            // single position re-draws; else all at the time-zero prices.
+                            let mut again = None;
+                            for _ in 0..ENTRY_TRIES {
+                                let i = brng.random_range(0..n);
+                                if survives(&d, path, i, liq_dist, &b)
+                                    && basket_survives(&d, path, liq_dist, set, &paths, world, i)
+                                {
+                                    again = Some(i);
+                                    break;
+                                }
+                            }
+                            at = again.unwrap_or(n - 1);
+                            d.entry = path.prices[at];
+                        }
+                        for (_, leg) in &mut legs[start..] {
+                            if let Some(lp) = paths[world.markets[leg.market].asset].as_ref() {
+                                leg.entry = lp.prices[at];
+                            }
+                        }
+                    }
+                }
                 drafts.push(d);
             }
         }
@@ -393,10 +558,30 @@ impl Population {
                 other => other,
             };
         }
+        for (_, leg) in &legs {
+            let (entry, qty) = entry_and_qty_at(world, leg.market, leg.entry, leg.notional);
+            if !qty.is_positive() {
+                continue;
+            }
+            let f = world.seed_funding(leg.market, qty, entry);
+            funding[leg.market] = match funding[leg.market] {
+                SeederFunding::Pending(t) => {
+                    t.checked_add(f).map_or(SeederFunding::PerPosition, SeederFunding::Pending)
+                }
+                other => other,
+            };
+        }
         let mut traders = Vec::with_capacity(drafts.len());
+        let mut basket_legs = Vec::new();
+        let mut next = 0;
         for (i, d) in drafts.iter().enumerate() {
             let held = holdings.get(i).map_or(&[][..], Vec::as_slice);
-            traders.push(open(world, d, &b, traders.len() as u32, held, &mut funding)?);
+            let from = next;
+            while next < legs.len() && legs[next].0 as usize == i {
+                next += 1;
+            }
+            let index = traders.len() as u32;
+            traders.push(open(world, d, &b, index, held, &legs[from..next], &mut funding, &mut basket_legs)?);
         }
         let n = world.markets.len();
         let mut me = Self {
@@ -418,10 +603,19 @@ impl Population {
             static_stops: vec![Vec::new(); n],
             stop_factor: vec![1.0; n],
             moved: 0,
+            basket_legs,
+            baskets: baskets.is_some(),
         };
         if let Some(cap) = population_max {
-            world.policy.report.leverage_capped_accounts = capped;
-            if capped > 0 {
+            world.policy.report.leverage_capped_accounts = capped + capped_legs;
+            if capped_legs > 0 {
+                world.policy.report.warnings.push(format!(
+                    "[policy.leverage] population_max = {cap}: the drawn leverage of {} of {} positions \
+                     ({capped} accounts, {capped_legs} basket legs) was lowered to {cap}x",
+                    capped + capped_legs,
+                    drafts.len() + legs.len()
+                ));
+            } else if capped > 0 {
                 world.policy.report.warnings.push(format!(
                     "[policy.leverage] population_max = {cap}: the drawn leverage of {capped} of {} accounts was \
                      lowered to {cap}x",
@@ -571,14 +765,27 @@ impl Population {
         Ok(())
     }
 
-    /// Trader `i` was liquidated at `mark`: a buy-the-dip long re-enters once, with a limit buy
+    /// Trader `i` was liquidated in `market` at `mark`: a buy-the-dip long re-enters once, with a limit buy
     /// `dip_trigger` below the liquidation mark, as far as what is left of its margin allows.
     ///
     /// # Errors
     /// An engine failure.
-    pub fn on_liquidated(&mut self, world: &mut World, i: usize, mark: Price) -> Result<(), SimError> {
+    pub fn on_liquidated(
+        &mut self,
+        world: &mut World,
+        i: usize,
+        market: usize,
+        mark: Price,
+    ) -> Result<(), SimError> {
         let t = self.traders[i];
-        if t.behave != Behave::BuyTheDip || !t.long || t.reentered || t.qty.is_zero() {
+        // A basket leg's liquidation (another market, its own price units) is not the first
+        // position's.
+        if market != t.market as usize
+            || t.behave != Behave::BuyTheDip
+            || !t.long
+            || t.reentered
+            || t.qty.is_zero()
+        {
             return Ok(());
         }
         self.traders[i].reentered = true;
@@ -641,6 +848,24 @@ impl Population {
         Ok(())
     }
 
+    /// `[population.baskets]`: (accounts holding an extra position, extra positions), if the
+    /// scenario has the table.
+    #[must_use]
+    pub fn basket_counts(&self) -> Option<(u64, u64)> {
+        if !self.baskets {
+            return None;
+        }
+        let mut accounts = 0u64;
+        let mut last = None;
+        for l in &self.basket_legs {
+            if last != Some(l.trader) {
+                accounts += 1;
+                last = Some(l.trader);
+            }
+        }
+        Some((accounts, self.basket_legs.len() as u64))
+    }
+
     /// Accounts whose trailing stops wait in the index (for tests and reports).
     #[must_use]
     pub fn trailing(&self) -> usize {
@@ -671,10 +896,48 @@ enum SeederFunding {
 /// Draft `d`'s entry price on the tick grid and its size: the notional's quantity at that
 /// price, at least the market's minimum order.
 fn entry_and_qty(world: &World, d: &Draft) -> (Price, Qty) {
-    let mk = &world.markets[d.market];
-    let entry = mk.price_tick_near(d.entry).unwrap_or(Price(mk.tick()));
-    let qty = Qty(mk.qty_for_value(Market::cash(d.notional), entry).0.max(mk.min_order_qty(entry).0));
+    entry_and_qty_at(world, d.market, d.entry, d.notional)
+}
+
+/// [`entry_and_qty`] of a position of `notional` in market `m` entered at `entry`.
+fn entry_and_qty_at(world: &World, m: usize, entry: f64, notional: f64) -> (Price, Qty) {
+    let mk = &world.markets[m];
+    let entry = mk.price_tick_near(entry).unwrap_or(Price(mk.tick()));
+    let qty = Qty(mk.qty_for_value(Market::cash(notional), entry).0.max(mk.min_order_qty(entry).0));
     (entry, qty)
+}
+
+/// Opens `account`'s position in market `m` against the market's seeder, paying the seeder as
+/// `funding` says. `held`: leave the market's last price at the entry (a basket's legs, see
+/// [`World::seed_position_held`]).
+#[allow(clippy::too_many_arguments)]
+fn seed_one(
+    world: &mut World,
+    funding: &mut [SeederFunding],
+    m: usize,
+    account: AccountId,
+    long: bool,
+    qty: Qty,
+    entry: Price,
+    held: bool,
+) -> Result<bool, SimError> {
+    match funding[m] {
+        SeederFunding::PerPosition if held => world.seed_position_held(m, account, long, qty, entry),
+        SeederFunding::PerPosition => world.seed_position(m, account, long, qty, entry),
+        SeederFunding::Pending(total) if qty.is_positive() => {
+            world.prefund_seeder(m, total)?;
+            funding[m] = SeederFunding::Paid;
+            if held {
+                world.seed_prefunded_held(m, account, long, qty, entry)
+            } else {
+                world.seed_prefunded(m, account, long, qty, entry)
+            }
+        }
+        SeederFunding::Pending(_) | SeederFunding::Paid if held => {
+            world.seed_prefunded_held(m, account, long, qty, entry)
+        }
+        SeederFunding::Pending(_) | SeederFunding::Paid => world.seed_prefunded(m, account, long, qty, entry),
+    }
 }
 
 /// Per draft: the collateral entries (indices into `World::collateral`) it holds and the
@@ -715,14 +978,19 @@ fn collateral_holdings(
 /// its initial margin) it deposits instead of the settle asset: `fraction × margin ÷ (price ×
 /// (1 − haircut))` units at the engine's time-zero valuation, rounded up, so its margin is the
 /// same as a settle-only trader's while the collateral holds its price. `funding` says how each
-/// market's seeder is paid for the position.
+/// market's seeder is paid for the position. `legs`: a basket account's extra positions (cross,
+/// held), whose margin and fees it deposits too and which are opened after the first at their
+/// own entry prices; those opened are added to `opened_legs`.
+#[allow(clippy::too_many_arguments)]
 fn open(
     world: &mut World,
     d: &Draft,
     b: &Behaviour,
     index: u32,
     held: &[(usize, f64)],
+    legs: &[(u32, Leg)],
     funding: &mut [SeederFunding],
+    opened_legs: &mut Vec<BasketLeg>,
 ) -> Result<Trader, SimError> {
     let m = d.market;
     let v = world.markets[m].venue;
@@ -749,9 +1017,24 @@ fn open(
         Cash::ZERO
     };
     let mut deposit = Cash(im.0.saturating_add(fee.0).saturating_add(reserve.0).saturating_add(1));
+    // A basket's legs: (market, long, entry, qty), each configured cross at its leverage, their
+    // initial margin and opening (maker) fee deposited with the first position's.
+    let mut extra: Vec<(usize, bool, Price, Qty)> = Vec::with_capacity(legs.len());
+    let mut im_all = im;
+    for (_, leg) in legs {
+        let (entry, qty) = entry_and_qty_at(world, leg.market, leg.entry, leg.notional);
+        let mk = &world.markets[leg.market];
+        let fee = mk.instrument.fee(mk.value(entry, qty), mk.instrument.spec().fees.maker);
+        let fee = fee.unwrap_or(Cash::ZERO).max(Cash::ZERO);
+        world.configure(leg.market, account, false, leg.leverage)?;
+        let im = world.initial_margin(leg.market, qty, entry, leg.leverage);
+        im_all = Cash(im_all.0.saturating_add(im.0));
+        deposit = Cash(deposit.0.saturating_add(im.0).saturating_add(fee.0));
+        extra.push((leg.market, leg.long, entry, qty));
+    }
     for &(k, fraction) in held {
         let c = &world.collateral[k];
-        let part = Market::cash_f64(im) * fraction;
+        let part = Market::cash_f64(im_all) * fraction;
         let unit = Market::cash_f64(c.applied) * (1.0 - c.haircut.to_f64());
         if !(part > 0.0 && unit > 0.0) {
             continue;
@@ -771,18 +1054,31 @@ fn open(
         world.add_isolated_margin(m, account, Cash(fee.0 + 1))?;
     }
     // A momentum trader's position is opened later by its entry stop (`place_behaviour`).
-    let opened = d.behave == Behave::Momentum
-        || match funding[m] {
-            SeederFunding::PerPosition => world.seed_position(m, account, d.long, qty, entry)?,
-            SeederFunding::Pending(total) if qty.is_positive() => {
-                world.prefund_seeder(m, total)?;
-                funding[m] = SeederFunding::Paid;
-                world.seed_prefunded(m, account, d.long, qty, entry)?
+    let basket = !extra.is_empty();
+    let opened =
+        d.behave == Behave::Momentum || seed_one(world, funding, m, account, d.long, qty, entry, basket)?;
+    if basket {
+        // Every leg's order is checked with the positions before it at their own entries (the
+        // seeding prints leave each market's last price there), then the markets reopen at
+        // their indices.
+        if opened {
+            for &(lm, long, lentry, lqty) in &extra {
+                if seed_one(world, funding, lm, account, long, lqty, lentry, true)? {
+                    opened_legs.push(BasketLeg {
+                        trader: index,
+                        market: lm as u32,
+                        long,
+                        qty: lqty,
+                        entry: lentry,
+                    });
+                }
             }
-            SeederFunding::Pending(_) | SeederFunding::Paid => {
-                world.seed_prefunded(m, account, d.long, qty, entry)?
-            }
-        };
+        }
+        world.reopen_at_index(m)?;
+        for &(lm, ..) in &extra {
+            world.reopen_at_index(lm)?;
+        }
+    }
     Ok(Trader {
         market: m as u32,
         account,

@@ -27,7 +27,8 @@
 //! [[venues.instruments.tiers]]  # optional override: floor, mmr, max_leverage, imr, …
 //! [[venues.collateral]]         # optional: asset, haircut, source, reprice_step
 //! [population]     # accounts, long_share, isolated_share, leverage mix, entry, size, behaviour,
-//!                  # collateral (who holds margin in a venue's collateral assets)
+//!                  # collateral (who holds margin in a venue's collateral assets), baskets
+//!                  # (cross accounts holding several markets of their venue)
 //! [[makers]]  [[arbitrageurs]]  [[hedgers]]  [noise]  [[shocks]]  [[herds]]
 //! [policy]         # safeguards (sub-tables): halts, bands, liquidation, adl, fund, leverage, margin,
 //!                  # prices, collateral, transfers, stops
@@ -73,7 +74,7 @@ pub use policy::{
     RestingOrders, StopsPolicy, TransfersPolicy, acts_on, applies,
 };
 pub use policy_file::{read_policy_toml, relocate_policy_error, scenario_with_policy, splice_policy};
-pub use population::{Behaviour, Entry, Population, PopulationMarket};
+pub use population::{Baskets, Behaviour, Entry, MAX_BASKET_LEGS, Population, PopulationMarket};
 pub use portfolio::{
     AccountMode, CollateralHolding, Holding, PlannedTransfer, Portfolio, PortfolioAccount, PortfolioPosition,
     PortfolioStop, Route,

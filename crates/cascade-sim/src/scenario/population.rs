@@ -34,6 +34,10 @@ pub struct Population {
     /// (default: nobody), see `collateral.rs`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub collateral: Vec<super::collateral::PopulationCollateral>,
+    /// `[population.baskets]`: cross-margin accounts that hold several markets of their venue
+    /// (default: none, every account holds one market).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baskets: Option<Baskets>,
 }
 
 impl Default for Population {
@@ -54,7 +58,53 @@ impl Default for Population {
             size: SizeDist::default(),
             behaviour: Behaviour::default(),
             collateral: Vec::new(),
+            baskets: None,
         }
+    }
+}
+
+/// `[population.baskets]`: cross-margin accounts that hold several markets of their venue at
+/// once (10 Oct 2025: a crash in thin altcoins drained cross accounts that also held BTC and
+/// ETH, and their liquidation closed every position, hedges included). Drawn from their own
+/// random streams, so every other draw is unchanged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Baskets {
+    /// Share of the population's cross-margin accounts (not isolated, not momentum) that hold
+    /// more than one market, a probability in [0, 1] (default 0.2).
+    pub share: f64,
+    /// Most extra positions of such an account, 1..=8 (default 2): each draws 1..=`legs`
+    /// uniformly, from the other population markets of its venue by their weights, no market
+    /// twice (as many as there are).
+    pub legs: u32,
+    /// An extra position's notional as a fraction of the account's first position's, in
+    /// (0, 10] (default 0.5).
+    pub size: f64,
+    /// Probability that an extra position takes the side opposite to the first (a hedge), in
+    /// [0, 1] (default 0.3).
+    pub hedge: f64,
+}
+
+impl Default for Baskets {
+    fn default() -> Self {
+        Self { share: 0.2, legs: 2, size: 0.5, hedge: 0.3 }
+    }
+}
+
+/// The most extra positions `[population.baskets] legs` allows.
+pub const MAX_BASKET_LEGS: u32 = 8;
+
+impl Baskets {
+    fn validate(&self, v: &mut Validator) {
+        let p = "population.baskets";
+        v.probability(&format!("{p}.share"), self.share);
+        if !(1..=MAX_BASKET_LEGS).contains(&self.legs) {
+            v.err(format!("{p}.legs"), format!("must be 1..={MAX_BASKET_LEGS}, got {}", self.legs));
+        }
+        if !(self.size.is_finite() && self.size > 0.0 && self.size <= 10.0) {
+            v.err(format!("{p}.size"), format!("must be a fraction in (0, 10], got {}", self.size));
+        }
+        v.probability(&format!("{p}.hedge"), self.hedge);
     }
 }
 
@@ -234,6 +284,9 @@ impl Population {
         self.behaviour.validate(v);
         for (i, c) in self.collateral.iter().enumerate() {
             c.validate(&format!("{p}.collateral[{i}]"), v);
+        }
+        if let Some(b) = &self.baskets {
+            b.validate(v);
         }
     }
 }

@@ -101,6 +101,11 @@ accounts = 3500000
 venue = "binance"
 symbol = "BTCUSDT"
 weight = 1.0
+[population.baskets]
+share = 0.2
+legs = 2
+size = 0.5
+hedge = 0.3
 [[makers]]
 venue = "binance"
 symbol = "BTCUSDT"
@@ -130,6 +135,8 @@ leader_entry_s = 5
         assert_eq!(s.assets[0].spot_depth_1pct, Some(Dec::parse("1000000").unwrap()));
         assert_eq!(s.population.size, full.population.size);
         assert_eq!(s.population.leverage, full.population.leverage);
+        // Shares and fractions: nothing to scale.
+        assert_eq!(s.population.baskets, full.population.baskets);
         assert_eq!(s.run.scale, 0.01);
     }
 

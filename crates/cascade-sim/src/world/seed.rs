@@ -93,25 +93,88 @@ impl World {
         qty: Qty,
         price: Price,
     ) -> Result<bool, SimError> {
+        let (opened, printed) = self.seed_inner(m, account, long, qty, price)?;
+        if printed {
+            self.open_at_index(m)?;
+        }
+        Ok(opened)
+    }
+
+    /// [`World::seed_position`] that leaves market `m`'s last price at `price` (the seeding
+    /// print) instead of moving it back to the index: an account opening several positions at
+    /// their entry prices (a cross basket) has each order checked with the others valued at
+    /// their own entries, as when they were opened together, not at the time-zero prices.
+    /// The caller moves each market back with [`World::reopen_at_index`] once all are open.
+    ///
+    /// # Errors
+    /// As [`World::seed_position`].
+    pub fn seed_position_held(
+        &mut self,
+        m: usize,
+        account: AccountId,
+        long: bool,
+        qty: Qty,
+        price: Price,
+    ) -> Result<bool, SimError> {
+        if qty.is_positive() {
+            let seeder = self.seeder(m)?;
+            let funding = self.seed_funding(m, qty, price);
+            self.deposit(self.markets[m].venue, seeder, funding)?;
+        }
+        self.seed_prefunded_held(m, account, long, qty, price)
+    }
+
+    /// [`World::seed_position_held`] with the seeder's funding already paid.
+    ///
+    /// # Errors
+    /// As [`World::seed_position`].
+    pub fn seed_prefunded_held(
+        &mut self,
+        m: usize,
+        account: AccountId,
+        long: bool,
+        qty: Qty,
+        price: Price,
+    ) -> Result<bool, SimError> {
+        Ok(self.seed_inner(m, account, long, qty, price)?.0)
+    }
+
+    /// Seeds the position; returns whether it opened in full and whether the seeder traded
+    /// (so that the last price moved to `price`).
+    fn seed_inner(
+        &mut self,
+        m: usize,
+        account: AccountId,
+        long: bool,
+        qty: Qty,
+        price: Price,
+    ) -> Result<(bool, bool), SimError> {
         if !qty.is_positive() {
-            return Ok(false);
+            return Ok((false, false));
         }
         let seeder = self.seeder(m)?;
         let side = if long { Side::Buy } else { Side::Sell };
         let before = self.position(m, account);
         if self.place(m, account, OrderRequest::limit(side, price, qty))?.is_none() {
-            return Ok(false);
+            return Ok((false, false));
         }
         let take = OrderRequest { tif: TimeInForce::Ioc, ..OrderRequest::limit(side.opposite(), price, qty) };
         self.place(m, seeder, take)?;
-        self.open_at_index(m)?;
         let after = self.position(m, account);
         let opened = (after.0 - before.0).abs() == qty.0;
         if !opened {
             // Whatever of the account's order still rests must not linger in the book.
             self.cancel_all(m, account)?;
         }
-        Ok(opened)
+        Ok((opened, true))
+    }
+
+    /// Moves market `m`'s last price back to its index after [`World::seed_position_held`].
+    ///
+    /// # Errors
+    /// A non-positive index.
+    pub fn reopen_at_index(&mut self, m: usize) -> Result<(), SimError> {
+        self.open_at_index(m)
     }
 
     /// Settle-asset balance of `account`'s wallet at venue `v`.

@@ -39,7 +39,8 @@ pub struct LeveragePolicy {
     pub position: Vec<CapStep>,
     /// Scenario-wide cap on the leverage the population draws, whole x (default: none;
     /// 1..=200). Every account whose drawn leverage it lowers is counted
-    /// (`leverage_capped_accounts` in summary.json) and the run prints a warning line.
+    /// (`leverage_capped_accounts` in summary.json; so is each `[population.baskets]` leg it
+    /// lowers) and the run prints a warning line.
     pub population_max: Option<u32>,
 }
 

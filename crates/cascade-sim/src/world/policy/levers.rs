@@ -21,7 +21,8 @@ use crate::world::build::cash;
 /// What the policy changed in a run, for `summary.json`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PolicyReport {
-    /// Population accounts whose drawn leverage `[policy.leverage] population_max` lowered.
+    /// Population accounts whose drawn leverage `[policy.leverage] population_max` lowered, plus
+    /// the basket legs (`[population.baskets]`) it lowered.
     pub leverage_capped_accounts: u64,
     /// Orders the venues refused for a leverage cap.
     pub orders_refused_leverage_cap: u64,
