@@ -909,7 +909,7 @@ fn entry_and_qty_at(world: &World, m: usize, entry: f64, notional: f64) -> (Pric
 
 /// Opens `account`'s position in market `m` against the market's seeder, paying the seeder as
 /// `funding` says. `held`: leave the market's last price at the entry (a basket's legs, see
-/// [`World::seed_position_held`]).
+/// [`World::seed_prefunded_held`]).
 #[allow(clippy::too_many_arguments)]
 fn seed_one(
     world: &mut World,
@@ -922,21 +922,17 @@ fn seed_one(
     held: bool,
 ) -> Result<bool, SimError> {
     match funding[m] {
-        SeederFunding::PerPosition if held => world.seed_position_held(m, account, long, qty, entry),
-        SeederFunding::PerPosition => world.seed_position(m, account, long, qty, entry),
+        SeederFunding::PerPosition => world.fund_seeder(m, qty, entry)?,
         SeederFunding::Pending(total) if qty.is_positive() => {
             world.prefund_seeder(m, total)?;
             funding[m] = SeederFunding::Paid;
-            if held {
-                world.seed_prefunded_held(m, account, long, qty, entry)
-            } else {
-                world.seed_prefunded(m, account, long, qty, entry)
-            }
         }
-        SeederFunding::Pending(_) | SeederFunding::Paid if held => {
-            world.seed_prefunded_held(m, account, long, qty, entry)
-        }
-        SeederFunding::Pending(_) | SeederFunding::Paid => world.seed_prefunded(m, account, long, qty, entry),
+        SeederFunding::Pending(_) | SeederFunding::Paid => {}
+    }
+    if held {
+        world.seed_prefunded_held(m, account, long, qty, entry)
+    } else {
+        world.seed_prefunded(m, account, long, qty, entry)
     }
 }
 

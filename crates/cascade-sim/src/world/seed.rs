@@ -72,12 +72,23 @@ impl World {
         qty: Qty,
         price: Price,
     ) -> Result<bool, SimError> {
+        self.fund_seeder(m, qty, price)?;
+        self.seed_prefunded(m, account, long, qty, price)
+    }
+
+    /// Pays market `m`'s seeding account what taking `qty` at `price` needs (nothing for a
+    /// zero quantity), for a position opened with [`World::seed_prefunded`] or
+    /// [`World::seed_prefunded_held`].
+    ///
+    /// # Errors
+    /// An unknown market or a refused deposit (a bug).
+    pub fn fund_seeder(&mut self, m: usize, qty: Qty, price: Price) -> Result<(), SimError> {
         if qty.is_positive() {
             let seeder = self.seeder(m)?;
             let funding = self.seed_funding(m, qty, price);
             self.deposit(self.markets[m].venue, seeder, funding)?;
         }
-        self.seed_prefunded(m, account, long, qty, price)
+        Ok(())
     }
 
     /// [`World::seed_position`] with the seeder's funding already paid by
@@ -100,31 +111,11 @@ impl World {
         Ok(opened)
     }
 
-    /// [`World::seed_position`] that leaves market `m`'s last price at `price` (the seeding
+    /// [`World::seed_prefunded`] that leaves market `m`'s last price at `price` (the seeding
     /// print) instead of moving it back to the index: an account opening several positions at
     /// their entry prices (a cross basket) has each order checked with the others valued at
     /// their own entries, as when they were opened together, not at the time-zero prices.
     /// The caller moves each market back with [`World::reopen_at_index`] once all are open.
-    ///
-    /// # Errors
-    /// As [`World::seed_position`].
-    pub fn seed_position_held(
-        &mut self,
-        m: usize,
-        account: AccountId,
-        long: bool,
-        qty: Qty,
-        price: Price,
-    ) -> Result<bool, SimError> {
-        if qty.is_positive() {
-            let seeder = self.seeder(m)?;
-            let funding = self.seed_funding(m, qty, price);
-            self.deposit(self.markets[m].venue, seeder, funding)?;
-        }
-        self.seed_prefunded_held(m, account, long, qty, price)
-    }
-
-    /// [`World::seed_position_held`] with the seeder's funding already paid.
     ///
     /// # Errors
     /// As [`World::seed_position`].
@@ -169,7 +160,7 @@ impl World {
         Ok((opened, true))
     }
 
-    /// Moves market `m`'s last price back to its index after [`World::seed_position_held`].
+    /// Moves market `m`'s last price back to its index after [`World::seed_prefunded_held`].
     ///
     /// # Errors
     /// A non-positive index.
