@@ -1070,9 +1070,9 @@ fn open(
                 }
             }
         }
-        world.reopen_at_index(m)?;
+        world.open_at_index(m)?;
         for &(lm, ..) in &extra {
-            world.reopen_at_index(lm)?;
+            world.open_at_index(lm)?;
         }
     }
     Ok(Trader {

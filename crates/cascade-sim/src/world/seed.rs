@@ -115,7 +115,7 @@ impl World {
     /// print) instead of moving it back to the index: an account opening several positions at
     /// their entry prices (a cross basket) has each order checked with the others valued at
     /// their own entries, as when they were opened together, not at the time-zero prices.
-    /// The caller moves each market back with [`World::reopen_at_index`] once all are open.
+    /// The caller moves each market back with `World::open_at_index` once all are open.
     ///
     /// # Errors
     /// As [`World::seed_position`].
@@ -158,14 +158,6 @@ impl World {
             self.cancel_all(m, account)?;
         }
         Ok((opened, true))
-    }
-
-    /// Moves market `m`'s last price back to its index after [`World::seed_prefunded_held`].
-    ///
-    /// # Errors
-    /// A non-positive index.
-    pub fn reopen_at_index(&mut self, m: usize) -> Result<(), SimError> {
-        self.open_at_index(m)
     }
 
     /// Settle-asset balance of `account`'s wallet at venue `v`.
