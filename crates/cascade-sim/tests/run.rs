@@ -100,26 +100,29 @@ fn a_calm_day_looks_calm() {
     assert!(rows.iter().all(|r| r.bid_depth_1pct > Decimal::from(500_000)), "bids within 1% stay deep");
 }
 
-/// Over several seeds, liquidations deepen the drop on average and in most seeds.
+/// Over several seeds, liquidations deepen the drop on average and in most seeds. The drop is
+/// the largest one-second mark drop of any market, a wick statistic that swings a couple of
+/// points from seed to seed either way, so the test asks for a majority of twelve seeds.
 #[test]
 fn liquidations_deepen_the_drop_across_seeds() {
     let s = Scenario::builtin_default();
     let off = RunOptions { liquidations: false, ..quick() };
     let (mut with, mut without) = (Vec::new(), Vec::new());
-    for seed in 1..=6 {
+    for seed in 1..=12 {
         with.push(run(&s, seed, &quick()).unwrap().summary.totals.peak_to_trough_pct);
         without.push(run(&s, seed, &off).unwrap().summary.totals.peak_to_trough_pct);
     }
     let deeper = with.iter().zip(&without).filter(|(a, b)| a > b).count();
     assert!(mean(&with) > mean(&without) * 1.05, "with {with:?} without {without:?}");
-    assert!(deeper >= 5, "with {with:?} without {without:?}");
+    assert!(deeper >= 7, "with {with:?} without {without:?}");
     // Without liquidations nobody is liquidated.
     let rec = run(&s, 1, &off).unwrap();
     assert!(rec.liquidations.is_empty() && rec.adl.is_empty());
 }
 
 /// Makers that thin, widen and pull under stress leave a deeper drop than makers that keep
-/// quoting whatever happens (averaged over seeds: one path can go either way).
+/// quoting whatever happens (averaged over twelve seeds: the drop is a wick statistic, and one
+/// path can go either way).
 #[test]
 fn market_maker_withdrawal_deepens_the_drop() {
     let mut withdrawing = Scenario::builtin_default();
@@ -133,7 +136,7 @@ fn market_maker_withdrawal_deepens_the_drop() {
         m.pull_on_adl = false;
     }
     let (mut on, mut off) = (Vec::new(), Vec::new());
-    for seed in 1..=6 {
+    for seed in 1..=12 {
         on.push(run(&withdrawing, seed, &quick()).unwrap().summary.totals.peak_to_trough_pct);
         off.push(run(&staying, seed, &quick()).unwrap().summary.totals.peak_to_trough_pct);
     }

@@ -46,8 +46,8 @@ use crate::safeguards::Safeguards;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VenueConfig {
     /// Price protection for market orders: a market order fills no further than this fraction
-    /// from the reference price (best opposite quote on arrival, or the mark if set), as venues
-    /// cap market orders (e.g. Bybit's and Binance's price bands). Zero disables the band.
+    /// from the mark (the best opposite quote on a book without a mark), as venues cap market
+    /// orders (Binance's `marketTakeBound`, Bybit's and OKX's price limits). Zero disables it.
     pub market_band: Rate,
     /// The venue's liquidation rules (see `risk::rules`).
     pub rules: RuleSet,
@@ -1189,12 +1189,19 @@ impl Venue {
     }
 
     /// The worst price a market order may reach under the price band (None: no band).
+    ///
+    /// The band is drawn around the mark where there is one (Binance's `marketTakeBound` and
+    /// Bybit's and OKX's order price limits are fractions of the mark; Hyperliquid bounds a
+    /// market order off the mid, else the mark), and around the best opposite quote only on a
+    /// book without a mark (spot). Around the quote, a book left one-sided far from the mark
+    /// (makers pulled one side) would let a market order fill tens of percent through the mark.
     fn market_limit(&self, instrument: InstrumentId, side: Side) -> Result<Option<Price>, VenueError> {
         if self.config.market_band.0 <= 0 {
             return Ok(None);
         }
-        let Some(reference) = self.reference_price(instrument, side)? else {
-            return Err(VenueError::NoReferencePrice);
+        let reference = match self.market(instrument)?.mark {
+            Some(mark) => mark,
+            None => self.reference_price(instrument, side)?.ok_or(VenueError::NoReferencePrice)?,
         };
         let tick = self.market(instrument)?.instrument.spec().tick.0;
         let band = self.config.market_band.0;
@@ -1916,6 +1923,34 @@ mod tests {
         let placed = v.place(t, btc, OrderRequest::market(Side::Buy, Qty(3000)), &mut ev).unwrap();
         assert!(matches!(placed, Placed::Order { filled: Qty(2000), .. }));
         assert_eq!(v.book(btc).unwrap().best_ask(), Some(Price(1_011_000)));
+        v.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn the_band_is_drawn_around_the_mark_when_there_is_one() {
+        // Band 5%, mark 100,000: a market buy fills up to 105,000. The book is one-sided far
+        // above the mark (asks at 104,000 and 106,000): around the best ask the band would reach
+        // 104,000 × 1.05 = 109,200 and take both levels; around the mark only the first fills.
+        let mut v = Venue::new(VenueConfig { market_band: Rate::from_bps(500), ..VenueConfig::default() });
+        let btc = v.add_instrument(btcusdt()).unwrap();
+        let (mm, t) = (v.open_account().unwrap(), v.open_account().unwrap());
+        v.deposit(mm, USDT, usdt("10000000")).unwrap();
+        v.deposit(t, USDT, usdt("10000000")).unwrap();
+        let mut ev = Vec::new();
+        v.set_mark_price(btc, Price(1_000_000), &mut ev).unwrap();
+        for p in [1_040_000, 1_060_000] {
+            v.place(mm, btc, OrderRequest::limit(Side::Sell, Price(p), Qty(1000)), &mut ev).unwrap();
+        }
+        let placed = v.place(t, btc, OrderRequest::market(Side::Buy, Qty(2000)), &mut ev).unwrap();
+        assert!(matches!(placed, Placed::Order { filled: Qty(1000), .. }));
+        assert_eq!(v.book(btc).unwrap().best_ask(), Some(Price(1_060_000)));
+        // A sell meets bids under the mark the same way: 95,000 is the floor, 94,000 is out.
+        for p in [960_000, 940_000] {
+            v.place(mm, btc, OrderRequest::limit(Side::Buy, Price(p), Qty(1000)), &mut ev).unwrap();
+        }
+        let placed = v.place(t, btc, OrderRequest::market(Side::Sell, Qty(2000)), &mut ev).unwrap();
+        assert!(matches!(placed, Placed::Order { filled: Qty(1000), .. }));
+        assert_eq!(v.book(btc).unwrap().best_bid(), Some(Price(940_000)));
         v.check_invariants().unwrap();
     }
 

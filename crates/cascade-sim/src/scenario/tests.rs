@@ -323,7 +323,7 @@ fn makers_capital_must_leave_headroom() {
 #[test]
 fn arbitrageurs_max_position_must_leave_headroom() {
     refuse_edit(
-        "max_position = \"5000000\"",
+        "max_position = \"10000000\"",
         &format!("max_position = {TOO_MUCH}"),
         "arbitrageurs[1].max_position",
         HEADROOM,
