@@ -1127,7 +1127,8 @@ impl Venue {
         Ok(self.market(instrument)?.mark)
     }
 
-    /// Reference price for a market order's band: the best opposite quote, else the mark.
+    /// The price a market order is valued at (minimum notional) and, on a book without a mark,
+    /// banded around: the best opposite quote, else the mark.
     fn reference_price(&self, instrument: InstrumentId, side: Side) -> Result<Option<Price>, VenueError> {
         let m = self.market(instrument)?;
         let best = match side {

@@ -38,7 +38,8 @@ pub struct Venue {
     #[serde(default)]
     pub backstop_capital: Dec,
     /// Market-order price band: a market order fills no further than this fraction from the
-    /// reference price (default `"0.05"`; in [0, 1); 0 disables it).
+    /// mark (from the best opposite quote on a spot book, which has no mark), as Binance's
+    /// `marketTakeBound` (default `"0.05"`; in [0, 1); 0 disables it).
     #[serde(default = "default_band")]
     pub market_band: Dec,
     /// Instruments listed (at least one).

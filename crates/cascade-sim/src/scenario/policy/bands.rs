@@ -1,7 +1,7 @@
 //! `[policy.bands]`: price bands (limit-up / limit-down). An order may not execute further than
 //! `band` from the mark: a trader's limit order beyond it is refused with the reason
 //! `outside the price band`, a market order is capped at the band's edge (on top of the venue's
-//! own `market_band`, which caps market orders around the best opposite quote: the tighter of
+//! own `market_band`, which caps market orders around the mark: the tighter of
 //! the two applies). Liquidation orders and the backstop's offload are banded only with
 //! `liquidations = true`, and then clipped at the edge, never refused (what they cannot close
 //! goes to the fund and ADL). The engine's `safeguards::BandRule` and `liquidation_band`.
