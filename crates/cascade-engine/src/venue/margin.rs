@@ -518,10 +518,67 @@ impl Venue {
             return Ok(());
         }
         let positions: Vec<Position> = self.ledger.account(acct)?.positions().to_vec();
-        let band = self.config.band;
+        let mut band = self.config.band;
+        let mut triggers = self.band_triggers(acct, &positions, band)?;
+        // Bands only for accounts whose cross triggers depend on other marks.
+        let mut cross_by_asset: std::collections::BTreeMap<AssetId, Vec<InstrumentId>> = Default::default();
+        for p in positions.iter().filter(|p| p.mode == MarginMode::Cross && !p.size.is_zero()) {
+            let asset = self.markets[usize::from(p.instrument.0)].instrument.settle_asset();
+            cross_by_asset.entry(asset).or_default().push(p.instrument);
+        }
+        let banded: Vec<InstrumentId> =
+            cross_by_asset.into_values().filter(|v| v.len() > 1).flatten().collect();
+        if !banded.is_empty() {
+            // Far from every trigger, a wider band: the triggers stay conservative for any width
+            // (every other mark is taken at the adverse edge of its band, and leaving a band
+            // re-indexes), and a wider band is left less often. It doubles while it stays within a
+            // quarter of the nearest trigger's distance from its mark, up to MAX_BAND.
+            let near = self.nearest_trigger(&positions, &triggers);
+            let mut wide = band;
+            while wide.0.saturating_mul(2) <= MAX_BAND.0 && near >= wide.0.saturating_mul(8) {
+                wide = Rate(wide.0 * 2);
+            }
+            if wide != band {
+                band = wide;
+                triggers = self.band_triggers(acct, &positions, band)?;
+            }
+        }
+        for (p, trigger) in positions.iter().filter(|p| !p.size.is_zero()).zip(triggers) {
+            let Some(trigger) = trigger else {
+                self.list_untriggered(acct, p)?;
+                continue;
+            };
+            if trigger != 0 {
+                let im = usize::from(p.instrument.0);
+                self.markets[im].index.insert(trigger > 0, Price(trigger.abs()), acct);
+            } else {
+                self.list_untriggered(acct, p)?;
+            }
+            let mode = p.mode;
+            self.ledger.account_mut(acct)?.position_mut(p.instrument, mode).trigger = trigger;
+        }
+        for ins in banded {
+            let Some(mark) = self.reference_mark(ins) else { continue };
+            let (lo, hi) = band_edges(mark, band)?;
+            self.markets[usize::from(ins.0)].index.insert_band(lo, hi, acct);
+            self.bands.insert((acct, ins), (lo, hi));
+        }
+        Ok(())
+    }
+
+    /// The trigger of each open position of `positions` (in order), with every other cross
+    /// position of the same pool at the adverse edge of a band of width `band` around its mark;
+    /// `None` for a position whose market has no mark yet.
+    fn band_triggers(
+        &self,
+        acct: AccountId,
+        positions: &[Position],
+        band: Rate,
+    ) -> Result<Vec<Option<i64>>, VenueError> {
+        let mut out = Vec::with_capacity(positions.len());
         for p in positions.iter().filter(|p| !p.size.is_zero()) {
             let Some(mark) = self.reference_mark(p.instrument) else {
-                self.list_untriggered(acct, p)?;
+                out.push(None);
                 continue;
             };
             let m = &self.markets[usize::from(p.instrument.0)];
@@ -543,29 +600,29 @@ impl Venue {
                 }
                 c
             };
-            let trigger = self.solve_trigger(p, collateral, mark)?;
-            if trigger != 0 {
-                let im = usize::from(p.instrument.0);
-                self.markets[im].index.insert(trigger > 0, Price(trigger.abs()), acct);
-            } else {
-                self.list_untriggered(acct, p)?;
-            }
-            let mode = p.mode;
-            self.ledger.account_mut(acct)?.position_mut(p.instrument, mode).trigger = trigger;
+            out.push(Some(self.solve_trigger(p, collateral, mark)?));
         }
-        // Bands for accounts whose cross triggers depend on other marks.
-        let mut cross_by_asset: std::collections::BTreeMap<AssetId, Vec<InstrumentId>> = Default::default();
-        for p in positions.iter().filter(|p| p.mode == MarginMode::Cross && !p.size.is_zero()) {
-            let asset = self.markets[usize::from(p.instrument.0)].instrument.settle_asset();
-            cross_by_asset.entry(asset).or_default().push(p.instrument);
-        }
-        for ins in cross_by_asset.into_values().filter(|v| v.len() > 1).flatten() {
-            let Some(mark) = self.reference_mark(ins) else { continue };
-            let (lo, hi) = band_edges(mark, band)?;
-            self.markets[usize::from(ins.0)].index.insert_band(lo, hi, acct);
-            self.bands.insert((acct, ins), (lo, hi));
-        }
-        Ok(())
+        Ok(out)
+    }
+
+    /// The smallest distance, as a rate of the mark, from an open position's mark to its
+    /// trigger (`i64::MAX` when no position has one).
+    fn nearest_trigger(&self, positions: &[Position], triggers: &[Option<i64>]) -> i64 {
+        positions
+            .iter()
+            .filter(|p| !p.size.is_zero())
+            .zip(triggers)
+            .filter_map(|(p, t)| {
+                let t = (*t)?;
+                let mark = self.reference_mark(p.instrument)?;
+                if t == 0 || mark.0 <= 0 {
+                    return None;
+                }
+                let gap = (i128::from(mark.0) - i128::from(t.abs())).abs();
+                i64::try_from(gap * i128::from(RATE_ONE) / i128::from(mark.0)).ok()
+            })
+            .min()
+            .unwrap_or(i64::MAX)
     }
 
     /// The liquidation-index key of position `p` backed by `collateral`: `+price` for a long,
@@ -765,6 +822,9 @@ fn covers(available: Cash, notional: Cash, imr: i64, leverage: u16) -> bool {
     by_rate && (leverage == 0 || a * i128::from(leverage) >= n)
 }
 
+/// The widest band a far-from-liquidation account's triggers are computed with (16%).
+const MAX_BAND: Rate = Rate::from_bps(1600);
+
 /// `mark × (1 ∓ band)`, rounded outward.
 fn band_edges(mark: Price, band: Rate) -> Result<(Price, Price), VenueError> {
     let lo = mark.mul_div(RATE_ONE - band.0, RATE_ONE, Round::Floor).map_err(overflow("band"))?;
@@ -842,6 +902,86 @@ mod tests {
     }
 
     proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(96))]
+        /// A cross account holding BTC and ETH, whatever its leverage, sides and the marks' walk
+        /// (steps of up to ±0.125%, ±0.5%, ±2% or ±8% on either market, so bands of every width are
+        /// kept and left): after
+        /// each mark update and its pass it is flat or not liquidatable by the exact check. Its
+        /// triggers take the other mark at the adverse edge of a band that widens far from
+        /// liquidation, so a trigger later than the exact liquidation price would leave it
+        /// liquidatable here.
+        #[test]
+        fn a_two_market_cross_account_is_never_left_liquidatable(
+            margin in 40i64..3_000,
+            btc_long in proptest::bool::ANY,
+            eth_long in proptest::bool::ANY,
+            eth_tenths in 1i64..60,
+            steps in proptest::collection::vec((proptest::bool::ANY, -800i64..800, 0u32..4), 1..120),
+        ) {
+            let mut v = Venue::new(VenueConfig {
+                rules: RuleSet::of(VenueName::Binance),
+                enforce_initial_margin: false,
+                market_band: Rate::ZERO,
+                ..VenueConfig::default()
+            });
+            let tiers = || RiskTiers::flat(Rate::from_bps(50), Rate::from_bps(100), Cash::ZERO).unwrap();
+            let btc = v.add_instrument_with_tiers(InstrumentSpec::linear("BTCUSDT", USDT, 2, 3), tiers()).unwrap();
+            let eth = v.add_instrument_with_tiers(InstrumentSpec::linear("ETHUSDT", USDT, 2, 3), tiers()).unwrap();
+            let (a, b) = (v.open_account().unwrap(), v.open_account().unwrap());
+            v.deposit(a, USDT, usdt(&margin.to_string())).unwrap();
+            v.deposit(b, USDT, usdt("100000000")).unwrap();
+            let mut ev = Vec::new();
+            // 1 BTC at 10,000.00 and eth_tenths × 0.1 ETH at 1,000.00, against b.
+            for (ins, long, price, qty) in [(btc, btc_long, 1_000_000, 1_000), (eth, eth_long, 100_000, eth_tenths * 100)] {
+                let side = if long { Side::Buy } else { Side::Sell };
+                v.place(a, ins, OrderRequest::limit(side, Price(price), Qty(qty)), &mut ev).unwrap();
+                v.place(b, ins, OrderRequest::market(side.opposite(), Qty(qty)), &mut ev).unwrap();
+                v.set_mark_price(ins, Price(price), &mut ev).unwrap();
+            }
+            let mut marks = [1_000_000i64, 100_000];
+            for (on_btc, bps, scale) in steps {
+                // Mostly small steps (inside a 1% band), some large ones.
+                let bps = bps >> (2 * (3 - scale));
+                let k = usize::from(!on_btc);
+                marks[k] = (marks[k] + marks[k] * bps / 10_000).max(100);
+                let ins = [btc, eth][k];
+                v.set_mark_price(ins, Price(marks[k]), &mut ev).unwrap();
+                let acct = v.ledger().account(a).unwrap();
+                if acct.positions().iter().all(|p| p.size.is_zero()) {
+                    break;
+                }
+                for i in [btc, eth] {
+                    if acct.position(i).is_some_and(|p| !p.size.is_zero()) {
+                        proptest::prop_assert!(
+                            !v.position_margin(a, i).unwrap().liquidatable(),
+                            "left liquidatable at marks {:?}", marks
+                        );
+                    }
+                }
+                // While both are open, each stored trigger is no later than the one solved
+                // afresh with the other position at its current mark (a band of width zero).
+                v.flush_dirty().unwrap();
+                let acct = v.ledger().account(a).unwrap();
+                let positions: Vec<Position> = acct.positions().to_vec();
+                if positions.iter().filter(|p| !p.size.is_zero()).count() < 2 {
+                    continue;
+                }
+                let exact = v.band_triggers(a, &positions, Rate::ZERO).unwrap();
+                for (p, e) in positions.iter().filter(|p| !p.size.is_zero()).zip(exact) {
+                    let (t, e) = (p.trigger, e.unwrap());
+                    if e == 0 {
+                        continue;
+                    }
+                    if p.size.is_positive() {
+                        proptest::prop_assert!(t >= e, "long trigger {} later than {} at {:?}", t, e, marks);
+                    } else {
+                        proptest::prop_assert!(t != 0 && -t <= -e, "short trigger {} later than {} at {:?}", t, e, marks);
+                    }
+                }
+            }
+            v.check_invariants().unwrap();
+        }
+
         /// Whatever the table (the venues' own), the leverage chosen and the size: where
         /// [`covers`] passes, the exact initial margin is within the pool.
         #[test]

@@ -64,7 +64,8 @@ pub struct VenueConfig {
     /// Margin mode of new positions.
     pub default_mode: MarginMode,
     /// Width of the band around another mark within which a multi-position cross account's
-    /// liquidation triggers stay valid (see `risk::index`).
+    /// liquidation triggers stay valid (see `risk::index`): the narrowest one; an account far
+    /// from liquidation gets a wider band (doubling up to 16%), which it leaves less often.
     pub band: Rate,
     /// Check every invariant by a full scan after every settled trade and every liquidation
     /// step (tests: conservation after every event, not only after every call).
