@@ -491,13 +491,33 @@ pub struct RunSummary {
     pub totals_at_full_scale: Option<Totals>,
 }
 
-/// `summary.json` → `population`: what `[population.baskets]` drew.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// `summary.json` → `population`: what `[population.baskets]` drew and what the window momentum
+/// traders (`momentum_window_s`) did, counts as run (not scaled by `run.scale`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PopulationSummary {
     /// Population accounts that hold an extra position (a basket) at time zero.
-    pub basket_accounts: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basket_accounts: Option<u64>,
     /// Extra positions they hold (besides each account's first).
-    pub basket_legs: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basket_legs: Option<u64>,
+    /// Window momentum traders, if the scenario has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub momentum: Option<MomentumSummary>,
+}
+
+/// `summary.json` → `population.momentum`: the window momentum traders' entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MomentumSummary {
+    /// Entered short (a break below the window's high).
+    pub entered_short: u64,
+    /// Entered long (a break above the window's low).
+    pub entered_long: u64,
+    /// Breaks given up: the market order found nothing to fill (or the venue refused it) at every
+    /// mark until the move no longer held.
+    pub lapsed: u64,
+    /// Still flat and waiting at the end.
+    pub waiting: u64,
 }
 
 fn full_scale() -> f64 {

@@ -385,9 +385,17 @@ impl Simulation {
         rec.summary.policy = self.world.policy.report.clone();
         rec.summary.policy.stops_moved += self.agents.population.stops_moved();
         rec.summary.collateral = collateral;
-        rec.summary.population = self.agents.population.basket_counts().map(|(accounts, legs)| {
-            crate::metrics::PopulationSummary { basket_accounts: accounts, basket_legs: legs }
+        let pop = &self.agents.population;
+        let baskets = pop.basket_counts();
+        let momentum = pop.chase_counts().map(|(entered_short, entered_long, lapsed, waiting)| {
+            crate::metrics::MomentumSummary { entered_short, entered_long, lapsed, waiting }
         });
+        rec.summary.population =
+            (baskets.is_some() || momentum.is_some()).then(|| crate::metrics::PopulationSummary {
+                basket_accounts: baskets.map(|b| b.0),
+                basket_legs: baskets.map(|b| b.1),
+                momentum,
+            });
         rec.summary.start_utc = self.start_utc;
         rec.summary.set_scale(self.scale);
         let t = &self.world.transfers;

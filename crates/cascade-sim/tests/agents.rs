@@ -299,6 +299,99 @@ duration_s = 120
     sim.world.check_invariants(sim.events).unwrap();
 }
 
+/// Window momentum traders (`momentum_window_s = 300`, `momentum_sigmas = 20`) with BTC at an
+/// annual volatility of 0.4: the calm deviation of a 300 s return is 0.4 × √(300 / 31,536,000)
+/// = 0.123 %, so the triggers are 20 × [0.5, 1.5] × 0.123 % = 1.23-3.70 % away from the
+/// window's extreme. The side is the break's, not `long_share` (1.0 here). The makers keep
+/// quoting through the moves (`pull_volatility` 20), and the news moves come without flow.
+/// Nobody holds a position before the 12 % fall at 300 s, spread over 120 s (about 0.1 % a
+/// second); it breaks every trigger downwards, so every trader enters short (none long), at
+/// the first mark past its trigger: within (1 − 0.037) × 100,000 less a step ≈ 96,200 and
+/// (1 − 0.0123) × a high of at most ≈ 100,100 ≈ 98,900. At 20x a short is liquidated about
+/// 5 % − maintenance above its entry, so below ≈ 103,900; the +25 % rebound at 600 s (fair
+/// value 88,000 → 110,000 over 60 s) passes that, so no short survives to the end: the squeeze
+/// liquidates every one. The summary's counts add up to the 200 traders and money is conserved
+/// throughout.
+#[test]
+fn window_momentum_traders_short_the_break_and_the_rebound_squeezes_them() {
+    let src = format!(
+        "{}{}",
+        hyperliquid_btc(
+            "name = \"chase\"\nseed = 3\nduration_s = 900",
+            "0.4",
+            4,
+            "pull_volatility = 20.0\n",
+            "traders = 20\n"
+        ),
+        r#"
+[population]
+accounts = 200
+long_share = 1.0
+
+[[population.leverage]]
+min = 20
+weight = 1.0
+
+[population.behaviour]
+hold = 0.0
+static_stop = 0.0
+adaptive_stop = 0.0
+take_profit = 0.0
+buy_the_dip = 0.0
+momentum = 1.0
+momentum_window_s = 300
+momentum_sigmas = 20.0
+
+[[shocks]]
+at_s = 300
+asset = "BTC"
+fair_value_move = -0.12
+ramp_s = 120
+
+[[shocks]]
+at_s = 600
+asset = "BTC"
+fair_value_move = 0.25
+ramp_s = 60
+"#
+    );
+    let s = Scenario::from_toml(&src, "chasers.toml").unwrap();
+    let mut sim = Simulation::new(&s, 3, true).unwrap();
+    let accounts: Vec<_> =
+        sim.agents.population.traders.iter().map(|t| (t.market as usize, t.account)).collect();
+    let held = |sim: &Simulation, short: bool| {
+        accounts
+            .iter()
+            .filter(|&&(m, a)| {
+                let p = sim.world.position(m, a);
+                if short { p.is_negative() } else { p.is_positive() }
+            })
+            .count()
+    };
+    assert!(sim.agents.population.traders.iter().all(|t| t.waiting), "all wait at time zero");
+    run_until(&mut sim, 290);
+    assert_eq!(held(&sim, true) + held(&sim, false), 0, "flat before the break");
+    run_until(&mut sim, 590);
+    let shorts = held(&sim, true);
+    assert!(shorts >= 190, "{shorts} of 200 shorted the break");
+    assert_eq!(held(&sim, false), 0, "nobody went long on a fall");
+    for t in sim.agents.population.traders.iter().filter(|t| !t.qty.is_zero()) {
+        let entry = sim.world.markets[t.market as usize].to_f64(t.entry);
+        assert!(!t.long && entry > 96_000.0 && entry < 99_000.0, "entered short at {entry}");
+    }
+    sim.world.check_invariants(sim.events).unwrap();
+    sim.run_to_end(&quiet(), Phase::Main).unwrap();
+    assert_eq!(held(&sim, true), 0, "the rebound liquidated every short");
+    assert_eq!(held(&sim, false), 0, "nobody was left waiting to go long");
+    sim.world.check_invariants(sim.events).unwrap();
+    let rec = sim.finish();
+    let m = rec.summary.population.and_then(|p| p.momentum).expect("momentum counts");
+    assert_eq!(m.entered_long, 0);
+    assert_eq!(m.entered_short as usize, shorts);
+    assert_eq!(m.entered_short + m.lapsed + m.waiting, 200, "{m:?}");
+    assert!(rec.summary.totals.accounts_liquidated >= shorts as u64, "{:?}", rec.summary.totals);
+}
+
 /// One maker limited to $150k of inventory in a two-minute world with no other trader.
 fn hedging_maker() -> String {
     hyperliquid_btc(

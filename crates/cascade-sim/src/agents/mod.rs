@@ -15,6 +15,7 @@
 //! agent's draws unchanged.
 
 pub mod arbitrageur;
+pub mod chasers;
 pub mod hedger;
 pub mod herd;
 pub mod maker;

@@ -45,7 +45,9 @@
 //! next moves (half the trail beyond the last best), and only the marks that cross it wake it.
 //! *Momentum* traders start flat with the margin of their size at their trigger and rest a
 //! stop-market entry on the mark `momentum_trigger` (× a draw in [0.5, 1.5]) beyond the
-//! time-zero price (shorts below, longs above), then hold what it opens.
+//! time-zero price (shorts below, longs above), then hold what it opens; with
+//! `momentum_window_s` they chase the break of a trailing window instead, either way
+//! (`chasers.rs`), with a market order sized at the break's mark.
 
 use std::collections::BTreeSet;
 
@@ -57,6 +59,7 @@ use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
+use super::chasers::{Break, Chasers, Trigger as ChaseTrigger};
 use super::sampling;
 use crate::error::SimError;
 use crate::rng::{StreamKind, Streams};
@@ -123,6 +126,9 @@ pub struct Trader {
     pub stop: i64,
     /// A static stop triggers on the last price (else on the mark).
     pub on_last: bool,
+    /// A window momentum trader that has not entered yet (its `qty` and `entry` are then the
+    /// time-zero sizing its margin was deposited for).
+    pub waiting: bool,
 }
 
 /// An extra position of a basket account (`[population.baskets]`), as opened.
@@ -269,6 +275,13 @@ pub struct Population {
     pub basket_legs: Vec<BasketLeg>,
     /// Whether the scenario has `[population.baskets]`.
     baskets: bool,
+    /// `momentum_window_s`: the window momentum traders' index, if set.
+    chasers: Option<Chasers>,
+    /// Scratch lists of the breaks of one mark and of those given up.
+    breaks: Vec<Break>,
+    lapsed: Vec<u32>,
+    /// Window momentum traders so far: (entered short, entered long, gave up unfilled).
+    chased: (u64, u64, u64),
 }
 
 /// A static stop's distance under `[policy.stops]`: `base × clamp(realized / reference, 1,
@@ -427,6 +440,8 @@ impl Population {
         let mut capped_legs: u64 = 0;
         let mut legs: Vec<(u32, Leg)> = Vec::new();
         let mut drafts: Vec<Draft> = Vec::with_capacity(pop.accounts as usize);
+        // Window momentum traders: (draft index, their trigger's uniform draw).
+        let mut chase_draws: Vec<(u32, f64)> = Vec::new();
         // The size distribution's decimals converted once, not at every draw (same draws).
         let sizes = sampling::SizeSampler::new(&pop.size);
         for (k, &(m, _, long_share)) in markets.iter().enumerate() {
@@ -464,9 +479,16 @@ impl Population {
                 };
                 let n = path.prices.len();
                 if behave == Behave::Momentum {
-                    // Flat until the break: no look-back, the trigger is set off the time-zero price.
-                    let away = b.momentum_trigger * rng.random_range(0.5..1.5);
-                    d.entry = path.prices[n - 1] * if long { 1.0 + away } else { 1.0 - away };
+                    // Flat until the break: no look-back. A level trigger is set off the time-zero
+                    // price; a window trader's margin is sized at that price, its trigger later.
+                    let u = rng.random_range(0.5..1.5);
+                    if b.momentum_window_s.is_some() {
+                        d.entry = path.prices[n - 1];
+                        chase_draws.push((drafts.len() as u32, u));
+                    } else {
+                        let away = b.level_trigger() * u;
+                        d.entry = path.prices[n - 1] * if long { 1.0 + away } else { 1.0 - away };
+                    }
                     drafts.push(d);
                     continue;
                 }
@@ -584,6 +606,7 @@ impl Population {
             traders.push(open(world, d, &b, index, held, &legs[from..next], &mut funding, &mut basket_legs)?);
         }
         let n = world.markets.len();
+        let (b_window, b_sigmas) = (b.momentum_window_s, b.momentum_sigmas);
         let mut me = Self {
             traders,
             params: b,
@@ -605,7 +628,27 @@ impl Population {
             moved: 0,
             basket_legs,
             baskets: baskets.is_some(),
+            chasers: None,
+            breaks: Vec::new(),
+            lapsed: Vec::new(),
+            chased: (0, 0, 0),
         };
+        if let (Some(window), Some(sigmas)) = (b_window, b_sigmas) {
+            // Trigger = sigmas × draw × the calm standard deviation of the window's return.
+            let horizon = (window as f64 / SECONDS_PER_YEAR).sqrt();
+            let mut per_market: Vec<Vec<ChaseTrigger>> = vec![Vec::new(); n];
+            for &(i, u) in &chase_draws {
+                let t = &mut me.traders[i as usize];
+                if t.qty.is_zero() {
+                    continue;
+                }
+                t.waiting = true;
+                let m = t.market as usize;
+                let away = (sigmas * u * me.calm_vol[m] * horizon).min(0.99);
+                per_market[m].push(ChaseTrigger { away, trader: i });
+            }
+            me.chasers = Some(Chasers::new(window, per_market));
+        }
         if let Some(cap) = population_max {
             world.policy.report.leverage_capped_accounts = capped + capped_legs;
             if capped_legs > 0 {
@@ -687,6 +730,8 @@ impl Population {
                 }
             }
             Behave::BuyTheDip => {}
+            // A window trader waits in the chasers' index.
+            Behave::Momentum if t.waiting => {}
             Behave::Momentum => {
                 let open = if t.long { Side::Buy } else { Side::Sell };
                 // On the mark: the seeding trades print at every entry price of the look-back,
@@ -762,7 +807,74 @@ impl Population {
             self.trail_short[m].pop_first();
             self.trail(world, i as usize, x)?;
         }
+        if let Some(c) = self.chasers.as_mut() {
+            let now = i64::try_from(world.now.as_micros()).unwrap_or(i64::MAX);
+            c.on_mark(m, now, mark.0, &mut self.breaks, &mut self.lapsed);
+            for &i in &self.lapsed {
+                let t = &mut self.traders[i as usize];
+                if t.waiting {
+                    t.waiting = false;
+                    self.chased.2 += 1;
+                }
+            }
+            self.lapsed.clear();
+            let breaks = std::mem::take(&mut self.breaks);
+            for &b in &breaks {
+                if !self.chase(world, b.trader as usize, b.long)?
+                    && let Some(c) = self.chasers.as_mut()
+                {
+                    c.retry(m, b);
+                }
+            }
+            self.breaks = breaks;
+            self.breaks.clear();
+        }
         Ok(())
+    }
+
+    /// A window momentum trader's break: a market order of its time-zero notional at the mark,
+    /// on the break's side, if the book has that side's liquidity; it holds what fills. False
+    /// when nothing filled (to be retried), true when it holds a position or already did.
+    fn chase(&mut self, world: &mut World, i: usize, long: bool) -> Result<bool, SimError> {
+        let t = self.traders[i];
+        if !t.waiting {
+            return Ok(true);
+        }
+        let m = t.market as usize;
+        let Some(mark) = world.markets[m].mark else { return Ok(false) };
+        let book = world.book(m);
+        if (if long { book.best_ask() } else { book.best_bid() }).is_none() {
+            return Ok(false);
+        }
+        let notional = Market::cash_f64(world.markets[m].value(t.entry, t.qty));
+        let at = world.markets[m].to_f64(mark);
+        let (_, qty) = entry_and_qty_at(world, m, at, notional);
+        let side = if long { Side::Buy } else { Side::Sell };
+        world.place(m, t.account, OrderRequest::market(side, qty))?;
+        let held = world.position(m, t.account);
+        if held.is_zero() {
+            return Ok(false);
+        }
+        let tr = &mut self.traders[i];
+        tr.waiting = false;
+        tr.long = held.is_positive();
+        tr.qty = held.abs();
+        tr.entry = mark;
+        if tr.long {
+            self.chased.1 += 1;
+        } else {
+            self.chased.0 += 1;
+        }
+        Ok(true)
+    }
+
+    /// `momentum_window_s`: (entered short, entered long, breaks given up unfilled, traders
+    /// still waiting), if set.
+    #[must_use]
+    pub fn chase_counts(&self) -> Option<(u64, u64, u64, u64)> {
+        self.chasers.as_ref()?;
+        let waiting = self.traders.iter().filter(|t| t.waiting).count() as u64;
+        Some((self.chased.0, self.chased.1, self.chased.2, waiting))
     }
 
     /// Trader `i` was liquidated in `market` at `mark`: a buy-the-dip long re-enters once, with a limit buy
@@ -1086,6 +1198,7 @@ fn open(
         reentered: false,
         stop: 0,
         on_last: d.on_last,
+        waiting: false,
     })
 }
 

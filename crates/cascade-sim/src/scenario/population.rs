@@ -173,10 +173,12 @@ pub struct Behaviour {
     pub take_profit: f64,
     /// Share that add to a long when price falls `dip_trigger` below entry (default 0.05).
     pub buy_the_dip: f64,
-    /// Share that start flat and enter on a break (default 0): shorts rest a sell stop-market
-    /// `momentum_trigger` (× a uniform draw in [0.5, 1.5]) below the time-zero price, longs a
-    /// buy stop as far above; once in, they hold. Breakout sellers add to a crash and, opened
-    /// near its low, are the shorts a rebound liquidates.
+    /// Share that start flat and enter on a break (default 0), then hold. Without
+    /// `momentum_window_s`, shorts rest a sell stop-market `momentum_trigger` (× a uniform draw
+    /// in [0.5, 1.5]) below the time-zero price and longs a buy stop as far above; with it, each
+    /// enters either way at the first break of its trigger away from the trailing window's high
+    /// (short) or low (long). Breakout sellers add to a crash and, opened near its low, are the
+    /// shorts a rebound liquidates.
     pub momentum: f64,
     /// Static stop distance, fraction of entry in (0, 1) (default 0.05).
     pub stop_distance: f64,
@@ -189,8 +191,22 @@ pub struct Behaviour {
     /// Size added at the dip, as a fraction of the initial size, > 0 (default 0.5).
     pub dip_add: f64,
     /// Mean distance of a momentum trader's entry stop from the time-zero price, fraction in
-    /// (0, 2/3) so the farthest (× 1.5) stays above zero (default 0.05).
-    pub momentum_trigger: f64,
+    /// (0, 2/3) so the farthest (× 1.5) stays above zero (default 0.05). Level triggers only:
+    /// refused with `momentum_window_s`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub momentum_trigger: Option<f64>,
+    /// Trailing window of a momentum trader's break, seconds in [1, 86 400] (optional; needs
+    /// `momentum_sigmas`): it enters when the mark has moved its trigger below the window's
+    /// high (a short) or above its low (a long), whichever comes first, so its side is the
+    /// break's, not the market's long share.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub momentum_window_s: Option<u64>,
+    /// With `momentum_window_s`: the mean trigger in standard deviations of the asset's calm
+    /// returns over the window (× a uniform draw in [0.5, 1.5]); calm = the realised volatility
+    /// of the population's look-back path (a price file's), else the asset's `annual_volatility`.
+    /// So a thin altcoin's chasers wait for a move as many of its own deviations away as BTC's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub momentum_sigmas: Option<f64>,
 }
 
 impl Default for Behaviour {
@@ -207,7 +223,9 @@ impl Default for Behaviour {
             take_profit_distance: 0.10,
             dip_trigger: 0.05,
             dip_add: 0.5,
-            momentum_trigger: 0.05,
+            momentum_trigger: None,
+            momentum_window_s: None,
+            momentum_sigmas: None,
         }
     }
 }
@@ -244,10 +262,47 @@ impl Behaviour {
         }
         v.positive_f64(&format!("{p}.take_profit_distance"), self.take_profit_distance);
         v.positive_f64(&format!("{p}.dip_add"), self.dip_add);
-        let m = self.momentum_trigger;
-        if !(m > 0.0 && m < 2.0 / 3.0) {
+        if let Some(m) = self.momentum_trigger
+            && !(m > 0.0 && m < 2.0 / 3.0)
+        {
             v.err(format!("{p}.momentum_trigger"), format!("must be a fraction in (0, 2/3), got {m}"));
         }
+        match (self.momentum_window_s, self.momentum_sigmas) {
+            (Some(w), Some(k)) => {
+                if !(1..=86_400).contains(&w) {
+                    v.err(
+                        format!("{p}.momentum_window_s"),
+                        format!("must be in [1, 86400] seconds, got {w}"),
+                    );
+                }
+                if !(k.is_finite() && k > 0.0) {
+                    v.err(format!("{p}.momentum_sigmas"), format!("must be a positive number, got {k}"));
+                }
+                if self.momentum_trigger.is_some() {
+                    v.err(
+                        format!("{p}.momentum_trigger"),
+                        "sets level triggers off the time-zero price; with momentum_window_s the \
+                         trigger is momentum_sigmas: remove one",
+                    );
+                }
+            }
+            (Some(_), None) => {
+                v.err(format!("{p}.momentum_sigmas"), "is required with momentum_window_s (the trigger)");
+            }
+            (None, Some(_)) => {
+                v.err(
+                    format!("{p}.momentum_sigmas"),
+                    "applies only with momentum_window_s (the window its deviations are measured over)",
+                );
+            }
+            (None, None) => {}
+        }
+    }
+
+    /// The level trigger's mean distance (`momentum_trigger`, default 0.05).
+    #[must_use]
+    pub fn level_trigger(&self) -> f64 {
+        self.momentum_trigger.unwrap_or(0.05)
     }
 }
 

@@ -532,3 +532,45 @@ fn a_tier_contract_on_notional_tiers_is_refused() {
         Ok(_) => panic!("a tier_contract on Binance's notional tiers was accepted"),
     }
 }
+
+/// The window momentum keys come as a pair, and not with the level trigger they replace.
+#[test]
+fn momentum_window_keys_are_checked_together() {
+    let at = "stop_distance = 0.05\n";
+    refuse_edit(
+        at,
+        "stop_distance = 0.05\nmomentum_window_s = 300\n",
+        "population.behaviour.momentum_sigmas",
+        "required",
+    );
+    refuse_edit(
+        at,
+        "stop_distance = 0.05\nmomentum_sigmas = 8.0\n",
+        "population.behaviour.momentum_sigmas",
+        "only with",
+    );
+    refuse_edit(
+        at,
+        "stop_distance = 0.05\nmomentum_window_s = 300\nmomentum_sigmas = 8.0\nmomentum_trigger = 0.05\n",
+        "population.behaviour.momentum_trigger",
+        "remove one",
+    );
+    refuse_edit(
+        at,
+        "stop_distance = 0.05\nmomentum_window_s = 0\nmomentum_sigmas = 8.0\n",
+        "population.behaviour.momentum_window_s",
+        "[1, 86400]",
+    );
+    refuse_edit(
+        at,
+        "stop_distance = 0.05\nmomentum_window_s = 300\nmomentum_sigmas = -1.0\n",
+        "population.behaviour.momentum_sigmas",
+        "positive",
+    );
+    let ok = edit(at, "stop_distance = 0.05\nmomentum_window_s = 300\nmomentum_sigmas = 8.0\n");
+    let s = Scenario::from_toml(&ok, FILE).unwrap();
+    assert_eq!(
+        (s.population.behaviour.momentum_window_s, s.population.behaviour.momentum_sigmas),
+        (Some(300), Some(8.0))
+    );
+}
