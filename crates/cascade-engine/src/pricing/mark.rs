@@ -310,13 +310,20 @@ impl MarkPricer {
         Some(now_ms.div_euclid(interval))
     }
 
-    /// `Index + MA(basis)`, or `None` before the first basis sample.
+    /// `Index + MA(basis)`, or `None` before the first basis sample; at least one price unit.
+    ///
+    /// The published rule has no floor, but a book left with a few stale quotes far below the
+    /// index (its makers gone) can average a basis below minus the index, and a mark of zero or
+    /// less is no price at all: the venue would refuse it and the whole run would stop.
     fn index_plus_ma(&self, index: Price) -> Result<Option<Price>, PricingError> {
         let Some(w) = &self.basis else { return Ok(None) };
         let Some(ma) = w.mean_scaled(2, Round::Floor).map_err(|_| PricingError::Overflow("basis MA"))? else {
             return Ok(None);
         };
-        index.checked_add(Price(ma)).map(Some).map_err(|_| PricingError::Overflow("index + basis"))
+        index
+            .checked_add(Price(ma))
+            .map(|p| Some(Price(p.0.max(1))))
+            .map_err(|_| PricingError::Overflow("index + basis"))
     }
 
     fn mark(&self, input: &MarkInput<'_>, book_median: Option<Price>) -> Result<MarkPrice, PricingError> {
@@ -503,6 +510,16 @@ mod tests {
         let c = m.update(&input(2_000, 1_000, 1_001, 1_002, None)).unwrap();
         // (0.5 + 1 + 1.5) / 3 = 1.
         assert_eq!(c.price, Price(1_001));
+    }
+
+    /// OKX: bid 10 and ask 20 around an index of 1,000 sample a basis of 15 − 1,000 = −985; a
+    /// second sample at index 100 (mid 15 again: −85) averages (−985 − 85) / 2 = −535, so
+    /// index + MA = 100 − 535 < 0: the mark is floored at one price unit instead of failing.
+    #[test]
+    fn index_plus_basis_never_goes_below_one_unit() {
+        let mut m = MarkPricer::new(MarkRule::okx()).unwrap();
+        assert_eq!(m.update(&input(0, 1_000, 10, 20, None)).unwrap().price, Price(15));
+        assert_eq!(m.update(&input(1_000, 100, 10, 20, None)).unwrap().price, Price(1));
     }
 
     #[test]
