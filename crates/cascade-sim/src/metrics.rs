@@ -513,9 +513,9 @@ pub struct MomentumSummary {
     pub entered_short: u64,
     /// Entered long (a break above the window's low).
     pub entered_long: u64,
-    /// Breaks given up: the market order found nothing to fill (or the venue refused it) at every
-    /// mark until the move no longer held.
-    pub lapsed: u64,
+    /// Gave up: the break stopped holding before their market order found anything to fill, or
+    /// the venue refused the order.
+    pub gave_up: u64,
     /// Still flat and waiting at the end.
     pub waiting: u64,
 }

@@ -387,8 +387,8 @@ impl Simulation {
         rec.summary.collateral = collateral;
         let pop = &self.agents.population;
         let baskets = pop.basket_counts();
-        let momentum = pop.chase_counts().map(|(entered_short, entered_long, lapsed, waiting)| {
-            crate::metrics::MomentumSummary { entered_short, entered_long, lapsed, waiting }
+        let momentum = pop.chase_counts().map(|(entered_short, entered_long, gave_up, waiting)| {
+            crate::metrics::MomentumSummary { entered_short, entered_long, gave_up, waiting }
         });
         rec.summary.population =
             (baskets.is_some() || momentum.is_some()).then(|| crate::metrics::PopulationSummary {

@@ -388,7 +388,7 @@ ramp_s = 60
     let m = rec.summary.population.and_then(|p| p.momentum).expect("momentum counts");
     assert_eq!(m.entered_long, 0);
     assert_eq!(m.entered_short as usize, shorts);
-    assert_eq!(m.entered_short + m.lapsed + m.waiting, 200, "{m:?}");
+    assert_eq!(m.entered_short + m.gave_up + m.waiting, 200, "{m:?}");
     assert!(rec.summary.totals.accounts_liquidated >= shorts as u64, "{:?}", rec.summary.totals);
 }
 

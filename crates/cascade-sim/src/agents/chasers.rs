@@ -1,7 +1,7 @@
 //! Momentum traders who chase the move of a trailing window (`[population.behaviour]
-//! momentum_window_s`): each waits flat and enters, short or long, the first time the mark
-//! breaks its trigger away from the window's extreme (below the window's high: a short; above
-//! its low: a long).
+//! momentum_window_s`): each waits flat and enters, short or long, once the mark breaks its
+//! trigger away from the window's extreme (below the window's high: a short; above its low: a
+//! long).
 //!
 //! Why a window and not a level off the time-zero price: breakout traders chase the move that
 //! is happening, so their entries bunch where the fall is fastest, which in a cascade is near its
@@ -9,37 +9,42 @@
 //! were shorts, and funding turned negative after the crash). A level trigger set off the
 //! time-zero price puts every entry near the top of the fall, deep in profit at the low.
 //!
-//! A break whose market order found nothing to fill (books empty in a crash) is retried at each
-//! later mark while the break holds, and given up once it no longer does (the move is missed).
-//!
-//! The per-market state is O(1) amortised per mark: two monotonic queues give the window's high
-//! and low, and each direction's triggers are sorted once so a cursor only moves forward.
+//! A broken trigger joins its market's queue for that direction and is offered, smallest
+//! trigger first (the first to break), until its order fills; the caller stops offering at the
+//! first order that finds nothing to fill (the book is empty within the venue's band), so the
+//! rest wait for the next mark. A queued trader whose break no longer holds gives up (the move
+//! is missed). Per mark this is O(log n) per trader that breaks, fills or gives up: two monotonic
+//! queues give the window's high and low, the triggers are sorted once behind a cursor per
+//! direction, and the queues are ordered sets.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 /// One waiting trader's trigger: the relative move (fraction) that opens it, and its index in the
 /// population.
 #[derive(Debug, Clone, Copy)]
 pub struct Trigger {
-    /// Move away from the window's extreme, a fraction of the extreme (> 0).
+    /// Move away from the window's extreme, a fraction of the extreme, in (0, 1).
     pub away: f64,
     /// Index in [`super::population::Population::traders`].
     pub trader: u32,
 }
 
-/// One market's window and its waiting traders.
+/// A queued break: (the trigger's bits, trader). Positive floats order as their bits do.
+type Queued = (u64, u32);
+
+/// One market's window, its waiting traders and its queues.
 #[derive(Debug, Clone, Default)]
 struct MarketWindow {
     /// (time µs, mark) with strictly decreasing marks: the front is the window's high.
     highs: VecDeque<(i64, i64)>,
     /// (time µs, mark) with strictly increasing marks: the front is the window's low.
     lows: VecDeque<(i64, i64)>,
-    /// Triggers sorted by `away` (then trader), and the first not yet crossed.
+    /// Triggers sorted by `away` (then trader), and per direction the first not yet crossed.
     triggers: Vec<Trigger>,
     down: usize,
     up: usize,
-    /// Breaks to retry at the next mark, in the order they broke.
-    pending: Vec<Break>,
+    /// Broken, not yet filled: shorts, longs.
+    queued: [BTreeSet<Queued>; 2],
 }
 
 /// The chasers of every market.
@@ -49,19 +54,9 @@ pub struct Chasers {
     markets: Vec<MarketWindow>,
 }
 
-/// A trader whose trigger a mark crossed, and the direction of the break.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Break {
-    /// Index in the population.
-    pub trader: u32,
-    /// `true` above the window's low (a long), `false` below its high (a short).
-    pub long: bool,
-    /// The trader's trigger.
-    pub away: f64,
-}
-
 impl Chasers {
-    /// `per_market[m]`: market `m`'s waiting traders (any order), the window `window_s` seconds.
+    /// `per_market[m]`: market `m`'s waiting traders (any order); the window is `window_s`
+    /// seconds.
     #[must_use]
     pub fn new(window_s: u64, per_market: Vec<Vec<Trigger>>) -> Self {
         let window_us = i64::try_from(window_s.saturating_mul(1_000_000)).unwrap_or(i64::MAX);
@@ -75,19 +70,9 @@ impl Chasers {
         Self { window_us, markets }
     }
 
-    /// Break `b` of market `m` did not fill: it is tried again at the next mark while it holds.
-    pub fn retry(&mut self, m: usize, b: Break) {
-        if let Some(w) = self.markets.get_mut(m) {
-            w.pending.push(b);
-        }
-    }
-
-    /// Market `m`'s mark is `mark` at `now_us`: pushes to `out` the pending breaks that still
-    /// hold (in the order they broke; those that do not are given up and pushed to `lapsed`),
-    /// then the traders whose trigger it crossed, shorts first, each direction in trigger order.
-    /// A trader is listed in both directions until one of them fires; the caller skips one that
-    /// has already entered.
-    pub fn on_mark(&mut self, m: usize, now_us: i64, mark: i64, out: &mut Vec<Break>, lapsed: &mut Vec<u32>) {
+    /// Market `m`'s mark is `mark` at `now_us`: the triggers it crosses join the queues, and the
+    /// queued traders whose break no longer holds leave them and are pushed to `gave_up`.
+    pub fn observe(&mut self, m: usize, now_us: i64, mark: i64, gave_up: &mut Vec<u32>) {
         let Some(w) = self.markets.get_mut(m) else { return };
         if w.triggers.is_empty() || mark <= 0 {
             return;
@@ -110,31 +95,37 @@ impl Chasers {
         let high = w.highs.front().map_or(mark, |x| x.1) as f64;
         let low = w.lows.front().map_or(mark, |x| x.1) as f64;
         let x = mark as f64;
-        let fall = 1.0 - x / high;
-        let rise = x / low - 1.0;
-        for b in w.pending.drain(..) {
-            if b.away <= if b.long { rise } else { fall } {
-                out.push(b);
-            } else {
-                lapsed.push(b.trader);
+        let moved = [1.0 - x / high, x / low - 1.0];
+        for (dir, &now) in moved.iter().enumerate() {
+            let q = &mut w.queued[dir];
+            while let Some(&(bits, trader)) = q.last() {
+                if f64::from_bits(bits) <= now {
+                    break;
+                }
+                q.pop_last();
+                gave_up.push(trader);
             }
-        }
-        while w.down < w.triggers.len() && w.triggers[w.down].away <= fall {
-            let t = w.triggers[w.down];
-            out.push(Break { trader: t.trader, long: false, away: t.away });
-            w.down += 1;
-        }
-        while w.up < w.triggers.len() && w.triggers[w.up].away <= rise {
-            let t = w.triggers[w.up];
-            out.push(Break { trader: t.trader, long: true, away: t.away });
-            w.up += 1;
+            let cursor = if dir == 0 { &mut w.down } else { &mut w.up };
+            while *cursor < w.triggers.len() && w.triggers[*cursor].away <= now {
+                let t = w.triggers[*cursor];
+                q.insert((t.away.to_bits(), t.trader));
+                *cursor += 1;
+            }
         }
     }
 
-    /// Traders still waiting in some direction (for reports and tests).
+    /// The queued trader of market `m` to offer next in a direction (`long`), if any: the
+    /// smallest trigger.
     #[must_use]
-    pub fn waiting(&self) -> usize {
-        self.markets.iter().map(|w| w.triggers.len() - w.down.min(w.up)).sum()
+    pub fn next(&self, m: usize, long: bool) -> Option<u32> {
+        self.markets.get(m)?.queued[usize::from(long)].first().map(|q| q.1)
+    }
+
+    /// Removes [`Self::next`] from its queue (it filled, or no longer waits).
+    pub fn done(&mut self, m: usize, long: bool) {
+        if let Some(w) = self.markets.get_mut(m) {
+            w.queued[usize::from(long)].pop_first();
+        }
     }
 }
 
@@ -146,68 +137,73 @@ mod tests {
         Trigger { away, trader }
     }
 
+    /// Offers everything queued in market `m`, as if every order filled.
+    fn drain(c: &mut Chasers, m: usize) -> Vec<(u32, bool)> {
+        let mut out = Vec::new();
+        for long in [false, true] {
+            while let Some(i) = c.next(m, long) {
+                out.push((i, long));
+                c.done(m, long);
+            }
+        }
+        out
+    }
+
     /// A 10 s window over marks 100, 98, 95, 97 at 0, 4, 8, 12 s, then 99 at 20 s:
-    /// - at 4 s the fall from the high (100) is 2 %: the 0.02 trigger fires, not the 0.04;
-    /// - at 8 s it is 5 %: the 0.04 fires;
-    /// - at 12 s the high is still 100 (seen at 0 s, within 10 s? no: 0 < 12 - 10, so it has
-    ///   left; the window holds 98, 95, 97 and its high is 98): fall 1 − 97/98 ≈ 1.0 %, and the
-    ///   rise from the low 95 is 2.1 %: the 0.02 trigger fires long (it fired short already; the
-    ///   caller skips it), the 0.04 does not;
-    /// - at 20 s the window holds 97 (12 s) and 99: the low is 97, the rise 2.06 %, and no new
-    ///   long fires (the cursor is past 0.02, 0.04 is not reached).
+    /// - at 4 s the fall from the high (100) is 2 %: the 0.02 trigger breaks, not the 0.04;
+    /// - at 8 s it is 5 %: the 0.04 breaks;
+    /// - at 12 s the high of 100 (0 s) has left the window (0 < 12 − 10): the high is 98 and
+    ///   the fall 1 − 97/98 ≈ 1.0 %, while the rise from the low (95) is 2.1 %: the 0.02
+    ///   trigger breaks long (the caller skips a trader already in), the 0.04 does not;
+    /// - at 20 s the window holds 97 (12 s) and 99: the low is 97, the rise 2.06 %, no new
+    ///   break (the long cursor is past 0.02 and 0.04 is not reached).
     #[test]
-    fn triggers_fire_at_the_break_from_the_window_extreme() {
+    fn triggers_break_from_the_window_extreme() {
         let mut c = Chasers::new(10, vec![vec![t(0.04, 1), t(0.02, 0)]]);
-        let (mut out, mut lapsed) = (Vec::new(), Vec::new());
-        c.on_mark(0, 0, 100, &mut out, &mut lapsed);
-        assert!(out.is_empty());
-        c.on_mark(0, 4_000_000, 98, &mut out, &mut lapsed);
-        assert_eq!(out, vec![Break { trader: 0, long: false, away: 0.02 }]);
-        out.clear();
-        c.on_mark(0, 8_000_000, 95, &mut out, &mut lapsed);
-        assert_eq!(out, vec![Break { trader: 1, long: false, away: 0.04 }]);
-        out.clear();
-        c.on_mark(0, 12_000_000, 97, &mut out, &mut lapsed);
-        assert_eq!(out, vec![Break { trader: 0, long: true, away: 0.02 }]);
-        out.clear();
-        c.on_mark(0, 20_000_000, 99, &mut out, &mut lapsed);
-        assert!(out.is_empty() && lapsed.is_empty());
-        assert_eq!(c.waiting(), 1, "trader 1 still waits for a long break");
+        let mut gave_up = Vec::new();
+        c.observe(0, 0, 100, &mut gave_up);
+        assert!(drain(&mut c, 0).is_empty());
+        c.observe(0, 4_000_000, 98, &mut gave_up);
+        assert_eq!(drain(&mut c, 0), vec![(0, false)]);
+        c.observe(0, 8_000_000, 95, &mut gave_up);
+        assert_eq!(drain(&mut c, 0), vec![(1, false)]);
+        c.observe(0, 12_000_000, 97, &mut gave_up);
+        assert_eq!(drain(&mut c, 0), vec![(0, true)]);
+        c.observe(0, 20_000_000, 99, &mut gave_up);
+        assert!(drain(&mut c, 0).is_empty() && gave_up.is_empty());
     }
 
     /// The window's high leaves the window: a slow fall of 1 % every 10 s never makes a 5 %
-    /// break within a 20 s window (at most 2 %), while a fast one (5 % in 5 s) does.
+    /// break within a 20 s window (at most 1 − 0.99² ≈ 2 %), while a fast one (5 % in 5 s) does.
     #[test]
     fn a_slow_fall_does_not_break_a_short_window() {
         let mut c = Chasers::new(20, vec![vec![t(0.05, 7)], vec![t(0.05, 8)]]);
-        let (mut out, mut lapsed) = (Vec::new(), Vec::new());
+        let mut gave_up = Vec::new();
         let mut p = 10_000.0_f64;
         for k in 0..30 {
-            c.on_mark(0, k * 10_000_000, p as i64, &mut out, &mut lapsed);
+            c.observe(0, k * 10_000_000, p as i64, &mut gave_up);
             p *= 0.99;
         }
-        assert!(out.is_empty(), "{out:?}");
-        c.on_mark(1, 0, 10_000, &mut out, &mut lapsed);
-        c.on_mark(1, 5_000_000, 9_500, &mut out, &mut lapsed);
-        assert_eq!(out, vec![Break { trader: 8, long: false, away: 0.05 }]);
+        assert!(drain(&mut c, 0).is_empty());
+        c.observe(1, 0, 10_000, &mut gave_up);
+        c.observe(1, 5_000_000, 9_500, &mut gave_up);
+        assert_eq!(drain(&mut c, 1), vec![(8, false)]);
     }
 
-    /// A break that did not fill is offered again while it holds (9,480 is still 5.2 % below
-    /// the high of 10,000) and given up once it does not (9,600: 4 %).
+    /// Queued breaks are offered smallest trigger first and stay queued while they hold (9,480 is
+    /// 5.2 % below the high of 10,000: both the 0.03 and the 0.05 hold); at 9,600 (4 %) the 0.05
+    /// gives up and the 0.03 is still offered.
     #[test]
-    fn an_unfilled_break_is_retried_while_it_holds() {
-        let mut c = Chasers::new(60, vec![vec![t(0.05, 3)]]);
-        let (mut out, mut lapsed) = (Vec::new(), Vec::new());
-        c.on_mark(0, 0, 10_000, &mut out, &mut lapsed);
-        c.on_mark(0, 1_000_000, 9_400, &mut out, &mut lapsed);
-        let b = out.pop().expect("the break");
-        c.retry(0, b);
-        c.on_mark(0, 2_000_000, 9_480, &mut out, &mut lapsed);
-        assert_eq!(out, vec![b]);
-        out.clear();
-        c.retry(0, b);
-        c.on_mark(0, 3_000_000, 9_600, &mut out, &mut lapsed);
-        assert!(out.is_empty());
-        assert_eq!(lapsed, vec![3]);
+    fn queued_breaks_wait_while_they_hold_and_give_up_after() {
+        let mut c = Chasers::new(60, vec![vec![t(0.05, 3), t(0.03, 4)]]);
+        let mut gave_up = Vec::new();
+        c.observe(0, 0, 10_000, &mut gave_up);
+        c.observe(0, 1_000_000, 9_400, &mut gave_up);
+        assert_eq!(c.next(0, false), Some(4), "the smallest trigger first");
+        c.observe(0, 2_000_000, 9_480, &mut gave_up);
+        assert!(gave_up.is_empty());
+        c.observe(0, 3_000_000, 9_600, &mut gave_up);
+        assert_eq!(gave_up, vec![3]);
+        assert_eq!(drain(&mut c, 0), vec![(4, false)]);
     }
 }

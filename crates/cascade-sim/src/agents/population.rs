@@ -59,7 +59,7 @@ use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::chasers::{Break, Chasers, Trigger as ChaseTrigger};
+use super::chasers::{Chasers, Trigger as ChaseTrigger};
 use super::sampling;
 use crate::error::SimError;
 use crate::rng::{StreamKind, Streams};
@@ -277,9 +277,8 @@ pub struct Population {
     baskets: bool,
     /// `momentum_window_s`: the window momentum traders' index, if set.
     chasers: Option<Chasers>,
-    /// Scratch lists of the breaks of one mark and of those given up.
-    breaks: Vec<Break>,
-    lapsed: Vec<u32>,
+    /// Scratch list of the window momentum traders that gave up at one mark.
+    gave_up: Vec<u32>,
     /// Window momentum traders so far: (entered short, entered long, gave up unfilled).
     chased: (u64, u64, u64),
 }
@@ -629,8 +628,7 @@ impl Population {
             basket_legs,
             baskets: baskets.is_some(),
             chasers: None,
-            breaks: Vec::new(),
-            lapsed: Vec::new(),
+            gave_up: Vec::new(),
             chased: (0, 0, 0),
         };
         if let (Some(window), Some(sigmas)) = (b_window, b_sigmas) {
@@ -809,32 +807,34 @@ impl Population {
         }
         if let Some(c) = self.chasers.as_mut() {
             let now = i64::try_from(world.now.as_micros()).unwrap_or(i64::MAX);
-            c.on_mark(m, now, mark.0, &mut self.breaks, &mut self.lapsed);
-            for &i in &self.lapsed {
+            c.observe(m, now, mark.0, &mut self.gave_up);
+            for &i in &self.gave_up {
                 let t = &mut self.traders[i as usize];
                 if t.waiting {
                     t.waiting = false;
                     self.chased.2 += 1;
                 }
             }
-            self.lapsed.clear();
-            let breaks = std::mem::take(&mut self.breaks);
-            for &b in &breaks {
-                if !self.chase(world, b.trader as usize, b.long)?
-                    && let Some(c) = self.chasers.as_mut()
-                {
-                    c.retry(m, b);
+            self.gave_up.clear();
+            for long in [false, true] {
+                while let Some(i) = self.chasers.as_ref().and_then(|c| c.next(m, long)) {
+                    if !self.chase(world, i as usize, long)? {
+                        break;
+                    }
+                    if let Some(c) = self.chasers.as_mut() {
+                        c.done(m, long);
+                    }
                 }
             }
-            self.breaks = breaks;
-            self.breaks.clear();
         }
         Ok(())
     }
 
     /// A window momentum trader's break: a market order of its time-zero notional at the mark,
-    /// on the break's side, if the book has that side's liquidity; it holds what fills. False
-    /// when nothing filled (to be retried), true when it holds a position or already did.
+    /// on the break's side; it holds what fills. False when nothing filled for want of bids
+    /// (asks) within the venue's band: the trader stays queued and so do those behind it. True
+    /// when it holds a position, no longer waits, or the venue refused its order (margin, a
+    /// leverage cap, a halt: it gives up).
     fn chase(&mut self, world: &mut World, i: usize, long: bool) -> Result<bool, SimError> {
         let t = self.traders[i];
         if !t.waiting {
@@ -850,9 +850,14 @@ impl Population {
         let at = world.markets[m].to_f64(mark);
         let (_, qty) = entry_and_qty_at(world, m, at, notional);
         let side = if long { Side::Buy } else { Side::Sell };
-        world.place(m, t.account, OrderRequest::market(side, qty))?;
+        let placed = world.place(m, t.account, OrderRequest::market(side, qty))?;
         let held = world.position(m, t.account);
         if held.is_zero() {
+            if placed.is_none() {
+                self.traders[i].waiting = false;
+                self.chased.2 += 1;
+                return Ok(true);
+            }
             return Ok(false);
         }
         let tr = &mut self.traders[i];
