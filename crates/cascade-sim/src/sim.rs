@@ -429,6 +429,7 @@ impl Simulation {
                     w.follow_assets();
                 }
                 w.step_collateral()?;
+                a.population.offer_breaks(w)?;
                 for m in 0..w.markets.len() {
                     if let Some(index) = w.replay_index(m) {
                         w.update_mark_price(m, index)?;

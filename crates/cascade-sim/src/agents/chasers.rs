@@ -12,7 +12,8 @@
 //! A broken trigger joins its market's queue for that direction and is offered, smallest
 //! trigger first (the first to break), until its order fills; the caller stops offering at the
 //! first order that finds nothing to fill (the book is empty within the venue's band), so the
-//! rest wait for the next mark. A queued trader whose break no longer holds gives up (the move
+//! rest wait for the next offer (the population offers at the start of each price step, one
+//! step after the mark that broke them). A queued trader whose break no longer holds gives up (the move
 //! is missed). Per mark this is O(log n) per trader that breaks, fills or gives up: two monotonic
 //! queues give the window's high and low, the triggers are sorted once behind a cursor per
 //! direction, and the queues are ordered sets.

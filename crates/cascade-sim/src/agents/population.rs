@@ -816,14 +816,37 @@ impl Population {
                 }
             }
             self.gave_up.clear();
-            for long in [false, true] {
-                while let Some(i) = self.chasers.as_ref().and_then(|c| c.next(m, long)) {
-                    if !self.chase(world, i as usize, long)? {
-                        break;
-                    }
-                    if let Some(c) = self.chasers.as_mut() {
-                        c.done(m, long);
-                    }
+        }
+        Ok(())
+    }
+
+    /// Window momentum traders (`momentum_window_s`): offers every market's queued breaks, at
+    /// the start of a price step, before the marks move. A break seen at one mark is thus acted
+    /// on one price step later (a trader's reaction), after the makers' requotes in between; in
+    /// the instant of the mark update itself the venue's liquidation pass, which runs on it,
+    /// would always reach the bids first.
+    ///
+    /// # Errors
+    /// An engine failure.
+    pub fn offer_breaks(&mut self, world: &mut World) -> Result<(), SimError> {
+        if self.chasers.is_none() {
+            return Ok(());
+        }
+        for m in 0..world.markets.len() {
+            self.offer(world, m)?;
+        }
+        Ok(())
+    }
+
+    /// Offers market `m`'s queued breaks, smallest trigger first, until one finds nothing.
+    fn offer(&mut self, world: &mut World, m: usize) -> Result<(), SimError> {
+        for long in [false, true] {
+            while let Some(i) = self.chasers.as_ref().and_then(|c| c.next(m, long)) {
+                if !self.chase(world, i as usize, long)? {
+                    break;
+                }
+                if let Some(c) = self.chasers.as_mut() {
+                    c.done(m, long);
                 }
             }
         }
