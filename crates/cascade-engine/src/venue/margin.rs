@@ -544,18 +544,18 @@ impl Venue {
             }
         }
         for (p, trigger) in positions.iter().filter(|p| !p.size.is_zero()).zip(triggers) {
-            let Some(trigger) = trigger else {
-                self.list_untriggered(acct, p)?;
-                continue;
-            };
-            if trigger != 0 {
-                let im = usize::from(p.instrument.0);
-                self.markets[im].index.insert(trigger > 0, Price(trigger.abs()), acct);
-            } else {
-                self.list_untriggered(acct, p)?;
+            // No mark yet (None) or no trigger (0): listed as untriggered.
+            match trigger {
+                Some(t) if t != 0 => {
+                    let im = usize::from(p.instrument.0);
+                    self.markets[im].index.insert(t > 0, Price(t.abs()), acct);
+                }
+                _ => self.list_untriggered(acct, p)?,
             }
-            let mode = p.mode;
-            self.ledger.account_mut(acct)?.position_mut(p.instrument, mode).trigger = trigger;
+            if let Some(t) = trigger {
+                let mode = p.mode;
+                self.ledger.account_mut(acct)?.position_mut(p.instrument, mode).trigger = t;
+            }
         }
         for ins in banded {
             let Some(mark) = self.reference_mark(ins) else { continue };
