@@ -906,7 +906,14 @@ impl Venue {
             OrderKind::Market => self.reference_price(instrument, req.side)?,
         };
         if let Some(p) = notional_price {
-            let v = m.instrument.value(p, req.qty, Round::Floor).map_err(overflow("notional"))?;
+            // An order worth more than the cash range holds is refused like any invalid order
+            // (a runaway price must not stop the venue).
+            let v = m.instrument.value(p, req.qty, Round::Floor).map_err(|_| {
+                invalid(
+                    "qty",
+                    format!("{} at price {} is worth more than the cash range holds", req.qty.0, p.0),
+                )
+            })?;
             if v < spec.min_notional && !req.reduce_only {
                 return Err(invalid(
                     "qty",
@@ -1925,6 +1932,24 @@ mod tests {
         let placed = v.place(t, btc, OrderRequest::market(Side::Buy, Qty(3000)), &mut ev).unwrap();
         assert!(matches!(placed, Placed::Order { filled: Qty(2000), .. }));
         assert_eq!(v.book(btc).unwrap().best_ask(), Some(Price(1_011_000)));
+        v.check_invariants().unwrap();
+    }
+
+    /// A stop whose trigger × size is worth more than `i64` cash units (here 10^16 price units ×
+    /// 1,000 lots) is refused as an invalid order, not failed as an arithmetic error: a runaway
+    /// price (a trailing stop following it) must not stop the run. Nothing changes.
+    #[test]
+    fn an_order_worth_more_than_the_cash_range_is_refused() {
+        let mut v = Venue::new(VenueConfig::default());
+        let btc = v.add_instrument(btcusdt()).unwrap();
+        let t = v.open_account().unwrap();
+        v.deposit(t, USDT, usdt("1000")).unwrap();
+        let mut ev = Vec::new();
+        let kind = OrderKind::StopMarket { trigger: Price(10_000_000_000_000_000), source: Trigger::Mark };
+        let req = OrderRequest { kind, reduce_only: true, ..OrderRequest::market(Side::Sell, Qty(1000)) };
+        let r = v.place(t, btc, req, &mut ev);
+        assert!(matches!(&r, Err(VenueError::InvalidOrder { field: "qty", .. })), "{r:?}");
+        assert!(ev.is_empty());
         v.check_invariants().unwrap();
     }
 
