@@ -238,23 +238,16 @@ fn a_maker_pulls_after_adl_and_returns_gradually() {
     assert!(resting(&sim) > back, "size grows as confidence recovers");
 }
 
-/// Momentum shorts start flat and open at their triggers: with `momentum_trigger` 0.05 each
-/// trigger sits 0.05 × [0.5, 1.5] = 2.5-7.5% below the 100,000 start, i.e. in [92,500, 97,500].
-/// Before the crash nobody holds a position; a 12% fall (fair value 88,000) passes every
-/// trigger, so by the end nearly all hold a short (a few may have been liquidated on the
-/// rebound, none may be long), and money is conserved throughout.
-#[test]
-fn momentum_shorts_open_on_the_break() {
-    let src = format!(
-        "{}{}",
-        one_venue(),
+/// 200 accounts at `long_share` and `leverage`x, all momentum traders, with `keys` (the trigger).
+fn momentum_population(long_share: &str, leverage: u32, keys: &str) -> String {
+    format!(
         r#"
 [population]
 accounts = 200
-long_share = 0.0
+long_share = {long_share}
 
 [[population.leverage]]
-min = 5
+min = {leverage}
 weight = 1.0
 
 [population.behaviour]
@@ -264,8 +257,23 @@ adaptive_stop = 0.0
 take_profit = 0.0
 buy_the_dip = 0.0
 momentum = 1.0
-momentum_trigger = 0.05
+{keys}
+"#
+    )
+}
 
+/// Momentum shorts start flat and open at their triggers: with `momentum_trigger` 0.05 each
+/// trigger sits 0.05 × [0.5, 1.5] = 2.5-7.5% below the 100,000 start, i.e. in [92,500, 97,500].
+/// Before the crash nobody holds a position; a 12% fall (fair value 88,000) passes every
+/// trigger, so by the end nearly all hold a short (a few may have been liquidated on the
+/// rebound, none may be long), and money is conserved throughout.
+#[test]
+fn momentum_shorts_open_on_the_break() {
+    let src = format!(
+        "{}{}{}",
+        one_venue(),
+        momentum_population("0.0", 5, "momentum_trigger = 0.05"),
+        r#"
 [[shocks]]
 at_s = 300
 asset = "BTC"
@@ -315,7 +323,7 @@ duration_s = 120
 #[test]
 fn window_momentum_traders_short_the_break_and_the_rebound_squeezes_them() {
     let src = format!(
-        "{}{}",
+        "{}{}{}",
         hyperliquid_btc(
             "name = \"chase\"\nseed = 3\nduration_s = 900",
             "0.4",
@@ -323,25 +331,8 @@ fn window_momentum_traders_short_the_break_and_the_rebound_squeezes_them() {
             "pull_volatility = 20.0\n",
             "traders = 20\n"
         ),
+        momentum_population("1.0", 20, "momentum_window_s = 300\nmomentum_sigmas = 20.0"),
         r#"
-[population]
-accounts = 200
-long_share = 1.0
-
-[[population.leverage]]
-min = 20
-weight = 1.0
-
-[population.behaviour]
-hold = 0.0
-static_stop = 0.0
-adaptive_stop = 0.0
-take_profit = 0.0
-buy_the_dip = 0.0
-momentum = 1.0
-momentum_window_s = 300
-momentum_sigmas = 20.0
-
 [[shocks]]
 at_s = 300
 asset = "BTC"
