@@ -2,6 +2,7 @@
 //! leader with a lag, the population's time-zero state, and the transfer hook.
 
 use cascade_engine::num::Cash;
+use cascade_sim::agents::population::Trader;
 use cascade_sim::scenario::Scenario;
 use cascade_sim::scheduler::SimTime;
 use cascade_sim::world::Owner;
@@ -238,6 +239,17 @@ fn a_maker_pulls_after_adl_and_returns_gradually() {
     assert!(resting(&sim) > back, "size grows as confidence recovers");
 }
 
+/// How many of `traders` hold a short (`short`) or a long position in `sim`.
+fn population_holding(sim: &Simulation, traders: &[Trader], short: bool) -> usize {
+    traders
+        .iter()
+        .filter(|t| {
+            let p = sim.world.position(t.market as usize, t.account);
+            if short { p.is_negative() } else { p.is_positive() }
+        })
+        .count()
+}
+
 /// 200 accounts at `long_share` and `leverage`x, all momentum traders, with `keys` (the trigger).
 fn momentum_population(long_share: &str, leverage: u32, keys: &str) -> String {
     format!(
@@ -285,15 +297,7 @@ duration_s = 120
     let s = Scenario::from_toml(&src, "momentum.toml").unwrap();
     let mut sim = Simulation::new(&s, 3, true).unwrap();
     let traders = sim.agents.population.traders.clone();
-    let held = |sim: &Simulation, short: bool| {
-        traders
-            .iter()
-            .filter(|t| {
-                let p = sim.world.position(t.market as usize, t.account);
-                if short { p.is_negative() } else { p.is_positive() }
-            })
-            .count()
-    };
+    let held = |sim: &Simulation, short: bool| population_holding(sim, &traders, short);
     for t in &traders {
         let trigger = sim.world.markets[t.market as usize].to_f64(t.entry);
         assert!((92_500.0..=97_500.0).contains(&trigger), "trigger {trigger}");
@@ -348,17 +352,8 @@ ramp_s = 60
     );
     let s = Scenario::from_toml(&src, "chasers.toml").unwrap();
     let mut sim = Simulation::new(&s, 3, true).unwrap();
-    let accounts: Vec<_> =
-        sim.agents.population.traders.iter().map(|t| (t.market as usize, t.account)).collect();
-    let held = |sim: &Simulation, short: bool| {
-        accounts
-            .iter()
-            .filter(|&&(m, a)| {
-                let p = sim.world.position(m, a);
-                if short { p.is_negative() } else { p.is_positive() }
-            })
-            .count()
-    };
+    let traders = sim.agents.population.traders.clone();
+    let held = |sim: &Simulation, short: bool| population_holding(sim, &traders, short);
     assert!(sim.agents.population.traders.iter().all(|t| t.waiting), "all wait at time zero");
     run_until(&mut sim, 290);
     assert_eq!(held(&sim, true) + held(&sim, false), 0, "flat before the break");
