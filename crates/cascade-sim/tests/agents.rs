@@ -239,6 +239,52 @@ fn a_maker_pulls_after_adl_and_returns_gradually() {
     assert!(resting(&sim) > back, "size grows as confidence recovers");
 }
 
+/// A pulled maker with `pulled_bands_bps = [400, 1000]` keeps exactly one bid and one ask at
+/// each band around one centre c (its fair value: the index moved by its basis estimate, at
+/// most 20%): bids at 0.96c and 0.90c, asks at 1.04c and 1.10c (to the tick, 1 in ~100,000),
+/// each worth `level_notional` 100,000 × `pulled_size` 0.5 × a jitter in [0.75, 1.25], i.e.
+/// 37.5k-62.5k. Without the key the same pull leaves nothing (the test above).
+#[test]
+fn a_pulled_maker_keeps_orders_at_its_bands() {
+    let src = hyperliquid_btc(
+        "name = \"bands\"\nseed = 3\nduration_s = 900",
+        "0.4",
+        1,
+        "pulled_bands_bps = [400, 1000]\npulled_size = 0.5\n",
+        "traders = 20\n",
+    );
+    let s = Scenario::from_toml(&src, "bands.toml").unwrap();
+    let mut sim = Simulation::new(&s, 3, true).unwrap();
+    run_until(&mut sim, 100);
+    let (m, a) = (sim.agents.makers[0].market, sim.agents.makers[0].account);
+    let ladder = sim.world.book(m).orders_of(a).count();
+    assert!(ladder > 4, "quoting its ladder before the pull: {ladder} orders");
+    sim.agents.makers[0].on_adl(&mut sim.world).unwrap();
+    run_until(&mut sim, 105);
+    let mk = &sim.world.markets[m];
+    let index = mk.to_f64(mk.index.unwrap());
+    let mut orders: Vec<(bool, f64, f64)> = sim
+        .world
+        .book(m)
+        .orders_of(a)
+        .map(|o| {
+            let buy = o.side == cascade_engine::book::Side::Buy;
+            (buy, mk.to_f64(o.price), cascade_sim::world::Market::cash_f64(mk.value(o.price, o.remaining)))
+        })
+        .collect();
+    orders.sort_by(|x, y| x.1.total_cmp(&y.1));
+    assert_eq!(orders.len(), 4, "one order per side per band: {orders:?}");
+    let centre = (orders[1].1 + orders[2].1) / 2.0;
+    assert!((centre / index - 1.0).abs() < 0.2, "centre {centre} vs index {index}");
+    for ((buy, px, notional), (want_buy, want)) in
+        orders.iter().zip([(true, 0.90), (true, 0.96), (false, 1.04), (false, 1.10)])
+    {
+        assert_eq!(*buy, want_buy, "{orders:?}");
+        assert!((px / centre - want).abs() < 1e-4, "{px} is not {want} x {centre}: {orders:?}");
+        assert!((37_500.0..=62_500.0).contains(notional), "notional {notional}: {orders:?}");
+    }
+}
+
 /// How many of `traders` hold a short (`short`) or a long position in `sim`.
 fn population_holding(sim: &Simulation, traders: &[Trader], short: bool) -> usize {
     traders

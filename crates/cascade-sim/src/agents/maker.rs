@@ -15,7 +15,9 @@
 //!   Between `calm_volatility` and `pull_volatility` the stress `s` rises from 0 to 1: the
 //!   half-spread and level spacing widen (× `1 + 4s` and × `1 + 2s`) and the size thins
 //!   (× `1 − 0.8s`). At `pull_volatility` (scaled per maker by a draw in [0.75, 1.5], so makers
-//!   do not all leave at once) the maker pulls every quote.
+//!   do not all leave at once) the maker pulls every quote, except one order per side at each
+//!   of its `pulled_bands_bps` from fair value if it has them (makers in a crash leave the
+//!   touch but keep wide resting orders).
 //! * **Return**: after a pull, or `return_half_life_s` after an ADL when `pull_on_adl`, the
 //!   maker's confidence restarts at zero and recovers toward one with that half-life; sizes are
 //!   scaled by it, so liquidity comes back gradually as volatility decays.
@@ -84,6 +86,10 @@ pub struct Maker {
     pull: f64,
     return_half_life_s: f64,
     pull_on_adl: bool,
+    /// Distances (fractions of fair value) of the orders kept while pulled.
+    pulled_bands: Vec<f64>,
+    /// Notional of each of those orders.
+    pulled_notional: f64,
     /// Hedge half-life, seconds (`None`: the maker does not hedge).
     hedge_half_life_s: Option<f64>,
     /// Base units held on the external spot market against the position (opposite sign).
@@ -159,6 +165,8 @@ impl Maker {
             pull: cfg.calm_volatility + (cfg.pull_volatility - cfg.calm_volatility) * pull_factor,
             return_half_life_s: cfg.return_half_life_s as f64,
             pull_on_adl: cfg.pull_on_adl,
+            pulled_bands: cfg.pulled_bands_bps.iter().map(|b| b / 1e4).collect(),
+            pulled_notional: cfg.level_notional.to_f64() * cfg.pulled_size.unwrap_or(1.0),
             hedge_half_life_s: cfg.hedge_half_life_s.map(|h| h as f64),
             hedge_base: 0.0,
             rng,
@@ -226,6 +234,7 @@ impl Maker {
         if vol >= self.pull || now < self.pulled_until {
             self.confidence = 0.0;
             self.withdraw(world)?;
+            self.quote_pulled_bands(world, index, hedged)?;
             return Ok(next);
         }
         let recover = (-dt * std::f64::consts::LN_2 / self.return_half_life_s.max(1e-3)).exp();
@@ -235,11 +244,30 @@ impl Maker {
         world.cancel_all_at(b, self.account)?;
         self.quoting = false;
         if size_factor < MIN_SIZE_FACTOR {
+            self.quote_pulled_bands(world, index, hedged)?;
             return Ok(next);
         }
         let half = self.half_spread * (1.0 + 4.0 * stress);
         let spacing = self.spacing * (1.0 + 2.0 * stress);
-        let inventory = match self.spot {
+        let lean = (self.inventory(world, index, hedged) / self.max_inventory).clamp(-1.0, 1.0);
+        let center = index * (1.0 + self.basis) * (1.0 - self.skew * lean * half);
+        let (bids, asks) = (lean < 1.0, lean > -1.0);
+        for level in 0..self.levels {
+            let offset = half + spacing * f64::from(level);
+            for (side, on) in [(Side::Buy, bids), (Side::Sell, asks)] {
+                let jitter = self.rng.random_range(0.75..1.25);
+                if on {
+                    self.quote(world, side, center, offset, self.level_notional * size_factor * jitter)?;
+                }
+            }
+        }
+        Ok(next)
+    }
+
+    /// The maker's inventory, settle-asset notional: a perpetual maker's position value (signed)
+    /// plus its hedge's value `hedged`; a spot maker's base holding above its starting half.
+    fn inventory(&self, world: &World, index: f64, hedged: f64) -> f64 {
+        match self.spot {
             Some(sp) => {
                 let held = world.holding(sp.venue, self.account, sp.base);
                 Market::cash_f64(cascade_engine::num::Cash(held.0.saturating_sub(sp.start.0))) * index
@@ -251,33 +279,55 @@ impl Maker {
                 let valued_at = mk.mark.or(mk.index).unwrap_or(cascade_engine::num::Price(1));
                 Market::cash_f64(mk.value(valued_at, position)) * position.signum() as f64 + hedged
             }
+        }
+    }
+
+    /// Places one limit order on `side` at `offset` (a fraction) from `center`, worth `notional`;
+    /// nothing when the price or the size does not fit the instrument.
+    fn quote(
+        &mut self,
+        world: &mut World,
+        side: Side,
+        center: f64,
+        offset: f64,
+        notional: f64,
+    ) -> Result<(), SimError> {
+        let b = self.book;
+        let mk = world.market_at(b);
+        let price = match side {
+            Side::Buy => mk.price_down(center * (1.0 - offset)),
+            Side::Sell => mk.price_up(center * (1.0 + offset)),
         };
-        let lean = (inventory / self.max_inventory).clamp(-1.0, 1.0);
-        let center = index * (1.0 + self.basis) * (1.0 - self.skew * lean * half);
-        let (bids, asks) = (lean < 1.0, lean > -1.0);
-        for level in 0..self.levels {
-            let offset = half + spacing * f64::from(level);
-            for (side, on) in [(Side::Buy, bids), (Side::Sell, asks)] {
+        let Some(price) = price else { return Ok(()) };
+        let qty = mk.qty_for_value(Market::cash(notional), price);
+        if qty < mk.min_order_qty(price) {
+            return Ok(());
+        }
+        if world.place_at(b, self.account, OrderRequest::limit(side, price, qty))?.is_some() {
+            self.quoting = true;
+        }
+        Ok(())
+    }
+
+    /// While pulled, keeps one order per side at each of `pulled_bands` around the fair value
+    /// (index moved by the basis, without inventory lean), on the side that reduces inventory
+    /// only once it is past `max_inventory`. Nothing when the maker has no pulled bands.
+    fn quote_pulled_bands(&mut self, world: &mut World, index: f64, hedged: f64) -> Result<(), SimError> {
+        if self.pulled_bands.is_empty() {
+            return Ok(());
+        }
+        let lean = (self.inventory(world, index, hedged) / self.max_inventory).clamp(-1.0, 1.0);
+        let center = index * (1.0 + self.basis);
+        for i in 0..self.pulled_bands.len() {
+            let offset = self.pulled_bands[i];
+            for (side, on) in [(Side::Buy, lean < 1.0), (Side::Sell, lean > -1.0)] {
                 let jitter = self.rng.random_range(0.75..1.25);
-                if !on {
-                    continue;
-                }
-                let mk = world.market_at(b);
-                let price = match side {
-                    Side::Buy => mk.price_down(center * (1.0 - offset)),
-                    Side::Sell => mk.price_up(center * (1.0 + offset)),
-                };
-                let Some(price) = price else { continue };
-                let qty = mk.qty_for_value(Market::cash(self.level_notional * size_factor * jitter), price);
-                if qty < mk.min_order_qty(price) {
-                    continue;
-                }
-                if world.place_at(b, self.account, OrderRequest::limit(side, price, qty))?.is_some() {
-                    self.quoting = true;
+                if on {
+                    self.quote(world, side, center, offset, self.pulled_notional * jitter)?;
                 }
             }
         }
-        Ok(next)
+        Ok(())
     }
 
     /// Moves the hedge toward minus the position (base units) by its half-life over `dt` seconds, trading the

@@ -76,6 +76,17 @@ pub struct Maker {
     /// makers, nor for assets whose index comes from `[[assets.spot]]` books.
     #[serde(default)]
     pub hedge_half_life_s: Option<u64>,
+    /// Distances from fair value, basis points, at which the maker keeps one order per side
+    /// while its ladder is pulled or thinned to nothing (default none: a pulled maker quotes
+    /// nothing; each in (0, 5000], increasing). Makers in a crash leave the touch but keep
+    /// wide resting orders: on 10 October 2025 Kaiko saw the major BTC books' bids only at
+    /// the 4% and 10% bands.
+    #[serde(default)]
+    pub pulled_bands_bps: Vec<f64>,
+    /// Notional of each pulled-band order, as a fraction of `level_notional` (default 1.0;
+    /// > 0; only with `pulled_bands_bps`).
+    #[serde(default)]
+    pub pulled_size: Option<f64>,
 }
 
 fn one() -> u32 {
@@ -152,6 +163,22 @@ impl Maker {
         v.nonzero(&f("return_half_life_s"), self.return_half_life_s);
         if let Some(h) = self.hedge_half_life_s {
             v.nonzero(&f("hedge_half_life_s"), h);
+        }
+        let mut prev = 0.0;
+        for (i, &b) in self.pulled_bands_bps.iter().enumerate() {
+            if !(b.is_finite() && b > prev && b <= 5_000.0) {
+                v.err(
+                    format!("{path}.pulled_bands_bps[{i}]"),
+                    format!("must be above {prev} (the band before, or 0) and at most 5000 bps, got {b}"),
+                );
+            }
+            prev = b;
+        }
+        if let Some(size) = self.pulled_size {
+            v.positive_f64(&f("pulled_size"), size);
+            if self.pulled_bands_bps.is_empty() {
+                v.err(f("pulled_size"), "only has a meaning with pulled_bands_bps".to_string());
+            }
         }
     }
 }

@@ -574,3 +574,39 @@ fn momentum_window_keys_are_checked_together() {
         (Some(300), Some(8.0))
     );
 }
+
+/// Pulled bands increase, lie in (0, 5000] bps, and `pulled_size` needs them.
+#[test]
+fn makers_pulled_bands_are_checked() {
+    let at = "level_notional = \"100000\"";
+    refuse_edit(
+        at,
+        "level_notional = \"100000\"\npulled_bands_bps = [1000, 400]",
+        "makers[0].pulled_bands_bps[1]",
+        "must be above 1000",
+    );
+    refuse_edit(
+        at,
+        "level_notional = \"100000\"\npulled_bands_bps = [0.0]",
+        "makers[0].pulled_bands_bps[0]",
+        "must be above 0",
+    );
+    refuse_edit(
+        at,
+        "level_notional = \"100000\"\npulled_bands_bps = [6000]",
+        "makers[0].pulled_bands_bps[0]",
+        "at most 5000",
+    );
+    refuse_edit(
+        at,
+        "level_notional = \"100000\"\npulled_size = 0.5",
+        "makers[0].pulled_size",
+        "only has a meaning",
+    );
+    refuse_edit(
+        at,
+        "level_notional = \"100000\"\npulled_bands_bps = [400]\npulled_size = -1.0",
+        "makers[0].pulled_size",
+        "",
+    );
+}
