@@ -176,6 +176,27 @@ fn bad_factor_parameters_are_refused_naming_the_field() {
 }
 
 #[test]
+fn bad_balanced_parameters_are_refused_naming_the_field() {
+    let balanced = |path: &str, extra: &str| {
+        format!(
+            "{TARGET}[[params]]\npath = \"{path}\"\nlo = 100\nhi = 300\nbalance = \"population.accounts\"\n{extra}"
+        )
+    };
+    refused(&balanced("population.accounts", ""), &["params[0]", "cannot balance itself"]);
+    refused(
+        &format!(
+            "{TARGET}[[params]]\npath = \"f\"\nfactor_of = [\"makers[0].level_notional\"]\nlo = 0.5\nhi = 2\nbalance = \"population.accounts\"\n"
+        ),
+        &["params[0]", "a factor cannot be balanced"],
+    );
+    // The balancing path counts as moved: no other parameter may move it.
+    refused(
+        &format!("{}{PARAM}", balanced("makers[0].level_notional", "")),
+        &["params[1]", "`population.accounts` is already moved by another parameter"],
+    );
+}
+
+#[test]
 fn a_factor_parameter_moves_every_value_it_names_together() {
     let tmp = tempfile::tempdir().unwrap();
     let targets = targets_file(

@@ -98,6 +98,11 @@ pub fn write(
                 factor = format!("factor{} of {}", if p.log { ", log" } else { "" }, paths.join(", "));
                 factor.as_str()
             }
+            _ if p.balance.is_some() => {
+                let b = p.balance.as_ref().map_or("", |(x, _)| x.as_str());
+                factor = format!("{}, balanced by {b}", if p.log { "log" } else { "linear" });
+                factor.as_str()
+            }
             (true, true) => "log, integer",
             (true, false) => "log",
             (false, true) => "integer",

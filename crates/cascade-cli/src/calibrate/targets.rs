@@ -45,6 +45,9 @@ struct ParamSpec {
     integer: bool,
     #[serde(default)]
     log: bool,
+    /// A path that gives or takes what the parameter gains or loses (shares summing to 1).
+    #[serde(default)]
+    balance: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -175,6 +178,10 @@ pub fn read(path: &Path) -> anyhow::Result<Targets> {
             }
             Some(paths) => Param::factor(path, paths, p.lo, p.hi, p.log),
         }
+        .and_then(|q| match &p.balance {
+            Some(b) => q.balanced_by(b),
+            None => Ok(q),
+        })
         .map_err(|e| field_err(format!("params[{i}]"), e.to_string()))?;
         if params.iter().any(|q: &Param| q.path == param.path) {
             return Err(field_err(format!("params[{i}].path"), format!("`{path}` is listed twice")));
@@ -183,7 +190,7 @@ pub fn read(path: &Path) -> anyhow::Result<Targets> {
             if q.is_factor() {
                 q.factor_of.iter().map(|(p, _)| p.clone()).collect()
             } else {
-                vec![q.path.clone()]
+                std::iter::once(q.path.clone()).chain(q.balance.iter().map(|(b, _)| b.clone())).collect()
             }
         };
         let mine = written(&param);

@@ -111,6 +111,10 @@ pub struct Param {
     /// For a factor parameter, the paths whose written values it multiplies (then `path` is
     /// its name); empty for a parameter at one path.
     pub factor_of: Vec<(String, Vec<Segment>)>,
+    /// For a parameter at one path, the path that gives or takes whatever the parameter gains
+    /// or loses, so that a set of shares that must sum to 1 keeps its sum (e.g. the momentum
+    /// share balanced by `population.behaviour.hold`); `None` for most parameters.
+    pub balance: Option<(String, Vec<Segment>)>,
 }
 
 impl Param {
@@ -134,7 +138,33 @@ impl Param {
         if integer && hi.floor() < lo.ceil() {
             return Err(bad(format!("no whole number lies in [{lo}, {hi}]")));
         }
-        Ok(Self { path: path.to_string(), segments, lo, hi, integer, log, factor_of: Vec::new() })
+        Ok(Self {
+            path: path.to_string(),
+            segments,
+            lo,
+            hi,
+            integer,
+            log,
+            factor_of: Vec::new(),
+            balance: None,
+        })
+    }
+
+    /// The same parameter, with `path` giving or taking what it gains or loses (see
+    /// [`Param::balance`]).
+    ///
+    /// # Errors
+    /// [`ParamError::BadPath`] for a bad path, a factor parameter, or the parameter's own path.
+    pub fn balanced_by(mut self, path: &str) -> Result<Self, ParamError> {
+        let bad = |problem: &str| ParamError::BadPath { path: path.to_string(), problem: problem.into() };
+        if self.is_factor() {
+            return Err(bad("a factor cannot be balanced"));
+        }
+        if path == self.path {
+            return Err(bad("a parameter cannot balance itself"));
+        }
+        self.balance = Some((path.to_string(), parse_path(path)?));
+        Ok(self)
     }
 
     /// A factor parameter named `name` that multiplies the values written at `paths`.
@@ -327,7 +357,7 @@ impl ScenarioDoc {
         }
         let path = p.path.clone();
         let v = self.slot(&path, &p.segments)?;
-        number(&path, v)?;
+        let old = number(&path, v)?;
         match v {
             Value::Integer(_) if !p.integer => {
                 return Err(ParamError::BadBounds {
@@ -336,6 +366,14 @@ impl ScenarioDoc {
                 });
             }
             _ => write_number(v, value, p.integer),
+        }
+        if let Some((bpath, bsegments)) = &p.balance {
+            let written = if p.integer { value.round() } else { value };
+            let b = self.slot(bpath, bsegments)?;
+            let was = number(bpath, b)?;
+            // A share pushed below 0 is written as is: the scenario's validation refuses it,
+            // and that evaluation scores as refused.
+            write_number(b, was - (written - old), false);
         }
         Ok(())
     }
@@ -426,6 +464,26 @@ level_notional = "50000"
 markets = [{ venue = "binance", symbol = "BTCUSDT" }]
 threshold_bps = 15.0
 "#;
+
+    /// The momentum share moved from 0.1 to 0.3, balanced by `hold` (0.45): hold gives up the
+    /// 0.2 the momentum share gains, 0.45 − 0.2 = 0.25, so the shares' sum 0.55 is unchanged,
+    /// and the comment stays.
+    #[test]
+    fn a_balanced_parameter_keeps_the_sum() {
+        let src = "[population.behaviour]\nhold = 0.45 # holders\nmomentum = 0.1\n";
+        let mut doc = ScenarioDoc::parse(src).unwrap();
+        let m = p("population.behaviour.momentum", 0.0, 0.45, false)
+            .balanced_by("population.behaviour.hold")
+            .unwrap();
+        doc.set(&m, 0.3).unwrap();
+        let hold = doc.get(&p("population.behaviour.hold", 0.0, 1.0, false)).unwrap();
+        assert!((hold - 0.25).abs() < 1e-12, "{hold}");
+        assert!((doc.get(&m).unwrap() - 0.3).abs() < 1e-12);
+        assert!(doc.to_string().contains("# holders"), "{doc}");
+        let f = Param::factor("f", &["population.behaviour.hold".into()], 0.5, 2.0, false).unwrap();
+        assert!(f.balanced_by("population.behaviour.momentum").is_err(), "a factor is refused");
+        assert!(m.clone().balanced_by("population.behaviour.momentum").is_err(), "itself is refused");
+    }
 
     fn p(path: &str, lo: f64, hi: f64, integer: bool) -> Param {
         Param::new(path, lo, hi, integer, false).unwrap()
