@@ -285,6 +285,54 @@ fn a_pulled_maker_keeps_orders_at_its_bands() {
     }
 }
 
+/// Trailing stops at the bottom of the price grid: BTC priced at 3 on a tick of 1, where a
+/// trail's next move `3 × (1 + d/2)` rounds back to 3. The stop must still be moved at most once
+/// per mark (before the fix `on_mark` moved it forever and the run never ended), so a
+/// 15-minute run of 200 trailing-stop traders ends, well within the minute allowed here.
+#[test]
+fn trailing_stops_at_the_bottom_of_the_grid_do_not_spin() {
+    let world =
+        hyperliquid_btc("name = \"grid\"\nseed = 3\nduration_s = 900", "0.4", 2, "", "traders = 20\n")
+            .replace("index_price = \"100000\"", "index_price = \"3\"")
+            .replace("level_notional = \"100000\"", "level_notional = \"1000\"");
+    let src = format!(
+        "{world}{}",
+        r#"
+[population]
+accounts = 200
+long_share = 0.5
+
+[[population.leverage]]
+min = 2
+weight = 1.0
+
+[population.size]
+median = "50"
+min = "10"
+max = "100"
+
+[population.behaviour]
+hold = 0.0
+static_stop = 0.0
+adaptive_stop = 1.0
+take_profit = 0.0
+buy_the_dip = 0.0
+"#
+    );
+    let s = Scenario::from_toml(&src, "grid.toml").unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sim = Simulation::new(&s, 3, true).unwrap();
+        let trailing = sim.agents.population.trailing();
+        sim.run_to_end(&quiet(), Phase::Main).unwrap();
+        let _ = tx.send((trailing, sim.world.now));
+    });
+    let (trailing, end) =
+        rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the run spun on its trailing stops");
+    assert!(trailing > 100, "most of the 200 traders trail a stop: {trailing}");
+    assert!(end >= SimTime::from_secs(900), "ended at {end:?}");
+}
+
 /// How many of `traders` hold a short (`short`) or a long position in `sim`.
 fn population_holding(sim: &Simulation, traders: &[Trader], short: bool) -> usize {
     traders

@@ -765,15 +765,19 @@ impl Population {
         let factor = (world.markets[m].realized_volatility() / calm).clamp(1.0, 3.0);
         let d = (self.params.trail_distance * factor).min(0.9);
         let mk = &world.markets[m];
+        // The next move is at least a tick beyond the best price seen: near the bottom of the
+        // tick grid `best × (1 ± d/2)` rounds back to `best`, and `on_mark` would move this
+        // stop again and again at the same mark.
+        let at = mk.price_near(best).0;
         // A trailing stop only ever moves in the trader's favour, even when a volatility spike
         // widens the trail.
         let (trigger, next) = if t.long {
             let p = mk.price_near(best * (1.0 - d)).0.max(t.stop);
-            (Price(p), mk.price_near(best * (1.0 + d / 2.0)).0)
+            (Price(p), mk.price_near(best * (1.0 + d / 2.0)).0.max(at + mk.tick()))
         } else {
             let new = mk.price_near(best * (1.0 + d)).0;
             let p = if t.stop > 0 { new.min(t.stop) } else { new };
-            (Price(p), -mk.price_near(best * (1.0 - d / 2.0)).0)
+            (Price(p), -mk.price_near(best * (1.0 - d / 2.0)).0.min(at - mk.tick()))
         };
         self.traders[i].stop = trigger.0;
         let close = if t.long { Side::Sell } else { Side::Buy };
