@@ -65,11 +65,12 @@ impl Exact {
     #[cold]
     #[inline(never)]
     fn add_slow(&mut self, x: Self) {
-        if x.raw == 0 {
-            return;
-        }
+        // `Decimal` looks at its own zero first: 0 + 0.0 is 0.0, while 0.0 + 0 stays 0.0.
         if self.raw == 0 {
             *self = x;
+            return;
+        }
+        if x.raw == 0 {
             return;
         }
         *self = Self::from_decimal(self.to_decimal() + x.to_decimal());
@@ -86,14 +87,15 @@ impl Exact {
         }
     }
 
-    /// The larger value; `other` when equal (as `Ord::max`).
+    /// The larger value; `self` when equal (as `Decimal::max`, which `Decimal` values call
+    /// before `Ord::max`, does; `Ord::max` would give `other`).
     #[inline]
     #[must_use]
     pub fn max(self, other: Self) -> Self {
-        if self.cmp_value(other) == Ordering::Greater { self } else { other }
+        if self.cmp_value(other) == Ordering::Less { other } else { self }
     }
 
-    /// The smaller value; `self` when equal (as `Ord::min`).
+    /// The smaller value; `self` when equal (as `Decimal::min`).
     #[inline]
     #[must_use]
     pub fn min(self, other: Self) -> Self {
@@ -137,13 +139,21 @@ mod tests {
         z.add(Exact::new(3, 1));
         assert_eq!(z.to_decimal().to_string(), "0.3");
         assert_eq!(Exact::default().to_decimal().to_string(), "0");
+        // A zero takes the scale of a zero added to it (the case proptest found: 0 + 0.0).
+        let mut zz = Exact::default();
+        zz.add(Exact::from_decimal(d("0.0")));
+        assert_eq!(zz.to_decimal().to_string(), (Decimal::ZERO + d("0.0")).to_string());
+        assert_eq!(zz.to_decimal().to_string(), "0.0");
     }
 
-    /// Equal values of different scales: `max` keeps the second, `min` the first, as `Ord`.
+    /// Equal values of different scales: `max` and `min` keep the first, as `Decimal::max` and
+    /// `Decimal::min` (`if self < other { other } else { self }`, rust_decimal 1.43) do; proptest
+    /// found 9.7 max 9.70 = 9.7.
     #[test]
-    fn ties_pick_the_operand_ord_picks() {
+    fn ties_pick_the_operand_decimal_picks() {
         let (a, b) = (Exact::from_decimal(d("1.0")), Exact::from_decimal(d("1.00")));
-        assert_eq!(a.max(b).to_decimal().to_string(), "1.00");
+        assert_eq!(d("1.0").max(d("1.00")).to_string(), "1.0");
+        assert_eq!(a.max(b).to_decimal().to_string(), "1.0");
         assert_eq!(a.min(b).to_decimal().to_string(), "1.0");
         assert_eq!(Exact::new(2, 0).max(Exact::new(19, 1)).to_decimal().to_string(), "2");
         assert_eq!(Exact::new(2, 0).min(Exact::new(19, 1)).to_decimal().to_string(), "1.9");
