@@ -121,8 +121,10 @@ fn liquidations_deepen_the_drop_across_seeds() {
 }
 
 /// Makers that thin, widen and pull under stress leave a deeper drop than makers that keep
-/// quoting whatever happens (averaged over twelve seeds: the drop is a wick statistic, and one
-/// path can go either way).
+/// quoting whatever happens: deeper on average and in most of 24 seeds (the drop is a wick
+/// statistic, and one path can go either way). Measured with the spot depth held in coins: the
+/// mean is 7.6 % deeper over seeds 1–24 and 5.9 % over 1–36 (23 of 36 deeper); with a dollar
+/// depth it was 9.2 % over 1–12, and the old bound (8 % over twelve seeds) sat inside that noise.
 #[test]
 fn market_maker_withdrawal_deepens_the_drop() {
     let mut withdrawing = Scenario::builtin_default();
@@ -136,11 +138,13 @@ fn market_maker_withdrawal_deepens_the_drop() {
         m.pull_on_adl = false;
     }
     let (mut on, mut off) = (Vec::new(), Vec::new());
-    for seed in 1..=12 {
+    for seed in 1..=24 {
         on.push(run(&withdrawing, seed, &quick()).unwrap().summary.totals.peak_to_trough_pct);
         off.push(run(&staying, seed, &quick()).unwrap().summary.totals.peak_to_trough_pct);
     }
-    assert!(mean(&on) > mean(&off) * 1.08, "withdrawing {on:?} staying {off:?}");
+    let deeper = on.iter().zip(&off).filter(|(a, b)| a > b).count();
+    assert!(mean(&on) > mean(&off) * 1.04, "withdrawing {on:?} staying {off:?}");
+    assert!(deeper >= 14, "deeper in {deeper} of 24: withdrawing {on:?} staying {off:?}");
 }
 
 /// A scenario of 5x longs only, a +6% rally at 5 minutes then a −12% decline in six steps of a

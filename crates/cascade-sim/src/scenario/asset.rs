@@ -64,8 +64,10 @@ pub struct Asset {
     /// scenario the level.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lookback_path: Option<String>,
-    /// Spot notional, in USD, that moves the spot index by 1 % (default `"100000000"`; > 0): how
-    /// hard the spot sales of hedgers and basis arbitrageurs push the index, and so the marks.
+    /// Spot notional, in USD at the time-zero price, that moves the spot index by 1 % (default
+    /// `"100000000"`; > 0): how hard the spot sales of hedgers and basis arbitrageurs push the
+    /// index, and so the marks. It is held in coins, so at half the price half the dollars move
+    /// the index 1 %.
     /// Only without `[[assets.spot]]` books (with them it is an error: the books' depth decides).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spot_depth_1pct: Option<Dec>,

@@ -7,7 +7,11 @@
 //! the spot market's other participants absorb it:
 //!
 //! `spot = fair × exp(pressure)`, `pressure ← pressure × 2^(−dt / half_life) + flow / depth`,
-//! where a flow of `spot_depth_1pct` moves the index by 1 %.
+//! where a flow of `spot_depth_1pct` moves the index by 1 % at the time-zero price. The depth
+//! is held in coins (`spot_depth_1pct` ÷ the time-zero price), so its dollar value moves with the
+//! price: flows whose dollar size grows with the price (a short squeeze's liquidations, a hedge
+//! bought back) cannot push the index without bound, as a fixed dollar depth let them (the XRP
+//! index of one 5%-scale run went from 2.7 to ×22,000 of its fair value in six seconds).
 //!
 //! With a price path (`[[assets]] path = ...`, see [`Track`]) the fair value is instead the
 //! file's price at the current time, times the product of the shocks' jumps so far (a shock
@@ -47,8 +51,8 @@ pub struct AssetState {
     pub pressure: f64,
     /// Annualised volatility of the fair value.
     volatility: f64,
-    /// Notional (USD) that moves the spot index by 1 %.
-    depth_1pct: f64,
+    /// Coins that move the spot index by 1 % (`spot_depth_1pct` at the time-zero price).
+    depth_coins: f64,
     /// Half-life of the pressure, seconds.
     recovery_half_life_s: f64,
     /// The fair value's own random stream.
@@ -96,7 +100,7 @@ impl AssetState {
             fair: price,
             pressure: 0.0,
             volatility,
-            depth_1pct: depth_1pct.max(1.0),
+            depth_coins: depth_1pct.max(1.0) / price.max(f64::MIN_POSITIVE),
             recovery_half_life_s: recovery_half_life_s.max(1e-3),
             rng,
             spot_flow: 0.0,
@@ -200,7 +204,7 @@ impl AssetState {
     /// the next mark, within the same instant.
     pub fn perp_trade(&mut self, usd: f64) {
         if usd.is_finite() && self.perp_flow_share > 0.0 && !self.pinned {
-            let push = 0.01 * self.perp_flow_share * usd / self.depth_1pct;
+            let push = self.perp_flow_share * self.impact(usd);
             if self.perp_flow_lag_s > 0.0 {
                 self.pending += push;
             } else {
@@ -209,12 +213,19 @@ impl AssetState {
         }
     }
 
+    /// The log-push of `usd` traded at the current spot index: its coins over the depth in
+    /// coins, 1 % per depth (0 when the index is not a positive number).
+    fn impact(&self, usd: f64) -> f64 {
+        let spot = self.spot();
+        if spot.is_finite() && spot > 0.0 { 0.01 * usd / spot / self.depth_coins } else { 0.0 }
+    }
+
     /// Spot bought (`usd > 0`) or sold (`usd < 0`) outside the perpetual venues (counted; on a
     /// pinned asset it pushes nothing).
     pub fn spot_trade(&mut self, usd: f64) {
         if usd.is_finite() {
             if !self.pinned {
-                self.pressure += 0.01 * usd / self.depth_1pct;
+                self.pressure += self.impact(usd);
             }
             self.spot_flow += usd;
         }
@@ -307,9 +318,26 @@ mod tests {
         a.jump(-0.10);
         a.advance(30.0, SimTime::from_secs(60));
         assert!((a.fair - 99.0).abs() < 1e-9, "{}", a.fair);
-        // $100M sold moves the index 1 % below the fair value (depth 1e8 per 1 %).
+        // Depth $100M per 1 % at the time-zero price 100, i.e. 1,000,000 coins; $100M sold at
+        // 99 is 1,010,101 coins: the index moves 1 % × 100/99 below the fair value.
         a.spot_trade(-1e8);
-        assert!((a.spot() / a.fair - (-0.01_f64).exp()).abs() < 1e-12);
+        assert!((a.spot() / a.fair - (-0.01_f64 * 100.0 / 99.0).exp()).abs() < 1e-12);
+    }
+
+    /// The depth is in coins: after the index has halved (a jump of the fair value), the same
+    /// $100M buys twice the coins and pushes 2 %; $100M bought at twice the price pushes 0.5 %.
+    /// A buyer spending in proportion to the price (a squeeze) therefore pushes a fixed amount
+    /// per coin, not more as the price climbs.
+    #[test]
+    fn the_depth_is_in_coins() {
+        let mut a = asset(0.0);
+        a.jump(-0.5);
+        a.spot_trade(-1e8);
+        assert!((a.pressure + 0.02).abs() < 1e-12, "{}", a.pressure);
+        let mut b = asset(0.0);
+        b.jump(1.0);
+        b.spot_trade(1e8);
+        assert!((b.pressure - 0.005).abs() < 1e-12, "{}", b.pressure);
     }
 
     #[test]
