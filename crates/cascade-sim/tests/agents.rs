@@ -519,3 +519,38 @@ fn a_hedging_maker_sells_spot_and_bids_again() {
     assert!((-1.76..=-1.72).contains(&hedge), "hedge {hedge} BTC");
     assert!(flow < -1.7 * 90_000.0, "the hedge sold spot: {flow}");
 }
+
+/// The same sweep with a hedge (half-life 10 s) and a position limit: the hedge brings the net
+/// inventory back under `max_inventory` ($150k) by 30 s, as above, but the perpetual position
+/// is still the ≈ 2 BTC (≈ $200k) it absorbed, so with `max_position = "150000"` the maker
+/// still quotes no bid at 40 s, and asks only; with `max_position = "300000"` ($200k is under
+/// it) it bids again.
+#[test]
+fn a_hedging_maker_stops_bidding_past_its_position_limit() {
+    use cascade_engine::book::Side;
+    use cascade_engine::venue::OrderRequest;
+    let sides_at_40s = |limit: &str| {
+        let mut s = Scenario::from_toml(&hedging_maker(), "hedge.toml").unwrap();
+        s.makers[0].hedge_half_life_s = Some(10);
+        s.makers[0].max_position = Some(limit.parse().unwrap());
+        let mut sim = Simulation::new(&s, 1, true).unwrap();
+        run_until(&mut sim, 10);
+        let m = sim.agents.makers[0].market;
+        let taker = sim.world.open_account(0, Owner::Nobody).unwrap();
+        sim.world.deposit(0, taker, Cash::units(1_000_000).unwrap()).unwrap();
+        let price = sim.world.markets[m].index.unwrap();
+        let qty = sim.world.markets[m].qty_for_value(Cash::units(200_000).unwrap(), price);
+        sim.world.place(m, taker, OrderRequest::market(Side::Sell, qty)).unwrap().unwrap();
+        run_until(&mut sim, 40);
+        let a = sim.agents.makers[0].account;
+        let count = |side| sim.world.book(m).orders_of(a).filter(|o| o.side == side).count();
+        let hedge = sim.agents.makers[0].hedge_base();
+        assert!((-1.76..=-1.72).contains(&hedge), "the hedge is as without a limit: {hedge} BTC");
+        (count(Side::Buy), count(Side::Sell))
+    };
+    let (bids, asks) = sides_at_40s("150000");
+    assert_eq!(bids, 0, "past its position limit the maker does not bid");
+    assert!(asks > 0, "it still offers, which reduces the position");
+    let (bids, asks) = sides_at_40s("300000");
+    assert!(bids > 0 && asks > 0, "under a $300k limit it quotes both sides: {bids} bids, {asks} asks");
+}

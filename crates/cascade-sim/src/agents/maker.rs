@@ -81,6 +81,8 @@ pub struct Maker {
     /// Time between requotes.
     pub requote: SimTime,
     max_inventory: f64,
+    /// A hedging maker's limit on its perpetual position's value (`max_position`).
+    max_position: Option<f64>,
     skew: f64,
     calm: f64,
     pull: f64,
@@ -160,6 +162,7 @@ impl Maker {
             level_notional: cfg.level_notional.to_f64(),
             requote: SimTime::from_millis(requote_ms),
             max_inventory: cfg.max_inventory.to_f64(),
+            max_position: cfg.max_position.map(|d| d.to_f64()),
             skew: cfg.inventory_skew,
             calm: cfg.calm_volatility,
             pull: cfg.calm_volatility + (cfg.pull_volatility - cfg.calm_volatility) * pull_factor,
@@ -251,7 +254,7 @@ impl Maker {
         let spacing = self.spacing * (1.0 + 2.0 * stress);
         let lean = (self.inventory(world, index, hedged) / self.max_inventory).clamp(-1.0, 1.0);
         let center = index * (1.0 + self.basis) * (1.0 - self.skew * lean * half);
-        let (bids, asks) = (lean < 1.0, lean > -1.0);
+        let (bids, asks) = self.sides(world, lean);
         for level in 0..self.levels {
             let offset = half + spacing * f64::from(level);
             for (side, on) in [(Side::Buy, bids), (Side::Sell, asks)] {
@@ -272,14 +275,30 @@ impl Maker {
                 let held = world.holding(sp.venue, self.account, sp.base);
                 Market::cash_f64(cascade_engine::num::Cash(held.0.saturating_sub(sp.start.0))) * index
             }
-            None => {
-                let m = self.market;
-                let position = world.position(m, self.account);
-                let mk = &world.markets[m];
-                let valued_at = mk.mark.or(mk.index).unwrap_or(cascade_engine::num::Price(1));
-                Market::cash_f64(mk.value(valued_at, position)) * position.signum() as f64 + hedged
-            }
+            None => self.position_value(world) + hedged,
         }
+    }
+
+    /// A perpetual maker's position value at the mark (or index), signed, settle-asset notional.
+    fn position_value(&self, world: &World) -> f64 {
+        let m = self.market;
+        let position = world.position(m, self.account);
+        let mk = &world.markets[m];
+        let valued_at = mk.mark.or(mk.index).unwrap_or(cascade_engine::num::Price(1));
+        Market::cash_f64(mk.value(valued_at, position)) * position.signum() as f64
+    }
+
+    /// Which sides the maker quotes (bids, asks): past `max_inventory` (`lean` at ±1) only the
+    /// side that reduces the inventory, and past `max_position` only the side that reduces the
+    /// position.
+    fn sides(&self, world: &World, lean: f64) -> (bool, bool) {
+        let (mut bids, mut asks) = (lean < 1.0, lean > -1.0);
+        if let Some(limit) = self.max_position {
+            let value = self.position_value(world);
+            bids &= value < limit;
+            asks &= value > -limit;
+        }
+        (bids, asks)
     }
 
     /// Places one limit order on `side` at `offset` (a fraction) from `center`, worth `notional`;
@@ -320,7 +339,8 @@ impl Maker {
         let center = index * (1.0 + self.basis);
         for i in 0..self.pulled_bands.len() {
             let offset = self.pulled_bands[i];
-            for (side, on) in [(Side::Buy, lean < 1.0), (Side::Sell, lean > -1.0)] {
+            let (bids, asks) = self.sides(world, lean);
+            for (side, on) in [(Side::Buy, bids), (Side::Sell, asks)] {
                 let jitter = self.rng.random_range(0.75..1.25);
                 if on {
                     self.quote(world, side, center, offset, self.pulled_notional * jitter)?;

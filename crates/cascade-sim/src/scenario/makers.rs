@@ -76,6 +76,14 @@ pub struct Maker {
     /// makers, nor for assets whose index comes from `[[assets.spot]]` books.
     #[serde(default)]
     pub hedge_half_life_s: Option<u64>,
+    /// Largest value of a hedging maker's perpetual position, settle-asset notional (default:
+    /// none, the net inventory is the only bound; > 0; only with `hedge_half_life_s`). Past it
+    /// the maker quotes only the side that reduces the position. A hedged position nets to zero
+    /// inventory, so without a limit a hedging maker keeps absorbing forced selling until its
+    /// venue margin runs out, although the hedge's gains sit on another market: once liquidated,
+    /// it buys the whole hedge back into the spot index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_position: Option<Dec>,
     /// Distances from fair value, basis points, at which the maker keeps one order per side
     /// while its ladder is pulled or thinned to nothing (default none: a pulled maker quotes
     /// nothing; each in (0, 5000], increasing). Makers in a crash leave the touch but keep
@@ -163,6 +171,17 @@ impl Maker {
         v.nonzero(&f("return_half_life_s"), self.return_half_life_s);
         if let Some(h) = self.hedge_half_life_s {
             v.nonzero(&f("hedge_half_life_s"), h);
+        }
+        if let Some(limit) = self.max_position {
+            v.positive_dec(&f("max_position"), limit);
+            v.fits_money(&f("max_position"), limit);
+            if self.hedge_half_life_s.is_none() {
+                v.err(
+                    f("max_position"),
+                    "only has a meaning with hedge_half_life_s (without a hedge, max_inventory bounds the position)"
+                        .to_string(),
+                );
+            }
         }
         let mut prev = 0.0;
         for (i, &b) in self.pulled_bands_bps.iter().enumerate() {

@@ -38,6 +38,9 @@ impl Scenario {
             dec(&mut m.capital);
             dec(&mut m.level_notional);
             dec(&mut m.max_inventory);
+            if let Some(limit) = m.max_position.as_mut() {
+                dec(limit);
+            }
         }
         for a in &mut out.arbitrageurs {
             dec(&mut a.capital);
@@ -112,6 +115,8 @@ symbol = "BTCUSDT"
 level_notional = "500000"
 capital = "200000000"
 max_inventory = "50000000"
+hedge_half_life_s = 60
+max_position = "40000000"
 [[shocks]]
 at_s = 10
 asset = "BTC"
@@ -128,6 +133,7 @@ leader_entry_s = 5
         assert_eq!(s.makers[0].level_notional, Dec::parse("5000").unwrap());
         assert_eq!(s.makers[0].capital, Dec::parse("2000000").unwrap());
         assert_eq!(s.makers[0].max_inventory, Dec::parse("500000").unwrap());
+        assert_eq!(s.makers[0].max_position, Some(Dec::parse("400000").unwrap()));
         assert_eq!(s.shocks[0].notional, Dec::parse("15000000").unwrap());
         assert_eq!(s.venues[0].insurance_fund, Dec::parse("3000000").unwrap());
         assert_eq!(s.herds[0].followers, 1);

@@ -610,3 +610,20 @@ fn makers_pulled_bands_are_checked() {
         "",
     );
 }
+
+/// `max_position` needs a hedge (without one `max_inventory` already bounds the position) and
+/// is positive; with a hedge it is read.
+#[test]
+fn makers_max_position_is_checked() {
+    let at = "level_notional = \"100000\"";
+    refuse_edit(at, "level_notional = \"100000\"\nmax_position = \"1000000\"", "makers[0].max_position", "only has a meaning");
+    refuse_edit(
+        at,
+        "level_notional = \"100000\"\nhedge_half_life_s = 60\nmax_position = \"-5\"",
+        "makers[0].max_position",
+        "",
+    );
+    let ok = edit(at, "level_notional = \"100000\"\nhedge_half_life_s = 60\nmax_position = \"2000000\"");
+    let s = Scenario::from_toml(&ok, FILE).unwrap();
+    assert_eq!(s.makers[0].max_position.map(|d| d.to_string()), Some("2000000".to_string()));
+}
