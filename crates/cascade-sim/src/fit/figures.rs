@@ -1,5 +1,6 @@
 //! The named figures of a run that calibration targets, computed from its recording exactly as
-//! `shared/calibration/check_oct10.py` computes them from the written files. Never fails: a
+//! `shared/calibration/check_oct10.py` computes them from the written files (the two alt timing
+//! figures, `alt_low_minutes` and `alt_change_1h_pct`, are this crate's own). Never fails: a
 //! figure without data is 0 (no liquidation: long share 0; no thin altcoin: ratio 0; no
 //! counterfactual: amplification 0), so a run without a cascade scores far from the bands.
 
@@ -35,11 +36,18 @@ pub enum Figure {
     /// 1 if on every venue where ADL fired its first ADL came strictly after its first
     /// liquidation, else 0.
     AdlAfterLiquidation,
+    /// Median over thin altcoin markets of the minutes after the start of the run of their mark's
+    /// low: whether the alts crash with the cascade or grind down after it.
+    AltLowMinutes,
+    /// Median over thin altcoin markets of their mark one hour after the start of the run against
+    /// their first sampled mark, percent (−21 % on 10 October 2025 at 21:45 UTC): whether they
+    /// rebound from the wick, as the real ones did within the hour, or stay down.
+    AltChange1hPct,
 }
 
 impl Figure {
     /// Every figure, in report order.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::TotalLiquidatedUsd,
         Self::LongShare,
         Self::BtcDropPct,
@@ -50,6 +58,8 @@ impl Figure {
         Self::InsuranceFundDrawnUsd,
         Self::Amplification,
         Self::AdlAfterLiquidation,
+        Self::AltLowMinutes,
+        Self::AltChange1hPct,
     ];
 
     /// The name targets files use.
@@ -66,6 +76,8 @@ impl Figure {
             Self::InsuranceFundDrawnUsd => "insurance_fund_drawn_usd",
             Self::Amplification => "amplification",
             Self::AdlAfterLiquidation => "adl_after_liquidation",
+            Self::AltLowMinutes => "alt_low_minutes",
+            Self::AltChange1hPct => "alt_change_1h_pct",
         }
     }
 
@@ -131,7 +143,59 @@ pub fn compute_figures(rec: &Recording, market: &ReferenceMarket) -> FigureValue
         .filter_map(|x| x.first_adl_ms.map(|a| (a, x.first_liquidation_ms)))
         .all(|(adl, liq)| liq.is_some_and(|l| adl > l));
     v[Figure::AdlAfterLiquidation.index()] = if adl_after { 1.0 } else { 0.0 };
+    v[Figure::AltLowMinutes.index()] = alt_low_minutes(&s.instruments);
+    v[Figure::AltChange1hPct.index()] = alt_change_pct(rec, HOUR_MS);
     v
+}
+
+/// One hour, milliseconds.
+const HOUR_MS: u64 = 3_600_000;
+
+fn is_thin_alt(symbol: &str) -> bool {
+    !starts_with_any(symbol, &MAJORS)
+}
+
+fn median_or_zero(v: &[f64]) -> f64 {
+    if v.is_empty() { 0.0 } else { crate::fit::objective::median(v) }
+}
+
+fn alt_low_minutes(instruments: &[InstrumentSummary]) -> f64 {
+    low_minutes(instruments.iter().map(|i| (i.instrument.as_str(), i.mark_low_time_ms)))
+}
+
+/// Median over thin altcoin markets, given as (symbol, time of the mark's low), of that time in
+/// minutes; markets without a low are left out.
+fn low_minutes<'a>(markets: impl Iterator<Item = (&'a str, Option<u64>)>) -> f64 {
+    let lows: Vec<f64> =
+        markets.filter(|m| is_thin_alt(m.0)).filter_map(|m| m.1.map(|ms| ms as f64 / 60_000.0)).collect();
+    median_or_zero(&lows)
+}
+
+fn alt_change_pct(rec: &Recording, at_ms: u64) -> f64 {
+    change_pct(rec.series.iter().map(|r| (r.venue.as_str(), r.instrument.as_str(), r.time_ms, r.mark.map(f))), at_ms)
+}
+
+/// Median over thin altcoin markets, given as sampled (venue, symbol, time, mark) rows in time
+/// order, of (mark at the first sample at or after `at_ms` ÷ first sampled mark − 1) × 100;
+/// markets without both marks are left out (0 when none has them).
+fn change_pct<'a>(rows: impl Iterator<Item = (&'a str, &'a str, u64, Option<f64>)>, at_ms: u64) -> f64 {
+    // (venue, symbol, first mark, mark at `at_ms`), in first-seen order (a few dozen markets).
+    let mut marks: Vec<(&str, &str, f64, Option<f64>)> = Vec::new();
+    for (venue, symbol, time_ms, mark) in rows {
+        let Some(mark) = mark.filter(|_| is_thin_alt(symbol)) else { continue };
+        let Some(m) = marks.iter_mut().find(|m| m.0 == venue && m.1 == symbol) else {
+            marks.push((venue, symbol, mark, (time_ms >= at_ms).then_some(mark)));
+            continue;
+        };
+        if time_ms >= at_ms && m.3.is_none() {
+            m.3 = Some(mark);
+        }
+    }
+    let changes: Vec<f64> = marks
+        .iter()
+        .filter_map(|m| m.3.filter(|_| m.2 > 0.0).map(|b| (b / m.2 - 1.0) * 100.0))
+        .collect();
+    median_or_zero(&changes)
 }
 
 fn hyperliquid_largest(rec: &Recording) -> f64 {
@@ -160,7 +224,7 @@ fn alt_ratio(instruments: &[InstrumentSummary]) -> f64 {
         .filter(|i| !starts_with_any(&i.instrument, &MAJORS))
         .filter_map(|i| btc_drop(&i.venue).filter(|b| *b > 0.0).map(|b| i.max_mark_drop_pct / b))
         .collect();
-    if ratios.is_empty() { 0.0 } else { crate::fit::objective::median(&ratios) }
+    median_or_zero(&ratios)
 }
 
 fn oi_change_pct(rec: &Recording) -> f64 {
@@ -184,5 +248,35 @@ mod tests {
             assert_eq!(Figure::ALL[fig.index()], fig);
         }
         assert_eq!(Figure::from_name("total"), None);
+    }
+
+    /// Three thin alts and BTC, sampled at 0, 30 and 60 minutes. XRP 2.0 → 1.0 → 1.6 (−20 %
+    /// at the hour), DOGE 0.2 → 0.1 → 0.1 (−50 %), SUI 4.0 → 2.0 → 3.6 (−10 %), BTC 100 → 50 →
+    /// 100 (a major, left out): the median of −20, −50 and −10 is −20. A market whose first
+    /// mark is missing starts at its first mark (WIF: none at 0, 1.0 at 30, 0.5 at 60: −50 %,
+    /// making the median of four (−50, −50, −20, −10) the mean of the middle two, −35). Lows at
+    /// 30, 45 and 90 minutes and BTC at 1 minute: median 45.
+    #[test]
+    fn alt_low_and_rebound_by_hand() {
+        let m = 60_000;
+        let mut rows = Vec::new();
+        for (t, x, d, s, b, w) in [
+            (0, 2.0, 0.2, 4.0, 100.0, None),
+            (30 * m, 1.0, 0.1, 2.0, 50.0, Some(1.0)),
+            (60 * m, 1.6, 0.1, 3.6, 100.0, Some(0.5)),
+        ] {
+            rows.push(("binance", "XRPUSDT", t, Some(x)));
+            rows.push(("binance", "DOGEUSDT", t, Some(d)));
+            rows.push(("bybit", "SUIUSDT", t, Some(s)));
+            rows.push(("binance", "BTCUSDT", t, Some(b)));
+            rows.push(("binance", "WIFUSDT", t, w));
+        }
+        let without_wif: Vec<_> = rows.iter().copied().filter(|r| r.1 != "WIFUSDT").collect();
+        assert!((change_pct(without_wif.into_iter(), 60 * m) + 20.0).abs() < 1e-9);
+        assert!((change_pct(rows.into_iter(), 60 * m) + 35.0).abs() < 1e-9);
+        let lows = [("XRPUSDT", Some(30 * m)), ("DOGEUSDT", Some(45 * m)), ("SUIUSDT", Some(90 * m))];
+        let with_btc = lows.into_iter().chain([("BTCUSDT", Some(m)), ("WIFUSDT", None)]);
+        assert!((low_minutes(with_btc) - 45.0).abs() < 1e-9);
+        assert_eq!(change_pct(std::iter::empty(), 60 * m), 0.0, "no alt: 0");
     }
 }
