@@ -172,7 +172,10 @@ fn low_minutes<'a>(markets: impl Iterator<Item = (&'a str, Option<u64>)>) -> f64
 }
 
 fn alt_change_pct(rec: &Recording, at_ms: u64) -> f64 {
-    change_pct(rec.series.iter().map(|r| (r.venue.as_str(), r.instrument.as_str(), r.time_ms, r.mark.map(f))), at_ms)
+    change_pct(
+        rec.series.iter().map(|r| (r.venue.as_str(), r.instrument.as_str(), r.time_ms, r.mark.map(f))),
+        at_ms,
+    )
 }
 
 /// Median over thin altcoin markets, given as sampled (venue, symbol, time, mark) rows in time
@@ -191,10 +194,8 @@ fn change_pct<'a>(rows: impl Iterator<Item = (&'a str, &'a str, u64, Option<f64>
             m.3 = Some(mark);
         }
     }
-    let changes: Vec<f64> = marks
-        .iter()
-        .filter_map(|m| m.3.filter(|_| m.2 > 0.0).map(|b| (b / m.2 - 1.0) * 100.0))
-        .collect();
+    let changes: Vec<f64> =
+        marks.iter().filter_map(|m| m.3.filter(|_| m.2 > 0.0).map(|b| (b / m.2 - 1.0) * 100.0)).collect();
     median_or_zero(&changes)
 }
 

@@ -616,7 +616,12 @@ fn makers_pulled_bands_are_checked() {
 #[test]
 fn makers_max_position_is_checked() {
     let at = "level_notional = \"100000\"";
-    refuse_edit(at, "level_notional = \"100000\"\nmax_position = \"1000000\"", "makers[0].max_position", "only has a meaning");
+    refuse_edit(
+        at,
+        "level_notional = \"100000\"\nmax_position = \"1000000\"",
+        "makers[0].max_position",
+        "only has a meaning",
+    );
     refuse_edit(
         at,
         "level_notional = \"100000\"\nhedge_half_life_s = 60\nmax_position = \"-5\"",
