@@ -1,6 +1,7 @@
 //! The named figures of a run that calibration targets, computed from its recording exactly as
 //! `shared/calibration/check_oct10.py` computes them from the written files (the two alt timing
-//! figures, `alt_low_minutes` and `alt_change_1h_pct`, are this crate's own). Never fails: a
+//! figures, `alt_low_minutes` and `alt_change_1h_pct`, and `liq_peak_minutes` are this crate's
+//! own). Never fails: a
 //! figure without data is 0 (no liquidation: long share 0; no thin altcoin: ratio 0; no
 //! counterfactual: amplification 0), so a run without a cascade scores far from the bands.
 
@@ -43,11 +44,17 @@ pub enum Figure {
     /// their first sampled mark, percent (−21 % on 10 October 2025 at 21:45 UTC): whether they
     /// rebound from the wick, as the real ones did within the hour, or stay down.
     AltChange1hPct,
+    /// Start, in whole minutes after the start of the run, of the minute with the most liquidated
+    /// notional (long + short, every venue and market, from the sampled intervals; the earliest
+    /// on a tie, 0 without liquidations). On 10 October 2025 ≈ $3.2B were liquidated in one
+    /// minute around 21:15 UTC, 30 minutes after 20:45: whether liquidations peak in the
+    /// cascade or at the first shock.
+    LiqPeakMinutes,
 }
 
 impl Figure {
     /// Every figure, in report order.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::TotalLiquidatedUsd,
         Self::LongShare,
         Self::BtcDropPct,
@@ -60,6 +67,7 @@ impl Figure {
         Self::AdlAfterLiquidation,
         Self::AltLowMinutes,
         Self::AltChange1hPct,
+        Self::LiqPeakMinutes,
     ];
 
     /// The name targets files use.
@@ -78,6 +86,7 @@ impl Figure {
             Self::AdlAfterLiquidation => "adl_after_liquidation",
             Self::AltLowMinutes => "alt_low_minutes",
             Self::AltChange1hPct => "alt_change_1h_pct",
+            Self::LiqPeakMinutes => "liq_peak_minutes",
         }
     }
 
@@ -145,7 +154,31 @@ pub fn compute_figures(rec: &Recording, market: &ReferenceMarket) -> FigureValue
     v[Figure::AdlAfterLiquidation.index()] = if adl_after { 1.0 } else { 0.0 };
     v[Figure::AltLowMinutes.index()] = alt_low_minutes(&s.instruments);
     v[Figure::AltChange1hPct.index()] = alt_change_pct(rec, HOUR_MS);
+    v[Figure::LiqPeakMinutes.index()] =
+        peak_minute(rec.series.iter().map(|r| (r.time_ms, f(r.liq_long_notional) + f(r.liq_short_notional))));
     v
+}
+
+/// The minute, given sampled (end of interval in ms, liquidated notional in the interval) rows,
+/// with the largest sum: a sample at `t` covers the interval ending at `t`, so it falls in
+/// minute `(t − 1) / 60 000` (the sample at 60 000 ms closes minute 0). Earliest on a tie; 0
+/// when nothing was liquidated.
+fn peak_minute(rows: impl Iterator<Item = (u64, f64)>) -> f64 {
+    let mut per_minute: Vec<f64> = Vec::new();
+    for (time_ms, notional) in rows {
+        let minute = (time_ms.saturating_sub(1) / 60_000) as usize;
+        if per_minute.len() <= minute {
+            per_minute.resize(minute + 1, 0.0);
+        }
+        per_minute[minute] += notional;
+    }
+    let mut best: Option<(usize, f64)> = None;
+    for (minute, n) in per_minute.into_iter().enumerate() {
+        if n > 0.0 && best.is_none_or(|(_, b)| n > b) {
+            best = Some((minute, n));
+        }
+    }
+    best.map_or(0.0, |(minute, _)| minute as f64)
 }
 
 /// One hour, milliseconds.
@@ -279,5 +312,31 @@ mod tests {
         let with_btc = lows.into_iter().chain([("BTCUSDT", Some(m)), ("WIFUSDT", None)]);
         assert!((low_minutes(with_btc) - 45.0).abs() < 1e-9);
         assert_eq!(change_pct(std::iter::empty(), 60 * m), 0.0, "no alt: 0");
+    }
+
+    /// Samples every 30 s on two markets. Minute 0 (samples at 30 s and 60 s): 5 + 1 + 2 = 8.
+    /// Minute 1 (90 s, 120 s): 4 + 4 = 8, a tie with minute 0, which wins. Minute 2 (150 s,
+    /// 180 s): 3 + 6 + 0.5 = 9.5, the peak. Minute 3 (210 s): 9, less. So the peak is minute 2;
+    /// with minute 3's sample raised to 10 (10 > 9.5) it is minute 3; no liquidation gives 0.
+    #[test]
+    fn liquidation_peak_minute_by_hand() {
+        let s = 1000;
+        let rows = [
+            (30 * s, 5.0),
+            (60 * s, 1.0),
+            (60 * s, 2.0),
+            (90 * s, 4.0),
+            (120 * s, 4.0),
+            (150 * s, 3.0),
+            (180 * s, 6.0),
+            (180 * s, 0.5),
+            (210 * s, 9.0),
+        ];
+        assert_eq!(peak_minute(rows.into_iter()), 2.0);
+        let mut later = rows;
+        later[8].1 = 10.0;
+        assert_eq!(peak_minute(later.into_iter()), 3.0);
+        assert_eq!(peak_minute(rows[..2].iter().copied()), 0.0);
+        assert_eq!(peak_minute([(1000, 0.0), (61_000, 0.0)].into_iter()), 0.0, "nothing liquidated");
     }
 }
