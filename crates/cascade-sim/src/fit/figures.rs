@@ -1,9 +1,9 @@
 //! The named figures of a run that calibration targets, computed from its recording exactly as
 //! `shared/calibration/check_oct10.py` computes them from the written files (the two alt timing
 //! figures, `alt_low_minutes` and `alt_change_1h_pct`, and `liq_peak_minutes` are this crate's
-//! own). Never fails: a
-//! figure without data is 0 (no liquidation: long share 0; no thin altcoin: ratio 0; no
-//! counterfactual: amplification 0), so a run without a cascade scores far from the bands.
+//! own). Never fails: a figure without data is 0 (no liquidation: long share 0; no thin altcoin:
+//! ratio 0; no counterfactual: amplification 0), so a run without a cascade scores far from the
+//! bands.
 
 use rust_decimal::prelude::ToPrimitive;
 
@@ -166,7 +166,7 @@ pub fn compute_figures(rec: &Recording, market: &ReferenceMarket) -> FigureValue
 fn peak_minute(rows: impl Iterator<Item = (u64, f64)>) -> f64 {
     let mut per_minute: Vec<f64> = Vec::new();
     for (time_ms, notional) in rows {
-        let minute = (time_ms.saturating_sub(1) / 60_000) as usize;
+        let minute = (time_ms.saturating_sub(1) / MINUTE_MS) as usize;
         if per_minute.len() <= minute {
             per_minute.resize(minute + 1, 0.0);
         }
@@ -181,8 +181,10 @@ fn peak_minute(rows: impl Iterator<Item = (u64, f64)>) -> f64 {
     best.map_or(0.0, |(minute, _)| minute as f64)
 }
 
+/// One minute, milliseconds.
+const MINUTE_MS: u64 = 60_000;
 /// One hour, milliseconds.
-const HOUR_MS: u64 = 3_600_000;
+const HOUR_MS: u64 = 60 * MINUTE_MS;
 
 fn is_thin_alt(symbol: &str) -> bool {
     !starts_with_any(symbol, &MAJORS)
