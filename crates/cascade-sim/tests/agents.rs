@@ -554,3 +554,69 @@ fn a_hedging_maker_stops_bidding_past_its_position_limit() {
     let (bids, asks) = sides_at_40s("300000");
     assert!(bids > 0 && asks > 0, "under a $300k limit it quotes both sides: {bids} bids, {asks} asks");
 }
+
+/// Chasers size their order at the higher of the mark and the best bid, the price the venue
+/// checks a market order's initial margin at. BTC's fair value falls 12 % in `ramp_s` seconds
+/// on a Binance-rules venue, whose mark follows the index, while the makers requote only every
+/// 30 s: for up to 30 s after the fall their bids still sit near 100,000, up to 13.6 % above a
+/// mark near 88,000. A chaser breaking then and sized at the mark would sell at a bid where
+/// its order is worth up to 1.136 × its notional, more than its deposit covers (the initial
+/// margin of its notional at 20x, 5 %, plus twice the 0.05 % taker fee: any bid more than
+/// 2 % above the mark), and be refused: without the sizing 75 of the 200 were, at `ramp_s` 1.
+/// With it no chaser is refused (`gave_up` counts refusals and breaks that healed before a bid
+/// came; the makers never pull, so here only refusals) and all 200 short the fall.
+#[test]
+fn chasers_are_not_refused_when_the_bid_sits_above_the_mark() {
+    for ramp in [1, 5, 20] {
+        let src = format!(
+            r#"
+[run]
+seed = 3
+duration_s = 420
+
+[[assets]]
+name = "BTC"
+index_price = "100000"
+annual_volatility = 0.4
+
+[[venues]]
+name = "binance"
+rules = "binance"
+insurance_fund = "100000000"
+
+[[venues.instruments]]
+symbol = "BTCUSDT"
+asset = "BTC"
+tick = "0.1"
+lot = "0.001"
+taker_fee = "0.0005"
+
+[[makers]]
+venue = "binance"
+symbol = "BTCUSDT"
+count = 4
+capital = "20000000"
+level_notional = "100000"
+pull_volatility = 20.0
+requote_ms = 30000
+
+[noise]
+traders = 20
+{}
+[[shocks]]
+at_s = 300
+asset = "BTC"
+fair_value_move = -0.12
+ramp_s = {ramp}
+"#,
+            momentum_population("1.0", 20, "momentum_window_s = 300\nmomentum_sigmas = 20.0")
+        );
+        let s = Scenario::from_toml(&src, "chasers.toml").unwrap();
+        let mut sim = Simulation::new(&s, 3, true).unwrap();
+        sim.run_to_end(&quiet(), Phase::Main).unwrap();
+        sim.world.check_invariants(sim.events).unwrap();
+        let m = sim.finish().summary.population.and_then(|p| p.momentum).expect("momentum counts");
+        assert_eq!(m.gave_up, 0, "ramp {ramp} s: {m:?}");
+        assert!(m.entered_short >= 190, "ramp {ramp} s: {m:?}");
+    }
+}

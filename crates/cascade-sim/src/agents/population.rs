@@ -47,7 +47,8 @@
 //! stop-market entry on the mark `momentum_trigger` (× a draw in [0.5, 1.5]) beyond the
 //! time-zero price (shorts below, longs above), then hold what it opens; with
 //! `momentum_window_s` they chase the break of a trailing window instead, either way
-//! (`chasers.rs`), with a market order sized at the break's mark.
+//! (`chasers.rs`), with a market order sized at the break's mark or, if higher, the best
+//! opposite price (where the venue checks its margin).
 
 use std::collections::BTreeSet;
 
@@ -857,7 +858,7 @@ impl Population {
         Ok(())
     }
 
-    /// A window momentum trader's break: a market order of its time-zero notional at the mark,
+    /// A window momentum trader's break: a market order of its time-zero notional (sized as below),
     /// on the break's side; it holds what fills. False when nothing filled for want of bids
     /// (asks) within the venue's band: the trader stays queued and so do those behind it. True
     /// when it holds a position, no longer waits, or the venue refused its order (margin, a
@@ -870,11 +871,13 @@ impl Population {
         let m = t.market as usize;
         let Some(mark) = world.markets[m].mark else { return Ok(false) };
         let book = world.book(m);
-        if (if long { book.best_ask() } else { book.best_bid() }).is_none() {
-            return Ok(false);
-        }
+        let Some(best) = (if long { book.best_ask() } else { book.best_bid() }) else { return Ok(false) };
+        // Sized at the higher of the mark and the best opposite price: the venue checks a market
+        // order's initial margin at that best price, which in a fast market can sit on the far
+        // side of a lagging mark (a bid above it); sized at the mark alone, such an order needed
+        // more margin than its trader deposited and was refused.
         let notional = Market::cash_f64(world.markets[m].value(t.entry, t.qty));
-        let at = world.markets[m].to_f64(mark);
+        let at = world.markets[m].to_f64(best.max(mark));
         let (_, qty) = entry_and_qty_at(world, m, at, notional);
         let side = if long { Side::Buy } else { Side::Sell };
         let placed = world.place(m, t.account, OrderRequest::market(side, qty))?;
