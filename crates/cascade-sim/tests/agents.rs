@@ -562,7 +562,8 @@ fn a_hedging_maker_stops_bidding_past_its_position_limit() {
 /// mark near 88,000. A chaser breaking then and sized at the mark would sell at a bid where
 /// its order is worth up to 1.136 × its notional, more than its deposit covers (the initial
 /// margin of its notional at 20x, 5 %, plus twice the 0.05 % taker fee: any bid more than
-/// 2 % above the mark), and be refused: without the sizing 75 of the 200 were, at `ramp_s` 1.
+/// 2 % above the mark), and be refused: without the sizing 75, 37 and 23 of the 200 were, at
+/// `ramp_s` 1, 5 and 20.
 /// With it no chaser is refused (`gave_up` counts refusals and breaks that healed before a bid
 /// came; the makers never pull, so here only refusals) and all 200 short the fall.
 #[test]
