@@ -5,7 +5,7 @@ use cascade_engine::num::Cash;
 use cascade_sim::agents::population::Trader;
 use cascade_sim::scenario::Scenario;
 use cascade_sim::scheduler::SimTime;
-use cascade_sim::world::Owner;
+use cascade_sim::world::{Market, Owner};
 use cascade_sim::{InvariantChecks, Phase, RunOptions, Simulation};
 
 fn quiet() -> RunOptions<'static> {
@@ -619,5 +619,102 @@ ramp_s = {ramp}
         let m = sim.finish().summary.population.and_then(|p| p.momentum).expect("momentum counts");
         assert_eq!(m.gave_up, 0, "ramp {ramp} s: {m:?}");
         assert!(m.entered_short >= 190, "ramp {ramp} s: {m:?}");
+    }
+}
+
+/// Two BTC venues and a sell program of 10,000,000 over 100 s split `{ a = 3, b = 1 }`.
+fn weighted_shock(weights: &str) -> String {
+    let venue = |name: &str| {
+        format!(
+            r#"
+[[venues]]
+name = "{name}"
+rules = "binance"
+insurance_fund = "100000000"
+
+[[venues.instruments]]
+symbol = "BTCUSDT"
+asset = "BTC"
+tick = "0.1"
+lot = "0.001"
+
+[[makers]]
+venue = "{name}"
+symbol = "BTCUSDT"
+count = 4
+capital = "100000000"
+level_notional = "500000"
+pull_volatility = 50.0
+"#
+        )
+    };
+    format!(
+        r#"
+[run]
+seed = 3
+duration_s = 200
+
+[[assets]]
+name = "BTC"
+index_price = "100000"
+annual_volatility = 0.4
+{}{}
+[noise]
+traders = 0
+
+[[shocks]]
+at_s = 10
+asset = "BTC"
+notional = "10000000"
+duration_s = 100
+{weights}
+"#,
+        venue("a"),
+        venue("b")
+    )
+}
+
+/// `venue_weights` splits a shock's flow by weight: 3:1 over venues `a` and `b` sends each
+/// slice (100 of 1 s) 10,000,000 × 3/4 / 100 = 75,000 on `a` and 10,000,000 × 1/4 / 100 =
+/// 25,000 on `b`, and after the program the shock's accounts are short about 7.5M and 2.5M
+/// (75 and 25 BTC at 100,000; the price moves a little, so within 10 %). Without weights the
+/// split is even (50,000 each).
+#[test]
+fn a_shock_splits_its_flow_by_venue_weight() {
+    let s = Scenario::from_toml(&weighted_shock("venue_weights = { a = 3.0, b = 1.0 }"), "w.toml").unwrap();
+    let mut sim = Simulation::new(&s, 3, true).unwrap();
+    assert_eq!(sim.agents.shocks[0].slice_notional, vec![75_000.0, 25_000.0]);
+    sim.run_to_end(&quiet(), Phase::Main).unwrap();
+    sim.world.check_invariants(sim.events).unwrap();
+    let btc: Vec<f64> = sim.agents.shocks[0]
+        .legs
+        .iter()
+        .map(|&(m, acc)| {
+            let q = sim.world.position(m, acc);
+            let mk = &sim.world.markets[m];
+            assert!(q.is_negative(), "the seller ends short");
+            // Its size: its value at 100,000, in BTC.
+            Market::cash_f64(mk.value(mk.price_near(100_000.0), q)).abs() / 100_000.0
+        })
+        .collect();
+    assert!((67.5..=82.5).contains(&btc[0]), "venue a: {btc:?} BTC");
+    assert!((22.5..=27.5).contains(&btc[1]), "venue b: {btc:?} BTC");
+
+    let even = Scenario::from_toml(&weighted_shock(""), "even.toml").unwrap();
+    let sim = Simulation::new(&even, 3, true).unwrap();
+    assert_eq!(sim.agents.shocks[0].slice_notional, vec![50_000.0, 50_000.0]);
+}
+
+/// Weights that cannot be used are refused with the key's path: a weight of zero, a venue that
+/// does not exist, and `venues` given together with `venue_weights`.
+#[test]
+fn bad_venue_weights_are_refused() {
+    for (keys, path, what) in [
+        ("venue_weights = { a = 0.0, b = 1.0 }", "shocks[0].venue_weights.a", "> 0"),
+        ("venue_weights = { a = 1.0, c = 1.0 }", "shocks[0].venue_weights.c", "unknown venue `c`"),
+        ("venues = [\"a\"]\nvenue_weights = { a = 1.0 }", "shocks[0].venue_weights", "not both"),
+    ] {
+        let err = Scenario::from_toml(&weighted_shock(keys), "w.toml").unwrap_err().to_string();
+        assert!(err.contains(path) && err.contains(what), "{keys}: {err}");
     }
 }

@@ -364,6 +364,7 @@ fn a_follower_tracks_its_asset_at_the_start_ratio() {
         duration_s: 600,
         slice_ms: 1000,
         venues: Vec::new(),
+        venue_weights: Default::default(),
     });
     let mut sim = Simulation::new(&s, 1, true).unwrap();
     sim.run_until(SimTime::from_secs(8)).unwrap();

@@ -4,7 +4,8 @@
 //! At `at_s` the asset's fair value (and so its spot index) jumps by `fair_value_move`, or with
 //! `ramp_s > 0` starts moving by it evenly (in log terms) over `ramp_s` seconds. From the
 //! same instant, one account per market of the listed venues sends a market order every
-//! `slice_ms` for `duration_s`: the notional is split evenly over the markets and the slices.
+//! `slice_ms` for `duration_s`: the notional is split over the markets evenly, or by their
+//! venue's `venue_weights`, and evenly over the slices.
 //! A slice is sized at the market's current reference price (mid, else mark, else index) and is
 //! capped by the venue's price band like any market order: what the book cannot take within the
 //! band is not sent again (the flow is a schedule, not a target).
@@ -29,8 +30,8 @@ pub struct Shock {
     /// (market, account) the flow trades through.
     pub legs: Vec<(usize, AccountId)>,
     side: Side,
-    /// Notional per slice and market, settle-asset units.
-    slice_notional: f64,
+    /// Notional per slice of each leg (as `legs`), settle-asset units.
+    pub slice_notional: Vec<f64>,
     /// Slices still to send.
     slices_left: u64,
     /// Time between slices.
@@ -50,11 +51,16 @@ impl Shock {
             .iter()
             .position(|a| a.name == cfg.asset)
             .ok_or_else(|| SimError::scenario(format!("shocks[{index}].asset"), "unknown asset"))?;
-        let markets: Vec<usize> = (0..world.markets.len())
-            .filter(|&m| {
-                let mk = &world.markets[m];
-                mk.asset == asset
-                    && (cfg.venues.is_empty() || cfg.venues.iter().any(|v| *v == world.venues[mk.venue].name))
+        let split = cfg.split();
+        // (market, weight) of every market of the asset the flow reaches.
+        let markets: Vec<(usize, f64)> = (0..world.markets.len())
+            .filter(|&m| world.markets[m].asset == asset)
+            .filter_map(|m| {
+                let venue = &world.venues[world.markets[m].venue].name;
+                if split.is_empty() {
+                    return Some((m, 1.0));
+                }
+                split.iter().find(|(v, _)| *v == venue.as_str()).map(|&(_, w)| (m, w))
             })
             .collect();
         let notional = cfg.notional.to_f64();
@@ -63,14 +69,17 @@ impl Shock {
         } else {
             0
         };
-        let per_market = if markets.is_empty() { 0.0 } else { notional / markets.len() as f64 };
+        let total_weight: f64 = markets.iter().map(|&(_, w)| w).sum();
         let mut legs = Vec::with_capacity(markets.len());
-        for &m in &markets {
+        let mut slice_notional = Vec::with_capacity(markets.len());
+        for &(m, w) in &markets {
+            let share = notional * w / total_weight;
             let v = world.markets[m].venue;
             let a = world.open_account(v, Owner::Nobody)?;
             // Funded at 1x for its whole flow, plus room for fees and adverse prices.
-            world.deposit(v, a, Market::cash(per_market * 1.5 + 1_000.0))?;
+            world.deposit(v, a, Market::cash(share * 1.5 + 1_000.0))?;
             legs.push((m, a));
+            slice_notional.push(if slices > 0 { share / slices as f64 } else { 0.0 });
         }
         Ok(Self {
             asset,
@@ -81,7 +90,7 @@ impl Shock {
                 FlowSide::Sell => Side::Sell,
                 FlowSide::Buy => Side::Buy,
             },
-            slice_notional: if slices > 0 { per_market / slices as f64 } else { 0.0 },
+            slice_notional,
             slices_left: slices,
             slice: SimTime::from_millis(cfg.slice_ms.max(1)),
             at: SimTime::from_secs(cfg.at_s),
@@ -107,10 +116,10 @@ impl Shock {
             return Ok(false);
         }
         self.slices_left -= 1;
-        for &(m, account) in &self.legs {
+        for (&(m, account), &slice) in self.legs.iter().zip(&self.slice_notional) {
             let mk = &world.markets[m];
             let Some(price) = mk.reference(world.book(m)) else { continue };
-            let qty = mk.qty_for_value(Market::cash(self.slice_notional), price);
+            let qty = mk.qty_for_value(Market::cash(slice), price);
             if qty.is_positive() && qty >= mk.instrument.spec().min_qty {
                 world.market_order(m, account, self.side, qty, false)?;
             }

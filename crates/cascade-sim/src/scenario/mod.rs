@@ -448,13 +448,16 @@ impl Scenario {
                     ),
                 );
             }
-            for (j, name) in s.venues.iter().enumerate() {
-                match markets.get(name.as_str()) {
-                    None => v.err(format!("{p}.venues[{j}]"), format!("unknown venue `{name}`")),
-                    Some(listed) if !listed.values().any(|a| *a == s.asset) => v.err(
-                        format!("{p}.venues[{j}]"),
-                        format!("venue `{name}` lists no instrument on `{}`", s.asset),
-                    ),
+            let named =
+                s.venues.iter().enumerate().map(|(j, name)| (format!("{p}.venues[{j}]"), name.as_str()));
+            let weighted =
+                s.venue_weights.keys().map(|name| (format!("{p}.venue_weights.{name}"), name.as_str()));
+            for (path, name) in named.chain(weighted) {
+                match markets.get(name) {
+                    None => v.err(path, format!("unknown venue `{name}`")),
+                    Some(listed) if !listed.values().any(|a| *a == s.asset) => {
+                        v.err(path, format!("venue `{name}` lists no instrument on `{}`", s.asset));
+                    }
                     Some(_) => {}
                 }
             }

@@ -1,6 +1,9 @@
 //! `[[shocks]]`: exogenous news. At time `at_s` the asset's fair value jumps by
 //! `fair_value_move` (or drifts by it over `ramp_s` seconds), and a seller (or buyer) starts
-//! working `notional` into the markets over `duration_s`, in equal slices every `slice_ms`.
+//! working `notional` into the markets over `duration_s`, in equal slices every `slice_ms`,
+//! split over the venues evenly or by `venue_weights`.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -52,6 +55,12 @@ pub struct Shock {
     /// Venues the flow is split across, evenly (default: every venue listing the asset).
     #[serde(default)]
     pub venues: Vec<String>,
+    /// Venues the flow is split across in proportion to these weights, e.g. `{ binance = 0.47,
+    /// bybit = 0.21 }` (default: none, an even split; each > 0; not with `venues`). A sell
+    /// program lands where the market trades, not evenly: an even split over five venues sends
+    /// a venue with a fiftieth of the volume as much flow as the largest.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub venue_weights: BTreeMap<String, f64>,
 }
 
 fn default_duration() -> u64 {
@@ -83,5 +92,22 @@ impl Shock {
             v.nonzero(&f("duration_s"), self.duration_s);
         }
         v.nonzero(&f("slice_ms"), self.slice_ms);
+        if !self.venues.is_empty() && !self.venue_weights.is_empty() {
+            v.err(f("venue_weights"), "give either `venues` (an even split) or `venue_weights`, not both");
+        }
+        for (name, &w) in &self.venue_weights {
+            v.positive_f64(&f(&format!("venue_weights.{name}")), w);
+        }
+    }
+
+    /// The venues the flow goes to with their weights: `venue_weights`, else `venues` at 1
+    /// each; empty means every venue listing the asset, evenly.
+    #[must_use]
+    pub fn split(&self) -> Vec<(&str, f64)> {
+        if self.venue_weights.is_empty() {
+            self.venues.iter().map(|v| (v.as_str(), 1.0)).collect()
+        } else {
+            self.venue_weights.iter().map(|(v, &w)| (v.as_str(), w)).collect()
+        }
     }
 }
