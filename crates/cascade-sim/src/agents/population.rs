@@ -13,7 +13,12 @@
 //!
 //! **Survivors only.** A position whose liquidation price, stop or take-profit the look-back
 //! path crossed after its entry would not exist any more at time zero; such a draw takes
-//! another entry time (up to 64 tries, then it enters at the time-zero price). This is what
+//! another entry time: up to 64 random tries, then uniformly among the times that survive (a
+//! scan of the path, kept per market, side, behaviour and liquidation distance), so the entry is
+//! uniform in time given survival; only if no time survives does it enter at the time-zero
+//! price. (Until 4 Dec 2026 every draft whose 64 tries failed entered at the time-zero price:
+//! on 10 Oct 2025's path half of the 25x-100x longs, which put their liquidation prices at a few
+//! points just below the price.) This is what
 //! makes high-leverage entries recent and leaves the population's liquidation prices spread
 //! below (longs) and above (shorts) the current price rather than already crossed.
 //!
@@ -50,7 +55,7 @@
 //! (`chasers.rs`), with a market order sized at the break's mark or, if higher, the best
 //! opposite price (where the venue checks its margin).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use cascade_engine::book::{Side, Trigger};
 use cascade_engine::ledger::AccountId;
@@ -319,6 +324,36 @@ fn survives(d: &Draft, path: &LookBack, i: usize, liq_dist: f64, b: &Behaviour) 
     }
 }
 
+/// The surviving entry times of a kind of draft (market, side, behaviour, liquidation distance),
+/// scanned once for the first draft of that kind whose random tries all failed.
+#[derive(Debug, Default)]
+struct Survivors(BTreeMap<(usize, bool, u8, u64), Vec<u32>>);
+
+/// A look-back point for `d` uniform among those where it [`survives`]: [`ENTRY_TRIES`] random
+/// points first (rejection sampling, the same distribution), then a draw from the scanned list
+/// of every surviving point; the time-zero point (`n - 1`) only when none survives.
+fn entry_index(
+    d: &Draft,
+    path: &LookBack,
+    liq_dist: f64,
+    b: &Behaviour,
+    rng: &mut ChaCha8Rng,
+    survivors: &mut Survivors,
+) -> usize {
+    let n = path.prices.len();
+    for _ in 0..ENTRY_TRIES {
+        let i = rng.random_range(0..n);
+        if survives(d, path, i, liq_dist, b) {
+            return i;
+        }
+    }
+    let key = (d.market, d.long, d.behave as u8, liq_dist.to_bits());
+    let list = survivors.0.entry(key).or_insert_with(|| {
+        (0..n).filter(|&i| survives(d, path, i, liq_dist, b)).filter_map(|i| u32::try_from(i).ok()).collect()
+    });
+    if list.is_empty() { n - 1 } else { list[rng.random_range(0..list.len())] as usize }
+}
+
 /// Share of its initial margin a position may lose before liquidation, as [`survives`] counts it,
 /// checked for a basket at look-back point `i`: the first position and every leg at the worst
 /// price of its own path since `i` (longs at the suffix minimum, shorts at the maximum,
@@ -440,6 +475,7 @@ impl Population {
         let mut capped_legs: u64 = 0;
         let mut legs: Vec<(u32, Leg)> = Vec::new();
         let mut drafts: Vec<Draft> = Vec::with_capacity(pop.accounts as usize);
+        let mut survivors = Survivors::default();
         // Window momentum traders: (draft index, their trigger's uniform draw).
         let mut chase_draws: Vec<(u32, f64)> = Vec::new();
         // The size distribution's decimals converted once, not at every draw (same draws).
@@ -492,15 +528,7 @@ impl Population {
                     drafts.push(d);
                     continue;
                 }
-                let mut found = None;
-                for _ in 0..ENTRY_TRIES {
-                    let i = rng.random_range(0..n);
-                    if survives(&d, path, i, liq_dist, &b) {
-                        found = Some(i);
-                        break;
-                    }
-                }
-                let at = found.unwrap_or(n - 1);
+                let at = entry_index(&d, path, liq_dist, &b, &mut rng, &mut survivors);
                 d.entry = path.prices[at];
                 if let (Some(bk), Some(brng)) = (&baskets, brng.as_mut())
                     && !isolated
@@ -1282,5 +1310,42 @@ mod tests {
         assert!(!survives(&short, &path, 1, dist, &b), "a short from 90 saw 100");
         let tp = Draft { behave: Behave::TakeProfit, ..long };
         assert!(!survives(&tp, &path, 1, 0.5, &b), "a take-profit at 99 was hit by 100");
+    }
+    /// A path falling evenly from 200 to 100 over 10,001 points: a 100x long (liquidation
+    /// distance 1/100 − 0.4% = 0.6%, of which `survives` keeps 90%, 0.54%) survives only where
+    /// 100 > p × (1 − 0.0054), p < 100.543: p_i = 200 − i/100 < 100.543 ⇔ i > 9,945.7, so 55 of
+    /// the 10,001 points (9,946..=10,000). 64 uniform tries all miss with probability
+    /// (1 − 55/10,001)^64 ≈ 70%; those drafts used to enter at the last point. Drawn 2,000
+    /// times, every entry must survive and the last point must take about 1/55 of them (36;
+    /// at most 80 here), not 70% (1,400).
+    #[test]
+    fn entries_are_uniform_among_the_surviving_times() {
+        let prices: Vec<f64> = (0..=10_000).map(|i| 200.0 - f64::from(i) / 100.0).collect();
+        let path = LookBack::with_extremes(prices);
+        let b = Behaviour::default();
+        let d = Draft {
+            market: 0,
+            long: true,
+            isolated: false,
+            leverage: 100,
+            behave: Behave::Hold,
+            notional: 1_000.0,
+            entry: 0.0,
+            on_last: false,
+        };
+        let dist = 1.0 / 100.0 - 0.004;
+        let valid: Vec<usize> = (0..=10_000).filter(|&i| survives(&d, &path, i, dist, &b)).collect();
+        assert_eq!(valid, (9_946..=10_000).collect::<Vec<_>>(), "the hand count: 9,946..=10,000");
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let mut cache = Survivors::default();
+        let mut hits = vec![0_u32; 10_001];
+        for _ in 0..2_000 {
+            let i = entry_index(&d, &path, dist, &b, &mut rng, &mut cache);
+            assert!(survives(&d, &path, i, dist, &b), "entry at {i} did not survive");
+            hits[i] += 1;
+        }
+        assert!(hits[10_000] <= 80, "{} of 2,000 at the time-zero point", hits[10_000]);
+        let covered = valid.iter().filter(|&&i| hits[i] > 0).count();
+        assert!(covered >= 50, "only {covered} of the 55 surviving points drawn");
     }
 }
