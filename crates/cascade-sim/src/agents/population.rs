@@ -31,8 +31,9 @@
 //! market twice, from a stream of their own per population market), each `size` × the first
 //! position's notional, on the opposite side with probability `hedge`, entered at the same
 //! look-back time at that asset's path price and held; the set must survive the look-back
-//! (each leg's worst price since entry, independently) or it re-draws its entry time, and the
-//! account deposits every leg's margin. One cross pool: a crash in one leg's market liquidates
+//! (each leg's worst price since entry, independently) or it re-draws its entry time (64 random
+//! tries, then the time-zero prices: a basket's survival depends on its legs, so there is no
+//! per-kind scan to draw from), and the account deposits every leg's margin. One cross pool: a crash in one leg's market liquidates
 //! the account and the waterfall closes the others too (10 Oct 2025's contagion).
 //!
 //! **Behaviours**, all but one carried by the engine itself, so passive accounts never enter the
