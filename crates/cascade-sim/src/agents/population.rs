@@ -33,8 +33,9 @@
 //! look-back time at that asset's path price and held; the set must survive the look-back
 //! (each leg's worst price since entry, independently) or it re-draws its entry time (64 random
 //! tries, then the time-zero prices: a basket's survival depends on its legs, so there is no
-//! per-kind scan to draw from), and the account deposits every leg's margin. One cross pool: a crash in one leg's market liquidates
-//! the account and the waterfall closes the others too (10 Oct 2025's contagion).
+//! per-kind scan to draw from), and the account deposits every leg's margin. One cross pool: a
+//! crash in one leg's market liquidates the account and the waterfall closes the others too
+//! (10 Oct 2025's contagion).
 //!
 //! **Behaviours**, all but one carried by the engine itself, so passive accounts never enter the
 //! event queue (ARCHITECTURE.md): *hold* (until liquidated or the end); *static stop* (a
@@ -1312,6 +1313,7 @@ mod tests {
         let tp = Draft { behave: Behave::TakeProfit, ..long };
         assert!(!survives(&tp, &path, 1, 0.5, &b), "a take-profit at 99 was hit by 100");
     }
+
     /// A path falling evenly from 200 to 100 over 10,001 points: a 100x long (liquidation
     /// distance 1/100 − 0.4% = 0.6%, of which `survives` keeps 90%, 0.54%) survives only where
     /// 100 > p × (1 − 0.0054), p < 100.543: p_i = 200 − i/100 < 100.543 ⇔ i > 9,945.7, so 55 of
