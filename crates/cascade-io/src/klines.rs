@@ -27,7 +27,7 @@
 use std::path::Path;
 use std::str::FromStr;
 
-use cascade_sim::scenario::{Dec, PricePath, PricePoint};
+use cascade_sim::scenario::{BarRange, Dec, PricePath, PricePoint};
 use rust_decimal::Decimal;
 
 use crate::error::IoError;
@@ -260,7 +260,9 @@ pub fn read_klines(path: &Path) -> Result<Vec<Kline>, IoError> {
 
 /// Reads a kline CSV file as the price path of its closes: the first bar's `open` at its
 /// `open_time` (the price the file starts from), then one point per bar, its `close` at its
-/// `close_time + 1` ms (the instant the bar is over).
+/// `close_time + 1` ms (the instant the bar is over); with each bar's range (its low and high,
+/// widened to its open and close if a row has them outside), which a population's look-back
+/// uses to see the wicks between closes.
 ///
 /// # Errors
 /// As [`read_klines`].
@@ -269,7 +271,16 @@ pub fn read_kline_path(path: &Path) -> Result<PricePath, IoError> {
     let mut points = Vec::with_capacity(bars.len() + 1);
     points.push(PricePoint { time_ms: bars[0].open_time, price: Dec(bars[0].open) });
     points.extend(bars.iter().map(|k| PricePoint { time_ms: k.close_time + 1, price: Dec(k.close) }));
+    let ranges = bars
+        .iter()
+        .map(|k| BarRange {
+            close_ms: k.close_time + 1,
+            low: Dec(k.low.min(k.open).min(k.close)),
+            high: Dec(k.high.max(k.open).max(k.close)),
+        })
+        .collect();
     // read_klines has checked order, overlap and prices, so this cannot fail; map it anyway.
     PricePath::new(path.display().to_string(), points)
+        .and_then(|p| p.with_ranges(ranges))
         .map_err(|message| IoError::Header { path: path.to_path_buf(), message })
 }

@@ -112,6 +112,20 @@ fn rows_read_the_same_with_and_without_a_header() {
             (1_760_126_700_000, d("99.5")),
         ]
     );
+    // Each bar's range, at the same close instants: its low and high from the rows above (the
+    // look-back sees the 97.0 of the fourth bar, which no close reached).
+    let ranges: Vec<(u64, Decimal, Decimal)> =
+        path.ranges().iter().map(|r| (r.close_ms, r.low.get(), r.high.get())).collect();
+    assert_eq!(
+        ranges,
+        [
+            (1_760_126_460_000, d("99.0"), d("101.0")),
+            (1_760_126_520_000, d("100.0"), d("102.0")),
+            (1_760_126_580_000, d("98.0"), d("101.5")),
+            (1_760_126_640_000, d("97.0"), d("99.5")),
+            (1_760_126_700_000, d("98.0"), d("100.0")),
+        ]
+    );
 }
 
 fn cell_error(e: &IoError) -> (u64, u64, String) {

@@ -12,7 +12,12 @@
 //! interpolated between closes, as the fair value is).
 //!
 //! **Survivors only.** A position whose liquidation price, stop or take-profit the look-back
-//! path crossed after its entry would not exist any more at time zero; such a draw takes
+//! path crossed after its entry would not exist any more at time zero. For a price file the
+//! crossing counts the bars' wicks too: every bar closing after the entry (and by time zero)
+//! adds its low and high, since a stop just under the lowest close but above a bar's low was
+//! taken by that wick (on 10 Oct 2025's week BTC's lowest 15-minute close was 116,001.3 and the
+//! lowest low 115,845.0; until 5 Dec 2026 only closes counted, and 15-18% of the BTC static stops
+//! sat in the 250 between them and the closes). Such a draw takes
 //! another entry time: up to 64 random tries, then uniformly among the times that survive (a
 //! scan of the path, kept per market, side, behaviour and liquidation distance), so the entry is
 //! uniform in time given survival; only if no time survives does it enter at the time-zero
@@ -190,16 +195,29 @@ struct LookBack {
 impl LookBack {
     /// The real path `track` over the `lookback_s` seconds before time zero: `n + 1` points
     /// (`n = lookback_s / 60`, within [1, 20 160]) evenly spaced in time, the last at time zero.
+    /// The extremes since a point also take in the range of every bar of the track that closes
+    /// after it and by time zero (a bar's wick stopped out whoever it reached, wherever in the bar
+    /// it came; a bar still open at time zero is left out).
     fn from_track(track: &Track, lookback_s: u64) -> Self {
         let n = (lookback_s / 60).clamp(1, MAX_PATH_POINTS);
         let span_us = i128::from(lookback_s.max(1)) * 1_000_000;
-        let prices = (0..=n)
-            .map(|k| {
-                let t = -span_us + span_us * i128::from(k) / i128::from(n);
-                track.at(i64::try_from(t).unwrap_or(i64::MIN))
-            })
+        let times: Vec<i64> = (0..=n)
+            .map(|k| i64::try_from(-span_us + span_us * i128::from(k) / i128::from(n)).unwrap_or(i64::MIN))
             .collect();
-        Self::with_extremes(prices)
+        let mut path = Self::with_extremes(times.iter().map(|&t| track.at(t)).collect());
+        let ranges = track.ranges();
+        let mut next = ranges.partition_point(|r| r.0 <= 0);
+        let (mut lo, mut hi) = (f64::MAX, f64::MIN);
+        for (k, &t) in times.iter().enumerate().rev() {
+            while next > 0 && ranges[next - 1].0 > t {
+                next -= 1;
+                lo = lo.min(ranges[next].1);
+                hi = hi.max(ranges[next].2);
+            }
+            path.suffix_min[k] = path.suffix_min[k].min(lo);
+            path.suffix_max[k] = path.suffix_max[k].max(hi);
+        }
+        path
     }
 
     /// Annualised realised volatility of the path's log returns, its points `lookback_s / n`
@@ -216,7 +234,12 @@ impl LookBack {
     fn ending_at(self, p0: f64) -> Self {
         let last = self.prices[self.prices.len() - 1];
         let k = if last > 0.0 && p0 > 0.0 { p0 / last } else { 1.0 };
-        Self::with_extremes(self.prices.into_iter().map(|p| p * k).collect())
+        let scale = |v: Vec<f64>| v.into_iter().map(|p| p * k).collect();
+        Self {
+            prices: scale(self.prices),
+            suffix_min: scale(self.suffix_min),
+            suffix_max: scale(self.suffix_max),
+        }
     }
 
     fn with_extremes(prices: Vec<f64>) -> Self {
@@ -1312,6 +1335,56 @@ mod tests {
         assert!(!survives(&short, &path, 1, dist, &b), "a short from 90 saw 100");
         let tp = Draft { behave: Behave::TakeProfit, ..long };
         assert!(!survives(&tp, &path, 1, 0.5, &b), "a take-profit at 99 was hit by 100");
+    }
+
+    /// Closes flat at 100, but the bar closing at −60 s wicked to 95 (and 101), the one closing
+    /// at time zero to 99.5 (and 100.5), the one before to 99; a bar closing after time zero
+    /// (low 50) is the future. Look-back 180 s: points at −180, −120, −60 and 0 s. The extremes
+    /// since a point take in every bar closing after it, by time zero: −180 s and −120 s see 95
+    /// and 101 (the −120 s bar closes at the point itself, so not after it), −60 s sees 99.5 and
+    /// 100.5, time zero only its own 100. A 20x long keeps 90% of 1/20 − 0.4%: it is liquidated
+    /// at 100 × (1 − 0.0414) = 95.86, so it survives only entries from −60 s; a 4% static stop
+    /// (at 96) likewise. On the closes alone both would survive everywhere.
+    #[test]
+    fn a_wick_between_closes_stops_out_what_it_reached() {
+        use crate::scenario::{BarRange, Dec, PricePath, PricePoint};
+        let d = |x: &str| Dec::parse(x).unwrap();
+        let pts = [820_000, 880_000, 940_000, 1_000_000, 1_060_000]
+            .map(|t| PricePoint { time_ms: t, price: d("100") })
+            .to_vec();
+        let bar = |t, lo, hi| BarRange { close_ms: t, low: d(lo), high: d(hi) };
+        let ranges = vec![
+            bar(880_000, "99", "100"),
+            bar(940_000, "95", "101"),
+            bar(1_000_000, "99.5", "100.5"),
+            bar(1_060_000, "50", "100"),
+        ];
+        let file = PricePath::new("f", pts).unwrap().with_ranges(ranges).unwrap();
+        let path = LookBack::from_track(&Track::new(&file, 1_000_000), 180);
+        assert_eq!(path.prices, vec![100.0; 4]);
+        assert_eq!(path.suffix_min, vec![95.0, 95.0, 99.5, 100.0]);
+        assert_eq!(path.suffix_max, vec![101.0, 101.0, 100.5, 100.0]);
+        let b = Behaviour { stop_distance: 0.04, ..Behaviour::default() };
+        let long = Draft {
+            market: 0,
+            long: true,
+            isolated: false,
+            leverage: 20,
+            behave: Behave::Hold,
+            notional: 1_000.0,
+            entry: 0.0,
+            on_last: false,
+        };
+        let dist = 1.0 / 20.0 - 0.004;
+        let alive = |dr: &Draft| (0..4).map(|i| survives(dr, &path, i, dist, &b)).collect::<Vec<_>>();
+        assert_eq!(alive(&long), vec![false, false, true, true]);
+        let stop = Draft { behave: Behave::StaticStop, leverage: 2, ..long };
+        assert_eq!(alive(&stop), vec![false, false, true, true]);
+        // A 20x short is liquidated at 104.14: 101 is the highest it ever saw.
+        assert_eq!(alive(&Draft { long: false, ..long }), vec![true; 4]);
+        // Scaled to end at 200, the extremes scale with the path.
+        let scaled = path.ending_at(200.0);
+        assert_eq!(scaled.suffix_min, vec![190.0, 190.0, 199.0, 200.0]);
     }
 
     /// A path falling evenly from 200 to 100 over 10,001 points: a 100x long (liquidation

@@ -79,7 +79,7 @@ pub use portfolio::{
     AccountMode, CollateralHolding, Holding, PlannedTransfer, Portfolio, PortfolioAccount, PortfolioPosition,
     PortfolioStop, Route,
 };
-pub use price_path::{PricePath, PricePoint, Track};
+pub use price_path::{BarRange, PricePath, PricePoint, Track};
 pub use run::Run;
 pub(crate) use run::parse_utc_ms;
 pub use shocks::{FlowSide, Shock};

@@ -9,6 +9,11 @@
 //! the simulation see a minute into the future. The first bar's `open`, at its `open_time`,
 //! starts the path. Between two points the fair value moves
 //! **linearly** (in price, not in log-price); at a point it equals that close exactly.
+//!
+//! **Bar ranges.** A kline path also keeps each bar's low and high ([`BarRange`]). The fair value
+//! never uses them (it follows the closes); a population's look-back does: a trader whose stop
+//! or liquidation price lay inside a bar's range was stopped out by that bar's wick, even though
+//! no close reached it.
 
 use super::values::Dec;
 
@@ -21,12 +26,25 @@ pub struct PricePoint {
     pub price: Dec,
 }
 
-/// A price path: points in strictly increasing time, every price > 0, at least one point.
+/// The range one bar traded in: its lowest and highest price between its open and its close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BarRange {
+    /// Unix time the bar closes, milliseconds UTC (for a kline: its `close_time + 1`).
+    pub close_ms: u64,
+    /// Lowest price of the bar, USD, exact.
+    pub low: Dec,
+    /// Highest price of the bar, USD, exact.
+    pub high: Dec,
+}
+
+/// A price path: points in strictly increasing time, every price > 0, at least one point; and
+/// optionally the ranges of the bars the points close (see the module doc).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PricePath {
     /// Where it came from (a file path), for error messages.
     pub source: String,
     points: Vec<PricePoint>,
+    ranges: Vec<BarRange>,
 }
 
 impl PricePath {
@@ -50,7 +68,38 @@ impl PricePath {
                 ));
             }
         }
-        Ok(Self { source: source.into(), points })
+        Ok(Self { source: source.into(), points, ranges: Vec::new() })
+    }
+
+    /// The same path with the ranges of its bars, checked.
+    ///
+    /// # Errors
+    /// A message if a low is not > 0, a high is below its low, or close times do not strictly
+    /// increase.
+    pub fn with_ranges(mut self, ranges: Vec<BarRange>) -> Result<Self, String> {
+        for (i, r) in ranges.iter().enumerate() {
+            if !r.low.is_positive() {
+                return Err(format!("bar {i}: low {} is not > 0", r.low));
+            }
+            if r.high < r.low {
+                return Err(format!("bar {i}: high {} is below low {}", r.high, r.low));
+            }
+            if i > 0 && r.close_ms <= ranges[i - 1].close_ms {
+                return Err(format!(
+                    "bar {i}: close time {} ms is not after the previous bar's {} ms",
+                    r.close_ms,
+                    ranges[i - 1].close_ms
+                ));
+            }
+        }
+        self.ranges = ranges;
+        Ok(self)
+    }
+
+    /// The bars' ranges, in time order (empty for a path of bare points).
+    #[must_use]
+    pub fn ranges(&self) -> &[BarRange] {
+        &self.ranges
     }
 
     /// The points, in time order.
@@ -84,6 +133,8 @@ impl PricePath {
 pub struct Track {
     times_us: Vec<i64>,
     prices: Vec<f64>,
+    /// (close time µs from time zero, low, high) of each bar, in time order.
+    ranges: Vec<(i64, f64, f64)>,
 }
 
 impl Track {
@@ -91,16 +142,21 @@ impl Track {
     #[must_use]
     pub fn new(path: &PricePath, start_ms: u64) -> Self {
         let start = i128::from(start_ms);
-        let times_us = path
-            .points
-            .iter()
-            .map(|p| {
-                let us = (i128::from(p.time_ms) - start) * 1_000;
-                i64::try_from(us).unwrap_or(if us < 0 { i64::MIN } else { i64::MAX })
-            })
-            .collect();
+        let micros = |ms: u64| {
+            let us = (i128::from(ms) - start) * 1_000;
+            i64::try_from(us).unwrap_or(if us < 0 { i64::MIN } else { i64::MAX })
+        };
+        let times_us = path.points.iter().map(|p| micros(p.time_ms)).collect();
         let prices = path.points.iter().map(|p| p.price.to_f64()).collect();
-        Self { times_us, prices }
+        let ranges =
+            path.ranges.iter().map(|r| (micros(r.close_ms), r.low.to_f64(), r.high.to_f64())).collect();
+        Self { times_us, prices, ranges }
+    }
+
+    /// The bars' (close time µs from time zero, low, high), in time order.
+    #[must_use]
+    pub fn ranges(&self) -> &[(i64, f64, f64)] {
+        &self.ranges
     }
 
     /// The price at `t_us` microseconds from time zero (negative: before the run): the price of
@@ -137,6 +193,26 @@ mod tests {
         let p = PricePath::new("f", vec![pt(60_000, "100"), pt(120_000, "110")]).unwrap();
         assert_eq!(p.price_at_point(120_000), Some(Dec::parse("110").unwrap()));
         assert_eq!(p.price_at_point(90_000), None);
+    }
+
+    #[test]
+    fn bar_ranges_are_checked() {
+        let p = PricePath::new("f", vec![pt(60_000, "100"), pt(120_000, "110")]).unwrap();
+        let bar = |t, lo: &str, hi: &str| BarRange {
+            close_ms: t,
+            low: Dec::parse(lo).unwrap(),
+            high: Dec::parse(hi).unwrap(),
+        };
+        let err = |r| p.clone().with_ranges(r).unwrap_err();
+        assert!(err(vec![bar(120_000, "0", "110")]).contains("bar 0: low 0 is not > 0"));
+        assert!(err(vec![bar(120_000, "110", "100")]).contains("bar 0: high 100 is below low 110"));
+        assert!(
+            err(vec![bar(120_000, "90", "110"), bar(120_000, "90", "110")]).contains("bar 1: close time")
+        );
+        let ok = p.clone().with_ranges(vec![bar(120_000, "90", "111")]).unwrap();
+        assert_eq!(ok.ranges().len(), 1);
+        // Time zero at Unix 60 000 ms: the bar closes 60 s after it.
+        assert_eq!(Track::new(&ok, 60_000).ranges(), &[(60_000_000, 90.0, 111.0)]);
     }
 
     #[test]
