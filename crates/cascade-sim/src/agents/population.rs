@@ -17,7 +17,7 @@
 //! adds its low and high, since a stop just under the lowest close but above a bar's low was
 //! taken by that wick (on 10 Oct 2025's week BTC's lowest 15-minute close was 116,001.3 and the
 //! lowest low 115,845.0; until 5 Dec 2026 only closes counted, and 15-18% of the BTC static stops
-//! sat in the 250 between them and the closes). Such a draw takes
+//! sat in 115,750-116,000, just under that close). Such a draw takes
 //! another entry time: up to 64 random tries, then uniformly among the times that survive (a
 //! scan of the path, kept per market, side, behaviour and liquidation distance), so the entry is
 //! uniform in time given survival; only if no time survives does it enter at the time-zero
