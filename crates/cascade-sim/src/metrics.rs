@@ -504,9 +504,13 @@ pub struct PopulationSummary {
     /// Window momentum traders, if the scenario has them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub momentum: Option<MomentumSummary>,
+    /// Fade traders (`fade`), if the scenario has them: the same counts, their side the
+    /// opposite of the break's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fade: Option<MomentumSummary>,
 }
 
-/// `summary.json` → `population.momentum`: the window momentum traders' entries.
+/// `summary.json` → `population.momentum` (and `population.fade`): the window traders' entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MomentumSummary {
     /// Entered short (a break below the window's high).

@@ -387,14 +387,21 @@ impl Simulation {
         rec.summary.collateral = collateral;
         let pop = &self.agents.population;
         let baskets = pop.basket_counts();
-        let momentum = pop.chase_counts().map(|(entered_short, entered_long, gave_up, waiting)| {
-            crate::metrics::MomentumSummary { entered_short, entered_long, gave_up, waiting }
-        });
+        let window = |c: Option<(u64, u64, u64, u64)>| {
+            c.map(|(entered_short, entered_long, gave_up, waiting)| crate::metrics::MomentumSummary {
+                entered_short,
+                entered_long,
+                gave_up,
+                waiting,
+            })
+        };
+        let (momentum, fade) = (window(pop.chase_counts()), window(pop.fade_counts()));
         rec.summary.population =
             (baskets.is_some() || momentum.is_some()).then(|| crate::metrics::PopulationSummary {
                 basket_accounts: baskets.map(|b| b.0),
                 basket_legs: baskets.map(|b| b.1),
                 momentum,
+                fade,
             });
         rec.summary.start_utc = self.start_utc;
         rec.summary.set_scale(self.scale);

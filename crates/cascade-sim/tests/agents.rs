@@ -472,6 +472,72 @@ ramp_s = 60
     assert!(rec.summary.totals.accounts_liquidated >= shorts as u64, "{:?}", rec.summary.totals);
 }
 
+/// Fade traders: the window, triggers and world of the test above (1.23-3.70 % from the
+/// window's extreme), every trader `fade` instead of `momentum`. The 12 % fall breaks every
+/// trigger downwards, so each buys against it (none sells) at the first mark past its trigger,
+/// within the same ≈ 96,200-98,900. At 20x a long is liquidated about 5 % − maintenance under
+/// its entry, so above ≈ 91,900; the fall goes on to 88,000, so every one that bought is
+/// liquidated before the rebound at 600 s: the dip buyer who absorbs a break becomes fuel if the
+/// move goes on. No trader is left holding; the fade counts add up to the 200 traders and the
+/// momentum counts are all zero.
+#[test]
+fn fade_traders_buy_the_break_and_the_fall_liquidates_them() {
+    let src = format!(
+        "{}{}{}",
+        hyperliquid_btc(
+            "name = \"fade\"\nseed = 3\nduration_s = 900",
+            "0.4",
+            4,
+            "pull_volatility = 20.0\n",
+            "traders = 20\n"
+        ),
+        momentum_population("1.0", 20, "momentum_window_s = 300\nmomentum_sigmas = 20.0")
+            .replace("momentum = 1.0", "momentum = 0.0\nfade = 1.0"),
+        r#"
+[[shocks]]
+at_s = 300
+asset = "BTC"
+fair_value_move = -0.12
+ramp_s = 120
+
+[[shocks]]
+at_s = 600
+asset = "BTC"
+fair_value_move = 0.25
+ramp_s = 60
+"#
+    );
+    let s = Scenario::from_toml(&src, "fade.toml").unwrap();
+    let mut sim = Simulation::new(&s, 3, true).unwrap();
+    let traders = sim.agents.population.traders.clone();
+    let held = |sim: &Simulation, short: bool| population_holding(sim, &traders, short);
+    assert!(sim.agents.population.traders.iter().all(|t| t.waiting), "all wait at time zero");
+    run_until(&mut sim, 290);
+    assert_eq!(held(&sim, true) + held(&sim, false), 0, "flat before the break");
+    run_until(&mut sim, 590);
+    let entered: Vec<_> =
+        sim.agents.population.traders.iter().filter(|t| !t.waiting && !t.qty.is_zero()).copied().collect();
+    assert!(entered.len() >= 190, "{} of 200 bought the break", entered.len());
+    for t in &entered {
+        let entry = sim.world.markets[t.market as usize].to_f64(t.entry);
+        assert!(t.long && entry > 96_000.0 && entry < 99_000.0, "entered at {entry}, long {}", t.long);
+    }
+    assert_eq!(held(&sim, false), 0, "the fall to 88,000 liquidated every fade long");
+    assert_eq!(held(&sim, true), 0, "nobody sold the fall");
+    sim.world.check_invariants(sim.events).unwrap();
+    sim.run_to_end(&quiet(), Phase::Main).unwrap();
+    sim.world.check_invariants(sim.events).unwrap();
+    let rec = sim.finish();
+    let pop = rec.summary.population.expect("population counts");
+    let f = pop.fade.expect("fade counts");
+    assert_eq!(f.entered_short, 0, "{f:?}");
+    assert_eq!(f.entered_long as usize, entered.len(), "{f:?}");
+    assert_eq!(f.entered_long + f.gave_up + f.waiting, 200, "{f:?}");
+    let m = pop.momentum.expect("momentum counts exist with the window");
+    assert_eq!((m.entered_short, m.entered_long, m.gave_up, m.waiting), (0, 0, 0, 0));
+    assert!(rec.summary.totals.accounts_liquidated >= entered.len() as u64, "{:?}", rec.summary.totals);
+}
+
 /// One maker limited to $150k of inventory in a two-minute world with no other trader.
 fn hedging_maker() -> String {
     hyperliquid_btc(

@@ -104,15 +104,29 @@ pub enum Behave {
     BuyTheDip,
     /// Starts flat; a stop-market entry opens the position on a break, then it holds.
     Momentum,
+    /// Starts flat; enters against a window's break (buys a fall, sells a rise), then holds.
+    Fade,
 }
 
-const BEHAVES: [Behave; 6] = [
+impl Behave {
+    /// Enters later, on a break (momentum or fade): no position at time zero.
+    fn starts_flat(self) -> bool {
+        matches!(self, Behave::Momentum | Behave::Fade)
+    }
+}
+
+/// Index of the window momentum traders' and the fade traders' chasers.
+const MOMENTUM: usize = 0;
+const FADE: usize = 1;
+
+const BEHAVES: [Behave; 7] = [
     Behave::Hold,
     Behave::StaticStop,
     Behave::AdaptiveStop,
     Behave::TakeProfit,
     Behave::BuyTheDip,
     Behave::Momentum,
+    Behave::Fade,
 ];
 
 /// One leveraged trader.
@@ -306,12 +320,14 @@ pub struct Population {
     pub basket_legs: Vec<BasketLeg>,
     /// Whether the scenario has `[population.baskets]`.
     baskets: bool,
-    /// `momentum_window_s`: the window momentum traders' index, if set.
-    chasers: Option<Chasers>,
-    /// Scratch list of the window momentum traders that gave up at one mark.
+    /// `momentum_window_s`: the window momentum traders' index and the fade traders' (each
+    /// set if it has traders): apart, so a momentum seller that finds no bid does not hold up
+    /// a fade buyer behind it.
+    chasers: [Option<Chasers>; 2],
+    /// Scratch list of the window traders that gave up at one mark.
     gave_up: Vec<u32>,
-    /// Window momentum traders so far: (entered short, entered long, gave up unfilled).
-    chased: (u64, u64, u64),
+    /// Window momentum and fade traders so far: (entered short, entered long, gave up unfilled).
+    chased: [(u64, u64, u64); 2],
 }
 
 /// A static stop's distance under `[policy.stops]`: `base × clamp(realized / reference, 1,
@@ -539,7 +555,7 @@ impl Population {
                     on_last,
                 };
                 let n = path.prices.len();
-                if behave == Behave::Momentum {
+                if behave.starts_flat() {
                     // Flat until the break: no look-back. A level trigger is set off the time-zero
                     // price; a window trader's margin is sized at that price, its trigger later.
                     let u = rng.random_range(0.5..1.5);
@@ -622,7 +638,7 @@ impl Population {
         let mut funding: Vec<SeederFunding> = vec![SeederFunding::Pending(Cash::ZERO); world.markets.len()];
         for d in &drafts {
             let (entry, qty) = entry_and_qty(world, d);
-            if d.behave == Behave::Momentum || !qty.is_positive() {
+            if d.behave.starts_flat() || !qty.is_positive() {
                 continue;
             }
             let f = world.seed_funding(d.market, qty, entry);
@@ -681,14 +697,15 @@ impl Population {
             moved: 0,
             basket_legs,
             baskets: baskets.is_some(),
-            chasers: None,
+            chasers: [None, None],
             gave_up: Vec::new(),
-            chased: (0, 0, 0),
+            chased: [(0, 0, 0); 2],
         };
         if let (Some(window), Some(sigmas)) = (b_window, b_sigmas) {
             // Trigger = sigmas × draw × the calm standard deviation of the window's return.
             let horizon = (window as f64 / SECONDS_PER_YEAR).sqrt();
-            let mut per_market: Vec<Vec<ChaseTrigger>> = vec![Vec::new(); n];
+            let mut per_market: [Vec<Vec<ChaseTrigger>>; 2] = [vec![Vec::new(); n], vec![Vec::new(); n]];
+            let mut any = [false; 2];
             for &(i, u) in &chase_draws {
                 let t = &mut me.traders[i as usize];
                 if t.qty.is_zero() {
@@ -696,10 +713,17 @@ impl Population {
                 }
                 t.waiting = true;
                 let m = t.market as usize;
+                let kind = if t.behave == Behave::Fade { FADE } else { MOMENTUM };
                 let away = (sigmas * u * me.calm_vol[m] * horizon).min(0.99);
-                per_market[m].push(ChaseTrigger { away, trader: i });
+                per_market[kind][m].push(ChaseTrigger { away, trader: i });
+                any[kind] = true;
             }
-            me.chasers = Some(Chasers::new(window, per_market));
+            for (kind, triggers) in per_market.into_iter().enumerate() {
+                // Momentum's index exists with the window even if empty (its summary counts).
+                if kind == MOMENTUM || any[kind] {
+                    me.chasers[kind] = Some(Chasers::new(window, triggers));
+                }
+            }
         }
         if let Some(cap) = population_max {
             world.policy.report.leverage_capped_accounts = capped + capped_legs;
@@ -783,7 +807,8 @@ impl Population {
             }
             Behave::BuyTheDip => {}
             // A window trader waits in the chasers' index.
-            Behave::Momentum if t.waiting => {}
+            Behave::Momentum | Behave::Fade if t.waiting => {}
+            Behave::Fade => {}
             Behave::Momentum => {
                 let open = if t.long { Side::Buy } else { Side::Sell };
                 // On the mark: the seeding trades print at every entry price of the look-back,
@@ -863,14 +888,15 @@ impl Population {
             self.trail_short[m].pop_first();
             self.trail(world, i as usize, x)?;
         }
-        if let Some(c) = self.chasers.as_mut() {
-            let now = i64::try_from(world.now.as_micros()).unwrap_or(i64::MAX);
+        let now = i64::try_from(world.now.as_micros()).unwrap_or(i64::MAX);
+        for kind in [MOMENTUM, FADE] {
+            let Some(c) = self.chasers[kind].as_mut() else { continue };
             c.observe(m, now, mark.0, &mut self.gave_up);
             for &i in &self.gave_up {
                 let t = &mut self.traders[i as usize];
                 if t.waiting {
                     t.waiting = false;
-                    self.chased.2 += 1;
+                    self.chased[kind].2 += 1;
                 }
             }
             self.gave_up.clear();
@@ -887,36 +913,40 @@ impl Population {
     /// # Errors
     /// An engine failure.
     pub fn offer_breaks(&mut self, world: &mut World) -> Result<(), SimError> {
-        if self.chasers.is_none() {
-            return Ok(());
-        }
-        for m in 0..world.markets.len() {
-            self.offer(world, m)?;
+        for kind in [MOMENTUM, FADE] {
+            if self.chasers[kind].is_none() {
+                continue;
+            }
+            for m in 0..world.markets.len() {
+                self.offer(world, m, kind)?;
+            }
         }
         Ok(())
     }
 
-    /// Offers market `m`'s queued breaks, smallest trigger first, until one finds nothing.
-    fn offer(&mut self, world: &mut World, m: usize) -> Result<(), SimError> {
-        for long in [false, true] {
-            while let Some(i) = self.chasers.as_ref().and_then(|c| c.next(m, long)) {
-                if !self.chase(world, i as usize, long)? {
+    /// Offers market `m`'s queued breaks of one kind, smallest trigger first, until one finds
+    /// nothing. `rise` is the break's direction (a rise above the window's low).
+    fn offer(&mut self, world: &mut World, m: usize, kind: usize) -> Result<(), SimError> {
+        for rise in [false, true] {
+            while let Some(i) = self.chasers[kind].as_ref().and_then(|c| c.next(m, rise)) {
+                // Momentum goes with the break, fade against it.
+                if !self.chase(world, i as usize, rise != (kind == FADE), kind)? {
                     break;
                 }
-                if let Some(c) = self.chasers.as_mut() {
-                    c.done(m, long);
+                if let Some(c) = self.chasers[kind].as_mut() {
+                    c.done(m, rise);
                 }
             }
         }
         Ok(())
     }
 
-    /// A window momentum trader's break: a market order of its time-zero notional (sized as below),
-    /// on the break's side; it holds what fills. False when nothing filled for want of bids
-    /// (asks) within the venue's band: the trader stays queued and so do those behind it. True
-    /// when it holds a position, no longer waits, or the venue refused its order (margin, a
-    /// leverage cap, a halt: it gives up).
-    fn chase(&mut self, world: &mut World, i: usize, long: bool) -> Result<bool, SimError> {
+    /// A window trader's break: a market order of its time-zero notional (sized as below), a
+    /// buy if `long`; it holds what fills. False when nothing filled for want of bids (asks)
+    /// within the venue's band: the trader stays queued and so do those behind it. True when it
+    /// holds a position, no longer waits, or the venue refused its order (margin, a leverage
+    /// cap, a halt: it gives up).
+    fn chase(&mut self, world: &mut World, i: usize, long: bool, kind: usize) -> Result<bool, SimError> {
         let t = self.traders[i];
         if !t.waiting {
             return Ok(true);
@@ -938,7 +968,7 @@ impl Population {
         if held.is_zero() {
             if placed.is_none() {
                 self.traders[i].waiting = false;
-                self.chased.2 += 1;
+                self.chased[kind].2 += 1;
                 return Ok(true);
             }
             return Ok(false);
@@ -949,20 +979,31 @@ impl Population {
         tr.qty = held.abs();
         tr.entry = mark;
         if tr.long {
-            self.chased.1 += 1;
+            self.chased[kind].1 += 1;
         } else {
-            self.chased.0 += 1;
+            self.chased[kind].0 += 1;
         }
         Ok(true)
     }
 
-    /// `momentum_window_s`: (entered short, entered long, breaks given up unfilled, traders
-    /// still waiting), if set.
+    /// `momentum_window_s`: the window momentum traders' (entered short, entered long, breaks
+    /// given up unfilled, traders still waiting), if set.
     #[must_use]
     pub fn chase_counts(&self) -> Option<(u64, u64, u64, u64)> {
-        self.chasers.as_ref()?;
-        let waiting = self.traders.iter().filter(|t| t.waiting).count() as u64;
-        Some((self.chased.0, self.chased.1, self.chased.2, waiting))
+        self.counts(MOMENTUM, Behave::Momentum)
+    }
+
+    /// The same for the fade traders (`fade`), if there are any.
+    #[must_use]
+    pub fn fade_counts(&self) -> Option<(u64, u64, u64, u64)> {
+        self.counts(FADE, Behave::Fade)
+    }
+
+    fn counts(&self, kind: usize, behave: Behave) -> Option<(u64, u64, u64, u64)> {
+        self.chasers[kind].as_ref()?;
+        let waiting = self.traders.iter().filter(|t| t.waiting && t.behave == behave).count() as u64;
+        let c = self.chased[kind];
+        Some((c.0, c.1, c.2, waiting))
     }
 
     /// Trader `i` was liquidated in `market` at `mark`: a buy-the-dip long re-enters once, with a limit buy
@@ -1198,7 +1239,9 @@ fn open(
     // trigger.
     let fees = mk.instrument.spec().fees;
     let fee = match d.behave {
-        Behave::Momentum => mk.instrument.fee(value, fees.taker).map(|f| Cash(f.0.saturating_mul(2))),
+        Behave::Momentum | Behave::Fade => {
+            mk.instrument.fee(value, fees.taker).map(|f| Cash(f.0.saturating_mul(2)))
+        }
         _ => mk.instrument.fee(value, fees.maker),
     };
     let fee = fee.unwrap_or(Cash::ZERO).max(Cash::ZERO);
@@ -1251,8 +1294,7 @@ fn open(
     }
     // A momentum trader's position is opened later by its entry stop (`place_behaviour`).
     let basket = !extra.is_empty();
-    let opened =
-        d.behave == Behave::Momentum || seed_one(world, funding, m, account, d.long, qty, entry, basket)?;
+    let opened = d.behave.starts_flat() || seed_one(world, funding, m, account, d.long, qty, entry, basket)?;
     if basket {
         // Every leg's order is checked with the positions before it at their own entries (the
         // seeding prints leave each market's last price there), then the markets reopen at

@@ -180,6 +180,12 @@ pub struct Behaviour {
     /// (short) or low (long). Breakout sellers add to a crash and, opened near its low, are the
     /// shorts a rebound liquidates.
     pub momentum: f64,
+    /// Share that start flat and fade a break (default 0; needs `momentum_window_s`), then hold:
+    /// the same window and triggers as the window momentum traders, the opposite side. A fall of
+    /// its trigger below the window's high makes it buy (the dip buyer who takes a stop sweep);
+    /// a rise above the window's low makes it sell. Leveraged like everyone, it absorbs a sweep
+    /// and is liquidated if the move goes on.
+    pub fade: f64,
     /// Static stop distance, fraction of entry in (0, 1) (default 0.05).
     pub stop_distance: f64,
     /// Trailing stop distance, fraction in (0, 1) (default 0.03).
@@ -218,6 +224,7 @@ impl Default for Behaviour {
             take_profit: 0.05,
             buy_the_dip: 0.05,
             momentum: 0.0,
+            fade: 0.0,
             stop_distance: 0.05,
             trail_distance: 0.03,
             take_profit_distance: 0.10,
@@ -232,9 +239,9 @@ impl Default for Behaviour {
 
 impl Behaviour {
     /// The shares, named: (hold, static_stop, adaptive_stop, take_profit, buy_the_dip,
-    /// momentum).
+    /// momentum, fade).
     #[must_use]
-    pub fn shares(&self) -> [(&'static str, f64); 6] {
+    pub fn shares(&self) -> [(&'static str, f64); 7] {
         [
             ("hold", self.hold),
             ("static_stop", self.static_stop),
@@ -242,6 +249,7 @@ impl Behaviour {
             ("take_profit", self.take_profit),
             ("buy_the_dip", self.buy_the_dip),
             ("momentum", self.momentum),
+            ("fade", self.fade),
         ]
     }
 
@@ -295,7 +303,14 @@ impl Behaviour {
                     "applies only with momentum_window_s (the window its deviations are measured over)",
                 );
             }
-            (None, None) => {}
+            (None, None) => {
+                if self.fade > 0.0 {
+                    v.err(
+                        format!("{p}.fade"),
+                        "fade traders act on a trailing window's break: set momentum_window_s and momentum_sigmas",
+                    );
+                }
+            }
         }
     }
 

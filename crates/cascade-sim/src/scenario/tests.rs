@@ -567,6 +567,9 @@ fn momentum_window_keys_are_checked_together() {
         "population.behaviour.momentum_sigmas",
         "positive",
     );
+    // Fade traders act on the window's breaks: without the window they are refused (the share
+    // problem also reported, since hold is not lowered here, is another field's).
+    refuse_edit(at, "stop_distance = 0.05\nfade = 0.1\n", "population.behaviour.fade", "momentum_window_s");
     let ok = edit(at, "stop_distance = 0.05\nmomentum_window_s = 300\nmomentum_sigmas = 8.0\n");
     let s = Scenario::from_toml(&ok, FILE).unwrap();
     assert_eq!(
