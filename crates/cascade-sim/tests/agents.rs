@@ -405,6 +405,35 @@ duration_s = 120
     sim.world.check_invariants(sim.events).unwrap();
 }
 
+/// 200 window traders (300 s window, 20 deviations) at 20x, all momentum.
+fn window_population() -> String {
+    momentum_population("1.0", 20, "momentum_window_s = 300\nmomentum_sigmas = 20.0")
+}
+
+/// A 15-minute Hyperliquid BTC world (annual volatility 0.4, four makers that do not pull, 20
+/// noise traders) with `population`: the fair value falls 12 % over 120 s from 300 s, then
+/// rises 25 % over 60 s from 600 s, both without flow.
+fn fall_then_rebound(name: &str, population: &str) -> String {
+    let run = format!("name = \"{name}\"\nseed = 3\nduration_s = 900");
+    format!(
+        "{}{population}{}",
+        hyperliquid_btc(&run, "0.4", 4, "pull_volatility = 20.0\n", "traders = 20\n"),
+        r#"
+[[shocks]]
+at_s = 300
+asset = "BTC"
+fair_value_move = -0.12
+ramp_s = 120
+
+[[shocks]]
+at_s = 600
+asset = "BTC"
+fair_value_move = 0.25
+ramp_s = 60
+"#
+    )
+}
+
 /// Window momentum traders (`momentum_window_s = 300`, `momentum_sigmas = 20`) with BTC at an
 /// annual volatility of 0.4: the calm deviation of a 300 s return is 0.4 × √(300 / 31,536,000)
 /// = 0.123 %, so the triggers are 20 × [0.5, 1.5] × 0.123 % = 1.23-3.70 % away from the
@@ -420,30 +449,7 @@ duration_s = 120
 /// throughout.
 #[test]
 fn window_momentum_traders_short_the_break_and_the_rebound_squeezes_them() {
-    let src = format!(
-        "{}{}{}",
-        hyperliquid_btc(
-            "name = \"chase\"\nseed = 3\nduration_s = 900",
-            "0.4",
-            4,
-            "pull_volatility = 20.0\n",
-            "traders = 20\n"
-        ),
-        momentum_population("1.0", 20, "momentum_window_s = 300\nmomentum_sigmas = 20.0"),
-        r#"
-[[shocks]]
-at_s = 300
-asset = "BTC"
-fair_value_move = -0.12
-ramp_s = 120
-
-[[shocks]]
-at_s = 600
-asset = "BTC"
-fair_value_move = 0.25
-ramp_s = 60
-"#
-    );
+    let src = fall_then_rebound("chase", &window_population());
     let s = Scenario::from_toml(&src, "chasers.toml").unwrap();
     let mut sim = Simulation::new(&s, 3, true).unwrap();
     let traders = sim.agents.population.traders.clone();
@@ -482,30 +488,9 @@ ramp_s = 60
 /// momentum counts are all zero.
 #[test]
 fn fade_traders_buy_the_break_and_the_fall_liquidates_them() {
-    let src = format!(
-        "{}{}{}",
-        hyperliquid_btc(
-            "name = \"fade\"\nseed = 3\nduration_s = 900",
-            "0.4",
-            4,
-            "pull_volatility = 20.0\n",
-            "traders = 20\n"
-        ),
-        momentum_population("1.0", 20, "momentum_window_s = 300\nmomentum_sigmas = 20.0")
-            .replace("momentum = 1.0", "momentum = 0.0\nfade = 1.0"),
-        r#"
-[[shocks]]
-at_s = 300
-asset = "BTC"
-fair_value_move = -0.12
-ramp_s = 120
-
-[[shocks]]
-at_s = 600
-asset = "BTC"
-fair_value_move = 0.25
-ramp_s = 60
-"#
+    let src = fall_then_rebound(
+        "fade",
+        &window_population().replace("momentum = 1.0", "momentum = 0.0\nfade = 1.0"),
     );
     let s = Scenario::from_toml(&src, "fade.toml").unwrap();
     let mut sim = Simulation::new(&s, 3, true).unwrap();
@@ -676,7 +661,7 @@ asset = "BTC"
 fair_value_move = -0.12
 ramp_s = {ramp}
 "#,
-            momentum_population("1.0", 20, "momentum_window_s = 300\nmomentum_sigmas = 20.0")
+            window_population()
         );
         let s = Scenario::from_toml(&src, "chasers.toml").unwrap();
         let mut sim = Simulation::new(&s, 3, true).unwrap();

@@ -1350,6 +1350,20 @@ mod tests {
         assert!(p.suffix_min[0] <= p.suffix_min[5_000] && p.suffix_max[0] >= p.suffix_max[5_000]);
     }
 
+    /// A 20x long holding $1,000 in market 0 (its entry is the path's to choose).
+    fn long_20x() -> Draft {
+        Draft {
+            market: 0,
+            long: true,
+            isolated: false,
+            leverage: 20,
+            behave: Behave::Hold,
+            notional: 1_000.0,
+            entry: 0.0,
+            on_last: false,
+        }
+    }
+
     /// A 20x long whose liquidation price the path crossed after entry did not survive; one
     /// entered after the dip did.
     #[test]
@@ -1360,16 +1374,7 @@ mod tests {
             suffix_max: vec![100.0, 100.0, 100.0, 100.0],
         };
         let b = Behaviour::default();
-        let long = Draft {
-            market: 0,
-            long: true,
-            isolated: false,
-            leverage: 20,
-            behave: Behave::Hold,
-            notional: 1_000.0,
-            entry: 0.0,
-            on_last: false,
-        };
+        let long = long_20x();
         let dist = 1.0 / 20.0 - 0.004;
         assert!(!survives(&long, &path, 0, dist, &b), "entered at 100, saw 90");
         assert!(survives(&long, &path, 2, dist, &b), "entered at 95 after the dip");
@@ -1407,20 +1412,11 @@ mod tests {
         assert_eq!(path.suffix_min, vec![95.0, 95.0, 99.5, 100.0]);
         assert_eq!(path.suffix_max, vec![101.0, 101.0, 100.5, 100.0]);
         let b = Behaviour { stop_distance: 0.04, ..Behaviour::default() };
-        let long = Draft {
-            market: 0,
-            long: true,
-            isolated: false,
-            leverage: 20,
-            behave: Behave::Hold,
-            notional: 1_000.0,
-            entry: 0.0,
-            on_last: false,
-        };
+        let long = long_20x();
         let dist = 1.0 / 20.0 - 0.004;
         let alive = |dr: &Draft| (0..4).map(|i| survives(dr, &path, i, dist, &b)).collect::<Vec<_>>();
         assert_eq!(alive(&long), vec![false, false, true, true]);
-        let stop = Draft { behave: Behave::StaticStop, leverage: 2, ..long };
+        let stop = Draft { behave: Behave::StaticStop, ..long };
         assert_eq!(alive(&stop), vec![false, false, true, true]);
         // A 20x short is liquidated at 104.14: 101 is the highest it ever saw.
         assert_eq!(alive(&Draft { long: false, ..long }), vec![true; 4]);
@@ -1441,16 +1437,7 @@ mod tests {
         let prices: Vec<f64> = (0..=10_000).map(|i| 200.0 - f64::from(i) / 100.0).collect();
         let path = LookBack::with_extremes(prices);
         let b = Behaviour::default();
-        let d = Draft {
-            market: 0,
-            long: true,
-            isolated: false,
-            leverage: 100,
-            behave: Behave::Hold,
-            notional: 1_000.0,
-            entry: 0.0,
-            on_last: false,
-        };
+        let d = Draft { leverage: 100, ..long_20x() };
         let dist = 1.0 / 100.0 - 0.004;
         let valid: Vec<usize> = (0..=10_000).filter(|&i| survives(&d, &path, i, dist, &b)).collect();
         assert_eq!(valid, (9_946..=10_000).collect::<Vec<_>>(), "the hand count: 9,946..=10,000");
