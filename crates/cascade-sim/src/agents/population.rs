@@ -16,9 +16,9 @@
 //! crossing counts the bars' wicks too: every bar closing after the entry (and by time zero)
 //! adds its low and high, since a stop just under the lowest close but above a bar's low was
 //! taken by that wick (on 10 Oct 2025's week BTC's lowest 15-minute close was 116,001.3 and the
-//! lowest low 115,845.0; until 5 Dec 2026 only closes counted, and 15-18% of the BTC static stops
-//! sat in 115,750-116,000, just under that close). Such a draw takes
-//! another entry time: up to 64 random tries, then uniformly among the times that survive (a
+//! lowest low 115,845.0; until 5 Dec 2026 only closes counted, and 14-18% of each venue's BTC
+//! static stops sat in 115,750-116,000, just under that close). Such a draw takes another entry
+//! time: up to 64 random tries, then uniformly among the times that survive (a
 //! scan of the path, kept per market, side, behaviour and liquidation distance), so the entry is
 //! uniform in time given survival; only if no time survives does it enter at the time-zero
 //! price. (Until 4 Dec 2026 every draft whose 64 tries failed entered at the time-zero price:
@@ -705,7 +705,6 @@ impl Population {
             // Trigger = sigmas × draw × the calm standard deviation of the window's return.
             let horizon = (window as f64 / SECONDS_PER_YEAR).sqrt();
             let mut per_market: [Vec<Vec<ChaseTrigger>>; 2] = [vec![Vec::new(); n], vec![Vec::new(); n]];
-            let mut any = [false; 2];
             for &(i, u) in &chase_draws {
                 let t = &mut me.traders[i as usize];
                 if t.qty.is_zero() {
@@ -716,11 +715,10 @@ impl Population {
                 let kind = if t.behave == Behave::Fade { FADE } else { MOMENTUM };
                 let away = (sigmas * u * me.calm_vol[m] * horizon).min(0.99);
                 per_market[kind][m].push(ChaseTrigger { away, trader: i });
-                any[kind] = true;
             }
             for (kind, triggers) in per_market.into_iter().enumerate() {
                 // Momentum's index exists with the window even if empty (its summary counts).
-                if kind == MOMENTUM || any[kind] {
+                if kind == MOMENTUM || triggers.iter().any(|m| !m.is_empty()) {
                     me.chasers[kind] = Some(Chasers::new(window, triggers));
                 }
             }
@@ -807,7 +805,7 @@ impl Population {
             }
             Behave::BuyTheDip => {}
             // A window trader waits in the chasers' index.
-            Behave::Momentum | Behave::Fade if t.waiting => {}
+            Behave::Momentum if t.waiting => {}
             Behave::Fade => {}
             Behave::Momentum => {
                 let open = if t.long { Side::Buy } else { Side::Sell };
