@@ -19,6 +19,7 @@ mod deferred;
 pub mod funding;
 mod liquidation;
 mod margin;
+mod order_markets;
 mod policy;
 mod safeguards;
 mod spot;
@@ -519,6 +520,8 @@ pub struct Venue {
     /// leaves its trigger as it was until the account is next re-indexed (conservative: the
     /// trigger can only be early). The liquidation pass then never skips a re-index.
     margin_added_unindexed: bool,
+    /// Which markets may hold each account's orders or stops (a superset, confirmed on read).
+    order_markets: order_markets::OrderMarkets,
 }
 
 impl Venue {
@@ -545,6 +548,7 @@ impl Venue {
             pace_cooldown: BTreeMap::new(),
             external_left: config.safeguards.backstop.map_or(Cash::ZERO, |b| b.capital),
             margin_added_unindexed: false,
+            order_markets: order_markets::OrderMarkets::default(),
         }
     }
 
@@ -947,6 +951,7 @@ impl Venue {
                 };
                 let tif = if limit.is_some() { req.tif } else { TimeInForce::Ioc };
                 let order = NewOrder { account, side: req.side, limit, qty: req.qty, tif, stp: req.stp };
+                self.order_markets.note(account, instrument);
                 let m = &mut self.markets[usize::from(instrument.0)];
                 let id = m.stops.place(StopOrder { trigger: source, trigger_price: trigger, order })?;
                 if req.reduce_only {
@@ -1019,6 +1024,7 @@ impl Venue {
         for e in gone {
             m.reduce_only_stops.remove(&e.id);
         }
+        self.order_markets.clear(account, instrument);
         for order in released {
             self.spot_sync(instrument, order)?;
         }
@@ -1188,6 +1194,7 @@ impl Venue {
         self.scratch = scratch;
         let out = result?;
         if let Some(id) = out.resting() {
+            self.order_markets.note(account, instrument);
             self.spot_sync(instrument, id)?;
         }
         if let (true, Some(id)) = (req.reduce_only, out.resting()) {

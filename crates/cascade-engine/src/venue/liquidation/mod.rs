@@ -160,7 +160,7 @@ impl Venue {
             self.markets[idx].index.crossed_most_underwater_first(mark, &mut candidates);
             let mut acted = false;
             for chunk in candidates.chunks(WARM_CHUNK) {
-                self.warm_accounts(chunk);
+                self.warm_accounts(chunk, &stepped);
                 for &acct in chunk {
                     acted |= self.liquidate(acct, ins, &mut stepped, events)?;
                 }
@@ -177,19 +177,26 @@ impl Venue {
         Ok(())
     }
 
-    /// Reads what the waterfall first looks at for each candidate — its account record and its
-    /// slot in every book's and stop book's table of owners — before it works on them. The
-    /// reads are independent, so the CPU overlaps their cache misses; inside the waterfall each
-    /// would be paid alone (with millions of accounts, every record is a miss to main memory).
-    /// Called on chunks of [`WARM_CHUNK`] candidates, so what it reads is still cached when the
-    /// waterfall gets there (a crash's pass can cross tens of thousands of accounts).
-    fn warm_accounts(&self, ids: &[AccountId]) {
+    /// Reads what the waterfall first looks at for each candidate — its account record, the word
+    /// of markets that may hold its orders, and its slot in those books' and stop books' tables
+    /// of owners — before it works on them. The reads are independent, so the CPU overlaps their
+    /// cache misses; inside the waterfall each would be paid alone (with millions of accounts,
+    /// every record is a miss to main memory). Called on chunks of [`WARM_CHUNK`] candidates, so
+    /// what it reads is still cached when the waterfall gets there (a crash's pass can cross
+    /// tens of thousands of accounts). Accounts the waterfall will pass over unread (the
+    /// backstop, accounts already stepped in this pass) are not read.
+    fn warm_accounts(&self, ids: &[AccountId], stepped: &Stepped) {
+        let per_block = self.one_step_per_block();
         let mut sum = 0i64;
         for &a in ids {
+            if Some(a) == self.backstop || (per_block && stepped.contains(&a)) {
+                continue;
+            }
             if let Ok(acct) = self.ledger.account(a) {
                 sum = sum.wrapping_add(acct.positions().iter().map(|p| p.size.0).sum::<i64>());
             }
-            for m in &self.markets {
+            for i in self.order_markets.may_hold(a, self.markets.len()) {
+                let m = &self.markets[usize::from(i.0)];
                 sum = sum.wrapping_add(i64::from(m.book.has_orders(a)) + i64::from(m.stops.has_orders(a)));
             }
         }
@@ -270,8 +277,9 @@ impl Venue {
         let scope: Vec<InstrumentId> = if mode == MarginMode::Isolated {
             vec![ins]
         } else {
-            (0..self.markets.len() as u16)
-                .map(InstrumentId)
+            // Only the markets its word names can hold its orders (see `order_markets`).
+            self.order_markets
+                .may_hold(acct, self.markets.len())
                 .filter(|i| {
                     let m = &self.markets[usize::from(i.0)];
                     m.book.has_orders(acct) || m.stops.has_orders(acct)
