@@ -34,7 +34,9 @@ pub struct AdlCandidate {
     pub wallet: Cash,
     /// Equity backing it: wallet + unrealized PnL (cross: of the whole pool).
     pub equity: Cash,
-    /// Maintenance margin of the account (cross pool) or position (isolated).
+    /// Maintenance margin of the account (cross pool) or position (isolated). Only Binance's
+    /// ranking reads it; a venue ranking otherwise leaves it at zero rather than pay a tier
+    /// lookup for each of a market's opposite positions.
     pub maintenance: Cash,
 }
 

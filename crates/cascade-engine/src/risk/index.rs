@@ -90,6 +90,10 @@ impl Hasher for IdHasher {
     fn write_u32(&mut self, n: u32) {
         self.0 = (u64::from(n) ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
+
+    fn write_u16(&mut self, n: u16) {
+        self.write_u32(u32::from(n));
+    }
 }
 
 /// The zone `mark × (1 ∓ PARK_ZONE_BPS)`, rounded outward, never below 1.

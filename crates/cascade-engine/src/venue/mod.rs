@@ -480,6 +480,14 @@ impl Market {
     }
 }
 
+/// Per-(account, instrument) deadlines, hashed (a crash's liquidation pass looks one up for
+/// every candidate on a venue that slices).
+type Cooldowns = std::collections::HashMap<
+    (AccountId, InstrumentId),
+    u64,
+    std::hash::BuildHasherDefault<crate::risk::index::IdHasher>,
+>;
+
 /// One exchange.
 #[derive(Debug)]
 pub struct Venue {
@@ -504,8 +512,9 @@ pub struct Venue {
     dirty: DirtySet,
     /// The venue clock, milliseconds, set by the caller ([`Venue::set_time`]).
     now_ms: u64,
-    /// Hyperliquid cooldowns after a partial liquidation: (account, instrument) → until.
-    cooldown: BTreeMap<(AccountId, InstrumentId), u64>,
+    /// Hyperliquid cooldowns after a partial liquidation: (account, instrument) → until. Only
+    /// looked up and written, never iterated, so its order cannot reach an output.
+    cooldown: Cooldowns,
     /// Recent maxima of each fund's balance, for OKX's drawdown trigger.
     fund_peaks: BTreeMap<FundId, std::collections::VecDeque<(u64, Cash)>>,
     /// Capital deposited into the backstop (a vault's own money).
@@ -541,7 +550,7 @@ impl Venue {
             adl_queue: None,
             dirty: DirtySet::default(),
             now_ms: 0,
-            cooldown: BTreeMap::new(),
+            cooldown: Cooldowns::default(),
             fund_peaks: BTreeMap::new(),
             backstop_capital: Cash::ZERO,
             backstop_pnl: Cash::ZERO,

@@ -12,7 +12,7 @@ use crate::book::{OrderId, Side};
 use crate::instrument::InstrumentId;
 use crate::ledger::AccountId;
 use crate::ledger::Party;
-use crate::num::{Price, Qty, Round};
+use crate::num::{Cash, Price, Qty, Round};
 use crate::position::MarginMode;
 use crate::risk::adl::{AdlCandidate, RankedCandidates, rank};
 use crate::risk::rules::AdlRanking;
@@ -375,7 +375,14 @@ impl Venue {
         }
         let ins_ref = &self.markets[idx].instrument;
         let upnl = p.unrealized_pnl(ins_ref, mark).map_err(overflow("upnl"))?;
-        let state = self.position_maintenance(c, ins)?;
+        // Only Binance's ranking reads the maintenance (its margin ratio); the others need the
+        // equity alone, which costs no tier lookup.
+        let (equity, maintenance) = if self.config.rules.adl_ranking == AdlRanking::BinanceLeveragePnl {
+            let state = self.position_maintenance(c, ins)?;
+            (state.equity, state.maintenance)
+        } else {
+            (self.position_equity(c, ins)?, Cash::ZERO)
+        };
         let wallet = if p.mode == MarginMode::Isolated {
             p.isolated_margin
         } else {
@@ -388,8 +395,8 @@ impl Venue {
             cost: p.cost,
             notional: ins_ref.value(mark, p.size, Round::Floor).map_err(overflow("notional"))?,
             wallet,
-            equity: state.equity,
-            maintenance: state.maintenance,
+            equity,
+            maintenance,
         });
         Ok(())
     }

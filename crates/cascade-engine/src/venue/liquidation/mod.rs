@@ -274,18 +274,17 @@ impl Venue {
         // 1. Cancel the account's orders (all of them for cross margin). The books are looked at
         // first, together: each look is a cache miss (an account's slot in a per-book table),
         // and independent looks overlap, where a cancel per book would pay them one by one.
-        let scope: Vec<InstrumentId> = if mode == MarginMode::Isolated {
-            vec![ins]
-        } else {
-            // Only the markets its word names can hold its orders (see `order_markets`).
-            self.order_markets
-                .may_hold(acct, self.markets.len())
-                .filter(|i| {
-                    let m = &self.markets[usize::from(i.0)];
-                    m.book.has_orders(acct) || m.stops.has_orders(acct)
-                })
-                .collect()
-        };
+        // Only the markets its word names can hold its orders (see `order_markets`); cancelling
+        // on a market that holds none of them changes nothing.
+        let scope: Vec<InstrumentId> = self
+            .order_markets
+            .may_hold(acct, self.markets.len())
+            .filter(|&i| mode != MarginMode::Isolated || i == ins)
+            .filter(|i| {
+                let m = &self.markets[usize::from(i.0)];
+                m.book.has_orders(acct) || m.stops.has_orders(acct)
+            })
+            .collect();
         for i in scope {
             self.cancel_all(acct, i, events)?;
         }
@@ -491,7 +490,13 @@ impl Venue {
                         return Err(VenueError::Invariant("no bankruptcy price for a limit order".into()));
                     }
                 };
-                let filled = self.book_step(acct, target, long, qty, kind, mark, bp, events)?;
+                // A market order with nothing to meet would expire unfilled: not sent (a venue
+                // that waits on an empty book meets this at every pass for every account).
+                let filled = if bp.is_none() {
+                    Qty::ZERO
+                } else {
+                    self.book_step(acct, target, long, qty, kind, mark, bp, events)?
+                };
                 let bp = bp.unwrap_or(mark);
                 let rest = Qty(qty.0 - filled.0);
                 let closed_more = match rules.execution {
