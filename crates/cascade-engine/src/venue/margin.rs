@@ -67,6 +67,18 @@ pub enum CollateralSource {
 /// Holders of a collateral asset whose records [`Venue::reindex_holders`] reads ahead together.
 const HOLDERS_CHUNK: usize = 32;
 
+/// How much of a [`MarginState`] to compute: each figure costs the ones before it plus its
+/// own tier lookup, so readers that need less pay less.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Figures {
+    /// The equity alone (maintenance and initial left at zero).
+    Equity,
+    /// Equity and maintenance (initial left at zero).
+    Maintenance,
+    /// All three.
+    Initial,
+}
+
 impl Venue {
     /// The mark price of `ins`, else its last trade price.
     pub(super) fn reference_mark(&self, ins: InstrumentId) -> Option<Price> {
@@ -264,7 +276,7 @@ impl Venue {
     /// # Errors
     /// Unknown account or overflow.
     pub fn pool_margin(&self, acct: AccountId, asset: AssetId) -> Result<MarginState, VenueError> {
-        self.pool_state(acct, asset, true)
+        self.pool_state(acct, asset, Figures::Initial)
     }
 
     /// [`Venue::pool_margin`] without the initial margin (left at zero): what the liquidation
@@ -274,32 +286,41 @@ impl Venue {
         acct: AccountId,
         asset: AssetId,
     ) -> Result<MarginState, VenueError> {
-        self.pool_state(acct, asset, false)
+        self.pool_state(acct, asset, Figures::Maintenance)
     }
 
-    fn pool_state(&self, acct: AccountId, asset: AssetId, initial: bool) -> Result<MarginState, VenueError> {
+    fn pool_state(
+        &self,
+        acct: AccountId,
+        asset: AssetId,
+        figures: Figures,
+    ) -> Result<MarginState, VenueError> {
         let mut s = MarginState { equity: self.pool_collateral(acct, asset)?, ..MarginState::default() };
         for p in self.ledger.account(acct)?.positions() {
             let m = &self.markets[usize::from(p.instrument.0)];
             if p.mode != MarginMode::Cross || m.instrument.settle_asset() != asset || p.size.is_zero() {
                 continue;
             }
-            self.add_position(&mut s, p, initial)?;
+            self.add_position(&mut s, p, figures)?;
         }
         Ok(s)
     }
 
-    /// Adds position `p` at its mark to `s`: its PnL, its maintenance and, if `initial`, its
-    /// initial margin.
-    fn add_position(&self, s: &mut MarginState, p: &Position, initial: bool) -> Result<(), VenueError> {
+    /// Adds position `p` at its mark to `s`: its PnL, and as far as `figures` asks, its
+    /// maintenance and initial margin.
+    fn add_position(&self, s: &mut MarginState, p: &Position, figures: Figures) -> Result<(), VenueError> {
         let m = &self.markets[usize::from(p.instrument.0)];
         let Some(mark) = self.reference_mark(p.instrument) else { return Ok(()) };
         let upnl = p.unrealized_pnl(&m.instrument, mark).map_err(overflow("unrealized pnl"))?;
+        if figures == Figures::Equity {
+            s.equity = s.equity.checked_add(upnl).map_err(overflow("equity"))?;
+            return Ok(());
+        }
         let e = Exposure::of(&m.instrument, p.size, mark).map_err(overflow("exposure"))?;
         let mm = self.maintenance_of(p, &e)?;
         s.equity = s.equity.checked_add(upnl).map_err(overflow("equity"))?;
         s.maintenance = s.maintenance.checked_add(mm).map_err(overflow("maintenance"))?;
-        if initial {
+        if figures == Figures::Initial {
             let im = self.initial_of(p, &e)?;
             s.initial = s.initial.checked_add(im).map_err(overflow("initial"))?;
         }
@@ -312,7 +333,7 @@ impl Venue {
     /// # Errors
     /// Unknown account/instrument or overflow.
     pub fn position_margin(&self, acct: AccountId, ins: InstrumentId) -> Result<MarginState, VenueError> {
-        self.position_state(acct, ins, true)
+        self.position_state(acct, ins, Figures::Initial)
     }
 
     /// The equity backing `acct`'s position in `ins` alone: the figure of
@@ -323,34 +344,7 @@ impl Venue {
         acct: AccountId,
         ins: InstrumentId,
     ) -> Result<Cash, VenueError> {
-        let asset = self.market(ins)?.instrument.settle_asset();
-        let a = self.ledger.account(acct)?;
-        let (mut equity, isolated) = match a.position(ins) {
-            Some(p) if p.mode == MarginMode::Isolated => (p.isolated_margin, Some(*p)),
-            _ => (self.pool_collateral(acct, asset)?, None),
-        };
-        let mut add = |p: &Position| -> Result<(), VenueError> {
-            let Some(mark) = self.reference_mark(p.instrument) else { return Ok(()) };
-            let m = &self.markets[usize::from(p.instrument.0)];
-            let upnl = p.unrealized_pnl(&m.instrument, mark).map_err(overflow("unrealized pnl"))?;
-            equity = equity.checked_add(upnl).map_err(overflow("equity"))?;
-            Ok(())
-        };
-        match isolated {
-            Some(p) if !p.size.is_zero() => add(&p)?,
-            Some(_) => {}
-            None => {
-                for p in a.positions() {
-                    let m = &self.markets[usize::from(p.instrument.0)];
-                    if p.mode != MarginMode::Cross || m.instrument.settle_asset() != asset || p.size.is_zero()
-                    {
-                        continue;
-                    }
-                    add(p)?;
-                }
-            }
-        }
-        Ok(equity)
+        Ok(self.position_state(acct, ins, Figures::Equity)?.equity)
     }
 
     /// [`Venue::position_margin`] without the initial margin (left at zero), as
@@ -360,25 +354,25 @@ impl Venue {
         acct: AccountId,
         ins: InstrumentId,
     ) -> Result<MarginState, VenueError> {
-        self.position_state(acct, ins, false)
+        self.position_state(acct, ins, Figures::Maintenance)
     }
 
     fn position_state(
         &self,
         acct: AccountId,
         ins: InstrumentId,
-        initial: bool,
+        figures: Figures,
     ) -> Result<MarginState, VenueError> {
         let asset = self.market(ins)?.instrument.settle_asset();
         match self.ledger.account(acct)?.position(ins) {
             Some(p) if p.mode == MarginMode::Isolated => {
                 let mut s = MarginState { equity: p.isolated_margin, ..MarginState::default() };
                 if !p.size.is_zero() {
-                    self.add_position(&mut s, p, initial)?;
+                    self.add_position(&mut s, p, figures)?;
                 }
                 Ok(s)
             }
-            _ => self.pool_state(acct, asset, initial),
+            _ => self.pool_state(acct, asset, figures),
         }
     }
 

@@ -5,12 +5,12 @@
 //! account count, so with millions of accounts and dozens of markets that question cost more
 //! than the rest of a waterfall that met an empty book. The word answers it in one read.
 //!
-//! The bits are a superset of the truth: a bit is set whenever an order or stop is sent for the
-//! account on that market (the only two ways into a book or stop book), and cleared only when
-//! the account is known to hold nothing there (after a cancel-all, or when a look finds the
-//! book and stop book empty of it). Readers confirm each set bit with the book, so they see
-//! exactly what a scan of every market would. With more than 64 markets every market counts
-//! as possible.
+//! The bits are a superset of the truth: a bit is set whenever an order comes to rest or a stop
+//! is placed for the account on that market (the only two ways into a book or stop book), and
+//! cleared only by a cancel-all there, after which the account holds nothing on it. Fills and
+//! single cancels leave a bit set that may be stale, so readers confirm each set bit with the
+//! book and see exactly what a scan of every market would. With more than 64 markets every
+//! market counts as possible.
 
 use crate::instrument::InstrumentId;
 use crate::ledger::AccountId;
@@ -49,27 +49,18 @@ impl OrderMarkets {
 
     /// The markets among the first `n` that may hold orders of `account`, in id order.
     pub(super) fn may_hold(&self, account: AccountId, n: usize) -> impl Iterator<Item = InstrumentId> {
+        // Wide: every market, in order (the word cannot name ids ≥ 64).
+        let every = if self.wide { 0..n } else { 0..0 };
         let all = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
-        let mut w =
-            if self.wide { all } else { self.bits.get(account.0 as usize).copied().unwrap_or(0) & all };
-        let wide = self.wide;
-        let mut next_wide = 0usize;
-        std::iter::from_fn(move || {
-            if wide {
-                // Every market, in order (the bit word cannot name ids ≥ 64).
-                if next_wide >= n {
-                    return None;
-                }
-                next_wide += 1;
-                return u16::try_from(next_wide - 1).ok().map(InstrumentId);
-            }
-            if w == 0 {
-                return None;
-            }
-            let i = w.trailing_zeros();
-            w &= w - 1;
-            u16::try_from(i).ok().map(InstrumentId)
-        })
+        let mut w = if self.wide { 0 } else { self.bits.get(account.0 as usize).copied().unwrap_or(0) & all };
+        let named = std::iter::from_fn(move || {
+            (w != 0).then(|| {
+                let i = w.trailing_zeros();
+                w &= w - 1;
+                i as usize
+            })
+        });
+        every.chain(named).filter_map(|i| u16::try_from(i).ok().map(InstrumentId))
     }
 }
 
