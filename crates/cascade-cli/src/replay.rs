@@ -13,13 +13,15 @@
 //!
 //! **What the replay changes in the scenario**, each said on standard error: the asset gets
 //! `path` (the file) and `index = "path"`; keys the file replaces or that could no longer act
-//! are removed (`index_price`, `annual_volatility`, `lookback_path`, `spot_depth_1pct`,
+//! are removed (`index_price`, `annual_volatility`, `spot_depth_1pct`,
 //! `spot_recovery_half_life_s`, `perp_flow_to_spot`, `perp_flow_lag_s`), and so are
-//! `[[shocks]]` on a replayed asset (the file already holds the news). An asset with
+//! `[[shocks]]` on a replayed asset (the file already holds the news). A `lookback_path` is
+//! kept: the population's entries still come from it, so the file need only cover the run. An asset with
 //! `[[assets.spot]]` books is refused (its index would no longer be theirs, and makers quote
 //! them). Without `run.start_utc`, the run starts at the file's first row plus the population's
 //! look-back (its entry prices come from the file before the start; the first row when no
-//! population trades the asset), at the first close at or after that; without
+//! population trades the asset or a `lookback_path` gives its entries), at the first close at
+//! or after that; without
 //! `run.duration_s`, it lasts until the file's last close. When the scenario sets them, the
 //! file must cover them (else a named error from the scenario reader).
 
@@ -39,10 +41,9 @@ const QUOTES: [&str; 5] = ["USDT", "USDC", "FDUSD", "BUSD", "USD"];
 
 /// Keys of an `[[assets]]` entry that the replayed file replaces or that cannot act on an
 /// index that is the file.
-const DROPPED_KEYS: [&str; 7] = [
+const DROPPED_KEYS: [&str; 6] = [
     "index_price",
     "annual_volatility",
-    "lookback_path",
     "spot_depth_1pct",
     "spot_recovery_half_life_s",
     "perp_flow_to_spot",
@@ -388,10 +389,11 @@ fn edit_scenario(text: &str, s: &Scenario, replayed: &[Replayed]) -> anyhow::Res
         if s.population.accounts > 0 { s.population.entry.lookback_s.saturating_mul(1_000) } else { 0 };
     if run.get("start_utc").is_none() {
         // The latest start any file allows: its first row plus the look-back of a population
-        // trading it, at a close.
+        // trading it (none when a `lookback_path` gives the entries), at a close.
         let mut start = 0;
         for r in replayed {
-            let back = if pop_assets.contains(&r.asset) { lookback_ms } else { 0 };
+            let own_lookback = s.assets.get(r.asset).is_some_and(|a| a.lookback_path.is_none());
+            let back = if pop_assets.contains(&r.asset) && own_lookback { lookback_ms } else { 0 };
             let earliest = r.path.first_ms().saturating_add(back);
             let at = r.path.points().iter().map(|p| p.time_ms).find(|&t| t >= earliest).with_context(|| {
                 format!(

@@ -263,3 +263,44 @@ fn a_positions_file_is_liquidated_in_the_minute_the_path_crosses_it() {
     ]));
     assert!(e.contains("position 1") && e.contains("liquidation_price"), "{e}");
 }
+
+/// A `lookback_path` survives the replay (the population's entries still come from it), so a
+/// price file that starts only at the run's start is enough; without it the same file is
+/// refused, since it does not reach back over the population's 30-minute look-back.
+#[test]
+fn a_lookback_path_is_kept_and_the_file_need_only_cover_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The 21 Nov minute file from the run's start (07:30) on.
+    let full = std::fs::read_to_string(nov21()).unwrap();
+    let mut lines = full.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines
+        .filter(|l| l.split(',').next().and_then(|t| t.parse::<u64>().ok()).is_some_and(|t| t >= START))
+        .collect();
+    assert_eq!(rows.len(), 60, "07:30 to 08:29");
+    let short = tmp.path().join("BTCUSDT-1m-from-0730.csv");
+    std::fs::write(&short, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+    let base = std::fs::read_to_string(tiny()).unwrap();
+    let with = tmp.path().join("with-lookback.toml");
+    let key = format!("annual_volatility = 0.5\nlookback_path = \"{}\"", nov21().replace('\\', "/"));
+    std::fs::write(&with, base.replace("annual_volatility = 0.5", &key)).unwrap();
+    let out = tmp.path().join("o");
+    let args = |s: &Path, o: &Path| {
+        vec!["replay".to_string(), s.display().to_string(), "--prices".into(), short.display().to_string()]
+            .into_iter()
+            .chain(["--out".to_string(), o.display().to_string()])
+            .collect::<Vec<_>>()
+    };
+    let a = args(&with, &out);
+    let stderr = ok(&cascade(&a.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert!(!stderr.contains("lookback_path dropped"), "{stderr}");
+    assert!(std::fs::read_to_string(out.join("scenario.toml")).unwrap().contains("lookback_path"));
+    let plain = tmp.path().join("plain.toml");
+    std::fs::write(&plain, &base).unwrap();
+    let a = args(&plain, &tmp.path().join("o2"));
+    let stderr = err(&cascade(&a.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert!(
+        stderr.contains("population.entry.lookback_s") && stderr.contains("look-back starts"),
+        "{stderr}"
+    );
+}

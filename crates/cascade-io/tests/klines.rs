@@ -423,15 +423,42 @@ fn a_lookback_path_gives_the_entries_and_not_the_fair_value() {
     // Not all at the time-zero price (a flat synthetic walk would put every entry at 50.0).
     let above = sim.agents.population.traders.iter().filter(|t| m.to_f64(t.entry) > 50.4).count();
     assert!(above > 0, "no entry from the file's week");
-    // With `path` it is refused; a file that does not reach back over the look-back too.
-    let both = format!("{PATH}\nlookback_path = \"klines.csv\"");
-    let e = refused(&scenario(dir.path(), START, &both, "lookback_s = 180"));
-    assert!(e.contains("assets[0].lookback_path") && e.contains("not allowed with `path`"), "{e}");
+    // A file that does not reach back over the look-back is refused.
     let e = refused(&scenario(dir.path(), START, asset, "lookback_s = 600"));
     assert!(e.contains("assets[0].lookback_path") && e.contains("the look-back needs"), "{e}");
     // A synthetic-walk key of the entries is refused when every asset has a look-back file.
     let e = refused(&scenario(dir.path(), START, asset, "lookback_s = 180\nlookback_return = -0.05"));
     assert!(e.contains("population.entry.lookback_return"), "{e}");
+}
+
+/// `path` and `lookback_path` together (a replay of one evening that keeps the week before):
+/// the fair value follows `run.csv`, which starts only at 20:03 (its 20:03 bar opens at 66.0),
+/// and the entries come from `klines.csv`'s look-back, 20:00..20:03: 100.0, 100.5, 101.5 and
+/// 99.0 (ROWS), scaled by 66.0 / 99.0 = 2/3 to end at the path's 66.0: 66.667, 67.0, 67.667
+/// and 66.0, i.e. 66.7, 67.0, 67.7 and 66.0 on the 0.1 tick. Without `lookback_path` the same
+/// short file is refused: it does not reach back over the look-back.
+#[test]
+fn a_lookback_path_gives_the_entries_of_a_path_that_covers_only_the_run() {
+    const RUN_ROWS: [&str; 2] = [
+        "1760126580000,66.0,66.5,65.0,65.5,10.000,1760126639999,1000.0,5,5.0,500.0,0",
+        "1760126640000,65.5,66.0,65.0,65.8,10.000,1760126699999,1000.0,5,5.0,500.0,0",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "run.csv", &csv(true, &RUN_ROWS));
+    let asset = "path = \"run.csv\"\nlookback_path = \"klines.csv\"";
+    let s = read_scenario(&scenario(dir.path(), START, asset, "lookback_s = 180")).unwrap();
+    let sim = Simulation::new(&s, 1, true).unwrap();
+    assert!((sim.world.assets[0].fair - 66.0).abs() < 1e-9, "fair value {}", sim.world.assets[0].fair);
+    let m = &sim.world.markets[0];
+    let allowed = [66.0, 66.7, 67.0, 67.7];
+    for t in &sim.agents.population.traders {
+        let e = m.to_f64(t.entry);
+        assert!(allowed.iter().any(|a| (a - e).abs() < 1e-9), "entry {e} is not a scaled look-back price");
+    }
+    let above = sim.agents.population.traders.iter().filter(|t| m.to_f64(t.entry) > 66.5).count();
+    assert!(above > 0, "no entry from the look-back file's week");
+    let e = refused(&scenario(dir.path(), START, "path = \"run.csv\"", "lookback_s = 180"));
+    assert!(e.contains("population.entry.lookback_s") && e.contains("the look-back starts at"), "{e}");
 }
 
 #[test]

@@ -457,10 +457,11 @@ impl Population {
         for &(m, _, _) in &markets {
             let a = world.markets[m].asset;
             if paths[a].is_none() {
-                paths[a] = Some(if let Some(track) = world.assets[a].track() {
-                    LookBack::from_track(track, pop.entry.lookback_s)
-                } else if let Some(track) = world.assets[a].lookback() {
+                // A `lookback_path` first: with a `path` too, that file covers only the run.
+                paths[a] = Some(if let Some(track) = world.assets[a].lookback() {
                     LookBack::from_track(track, pop.entry.lookback_s).ending_at(world.assets[a].spot())
+                } else if let Some(track) = world.assets[a].track() {
+                    LookBack::from_track(track, pop.entry.lookback_s)
                 } else {
                     let mut rng = streams.stream(StreamKind::LookBack, a as u64);
                     let vol = pop.entry.annual_volatility.unwrap_or(scenario.assets[a].volatility());

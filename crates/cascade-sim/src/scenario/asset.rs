@@ -56,12 +56,13 @@ pub struct Asset {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<IndexSource>,
     /// Kline CSV whose prices before `run.start_utc` give the population's entry prices (its
-    /// look-back) while the fair value stays the model's own walk and shocks (default: none;
-    /// not with `path`, which gives both). Same file formats and relative-path rule as `path`;
-    /// it must cover `population.entry.lookback_s` before the start (the start need not be a
-    /// bar's close). The look-back is scaled so that it ends at `index_price`: the file gives
-    /// the shape of the week before (where traders entered relative to the price now), the
-    /// scenario the level.
+    /// look-back) while the fair value stays the model's own walk and shocks (default: none).
+    /// Same file formats and relative-path rule as `path`; it must cover
+    /// `population.entry.lookback_s` before the start (the start need not be a bar's close).
+    /// The look-back is scaled so that it ends at the time-zero price: the file gives the shape
+    /// of the week before (where traders entered relative to the price now), the scenario the
+    /// level. With `path` too, the entries come from this file and `path` need only cover the
+    /// run (a replay of one evening keeps the week before it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lookback_path: Option<String>,
     /// Spot notional, in USD at the time-zero price, that moves the spot index by 1 % (default
@@ -227,12 +228,6 @@ impl Asset {
         if let Some(p) = &self.lookback_path {
             if p.trim().is_empty() {
                 v.err(format!("{path}.lookback_path"), "must not be empty");
-            }
-            if self.path.is_some() {
-                v.err(
-                    format!("{path}.lookback_path"),
-                    "not allowed with `path`: the entries already come from that file's look-back",
-                );
             }
         }
         v.positive_dec(&format!("{path}.spot_depth_1pct"), self.spot_depth_1pct());

@@ -749,7 +749,10 @@ impl Scenario {
                     ),
                 );
             }
-            if self.population.accounts > 0 && pop_assets.contains(&i) {
+            // With a `lookback_path` the entries come from that file (checked on its own), so
+            // the price file need only cover the run: a replay of one evening keeps the week
+            // before it.
+            if self.population.accounts > 0 && pop_assets.contains(&i) && a.lookback_path.is_none() {
                 let from = start.saturating_sub(self.population.entry.lookback_s.saturating_mul(1_000));
                 if from < first {
                     v.err(

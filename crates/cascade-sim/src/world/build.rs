@@ -56,6 +56,25 @@ fn tiers(path: &str, tiers: &[Tier]) -> Result<RiskTiers, SimError> {
 }
 
 /// The engine's mark smoother for `[policy.prices]`: one sample a second, the window in seconds.
+/// The look-back track of asset `i` (`lookback_path`), if it has one.
+fn lookback_track(
+    i: usize,
+    a: &crate::scenario::Asset,
+    start_ms: Option<u64>,
+) -> Result<Option<Track>, SimError> {
+    if a.lookback_path.is_none() {
+        return Ok(None);
+    }
+    let (Some(path), Some(start)) = (&a.lookback_price_path, start_ms) else {
+        return Err(SimError::scenario(
+            format!("assets[{i}].lookback_path"),
+            "the look-back file was not loaded, or run.start_utc is missing (read the scenario with \
+             cascade_io::read_scenario)",
+        ));
+    };
+    Ok(Some(Track::new(path, start)))
+}
+
 fn smoother(p: &PricesPolicy) -> Result<MarkSmoother, SimError> {
     let w = p.mark_window_s.max(1);
     let rule = match p.mark_smoothing {
@@ -102,6 +121,7 @@ impl World {
                 }
                 let mut st =
                     AssetState::on_track(a.name.clone(), Track::new(path, start), depth, half_life, rng);
+                st.lookback = lookback_track(i, a, start_ms)?;
                 st.pinned = a.index_from_path();
                 st.perp_flow_share = a.perp_flow_to_spot.unwrap_or(0.0);
                 st.perp_flow_lag_s = a.perp_flow_lag_s.unwrap_or(0) as f64;
@@ -115,16 +135,7 @@ impl World {
             let mut st = AssetState::new(a.name.clone(), price, a.volatility(), depth, half_life, rng);
             st.perp_flow_share = a.perp_flow_to_spot.unwrap_or(0.0);
             st.perp_flow_lag_s = a.perp_flow_lag_s.unwrap_or(0) as f64;
-            if a.lookback_path.is_some() {
-                let (Some(path), Some(start)) = (&a.lookback_price_path, start_ms) else {
-                    return Err(SimError::scenario(
-                        format!("assets[{i}].lookback_path"),
-                        "the look-back file was not loaded, or run.start_utc is missing (read the scenario \
-                         with cascade_io::read_scenario)",
-                    ));
-                };
-                st.lookback = Some(Track::new(path, start));
-            }
+            st.lookback = lookback_track(i, a, start_ms)?;
             assets.push(st);
         }
         let start_ms_of_day = scenario.run.start_ms_of_day();
