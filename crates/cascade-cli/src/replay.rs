@@ -212,6 +212,18 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `text` (the scenario at `scenario_file`) with each `--prices` argument's asset replayed
+/// from its file, as `cascade replay` runs it (every change said on standard error): what
+/// `cascade calibrate --prices` fits on.
+///
+/// # Errors
+/// A `--prices` argument that names no asset or file, or a scenario that does not fit them.
+pub(crate) fn replayed_text(text: &str, scenario_file: &Path, prices: &[String]) -> anyhow::Result<String> {
+    let base = cascade_io::read_scenario_text(text, scenario_file)?;
+    let replayed = resolve_prices(&base, prices, scenario_file)?;
+    edit_scenario(text, &base, &replayed)
+}
+
 /// [`simulate`], with `portfolio`'s accounts put into the venues first when given.
 fn simulate_with(
     scenario: &Scenario,

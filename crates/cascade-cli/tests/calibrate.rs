@@ -266,3 +266,27 @@ fn unreadable_files_are_named() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("nope.toml"), "{}", stderr(&o));
 }
+
+/// `--prices`: the fit runs on the replayed scenario (the asset's index is the file, as in
+/// `cascade replay`), the fitted file says so, and a parameter naming a key the replay drops
+/// is refused with the targets file and field named.
+#[test]
+fn prices_fit_on_the_replayed_scenario() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/binance/BTCUSDT-1m-2025-10-10_2000_2359.csv");
+    let prices = format!("BTC={}", file.display());
+    let out = tmp.path().join("fit");
+    let o = calibrate(&data("calibrate-tiny-targets.toml"), &out, "1", &["--prices", &prices]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("assets[0].spot_depth_1pct dropped"), "{}", stderr(&o));
+    let fitted = std::fs::read_to_string(out.join("fitted.toml")).unwrap();
+    assert!(fitted.contains("index = \"path\""), "{fitted}");
+    let targets = targets_file(
+        tmp.path(),
+        &format!("{TARGET}[[params]]\npath = \"assets[0].spot_depth_1pct\"\nlo = 1e6\nhi = 1e8\n"),
+    );
+    let bad = calibrate(&targets, &tmp.path().join("bad"), "1", &["--prices", &prices]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("params[0].path"), "{}", stderr(&bad));
+}

@@ -1,6 +1,8 @@
 //! `cascade calibrate SCENARIO --targets TARGETS.toml [--seeds N] [--evals N] [--out DIR]
-//! [--resume]`: fits free parameters of a scenario to published figures (and optionally to a
-//! real minute price path) with Nelder–Mead (argmin) over the parameters normalised to [0, 1].
+//! [--resume] [--set K=V]… [--prices [ASSET=]FILE…]`: fits free parameters of a scenario to
+//! published figures (and optionally to a real minute price path) with Nelder–Mead (argmin)
+//! over the parameters normalised to [0, 1]; with `--prices`, on the real path itself (the
+//! assets replayed as `cascade replay` does).
 //!
 //! The driver only: reading files ([`targets`], the scenario, the price file), the optimizer
 //! loop with its progress bar and resumable log ([`log`]), and the outputs ([`report`]). The
@@ -50,6 +52,12 @@ pub struct CalibrateArgs {
     /// --set`; e.g. `--set run.scale=0.05` fits in reduced mode. The fitted scenario keeps it.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
+    /// Fit on real prices: each file becomes its asset's index exactly, as in `cascade replay
+    /// --prices` (after the `--set`s; shocks on those assets are dropped, so a parameter that
+    /// names one is refused). The population can then be fitted to the path that really
+    /// happened, apart from the model's own price formation.
+    #[arg(long, value_name = "[ASSET=]FILE", num_args = 1..)]
+    prices: Vec<String>,
 }
 
 /// Side of the first simplex around the starting point, in normalised units.
@@ -82,6 +90,14 @@ pub fn run(args: &CalibrateArgs) -> anyhow::Result<()> {
     } else {
         let sets = args.sets.iter().map(|a| cascade_sweep::parse_set(a)).collect::<Result<Vec<_>, _>>()?;
         cascade_sweep::apply_and_read(&scenario_text, &args.scenario, &sets)?
+    };
+    let (scenario_text, scenario) = if args.prices.is_empty() {
+        (scenario_text, scenario)
+    } else {
+        let text = crate::replay::replayed_text(&scenario_text, &args.scenario, &args.prices)?;
+        let scenario = cascade_io::read_scenario_text(&text, &args.scenario)
+            .context("the scenario with the replayed files does not fit them")?;
+        (text, scenario)
     };
     let targets_text = read_text(&args.targets, "targets file")?;
     let targets = targets::read(&args.targets)?;
