@@ -16,14 +16,14 @@
 //! are removed (`index_price`, `annual_volatility`, `spot_depth_1pct`,
 //! `spot_recovery_half_life_s`, `perp_flow_to_spot`, `perp_flow_lag_s`), and so are
 //! `[[shocks]]` on a replayed asset (the file already holds the news). A `lookback_path` is
-//! kept: the population's entries still come from it, so the file need only cover the run. An asset with
-//! `[[assets.spot]]` books is refused (its index would no longer be theirs, and makers quote
-//! them). Without `run.start_utc`, the run starts at the file's first row plus the population's
-//! look-back (its entry prices come from the file before the start; the first row when no
-//! population trades the asset or a `lookback_path` gives its entries), at the first close at
-//! or after that; without
-//! `run.duration_s`, it lasts until the file's last close. When the scenario sets them, the
-//! file must cover them (else a named error from the scenario reader).
+//! kept: the population's entries still come from it, so the file need only cover the run. An
+//! asset with `[[assets.spot]]` books is refused (its index would no longer be theirs, and
+//! makers quote them). Without `run.start_utc`, the run starts at the file's first row plus the
+//! population's look-back (its entry prices come from the file before the start; the first row
+//! when no population trades the asset or a `lookback_path` gives its entries), at the first
+//! close at or after that; without `run.duration_s`, it lasts until the file's last close.
+//! When the scenario sets them, the file must cover them (else a named error from the scenario
+//! reader).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

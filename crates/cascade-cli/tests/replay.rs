@@ -285,20 +285,22 @@ fn a_lookback_path_is_kept_and_the_file_need_only_cover_the_run() {
     let key = format!("annual_volatility = 0.5\nlookback_path = \"{}\"", nov21().replace('\\', "/"));
     std::fs::write(&with, base.replace("annual_volatility = 0.5", &key)).unwrap();
     let out = tmp.path().join("o");
-    let args = |s: &Path, o: &Path| {
-        vec!["replay".to_string(), s.display().to_string(), "--prices".into(), short.display().to_string()]
-            .into_iter()
-            .chain(["--out".to_string(), o.display().to_string()])
-            .collect::<Vec<_>>()
+    let replay = |s: &Path, o: &Path| {
+        cascade(&[
+            "replay",
+            s.to_str().unwrap(),
+            "--prices",
+            short.to_str().unwrap(),
+            "--out",
+            o.to_str().unwrap(),
+        ])
     };
-    let a = args(&with, &out);
-    let stderr = ok(&cascade(&a.iter().map(String::as_str).collect::<Vec<_>>()));
+    let stderr = ok(&replay(&with, &out));
     assert!(!stderr.contains("lookback_path dropped"), "{stderr}");
     assert!(std::fs::read_to_string(out.join("scenario.toml")).unwrap().contains("lookback_path"));
     let plain = tmp.path().join("plain.toml");
     std::fs::write(&plain, &base).unwrap();
-    let a = args(&plain, &tmp.path().join("o2"));
-    let stderr = err(&cascade(&a.iter().map(String::as_str).collect::<Vec<_>>()));
+    let stderr = err(&replay(&plain, &tmp.path().join("o2")));
     assert!(
         stderr.contains("population.entry.lookback_s") && stderr.contains("look-back starts"),
         "{stderr}"
