@@ -402,6 +402,19 @@ fn entries_come_from_the_files_look_back() {
     assert!(distinct.len() > 10, "entries spread over the look-back: {} distinct", distinct.len());
 }
 
+/// Every trader's entry is one of `allowed` (the scaled look-back prices), and some lie above
+/// `time_zero_plus` (so they come from the file's week, not from the time-zero price alone).
+fn assert_entries_from_the_look_back(sim: &Simulation, allowed: &[f64], time_zero_plus: f64) {
+    let m = &sim.world.markets[0];
+    let traders = &sim.agents.population.traders;
+    for t in traders {
+        let e = m.to_f64(t.entry);
+        assert!(allowed.iter().any(|a| (a - e).abs() < 1e-9), "entry {e} is not a scaled look-back price");
+    }
+    let above = traders.iter().filter(|t| m.to_f64(t.entry) > time_zero_plus).count();
+    assert!(above > 0, "no entry from the look-back file's week");
+}
+
 /// `lookback_path`: entries from the file's week, the level from `index_price`. The look-back
 /// of 180 s before 20:03 has 180 / 60 = 3 steps, points at 20:00, 20:01, 20:02, 20:03: the
 /// 20:00 open 100.0 and the closes 100.5, 101.5, 99.0 (ROWS). Scaled by 50 / 99.0 to end at the
@@ -414,15 +427,8 @@ fn a_lookback_path_gives_the_entries_and_not_the_fair_value() {
     let s = read_scenario(&scenario(dir.path(), START, asset, "lookback_s = 180")).unwrap();
     let sim = Simulation::new(&s, 1, true).unwrap();
     assert!((sim.world.assets[0].spot() - 50.0).abs() < 1e-9);
-    let m = &sim.world.markets[0];
-    let allowed = [50.0, 50.5, 50.8, 51.3];
-    for t in &sim.agents.population.traders {
-        let e = m.to_f64(t.entry);
-        assert!(allowed.iter().any(|a| (a - e).abs() < 1e-9), "entry {e} is not a scaled look-back price");
-    }
     // Not all at the time-zero price (a flat synthetic walk would put every entry at 50.0).
-    let above = sim.agents.population.traders.iter().filter(|t| m.to_f64(t.entry) > 50.4).count();
-    assert!(above > 0, "no entry from the file's week");
+    assert_entries_from_the_look_back(&sim, &[50.0, 50.5, 50.8, 51.3], 50.4);
     // A file that does not reach back over the look-back is refused.
     let e = refused(&scenario(dir.path(), START, asset, "lookback_s = 600"));
     assert!(e.contains("assets[0].lookback_path") && e.contains("the look-back needs"), "{e}");
@@ -449,14 +455,7 @@ fn a_lookback_path_gives_the_entries_of_a_path_that_covers_only_the_run() {
     let s = read_scenario(&scenario(dir.path(), START, asset, "lookback_s = 180")).unwrap();
     let sim = Simulation::new(&s, 1, true).unwrap();
     assert!((sim.world.assets[0].fair - 66.0).abs() < 1e-9, "fair value {}", sim.world.assets[0].fair);
-    let m = &sim.world.markets[0];
-    let allowed = [66.0, 66.7, 67.0, 67.7];
-    for t in &sim.agents.population.traders {
-        let e = m.to_f64(t.entry);
-        assert!(allowed.iter().any(|a| (a - e).abs() < 1e-9), "entry {e} is not a scaled look-back price");
-    }
-    let above = sim.agents.population.traders.iter().filter(|t| m.to_f64(t.entry) > 66.5).count();
-    assert!(above > 0, "no entry from the look-back file's week");
+    assert_entries_from_the_look_back(&sim, &[66.0, 66.7, 67.0, 67.7], 66.5);
     let e = refused(&scenario(dir.path(), START, "path = \"run.csv\"", "lookback_s = 180"));
     assert!(e.contains("population.entry.lookback_s") && e.contains("the look-back starts at"), "{e}");
 }
