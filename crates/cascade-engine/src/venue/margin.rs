@@ -8,7 +8,7 @@
 //! plus its PnL. A pool is liquidatable when `equity ≤ maintenance` (with a positive
 //! maintenance), the predicate the margin module's liquidation price solves.
 
-use crate::instrument::{AssetId, InstrumentId};
+use crate::instrument::{AssetId, Instrument, InstrumentId};
 use crate::ledger::{AccountId, Party};
 use crate::margin::price as mp;
 use crate::margin::tiers::{Exposure, Leverage};
@@ -17,7 +17,7 @@ use crate::position::{MarginMode, Position};
 use crate::risk::rules::CloseFee;
 
 use super::deferred::TriggerBound;
-use super::{Venue, VenueError, overflow};
+use super::{Venue, VenueError, invalid, overflow};
 
 /// Margin figures of one pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -425,14 +425,14 @@ impl Venue {
         let asset = m.instrument.settle_asset();
         let current = self.ledger.account(acct)?.position(ins).copied();
         let mut p = current.unwrap_or_else(|| Position::flat(ins, self.default_mode));
-        let new_size = p.size.0.checked_add(signed_qty).ok_or(VenueError::Overflow("position size"))?;
+        let new_size = grown_size(p.size, signed_qty)?;
         if new_size.unsigned_abs() <= p.size.0.unsigned_abs()
             && (new_size == 0 || new_size.signum() == p.size.signum())
         {
             return Ok(());
         }
         p.size = Qty(new_size);
-        let e = Exposure::of(&m.instrument, p.size, price).map_err(overflow("exposure"))?;
+        let e = order_exposure(&m.instrument, p.size, price)?;
         // Without a leverage cap, the initial margin is at most the notional at the table's
         // largest initial rate, or over the chosen leverage: an order the pool covers at that
         // bound passes without the tier lookup (the exact figure is computed otherwise).
@@ -841,6 +841,40 @@ impl Venue {
     }
 }
 
+/// The size a position of `size` would reach after an order of `signed_qty` fills.
+///
+/// # Errors
+/// An [`VenueError::InvalidOrder`] on `qty` when it does not fit: the order is refused, the
+/// venue goes on.
+pub(super) fn grown_size(size: Qty, signed_qty: i64) -> Result<i64, VenueError> {
+    size.0.checked_add(signed_qty).ok_or_else(|| {
+        invalid("qty", format!("{signed_qty} added to the position of {} does not fit", size.0))
+    })
+}
+
+/// The exposure of the position an order would make, `size` valued at the order's `price`.
+///
+/// # Errors
+/// An [`VenueError::InvalidOrder`] on `qty` when that position is worth more than the cash
+/// range holds: each order's own value is checked when it is placed, but a runaway ask (a
+/// thin book after a crash) can price a growing position out of range, and that must refuse
+/// the order, not stop the venue.
+pub(super) fn order_exposure(
+    instrument: &Instrument,
+    size: Qty,
+    price: Price,
+) -> Result<Exposure, VenueError> {
+    Exposure::of(instrument, size, price).map_err(|_| {
+        invalid(
+            "qty",
+            format!(
+                "the position it would make, {} at price {}, is worth more than the cash range holds",
+                size.0, price.0
+            ),
+        )
+    })
+}
+
 /// Whether `available` covers the initial margin of a position of `notional` whatever tier it
 /// falls in: `⌈|N| × imr / 1⌉` for the table's largest initial rate `imr` and, with a chosen
 /// `leverage`, `⌈|N| / leverage⌉` (the initial margin is one of the two). Compared by
@@ -918,6 +952,41 @@ mod tests {
         assert!(v.position_margin(a, ins).unwrap().liquidatable());
         v.set_mark_price(ins, Price(985_470), &mut ev).unwrap();
         assert!(!v.position_margin(a, ins).unwrap().liquidatable());
+    }
+
+    /// A runaway ask must refuse an order, not stop the venue. Long 200.000 BTC at 10,000.00;
+    /// a buy of 0.001 at 1,000,000,000.00 is worth 1,000,000 USDT (inside the cash range of
+    /// about 9.2e10 USDT at 10^-8), but the position it would make, 200.001 × 1e9 = 2.00001e11
+    /// USDT, is not: the order is refused as invalid, nothing changes, and the venue trades on.
+    #[test]
+    fn an_order_whose_position_leaves_the_cash_range_is_refused() {
+        let mut v = Venue::new(VenueConfig {
+            rules: RuleSet::of(VenueName::Binance),
+            liquidations: false,
+            market_band: Rate::ZERO,
+            ..VenueConfig::default()
+        });
+        assert!(v.config.enforce_initial_margin);
+        let tiers = RiskTiers::flat(Rate::from_bps(50), Rate::from_bps(100), Cash::ZERO).unwrap();
+        let ins = v.add_instrument_with_tiers(InstrumentSpec::linear("BTCUSDT", USDT, 2, 3), tiers).unwrap();
+        let (a, b) = (v.open_account().unwrap(), v.open_account().unwrap());
+        v.deposit(a, USDT, usdt("10000000")).unwrap();
+        v.deposit(b, USDT, usdt("10000000")).unwrap();
+        let mut ev = Vec::new();
+        v.set_mark_price(ins, Price(1_000_000), &mut ev).unwrap();
+        v.place(a, ins, OrderRequest::limit(Side::Buy, Price(1_000_000), Qty(200_000)), &mut ev).unwrap();
+        v.place(b, ins, OrderRequest::market(Side::Sell, Qty(200_000)), &mut ev).unwrap();
+        let before = v.ledger().account(a).unwrap().clone();
+        let runaway = OrderRequest::limit(Side::Buy, Price(100_000_000_000), Qty(1));
+        match v.place(a, ins, runaway, &mut ev) {
+            Err(VenueError::InvalidOrder { field: "qty", reason }) => {
+                assert!(reason.contains("200001 at price 100000000000"), "{reason}");
+            }
+            other => panic!("expected the order refused on qty, got {other:?}"),
+        }
+        assert_eq!(v.ledger().account(a).unwrap(), &before);
+        v.check_invariants().unwrap();
+        v.place(a, ins, OrderRequest::limit(Side::Buy, Price(999_000), Qty(1)), &mut ev).unwrap();
     }
 
     /// A long of 2.000 at 100.00 (notional 200), the table's largest initial rate 10%: 20

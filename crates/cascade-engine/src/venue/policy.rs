@@ -5,7 +5,7 @@
 
 use crate::instrument::InstrumentId;
 use crate::ledger::AccountId;
-use crate::margin::tiers::{Exposure, Leverage};
+use crate::margin::tiers::Leverage;
 use crate::num::{Cash, Price, RATE_ONE, Rate, Round};
 use crate::policy::{CapReason, LeverageCap, scaled_tiers};
 use crate::position::Position;
@@ -71,14 +71,13 @@ impl Venue {
         }
         let current = self.ledger.account(acct)?.position(ins).copied();
         let p = current.unwrap_or_else(|| Position::flat(ins, self.default_mode));
-        let new_size = p.size.0.checked_add(signed_qty).ok_or(VenueError::Overflow("position size"))?;
+        let new_size = super::margin::grown_size(p.size, signed_qty)?;
         let grows =
             new_size.unsigned_abs() > p.size.0.unsigned_abs() || new_size.signum() * p.size.signum() < 0;
         if !grows || p.leverage == 0 {
             return Ok(());
         }
-        let e =
-            Exposure::of(&m.instrument, crate::num::Qty(new_size), price).map_err(overflow("exposure"))?;
+        let e = super::margin::order_exposure(&m.instrument, crate::num::Qty(new_size), price)?;
         let Some((cap, reason)) = self.cap_at(ins, e.notional)? else { return Ok(()) };
         let leverage = Leverage::from_int(i64::from(p.leverage)).map_err(overflow("leverage"))?;
         if leverage > cap {
