@@ -239,6 +239,46 @@ fn a_maker_pulls_after_adl_and_returns_gradually() {
     assert!(resting(&sim) > back, "size grows as confidence recovers");
 }
 
+/// Past its pull level a maker with `withdraw_half_life_s = 60` fades instead of leaving: here
+/// calm 0.01 and pull 0.02 (× a draw in [0.75, 1.5]: 0.0175–0.025) against BTC's 0.4, so it is
+/// stressed from its first few samples on and stays so. Its confidence then halves every 60 s:
+/// between two wakes 60 s apart (one wake a second) it is exactly half. It quotes at full stress,
+/// size × 0.2 × confidence, until that is under 0.02, i.e. confidence under 0.1, about
+/// 60 × log2(10) ≈ 199 s after the stress began: still quoting at 150 s, nothing at 280 s. The
+/// same maker without the key has pulled everything by 30 s.
+#[test]
+fn a_withdrawing_maker_fades_by_its_half_life() {
+    let world = |extra: &str| {
+        let src = hyperliquid_btc(
+            "name = \"withdraw\"\nseed = 3\nduration_s = 900",
+            "0.4",
+            1,
+            &format!("calm_volatility = 0.01\npull_volatility = 0.02\n{extra}"),
+            "traders = 0\n",
+        );
+        Simulation::new(&Scenario::from_toml(&src, "withdraw.toml").unwrap(), 3, true).unwrap()
+    };
+    let resting = |sim: &Simulation| {
+        let (m, a) = (sim.agents.makers[0].market, sim.agents.makers[0].account);
+        sim.world.book(m).orders_of(a).count()
+    };
+    let mut pulled = world("");
+    run_until(&mut pulled, 30);
+    assert_eq!(resting(&pulled), 0, "without the key the maker has pulled");
+    let mut fading = world("withdraw_half_life_s = 60\n");
+    run_until(&mut fading, 30);
+    assert!(resting(&fading) > 0, "with it the maker still quotes at 30 s");
+    run_until(&mut fading, 90);
+    let c90 = fading.agents.makers[0].confidence();
+    run_until(&mut fading, 150);
+    let c150 = fading.agents.makers[0].confidence();
+    assert!(c90 < 1.0, "stressed by 90 s: confidence {c90}");
+    assert!((c150 / c90 - 0.5).abs() < 1e-9, "halved over 60 s: {c90} -> {c150}");
+    assert!(resting(&fading) > 0, "still quoting at 150 s (confidence {c150})");
+    run_until(&mut fading, 280);
+    assert_eq!(resting(&fading), 0, "nothing at 280 s: confidence {}", fading.agents.makers[0].confidence());
+}
+
 /// A pulled maker with `pulled_bands_bps = [400, 1000]` keeps exactly one bid and one ask at
 /// each band around one centre c (its fair value: the index moved by its basis estimate, at
 /// most 20%): bids at 0.96c and 0.90c, asks at 1.04c and 1.10c (to the tick, 1 in ~100,000),

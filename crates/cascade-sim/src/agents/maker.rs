@@ -17,7 +17,9 @@
 //!   (× `1 − 0.8s`). At `pull_volatility` (scaled per maker by a draw in [0.75, 1.5], so makers
 //!   do not all leave at once) the maker pulls every quote, except one order per side at each
 //!   of its `pulled_bands_bps` from fair value if it has them (makers in a crash leave the
-//!   touch but keep wide resting orders).
+//!   touch but keep wide resting orders). With `withdraw_half_life_s` it withdraws instead:
+//!   its confidence halves every half-life while volatility stays there, and it quotes at full
+//!   stress scaled by it until that is under the smallest size.
 //! * **Return**: after a pull, or `return_half_life_s` after an ADL when `pull_on_adl`, the
 //!   maker's confidence restarts at zero and recovers toward one with that half-life; sizes are
 //!   scaled by it, so liquidity comes back gradually as volatility decays.
@@ -87,6 +89,8 @@ pub struct Maker {
     calm: f64,
     pull: f64,
     return_half_life_s: f64,
+    /// Half-life of the withdrawal past the pull level (`None`: pull at once).
+    withdraw_half_life_s: Option<f64>,
     pull_on_adl: bool,
     /// Distances (fractions of fair value) of the orders kept while pulled.
     pulled_bands: Vec<f64>,
@@ -167,6 +171,7 @@ impl Maker {
             calm: cfg.calm_volatility,
             pull: cfg.calm_volatility + (cfg.pull_volatility - cfg.calm_volatility) * pull_factor,
             return_half_life_s: cfg.return_half_life_s as f64,
+            withdraw_half_life_s: cfg.withdraw_half_life_s.map(|h| h as f64),
             pull_on_adl: cfg.pull_on_adl,
             pulled_bands: cfg.pulled_bands_bps.iter().map(|b| b / 1e4).collect(),
             pulled_notional: cfg.level_notional.to_f64() * cfg.pulled_size.unwrap_or(1.0),
@@ -234,14 +239,22 @@ impl Maker {
         let hedged = if self.spot.is_none() { self.hedge(world, index, dt) } else { 0.0 };
         let vol = self.volatility();
         let next = now.saturating_add(self.requote);
-        if vol >= self.pull || now < self.pulled_until {
-            self.confidence = 0.0;
-            self.withdraw(world)?;
-            self.quote_pulled_bands(world, index, hedged)?;
-            return Ok(next);
+        let adl_hold = now < self.pulled_until;
+        match self.withdraw_half_life_s {
+            Some(half_life) if vol >= self.pull && !adl_hold => {
+                self.confidence *= (-dt * std::f64::consts::LN_2 / half_life).exp();
+            }
+            _ if vol >= self.pull || adl_hold => {
+                self.confidence = 0.0;
+                self.withdraw(world)?;
+                self.quote_pulled_bands(world, index, hedged)?;
+                return Ok(next);
+            }
+            _ => {
+                let recover = (-dt * std::f64::consts::LN_2 / self.return_half_life_s.max(1e-3)).exp();
+                self.confidence = 1.0 - (1.0 - self.confidence) * recover;
+            }
         }
-        let recover = (-dt * std::f64::consts::LN_2 / self.return_half_life_s.max(1e-3)).exp();
-        self.confidence = 1.0 - (1.0 - self.confidence) * recover;
         let stress = ((vol - self.calm) / (self.pull - self.calm)).clamp(0.0, 1.0);
         let size_factor = self.confidence * (1.0 - 0.8 * stress);
         world.cancel_all_at(b, self.account)?;

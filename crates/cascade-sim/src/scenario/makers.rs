@@ -64,6 +64,16 @@ pub struct Maker {
     /// Half-life of the return to normal quoting once volatility decays, seconds (default 120; > 0).
     #[serde(default = "default_return")]
     pub return_half_life_s: u64,
+    /// Half-life, seconds, over which the maker withdraws once volatility reaches
+    /// `pull_volatility` (default: none, every quote is pulled at once; > 0). While volatility
+    /// stays at or above the pull level its confidence halves every `withdraw_half_life_s` and it
+    /// keeps quoting at the widest spread and thinnest size (× 0.2) scaled by it, until that is
+    /// nothing; below the pull level it recovers with `return_half_life_s`. An ADL still pulls
+    /// at once (`pull_on_adl`). Depth that fades over minutes, not in one requote: one major
+    /// token's Binance 1% depth fell 98% over the 40 minutes from 20:40 UTC on 10 Oct 2025
+    /// (Coinwatch, quoted in YQ's "When market makers become market breakers").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdraw_half_life_s: Option<u64>,
     /// Pull all quotes for `return_half_life_s` after being auto-deleveraged (default true; a
     /// spot maker has no position and is never auto-deleveraged).
     #[serde(default = "yes")]
@@ -169,6 +179,9 @@ impl Maker {
             );
         }
         v.nonzero(&f("return_half_life_s"), self.return_half_life_s);
+        if let Some(h) = self.withdraw_half_life_s {
+            v.nonzero(&f("withdraw_half_life_s"), h);
+        }
         if let Some(h) = self.hedge_half_life_s {
             v.nonzero(&f("hedge_half_life_s"), h);
         }

@@ -578,6 +578,22 @@ fn momentum_window_keys_are_checked_together() {
     );
 }
 
+/// `withdraw_half_life_s` is a positive number of seconds, and read when given.
+#[test]
+fn makers_withdraw_half_life_is_checked() {
+    let at = "level_notional = \"100000\"";
+    refuse_edit(
+        at,
+        "level_notional = \"100000\"\nwithdraw_half_life_s = 0",
+        "makers[0].withdraw_half_life_s",
+        "must be > 0",
+    );
+    let s =
+        Scenario::from_toml(&edit(at, "level_notional = \"100000\"\nwithdraw_half_life_s = 600"), "t.toml")
+            .unwrap();
+    assert_eq!(s.makers[0].withdraw_half_life_s, Some(600));
+}
+
 /// Pulled bands increase, lie in (0, 5000] bps, and `pulled_size` needs them.
 #[test]
 fn makers_pulled_bands_are_checked() {
