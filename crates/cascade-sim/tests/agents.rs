@@ -245,7 +245,7 @@ fn a_maker_pulls_after_adl_and_returns_gradually() {
 /// between two wakes 60 s apart (one wake a second) it is exactly half. It quotes at full stress,
 /// size × 0.2 × confidence, until that is under 0.02, i.e. confidence under 0.1, about
 /// 60 × log2(10) ≈ 199 s after the stress began: still quoting at 150 s, nothing at 280 s. The
-/// same maker without the key has pulled everything by 30 s.
+/// same maker without the key has pulled everything by 30 s, and an ADL pulls it at once.
 #[test]
 fn a_withdrawing_maker_fades_by_its_half_life() {
     let world = |extra: &str| {
@@ -277,6 +277,14 @@ fn a_withdrawing_maker_fades_by_its_half_life() {
     assert!(resting(&fading) > 0, "still quoting at 150 s (confidence {c150})");
     run_until(&mut fading, 280);
     assert_eq!(resting(&fading), 0, "nothing at 280 s: confidence {}", fading.agents.makers[0].confidence());
+    // An ADL still pulls at once and holds the maker out for its 120 s return half-life.
+    let mut adl = world("withdraw_half_life_s = 60\n");
+    run_until(&mut adl, 30);
+    assert!(resting(&adl) > 0);
+    adl.agents.makers[0].on_adl(&mut adl.world).unwrap();
+    assert_eq!(resting(&adl), 0, "pulled at once by the ADL");
+    run_until(&mut adl, 60);
+    assert_eq!(resting(&adl), 0, "still out 30 s after the ADL");
 }
 
 /// A pulled maker with `pulled_bands_bps = [400, 1000]` keeps exactly one bid and one ask at
