@@ -86,7 +86,7 @@ pub struct ReplayArgs {
 }
 
 /// One `--prices` argument resolved: the asset's index in the scenario, the file, its path.
-struct Replayed {
+pub(crate) struct Replayed {
     asset: usize,
     file: PathBuf,
     /// The file as the scenario's `path` names it: relative to the scenario's directory, so
@@ -99,10 +99,7 @@ struct Replayed {
 pub fn run(args: &ReplayArgs) -> anyhow::Result<()> {
     let text = cascade_io::read_text(&args.scenario, "reading the scenario")?;
     let base = cascade_io::read_scenario_text(&text, &args.scenario)?;
-    let replayed = resolve_prices(&base, &args.prices, &args.scenario)?;
-    let edited = edit_scenario(&text, &base, &replayed)?;
-    let scenario = cascade_io::read_scenario_text(&edited, &args.scenario)
-        .context("the scenario with the replayed files does not fit them")?;
+    let (edited, scenario, replayed) = replay_scenario(&text, &base, &args.scenario, &args.prices)?;
     let seed = args.seed.unwrap_or(scenario.run.seed);
     let out = args
         .out
@@ -212,16 +209,23 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `text` (the scenario at `scenario_file`) with each `--prices` argument's asset replayed
-/// from its file, as `cascade replay` runs it (every change said on standard error): what
-/// `cascade calibrate --prices` fits on.
+/// `text` (the scenario `base` read from `scenario_file`) with each `--prices` argument's asset
+/// replayed from its file, as text and read back, and the resolved arguments (every change
+/// said on standard error): what `cascade replay` runs and `cascade calibrate --prices` fits.
 ///
 /// # Errors
 /// A `--prices` argument that names no asset or file, or a scenario that does not fit them.
-pub(crate) fn replayed_text(text: &str, scenario_file: &Path, prices: &[String]) -> anyhow::Result<String> {
-    let base = cascade_io::read_scenario_text(text, scenario_file)?;
-    let replayed = resolve_prices(&base, prices, scenario_file)?;
-    edit_scenario(text, &base, &replayed)
+pub(crate) fn replay_scenario(
+    text: &str,
+    base: &Scenario,
+    scenario_file: &Path,
+    prices: &[String],
+) -> anyhow::Result<(String, Scenario, Vec<Replayed>)> {
+    let replayed = resolve_prices(base, prices, scenario_file)?;
+    let edited = edit_scenario(text, base, &replayed)?;
+    let scenario = cascade_io::read_scenario_text(&edited, scenario_file)
+        .context("the scenario with the replayed files does not fit them")?;
+    Ok((edited, scenario, replayed))
 }
 
 /// [`simulate`], with `portfolio`'s accounts put into the venues first when given.

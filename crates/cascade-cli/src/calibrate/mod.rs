@@ -94,9 +94,8 @@ pub fn run(args: &CalibrateArgs) -> anyhow::Result<()> {
     let (scenario_text, scenario) = if args.prices.is_empty() {
         (scenario_text, scenario)
     } else {
-        let text = crate::replay::replayed_text(&scenario_text, &args.scenario, &args.prices)?;
-        let scenario = cascade_io::read_scenario_text(&text, &args.scenario)
-            .context("the scenario with the replayed files does not fit them")?;
+        let (text, scenario, _) =
+            crate::replay::replay_scenario(&scenario_text, &scenario, &args.scenario, &args.prices)?;
         (text, scenario)
     };
     let targets_text = read_text(&args.targets, "targets file")?;
