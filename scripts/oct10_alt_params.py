@@ -28,6 +28,8 @@ these files. Rules used (the scenario's comments repeat them):
   * crash-window ratio w = the alt's USDT-perp volume 21:09-22:00 UTC / BTC's, same exchange.
     Population weight = the venue's BTC weight x w; shock notional = BTC shock notional x
     (alt / BTC USDT-perp volume summed over Binance, Bybit and OKX).
+  * pull_volatility (makers) = 2.5 / 0.45 x the asset's annual_volatility: Binance's BTC
+    makers' multiple of BTC's calm volatility.
   * fair_value_move = BTC's fair_value_move (-0.03) x beta, rounded to 0.005.
 """
 import csv, datetime, json, math, os, statistics, sys
@@ -48,6 +50,9 @@ MAJOR_WEIGHT = {"BTC": 0.1, "ETH": 0.06, "SOL": 0.04}  # Binance's, scaled for O
 BTC_SHOCK_NOTIONAL = 1_500_000_000
 BTC_SHOCK_MOVE = -0.03
 ALT_MAKERS = {"binance": 2, "bybit": 1, "hyperliquid": 1, "okx": 1}
+# Binance's BTC makers pull at 2.5 annualised volatility with BTC's calm volatility at 0.45: the
+# alt makers pull at the same multiple of their own asset's (rounded as the file rounds it).
+BTC_PULL, BTC_VOL = 2.5, 0.45
 ALT_LEVELS = 10
 # Hyperliquid size decimals (szDecimals of its `meta` info endpoint). Assumption: values as
 # listed in late 2025, not in the data folder.
@@ -184,8 +189,9 @@ def main(d):
             base = okx_btc_depth if ven == "okx" else BTC_DEPTH[ven]
             ln = sig(base * r / ALT_MAKERS[ven], 2)
             cap = sig(max(30 * ln * ALT_LEVELS, 1_000_000), 2)
+            pull = round(BTC_PULL / BTC_VOL * round(x["vol"], 2), 2)
             print(f"{ven:12s} {s:5s} r {r:.5f} level_notional {fmt_num(ln)} capital {fmt_num(cap)} "
-                  f"max_inventory {fmt_num(5 * ln * ALT_LEVELS)}")
+                  f"max_inventory {fmt_num(5 * ln * ALT_LEVELS)} pull_volatility {pull}")
     for m in ("BTC", "ETH", "SOL"):
         r = wv[("okx", m)] / wv[("okx", "BTC")]
         print(f"okx          {m:5s} level_notional {fmt_num(okx_btc_depth * r / 2)} (2 makers)")
