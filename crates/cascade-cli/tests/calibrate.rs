@@ -59,9 +59,22 @@ fn writes_fitted_scenario_report_chart_and_log_and_resumes_without_recomputing()
         assert!(report.contains(name), "report lacks {name}:\n{report}");
     }
     assert!(report.contains("| figure | median | p10–p90 | band |"), "{report}");
+    assert!(report.contains("| drops RMSE vs published, 1 markets (pp) |"), "{report}");
+    assert!(report.contains("- drops: binance BTCUSDT 13.2%"), "{report}");
     let log = std::fs::read_to_string(out.join("evaluations.jsonl")).unwrap();
     assert_eq!(log.lines().count(), 3, "header + 2 evaluations:\n{log}");
     assert!(!log.contains("\"path_rmse\":[null"), "the simulated path meets the real one:\n{log}");
+    // One market listed: each seed's drops RMSE is |simulated drop − 13.2|, at most 13.2 when
+    // the market never fell below its first price and 86.8 when it fell to nothing.
+    for line in log.lines().skip(1) {
+        let e: serde_json::Value = serde_json::from_str(line).unwrap();
+        let d = e["drops_rmse"].as_array().unwrap();
+        assert_eq!(d.len(), 2, "{line}");
+        for x in d {
+            let x = x.as_f64().expect("a drops RMSE per seed");
+            assert!((0.0..=86.8).contains(&x), "{x}");
+        }
+    }
     // The fitted scenario keeps the comments and runs as it is.
     let fitted = std::fs::read_to_string(out.join("fitted.toml")).unwrap();
     assert!(fitted.contains("# Must be a bar's close time in the file"), "{fitted}");
@@ -154,6 +167,27 @@ fn bad_targets_are_refused_naming_file_and_field() {
         &["price_path.file", "missing.csv"],
     );
     refused(&format!("{PARAM}{TARGET}[market]\nvenue = \"okx\"\nsymbol = \"BTCUSDT\"\n"), &["market", "okx"]);
+    let drops = |markets: &str| format!("{PARAM}{TARGET}[drops]\nmarkets = [{markets}]\n");
+    let btc = "{ venue = \"binance\", symbol = \"BTCUSDT\", drop_pct = 13.2 }";
+    refused(
+        &drops("{ venue = \"okx\", symbol = \"BTCUSDT\", drop_pct = 13.2 }"),
+        &["drops.markets[0]", "no market `okx` / `BTCUSDT`", "calibrate-tiny.toml"],
+    );
+    refused(
+        &drops("{ venue = \"binance\", symbol = \"BTCUSDT\", drop_pct = 0 }"),
+        &["drops.markets[0].drop_pct", "not in (0, 100]"],
+    );
+    refused(&drops(&format!("{btc}, {btc}")), &["drops.markets[1]", "listed twice"]);
+    refused(&drops(""), &["drops.markets", "empty"]);
+    refused(
+        &format!("{PARAM}{TARGET}[drops]\nprice = \"close\"\nmarkets = [{btc}]\n"),
+        &["drops.price", "`close`"],
+    );
+    refused(&format!("{PARAM}{TARGET}[drops]\nweight = -1\nmarkets = [{btc}]\n"), &["drops.weight", "-1"]);
+    refused(
+        &format!("{PARAM}{TARGET}[drops]\nmarkets = [{{ venue = \"binance\" }}]\n"),
+        &["drops.markets", "symbol"],
+    );
 }
 
 #[test]

@@ -1,14 +1,14 @@
 //! One evaluation: parameter values written into the scenario text, the text read back through
 //! the normal scenario reader, the seeds run in parallel (rayon; collected in seed order and
-//! reduced serially, so the result does not depend on the number of threads), figures and path
-//! distances computed by `cascade_sim::fit`, and the objective.
+//! reduced serially, so the result does not depend on the number of threads), figures, path and
+//! drops distances computed by `cascade_sim::fit`, and the objective.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use cascade_sim::fit::{
-    Figure, FigureValues, ReferenceMarket, ScenarioDoc, Target, compute_figures, minute_path, objective,
-    path_rmse_pct,
+    Figure, FigureValues, ReferenceMarket, ScenarioDoc, SeedDistance, Target, compute_figures, drops_rmse_pp,
+    minute_path, objective, path_rmse_pct,
 };
 use cascade_sim::{RunOptions, run as simulate};
 use rayon::prelude::*;
@@ -41,6 +41,7 @@ pub struct Evaluator {
 struct SeedOut {
     figures: FigureValues,
     rmse: Option<f64>,
+    drops_rmse: Option<f64>,
     path: Vec<Option<f64>>,
 }
 
@@ -77,6 +78,7 @@ impl Evaluator {
             params,
             figures: Vec::new(),
             path_rmse: Vec::new(),
+            drops_rmse: Vec::new(),
             minute_path: Vec::new(),
             objective: INVALID_OBJECTIVE + penalty,
             objective_bits: String::new(),
@@ -87,9 +89,16 @@ impl Evaluator {
             Ok(runs) => {
                 let per_seed: Vec<FigureValues> = runs.iter().map(|r| r.figures).collect();
                 let rmse: Vec<f64> = runs.iter().map(|r| r.rmse.unwrap_or(f64::NAN)).collect();
+                let drops: Vec<f64> = runs.iter().map(|r| r.drops_rmse.unwrap_or(f64::NAN)).collect();
                 let targets: Vec<Target> = self.targets.targets.iter().map(|t| t.target).collect();
-                let path = self.targets.price_path.as_ref().map(|p| (p.weight, rmse.as_slice()));
-                let o = objective(&targets, &per_seed, path);
+                let path = self
+                    .targets
+                    .price_path
+                    .as_ref()
+                    .map(|p| SeedDistance { weight: p.weight, per_seed: &rmse });
+                let drops =
+                    self.targets.drops.as_ref().map(|d| SeedDistance { weight: d.weight, per_seed: &drops });
+                let o = objective(&targets, &per_seed, path, drops);
                 out.objective = o.total + penalty;
                 out.figures = per_seed
                     .iter()
@@ -101,6 +110,7 @@ impl Evaluator {
                     })
                     .collect();
                 out.path_rmse = runs.iter().map(|r| r.rmse).collect();
+                out.drops_rmse = runs.iter().map(|r| r.drops_rmse).collect();
                 out.minute_path = runs.into_iter().map(|r| r.path).collect();
             }
             Err(e) => out.error = Some(e),
@@ -123,7 +133,9 @@ impl Evaluator {
                 let rec = simulate(&scenario, seed, &opts).map_err(|e| format!("seed {seed}: {e}"))?;
                 let path = minute_path(&rec.series, &market.venue, &market.symbol, field, self.minutes);
                 let rmse = self.real.as_ref().and_then(|real| path_rmse_pct(&path, real));
-                Ok(SeedOut { figures: compute_figures(&rec, market), rmse, path })
+                let drops_rmse =
+                    self.targets.drops.as_ref().and_then(|d| drops_rmse_pp(&rec.series, &d.markets, d.price));
+                Ok(SeedOut { figures: compute_figures(&rec, market), rmse, drops_rmse, path })
             })
             .collect();
         results.into_iter().collect()

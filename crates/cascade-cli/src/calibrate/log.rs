@@ -48,9 +48,13 @@ pub struct Evaluation {
     pub figures: Vec<BTreeMap<String, f64>>,
     /// Per seed: RMSE of the relative minute path against the real one, percentage points.
     pub path_rmse: Vec<Option<f64>>,
+    /// Per seed: RMSE of the simulated per-market drops against the published ones, percentage
+    /// points (empty without `[drops]`; absent in logs written before it).
+    #[serde(default)]
+    pub drops_rmse: Vec<Option<f64>>,
     /// Per seed: the reference market's price at each whole minute.
     pub minute_path: Vec<Vec<Option<f64>>>,
-    /// The objective (targets + path + out-of-bounds penalty).
+    /// The objective (targets + path + drops + out-of-bounds penalty).
     pub objective: f64,
     /// Its bits, hexadecimal (exact).
     pub objective_bits: String,

@@ -1,6 +1,6 @@
 //! `cascade calibrate SCENARIO --targets TARGETS.toml [--seeds N] [--evals N] [--out DIR]
 //! [--resume] [--set K=V]… [--prices [ASSET=]FILE…]`: fits free parameters of a scenario to
-//! published figures (and optionally to a real minute price path) with Nelder–Mead (argmin)
+//! published figures (and optionally to a real minute price path and published per-market drops) with Nelder–Mead (argmin)
 //! over the parameters normalised to [0, 1]; with `--prices`, on the real path itself (the
 //! assets replayed as `cascade replay` does).
 //!
@@ -109,6 +109,18 @@ pub fn run(args: &CalibrateArgs) -> anyhow::Result<()> {
             m.symbol,
             args.scenario.display()
         );
+    }
+    if let Some(d) = &targets.drops {
+        for (i, q) in d.markets.iter().enumerate() {
+            if !scenario.markets().iter().any(|(_, _, r)| r.venue == q.venue && r.symbol == q.symbol) {
+                bail!(
+                    "{tname}: field `drops.markets[{i}]`: no market `{}` / `{}` in {}",
+                    q.venue,
+                    q.symbol,
+                    args.scenario.display()
+                );
+            }
+        }
     }
     let mut doc =
         ScenarioDoc::parse(&scenario_text).map_err(|e| anyhow!("{}: {e}", args.scenario.display()))?;

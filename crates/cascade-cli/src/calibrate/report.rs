@@ -171,12 +171,32 @@ pub fn write(
             num(pp.weight * m),
         );
     }
-    let sources: Vec<String> = ev
+    if let Some(d) = &ev.targets.drops {
+        let r: Vec<f64> = best.drops_rmse.iter().map(|x| x.unwrap_or(f64::NAN)).collect();
+        let m = median(&r);
+        let _ = writeln!(
+            md,
+            "| drops RMSE vs published, {} markets (pp) | {} | {}–{} | — | {} | — | {} |",
+            d.markets.len(),
+            num(m),
+            num(quantile(&r, 0.1)),
+            num(quantile(&r, 0.9)),
+            num(d.weight),
+            num(d.weight * m),
+        );
+    }
+    let mut sources: Vec<String> = ev
         .targets
         .targets
         .iter()
         .filter_map(|t| t.source.as_ref().map(|s| format!("- {}: {s}", t.target.figure.name())))
         .collect();
+    if let Some(d) = &ev.targets.drops {
+        let listed: Vec<String> =
+            d.markets.iter().map(|q| format!("{} {} {}%", q.venue, q.symbol, num(q.drop_pct))).collect();
+        let from = d.source.as_ref().map_or(String::new(), |s| format!(" ({s})"));
+        sources.push(format!("- drops: {}{from}", listed.join(", ")));
+    }
     if !sources.is_empty() {
         let _ = writeln!(md, "\n## Sources of the bands\n\n{}", sources.join("\n"));
     }

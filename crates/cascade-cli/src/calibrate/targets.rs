@@ -1,12 +1,12 @@
-//! The targets file of `cascade calibrate`: free parameters, target bands, the reference market
-//! and an optional real price path. Unknown keys, wrong types, unknown figure names and
+//! The targets file of `cascade calibrate`: free parameters, target bands, the reference market,
+//! an optional real price path and optional published per-market drops. Unknown keys, wrong types, unknown figure names and
 //! inconsistent bounds are errors naming the file, the field and (where the TOML parser knows
 //! it) the line and column.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
-use cascade_sim::fit::{Band, Figure, Param, PriceField, ReferenceMarket, Target};
+use cascade_sim::fit::{Band, Figure, Param, PriceField, PublishedDrop, ReferenceMarket, Target};
 use serde::Deserialize;
 
 /// The file as written.
@@ -21,6 +21,29 @@ struct File {
     targets: Vec<TargetSpec>,
     #[serde(default)]
     price_path: Option<PathSpec>,
+    #[serde(default)]
+    drops: Option<DropsSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DropsSpec {
+    #[serde(default = "one")]
+    weight: f64,
+    #[serde(default = "mark")]
+    price: String,
+    /// Where the published drops come from (shown in the report).
+    #[serde(default)]
+    source: Option<String>,
+    markets: Vec<DropSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DropSpec {
+    venue: String,
+    symbol: String,
+    drop_pct: f64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,6 +116,19 @@ pub struct PricePathSpec {
     pub price: PriceField,
 }
 
+/// Published per-market drops to compare the simulated ones with.
+#[derive(Debug, Clone)]
+pub struct DropsTerm {
+    /// The markets and their published drops, in file order.
+    pub markets: Vec<PublishedDrop>,
+    /// Weight of the RMSE term.
+    pub weight: f64,
+    /// Simulated price compared.
+    pub price: PriceField,
+    /// Where the published drops come from, if given.
+    pub source: Option<String>,
+}
+
 /// A target with where its band comes from.
 #[derive(Debug, Clone)]
 pub struct NamedTarget {
@@ -113,6 +149,8 @@ pub struct Targets {
     pub targets: Vec<NamedTarget>,
     /// The price path term, if any.
     pub price_path: Option<PricePathSpec>,
+    /// The published drops term, if any.
+    pub drops: Option<DropsTerm>,
 }
 
 impl Targets {
@@ -213,42 +251,62 @@ pub fn read(path: &Path) -> anyhow::Result<Targets> {
         })?;
         let band = Band::new(t.band[0], t.band[1], t.scale)
             .map_err(|e| field_err(format!("targets[{i}].band"), e))?;
-        if !(t.weight.is_finite() && t.weight >= 0.0) {
-            return Err(field_err(
-                format!("targets[{i}].weight"),
-                format!("{} is not finite and ≥ 0", t.weight),
-            ));
-        }
+        check_weight(t.weight).map_err(|e| field_err(format!("targets[{i}].weight"), e))?;
         targets.push(NamedTarget { target: Target { figure, band, weight: t.weight }, source: t.source });
     }
     let price_path = match file.price_path {
         None => None,
         Some(p) => {
-            let price = match p.price.as_str() {
-                "mark" => PriceField::Mark,
-                "last" => PriceField::Last,
-                other => {
-                    return Err(field_err(
-                        "price_path.price".into(),
-                        format!("`{other}`: expected `mark` or `last`"),
-                    ));
-                }
-            };
-            if !(p.weight.is_finite() && p.weight >= 0.0) {
-                return Err(field_err(
-                    "price_path.weight".into(),
-                    format!("{} is not finite and ≥ 0", p.weight),
-                ));
-            }
+            let price = price_field(&p.price).map_err(|e| field_err("price_path.price".into(), e))?;
+            check_weight(p.weight).map_err(|e| field_err("price_path.weight".into(), e))?;
             let dir = path.parent().unwrap_or_else(|| Path::new(""));
             Some(PricePathSpec { file: dir.join(&p.file), weight: p.weight, price })
         }
     };
-    if targets.is_empty() && price_path.is_none() {
+    let drops = match file.drops {
+        None => None,
+        Some(d) => {
+            let price = price_field(&d.price).map_err(|e| field_err("drops.price".into(), e))?;
+            check_weight(d.weight).map_err(|e| field_err("drops.weight".into(), e))?;
+            if d.markets.is_empty() {
+                return Err(field_err("drops.markets".into(), "empty: list at least one market".into()));
+            }
+            let mut markets: Vec<PublishedDrop> = Vec::with_capacity(d.markets.len());
+            for (i, m) in d.markets.into_iter().enumerate() {
+                if !(m.drop_pct > 0.0 && m.drop_pct <= 100.0) {
+                    return Err(field_err(
+                        format!("drops.markets[{i}].drop_pct"),
+                        format!("{} is not in (0, 100]", m.drop_pct),
+                    ));
+                }
+                if markets.iter().any(|q| q.venue == m.venue && q.symbol == m.symbol) {
+                    return Err(field_err(
+                        format!("drops.markets[{i}]"),
+                        format!("{} {} is listed twice", m.venue, m.symbol),
+                    ));
+                }
+                markets.push(PublishedDrop { venue: m.venue, symbol: m.symbol, drop_pct: m.drop_pct });
+            }
+            Some(DropsTerm { markets, weight: d.weight, price, source: d.source })
+        }
+    };
+    if targets.is_empty() && price_path.is_none() && drops.is_none() {
         return Err(field_err(
             "targets".into(),
-            "no [[targets]] and no [price_path]: nothing to fit to".into(),
+            "no [[targets]], no [price_path] and no [drops]: nothing to fit to".into(),
         ));
     }
-    Ok(Targets { market, params, targets, price_path })
+    Ok(Targets { market, params, targets, price_path, drops })
+}
+
+fn price_field(name: &str) -> Result<PriceField, String> {
+    match name {
+        "mark" => Ok(PriceField::Mark),
+        "last" => Ok(PriceField::Last),
+        other => Err(format!("`{other}`: expected `mark` or `last`")),
+    }
+}
+
+fn check_weight(w: f64) -> Result<(), String> {
+    if w.is_finite() && w >= 0.0 { Ok(()) } else { Err(format!("{w} is not finite and ≥ 0")) }
 }

@@ -86,7 +86,7 @@ pub struct Target {
 /// The objective of one evaluation, with its parts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Objective {
-    /// Σ weight × distance, plus the path term.
+    /// Σ weight × distance, plus the path and drops terms.
     pub total: f64,
     /// Median over seeds of each target's figure, in target order.
     pub medians: Vec<f64>,
@@ -94,6 +94,34 @@ pub struct Objective {
     pub terms: Vec<f64>,
     /// Median over seeds of the path RMSE and its weighted term, when there is a path.
     pub path: Option<(f64, f64)>,
+    /// Median over seeds of the published drops' RMSE and its weighted term, when there are
+    /// published drops.
+    pub drops: Option<(f64, f64)>,
+}
+
+/// A distance measured on every seed (an RMSE, ≥ 0) and its weight: the term is weight × its
+/// median over seeds, [`NAN_DISTANCE`] × weight when the median is missing.
+#[derive(Debug, Clone, Copy)]
+pub struct SeedDistance<'a> {
+    /// Weight (≥ 0).
+    pub weight: f64,
+    /// Each seed's value, in seed order (NaN where it could not be computed).
+    pub per_seed: &'a [f64],
+}
+
+impl SeedDistance<'_> {
+    /// (median, weighted term).
+    fn term(self) -> (f64, f64) {
+        let m = median(self.per_seed);
+        let term = if self.weight == 0.0 {
+            0.0
+        } else if m.is_nan() {
+            self.weight * NAN_DISTANCE
+        } else {
+            self.weight * m
+        };
+        (m, term)
+    }
 }
 
 /// Median of `xs` (mean of the two middle values for an even count; NaN when empty). Sorted
@@ -120,9 +148,15 @@ pub fn quantile(xs: &[f64], q: f64) -> f64 {
 }
 
 /// The objective of one evaluation: `per_seed` holds the figures of each seed's run (in seed
-/// order); `path` is the weight of the path term and each seed's RMSE, when there is one.
+/// order); `path` and `drops` are the distances to the real price path and to the published
+/// per-market drops, when the targets have them.
 #[must_use]
-pub fn objective(targets: &[Target], per_seed: &[FigureValues], path: Option<(f64, &[f64])>) -> Objective {
+pub fn objective(
+    targets: &[Target],
+    per_seed: &[FigureValues],
+    path: Option<SeedDistance<'_>>,
+    drops: Option<SeedDistance<'_>>,
+) -> Objective {
     let mut total = 0.0;
     let mut medians = Vec::with_capacity(targets.len());
     let mut terms = Vec::with_capacity(targets.len());
@@ -134,19 +168,10 @@ pub fn objective(targets: &[Target], per_seed: &[FigureValues], path: Option<(f6
         medians.push(m);
         terms.push(term);
     }
-    let path = path.map(|(weight, rmse)| {
-        let m = median(rmse);
-        let term = if weight == 0.0 {
-            0.0
-        } else if m.is_nan() {
-            weight * NAN_DISTANCE
-        } else {
-            weight * m
-        };
-        total += term;
-        (m, term)
-    });
-    Objective { total, medians, terms, path }
+    let path = path.map(SeedDistance::term);
+    let drops = drops.map(SeedDistance::term);
+    total += path.map_or(0.0, |p| p.1) + drops.map_or(0.0, |d| d.1);
+    Objective { total, medians, terms, path, drops }
 }
 
 #[cfg(test)]
@@ -228,7 +253,10 @@ mod tests {
         // BTC drop 12 % → inside → 0.
         // Hyperliquid largest 0 → 1 / 1, weight 0.5 → 0.5.
         // Path: RMSEs 2, 4, 3 % → median 3, weight 0.1 → 0.3.
-        let o = objective(&targets, &runs, Some((0.1, &[2.0, 4.0, 3.0])));
+        // Drops: RMSEs 10, 20, NaN (sorted last) → median 20, weight 0.05 → 1.0.
+        let path = SeedDistance { weight: 0.1, per_seed: &[2.0, 4.0, 3.0] };
+        let drops = SeedDistance { weight: 0.05, per_seed: &[10.0, f64::NAN, 20.0] };
+        let o = objective(&targets, &runs, Some(path), Some(drops));
         assert_eq!(o.medians, vec![9e9, 0.98, 12.0, 0.0]);
         let expected = [0.4, 1.0, 0.0, 0.5];
         for (t, e) in o.terms.iter().zip(expected) {
@@ -237,10 +265,17 @@ mod tests {
         let (rmse, term) = o.path.unwrap();
         assert_eq!(rmse, 3.0);
         assert!((term - 0.3).abs() < 1e-12);
-        assert!((o.total - 2.2).abs() < 1e-9, "{}", o.total);
+        let (rmse, term) = o.drops.unwrap();
+        assert_eq!(rmse, 20.0);
+        assert!((term - 1.0).abs() < 1e-12);
+        assert!((o.total - 3.2).abs() < 1e-9, "{}", o.total);
+        // No drop computed on any seed: the median is missing, the term NAN_DISTANCE × weight.
+        let none = SeedDistance { weight: 0.05, per_seed: &[f64::NAN] };
+        let o = objective(&targets, &runs[..1], None, Some(none));
+        assert_eq!(o.drops.unwrap().1, 0.05 * NAN_DISTANCE);
 
         // Everything inside its band and no path term: 0.
         let inside = [seed(20e9, 0.85, 13.0, 1.0)];
-        assert_eq!(objective(&targets, &inside, None).total, 0.0);
+        assert_eq!(objective(&targets, &inside, None, None).total, 0.0);
     }
 }
