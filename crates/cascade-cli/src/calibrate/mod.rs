@@ -102,7 +102,10 @@ pub fn run(args: &CalibrateArgs) -> anyhow::Result<()> {
     let targets = targets::read(&args.targets)?;
     let tname = args.targets.display();
     let m = &targets.market;
-    if !scenario.markets().iter().any(|(_, _, r)| r.venue == m.venue && r.symbol == m.symbol) {
+    let has_market = |venue: &str, symbol: &str| {
+        scenario.markets().iter().any(|(_, _, r)| r.venue == venue && r.symbol == symbol)
+    };
+    if !has_market(&m.venue, &m.symbol) {
         bail!(
             "{tname}: field `market`: no market `{}` / `{}` in {}",
             m.venue,
@@ -112,7 +115,7 @@ pub fn run(args: &CalibrateArgs) -> anyhow::Result<()> {
     }
     if let Some(d) = &targets.drops {
         for (i, q) in d.markets.iter().enumerate() {
-            if !scenario.markets().iter().any(|(_, _, r)| r.venue == q.venue && r.symbol == q.symbol) {
+            if !has_market(&q.venue, &q.symbol) {
                 bail!(
                     "{tname}: field `drops.markets[{i}]`: no market `{}` / `{}` in {}",
                     q.venue,
