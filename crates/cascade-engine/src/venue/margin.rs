@@ -553,12 +553,13 @@ impl Venue {
         let mut band = self.config.band;
         let mut triggers = self.band_triggers(acct, &positions, band)?;
         // Bands only for accounts whose cross triggers depend on other marks.
-        let mut cross_by_asset: std::collections::BTreeMap<AssetId, Vec<InstrumentId>> = Default::default();
+        let mut cross_by_asset: std::collections::BTreeMap<AssetId, Vec<(InstrumentId, bool)>> =
+            Default::default();
         for p in positions.iter().filter(|p| p.mode == MarginMode::Cross && !p.size.is_zero()) {
             let asset = self.markets[usize::from(p.instrument.0)].instrument.settle_asset();
-            cross_by_asset.entry(asset).or_default().push(p.instrument);
+            cross_by_asset.entry(asset).or_default().push((p.instrument, p.size.0 > 0));
         }
-        let banded: Vec<InstrumentId> =
+        let banded: Vec<(InstrumentId, bool)> =
             cross_by_asset.into_values().filter(|v| v.len() > 1).flatten().collect();
         if !banded.is_empty() {
             // Far from every trigger, a wider band: the triggers stay conservative for any width
@@ -589,11 +590,11 @@ impl Venue {
                 self.ledger.account_mut(acct)?.position_mut(p.instrument, mode).trigger = t;
             }
         }
-        for ins in banded {
+        for (ins, long) in banded {
             let Some(mark) = self.reference_mark(ins) else { continue };
-            let (lo, hi) = band_edges(mark, band)?;
+            let (lo, hi) = band_edges(mark, band, long)?;
             self.markets[usize::from(ins.0)].index.insert_band(lo, hi, acct);
-            self.bands.insert((acct, ins), (lo, hi));
+            self.bands.entry(acct).or_default().push((ins, lo, hi));
         }
         Ok(())
     }
@@ -627,7 +628,7 @@ impl Venue {
                         && self.markets[usize::from(o.instrument.0)].instrument.settle_asset() == asset
                 }) {
                     let Some(om) = self.reference_mark(o.instrument) else { continue };
-                    let (lo, hi) = band_edges(om, band)?;
+                    let (lo, hi) = band_edges(om, band, o.size.0 > 0)?;
                     c = c.checked_add(self.worst_in_band(o, lo, hi)?).map_err(overflow("collateral"))?;
                 }
                 c
@@ -695,7 +696,7 @@ impl Venue {
             [p] if !p.size.is_zero() => *p,
             _ => return Ok(false),
         };
-        if self.bands.range((acct, InstrumentId(0))..=(acct, InstrumentId(u16::MAX))).next().is_some() {
+        if self.bands.contains_key(&acct) {
             return Ok(false);
         }
         let im = usize::from(p.instrument.0);
@@ -815,15 +816,8 @@ impl Venue {
                 m.untriggered[usize::from(side < 0)].remove(&acct);
             }
         }
-        let keys: Vec<(AccountId, InstrumentId)> = self
-            .bands
-            .range((acct, InstrumentId(0))..=(acct, InstrumentId(u16::MAX)))
-            .map(|(k, _)| *k)
-            .collect();
-        for k in keys {
-            if let Some((lo, hi)) = self.bands.remove(&k) {
-                self.markets[usize::from(k.1.0)].index.remove_band(lo, hi, acct);
-            }
+        for (ins, lo, hi) in self.bands.remove(&acct).unwrap_or_default() {
+            self.markets[usize::from(ins.0)].index.remove_band(lo, hi, acct);
         }
         Ok(())
     }
@@ -891,10 +885,21 @@ fn covers(available: Cash, notional: Cash, imr: i64, leverage: u16) -> bool {
 /// The widest band a far-from-liquidation account's triggers are computed with (16%).
 const MAX_BAND: Rate = Rate::from_bps(1600);
 
-/// `mark × (1 ∓ band)`, rounded outward.
-fn band_edges(mark: Price, band: Rate) -> Result<(Price, Price), VenueError> {
-    let lo = mark.mul_div(RATE_ONE - band.0, RATE_ONE, Round::Floor).map_err(overflow("band"))?;
-    let hi = mark.mul_div(RATE_ONE + band.0, RATE_ONE, Round::Ceil).map_err(overflow("band"))?;
+/// How far a band reaches on the side where a position gains (50%): leaving it re-indexes as
+/// leaving the adverse edge does, though the triggers it guards only grew more conservative.
+/// A crash moves a basket's hedge legs that way by tens of percent; at the adverse width they
+/// re-indexed every 1–16% of the move for nothing.
+const FAVOURABLE_BAND: Rate = Rate::from_bps(5000);
+
+/// The band of a long (`long`) or short position: `band` on the side where it loses and at least
+/// [`FAVOURABLE_BAND`] on the side where it gains, rounded outward. The worst value over it
+/// (`worst_in_band`, which also checks the margin tiers' floors inside) stays conservative at
+/// any width, so only how often it is left depends on the widths.
+fn band_edges(mark: Price, band: Rate, long: bool) -> Result<(Price, Price), VenueError> {
+    let gain = Rate(band.0.max(FAVOURABLE_BAND.0));
+    let (down, up) = if long { (band, gain) } else { (gain, band) };
+    let lo = mark.mul_div(RATE_ONE - down.0, RATE_ONE, Round::Floor).map_err(overflow("band"))?;
+    let hi = mark.mul_div(RATE_ONE + up.0, RATE_ONE, Round::Ceil).map_err(overflow("band"))?;
     Ok((lo.max(Price(1)), hi))
 }
 
@@ -987,6 +992,21 @@ mod tests {
         assert_eq!(v.ledger().account(a).unwrap(), &before);
         v.check_invariants().unwrap();
         v.place(a, ins, OrderRequest::limit(Side::Buy, Price(999_000), Qty(1)), &mut ev).unwrap();
+    }
+
+    /// A band of 1% around a mark of 100.00 (10,000 ticks): a long loses below, so 99.00 is
+    /// its edge there and 150.00 (+50%) above; a short the mirror, 50.00 and 101.00. Outward
+    /// rounding: 1% of 10,001 ticks is 100.01, so the long's edge is ⌊9,900.99⌋ = 9,900 and the
+    /// short's ⌈10,101.01⌉ = 10,102. A band wider than 50% is that wide on both sides.
+    #[test]
+    fn bands_reach_half_the_mark_where_the_position_gains() {
+        let b = Rate::from_bps(100);
+        assert_eq!(band_edges(Price(10_000), b, true).unwrap(), (Price(9_900), Price(15_000)));
+        assert_eq!(band_edges(Price(10_000), b, false).unwrap(), (Price(5_000), Price(10_100)));
+        assert_eq!(band_edges(Price(10_001), b, true).unwrap().0, Price(9_900));
+        assert_eq!(band_edges(Price(10_001), b, false).unwrap().1, Price(10_102));
+        let wide = Rate::from_bps(6_000);
+        assert_eq!(band_edges(Price(10_000), wide, true).unwrap(), (Price(4_000), Price(16_000)));
     }
 
     /// A long of 2.000 at 100.00 (notional 200), the table's largest initial rate 10%: 20

@@ -488,6 +488,15 @@ type Cooldowns = std::collections::HashMap<
     std::hash::BuildHasherDefault<crate::risk::index::IdHasher>,
 >;
 
+/// Bands of multi-position cross accounts: account → (instrument, lo, hi) per banded position,
+/// hashed (a crash's pass asks for every candidate whether it has any; at millions of accounts
+/// an ordered map's walk was a string of cache misses). Only looked up, never iterated.
+type Bands = std::collections::HashMap<
+    AccountId,
+    Vec<(InstrumentId, Price, Price)>,
+    std::hash::BuildHasherDefault<crate::risk::index::IdHasher>,
+>;
+
 /// One exchange.
 #[derive(Debug)]
 pub struct Venue {
@@ -500,8 +509,8 @@ pub struct Venue {
     collateral: Vec<Option<CollateralRule>>,
     /// The venue's own account that takes over positions (insurance fund / liquidator vault).
     backstop: Option<AccountId>,
-    /// Bands of multi-position cross accounts: (account, instrument) → (lo, hi).
-    bands: BTreeMap<(AccountId, InstrumentId), (Price, Price)>,
+    /// Bands of multi-position cross accounts ([`Bands`]).
+    bands: Bands,
     /// Margin mode of new positions.
     default_mode: MarginMode,
     /// The account being liquidated: its fills pay the liquidation fee to the fund.
@@ -544,7 +553,7 @@ impl Venue {
             scratch: Vec::new(),
             collateral: Vec::new(),
             backstop: None,
-            bands: BTreeMap::new(),
+            bands: Bands::default(),
             default_mode: config.default_mode,
             liquidating: None,
             adl_queue: None,

@@ -338,7 +338,7 @@ impl Venue {
         if a != before || !matches!(a.positions(), [p] if !p.size.is_zero()) {
             return Ok(false);
         }
-        Ok(self.bands.range((acct, InstrumentId(0))..=(acct, InstrumentId(u16::MAX))).next().is_none())
+        Ok(!self.bands.contains_key(&acct))
     }
 
     fn liquidation_steps(
