@@ -515,8 +515,8 @@ pub struct Venue {
     default_mode: MarginMode,
     /// The account being liquidated: its fills pay the liquidation fee to the fund.
     liquidating: Option<AccountId>,
-    /// ADL ranking of the current liquidation pass.
-    adl_queue: Option<liquidation::AdlQueue>,
+    /// ADL rankings of the current liquidation pass, one per (instrument, bankrupt side) used.
+    adl_queues: Vec<liquidation::AdlQueue>,
     /// Accounts whose positions or balances changed since their trigger was computed.
     dirty: DirtySet,
     /// The venue clock, milliseconds, set by the caller ([`Venue::set_time`]).
@@ -556,7 +556,7 @@ impl Venue {
             bands: Bands::default(),
             default_mode: config.default_mode,
             liquidating: None,
-            adl_queue: None,
+            adl_queues: Vec::new(),
             dirty: DirtySet::default(),
             now_ms: 0,
             cooldown: Cooldowns::default(),

@@ -44,18 +44,26 @@ impl Venue {
             Qty::ZERO
         };
         let qty_ranked = Qty(qty.0 - pro.0);
-        let cached =
-            matches!(&self.adl_queue, Some(q) if q.instrument == ins && q.bankrupt_long == bankrupt_long);
-        if !cached {
-            self.flush_dirty()?;
-            let candidates = self.ranked_adl_candidates(acct, ins, bankrupt_long, mark)?;
-            self.adl_queue = Some(AdlQueue { instrument: ins, bankrupt_long, candidates, cursor: 0 });
-        }
+        // One ranking per instrument and side for the whole pass: a cross account's liquidation
+        // deleverages each of its markets in turn, and rebuilding the ranking at every switch
+        // re-read every opposite position of the market each time.
+        let found =
+            self.adl_queues.iter().position(|q| q.instrument == ins && q.bankrupt_long == bankrupt_long);
+        let cached = found.is_some();
+        let qi = match found {
+            Some(i) => i,
+            None => {
+                self.flush_dirty()?;
+                let candidates = self.ranked_adl_candidates(acct, ins, bankrupt_long, mark)?;
+                self.adl_queues.push(AdlQueue { instrument: ins, bankrupt_long, candidates, cursor: 0 });
+                self.adl_queues.len() - 1
+            }
+        };
         let mut left = qty_ranked;
         let mut refreshed = !cached;
         let bankrupt_side = if bankrupt_long { Side::Sell } else { Side::Buy };
         while left.is_positive() {
-            let Some(q) = self.adl_queue.as_mut() else { break };
+            let Some(q) = self.adl_queues.get_mut(qi) else { break };
             let rank = u32::try_from(q.cursor).unwrap_or(u32::MAX);
             let Some(c) = q.candidates.get(q.cursor) else {
                 // The pass's ranking is used up; positions opened since it was made (a maker
@@ -66,7 +74,7 @@ impl Venue {
                 refreshed = true;
                 self.flush_dirty()?;
                 let candidates = self.ranked_adl_candidates(acct, ins, bankrupt_long, mark)?;
-                self.adl_queue = Some(AdlQueue { instrument: ins, bankrupt_long, candidates, cursor: 0 });
+                self.adl_queues[qi] = AdlQueue { instrument: ins, bankrupt_long, candidates, cursor: 0 };
                 continue;
             };
             let pos = self.ledger.account(c.account)?.position(ins).map_or(Qty::ZERO, |p| p.size);
@@ -84,7 +92,7 @@ impl Venue {
                 take = Qty::ZERO;
             }
             if (take.is_zero() || size == take)
-                && let Some(q) = self.adl_queue.as_mut()
+                && let Some(q) = self.adl_queues.get_mut(qi)
             {
                 q.cursor += 1;
             }

@@ -173,7 +173,7 @@ impl Venue {
                 break;
             }
         }
-        self.adl_queue = None;
+        self.adl_queues.clear();
         Ok(())
     }
 
