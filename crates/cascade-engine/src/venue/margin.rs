@@ -557,7 +557,7 @@ impl Venue {
             Default::default();
         for p in positions.iter().filter(|p| p.mode == MarginMode::Cross && !p.size.is_zero()) {
             let asset = self.markets[usize::from(p.instrument.0)].instrument.settle_asset();
-            cross_by_asset.entry(asset).or_default().push((p.instrument, p.size.0 > 0));
+            cross_by_asset.entry(asset).or_default().push((p.instrument, p.size.is_positive()));
         }
         let banded: Vec<(InstrumentId, bool)> =
             cross_by_asset.into_values().filter(|v| v.len() > 1).flatten().collect();
@@ -628,7 +628,7 @@ impl Venue {
                         && self.markets[usize::from(o.instrument.0)].instrument.settle_asset() == asset
                 }) {
                     let Some(om) = self.reference_mark(o.instrument) else { continue };
-                    let (lo, hi) = band_edges(om, band, o.size.0 > 0)?;
+                    let (lo, hi) = band_edges(om, band, o.size.is_positive())?;
                     c = c.checked_add(self.worst_in_band(o, lo, hi)?).map_err(overflow("collateral"))?;
                 }
                 c
