@@ -158,32 +158,12 @@ pub fn write(
         );
     }
     if let Some(pp) = &ev.targets.price_path {
-        let r: Vec<f64> = best.path_rmse.iter().map(|x| x.unwrap_or(f64::NAN)).collect();
-        let m = median(&r);
-        let _ = writeln!(
-            md,
-            "| path RMSE vs `{}` (pp of relative price) | {} | {}–{} | — | {} | — | {} |",
-            pp.file.display(),
-            num(m),
-            num(quantile(&r, 0.1)),
-            num(quantile(&r, 0.9)),
-            num(pp.weight),
-            num(pp.weight * m),
-        );
+        let label = format!("path RMSE vs `{}` (pp of relative price)", pp.file.display());
+        rmse_row(&mut md, &label, &best.path_rmse, pp.weight);
     }
     if let Some(d) = &ev.targets.drops {
-        let r: Vec<f64> = best.drops_rmse.iter().map(|x| x.unwrap_or(f64::NAN)).collect();
-        let m = median(&r);
-        let _ = writeln!(
-            md,
-            "| drops RMSE vs published, {} markets (pp) | {} | {}–{} | — | {} | — | {} |",
-            d.markets.len(),
-            num(m),
-            num(quantile(&r, 0.1)),
-            num(quantile(&r, 0.9)),
-            num(d.weight),
-            num(d.weight * m),
-        );
+        let label = format!("drops RMSE vs published, {} markets (pp)", d.markets.len());
+        rmse_row(&mut md, &label, &best.drops_rmse, d.weight);
     }
     let mut sources: Vec<String> = ev
         .targets
@@ -224,4 +204,20 @@ pub fn write(
     write_file(&out.join("calibration-path.svg"), draw::svg(&fig)?.as_bytes())?;
     write_file(&out.join("calibration-path.png"), &draw::png(&fig)?)?;
     Ok(())
+}
+
+/// A table row for an RMSE term of the objective: its median over seeds, p10–p90, weight and
+/// weighted contribution (a seed without a value counts as NaN, so it shows).
+fn rmse_row(md: &mut String, label: &str, per_seed: &[Option<f64>], weight: f64) {
+    let r: Vec<f64> = per_seed.iter().map(|x| x.unwrap_or(f64::NAN)).collect();
+    let m = median(&r);
+    let _ = writeln!(
+        md,
+        "| {label} | {} | {}–{} | — | {} | — | {} |",
+        num(m),
+        num(quantile(&r, 0.1)),
+        num(quantile(&r, 0.9)),
+        num(weight),
+        num(weight * m),
+    );
 }
