@@ -505,3 +505,38 @@ fn margin_added_to_an_open_position_is_re_indexed_by_a_pass_that_changes_nothing
     assert_eq!(trigger(&v, a), trigger(&v, t));
     assert!((985..=986).contains(&trigger(&v, t)), "98.48 on the price grid, plus one unit");
 }
+
+/// A pass that deleverages two markets in turn keeps each market's ranking (Bybit ranks by
+/// PnL% × leverage). L1 and L2, cross on 10 USDT each, are long 1.000 X and 1.000 Y at 100.0,
+/// bought from shorts A and B on X, C and D on Y. Every short gains the same per unit, so
+/// the leverage decides: A and C (wallet 100) rank above B and D (wallet 1,000). No fund and
+/// no book: at an X mark of 80.0 both longs are bankrupt (equity 10 − 20 = −10), each
+/// position goes to ADL, and each market's top short is used up before its next: A and C
+/// close against L1, B and D against L2, 1.000 each, whichever market the pass is on.
+#[test]
+fn adl_keeps_each_markets_ranking_across_a_cross_accounts_markets() {
+    let (mut v, x) = venue(RuleSet::of(Name::Bybit), "0.05");
+    let fees = FeeSchedule { maker: Rate::ZERO, taker: Rate::ZERO };
+    let y = v.add_instrument(InstrumentSpec { fees, ..InstrumentSpec::linear("YUSDT", USDT, 1, 3) }).unwrap();
+    let (l1, l2) = (account(&mut v, "10"), account(&mut v, "10"));
+    let (a, b) = (account(&mut v, "100"), account(&mut v, "1000"));
+    let (c, d) = (account(&mut v, "100"), account(&mut v, "1000"));
+    trade(&mut v, x, l1, a, "100", "1");
+    trade(&mut v, y, l1, c, "100", "1");
+    trade(&mut v, x, l2, b, "100", "1");
+    trade(&mut v, y, l2, d, "100", "1");
+    mark(&mut v, y, "100");
+    let ev = mark(&mut v, x, "80");
+    let mut by_counterparty: Vec<(AccountId, Qty)> = adl_fills(&ev).iter().map(|f| (f.0, f.1)).collect();
+    by_counterparty.sort();
+    assert_eq!(by_counterparty, vec![(a, qty("1")), (b, qty("1")), (c, qty("1")), (d, qty("1"))]);
+    for s in [a, b, c, d] {
+        assert_eq!(size(&v, s, if s == a || s == b { x } else { y }), Qty::ZERO);
+    }
+    for l in [l1, l2] {
+        assert_eq!((size(&v, l, x), size(&v, l, y)), (Qty::ZERO, Qty::ZERO));
+    }
+    let order: Vec<AccountId> = adl_fills(&ev).iter().map(|f| f.0).collect();
+    let pos = |k: AccountId| order.iter().position(|o| *o == k).unwrap();
+    assert!(pos(a) < pos(b) && pos(c) < pos(d), "each market's top short first: {order:?}");
+}
