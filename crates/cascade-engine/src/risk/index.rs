@@ -23,11 +23,9 @@
 //! entry is parked in every answer: [`LiquidationIndex::len`], [`LiquidationIndex::members`]
 //! and the rest see it exactly where its solved trigger would sit.
 //!
-//! A cross account with positions in several instruments has triggers that depend on the other
-//! marks. Each such account is also registered in the *band* index of every instrument it holds:
-//! its triggers were computed with the other positions at the adverse edge of a band around
-//! their marks, so they stay conservative until a mark leaves its band, which pops the account
-//! for re-indexing the same way.
+//! A cross account with positions in several instruments keeps one trigger per position like
+//! any other: the venue shares the pool's slack between them, so each holds whatever the other
+//! marks do (`venue/margin.rs`, `shared_triggers`).
 //!
 //! This module never decides who is liquidatable: it only keeps the triggers the venue solved.
 
@@ -56,10 +54,6 @@ pub struct LiquidationIndex {
     deferred: [Deferred; 2],
     /// The parking zone `[lo, hi]`; `None` until a mark is set (everything is ordered then).
     zone: Option<(Price, Price)>,
-    /// Multi-instrument cross accounts by the lower edge of this instrument's band.
-    band_lo: BTreeSet<(Price, AccountId)>,
-    /// … and by the upper edge.
-    band_hi: BTreeSet<(Price, AccountId)>,
 }
 
 /// Triggers with their accounts, sorted by (trigger, account).
@@ -246,18 +240,6 @@ impl LiquidationIndex {
         }
     }
 
-    /// Registers an account's band `[lo, hi]` on this instrument's mark.
-    pub fn insert_band(&mut self, lo: Price, hi: Price, account: AccountId) {
-        self.band_lo.insert((lo, account));
-        self.band_hi.insert((hi, account));
-    }
-
-    /// Removes a band added by [`LiquidationIndex::insert_band`].
-    pub fn remove_band(&mut self, lo: Price, hi: Price, account: AccountId) {
-        self.band_lo.remove(&(lo, account));
-        self.band_hi.remove(&(hi, account));
-    }
-
     /// Whether `mark` lies in the parking zone (then no parked trigger is crossed).
     fn zone_holds(&self, mark: Price) -> bool {
         self.zone.is_some_and(|(lo, hi)| lo <= mark && mark <= hi)
@@ -312,10 +294,10 @@ impl LiquidationIndex {
         out.extend(merge(shorts, ps).into_iter().map(|(_, a)| a));
     }
 
-    /// Appends every account with a trigger or a band here (possibly more than once, in no
+    /// Appends every account with a trigger here (possibly more than once, in no
     /// particular order): who a change of the instrument's margin table must re-index.
     pub fn accounts(&self, out: &mut Vec<AccountId>) {
-        for set in [&self.longs, &self.shorts, &self.band_lo] {
+        for set in [&self.longs, &self.shorts] {
             out.extend(set.iter().map(|(_, a)| *a));
         }
         for side in &self.parked {
@@ -324,12 +306,6 @@ impl LiquidationIndex {
         for side in &self.deferred {
             out.extend(side.keys().copied());
         }
-    }
-
-    /// Appends every account whose band `mark` has left.
-    pub fn band_exits(&self, mark: Price, out: &mut Vec<AccountId>) {
-        out.extend(self.band_lo.range((Price(mark.0.saturating_add(1)), AccountId(0))..).map(|(_, a)| *a));
-        out.extend(self.band_hi.range(..(mark, AccountId(0))).map(|(_, a)| *a));
     }
 
     /// Accounts holding a long (`long = true`) or short position here: the ordered ones in
@@ -500,19 +476,5 @@ mod tests {
         out.clear();
         ix.crossed_most_underwater_first(Price(106), &mut out);
         assert_eq!(out, vec![AccountId(4), AccountId(5)]);
-    }
-
-    #[test]
-    fn bands_pop_only_when_left() {
-        let mut ix = LiquidationIndex::default();
-        ix.insert_band(Price(90), Price(110), AccountId(1));
-        let mut out = Vec::new();
-        for m in [90, 100, 110] {
-            ix.band_exits(Price(m), &mut out);
-        }
-        assert!(out.is_empty());
-        ix.band_exits(Price(89), &mut out);
-        ix.band_exits(Price(111), &mut out);
-        assert_eq!(out, vec![AccountId(1), AccountId(1)]);
     }
 }

@@ -528,9 +528,8 @@ impl Venue {
         })
     }
 
-    /// Recomputes `acct`'s liquidation triggers (and, for several cross positions, their
-    /// bands) after anything that changed its positions, balances or the marks it depends on;
-    /// drops flat cross positions.
+    /// Recomputes `acct`'s liquidation triggers after anything that changed its positions,
+    /// balances or collateral; drops flat cross positions.
     ///
     /// # Errors
     /// Unknown account or overflow.
@@ -550,32 +549,7 @@ impl Venue {
             return Ok(());
         }
         let positions: Vec<Position> = self.ledger.account(acct)?.positions().to_vec();
-        let mut band = self.config.band;
-        let mut triggers = self.band_triggers(acct, &positions, band)?;
-        // Bands only for accounts whose cross triggers depend on other marks.
-        let mut cross_by_asset: std::collections::BTreeMap<AssetId, Vec<(InstrumentId, bool)>> =
-            Default::default();
-        for p in positions.iter().filter(|p| p.mode == MarginMode::Cross && !p.size.is_zero()) {
-            let asset = self.markets[usize::from(p.instrument.0)].instrument.settle_asset();
-            cross_by_asset.entry(asset).or_default().push((p.instrument, p.size.is_positive()));
-        }
-        let banded: Vec<(InstrumentId, bool)> =
-            cross_by_asset.into_values().filter(|v| v.len() > 1).flatten().collect();
-        if !banded.is_empty() {
-            // Far from every trigger, a wider band: the triggers stay conservative for any width
-            // (every other mark is taken at the adverse edge of its band, and leaving a band
-            // re-indexes), and a wider band is left less often. It doubles while it stays within a
-            // quarter of the nearest trigger's distance from its mark, up to MAX_BAND.
-            let near = self.nearest_trigger(&positions, &triggers);
-            let mut wide = band;
-            while wide.0.saturating_mul(2) <= MAX_BAND.0 && near >= wide.0.saturating_mul(8) {
-                wide = Rate(wide.0 * 2);
-            }
-            if wide != band {
-                band = wide;
-                triggers = self.band_triggers(acct, &positions, band)?;
-            }
-        }
+        let triggers = self.shared_triggers(acct, &positions)?;
         for (p, trigger) in positions.iter().filter(|p| !p.size.is_zero()).zip(triggers) {
             // No mark yet (None) or no trigger (0): listed as untriggered.
             match trigger {
@@ -590,72 +564,105 @@ impl Venue {
                 self.ledger.account_mut(acct)?.position_mut(p.instrument, mode).trigger = t;
             }
         }
-        for (ins, long) in banded {
-            let Some(mark) = self.reference_mark(ins) else { continue };
-            let (lo, hi) = band_edges(mark, band, long)?;
-            self.markets[usize::from(ins.0)].index.insert_band(lo, hi, acct);
-            self.bands.entry(acct).or_default().push((ins, lo, hi));
-        }
         Ok(())
     }
 
-    /// The trigger of each open position of `positions` (in order), with every other cross
-    /// position of the same pool at the adverse edge of a band of width `band` around its mark;
-    /// `None` for a position whose market has no mark yet.
-    fn band_triggers(
+    /// The trigger of each open position of `positions` (in order; `None` where its market has
+    /// no mark yet). An isolated position is backed by its own margin. The cross positions of
+    /// one pool share its *slack* — collateral plus every position's `upnl − maintenance` at
+    /// the marks, what stands between the pool and liquidation — in proportion to their
+    /// notionals: each is solved alone with the collateral that leaves it exactly its share,
+    /// `collateral_i = share_i − value_i`, and these collaterals sum to the pool's. While no
+    /// position's mark has crossed its trigger, each `collateral_i + value_i(mark_i)` is still
+    /// positive, so their sum, the pool's `equity − maintenance`, is too: the triggers hold
+    /// whatever the other marks do, so nothing needs re-indexing when they move. A crossed
+    /// trigger whose pool is still healthy (another position gained) re-shares the slack at the
+    /// new marks ([`Venue::liquidation_pass`]). In a crash that moves every position the same
+    /// way by the same fraction, the shares run out together, at the pool's exact liquidation.
+    fn shared_triggers(
         &self,
         acct: AccountId,
         positions: &[Position],
-        band: Rate,
     ) -> Result<Vec<Option<i64>>, VenueError> {
-        let mut out = Vec::with_capacity(positions.len());
-        for p in positions.iter().filter(|p| !p.size.is_zero()) {
-            let Some(mark) = self.reference_mark(p.instrument) else {
-                out.push(None);
+        let open: Vec<&Position> = positions.iter().filter(|p| !p.size.is_zero()).collect();
+        let mut collateral: Vec<Option<Cash>> = vec![None; open.len()];
+        // Cross positions by settle asset (an account holds few; a linear scan keeps the order).
+        let mut pools: Vec<(AssetId, Vec<usize>)> = Vec::new();
+        for (i, p) in open.iter().enumerate() {
+            if self.reference_mark(p.instrument).is_none() {
                 continue;
-            };
-            let m = &self.markets[usize::from(p.instrument.0)];
-            let asset = m.instrument.settle_asset();
-            let collateral = if p.mode == MarginMode::Isolated {
-                p.isolated_margin
-            } else {
-                // Other cross positions at the adverse edge of their band.
-                let mut c = self.pool_collateral(acct, asset)?;
-                for o in positions.iter().filter(|o| {
-                    o.instrument != p.instrument
-                        && o.mode == MarginMode::Cross
-                        && !o.size.is_zero()
-                        && self.markets[usize::from(o.instrument.0)].instrument.settle_asset() == asset
-                }) {
-                    let Some(om) = self.reference_mark(o.instrument) else { continue };
-                    let (lo, hi) = band_edges(om, band, o.size.is_positive())?;
-                    c = c.checked_add(self.worst_in_band(o, lo, hi)?).map_err(overflow("collateral"))?;
-                }
-                c
-            };
-            out.push(Some(self.solve_trigger(p, collateral, mark)?));
+            }
+            if p.mode == MarginMode::Isolated {
+                collateral[i] = Some(p.isolated_margin);
+                continue;
+            }
+            let asset = self.markets[usize::from(p.instrument.0)].instrument.settle_asset();
+            match pools.iter_mut().find(|(a, _)| *a == asset) {
+                Some((_, legs)) => legs.push(i),
+                None => pools.push((asset, vec![i])),
+            }
+        }
+        for (asset, legs) in pools {
+            let pool = self.pool_collateral(acct, asset)?;
+            if let [i] = legs[..] {
+                collateral[i] = Some(pool);
+                continue;
+            }
+            // (leg, value, notional) at the current marks.
+            let mut slack = i128::from(pool.0);
+            let mut weight = 0i128;
+            let mut values = Vec::with_capacity(legs.len());
+            for i in legs {
+                let p = open[i];
+                let Some(mark) = self.reference_mark(p.instrument) else { continue };
+                let m = &self.markets[usize::from(p.instrument.0)];
+                let upnl = p.unrealized_pnl(&m.instrument, mark).map_err(overflow("unrealized pnl"))?;
+                let e = Exposure::of(&m.instrument, p.size, mark).map_err(overflow("exposure"))?;
+                let value = i128::from(upnl.0) - i128::from(self.maintenance_of(p, &e)?.0);
+                let notional = i128::from(e.notional.0).abs().max(1);
+                slack += value;
+                weight += notional;
+                values.push((i, value, notional));
+            }
+            // Floor shares; what flooring leaves goes to the first, so they sum to the slack.
+            let mut shares = Vec::with_capacity(values.len());
+            for &(_, _, notional) in &values {
+                let share = slack.checked_mul(notional).ok_or(VenueError::Overflow("slack share"))?;
+                shares.push(share.div_euclid(weight));
+            }
+            let given: i128 = shares.iter().sum();
+            if let Some(first) = shares.first_mut() {
+                *first += slack - given;
+            }
+            for ((i, value, _), share) in values.into_iter().zip(shares) {
+                let c = i64::try_from(share - value).map_err(|_| VenueError::Overflow("collateral"))?;
+                collateral[i] = Some(Cash(c));
+            }
+        }
+        let mut out = Vec::with_capacity(open.len());
+        for (p, c) in open.into_iter().zip(collateral) {
+            match (c, self.reference_mark(p.instrument)) {
+                (Some(c), Some(mark)) => out.push(Some(self.solve_trigger(p, c, mark)?)),
+                _ => out.push(None),
+            }
         }
         Ok(out)
     }
 
-    /// The smallest distance, as a rate of the mark, from an open position's mark to its
-    /// trigger (`i64::MAX` when no position has one).
-    fn nearest_trigger(&self, positions: &[Position], triggers: &[Option<i64>]) -> i64 {
-        positions
-            .iter()
-            .filter(|p| !p.size.is_zero())
-            .zip(triggers)
-            .filter_map(|(p, t)| {
-                let t = (*t)?;
-                let mark = self.reference_mark(p.instrument)?;
-                if t == 0 || mark.0 <= 0 {
-                    return None;
-                }
-                let gap = (i128::from(mark.0) - i128::from(t.abs())).abs();
-                i64::try_from(gap * i128::from(RATE_ONE) / i128::from(mark.0)).ok()
-            })
-            .min()
-            .unwrap_or(i64::MAX)
+    /// Whether `acct` has open cross positions in more than one market of a pool: triggers
+    /// that share a slack, which a false alarm re-shares.
+    pub(super) fn shares_slack(&self, acct: AccountId) -> Result<bool, VenueError> {
+        let mut first: Option<AssetId> = None;
+        for p in self.ledger.account(acct)?.positions() {
+            if p.mode != MarginMode::Cross || p.size.is_zero() {
+                continue;
+            }
+            let asset = self.markets[usize::from(p.instrument.0)].instrument.settle_asset();
+            if first.replace(asset) == Some(asset) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The liquidation-index key of position `p` backed by `collateral`: `+price` for a long,
@@ -682,8 +689,8 @@ impl Venue {
         })
     }
 
-    /// [`Venue::reindex`] for the common case of an account with one open position and no
-    /// bands: the same trigger, solved without copying the account's positions, and the index
+    /// [`Venue::reindex`] for the common case of an account with one open position: the same
+    /// trigger, solved without copying the account's positions, and the index
     /// left alone when the trigger did not change (a deposit, a fill that kept the liquidation
     /// price). Returns `false`, having changed nothing, when the account is not that case.
     /// Where a cheap bound settles the trigger (`deferred.rs`), nothing is solved: no
@@ -696,9 +703,6 @@ impl Venue {
             [p] if !p.size.is_zero() => *p,
             _ => return Ok(false),
         };
-        if self.bands.contains_key(&acct) {
-            return Ok(false);
-        }
         let im = usize::from(p.instrument.0);
         let side: i8 = if p.size.is_positive() { 1 } else { -1 };
         // (trigger, listed, the collateral of a deferral).
@@ -762,36 +766,7 @@ impl Venue {
         Ok(true)
     }
 
-    /// The least `upnl − maintenance` position `o` can show while its mark stays in
-    /// `[lo, hi]`. Within one tier it is monotone in the price, so the minimum is at a band edge
-    /// or at the edge of a tier inside the band (risk-limit tables whose maintenance jumps at a
-    /// tier floor make it non-monotone across tiers).
-    fn worst_in_band(&self, o: &Position, lo: Price, hi: Price) -> Result<Cash, VenueError> {
-        let m = &self.markets[usize::from(o.instrument.0)];
-        let mut points = vec![lo, hi];
-        for t in m.tiers.tiers().iter().skip(1) {
-            if t.floor <= 0 {
-                continue;
-            }
-            if let Ok(p) = m.instrument.price_for_value(Cash(t.floor), o.size, Round::Floor) {
-                for q in [p.0 - 1, p.0, p.0 + 1] {
-                    if q > lo.0 && q < hi.0 {
-                        points.push(Price(q));
-                    }
-                }
-            }
-        }
-        let mut worst: Option<Cash> = None;
-        for p in points {
-            let upnl = o.unrealized_pnl(&m.instrument, p).map_err(overflow("upnl"))?;
-            let (mm, _) = self.position_requirements(o, p)?;
-            let v = upnl.checked_sub(mm).map_err(overflow("collateral"))?;
-            worst = Some(worst.map_or(v, |w| w.min(v)));
-        }
-        Ok(worst.unwrap_or(Cash::ZERO))
-    }
-
-    /// Removes every trigger and band of `acct` from the indexes.
+    /// Removes every trigger of `acct` from the indexes.
     pub(super) fn unindex(&mut self, acct: AccountId) -> Result<(), VenueError> {
         let acc = self.ledger.account_mut(acct)?;
         let (mut removed, mut unlisted) = (Vec::new(), Vec::new());
@@ -815,9 +790,6 @@ impl Venue {
             } else {
                 m.untriggered[usize::from(side < 0)].remove(&acct);
             }
-        }
-        for (ins, lo, hi) in self.bands.remove(&acct).unwrap_or_default() {
-            self.markets[usize::from(ins.0)].index.remove_band(lo, hi, acct);
         }
         Ok(())
     }
@@ -882,27 +854,6 @@ fn covers(available: Cash, notional: Cash, imr: i64, leverage: u16) -> bool {
     by_rate && (leverage == 0 || a * i128::from(leverage) >= n)
 }
 
-/// The widest band a far-from-liquidation account's triggers are computed with (16%).
-const MAX_BAND: Rate = Rate::from_bps(1600);
-
-/// How far a band reaches on the side where a position gains (50%): leaving it re-indexes as
-/// leaving the adverse edge does, though the triggers it guards only grew more conservative.
-/// A crash moves a basket's hedge legs that way by tens of percent; at the adverse width they
-/// re-indexed every 1–16% of the move for nothing.
-const FAVOURABLE_BAND: Rate = Rate::from_bps(5000);
-
-/// The band of a long (`long`) or short position: `band` on the side where it loses and at least
-/// [`FAVOURABLE_BAND`] on the side where it gains, rounded outward. The worst value over it
-/// (`worst_in_band`, which also checks the margin tiers' floors inside) stays conservative at
-/// any width, so only how often it is left depends on the widths.
-fn band_edges(mark: Price, band: Rate, long: bool) -> Result<(Price, Price), VenueError> {
-    let gain = Rate(band.0.max(FAVOURABLE_BAND.0));
-    let (down, up) = if long { (band, gain) } else { (gain, band) };
-    let lo = mark.mul_div(RATE_ONE - down.0, RATE_ONE, Round::Floor).map_err(overflow("band"))?;
-    let hi = mark.mul_div(RATE_ONE + up.0, RATE_ONE, Round::Ceil).map_err(overflow("band"))?;
-    Ok((lo.max(Price(1)), hi))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -959,6 +910,53 @@ mod tests {
         assert!(!v.position_margin(a, ins).unwrap().liquidatable());
     }
 
+    /// A cross account with 1,000 USDT, long 1 BTC at 10,000.00 and 10 ETH at 1,000.00 (Binance
+    /// rules, no fees, flat maintenance 0.5%). Each maintenance is 50, so the slack is
+    /// 1,000 − 100 = 900, shared by notional: 450 each. BTC is solved with 450 − (0 − 50) = 500:
+    /// 500 + (P − 10,000) ≤ 0.005·P ⇔ P ≤ 9,500 / 0.995 = 9,547.738… → LP 9,547.73, trigger one
+    /// cent above; ETH likewise with 500: 9.95·P ≤ 9,500 ⇔ P ≤ 954.773… → 954.77. Both are the
+    /// same −4.52% move, where the pool itself runs out: 1,000 − 20,000·x = 0.005·20,000·(1 − x)
+    /// ⇔ x = 900 / 19,900 = 4.5226%.
+    ///
+    /// BTC alone to 9,547.73 crosses its trigger, but the pool is healthy (equity 547.73 against
+    /// maintenance 47.73865 + 50): the pass re-shares the slack at the new marks. Slack
+    /// 547.73 − 97.73865 = 449.99135 by notionals 9,547.73 : 10,000 → ⌊…⌋ 219.79001715 and
+    /// 230.20133284, the unit left by flooring to the first (BTC): 219.79001716. BTC's value is
+    /// −452.27 − 47.73865, so it is solved with 219.79001716 + 500.00865 = 719.79866716:
+    /// 0.995·P ≤ 9,280.20133284 ⇔ P ≤ 9,326.835… → LP 9,326.83; ETH with 230.20133284 + 50:
+    /// 9.95·P ≤ 9,719.79866716 ⇔ P ≤ 976.864… → 976.86 (nearer: BTC used most of the slack).
+    #[test]
+    fn cross_positions_share_the_pools_slack_and_reshare_it_on_a_false_alarm() {
+        let mut v = Venue::new(VenueConfig {
+            rules: RuleSet::of(VenueName::Binance),
+            enforce_initial_margin: false,
+            market_band: Rate::ZERO,
+            ..VenueConfig::default()
+        });
+        let spec = |sym| InstrumentSpec {
+            fees: FeeSchedule { maker: Rate::ZERO, taker: Rate::ZERO },
+            ..InstrumentSpec::linear(sym, USDT, 2, 3)
+        };
+        let tiers = || RiskTiers::flat(Rate::from_bps(50), Rate::from_bps(100), Cash::ZERO).unwrap();
+        let btc = v.add_instrument_with_tiers(spec("BTCUSDT"), tiers()).unwrap();
+        let eth = v.add_instrument_with_tiers(spec("ETHUSDT"), tiers()).unwrap();
+        let (a, b) = (v.open_account().unwrap(), v.open_account().unwrap());
+        v.deposit(a, USDT, usdt("1000")).unwrap();
+        v.deposit(b, USDT, usdt("100000000")).unwrap();
+        let mut ev = Vec::new();
+        for (ins, price, qty) in [(btc, 1_000_000, 1_000), (eth, 100_000, 10_000)] {
+            v.place(a, ins, OrderRequest::limit(Side::Buy, Price(price), Qty(qty)), &mut ev).unwrap();
+            v.place(b, ins, OrderRequest::market(Side::Sell, Qty(qty)), &mut ev).unwrap();
+            v.set_mark_price(ins, Price(price), &mut ev).unwrap();
+        }
+        v.refresh_index().unwrap();
+        let trigger = |v: &Venue, ins| v.ledger().account(a).unwrap().position(ins).unwrap().trigger;
+        assert_eq!((trigger(&v, btc), trigger(&v, eth)), (954_774, 95_478));
+        v.set_mark_price(btc, Price(954_773), &mut ev).unwrap();
+        assert!(!v.position_margin(a, btc).unwrap().liquidatable());
+        assert_eq!((trigger(&v, btc), trigger(&v, eth)), (932_684, 97_687));
+    }
+
     /// A runaway ask must refuse an order, not stop the venue. Long 200.000 BTC at 10,000.00;
     /// a buy of 0.001 at 1,000,000,000.00 is worth 1,000,000 USDT (inside the cash range of
     /// about 9.2e10 USDT at 10^-8), but the position it would make, 200.001 × 1e9 = 2.00001e11
@@ -994,21 +992,6 @@ mod tests {
         v.place(a, ins, OrderRequest::limit(Side::Buy, Price(999_000), Qty(1)), &mut ev).unwrap();
     }
 
-    /// A band of 1% around a mark of 100.00 (10,000 ticks): a long loses below, so 99.00 is
-    /// its edge there and 150.00 (+50%) above; a short the mirror, 50.00 and 101.00. Outward
-    /// rounding: 1% of 10,001 ticks is 100.01, so the long's edge is ⌊9,900.99⌋ = 9,900 and the
-    /// short's ⌈10,101.01⌉ = 10,102. A band wider than 50% is that wide on both sides.
-    #[test]
-    fn bands_reach_half_the_mark_where_the_position_gains() {
-        let b = Rate::from_bps(100);
-        assert_eq!(band_edges(Price(10_000), b, true).unwrap(), (Price(9_900), Price(15_000)));
-        assert_eq!(band_edges(Price(10_000), b, false).unwrap(), (Price(5_000), Price(10_100)));
-        assert_eq!(band_edges(Price(10_001), b, true).unwrap().0, Price(9_900));
-        assert_eq!(band_edges(Price(10_001), b, false).unwrap().1, Price(10_102));
-        let wide = Rate::from_bps(6_000);
-        assert_eq!(band_edges(Price(10_000), wide, true).unwrap(), (Price(4_000), Price(16_000)));
-    }
-
     /// A long of 2.000 at 100.00 (notional 200), the table's largest initial rate 10%: 20
     /// covers it, 19.99999999 does not; at a chosen 5x the bound is 200/5 = 40.
     #[test]
@@ -1022,14 +1005,27 @@ mod tests {
         assert!(!covers(Cash(-1), Cash::ZERO, 0, 0));
     }
 
+    /// Position `p`'s trigger solved with every other open cross position of its pool at its
+    /// current mark: the latest trigger an exact index could keep.
+    fn exact_trigger(v: &Venue, acct: AccountId, positions: &[Position], p: &Position) -> i64 {
+        let mut c = v.pool_collateral(acct, USDT).unwrap();
+        for o in positions.iter().filter(|o| o.instrument != p.instrument && !o.size.is_zero()) {
+            let mark = v.reference_mark(o.instrument).unwrap();
+            let m = &v.markets[usize::from(o.instrument.0)];
+            let upnl = o.unrealized_pnl(&m.instrument, mark).unwrap();
+            let (mm, _) = v.position_requirements(o, mark).unwrap();
+            c = c.checked_add(upnl).unwrap().checked_sub(mm).unwrap();
+        }
+        v.solve_trigger(p, c, v.reference_mark(p.instrument).unwrap()).unwrap()
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(96))]
         /// A cross account holding BTC and ETH, whatever its leverage, sides and the marks' walk
-        /// (steps of up to ±0.125%, ±0.5%, ±2% or ±8% on either market, so bands of every width are
-        /// kept and left): after
-        /// each mark update and its pass it is flat or not liquidatable by the exact check. Its
-        /// triggers take the other mark at the adverse edge of a band that widens far from
-        /// liquidation, so a trigger later than the exact liquidation price would leave it
+        /// (steps of up to ±0.125%, ±0.5%, ±2% or ±8% on either market, so shares of the slack
+        /// are used up by one market, by both, and re-shared): after each mark update and its
+        /// pass it is flat or not liquidatable by the exact check. Its triggers share the
+        /// pool's slack, so a trigger later than the exact liquidation price would leave it
         /// liquidatable here.
         #[test]
         fn a_two_market_cross_account_is_never_left_liquidatable(
@@ -1080,16 +1076,15 @@ mod tests {
                     }
                 }
                 // While both are open, each stored trigger is no later than the one solved
-                // afresh with the other position at its current mark (a band of width zero).
+                // afresh with the other position at its current mark.
                 v.flush_dirty().unwrap();
                 let acct = v.ledger().account(a).unwrap();
                 let positions: Vec<Position> = acct.positions().to_vec();
                 if positions.iter().filter(|p| !p.size.is_zero()).count() < 2 {
                     continue;
                 }
-                let exact = v.band_triggers(a, &positions, Rate::ZERO).unwrap();
-                for (p, e) in positions.iter().filter(|p| !p.size.is_zero()).zip(exact) {
-                    let (t, e) = (p.trigger, e.unwrap());
+                for p in positions.iter().filter(|p| !p.size.is_zero()) {
+                    let (t, e) = (p.trigger, exact_trigger(&v, a, &positions, p));
                     if e == 0 {
                         continue;
                     }

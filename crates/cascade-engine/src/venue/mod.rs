@@ -64,10 +64,6 @@ pub struct VenueConfig {
     pub fund_per_instrument: bool,
     /// Margin mode of new positions.
     pub default_mode: MarginMode,
-    /// Width of the band around another mark within which a multi-position cross account's
-    /// liquidation triggers stay valid (see `risk::index`): the narrowest one; an account far
-    /// from liquidation gets a wider band (doubling up to 16%), which it leaves less often.
-    pub band: Rate,
     /// Check every invariant by a full scan after every settled trade and every liquidation
     /// step (tests: conservation after every event, not only after every call).
     pub audit: bool,
@@ -85,7 +81,6 @@ impl Default for VenueConfig {
             liquidations: true,
             fund_per_instrument: false,
             default_mode: MarginMode::Cross,
-            band: Rate::from_bps(100),
             audit: false,
             safeguards: Safeguards::default(),
         }
@@ -488,15 +483,6 @@ type Cooldowns = std::collections::HashMap<
     std::hash::BuildHasherDefault<crate::risk::index::IdHasher>,
 >;
 
-/// Bands of multi-position cross accounts: account → (instrument, lo, hi) per banded position,
-/// hashed (a crash's pass asks for every candidate whether it has any; at millions of accounts
-/// an ordered map's walk was a string of cache misses). Only looked up, never iterated.
-type Bands = std::collections::HashMap<
-    AccountId,
-    Vec<(InstrumentId, Price, Price)>,
-    std::hash::BuildHasherDefault<crate::risk::index::IdHasher>,
->;
-
 /// One exchange.
 #[derive(Debug)]
 pub struct Venue {
@@ -509,8 +495,6 @@ pub struct Venue {
     collateral: Vec<Option<CollateralRule>>,
     /// The venue's own account that takes over positions (insurance fund / liquidator vault).
     backstop: Option<AccountId>,
-    /// Bands of multi-position cross accounts ([`Bands`]).
-    bands: Bands,
     /// Margin mode of new positions.
     default_mode: MarginMode,
     /// The account being liquidated: its fills pay the liquidation fee to the fund.
@@ -553,7 +537,6 @@ impl Venue {
             scratch: Vec::new(),
             collateral: Vec::new(),
             backstop: None,
-            bands: Bands::default(),
             default_mode: config.default_mode,
             liquidating: None,
             adl_queues: Vec::new(),

@@ -124,7 +124,7 @@ impl Venue {
         m.base_tiers = Some(base);
         m.set_tiers(scaled);
         m.margin_multiplier = k;
-        // Everyone with an open position here: the index, the bands and the positions without a
+        // Everyone with an open position here: the index and the positions without a
         // liquidation price.
         let mut holders = Vec::new();
         m.index.accounts(&mut holders);

@@ -139,14 +139,6 @@ impl Venue {
         let Some(mark) = self.markets[idx].mark else { return Ok(()) };
         self.flush_dirty()?;
         self.sample_fund_peaks()?;
-        // Multi-position cross accounts whose band this mark left get fresh triggers first.
-        let mut moved = Vec::new();
-        self.markets[idx].index.band_exits(mark, &mut moved);
-        moved.sort_unstable();
-        moved.dedup();
-        for a in moved {
-            self.reindex(a)?;
-        }
         // Rounds: liquidations, ADL and socialised losses change other accounts, which may
         // cross their triggers in turn. Stop when a round changes nothing.
         let mut candidates = Vec::new();
@@ -250,7 +242,12 @@ impl Venue {
         if !self.position_maintenance(acct, ins)?.liquidatable() {
             // A false alarm: the trigger is conservative (and with risk-limit tables whose
             // maintenance jumps at tier edges, the liquidatable prices need not be one
-            // interval), so the account keeps its trigger and is checked again next time.
+            // interval), so the account keeps its trigger and is checked again next time;
+            // but triggers that share a pool's slack used up this one's share while another
+            // position gained, so the slack is shared again at the current marks.
+            if self.shares_slack(acct)? {
+                self.reindex(acct)?;
+            }
             return Ok(false);
         }
         // Pacing: the account waits out its cooldown, and nobody is liquidated on a market
@@ -317,8 +314,7 @@ impl Venue {
     }
 
     /// Whether re-indexing `acct` after its waterfall would change nothing, so it can be left
-    /// alone: the account is exactly as it was before (`before`), with one open position and no
-    /// bands. Such an account's trigger is a function of its own record, the collateral rules
+    /// alone: the account is exactly as it was before (`before`), with one open position. Such an account's trigger is a function of its own record, the collateral rules
     /// and the margin table only (not of the marks), and every change to one of those either
     /// re-indexes the account at once (deposits, withdrawals, re-valuations, new tables, its own
     /// waterfall) or marks it dirty (trades, funding, socialised losses): so its trigger is
@@ -335,10 +331,7 @@ impl Venue {
             return Ok(false);
         }
         let a = self.ledger.account(acct)?;
-        if a != before || !matches!(a.positions(), [p] if !p.size.is_zero()) {
-            return Ok(false);
-        }
-        Ok(!self.bands.contains_key(&acct))
+        Ok(a == before && matches!(a.positions(), [p] if !p.size.is_zero()))
     }
 
     fn liquidation_steps(
