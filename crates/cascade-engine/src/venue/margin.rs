@@ -1098,6 +1098,61 @@ mod tests {
             v.check_invariants().unwrap();
         }
 
+        /// The same on the venues' own tables (Bybit's and OKX's fee to close, BitMEX's
+        /// maintenance that jumps at its risk-limit steps) with positions large enough to cross
+        /// tier floors as the marks walk: up to 300 BTC at 10,000 and 3,000 ETH at 1,000 (up to
+        /// $6M), backed by 1–40% of their notional.
+        #[test]
+        fn shared_triggers_hold_on_the_venues_tables(
+            table in 0usize..4,
+            margin_pct in 1i64..40,
+            btc_long in proptest::bool::ANY,
+            eth_long in proptest::bool::ANY,
+            btc_units in 1i64..300,
+            eth_units in 1i64..3_000,
+            steps in proptest::collection::vec((proptest::bool::ANY, -800i64..800, 0u32..4), 1..80),
+        ) {
+            let name = [VenueName::Binance, VenueName::Bybit, VenueName::Okx, VenueName::Bitmex][table];
+            let mut v = Venue::new(VenueConfig {
+                rules: RuleSet::of(name),
+                enforce_initial_margin: false,
+                market_band: Rate::ZERO,
+                ..VenueConfig::default()
+            });
+            let tiers = |sym| crate::margin::tables::default_tiers(name, sym).unwrap();
+            let btc = v.add_instrument_with_tiers(InstrumentSpec::linear("BTCUSDT", USDT, 2, 3), tiers("BTCUSDT")).unwrap();
+            let eth = v.add_instrument_with_tiers(InstrumentSpec::linear("ETHUSDT", USDT, 2, 3), tiers("ETHUSDT")).unwrap();
+            let (a, b) = (v.open_account().unwrap(), v.open_account().unwrap());
+            let notional = btc_units * 10_000 + eth_units * 1_000;
+            v.deposit(a, USDT, usdt(&(notional * margin_pct / 100).max(1).to_string())).unwrap();
+            v.deposit(b, USDT, usdt("10000000000")).unwrap();
+            let mut ev = Vec::new();
+            for (ins, long, price, qty) in [(btc, btc_long, 1_000_000, btc_units * 1_000), (eth, eth_long, 100_000, eth_units * 1_000)] {
+                let side = if long { Side::Buy } else { Side::Sell };
+                v.place(a, ins, OrderRequest::limit(side, Price(price), Qty(qty)), &mut ev).unwrap();
+                v.place(b, ins, OrderRequest::market(side.opposite(), Qty(qty)), &mut ev).unwrap();
+                v.set_mark_price(ins, Price(price), &mut ev).unwrap();
+            }
+            let mut marks = [1_000_000i64, 100_000];
+            for (on_btc, bps, scale) in steps {
+                let bps = bps >> (2 * (3 - scale));
+                let k = usize::from(!on_btc);
+                marks[k] = (marks[k] + marks[k] * bps / 10_000).max(100);
+                v.set_mark_price([btc, eth][k], Price(marks[k]), &mut ev).unwrap();
+                let acct = v.ledger().account(a).unwrap();
+                if acct.positions().iter().all(|p| p.size.is_zero()) {
+                    break;
+                }
+                for i in [btc, eth] {
+                    if acct.position(i).is_some_and(|p| !p.size.is_zero()) {
+                        let m = v.position_margin(a, i).unwrap();
+                        proptest::prop_assert!(!m.liquidatable(), "{:?}: left liquidatable at marks {:?}", name, marks);
+                    }
+                }
+            }
+            v.check_invariants().unwrap();
+        }
+
         /// Whatever the table (the venues' own), the leverage chosen and the size: where
         /// [`covers`] passes, the exact initial margin is within the pool.
         #[test]
