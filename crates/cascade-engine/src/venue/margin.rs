@@ -1005,6 +1005,56 @@ mod tests {
         assert!(!covers(Cash(-1), Cash::ZERO, 0, 0));
     }
 
+    /// Opens `legs` — (instrument, long, price, quantity) — for `a` against `b`'s market orders
+    /// and sets each mark at its price.
+    fn open_legs(v: &mut Venue, a: AccountId, b: AccountId, legs: [(InstrumentId, bool, i64, i64); 2]) {
+        let mut ev = Vec::new();
+        for (ins, long, price, qty) in legs {
+            let side = if long { Side::Buy } else { Side::Sell };
+            v.place(a, ins, OrderRequest::limit(side, Price(price), Qty(qty)), &mut ev).unwrap();
+            v.place(b, ins, OrderRequest::market(side.opposite(), Qty(qty)), &mut ev).unwrap();
+            v.set_mark_price(ins, Price(price), &mut ev).unwrap();
+        }
+    }
+
+    /// Walks the marks of `ins` from 10,000.00 and 1,000.00, one `(on_first, bps, scale)` step
+    /// at a time: the mark of `ins[0]` (`on_first`) or `ins[1]` moves by `bps` basis points
+    /// shifted down by `2 × (3 − scale)` bits (mostly small steps, some large ones; at least
+    /// 1.00) and its pass runs. After each step, until `a` is flat, each of its open positions
+    /// must not be liquidatable by the exact check, and `more(venue, open instruments, marks)`
+    /// checks what else a test asks.
+    fn walk_never_liquidatable(
+        v: &mut Venue,
+        a: AccountId,
+        ins: [InstrumentId; 2],
+        steps: Vec<(bool, i64, u32)>,
+        mut more: impl FnMut(
+            &mut Venue,
+            &[InstrumentId],
+            [i64; 2],
+        ) -> Result<(), proptest::test_runner::TestCaseError>,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        let mut marks = [1_000_000i64, 100_000];
+        for (on_first, bps, scale) in steps {
+            let bps = bps >> (2 * (3 - scale));
+            let k = usize::from(!on_first);
+            marks[k] = (marks[k] + marks[k] * bps / 10_000).max(100);
+            v.set_mark_price(ins[k], Price(marks[k]), &mut Vec::new()).unwrap();
+            let acct = v.ledger().account(a).unwrap();
+            let open: Vec<InstrumentId> =
+                ins.into_iter().filter(|&i| acct.position(i).is_some_and(|p| !p.size.is_zero())).collect();
+            if open.is_empty() {
+                break;
+            }
+            for &i in &open {
+                let m = v.position_margin(a, i).unwrap();
+                proptest::prop_assert!(!m.liquidatable(), "left liquidatable at marks {:?}", marks);
+            }
+            more(v, &open, marks)?;
+        }
+        Ok(())
+    }
+
     /// Position `p`'s trigger solved with every other open cross position of its pool at its
     /// current mark: the latest trigger an exact index could keep.
     fn exact_trigger(v: &Venue, acct: AccountId, positions: &[Position], p: &Position) -> i64 {
@@ -1047,44 +1097,22 @@ mod tests {
             let (a, b) = (v.open_account().unwrap(), v.open_account().unwrap());
             v.deposit(a, USDT, usdt(&margin.to_string())).unwrap();
             v.deposit(b, USDT, usdt("100000000")).unwrap();
-            let mut ev = Vec::new();
             // 1 BTC at 10,000.00 and eth_tenths × 0.1 ETH at 1,000.00, against b.
-            for (ins, long, price, qty) in [(btc, btc_long, 1_000_000, 1_000), (eth, eth_long, 100_000, eth_tenths * 100)] {
-                let side = if long { Side::Buy } else { Side::Sell };
-                v.place(a, ins, OrderRequest::limit(side, Price(price), Qty(qty)), &mut ev).unwrap();
-                v.place(b, ins, OrderRequest::market(side.opposite(), Qty(qty)), &mut ev).unwrap();
-                v.set_mark_price(ins, Price(price), &mut ev).unwrap();
-            }
-            let mut marks = [1_000_000i64, 100_000];
-            for (on_btc, bps, scale) in steps {
-                // Mostly small steps (inside a 1% band), some large ones.
-                let bps = bps >> (2 * (3 - scale));
-                let k = usize::from(!on_btc);
-                marks[k] = (marks[k] + marks[k] * bps / 10_000).max(100);
-                let ins = [btc, eth][k];
-                v.set_mark_price(ins, Price(marks[k]), &mut ev).unwrap();
-                let acct = v.ledger().account(a).unwrap();
-                if acct.positions().iter().all(|p| p.size.is_zero()) {
-                    break;
-                }
-                for i in [btc, eth] {
-                    if acct.position(i).is_some_and(|p| !p.size.is_zero()) {
-                        let m = v.position_margin(a, i).unwrap();
-                        proptest::prop_assert!(!m.liquidatable(), "left liquidatable at marks {:?}", marks);
-                        // The equity alone (what ADL rankings without maintenance read) is the same.
-                        proptest::prop_assert_eq!(v.position_equity(a, i).unwrap(), m.equity);
-                    }
+            open_legs(&mut v, a, b, [(btc, btc_long, 1_000_000, 1_000), (eth, eth_long, 100_000, eth_tenths * 100)]);
+            walk_never_liquidatable(&mut v, a, [btc, eth], steps, |v, open, marks| {
+                // The equity alone (what ADL rankings without maintenance read) is the same.
+                for &i in open {
+                    proptest::prop_assert_eq!(v.position_equity(a, i).unwrap(), v.position_margin(a, i).unwrap().equity);
                 }
                 // While both are open, each stored trigger is no later than the one solved
                 // afresh with the other position at its current mark.
                 v.flush_dirty().unwrap();
-                let acct = v.ledger().account(a).unwrap();
-                let positions: Vec<Position> = acct.positions().to_vec();
-                if positions.iter().filter(|p| !p.size.is_zero()).count() < 2 {
-                    continue;
+                let positions: Vec<Position> = v.ledger().account(a).unwrap().positions().to_vec();
+                if open.len() < 2 {
+                    return Ok(());
                 }
                 for p in positions.iter().filter(|p| !p.size.is_zero()) {
-                    let (t, e) = (p.trigger, exact_trigger(&v, a, &positions, p));
+                    let (t, e) = (p.trigger, exact_trigger(v, a, &positions, p));
                     if e == 0 {
                         continue;
                     }
@@ -1094,7 +1122,8 @@ mod tests {
                         proptest::prop_assert!(t != 0 && -t <= -e, "short trigger {} later than {} at {:?}", t, e, marks);
                     }
                 }
-            }
+                Ok(())
+            })?;
             v.check_invariants().unwrap();
         }
 
@@ -1126,30 +1155,8 @@ mod tests {
             let notional = btc_units * 10_000 + eth_units * 1_000;
             v.deposit(a, USDT, usdt(&(notional * margin_pct / 100).max(1).to_string())).unwrap();
             v.deposit(b, USDT, usdt("10000000000")).unwrap();
-            let mut ev = Vec::new();
-            for (ins, long, price, qty) in [(btc, btc_long, 1_000_000, btc_units * 1_000), (eth, eth_long, 100_000, eth_units * 1_000)] {
-                let side = if long { Side::Buy } else { Side::Sell };
-                v.place(a, ins, OrderRequest::limit(side, Price(price), Qty(qty)), &mut ev).unwrap();
-                v.place(b, ins, OrderRequest::market(side.opposite(), Qty(qty)), &mut ev).unwrap();
-                v.set_mark_price(ins, Price(price), &mut ev).unwrap();
-            }
-            let mut marks = [1_000_000i64, 100_000];
-            for (on_btc, bps, scale) in steps {
-                let bps = bps >> (2 * (3 - scale));
-                let k = usize::from(!on_btc);
-                marks[k] = (marks[k] + marks[k] * bps / 10_000).max(100);
-                v.set_mark_price([btc, eth][k], Price(marks[k]), &mut ev).unwrap();
-                let acct = v.ledger().account(a).unwrap();
-                if acct.positions().iter().all(|p| p.size.is_zero()) {
-                    break;
-                }
-                for i in [btc, eth] {
-                    if acct.position(i).is_some_and(|p| !p.size.is_zero()) {
-                        let m = v.position_margin(a, i).unwrap();
-                        proptest::prop_assert!(!m.liquidatable(), "{:?}: left liquidatable at marks {:?}", name, marks);
-                    }
-                }
-            }
+            open_legs(&mut v, a, b, [(btc, btc_long, 1_000_000, btc_units * 1_000), (eth, eth_long, 100_000, eth_units * 1_000)]);
+            walk_never_liquidatable(&mut v, a, [btc, eth], steps, |_, _, _| Ok(()))?;
             v.check_invariants().unwrap();
         }
 
