@@ -652,15 +652,16 @@ impl Venue {
     /// Whether `acct` has open cross positions in more than one market of a pool: triggers
     /// that share a slack, which a false alarm re-shares.
     pub(super) fn shares_slack(&self, acct: AccountId) -> Result<bool, VenueError> {
-        let mut first: Option<AssetId> = None;
+        let mut seen: smallvec::SmallVec<[AssetId; 4]> = smallvec::SmallVec::new();
         for p in self.ledger.account(acct)?.positions() {
             if p.mode != MarginMode::Cross || p.size.is_zero() {
                 continue;
             }
             let asset = self.markets[usize::from(p.instrument.0)].instrument.settle_asset();
-            if first.replace(asset) == Some(asset) {
+            if seen.contains(&asset) {
                 return Ok(true);
             }
+            seen.push(asset);
         }
         Ok(false)
     }
