@@ -314,8 +314,9 @@ impl Venue {
     }
 
     /// Whether re-indexing `acct` after its waterfall would change nothing, so it can be left
-    /// alone: the account is exactly as it was before (`before`), with one open position. Such an account's trigger is a function of its own record, the collateral rules
-    /// and the margin table only (not of the marks), and every change to one of those either
+    /// alone: the account is exactly as it was before (`before`), with one open position. Such
+    /// an account's trigger is a function of its own record, the collateral rules and the
+    /// margin table only (not of the marks), and every change to one of those either
     /// re-indexes the account at once (deposits, withdrawals, re-valuations, new tables, its own
     /// waterfall) or marks it dirty (trades, funding, socialised losses): so its trigger is
     /// either current, or it is marked and the next flush — which comes before anything reads
