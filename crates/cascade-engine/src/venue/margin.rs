@@ -586,10 +586,12 @@ impl Venue {
     ) -> Result<Vec<Option<i64>>, VenueError> {
         let open: Vec<&Position> = positions.iter().filter(|p| !p.size.is_zero()).collect();
         let mut collateral: Vec<Option<Cash>> = vec![None; open.len()];
-        // Cross positions by settle asset (an account holds few; a linear scan keeps the order).
+        let marks: Vec<Option<Price>> = open.iter().map(|p| self.reference_mark(p.instrument)).collect();
+        // Cross positions with a mark by settle asset (an account holds few; a linear scan
+        // keeps the order).
         let mut pools: Vec<(AssetId, Vec<usize>)> = Vec::new();
         for (i, p) in open.iter().enumerate() {
-            if self.reference_mark(p.instrument).is_none() {
+            if marks[i].is_none() {
                 continue;
             }
             if p.mode == MarginMode::Isolated {
@@ -612,9 +614,8 @@ impl Venue {
             let mut slack = i128::from(pool.0);
             let mut weight = 0i128;
             let mut values = Vec::with_capacity(legs.len());
-            for i in legs {
+            for (i, mark) in legs.into_iter().filter_map(|i| Some((i, marks[i]?))) {
                 let p = open[i];
-                let Some(mark) = self.reference_mark(p.instrument) else { continue };
                 let m = &self.markets[usize::from(p.instrument.0)];
                 let upnl = p.unrealized_pnl(&m.instrument, mark).map_err(overflow("unrealized pnl"))?;
                 let e = Exposure::of(&m.instrument, p.size, mark).map_err(overflow("exposure"))?;
@@ -640,8 +641,8 @@ impl Venue {
             }
         }
         let mut out = Vec::with_capacity(open.len());
-        for (p, c) in open.into_iter().zip(collateral) {
-            match (c, self.reference_mark(p.instrument)) {
+        for ((p, c), mark) in open.into_iter().zip(collateral).zip(marks) {
+            match (c, mark) {
                 (Some(c), Some(mark)) => out.push(Some(self.solve_trigger(p, c, mark)?)),
                 _ => out.push(None),
             }
