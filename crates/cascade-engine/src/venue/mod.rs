@@ -501,6 +501,9 @@ pub struct Venue {
     liquidating: Option<AccountId>,
     /// ADL rankings of the current liquidation pass, one per (instrument, bankrupt side) used.
     adl_queues: Vec<liquidation::AdlQueue>,
+    /// The vault's pool state read in the current pass, with the settle asset and the vault's
+    /// record it was read from (see `vault_maintenance`).
+    vault_seen: Option<(AssetId, crate::ledger::Account, margin::MarginState)>,
     /// Accounts whose positions or balances changed since their trigger was computed.
     dirty: DirtySet,
     /// The venue clock, milliseconds, set by the caller ([`Venue::set_time`]).
@@ -540,6 +543,7 @@ impl Venue {
             default_mode: config.default_mode,
             liquidating: None,
             adl_queues: Vec::new(),
+            vault_seen: None,
             dirty: DirtySet::default(),
             now_ms: 0,
             cooldown: Cooldowns::default(),

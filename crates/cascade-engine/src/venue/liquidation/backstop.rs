@@ -17,6 +17,7 @@ use crate::position::MarginMode;
 use crate::risk::rules::{AdlPrice, AdlTrigger, Offload};
 use crate::safeguards::AdlRule;
 
+use super::super::margin::MarginState;
 use super::super::{OrderRequest, Venue, VenueError, VenueEvent, overflow};
 use super::LiquidationKind;
 
@@ -399,12 +400,12 @@ impl Venue {
         acct: AccountId,
         ins: InstrumentId,
         mode: MarginMode,
+        theirs: MarginState,
         events: &mut Vec<VenueEvent>,
     ) -> Result<bool, VenueError> {
         let asset = self.markets[usize::from(ins.0)].instrument.settle_asset();
         let vault = self.backstop_account()?;
-        let theirs = self.position_maintenance(acct, ins)?;
-        let ours = self.pool_maintenance(vault, asset)?;
+        let ours = self.vault_maintenance(vault, asset)?;
         let equity = ours.equity.checked_add(theirs.equity).map_err(overflow("vault equity"))?;
         let maintenance =
             ours.maintenance.checked_add(theirs.maintenance).map_err(overflow("vault maintenance"))?;
@@ -449,6 +450,22 @@ impl Venue {
             }
         }
         Ok(true)
+    }
+
+    /// The vault's pool in `asset` at the current marks. Inside a pass the marks do not move, so
+    /// the state depends on the vault's record alone: it is kept with a copy of the record and
+    /// read again only once the record changes (a pass can ask once for each of thousands of
+    /// accounts the vault refuses, and the vault holds a position in every market).
+    fn vault_maintenance(&mut self, vault: AccountId, asset: AssetId) -> Result<MarginState, VenueError> {
+        if let Some((a, record, state)) = &self.vault_seen
+            && *a == asset
+            && self.ledger.account(vault)? == record
+        {
+            return Ok(*state);
+        }
+        let state = self.pool_maintenance(vault, asset)?;
+        self.vault_seen = Some((asset, self.ledger.account(vault)?.clone(), state));
+        Ok(state)
     }
 
     /// The backstop offers part of what it holds back to the book, within the market band, at

@@ -30,6 +30,7 @@ use crate::risk::adl::RankedCandidates;
 use crate::risk::index::IdHasher;
 use crate::risk::rules::{Execution, PartialRule};
 
+use super::margin::MarginState;
 use super::{OrderKind, OrderRequest, Venue, VenueError, VenueEvent, overflow};
 
 mod adl;
@@ -139,6 +140,8 @@ impl Venue {
         let Some(mark) = self.markets[idx].mark else { return Ok(()) };
         self.flush_dirty()?;
         self.sample_fund_peaks()?;
+        // The marks moved since the last pass: what was read at them is stale.
+        self.vault_seen = None;
         // Rounds: liquidations, ADL and socialised losses change other accounts, which may
         // cross their triggers in turn. Stop when a round changes nothing.
         let mut candidates = Vec::new();
@@ -239,7 +242,8 @@ impl Venue {
         if self.reference_mark(ins).is_none() {
             return Ok(false);
         }
-        if !self.position_maintenance(acct, ins)?.liquidatable() {
+        let state = self.position_maintenance(acct, ins)?;
+        if !state.liquidatable() {
             // A false alarm: the trigger is conservative (and with risk-limit tables whose
             // maintenance jumps at tier edges, the liquidatable prices need not be one
             // interval), so the account keeps its trigger and is checked again next time;
@@ -292,7 +296,13 @@ impl Venue {
         let mut result =
             if mode == MarginMode::Cross { self.convert_collateral(acct, ins, events) } else { Ok(()) };
         if result.is_ok() {
-            result = self.liquidation_steps(acct, ins, mode, events);
+            // The state read above still holds if cancelling and converting left the record as
+            // it was (nothing else it depends on moves inside a pass): the first step reuses it.
+            let known = match self.ledger.account(acct) {
+                Ok(a) if *a == before => Some(state),
+                _ => None,
+            };
+            result = self.liquidation_steps(acct, ins, mode, known, events);
         }
         self.liquidating = None;
         result?;
@@ -335,11 +345,14 @@ impl Venue {
         Ok(a == before && matches!(a.positions(), [p] if !p.size.is_zero()))
     }
 
+    /// The waterfall's steps on `acct` from its position in `ins`. `known` is the margin state
+    /// of that position if the caller read it and nothing has changed since.
     fn liquidation_steps(
         &mut self,
         acct: AccountId,
         ins: InstrumentId,
         mode: MarginMode,
+        mut known: Option<MarginState>,
         events: &mut Vec<VenueEvent>,
     ) -> Result<(), VenueError> {
         for step in 0..MAX_STEPS {
@@ -347,7 +360,11 @@ impl Venue {
                 if mode == MarginMode::Isolated { Some(ins) } else { self.next_cross_target(acct, ins)? };
             let Some(target) = target else { return Ok(()) };
             let from = events.len();
-            let step = self.liquidation_step(acct, target, mode, step == 0, events)?;
+            let state = match known.take() {
+                Some(s) if target == ins => s,
+                _ => self.position_maintenance(acct, target)?,
+            };
+            let step = self.liquidation_step(acct, target, mode, state, step == 0, events)?;
             if self.config.audit {
                 self.check_invariants()?;
             }
@@ -375,17 +392,18 @@ impl Venue {
         Ok(())
     }
 
-    /// One step of the waterfall on `acct`'s position in `target`.
+    /// One step of the waterfall on `acct`'s position in `target`, whose margin state is
+    /// `state` (read by the caller at the current marks).
     fn liquidation_step(
         &mut self,
         acct: AccountId,
         target: InstrumentId,
         mode: MarginMode,
+        state: MarginState,
         first: bool,
         events: &mut Vec<VenueEvent>,
     ) -> Result<Step, VenueError> {
         let rules = self.config.rules;
-        let state = self.position_maintenance(acct, target)?;
         if !state.liquidatable() {
             return Ok(Step::Stop);
         }
@@ -416,7 +434,7 @@ impl Venue {
                 if !state.equity.is_negative() && !self.takeover_fits_pace(target, size, mark)? {
                     return Ok(Step::Stop);
                 }
-                if !state.equity.is_negative() && self.vault_takeover(acct, target, mode, events)? {
+                if !state.equity.is_negative() && self.vault_takeover(acct, target, mode, state, events)? {
                     return Ok(Step::Stop);
                 }
                 if state.equity.is_negative() {
