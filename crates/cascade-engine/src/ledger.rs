@@ -148,6 +148,12 @@ impl Account {
         &mut self.balances[i].1
     }
 
+    /// Every balance the account holds, by asset (zero ones included).
+    #[must_use]
+    pub fn balances(&self) -> &[(AssetId, Cash)] {
+        &self.balances
+    }
+
     /// All non-flat positions and flat ones still holding isolated margin.
     #[must_use]
     pub fn positions(&self) -> &[Position] {

@@ -21,7 +21,10 @@ pub enum MarginMode {
 }
 
 /// An open (or just-closed) position.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Equality compares what the position is, not where the venue lists it for ADL rankings
+/// (`adl_slot`, which moves when another account's record leaves the list).
+#[derive(Debug, Clone, Copy)]
 pub struct Position {
     /// Which instrument.
     pub instrument: InstrumentId,
@@ -45,7 +48,26 @@ pub struct Position {
     /// trigger, provably far from the mark, is deferred in the index (unsolved, counted as
     /// parked); 0 otherwise.
     pub untriggered: i8,
+    /// The venue's slot for this position in its market's ADL lists
+    /// ([`crate::risk::adl_members`]), or [`crate::risk::adl_members::NO_SLOT`].
+    pub adl_slot: u32,
 }
+
+impl PartialEq for Position {
+    fn eq(&self, o: &Self) -> bool {
+        self.instrument == o.instrument
+            && self.mode == o.mode
+            && self.size == o.size
+            && self.cost == o.cost
+            && self.isolated_margin == o.isolated_margin
+            && self.realized_pnl == o.realized_pnl
+            && self.leverage == o.leverage
+            && self.trigger == o.trigger
+            && self.untriggered == o.untriggered
+    }
+}
+
+impl Eq for Position {}
 
 impl Position {
     /// A flat position in `instrument`.
@@ -61,6 +83,7 @@ impl Position {
             leverage: 0,
             trigger: 0,
             untriggered: 0,
+            adl_slot: crate::risk::adl_members::NO_SLOT,
         }
     }
 

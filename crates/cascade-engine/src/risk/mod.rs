@@ -3,5 +3,6 @@
 //! Pure data and functions; the venue façade (`venue/liquidation.rs`) executes them.
 
 pub mod adl;
+pub mod adl_members;
 pub mod index;
 pub mod rules;

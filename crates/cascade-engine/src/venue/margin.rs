@@ -540,6 +540,7 @@ impl Venue {
     /// [`Venue::reindex`]; `defer`: a one-position account whose trigger is provably beyond the
     /// index's zone may be deferred (see `deferred.rs`) instead of solved.
     pub(super) fn reindex_with(&mut self, acct: AccountId, defer: bool) -> Result<(), VenueError> {
+        self.list_for_adl(acct)?;
         if self.reindex_single(acct, defer)? {
             return Ok(());
         }

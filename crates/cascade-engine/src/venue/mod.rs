@@ -15,6 +15,7 @@
 //! `crate::safeguards` (`safeguards.rs`: circuit-breaker halts, price bands, liquidation
 //! pacing).
 
+mod adl_lists;
 mod deferred;
 pub mod funding;
 mod liquidation;
@@ -445,6 +446,8 @@ struct Market {
     /// liquidation index, yet ADL candidates. With the index they list every open position, at
     /// no cost to the common case.
     untriggered: [BTreeSet<AccountId>; 2],
+    /// Every open position's record for ADL rankings (`adl_lists.rs`).
+    adl: crate::risk::adl_members::AdlMembers,
     /// Open-interest value under which the fund absorbs everything and ADL never fires
     /// (Binance's BTC/ETH/BNB guarantee, §1.4).
     adl_guarantee: Option<Cash>,
@@ -607,6 +610,7 @@ impl Venue {
             fund,
             prev_mark: None,
             untriggered: [BTreeSet::new(), BTreeSet::new()],
+            adl: crate::risk::adl_members::AdlMembers::default(),
             adl_guarantee: default_adl_guarantee(self.config.rules.venue, &spec_symbol),
             last_offload_ms: None,
             pending_loss: Cash::ZERO,

@@ -323,7 +323,22 @@ impl Venue {
         bankrupt_long: bool,
         mark: Price,
     ) -> Result<RankedCandidates, VenueError> {
-        let candidates = self.adl_candidates(acct, ins, bankrupt_long, mark)?;
+        let candidates = if self.adl_lists_usable() {
+            let listed = self.listed_adl_candidates(acct, ins, bankrupt_long, mark)?;
+            if self.config.audit {
+                let mut a = listed.clone();
+                a.sort_unstable_by_key(|c| c.account);
+                if a != self.adl_candidates(acct, ins, bankrupt_long, mark)? {
+                    return Err(VenueError::Invariant(format!(
+                        "the ADL lists of {ins:?} differ from the ledger's positions"
+                    )));
+                }
+            }
+            listed
+        } else {
+            self.adl_candidates(acct, ins, bankrupt_long, mark)?
+        };
+        // Ties break by account id, so the order the candidates come in does not matter.
         Ok(RankedCandidates::new(self.config.rules.adl_ranking, candidates, adl_start(acct, mark)))
     }
 
@@ -363,7 +378,7 @@ impl Venue {
 
     /// Appends `c`'s position in `ins` to `candidates` if it is opposite the bankrupt `acct`'s,
     /// with the figures its ranking needs.
-    fn push_adl_candidate(
+    pub(in crate::venue) fn push_adl_candidate(
         &self,
         candidates: &mut Vec<AdlCandidate>,
         c: AccountId,

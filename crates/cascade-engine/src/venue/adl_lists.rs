@@ -1,0 +1,137 @@
+//! Keeping each market's ADL lists ([`AdlMembers`]) in step with the ledger, and ranking from
+//! them.
+//!
+//! The lists hold every open position of every account but the backstop, as the liquidation
+//! index (with its untriggered sets) does, and are written where the index is: at every
+//! re-index of an account. Everything that changes an account either re-indexes it at once or
+//! marks it dirty, and a ranking flushes the dirty accounts first, so when a ranking reads the
+//! lists each record equals its position in the ledger. Two cases fall back to the ledger
+//! read: margin added to an open isolated position (which re-indexes nothing, see
+//! `Venue::margin_added_unindexed`), and Binance's ranking, which needs each position's
+//! maintenance margin (a tier lookup the lists do not keep).
+
+use crate::instrument::InstrumentId;
+use crate::ledger::AccountId;
+use crate::num::{Cash, Price, Round};
+use crate::position::{MarginMode, Position};
+use crate::risk::adl::AdlCandidate;
+use crate::risk::adl_members::{AdlMembers, Member, MemberKind, NO_SLOT};
+use crate::risk::rules::AdlRanking;
+
+use super::{Venue, VenueError, overflow};
+
+impl Venue {
+    /// Whether rankings read the lists (see the module note).
+    pub(super) fn adl_lists_usable(&self) -> bool {
+        !self.margin_added_unindexed
+            && matches!(self.config.rules.adl_ranking, AdlRanking::Hyperliquid | AdlRanking::PnlTimesLeverage)
+    }
+
+    /// Brings `acct`'s records in the ADL lists in line with its ledger record: a record per
+    /// open position (none for the backstop), none for a flat one. Called as the account is
+    /// re-indexed, before flat positions are pruned.
+    pub(super) fn list_for_adl(&mut self, acct: AccountId) -> Result<(), VenueError> {
+        let backstop = self.backstop == Some(acct);
+        let n = self.ledger.account(acct)?.positions().len();
+        for k in 0..n {
+            let (p, member) = {
+                let a = self.ledger.account(acct)?;
+                let p = a.positions()[k];
+                let member = if backstop || p.size.is_zero() { None } else { Some(self.member_of(acct, &p)) };
+                (p, member)
+            };
+            let slot = match (p.adl_slot, member) {
+                (NO_SLOT, None) => continue,
+                (NO_SLOT, Some(m)) => self.markets[usize::from(p.instrument.0)].adl.push(m),
+                (s, Some(m)) if AdlMembers::same_side(s, &m) => {
+                    self.markets[usize::from(p.instrument.0)].adl.set(s, m);
+                    continue;
+                }
+                (s, m) => {
+                    self.unlist_adl(p.instrument, s)?;
+                    match m {
+                        Some(m) => self.markets[usize::from(p.instrument.0)].adl.push(m),
+                        None => NO_SLOT,
+                    }
+                }
+            };
+            self.ledger.account_mut(acct)?.positions_mut()[k].adl_slot = slot;
+        }
+        Ok(())
+    }
+
+    /// Removes the record at `slot` of market `ins`, re-pointing the record moved into it.
+    fn unlist_adl(&mut self, ins: InstrumentId, slot: u32) -> Result<(), VenueError> {
+        if let Some(moved) = self.markets[usize::from(ins.0)].adl.remove(slot) {
+            let mode = self.ledger.account(moved)?.position(ins).map_or(MarginMode::Cross, |p| p.mode);
+            self.ledger.account_mut(moved)?.position_mut(ins, mode).adl_slot = slot;
+        }
+        Ok(())
+    }
+
+    /// The list record of `acct`'s open position `p`.
+    fn member_of(&self, acct: AccountId, p: &Position) -> Member {
+        let (kind, wallet) = match p.mode {
+            MarginMode::Isolated => (MemberKind::Isolated, p.isolated_margin),
+            MarginMode::Cross => {
+                let asset = self.markets[usize::from(p.instrument.0)].instrument.settle_asset();
+                let alone = self.ledger.account(acct).is_ok_and(|a| {
+                    let shares = a.positions().iter().any(|q| {
+                        q.instrument != p.instrument
+                            && q.mode == MarginMode::Cross
+                            && !q.size.is_zero()
+                            && self.markets[usize::from(q.instrument.0)].instrument.settle_asset() == asset
+                    });
+                    let other_collateral = a.balances().iter().any(|&(x, c)| x != asset && c.is_positive());
+                    !shares && !other_collateral
+                });
+                let wallet = self.ledger.account(acct).map_or(Cash::ZERO, |a| a.balance(asset));
+                (if alone { MemberKind::Cross } else { MemberKind::Ledger }, wallet)
+            }
+        };
+        Member { account: acct, size: p.size, cost: p.cost, wallet, kind }
+    }
+
+    /// [`Venue::adl_candidates`] from the lists: the same candidates, in the lists' order.
+    pub(super) fn listed_adl_candidates(
+        &self,
+        acct: AccountId,
+        ins: InstrumentId,
+        bankrupt_long: bool,
+        mark: Price,
+    ) -> Result<Vec<AdlCandidate>, VenueError> {
+        let m = &self.markets[usize::from(ins.0)];
+        let instrument = &m.instrument;
+        let side = m.adl.side(!bankrupt_long);
+        let mut out = Vec::with_capacity(side.len());
+        for r in side {
+            if r.account == acct {
+                continue;
+            }
+            if r.kind == MemberKind::Ledger {
+                self.push_adl_candidate(&mut out, r.account, acct, ins, bankrupt_long, mark)?;
+                continue;
+            }
+            let p = Position {
+                size: r.size,
+                cost: r.cost,
+                ..Position::flat(
+                    ins,
+                    if r.kind == MemberKind::Isolated { MarginMode::Isolated } else { MarginMode::Cross },
+                )
+            };
+            let upnl = p.unrealized_pnl(instrument, mark).map_err(overflow("upnl"))?;
+            out.push(AdlCandidate {
+                account: r.account,
+                long: r.size.is_positive(),
+                upnl,
+                cost: r.cost,
+                notional: instrument.value(mark, r.size, Round::Floor).map_err(overflow("notional"))?,
+                wallet: r.wallet,
+                equity: r.wallet.checked_add(upnl).map_err(overflow("equity"))?,
+                maintenance: Cash::ZERO,
+            });
+        }
+        Ok(out)
+    }
+}
