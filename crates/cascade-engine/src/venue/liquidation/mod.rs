@@ -271,6 +271,7 @@ impl Venue {
             stepped.insert(acct);
         }
         let before = self.ledger.account(acct)?.clone();
+        let events_before = events.len();
         let mode = self.ledger.account(acct)?.position(ins).map_or(MarginMode::Cross, |p| p.mode);
         // 1. Cancel the account's orders (all of them for cross margin). The books are looked at
         // first, together: each look is a cache miss (an account's slot in a per-book table),
@@ -320,7 +321,10 @@ impl Venue {
         if !self.index_still_holds(acct, &before)? {
             self.reindex(acct)?;
         }
-        Ok(true)
+        // A waterfall that emitted nothing and left the account as it was (a Hyperliquid order
+        // that met an empty book, a takeover the vault refused) changed nothing another round
+        // could act on: every move of money or position is an event.
+        Ok(events.len() != events_before || self.ledger.account(acct)? != &before)
     }
 
     /// Whether re-indexing `acct` after its waterfall would change nothing, so it can be left
