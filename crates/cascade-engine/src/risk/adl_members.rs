@@ -5,13 +5,17 @@
 //! of times. Most positions are their account's only exposure to the market's pool (an isolated
 //! position, or the one cross position of a wallet holding nothing but the settle asset): what
 //! the ranking needs of them — size, cost and the margin behind them — fits in a small record
-//! kept here, in a contiguous array read in one sweep. The others are listed too, marked to be
-//! read from the ledger.
+//! kept here, in a contiguous array read in one sweep. A cross pool of a few positions (a
+//! basket) keeps its wallet and legs in one small record of [`AdlPools`], which each leg's
+//! record names. The others are listed too, marked to be read from the ledger.
 //!
 //! The venue keeps the records in step with the ledger where it keeps the liquidation index in
 //! step (every re-index), and re-indexes what changed before it ranks; its audit checks every
 //! ranking built from here against one read from the ledger.
 
+use smallvec::SmallVec;
+
+use crate::instrument::InstrumentId;
 use crate::ledger::AccountId;
 use crate::num::{Cash, Qty};
 
@@ -43,9 +47,76 @@ pub enum MemberKind {
     /// The only cross position of its pool, whose wallet holds only the settle asset: equity =
     /// the wallet + its PnL.
     Cross,
+    /// One of the cross positions of the pool at this index of [`AdlPools`], whose wallet
+    /// holds only the settle asset: equity = the wallet + every leg's PnL.
+    Pool(u32),
     /// Anything else (several positions share the pool, or other collateral backs it): read
     /// from the ledger.
     Ledger,
+}
+
+/// The most positions a pool record holds (a larger pool is read from the ledger).
+pub const POOL_LEGS: usize = 4;
+
+/// One position of a pool record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Leg {
+    /// Its market.
+    pub instrument: InstrumentId,
+    /// Signed size.
+    pub size: Qty,
+    /// Entry value.
+    pub cost: Cash,
+}
+
+/// A cross pool of several positions: the wallet's settle-asset balance and every open cross
+/// position of that asset.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pool {
+    /// The wallet's balance in the settle asset.
+    pub wallet: Cash,
+    /// The pool's open positions.
+    pub legs: SmallVec<[Leg; POOL_LEGS]>,
+}
+
+/// The pool records of one venue, with a free list so that indices stay put.
+#[derive(Debug, Clone, Default)]
+pub struct AdlPools {
+    pools: Vec<Pool>,
+    free: Vec<u32>,
+}
+
+impl AdlPools {
+    /// Stores `pool`; returns its index.
+    pub fn insert(&mut self, pool: Pool) -> u32 {
+        if let Some(i) = self.free.pop() {
+            self.pools[i as usize] = pool;
+            return i;
+        }
+        self.pools.push(pool);
+        u32::try_from(self.pools.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    /// Replaces the record at `i`.
+    pub fn set(&mut self, i: u32, pool: Pool) {
+        if let Some(p) = self.pools.get_mut(i as usize) {
+            *p = pool;
+        }
+    }
+
+    /// Frees the record at `i`.
+    pub fn release(&mut self, i: u32) {
+        if let Some(p) = self.pools.get_mut(i as usize) {
+            p.legs.clear();
+            self.free.push(i);
+        }
+    }
+
+    /// The record at `i`.
+    #[must_use]
+    pub fn get(&self, i: u32) -> Option<&Pool> {
+        self.pools.get(i as usize)
+    }
 }
 
 /// The listed positions of one market, longs and shorts.
@@ -91,6 +162,13 @@ impl AdlMembers {
     #[must_use]
     pub fn same_side(slot: u32, m: &Member) -> bool {
         (slot & SHORT_BIT == 0) == m.size.is_positive()
+    }
+
+    /// The record at `slot`.
+    #[must_use]
+    pub fn get(&self, slot: u32) -> Option<&Member> {
+        let (side, i) = Self::split(slot);
+        self.sides[side].get(i)
     }
 
     /// Replaces the record at `slot`, which must be on `m`'s side.

@@ -10,12 +10,14 @@
 //! `Venue::margin_added_unindexed`), and Binance's ranking, which needs each position's
 //! maintenance margin (a tier lookup the lists do not keep).
 
-use crate::instrument::InstrumentId;
+use smallvec::SmallVec;
+
+use crate::instrument::{AssetId, InstrumentId};
 use crate::ledger::AccountId;
 use crate::num::{Cash, Price, Round};
 use crate::position::{MarginMode, Position};
 use crate::risk::adl::AdlCandidate;
-use crate::risk::adl_members::{AdlMembers, Member, MemberKind, NO_SLOT};
+use crate::risk::adl_members::{AdlMembers, Leg, Member, MemberKind, NO_SLOT, POOL_LEGS, Pool};
 use crate::risk::rules::AdlRanking;
 
 use super::{Venue, VenueError, overflow};
@@ -28,16 +30,18 @@ impl Venue {
     }
 
     /// Brings `acct`'s records in the ADL lists in line with its ledger record: a record per
-    /// open position (none for the backstop), none for a flat one. Called as the account is
-    /// re-indexed, before flat positions are pruned.
+    /// open position (none for the backstop), none for a flat one, and its pool record if it
+    /// has one. Called as the account is re-indexed, before flat positions are pruned.
     pub(super) fn list_for_adl(&mut self, acct: AccountId) -> Result<(), VenueError> {
         let backstop = self.backstop == Some(acct);
+        let pool = if backstop { None } else { self.list_pool(acct)? };
         let n = self.ledger.account(acct)?.positions().len();
         for k in 0..n {
             let (p, member) = {
                 let a = self.ledger.account(acct)?;
                 let p = a.positions()[k];
-                let member = if backstop || p.size.is_zero() { None } else { Some(self.member_of(acct, &p)) };
+                let member =
+                    if backstop || p.size.is_zero() { None } else { Some(self.member_of(acct, &p, pool)?) };
                 (p, member)
             };
             let slot = match (p.adl_slot, member) {
@@ -60,6 +64,48 @@ impl Venue {
         Ok(())
     }
 
+    /// Writes `acct`'s pool record — the cross positions of one settle asset, if there are two
+    /// to [`POOL_LEGS`] of them and the wallet holds nothing else — reusing the index its
+    /// records name, or frees that index when the account no longer has such a pool. Returns
+    /// the pool's settle asset and index. Only the pool of the account's first cross
+    /// position's settle asset is recorded; positions of another pool are read from the ledger.
+    fn list_pool(&mut self, acct: AccountId) -> Result<Option<(AssetId, u32)>, VenueError> {
+        let a = self.ledger.account(acct)?;
+        let old = a.positions().iter().find_map(|p| {
+            match self.markets[usize::from(p.instrument.0)].adl.get(p.adl_slot) {
+                Some(Member { kind: MemberKind::Pool(i), .. }) if p.adl_slot != NO_SLOT => Some(*i),
+                _ => None,
+            }
+        });
+        let settle = |p: &Position| self.markets[usize::from(p.instrument.0)].instrument.settle_asset();
+        let cross = |p: &&Position| p.mode == MarginMode::Cross && !p.size.is_zero();
+        let record = a.positions().iter().find(cross).and_then(|first| {
+            let asset = settle(first);
+            let legs: SmallVec<[Leg; POOL_LEGS]> = a
+                .positions()
+                .iter()
+                .filter(cross)
+                .filter(|q| settle(q) == asset)
+                .map(|q| Leg { instrument: q.instrument, size: q.size, cost: q.cost })
+                .collect();
+            let other_collateral = a.balances().iter().any(|&(x, c)| x != asset && c.is_positive());
+            (legs.len() >= 2 && legs.len() <= POOL_LEGS && !other_collateral)
+                .then(|| (asset, Pool { wallet: a.balance(asset), legs }))
+        });
+        Ok(match (record, old) {
+            (Some((asset, pool)), Some(i)) => {
+                self.adl_pools.set(i, pool);
+                Some((asset, i))
+            }
+            (Some((asset, pool)), None) => Some((asset, self.adl_pools.insert(pool))),
+            (None, Some(i)) => {
+                self.adl_pools.release(i);
+                None
+            }
+            (None, None) => None,
+        })
+    }
+
     /// Removes the record at `slot` of market `ins`, re-pointing the record moved into it.
     fn unlist_adl(&mut self, ins: InstrumentId, slot: u32) -> Result<(), VenueError> {
         if let Some(moved) = self.markets[usize::from(ins.0)].adl.remove(slot) {
@@ -69,27 +115,61 @@ impl Venue {
         Ok(())
     }
 
-    /// The list record of `acct`'s open position `p`.
-    fn member_of(&self, acct: AccountId, p: &Position) -> Member {
+    /// The list record of `acct`'s open position `p`, given the account's pool record.
+    fn member_of(
+        &self,
+        acct: AccountId,
+        p: &Position,
+        pool: Option<(AssetId, u32)>,
+    ) -> Result<Member, VenueError> {
         let (kind, wallet) = match p.mode {
             MarginMode::Isolated => (MemberKind::Isolated, p.isolated_margin),
             MarginMode::Cross => {
                 let asset = self.markets[usize::from(p.instrument.0)].instrument.settle_asset();
-                let alone = self.ledger.account(acct).is_ok_and(|a| {
-                    let shares = a.positions().iter().any(|q| {
-                        q.instrument != p.instrument
-                            && q.mode == MarginMode::Cross
-                            && !q.size.is_zero()
-                            && self.markets[usize::from(q.instrument.0)].instrument.settle_asset() == asset
-                    });
-                    let other_collateral = a.balances().iter().any(|&(x, c)| x != asset && c.is_positive());
-                    !shares && !other_collateral
-                });
-                let wallet = self.ledger.account(acct).map_or(Cash::ZERO, |a| a.balance(asset));
-                (if alone { MemberKind::Cross } else { MemberKind::Ledger }, wallet)
+                let a = self.ledger.account(acct)?;
+                let wallet = a.balance(asset);
+                match pool {
+                    Some((x, i)) if x == asset => (MemberKind::Pool(i), wallet),
+                    _ => {
+                        let shares = a.positions().iter().any(|q| {
+                            q.instrument != p.instrument
+                                && q.mode == MarginMode::Cross
+                                && !q.size.is_zero()
+                                && self.markets[usize::from(q.instrument.0)].instrument.settle_asset()
+                                    == asset
+                        });
+                        let other_collateral =
+                            a.balances().iter().any(|&(x, c)| x != asset && c.is_positive());
+                        (
+                            if shares || other_collateral { MemberKind::Ledger } else { MemberKind::Cross },
+                            wallet,
+                        )
+                    }
+                }
             }
         };
-        Member { account: acct, size: p.size, cost: p.cost, wallet, kind }
+        Ok(Member { account: acct, size: p.size, cost: p.cost, wallet, kind })
+    }
+
+    /// The equity of the pool record `i`: its wallet and every leg's PnL at its market's
+    /// reference mark (a leg whose market has none counts nothing, as in the margin state).
+    fn pool_equity(&self, i: u32) -> Result<Cash, VenueError> {
+        let Some(pool) = self.adl_pools.get(i) else {
+            return Err(VenueError::Invariant(format!("ADL pool record {i} missing")));
+        };
+        let mut equity = pool.wallet;
+        for leg in &pool.legs {
+            let Some(mark) = self.reference_mark(leg.instrument) else { continue };
+            let p = Position {
+                size: leg.size,
+                cost: leg.cost,
+                ..Position::flat(leg.instrument, MarginMode::Cross)
+            };
+            let instrument = &self.markets[usize::from(leg.instrument.0)].instrument;
+            let upnl = p.unrealized_pnl(instrument, mark).map_err(overflow("upnl"))?;
+            equity = equity.checked_add(upnl).map_err(overflow("equity"))?;
+        }
+        Ok(equity)
     }
 
     /// [`Venue::adl_candidates`] from the lists: the same candidates, in the lists' order.
@@ -112,15 +192,13 @@ impl Venue {
                 self.push_adl_candidate(&mut out, r.account, acct, ins, bankrupt_long, mark)?;
                 continue;
             }
-            let p = Position {
-                size: r.size,
-                cost: r.cost,
-                ..Position::flat(
-                    ins,
-                    if r.kind == MemberKind::Isolated { MarginMode::Isolated } else { MarginMode::Cross },
-                )
-            };
+            let mode = if r.kind == MemberKind::Isolated { MarginMode::Isolated } else { MarginMode::Cross };
+            let p = Position { size: r.size, cost: r.cost, ..Position::flat(ins, mode) };
             let upnl = p.unrealized_pnl(instrument, mark).map_err(overflow("upnl"))?;
+            let equity = match r.kind {
+                MemberKind::Pool(i) => self.pool_equity(i)?,
+                _ => r.wallet.checked_add(upnl).map_err(overflow("equity"))?,
+            };
             out.push(AdlCandidate {
                 account: r.account,
                 long: r.size.is_positive(),
@@ -128,7 +206,7 @@ impl Venue {
                 cost: r.cost,
                 notional: instrument.value(mark, r.size, Round::Floor).map_err(overflow("notional"))?,
                 wallet: r.wallet,
-                equity: r.wallet.checked_add(upnl).map_err(overflow("equity"))?,
+                equity,
                 maintenance: Cash::ZERO,
             });
         }

@@ -504,6 +504,8 @@ pub struct Venue {
     liquidating: Option<AccountId>,
     /// ADL rankings of the current liquidation pass, one per (instrument, bankrupt side) used.
     adl_queues: Vec<liquidation::AdlQueue>,
+    /// Pool records of the markets' ADL lists (`adl_lists.rs`).
+    adl_pools: crate::risk::adl_members::AdlPools,
     /// The vault's pool state read in the current pass, with the settle asset and the vault's
     /// record it was read from (see `vault_maintenance`).
     vault_seen: Option<(AssetId, crate::ledger::Account, margin::MarginState)>,
@@ -547,6 +549,7 @@ impl Venue {
             liquidating: None,
             adl_queues: Vec::new(),
             vault_seen: None,
+            adl_pools: crate::risk::adl_members::AdlPools::default(),
             dirty: DirtySet::default(),
             now_ms: 0,
             cooldown: Cooldowns::default(),
