@@ -248,6 +248,24 @@ fn hyperliquid_slices_then_sends_the_whole_position_in_the_cooldown() {
     assert_eq!((r.len(), r[0].qty, r[0].price), (1, qty("1600"), px("93")));
 }
 
+/// A position waiting on an empty book still starts its slice cooldown. As above, L long
+/// 2,000.000 at 100.0 on 18,000, MMR 5%, but no bids: at 95.5 (equity 9,000 < 9,550, above 2/3
+/// of it, so no vault) the 20% slice meets nothing, and the 30 s cooldown starts. One second
+/// later a bid of 5,000.000 at 95.5 rests: in the cooldown, the order is for the whole
+/// 2,000.000 (a waterfall that had not started the cooldown would send 400.000).
+#[test]
+fn a_position_waiting_on_an_empty_book_starts_its_slice_cooldown() {
+    let (mut v, ins) = venue(RuleSet::of(Name::Hyperliquid), "0.05");
+    let (l, s, m) = (account(&mut v, "18000"), account(&mut v, "10000000"), account(&mut v, "10000000"));
+    trade(&mut v, ins, l, s, "100", "2000");
+    assert!(reports(&mark(&mut v, ins, "95.5")).is_empty(), "no bids: nothing sold");
+    assert_eq!(size(&v, l, ins), qty("2000"));
+    v.place(m, ins, OrderRequest::limit(Side::Buy, px("95.5"), qty("5000")), &mut Vec::new()).unwrap();
+    v.set_time(1_000).unwrap();
+    let r = reports(&mark(&mut v, ins, "95.5"));
+    assert_eq!((r.len(), r[0].qty, r[0].price), (1, qty("2000"), px("95.5")));
+}
+
 /// Defect 4 (§6.3, DYDX-6): long 0.100 at 50,000.0 on a 499 USDC wallet, MMR 10%: TNC 499 <
 /// TMMR 500. ABR = 1 × (1 − 499/500) = 0.002; fillable = (5,000 − 0.002 × 0.1 × 500) / 0.1 =
 /// 49,999.0. The liquidation IOC takes the 0.050 bid at 49,999.0 but not the one at 49,998.0;
