@@ -266,6 +266,41 @@ fn a_position_waiting_on_an_empty_book_starts_its_slice_cooldown() {
     assert_eq!((r.len(), r[0].qty, r[0].price), (1, qty("2000"), px("95.5")));
 }
 
+/// The same position on a venue whose market orders stop 5% from the mark: at 95.5 the sell
+/// may go no lower than 95.5 × 0.95 = 90.725, i.e. 90.8 on the 0.1 tick. A bid at 90.7 is
+/// beyond it, so the slice would expire unfilled: it is not sent (no order, no expiry), the
+/// bid stays, and the cooldown starts as on an empty book. One second later a bid at 90.8,
+/// on the band's edge, takes the whole 2,000.000.
+#[test]
+fn a_liquidation_order_is_not_sent_to_bids_beyond_the_market_band() {
+    let mut v = Venue::new(VenueConfig {
+        rules: RuleSet::of(Name::Hyperliquid),
+        enforce_initial_margin: false,
+        market_band: Rate::from_bps(500),
+        audit: true,
+        ..VenueConfig::default()
+    });
+    let spec = InstrumentSpec {
+        fees: FeeSchedule { maker: Rate::ZERO, taker: Rate::ZERO },
+        ..InstrumentSpec::linear("XUSDT", USDT, 1, 3)
+    };
+    let mmr: Rate = "0.05".parse().unwrap();
+    let ins = v
+        .add_instrument_with_tiers(spec, RiskTiers::flat(mmr, Rate(mmr.0 * 2), Cash::ZERO).unwrap())
+        .unwrap();
+    let (l, s, m) = (account(&mut v, "18000"), account(&mut v, "10000000"), account(&mut v, "10000000"));
+    trade(&mut v, ins, l, s, "100", "2000");
+    v.place(m, ins, OrderRequest::limit(Side::Buy, px("90.7"), qty("5000")), &mut Vec::new()).unwrap();
+    let ev = mark(&mut v, ins, "95.5");
+    assert!(reports(&ev).is_empty(), "the bid at 90.7 is beyond the band");
+    assert!(!ev.iter().any(|e| matches!(e, VenueEvent::Cancelled { .. })), "no order sent to expire: {ev:?}");
+    assert_eq!(size(&v, l, ins), qty("2000"));
+    v.place(m, ins, OrderRequest::limit(Side::Buy, px("90.8"), qty("5000")), &mut Vec::new()).unwrap();
+    v.set_time(1_000).unwrap();
+    let r = reports(&mark(&mut v, ins, "95.5"));
+    assert_eq!((r.len(), r[0].qty, r[0].price), (1, qty("2000"), px("90.8")));
+}
+
 /// Defect 4 (§6.3, DYDX-6): long 0.100 at 50,000.0 on a 499 USDC wallet, MMR 10%: TNC 499 <
 /// TMMR 500. ABR = 1 × (1 − 499/500) = 0.002; fillable = (5,000 − 0.002 × 0.1 × 500) / 0.1 =
 /// 49,999.0. The liquidation IOC takes the 0.050 bid at 49,999.0 but not the one at 49,998.0;
