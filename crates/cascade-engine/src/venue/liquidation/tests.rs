@@ -269,8 +269,8 @@ fn a_position_waiting_on_an_empty_book_starts_its_slice_cooldown() {
 /// The same position on a venue whose market orders stop 5% from the mark: at 95.5 the sell
 /// may go no lower than 95.5 × 0.95 = 90.725, i.e. 90.8 on the 0.1 tick. A bid at 90.7 is
 /// beyond it, so the slice would expire unfilled: it is not sent (no order, no expiry), the
-/// bid stays, and the cooldown starts as on an empty book. One second later a bid at 90.8,
-/// on the band's edge, takes the whole 2,000.000.
+/// bid stays, and the cooldown starts as on an empty book; half a second later it still waits.
+/// One second in, a bid at 90.8, on the band's edge, takes the whole 2,000.000.
 #[test]
 fn a_liquidation_order_is_not_sent_to_bids_beyond_the_market_band() {
     let mut v = Venue::new(VenueConfig {
@@ -295,6 +295,10 @@ fn a_liquidation_order_is_not_sent_to_bids_beyond_the_market_band() {
     assert!(reports(&ev).is_empty(), "the bid at 90.7 is beyond the band");
     assert!(!ev.iter().any(|e| matches!(e, VenueEvent::Cancelled { .. })), "no order sent to expire: {ev:?}");
     assert_eq!(size(&v, l, ins), qty("2000"));
+    // Half a second on, in the cooldown, still nothing inside the band: it waits again.
+    v.set_time(500).unwrap();
+    let ev = mark(&mut v, ins, "95.5");
+    assert!(ev.is_empty(), "waiting in the cooldown: {ev:?}");
     v.place(m, ins, OrderRequest::limit(Side::Buy, px("90.8"), qty("5000")), &mut Vec::new()).unwrap();
     v.set_time(1_000).unwrap();
     let r = reports(&mark(&mut v, ins, "95.5"));
