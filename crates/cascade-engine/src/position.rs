@@ -55,15 +55,28 @@ pub struct Position {
 
 impl PartialEq for Position {
     fn eq(&self, o: &Self) -> bool {
-        self.instrument == o.instrument
-            && self.mode == o.mode
-            && self.size == o.size
-            && self.cost == o.cost
-            && self.isolated_margin == o.isolated_margin
-            && self.realized_pnl == o.realized_pnl
-            && self.leverage == o.leverage
-            && self.trigger == o.trigger
-            && self.untriggered == o.untriggered
+        // Destructured, so that a field added later must be placed here or the build fails.
+        let Position {
+            instrument,
+            mode,
+            size,
+            cost,
+            isolated_margin,
+            realized_pnl,
+            leverage,
+            trigger,
+            untriggered,
+            adl_slot: _,
+        } = *self;
+        instrument == o.instrument
+            && mode == o.mode
+            && size == o.size
+            && cost == o.cost
+            && isolated_margin == o.isolated_margin
+            && realized_pnl == o.realized_pnl
+            && leverage == o.leverage
+            && trigger == o.trigger
+            && untriggered == o.untriggered
     }
 }
 
@@ -177,6 +190,15 @@ mod tests {
 
     fn usd(n: i64) -> Cash {
         Cash::units(n).unwrap()
+    }
+
+    #[test]
+    fn equality_ignores_the_adl_slot_only() {
+        let p =
+            Position { size: Qty(3), cost: usd(300), ..Position::flat(InstrumentId(0), MarginMode::Cross) };
+        assert_eq!(p, Position { adl_slot: 7, ..p });
+        assert_ne!(p, Position { size: Qty(4), ..p });
+        assert_ne!(p, Position { trigger: 1, ..p });
     }
 
     #[test]
