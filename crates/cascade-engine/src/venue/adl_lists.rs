@@ -3,7 +3,7 @@
 //!
 //! The lists hold every open position of every account but the backstop, as the liquidation
 //! index (with its untriggered sets) does, and are written where the index is: at every
-//! re-index of an account. Everything that changes an account either re-indexes it at once or
+//! re-index of an account, on a venue whose rankings read them ([`Venue::adl_lists_usable`]). Everything that changes an account either re-indexes it at once or
 //! marks it dirty, and a ranking flushes the dirty accounts first, so when a ranking reads the
 //! lists each record equals its position in the ledger. Two cases fall back to the ledger
 //! read: margin added to an open isolated position (which re-indexes nothing, see

@@ -540,7 +540,11 @@ impl Venue {
     /// [`Venue::reindex`]; `defer`: a one-position account whose trigger is provably beyond the
     /// index's zone may be deferred (see `deferred.rs`) instead of solved.
     pub(super) fn reindex_with(&mut self, acct: AccountId, defer: bool) -> Result<(), VenueError> {
-        self.list_for_adl(acct)?;
+        // A venue whose rankings never read the lists (Binance's, or margin added unindexed,
+        // which turns them off for good) does not keep them.
+        if self.adl_lists_usable() {
+            self.list_for_adl(acct)?;
+        }
         if self.reindex_single(acct, defer)? {
             return Ok(());
         }
