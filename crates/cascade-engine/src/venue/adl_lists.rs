@@ -3,10 +3,11 @@
 //!
 //! The lists hold every open position of every account but the backstop, as the liquidation
 //! index (with its untriggered sets) does, and are written where the index is: at every
-//! re-index of an account, on a venue whose rankings read them ([`Venue::adl_lists_usable`]). Everything that changes an account either re-indexes it at once or
-//! marks it dirty, and a ranking flushes the dirty accounts first, so when a ranking reads the
-//! lists each record equals its position in the ledger. Two cases fall back to the ledger
-//! read: margin added to an open isolated position (which re-indexes nothing, see
+//! re-index of an account, on a venue whose rankings read them ([`Venue::adl_lists_usable`]).
+//! Everything that changes an account either re-indexes it at once or marks it dirty, and a
+//! ranking flushes the dirty accounts first, so when a ranking reads the lists each record
+//! equals its position in the ledger. Two cases read the ledger instead and stop keeping them:
+//! margin added to an open isolated position (which re-indexes nothing, see
 //! `Venue::margin_added_unindexed`), and Binance's ranking, which needs each position's
 //! maintenance margin (a tier lookup the lists do not keep).
 
