@@ -54,7 +54,15 @@ pub struct LiquidationIndex {
     deferred: [Deferred; 2],
     /// The parking zone `[lo, hi]`; `None` until a mark is set (everything is ordered then).
     zone: Option<(Price, Price)>,
+    /// Triggers set aside while their accounts wait (`[0]` longs, `[1]` shorts), by (trigger,
+    /// account): crossed, but the venue has proved that visiting them changes nothing while
+    /// what it watches holds (`venue/waiting.rs`). Returned as crossed marked as set aside
+    /// ([`LiquidationIndex::crossed_keyed`]); counted, listed and removed like any other entry.
+    waiting: [BTreeSet<(Price, AccountId)>; 2],
 }
+
+/// A crossed entry: (long, trigger, account, set aside).
+pub type Crossed = (bool, Price, AccountId, bool);
 
 /// Triggers with their accounts, sorted by (trigger, account).
 type Entries = Vec<(Price, AccountId)>;
@@ -88,6 +96,15 @@ impl Hasher for IdHasher {
     fn write_u16(&mut self, n: u16) {
         self.write_u32(u32::from(n));
     }
+}
+
+/// A key that sorts entries as [`LiquidationIndex::crossed_most_underwater_first`] lists them:
+/// longs first, from the highest trigger down, then shorts from the lowest up (ties by account,
+/// in the same directions).
+#[must_use]
+pub fn underwater_rank(long: bool, trigger: Price, account: AccountId) -> (bool, i64, i64) {
+    let a = i64::from(account.0);
+    if long { (false, -trigger.0, -a) } else { (true, trigger.0, a) }
 }
 
 /// The zone `mark × (1 ∓ PARK_ZONE_BPS)`, rounded outward, never below 1.
@@ -133,6 +150,10 @@ impl LiquidationIndex {
     /// zone ([`LiquidationIndex::set_mark`] keeps it so), so the ordered set is searched only for
     /// the others.
     pub fn remove(&mut self, long: bool, trigger: Price, account: AccountId) {
+        let side = usize::from(!long);
+        if !self.waiting[side].is_empty() && self.waiting[side].remove(&(trigger, account)) {
+            return;
+        }
         let far = self.is_far(long, trigger);
         if far && Self::unpark(&mut self.parked[usize::from(!long)], trigger, account) {
             return;
@@ -294,6 +315,39 @@ impl LiquidationIndex {
         out.extend(merge(shorts, ps).into_iter().map(|(_, a)| a));
     }
 
+    /// [`LiquidationIndex::crossed_most_underwater_first`] with each entry's side (`true`: a
+    /// long), trigger, account and whether it is set aside ([`LiquidationIndex::wait`]), set-aside
+    /// entries merged in their place, so a caller can tell them apart in the same order
+    /// ([`underwater_rank`]).
+    pub fn crossed_keyed(&self, mark: Price, out: &mut Vec<Crossed>) {
+        let (pl, ps) = self.parked_crossed(mark);
+        let wl = self.waiting[0].range((mark, AccountId(0))..);
+        let ws = self.waiting[1].range(..=(mark, AccountId(u32::MAX)));
+        let longs = self.longs.range((mark, AccountId(0))..);
+        let shorts = self.shorts.range(..=(mark, AccountId(u32::MAX)));
+        if pl.is_empty() {
+            // Both descending: merged in one pass.
+            merge_sorted(longs.rev(), wl.rev(), |x, y| x > y, |(p, a), w| out.push((true, p, a, w)));
+        } else {
+            let ordered: Entries = longs.copied().collect();
+            let mut all: Vec<(Price, AccountId, bool)> =
+                merge(ordered, pl).into_iter().map(|(p, a)| (p, a, false)).collect();
+            all.extend(wl.map(|&(p, a)| (p, a, true)));
+            all.sort_unstable_by_key(|&(p, a, _)| (p, a));
+            out.extend(all.into_iter().rev().map(|(p, a, w)| (true, p, a, w)));
+        }
+        if ps.is_empty() {
+            merge_sorted(shorts, ws, |x, y| x < y, |(p, a), w| out.push((false, p, a, w)));
+        } else {
+            let ordered: Entries = shorts.copied().collect();
+            let mut all: Vec<(Price, AccountId, bool)> =
+                merge(ordered, ps).into_iter().map(|(p, a)| (p, a, false)).collect();
+            all.extend(ws.map(|&(p, a)| (p, a, true)));
+            all.sort_unstable_by_key(|&(p, a, _)| (p, a));
+            out.extend(all.into_iter().map(|(p, a, w)| (false, p, a, w)));
+        }
+    }
+
     /// Appends every account with a trigger here (possibly more than once, in no
     /// particular order): who a change of the instrument's margin table must re-index.
     pub fn accounts(&self, out: &mut Vec<AccountId>) {
@@ -306,6 +360,9 @@ impl LiquidationIndex {
         for side in &self.deferred {
             out.extend(side.keys().copied());
         }
+        for side in &self.waiting {
+            out.extend(side.iter().map(|&(_, a)| a));
+        }
     }
 
     /// Accounts holding a long (`long = true`) or short position here: the ordered ones in
@@ -317,12 +374,47 @@ impl LiquidationIndex {
             .map(|(_, a)| *a)
             .chain(self.parked[side].keys().copied())
             .chain(self.deferred[side].keys().copied())
+            .chain(self.waiting[side].iter().map(|&(_, a)| a))
     }
 
     /// Number of indexed positions.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.longs.len() + self.shorts.len() + self.parked_len()
+        self.longs.len() + self.shorts.len() + self.parked_len() + self.waiting_len()
+    }
+
+    /// Number of triggers set aside while their accounts wait.
+    #[must_use]
+    pub fn waiting_len(&self) -> usize {
+        self.waiting[0].len() + self.waiting[1].len()
+    }
+
+    /// Sets `account`'s long (`long = true`) or short `trigger` aside: it stays an entry of the
+    /// index but is no longer returned as crossed, until [`LiquidationIndex::unwait`]. Whether
+    /// the entry was there.
+    pub fn wait(&mut self, long: bool, trigger: Price, account: AccountId) -> bool {
+        let side = usize::from(!long);
+        let far = self.is_far(long, trigger);
+        let found = if far && Self::unpark(&mut self.parked[side], trigger, account) {
+            true
+        } else if long {
+            self.longs.remove(&(trigger, account))
+        } else {
+            self.shorts.remove(&(trigger, account))
+        };
+        if found {
+            self.waiting[side].insert((trigger, account));
+        }
+        found
+    }
+
+    /// Puts a trigger set aside by [`LiquidationIndex::wait`] back; whether it was set aside.
+    pub fn unwait(&mut self, long: bool, trigger: Price, account: AccountId) -> bool {
+        let found = self.waiting[usize::from(!long)].remove(&(trigger, account));
+        if found {
+            self.insert(long, trigger, account);
+        }
+        found
     }
 
     /// Number of parked positions (beyond the zone around the mark), deferred ones included.
@@ -339,6 +431,35 @@ impl LiquidationIndex {
 }
 
 /// Merges two sorted lists (the ordered and the parked crossed entries).
+/// Merges two sequences sorted the same way (`first(x, y)`: x comes before y), calling `emit`
+/// with each entry and whether it came from `b`.
+fn merge_sorted<'a>(
+    a: impl Iterator<Item = &'a (Price, AccountId)>,
+    b: impl Iterator<Item = &'a (Price, AccountId)>,
+    first: impl Fn(&(Price, AccountId), &(Price, AccountId)) -> bool,
+    mut emit: impl FnMut((Price, AccountId), bool),
+) {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    loop {
+        match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if first(x, y) => emit(**x, false),
+            (Some(_), Some(y)) => {
+                emit(**y, true);
+                b.next();
+                continue;
+            }
+            (Some(x), None) => emit(**x, false),
+            (None, Some(y)) => {
+                emit(**y, true);
+                b.next();
+                continue;
+            }
+            (None, None) => return,
+        }
+        a.next();
+    }
+}
+
 fn merge(mut a: Entries, b: Entries) -> Entries {
     if !b.is_empty() {
         a.extend(b);

@@ -160,7 +160,7 @@ impl Venue {
         // Balances moved: the accounts' liquidation triggers are refreshed before the next pass.
         for leg in &legs {
             if let Party::Wallet(a) | Party::Isolated(a, _) = leg.party {
-                self.dirty.insert(a);
+                self.mark_dirty(a);
             }
         }
         events.push(VenueEvent::Funding(summary));

@@ -178,7 +178,7 @@ impl Venue {
     }
 
     /// Collateral of `acct`'s cross pool in `asset`: wallet plus other assets' haircut value.
-    fn pool_collateral(&self, acct: AccountId, asset: AssetId) -> Result<Cash, VenueError> {
+    pub(super) fn pool_collateral(&self, acct: AccountId, asset: AssetId) -> Result<Cash, VenueError> {
         let a = self.ledger.account(acct)?;
         let mut c = a.balance(asset);
         for (i, rule) in self.collateral.iter().enumerate() {
@@ -230,7 +230,7 @@ impl Venue {
 
     /// Maintenance margin of position `p` at exposure `e`, with the fee to close where the
     /// rules reserve one (see [`Venue::position_requirements`]).
-    fn maintenance_of(&self, p: &Position, e: &Exposure) -> Result<Cash, VenueError> {
+    pub(super) fn maintenance_of(&self, p: &Position, e: &Exposure) -> Result<Cash, VenueError> {
         let m = &self.markets[usize::from(p.instrument.0)];
         let fee = e
             .notional
@@ -407,6 +407,7 @@ impl Venue {
             return Err(super::VenueError::LeverageCap { leverage: chosen, cap, reason });
         }
         let mode = self.default_mode;
+        self.wake_account(acct);
         self.ledger.account_mut(acct)?.position_mut(ins, mode).leverage = leverage;
         Ok(())
     }
@@ -540,6 +541,8 @@ impl Venue {
     /// [`Venue::reindex`]; `defer`: a one-position account whose trigger is provably beyond the
     /// index's zone may be deferred (see `deferred.rs`) instead of solved.
     pub(super) fn reindex_with(&mut self, acct: AccountId, defer: bool) -> Result<(), VenueError> {
+        // Its trigger is about to be replaced: a set-aside account is first put back.
+        self.wake_account(acct);
         // A venue whose rankings never read the lists (Binance's, or margin added unindexed,
         // which turns them off for good) does not keep them.
         if self.adl_lists_usable() {
@@ -775,6 +778,7 @@ impl Venue {
 
     /// Removes every trigger of `acct` from the indexes.
     pub(super) fn unindex(&mut self, acct: AccountId) -> Result<(), VenueError> {
+        self.wake_account(acct);
         let acc = self.ledger.account_mut(acct)?;
         let (mut removed, mut unlisted) = (Vec::new(), Vec::new());
         for p in acc.positions_mut() {

@@ -24,6 +24,7 @@ mod order_markets;
 mod policy;
 mod safeguards;
 mod spot;
+mod waiting;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -532,6 +533,8 @@ pub struct Venue {
     margin_added_unindexed: bool,
     /// Which markets may hold each account's orders or stops (a superset, confirmed on read).
     order_markets: order_markets::OrderMarkets,
+    /// Accounts set aside while they wait on a hollow book (`waiting.rs`).
+    waiting: waiting::Waiting,
 }
 
 impl Venue {
@@ -560,6 +563,7 @@ impl Venue {
             external_left: config.safeguards.backstop.map_or(Cash::ZERO, |b| b.capital),
             margin_added_unindexed: false,
             order_markets: order_markets::OrderMarkets::default(),
+            waiting: waiting::Waiting::default(),
         }
     }
 
@@ -875,6 +879,7 @@ impl Venue {
         if !pos.is_some_and(|p| p.mode == MarginMode::Isolated) {
             return Err(invalid("mode", "the position is not isolated (call set_margin_mode first)"));
         }
+        self.wake_account(account);
         self.ledger.transfer(Party::Wallet(account), Party::Isolated(account, instrument), asset, amount)?;
         self.margin_added_unindexed |= pos.is_some_and(|p| !p.size.is_zero());
         Ok(())
@@ -963,6 +968,7 @@ impl Venue {
                 };
                 let tif = if limit.is_some() { req.tif } else { TimeInForce::Ioc };
                 let order = NewOrder { account, side: req.side, limit, qty: req.qty, tif, stp: req.stp };
+                self.wake_account(account);
                 self.order_markets.note(account, instrument);
                 let m = &mut self.markets[usize::from(instrument.0)];
                 let id = m.stops.place(StopOrder { trigger: source, trigger_price: trigger, order })?;
@@ -1206,6 +1212,7 @@ impl Venue {
         self.scratch = scratch;
         let out = result?;
         if let Some(id) = out.resting() {
+            self.wake_account(account);
             self.order_markets.note(account, instrument);
             self.spot_sync(instrument, id)?;
         }
@@ -1441,8 +1448,8 @@ impl Venue {
             }
         }
         // Triggers are refreshed lazily, once per account, before the next liquidation pass.
-        self.dirty.insert(taker);
-        self.dirty.insert(maker);
+        self.mark_dirty(taker);
+        self.mark_dirty(maker);
         let m = &mut self.markets[usize::from(instrument.0)];
         m.open_interest = Qty(m.open_interest.0 + oi_delta);
         if self.config.rules.adl_trigger == AdlTrigger::Never {

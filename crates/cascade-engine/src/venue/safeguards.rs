@@ -199,6 +199,18 @@ impl Venue {
         market: bool,
     ) -> Result<Option<Price>, VenueError> {
         let liquidation = self.liquidating == Some(account) || Some(account) == self.backstop;
+        self.banded_limit_for(liquidation, ins, side, limit, market)
+    }
+
+    /// [`Venue::banded_limit`] for a liquidation's order (`liquidation`) or a trader's.
+    pub(super) fn banded_limit_for(
+        &self,
+        liquidation: bool,
+        ins: InstrumentId,
+        side: Side,
+        limit: Option<Price>,
+        market: bool,
+    ) -> Result<Option<Price>, VenueError> {
         let band = if liquidation { self.liquidation_band(ins)? } else { self.trading_band(ins)? };
         let Some((lo, hi)) = band else { return Ok(limit) };
         let edge = match side {

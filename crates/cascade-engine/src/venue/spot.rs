@@ -161,7 +161,7 @@ impl Venue {
         } else {
             holds.remove(&order);
         }
-        self.dirty.insert(account);
+        self.mark_dirty(account);
         Ok(())
     }
 
@@ -247,8 +247,8 @@ impl Venue {
         if hold.amount.is_negative() {
             return Err(VenueError::Invariant(format!("spot order {maker_order:?} overspent its hold")));
         }
-        self.dirty.insert(taker);
-        self.dirty.insert(maker);
+        self.mark_dirty(taker);
+        self.mark_dirty(maker);
         Ok(Trade {
             instrument,
             price,

@@ -223,7 +223,7 @@ impl Venue {
             if pay.is_positive() {
                 self.ledger.transfer(party, Party::Wallet(backstop), asset, pay)?;
                 events.push(VenueEvent::SocializedLoss { instrument: ins, account: c.account, amount: pay });
-                self.dirty.insert(c.account);
+                self.mark_dirty(c.account);
             }
         }
         Ok(())

@@ -456,7 +456,11 @@ impl Venue {
     /// the state depends on the vault's record alone: it is kept with a copy of the record and
     /// read again only once the record changes (a pass can ask once for each of thousands of
     /// accounts the vault refuses, and the vault holds a position in every market).
-    fn vault_maintenance(&mut self, vault: AccountId, asset: AssetId) -> Result<MarginState, VenueError> {
+    pub(in crate::venue) fn vault_maintenance(
+        &mut self,
+        vault: AccountId,
+        asset: AssetId,
+    ) -> Result<MarginState, VenueError> {
         if let Some((a, record, state)) = &self.vault_seen
             && *a == asset
             && self.ledger.account(vault)? == record

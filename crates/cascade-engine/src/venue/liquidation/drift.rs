@@ -221,7 +221,7 @@ impl Venue {
             if pay.is_positive() {
                 self.ledger.transfer(party, Party::BadDebt, asset, pay)?;
                 events.push(VenueEvent::SocializedLoss { instrument: ins, account: a, amount: pay });
-                self.dirty.insert(a);
+                self.mark_dirty(a);
                 charged = true;
             }
         }

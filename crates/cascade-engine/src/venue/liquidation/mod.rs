@@ -27,10 +27,11 @@ use crate::margin::price as mp;
 use crate::num::{Cash, Price, Qty, RATE_ONE, Rate, Round};
 use crate::position::MarginMode;
 use crate::risk::adl::RankedCandidates;
-use crate::risk::index::IdHasher;
+use crate::risk::index::{Crossed, IdHasher, underwater_rank};
 use crate::risk::rules::{Execution, PartialRule};
 
 use super::margin::MarginState;
+use super::waiting::AsideCache;
 use super::{OrderKind, OrderRequest, Venue, VenueError, VenueEvent, overflow};
 
 mod adl;
@@ -119,7 +120,7 @@ const MAX_ROUNDS: usize = 64;
 
 /// Accounts stepped in this pass (venues that liquidate an account at most once per block). Only
 /// asked whether it holds an account, never iterated, so its order cannot reach an output.
-type Stepped = HashSet<AccountId, BuildHasherDefault<IdHasher>>;
+pub(super) type Stepped = HashSet<AccountId, BuildHasherDefault<IdHasher>>;
 
 /// What one step of a liquidation did.
 enum Step {
@@ -144,20 +145,60 @@ impl Venue {
         self.vault_seen = None;
         // Rounds: liquidations, ADL and socialised losses change other accounts, which may
         // cross their triggers in turn. Stop when a round changes nothing.
-        let mut candidates = Vec::new();
+        let mut candidates: Vec<Crossed> = Vec::new();
         let mut stepped = Stepped::default();
-        for _ in 0..MAX_ROUNDS {
+        // Set-aside accounts put back (their record or orders changed) ahead of the first
+        // round's place: visited there.
+        let mut visit: Vec<AccountId> = Vec::new();
+        // Set-aside accounts come back where what they wait on may have moved.
+        self.wake_due(ins, mark);
+        for round in 0..MAX_ROUNDS {
             self.flush_dirty()?;
             if self.markets[idx].index.needs_solving(mark) {
                 self.solve_deferred(ins)?;
             }
             candidates.clear();
-            self.markets[idx].index.crossed_most_underwater_first(mark, &mut candidates);
+            self.markets[idx].index.crossed_keyed(mark, &mut candidates);
+            // Put back before the first round's list: in it as any other. Put back later: the
+            // first round would have stepped them.
+            if round == 0 {
+                self.waiting.woken.clear();
+            } else if !self.waiting.woken.is_empty() {
+                self.take_woken(ins, mark, None, &mut visit, &mut stepped);
+            }
+            visit.clear();
             let mut acted = false;
-            for chunk in candidates.chunks(WARM_CHUNK) {
-                self.warm_accounts(chunk, &stepped);
-                for &acct in chunk {
-                    acted |= self.liquidate(acct, ins, &mut stepped, events)?;
+            let mut aside_cache = AsideCache::default();
+            let (mut i, mut warmed) = (0, 0);
+            while i < candidates.len() {
+                if i >= warmed {
+                    warmed = (i + WARM_CHUNK).min(candidates.len());
+                    self.warm_accounts(&candidates[i..warmed], &stepped);
+                }
+                let (long, trigger, acct, aside) = candidates[i];
+                i += 1;
+                // A set-aside account: the visit would change nothing while the vault refuses
+                // and its order meets nothing (its own conditions were checked as the pass
+                // began); after the first round it was stepped in it.
+                // At its trigger exactly, past its liquidation price, it is visited as it was.
+                let at_trigger = mark == trigger;
+                if aside && !visit.contains(&acct) {
+                    if round > 0 && !at_trigger {
+                        continue;
+                    }
+                    if !at_trigger && self.aside_still_waits(ins, long, &mut aside_cache)? {
+                        continue;
+                    }
+                    self.wake_to_visit(acct);
+                }
+                let did = self.liquidate(acct, ins, &mut stepped, events)?;
+                acted |= did;
+                if did {
+                    aside_cache = AsideCache::default();
+                }
+                if !self.waiting.woken.is_empty() {
+                    let cursor = (round == 0).then(|| underwater_rank(long, trigger, acct));
+                    self.take_woken(ins, mark, cursor, &mut visit, &mut stepped);
                 }
             }
             self.unwind_backstop(ins, events)?;
@@ -168,6 +209,8 @@ impl Venue {
                 break;
             }
         }
+        // Put back after the last round: stepped in this pass, in the index for the next.
+        self.waiting.woken.clear();
         self.adl_queues.clear();
         Ok(())
     }
@@ -180,11 +223,11 @@ impl Venue {
     /// what it reads is still cached when the waterfall gets there (a crash's pass can cross
     /// tens of thousands of accounts). Accounts the waterfall will pass over unread (the
     /// backstop, accounts already stepped in this pass) are not read.
-    fn warm_accounts(&self, ids: &[AccountId], stepped: &Stepped) {
+    fn warm_accounts(&self, ids: &[Crossed], stepped: &Stepped) {
         let per_block = self.one_step_per_block();
         let mut sum = 0i64;
-        for &a in ids {
-            if Some(a) == self.backstop || (per_block && stepped.contains(&a)) {
+        for &(_, _, a, aside) in ids {
+            if aside || Some(a) == self.backstop || (per_block && stepped.contains(&a)) {
                 continue;
             }
             if let Ok(acct) = self.ledger.account(a) {
@@ -204,6 +247,7 @@ impl Venue {
     /// # Errors
     /// Overflow while computing a liquidation price.
     pub fn refresh_index(&mut self) -> Result<(), VenueError> {
+        self.wake_everyone();
         self.flush_dirty()?;
         self.solve_all_deferred()
     }
@@ -239,9 +283,7 @@ impl Venue {
         if Some(acct) == self.backstop || (per_block && stepped.contains(&acct)) {
             return Ok(false);
         }
-        if self.reference_mark(ins).is_none() {
-            return Ok(false);
-        }
+        let Some(mark_now) = self.reference_mark(ins) else { return Ok(false) };
         let state = self.position_maintenance(acct, ins)?;
         if !state.liquidatable() {
             // A false alarm: the trigger is conservative (and with risk-limit tables whose
@@ -324,7 +366,11 @@ impl Venue {
         // A waterfall that emitted nothing and left the account as it was (a Hyperliquid order
         // that met an empty book, a takeover the vault refused) changed nothing another round
         // could act on: every move of money or position is an event.
-        Ok(events.len() != events_before || self.ledger.account(acct)? != &before)
+        let changed = events.len() != events_before || self.ledger.account(acct)? != &before;
+        if !changed && per_block && self.sets_aside() {
+            self.maybe_set_aside(acct, ins, &state, mark_now)?;
+        }
+        Ok(changed)
     }
 
     /// Whether re-indexing `acct` after its waterfall would change nothing, so it can be left
