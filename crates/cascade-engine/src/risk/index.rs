@@ -430,7 +430,6 @@ impl LiquidationIndex {
     }
 }
 
-/// Merges two sorted lists (the ordered and the parked crossed entries).
 /// Merges two sequences sorted the same way (`first(x, y)`: x comes before y), calling `emit`
 /// with each entry and whether it came from `b`.
 fn merge_sorted<'a>(
@@ -460,6 +459,7 @@ fn merge_sorted<'a>(
     }
 }
 
+/// Merges two sorted lists (the ordered and the parked crossed entries).
 fn merge(mut a: Entries, b: Entries) -> Entries {
     if !b.is_empty() {
         a.extend(b);

@@ -179,8 +179,8 @@ impl Venue {
                 i += 1;
                 // A set-aside account: the visit would change nothing while the vault refuses
                 // and its order meets nothing (its own conditions were checked as the pass
-                // began); after the first round it was stepped in it.
-                // At its trigger exactly, past its liquidation price, it is visited as it was.
+                // began); after the first round it was stepped in it. At its trigger exactly,
+                // past its liquidation price, it is visited as before.
                 let at_trigger = mark == trigger;
                 if aside && !visit.contains(&acct) {
                     if round > 0 && !at_trigger {
