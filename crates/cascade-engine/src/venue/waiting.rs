@@ -253,12 +253,21 @@ impl Venue {
         Ok(ours.equity <= ours.maintenance)
     }
 
-    /// Whether a liquidation's closing market order on `ins` (a long's sell, a short's buy)
-    /// would meet nothing: no opposite quote, or none inside the liquidation's price limit.
-    fn closing_order_meets_nothing(&self, ins: InstrumentId, long: bool) -> Result<bool, VenueError> {
+    /// Whether a liquidation's market order closing a position in `ins` (a long's sell, a
+    /// short's buy) would expire with nothing filled: no opposite quote at all, or none inside
+    /// the order's price limit (the market band, then the liquidation band, as [`Venue::send`]
+    /// draws them for a liquidation). On 10 Oct 2025 at full scale, Hyperliquid's waterfall met
+    /// this 16.5M times: books whose bids stood beyond the band for minutes while thousands of
+    /// accounts waited on them; such an order is not sent, and such accounts are set aside.
+    pub(super) fn closing_order_meets_nothing(
+        &self,
+        ins: InstrumentId,
+        long: bool,
+    ) -> Result<bool, VenueError> {
         let book = &self.markets[usize::from(ins.0)].book;
         let (side, best) = if long { (Side::Sell, book.best_bid()) } else { (Side::Buy, book.best_ask()) };
         let Some(best) = best else { return Ok(true) };
+        // Without a reference the order is sent and refused there.
         let limit = match self.market_limit(ins, side) {
             Ok(l) => self.banded_limit_for(true, ins, side, l, true)?,
             Err(VenueError::NoReferencePrice) => return Ok(false),

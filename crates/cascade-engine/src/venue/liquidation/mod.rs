@@ -535,7 +535,7 @@ impl Venue {
             }
             Execution::BookAtBankruptcy | Execution::BookMarket | Execution::BookAtFillable { .. } => {
                 let meets_nothing = matches!(rules.execution, Execution::BookMarket)
-                    && self.market_order_meets_nothing(acct, target, long)?;
+                    && self.closing_order_meets_nothing(target, long)?;
                 let bp = if meets_nothing { None } else { Some(bp_now(self)?) };
                 let kind = match (rules.execution, bp) {
                     (Execution::BookMarket, _) => OrderKind::Market,
@@ -576,34 +576,6 @@ impl Venue {
                 Ok(Step::Continue)
             }
         }
-    }
-
-    /// Whether `acct`'s market order closing its position in `ins` (a long's sell, a short's
-    /// buy) would expire with nothing filled: no opposite quote at all, or none inside the
-    /// order's price limit (the market band, then the liquidation band, as [`Venue::send`]
-    /// draws them). On 10 Oct 2025 at full scale, Hyperliquid's waterfall met this 16.5M
-    /// times: books whose bids stood beyond the band for minutes while thousands of accounts
-    /// waited on them; each such order took a book submission and left only an expiry.
-    fn market_order_meets_nothing(
-        &self,
-        acct: AccountId,
-        ins: InstrumentId,
-        long: bool,
-    ) -> Result<bool, VenueError> {
-        let book = &self.markets[usize::from(ins.0)].book;
-        let (side, best) = if long { (Side::Sell, book.best_bid()) } else { (Side::Buy, book.best_ask()) };
-        let Some(best) = best else { return Ok(true) };
-        // Without a reference the order is sent and refused there, as before this check.
-        let limit = match self.market_limit(ins, side) {
-            Ok(l) => self.banded_limit(acct, ins, side, l, true)?,
-            Err(VenueError::NoReferencePrice) => return Ok(false),
-            Err(e) => return Err(e),
-        };
-        Ok(match (side, limit) {
-            (_, None) => false,
-            (Side::Sell, Some(l)) => best < l,
-            (Side::Buy, Some(l)) => best > l,
-        })
     }
 
     /// The instrument's tick.
