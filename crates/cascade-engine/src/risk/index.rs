@@ -283,7 +283,8 @@ impl LiquidationIndex {
     /// Appends to `out`, in (trigger, account) order, every account whose trigger `mark` has
     /// crossed, longs first. The entries stay in the index: the venue removes or updates them.
     /// With a mark outside the zone, deferred triggers must have been solved first
-    /// ([`LiquidationIndex::needs_solving`]).
+    /// ([`LiquidationIndex::needs_solving`]). Triggers set aside ([`LiquidationIndex::wait`])
+    /// are not listed ([`LiquidationIndex::crossed_keyed`] lists them, marked).
     pub fn crossed(&self, mark: Price, out: &mut Vec<AccountId>) {
         let (pl, ps) = self.parked_crossed(mark);
         if pl.is_empty() && ps.is_empty() {
@@ -301,7 +302,7 @@ impl LiquidationIndex {
     /// the highest trigger down, shorts from the lowest up. Venues work the worst accounts first
     /// (dYdX sorts by distance from the oracle, §6.3), so when the book or the fund runs out it
     /// is the least underwater who wait — the same rule for longs and shorts. The same
-    /// condition on deferred triggers applies.
+    /// conditions on deferred and set-aside triggers apply.
     pub fn crossed_most_underwater_first(&self, mark: Price, out: &mut Vec<AccountId>) {
         let (pl, ps) = self.parked_crossed(mark);
         if pl.is_empty() && ps.is_empty() {
