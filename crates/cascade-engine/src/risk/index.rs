@@ -324,29 +324,8 @@ impl LiquidationIndex {
         let (pl, ps) = self.parked_crossed(mark);
         let wl = self.waiting[0].range((mark, AccountId(0))..);
         let ws = self.waiting[1].range(..=(mark, AccountId(u32::MAX)));
-        let longs = self.longs.range((mark, AccountId(0))..);
-        let shorts = self.shorts.range(..=(mark, AccountId(u32::MAX)));
-        if pl.is_empty() {
-            // Both descending: merged in one pass.
-            merge_sorted(longs.rev(), wl.rev(), |x, y| x > y, |(p, a), w| out.push((true, p, a, w)));
-        } else {
-            let ordered: Entries = longs.copied().collect();
-            let mut all: Vec<(Price, AccountId, bool)> =
-                merge(ordered, pl).into_iter().map(|(p, a)| (p, a, false)).collect();
-            all.extend(wl.map(|&(p, a)| (p, a, true)));
-            all.sort_unstable_by_key(|&(p, a, _)| (p, a));
-            out.extend(all.into_iter().rev().map(|(p, a, w)| (true, p, a, w)));
-        }
-        if ps.is_empty() {
-            merge_sorted(shorts, ws, |x, y| x < y, |(p, a), w| out.push((false, p, a, w)));
-        } else {
-            let ordered: Entries = shorts.copied().collect();
-            let mut all: Vec<(Price, AccountId, bool)> =
-                merge(ordered, ps).into_iter().map(|(p, a)| (p, a, false)).collect();
-            all.extend(ws.map(|&(p, a)| (p, a, true)));
-            all.sort_unstable_by_key(|&(p, a, _)| (p, a));
-            out.extend(all.into_iter().map(|(p, a, w)| (false, p, a, w)));
-        }
+        crossed_side(true, self.longs.range((mark, AccountId(0))..), pl, wl, out);
+        crossed_side(false, self.shorts.range(..=(mark, AccountId(u32::MAX))), ps, ws, out);
     }
 
     /// Appends every account with a trigger here (possibly more than once, in no
@@ -428,6 +407,38 @@ impl LiquidationIndex {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// One side of [`LiquidationIndex::crossed_keyed`]: the crossed ordered triggers, the crossed
+/// parked ones (any order) and the crossed set-aside ones, appended nearest the mark first
+/// (longs descending, shorts ascending), set-aside ones marked.
+fn crossed_side<'a>(
+    long: bool,
+    ordered: impl DoubleEndedIterator<Item = &'a (Price, AccountId)>,
+    parked: Entries,
+    waiting: impl DoubleEndedIterator<Item = &'a (Price, AccountId)>,
+    out: &mut Vec<Crossed>,
+) {
+    let emit = |(p, a), w| out.push((long, p, a, w));
+    if parked.is_empty() {
+        // Both sorted: merged in one pass.
+        if long {
+            merge_sorted(ordered.rev(), waiting.rev(), |x, y| x > y, emit);
+        } else {
+            merge_sorted(ordered, waiting, |x, y| x < y, emit);
+        }
+        return;
+    }
+    let mut all: Vec<(Price, AccountId, bool)> =
+        merge(ordered.copied().collect(), parked).into_iter().map(|(p, a)| (p, a, false)).collect();
+    all.extend(waiting.map(|&(p, a)| (p, a, true)));
+    all.sort_unstable_by_key(|&(p, a, _)| (p, a));
+    let all = all.into_iter().map(|(p, a, w)| (long, p, a, w));
+    if long {
+        out.extend(all.rev());
+    } else {
+        out.extend(all);
     }
 }
 

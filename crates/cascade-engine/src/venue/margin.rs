@@ -70,7 +70,7 @@ const HOLDERS_CHUNK: usize = 32;
 /// How much of a [`MarginState`] to compute: each figure costs the ones before it plus its
 /// own tier lookup, so readers that need less pay less.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Figures {
+pub(super) enum Figures {
     /// The equity alone (maintenance and initial left at zero).
     Equity,
     /// Equity and maintenance (initial left at zero).
@@ -309,8 +309,20 @@ impl Venue {
     /// Adds position `p` at its mark to `s`: its PnL, and as far as `figures` asks, its
     /// maintenance and initial margin.
     fn add_position(&self, s: &mut MarginState, p: &Position, figures: Figures) -> Result<(), VenueError> {
-        let m = &self.markets[usize::from(p.instrument.0)];
         let Some(mark) = self.reference_mark(p.instrument) else { return Ok(()) };
+        self.add_position_at(s, p, mark, figures)
+    }
+
+    /// [`Venue::add_position`] at `mark` instead of the market's own (the set-aside check asks
+    /// what a position would be at its liquidation price).
+    pub(super) fn add_position_at(
+        &self,
+        s: &mut MarginState,
+        p: &Position,
+        mark: Price,
+        figures: Figures,
+    ) -> Result<(), VenueError> {
+        let m = &self.markets[usize::from(p.instrument.0)];
         let upnl = p.unrealized_pnl(&m.instrument, mark).map_err(overflow("unrealized pnl"))?;
         if figures == Figures::Equity {
             s.equity = s.equity.checked_add(upnl).map_err(overflow("equity"))?;

@@ -44,7 +44,7 @@ use crate::position::{MarginMode, Position};
 use crate::risk::index::{IdHasher, underwater_rank};
 use crate::risk::rules::{Execution, PartialRule};
 
-use super::margin::MarginState;
+use super::margin::{Figures, MarginState};
 use super::{Venue, VenueError, overflow};
 
 /// Least value of one price unit of a position, cash units, for its liquidatable region to be
@@ -283,12 +283,9 @@ impl Venue {
     /// The margin state of one position `p` backed by `collateral` if its mark were `x`, as
     /// [`Venue::position_maintenance`] reads it at the mark.
     fn margin_at(&self, p: &Position, collateral: Cash, x: Price) -> Result<MarginState, VenueError> {
-        let m = &self.markets[usize::from(p.instrument.0)];
-        let upnl = p.unrealized_pnl(&m.instrument, x).map_err(overflow("unrealized pnl"))?;
-        let e = crate::margin::tiers::Exposure::of(&m.instrument, p.size, x).map_err(overflow("exposure"))?;
-        let maintenance = self.maintenance_of(p, &e)?;
-        let equity = collateral.checked_add(upnl).map_err(overflow("equity"))?;
-        Ok(MarginState { equity, maintenance, ..MarginState::default() })
+        let mut s = MarginState { equity: collateral, ..MarginState::default() };
+        self.add_position_at(&mut s, p, x, Figures::Maintenance)?;
+        Ok(s)
     }
 
     /// After a waterfall on `acct`'s position in `ins` that left everything as it was
