@@ -181,36 +181,73 @@ impl Venue {
         bankrupt_long: bool,
         mark: Price,
     ) -> Result<Vec<AdlCandidate>, VenueError> {
-        let m = &self.markets[usize::from(ins.0)];
-        let instrument = &m.instrument;
-        let side = m.adl.side(!bankrupt_long);
+        let side = self.markets[usize::from(ins.0)].adl.side(!bankrupt_long);
         let mut out = Vec::with_capacity(side.len());
-        for r in side {
-            if r.account == acct {
-                continue;
+        // A chunk's pool records and ledger accounts are read ahead together, so that their
+        // cache misses overlap (one to main memory per member: a ranking reads every opposite
+        // position of the market).
+        for chunk in side.chunks(super::liquidation::WARM_CHUNK) {
+            let mut warm = 0_i64;
+            for r in chunk {
+                match r.kind {
+                    MemberKind::Pool(i) => {
+                        if let Some(pool) = self.adl_pools.get(i) {
+                            // Every leg: a record spans up to three cache lines.
+                            let legs = pool.legs.iter().fold(0_i64, |w, l| w.wrapping_add(l.size.0));
+                            warm = warm.wrapping_add(pool.wallet.0).wrapping_add(legs);
+                        }
+                    }
+                    MemberKind::Ledger => {
+                        if let Ok(a) = self.ledger.account(r.account) {
+                            warm = warm.wrapping_add(a.positions().len() as i64);
+                        }
+                    }
+                    MemberKind::Isolated | MemberKind::Cross => {}
+                }
             }
-            if r.kind == MemberKind::Ledger {
-                self.push_adl_candidate(&mut out, r.account, acct, ins, bankrupt_long, mark)?;
-                continue;
+            std::hint::black_box(warm);
+            for r in chunk {
+                self.push_listed(&mut out, r, acct, ins, bankrupt_long, mark)?;
             }
-            let mode = if r.kind == MemberKind::Isolated { MarginMode::Isolated } else { MarginMode::Cross };
-            let p = Position { size: r.size, cost: r.cost, ..Position::flat(ins, mode) };
-            let upnl = p.unrealized_pnl(instrument, mark).map_err(overflow("upnl"))?;
-            let equity = match r.kind {
-                MemberKind::Pool(i) => self.pool_equity(i)?,
-                _ => r.wallet.checked_add(upnl).map_err(overflow("equity"))?,
-            };
-            out.push(AdlCandidate {
-                account: r.account,
-                long: r.size.is_positive(),
-                upnl,
-                cost: r.cost,
-                notional: instrument.value(mark, r.size, Round::Floor).map_err(overflow("notional"))?,
-                wallet: r.wallet,
-                equity,
-                maintenance: Cash::ZERO,
-            });
         }
         Ok(out)
+    }
+
+    /// Appends listed member `r` to `candidates` (not `acct`, the bankrupt one), with the
+    /// figures its ranking needs.
+    fn push_listed(
+        &self,
+        out: &mut Vec<AdlCandidate>,
+        r: &Member,
+        acct: AccountId,
+        ins: InstrumentId,
+        bankrupt_long: bool,
+        mark: Price,
+    ) -> Result<(), VenueError> {
+        let instrument = &self.markets[usize::from(ins.0)].instrument;
+        if r.account == acct {
+            return Ok(());
+        }
+        if r.kind == MemberKind::Ledger {
+            return self.push_adl_candidate(out, r.account, acct, ins, bankrupt_long, mark);
+        }
+        let mode = if r.kind == MemberKind::Isolated { MarginMode::Isolated } else { MarginMode::Cross };
+        let p = Position { size: r.size, cost: r.cost, ..Position::flat(ins, mode) };
+        let upnl = p.unrealized_pnl(instrument, mark).map_err(overflow("upnl"))?;
+        let equity = match r.kind {
+            MemberKind::Pool(i) => self.pool_equity(i)?,
+            _ => r.wallet.checked_add(upnl).map_err(overflow("equity"))?,
+        };
+        out.push(AdlCandidate {
+            account: r.account,
+            long: r.size.is_positive(),
+            upnl,
+            cost: r.cost,
+            notional: instrument.value(mark, r.size, Round::Floor).map_err(overflow("notional"))?,
+            wallet: r.wallet,
+            equity,
+            maintenance: Cash::ZERO,
+        });
+        Ok(())
     }
 }

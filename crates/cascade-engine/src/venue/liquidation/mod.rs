@@ -111,7 +111,7 @@ pub(super) struct AdlQueue {
 
 /// Candidates whose records are read ahead together ([`Venue::warm_accounts`]): enough for the
 /// reads to overlap, few enough that they are still cached when the waterfall reaches them.
-const WARM_CHUNK: usize = 32;
+pub(in crate::venue) const WARM_CHUNK: usize = 32;
 
 /// Safety bound on liquidation steps per account and pass (each step closes something).
 const MAX_STEPS: usize = 64;
