@@ -213,7 +213,7 @@ impl Venue {
         Ok(out)
     }
 
-    /// Appends listed member `r` to `candidates` (not `acct`, the bankrupt one), with the
+    /// Appends listed member `r` to `out` (unless it is `acct`, the bankrupt one), with the
     /// figures its ranking needs.
     fn push_listed(
         &self,

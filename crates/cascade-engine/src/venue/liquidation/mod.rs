@@ -109,8 +109,9 @@ pub(super) struct AdlQueue {
     pub(super) cursor: usize,
 }
 
-/// Candidates whose records are read ahead together ([`Venue::warm_accounts`]): enough for the
-/// reads to overlap, few enough that they are still cached when the waterfall reaches them.
+/// Candidates whose records are read ahead together ([`Venue::warm_accounts`]; ADL list
+/// members too): enough for the reads to overlap, few enough that they are still cached when
+/// they are worked on.
 pub(in crate::venue) const WARM_CHUNK: usize = 32;
 
 /// Safety bound on liquidation steps per account and pass (each step closes something).
